@@ -1,0 +1,1 @@
+"""Quantile demand forecasters: contract, registry, models, metrics and backtests."""

@@ -1,0 +1,64 @@
+"""Atomic file output: nothing is ever left half-written.
+
+Every file Restock writes goes to a temporary file in the destination folder and is renamed into place
+(``os.replace`` is atomic on POSIX and Windows when both paths are on one file system).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it to ``path``, on error delete it."""
+    dest = Path(path)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def _write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    return _write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return _write_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_frame(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
+    """Write a DataFrame atomically; the format follows the suffix (.csv or .parquet)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return _write_with(path, lambda tmp: frame.to_csv(tmp, index=False))
+    if suffix == ".parquet":
+        return _write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    raise ValueError(f"write_frame: unsupported file type {suffix!r} for {path}; use .csv or .parquet")
