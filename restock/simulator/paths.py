@@ -1,0 +1,192 @@
+"""Exogenous paths: everything random that does not depend on the buying decisions.
+
+Demand, vendor lead times, fill rates, vendor capacities and selling prices are sampled once per
+(scenario, seed) before a run, from generators spawned from one root seed (``restock.seeding``): a child per
+component, so adding a new random component never shifts the numbers of another. Both engines consume the
+same :class:`ExogenousPaths`, every policy under comparison is evaluated on the same paths, and the batch
+engine can backpropagate through a rollout on them.
+
+Shapes (P paths, T periods, M nodes in ``world.network.nodes`` order, N SKUs):
+
+============  ============  ===============================================================================
+demand        [P, T, M, N]  customer demand arriving at node m in period t (0 at non-customer-facing nodes)
+lead_time     [P, T, M, N]  lead time (periods) of an order placed by node m in period t
+fill_rate     [P, T, M, N]  share of that order the source delivers (1 for transfers between nodes)
+capacity      [T, M, N]     most units of one SKU node m's vendor accepts for an order placed in t (inf: none)
+price         [P, T, N]     selling price in period t
+============  ============  ===============================================================================
+
+Vendor disruptions are applied here, to the paths, so that engines stay free of special cases.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from restock import seeding
+from restock.errors import InputError
+from restock.simulator.world import World
+
+
+@dataclass(frozen=True)
+class ExogenousPaths:
+    """Pre-sampled exogenous randomness of a run (see the module docstring for shapes)."""
+
+    demand: np.ndarray
+    lead_time: np.ndarray
+    fill_rate: np.ndarray
+    capacity: np.ndarray
+    price: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.demand.ndim != 4:
+            raise InputError(f"paths.demand must have shape [paths, periods, nodes, skus], got {self.demand.shape}")
+        p, t, m, n = self.demand.shape
+        expect = {
+            "lead_time": (p, t, m, n),
+            "fill_rate": (p, t, m, n),
+            "capacity": (t, m, n),
+            "price": (p, t, n),
+        }
+        for name, shape in expect.items():
+            if getattr(self, name).shape != shape:
+                raise InputError(f"paths.{name} must have shape {shape}, got {getattr(self, name).shape}")
+        _check("paths.demand", self.demand, lambda a: np.isfinite(a) & (a >= 0), "finite and >= 0")
+        _check("paths.lead_time", self.lead_time, lambda a: a >= 0, ">= 0")
+        _check("paths.fill_rate", self.fill_rate, lambda a: (a >= 0) & (a <= 1), "in [0, 1]")
+        _check("paths.capacity", self.capacity, lambda a: a >= 0, ">= 0 (inf for none)")
+        _check("paths.price", self.price, lambda a: np.isfinite(a) & (a >= 0), "finite and >= 0")
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.demand.shape[0])
+
+    @property
+    def horizon(self) -> int:
+        return int(self.demand.shape[1])
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.demand.shape[2])
+
+    @property
+    def n_skus(self) -> int:
+        return int(self.demand.shape[3])
+
+    @property
+    def max_lead_time(self) -> int:
+        return int(self.lead_time.max()) if self.lead_time.size else 0
+
+    def path(self, i: int) -> ExogenousPaths:
+        """The i-th path alone (P = 1)."""
+        return ExogenousPaths(
+            demand=self.demand[i : i + 1],
+            lead_time=self.lead_time[i : i + 1],
+            fill_rate=self.fill_rate[i : i + 1],
+            capacity=self.capacity,
+            price=self.price[i : i + 1],
+        )
+
+    def skus(self, index: np.ndarray) -> ExogenousPaths:
+        """The paths restricted to the SKUs at ``index``."""
+        return ExogenousPaths(
+            demand=self.demand[..., index],
+            lead_time=self.lead_time[..., index],
+            fill_rate=self.fill_rate[..., index],
+            capacity=self.capacity[..., index],
+            price=self.price[..., index],
+        )
+
+
+def _check(name: str, arr: np.ndarray, ok: Callable[[np.ndarray], np.ndarray], expected: str) -> None:
+    with np.errstate(invalid="ignore"):
+        bad = ~ok(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InputError(f"{name}{list(idx)} must be {expected}, got {arr[idx]!r}")
+
+
+DemandSampler = Callable[[np.random.Generator, int], np.ndarray]
+"""Draws demand of shape [n_paths, T, M, N] from a generator and a number of paths."""
+PriceSampler = Callable[[np.random.Generator, int], np.ndarray]
+"""Draws prices of shape [n_paths, T, N] from a generator and a number of paths."""
+
+
+def sample_paths(
+    world: World,
+    demand: DemandSampler,
+    price: PriceSampler,
+    *,
+    n_paths: int,
+    seed: int,
+) -> ExogenousPaths:
+    """Sample ``n_paths`` exogenous paths for ``world`` from root ``seed``.
+
+    Demand and prices come from the given samplers (a scenario's demand model); lead times, fill rates and
+    capacities from the network's vendors, with their disruptions applied. Each component draws from its
+    own child generator of ``seed`` (roles "demand", "price", "lead_time/<node>", "fill_rate/<node>").
+    """
+    if n_paths <= 0:
+        raise InputError(f"n_paths must be > 0, got {n_paths!r}")
+    t_len, n = world.horizon, world.n_skus
+    nodes = world.network.nodes
+    dem = np.asarray(demand(seeding.generator(seed, "demand"), n_paths), dtype=np.float64)
+    if dem.shape != (n_paths, t_len, len(nodes), n):
+        raise InputError(f"demand sampler returned shape {dem.shape}, expected {(n_paths, t_len, len(nodes), n)}")
+    for m, node in enumerate(nodes):
+        if not node.customer_facing and dem[:, :, m].any():
+            raise InputError(f"demand at node {node.name!r}, which is not customer-facing")
+    prc = np.asarray(price(seeding.generator(seed, "price"), n_paths), dtype=np.float64)
+    lead = np.zeros((n_paths, t_len, len(nodes), n), dtype=np.int64)
+    fill = np.ones((n_paths, t_len, len(nodes), n), dtype=np.float64)
+    cap = np.full((t_len, len(nodes), n), math.inf)
+    for m, node in enumerate(nodes):
+        if not world.network.is_vendor(node.source):
+            lead[:, :, m, :] = node.transfer_lead_time
+            continue
+        vendor = world.network.vendor(node.source)
+        rng_l = seeding.generator(seed, f"lead_time/{node.name}")
+        rng_f = seeding.generator(seed, f"fill_rate/{node.name}")
+        for j, sku in enumerate(world.skus):
+            dist = vendor.lead_time_by_sku.get(sku, vendor.lead_time)
+            lead[:, :, m, j] = dist.sample(rng_l, (n_paths, t_len))
+        fill[:, :, m, :] = vendor.fill_rate.sample(rng_f, (n_paths, t_len, n))
+        cap[:, m, :] = vendor.capacity
+        for d in vendor.disruptions:
+            lead[:, :, m, :], fill[:, :, m, :], cap[:, m, :] = apply_disruption(
+                d, lead[:, :, m, :], fill[:, :, m, :], cap[:, m, :]
+            )
+    return ExogenousPaths(demand=dem, lead_time=lead, fill_rate=fill, capacity=cap, price=prc)
+
+
+def apply_disruption(
+    d: object, lead: np.ndarray, fill: np.ndarray, cap: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Apply one vendor disruption to lead times [P, T, N], fill rates [P, T, N] and capacity [T, N].
+
+    Pure: returns new arrays. See :class:`~restock.simulator.world.Disruption` for the kinds.
+    """
+    from restock.simulator.world import Disruption
+
+    assert isinstance(d, Disruption)
+    lead, fill, cap = lead.copy(), fill.copy(), cap.copy()
+    t_len = lead.shape[1]
+    start, end = d.start, min(d.end, t_len)
+    placed = np.arange(t_len)[None, :, None]
+    if d.kind == "outage":
+        due = placed + lead
+        held = (due >= d.start) & (due < d.end)
+        lead = np.where(held, d.end - placed, lead)
+    elif d.kind == "lead_time_multiplier":
+        lead[:, start:end] = np.rint(lead[:, start:end] * d.factor).astype(np.int64)
+    elif d.kind == "capacity_multiplier":
+        cap[start:end] = cap[start:end] * d.factor
+    elif d.kind == "fill_rate_multiplier":
+        if d.factor > 1:
+            raise InputError(f"disruption fill_rate_multiplier factor must be <= 1, got {d.factor!r}")
+        fill[:, start:end] = fill[:, start:end] * d.factor
+    return lead, fill, cap
