@@ -1,1 +1,76 @@
-"""Demand data: the DemandPanel, loaders (M5, long, wide files) and the synthetic catalog."""
+"""Demand data: the DemandPanel, loaders (M5, long, wide files), aggregation, the synthetic catalog, profiles.
+
+The one entry point the CLI's ``--data`` option uses is :func:`load_panel`::
+
+    m5:PATH               an M5-format folder (sales_train_evaluation.csv, calendar.csv, sell_prices.csv)
+    long:PATH[:FREQ]      a long CSV/Parquet table (series_id, date, demand[, price, covariates...])
+    wide:PATH[:FREQ]      a wide CSV/Parquet table (series column, then one column per period)
+    carparts:PATH         the carparts file (a wide monthly file; same as wide:PATH:MS)
+    synthetic             the built-in synthetic catalog with its default config (seed 0)
+    synthetic:N[:SEED]    the synthetic catalog with N SKUs (and a root seed)
+
+Real data loads at its own frequency (M5: days; carparts: months); use :func:`aggregate` to go to weeks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from restock.data.aggregate import aggregate, bucket_start
+from restock.data.files import load_long, load_wide
+from restock.data.m5 import load_m5
+from restock.data.panel import DemandPanel
+from restock.errors import InputError
+
+__all__ = ["DemandPanel", "aggregate", "bucket_start", "load_long", "load_m5", "load_panel", "load_wide"]
+
+SPEC_KINDS = ("m5", "long", "wide", "carparts", "synthetic")
+
+
+def load_panel(spec: str, *, fill_gaps: bool = False) -> DemandPanel:
+    """Load the demand panel named by ``spec`` (see the module docstring); bad specs are InputErrors."""
+    kind, _, rest = spec.partition(":")
+    if kind == "synthetic":
+        return _synthetic(rest, spec)
+    if kind not in SPEC_KINDS or not rest:
+        raise InputError(
+            f"--data {spec!r}: expected one of m5:PATH, long:PATH[:FREQ], wide:PATH[:FREQ], carparts:PATH, "
+            "synthetic[:N_SKUS[:SEED]]"
+        )
+    if kind == "m5":
+        return load_m5(rest, fill_gaps=fill_gaps)
+    if kind == "carparts":
+        return load_wide(rest, freq="MS", fill_gaps=fill_gaps)
+    path, freq = _split_freq(rest, spec)
+    loader = load_long if kind == "long" else load_wide
+    return loader(path, freq=freq, fill_gaps=fill_gaps)
+
+
+def _split_freq(rest: str, spec: str) -> tuple[str, str | None]:
+    # "PATH:FREQ" unless PATH itself exists (a path may contain ':').
+    if Path(rest).exists() or ":" not in rest:
+        return rest, None
+    path, freq = rest.rsplit(":", 1)
+    try:
+        pd.tseries.frequencies.to_offset(freq)
+    except ValueError as exc:
+        raise InputError(f"--data {spec!r}: {freq!r} is not a pandas frequency (e.g. D, W-SAT, MS)") from exc
+    return path, freq
+
+
+def _synthetic(rest: str, spec: str) -> DemandPanel:
+    from restock.data.synthetic import SyntheticConfig, generate_catalog
+
+    parts = [p for p in rest.split(":") if p] if rest else []
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError as exc:
+        raise InputError(f"--data {spec!r}: synthetic takes integers, synthetic:N_SKUS[:SEED]") from exc
+    if len(numbers) > 2 or any(n < 0 for n in numbers) or (numbers and numbers[0] < 1):
+        raise InputError(f"--data {spec!r}: expected synthetic:N_SKUS[:SEED] with N_SKUS >= 1 and SEED >= 0")
+    config = SyntheticConfig()
+    if numbers:
+        config = SyntheticConfig(n_skus=numbers[0], seed=numbers[1] if len(numbers) > 1 else config.seed)
+    return generate_catalog(config).panel

@@ -62,7 +62,9 @@ class DemandPanel:
         """
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         if missing:
-            raise InputError(f"{source}: missing column(s) {missing}; a demand panel needs {list(REQUIRED_COLUMNS)}")
+            raise InputError(
+                f"{source}: missing column(s) {missing}; a demand panel needs {list(REQUIRED_COLUMNS)}"
+            )
         df = frame.copy()
         df["series_id"] = df["series_id"].astype(str)
         dates = pd.to_datetime(df["date"], errors="coerce")
@@ -144,17 +146,23 @@ class DemandPanel:
 
 
 def _check_grid(df: pd.DataFrame, freq: str, source: str, fill_gaps: bool) -> pd.DataFrame:
+    # Vectorized: each distinct date is checked once and given its position on the global grid, so a
+    # series has no gap exactly when (last position - first position + 1) equals its number of rows.
     offset = pd.tseries.frequencies.to_offset(freq)
-    off_grid = ~df["date"].map(offset.is_on_offset)
-    if off_grid.any():
-        row = df.index[off_grid.to_numpy()][0]
+    codes, uniques = pd.factorize(df["date"], sort=True)
+    on_grid = np.fromiter((offset.is_on_offset(d) for d in uniques), dtype=bool, count=len(uniques))
+    if not on_grid.all():
+        row = df.index[~on_grid[codes]][0]
         raise InputError(
             f"{source}: date {df.loc[row, 'date'].date()} of series {df.loc[row, 'series_id']!r} "
             f"is not on the {freq!r} grid (row {row})"
         )
-    spans = df.groupby("series_id", sort=False)["date"].agg(["min", "max", "size"])
-    expected = spans.apply(lambda s: len(pd.date_range(s["min"], s["max"], freq=freq)), axis=1)
-    gappy = spans.index[expected.to_numpy() != spans["size"].to_numpy()]
+    if len(uniques) == 0:
+        return df
+    grid = pd.date_range(uniques[0], uniques[-1], freq=freq)
+    pos = pd.Series(grid.get_indexer(pd.DatetimeIndex(uniques))[codes], index=df.index)
+    spans = pos.groupby(df["series_id"], sort=False).agg(["min", "max", "size"])
+    gappy = spans.index[(spans["max"] - spans["min"] + 1).to_numpy() != spans["size"].to_numpy()]
     if len(gappy) == 0:
         return df
     if not fill_gaps:
