@@ -1,0 +1,111 @@
+"""Run folders that explain themselves.
+
+Every training, evaluation or replay writes one folder ``runs/<scenario>__<agent>__s<seed>__<timestamp>/``
+holding ``run.json`` (what ran: kind, scenario, agent, seed, the resolved typed config, package versions),
+then whatever the run produces (KPIs, TensorBoard event files, checkpoints, a report). ``run.json`` is
+written first and atomically, so a folder without it is not a run (and is never resumed from).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from restock import io
+from restock.errors import InputError
+
+RUN_FILE = "run.json"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _slug(text: str) -> str:
+    return _SAFE.sub("-", text).strip("-") or "x"
+
+
+def run_name(scenario: str, agent: str, seed: int, timestamp: datetime | None = None) -> str:
+    """``<scenario>__<agent>__s<seed>__<YYYYmmdd-HHMMSS>`` (names made file-system safe)."""
+    ts = (timestamp or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return f"{_slug(Path(scenario).stem)}__{_slug(agent)}__s{seed}__{ts}"
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("restock", "numpy", "torch", "gymnasium", "stable-baselines3", "simpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _plain(obj: Any) -> Any:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _plain(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def create_run(
+    *,
+    kind: str,
+    scenario: str,
+    agent: str,
+    seed: int,
+    config: Any,
+    root: str | Path = "runs",
+    run_dir: str | Path | None = None,
+) -> Path:
+    """Create a new run folder and write its ``run.json``; an existing run folder is never overwritten."""
+    path = Path(run_dir) if run_dir is not None else Path(root) / run_name(scenario, agent, seed)
+    if (path / RUN_FILE).exists():
+        raise InputError(f"run folder {path} already holds a run; choose another --run-dir or use --resume")
+    path.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "kind": kind,
+        "scenario": scenario,
+        "agent": agent,
+        "seed": seed,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": _plain(config),
+        "versions": _versions(),
+    }
+    io.write_json(path / RUN_FILE, meta)
+    return path
+
+
+def load_run(path: str | Path) -> dict[str, Any]:
+    """The ``run.json`` of a run folder; a folder that is not a run is an :class:`InputError`."""
+    path = Path(path)
+    file = path / RUN_FILE
+    if not path.is_dir():
+        raise InputError(f"run folder {path} does not exist")
+    if not file.is_file():
+        raise InputError(f"{path} is not a run folder (no {RUN_FILE})")
+    try:
+        meta = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    for key in ("kind", "scenario", "agent", "seed", "config"):
+        if key not in meta:
+            raise InputError(f"{file}: missing key {key!r}; not a Restock run")
+    return dict(meta)
+
+
+def is_run(path: str | Path) -> bool:
+    """Whether ``path`` is a run folder (holds a readable ``run.json``)."""
+    try:
+        load_run(path)
+    except InputError:
+        return False
+    return True
