@@ -115,7 +115,7 @@ def load_m5(folder: str | Path, *, fill_gaps: bool = False) -> DemandPanel:
             "state": sales["state_id"].to_numpy(),
         },
         index=pd.Index(series_ids, name="series_id"),
-    ).loc[launched]
+    ).iloc[np.flatnonzero(launched)]
     return DemandPanel.from_frame(frame, freq="D", static=static, source=str(sales_path), fill_gaps=fill_gaps)
 
 
