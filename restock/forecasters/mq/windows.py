@@ -1,0 +1,116 @@
+"""Training and prediction windows: pure numpy slicing of :class:`PanelArrays` into network batches.
+
+A window of series ``s`` ends at grid position ``e``: its encoder reads buckets ``e-L+1 .. e`` (``L`` the
+context length; positions before the grid are padding with ``observed = 0``) and every one of those
+buckets is a forecast creation time ``g`` whose targets are ``y[g+1 .. g+H]`` (forking sequences). A
+target counts in the loss when it was observed, lies at or before ``limit`` and its creation time lies at
+or after the series' first bucket and ``creation_from``. Demand is divided by the window's scale: the mean
+observed demand in the encoder part (1 when that mean is 0: an all-zero history stays all-zero).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from restock.forecasters.mq.features import PanelArrays
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Arrays of ``B`` windows (the network's inputs and targets)."""
+
+    y_in: np.ndarray
+    """Scaled demand of the encoder buckets [B, L] (0 where not observed)."""
+    obs_in: np.ndarray
+    """1 where the encoder bucket was observed [B, L]."""
+    known: np.ndarray
+    """Known inputs of the encoder and the H buckets after it [B, L+H, F]."""
+    season: np.ndarray
+    """Season index [B, L+H]."""
+    static: np.ndarray
+    """Static codes [B, n_static]."""
+    level: np.ndarray
+    """log1p(mean observed demand of the encoder buckets) [B]."""
+    scale: np.ndarray
+    """Divisor of the window's demand [B]."""
+    target: np.ndarray
+    """Scaled per-bucket targets [B, L, H] (0 where masked)."""
+    cum_target: np.ndarray
+    """Scaled cumulative targets (sum over h' <= h) [B, L, H] (0 where masked)."""
+    mask: np.ndarray
+    """1 where ``target`` counts [B, L, H]."""
+    cum_mask: np.ndarray
+    """1 where ``cum_target`` counts (all of its buckets count) [B, L, H]."""
+
+
+class WindowSource:
+    """Cuts windows out of one :class:`PanelArrays` (padded once, sliced many times)."""
+
+    def __init__(self, arrays: PanelArrays, context: int, horizon: int) -> None:
+        self.arrays = arrays
+        self.context = context
+        self.horizon = horizon
+        s, t = arrays.y.shape
+        pad_l, pad_r = context, horizon
+        self.y = np.full((s, pad_l + t + pad_r), np.nan)
+        self.y[:, pad_l : pad_l + t] = arrays.y
+        self.known = np.zeros((s, pad_l + t + pad_r, arrays.known.shape[2]), dtype=np.float32)
+        self.known[:, pad_l : pad_l + t] = arrays.known
+        self.season = np.zeros(pad_l + t + pad_r, dtype=np.int64)
+        self.season[pad_l : pad_l + t] = arrays.season
+
+    def batch(
+        self,
+        rows: np.ndarray,
+        ends: np.ndarray,
+        *,
+        limit: int | None = None,
+        creation_from: int | None = None,
+        with_targets: bool = True,
+    ) -> Batch:
+        """Windows of series ``rows`` ending at grid positions ``ends`` (both int arrays [B])."""
+        L, H = self.context, self.horizon
+        rows = np.asarray(rows, dtype=np.int64)
+        ends = np.asarray(ends, dtype=np.int64)
+        offs = np.arange(L + H)
+        idx = ends[:, None] + 1 + offs[None, :]  # padded index of window position 0 is e + 1
+        y_win = self.y[rows[:, None], idx]
+        enc = y_win[:, :L]
+        observed = np.isfinite(enc)
+        count = observed.sum(axis=1)
+        mean = np.where(observed, enc, 0.0).sum(axis=1) / np.maximum(count, 1)
+        scale = np.where(mean > 0, mean, 1.0)
+        y_scaled = np.where(np.isfinite(y_win), y_win, 0.0) / scale[:, None]
+        b = len(rows)
+        if with_targets:
+            grid = ends[:, None] - L + 1 + offs[None, :]  # grid position of each window position
+            ok = np.isfinite(y_win)
+            if limit is not None:
+                ok &= grid <= limit
+            tgt = np.lib.stride_tricks.sliding_window_view(y_scaled, H + 1, axis=1)[:, :L, 1:]
+            tok = np.lib.stride_tricks.sliding_window_view(ok, H + 1, axis=1)[:, :L, 1:]
+            created = grid[:, :L] >= self.arrays.first[rows][:, None]
+            if creation_from is not None:
+                created &= grid[:, :L] >= creation_from
+            mask = tok & created[:, :, None]
+            cum_mask = np.cumprod(mask, axis=2).astype(bool)
+            target = np.where(mask, tgt, 0.0)
+            cum_target = np.where(cum_mask, np.cumsum(np.where(tok, tgt, 0.0), axis=2), 0.0)
+        else:
+            target = cum_target = np.zeros((b, L, H))
+            mask = cum_mask = np.zeros((b, L, H), dtype=bool)
+        return Batch(
+            y_in=y_scaled[:, :L].astype(np.float32),
+            obs_in=observed.astype(np.float32),
+            known=self.known[rows[:, None], idx],
+            season=np.broadcast_to(self.season[idx], (b, L + H)).copy(),
+            static=self.arrays.static[rows],
+            level=np.log1p(mean).astype(np.float32),
+            scale=scale.astype(np.float32),
+            target=target.astype(np.float32),
+            cum_target=cum_target.astype(np.float32),
+            mask=mask.astype(np.float32),
+            cum_mask=cum_mask.astype(np.float32),
+        )
