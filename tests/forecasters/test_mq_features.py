@@ -1,0 +1,90 @@
+"""MQ features and forking-sequence windows: known answers on hand-built panels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from restock.data.panel import DemandPanel
+from restock.errors import InputError
+from restock.forecasters.mq.features import CALENDAR, FeatureSpec, encode_panel
+from restock.forecasters.mq.windows import WindowSource
+
+DATES = pd.date_range("2021-01-02", periods=12, freq="W-SAT")
+
+
+def _panel(with_nan_cov: bool = False) -> DemandPanel:
+    rows = []
+    for t, d in enumerate(DATES):  # series a: demand t, full span; price missing on week 3
+        rows.append(("a", d, float(t), np.nan if t == 3 else 2.0 + (t >= 6), float(t == 5)))
+    for t, d in enumerate(DATES[8:]):  # series b: launched on week 8, all zero
+        rows.append(("b", d, 0.0, 4.0, np.nan if with_nan_cov and t == 1 else 0.0))
+    frame = pd.DataFrame(rows, columns=["series_id", "date", "demand", "price", "event"])
+    static = pd.DataFrame({"cat": ["x", "y"]}, index=["a", "b"])
+    return DemandPanel.from_frame(frame, freq="W-SAT", static=static, source="test.csv")
+
+
+def test_known_inputs_price_age_and_events() -> None:
+    panel = _panel()
+    spec = FeatureSpec.from_panel(panel, max_vocab=10)
+    arr = encode_panel(panel, spec, grid_end=DATES[-1] + 2 * pd.offsets.Week(weekday=5))
+    names = spec.known_names
+    assert arr.y.shape == (2, 14) and arr.known.shape == (2, 14, len(names))
+    assert np.isnan(arr.y[:, 12:]).all() and np.isnan(arr.y[1, :8]).all()
+    assert list(arr.first) == [0, 8]
+    price_known = arr.known[0, :, names.index("price_known")]
+    assert price_known[3] == 0 and price_known[2] == 1 and price_known[12] == 0  # filled, then carried
+    rel = arr.known[0, :, names.index("price_rel")]
+    mean_price = np.mean([2.0] * 5 + [3.0] * 6)  # week 3 (missing) left out of the mean
+    assert rel[0] == pytest.approx(2.0 / mean_price) and rel[13] == pytest.approx(3.0 / mean_price)
+    change = arr.known[0, :, names.index("price_change")]
+    assert change[6] == pytest.approx(np.log(1.5)) and change[5] == 0
+    age = arr.known[:, :, names.index("age")]
+    assert age[1, 7] == 0 and age[1, 10] == pytest.approx(np.log1p(2) / 4)
+    assert arr.known[0, 5, names.index("event")] == 1.0 and arr.known[0, 4, names.index("event")] == 0.0
+    assert np.allclose(np.hypot(arr.known[0, :, 0], arr.known[0, :, 1]), 1.0)  # month on the unit circle
+    assert len(CALENDAR) == 6 and list(arr.static[:, 0]) == [1, 2]
+
+
+def test_nan_covariate_names_column_series_and_date() -> None:
+    panel = _panel(with_nan_cov=True)
+    spec = FeatureSpec.from_panel(panel, max_vocab=10)
+    with pytest.raises(InputError, match=r"test.csv.*'event'.*'b'.*2021-03-06"):
+        encode_panel(panel, spec)
+
+
+def test_hide_after_removes_demand_but_keeps_known_future() -> None:
+    panel = _panel()
+    spec = FeatureSpec.from_panel(panel, max_vocab=10)
+    arr = encode_panel(panel, spec, hide_after=DATES[5])
+    assert np.isnan(arr.y[0, 6:]).all() and arr.y[0, 5] == 5.0
+    assert (
+        arr.known[0, 6, spec.known_names.index("price_rel")]
+        > arr.known[0, 5, spec.known_names.index("price_rel")]
+    )
+
+
+def test_windows_targets_masks_padding_and_scale() -> None:
+    panel = _panel()
+    spec = FeatureSpec.from_panel(panel, max_vocab=10)
+    arr = encode_panel(panel, spec)
+    L, H = 5, 3
+    src = WindowSource(arr, L, H)
+    b = src.batch(np.array([0, 0, 1]), np.array([2, 6, 10]), limit=8, creation_from=None)
+    # window 0 ends at 2: positions -2..2 padded on the left
+    assert list(b.obs_in[0]) == [0, 0, 1, 1, 1]
+    assert b.scale[0] == pytest.approx(1.0)  # mean of 0, 1, 2
+    assert b.scale[1] == pytest.approx(4.0)  # mean of 2..6
+    assert list(b.y_in[1]) == pytest.approx([0.5, 0.75, 1.0, 1.25, 1.5])
+    # creation at position 4 (grid 6): targets y[7], y[8] (limit 8), y[9] masked
+    assert list(b.target[1, 4]) == pytest.approx([7 / 4, 8 / 4, 0.0])
+    assert list(b.mask[1, 4]) == [1, 1, 0]
+    assert list(b.cum_target[1, 4]) == pytest.approx([7 / 4, 15 / 4, 0.0])
+    assert list(b.cum_mask[1, 3]) == [1, 1, 1] and list(b.cum_mask[1, 4]) == [1, 1, 0]
+    # padded creation times (before the series starts) never count
+    assert b.mask[0, :2].sum() == 0 and b.mask[0, 2].sum() == 3
+    # series b is all zero: scale 1, level 0
+    assert b.scale[2] == 1.0 and b.level[2] == 0.0 and list(b.obs_in[2]) == [0, 0, 1, 1, 1]
+    v = src.batch(np.array([0]), np.array([10]), limit=11, creation_from=9)
+    assert v.mask[0, :3].sum() == 0 and list(v.mask[0, 3]) == [1, 1, 0] and list(v.mask[0, 4]) == [1, 0, 0]

@@ -1,0 +1,177 @@
+"""MQ-RNN / MQ-CNN / MQTransformer: known answers, causality, determinism, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import stats
+
+from restock.data.panel import DemandPanel
+from restock.errors import InputError
+from restock.forecasters.base import available, make
+from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQTransformer, forecast_volatility
+from restock.forecasters.mq.features import FeatureSpec, encode_panel
+from restock.forecasters.mq.layers import non_crossing
+from restock.forecasters.mq.networks import MQNet
+from restock.forecasters.mq.train import net_inputs, to_tensors
+from restock.forecasters.mq.windows import WindowSource
+from restock.seeding import generator
+
+MODELS = [MQRNN, MQCNN, MQTransformer]
+RATES = {"low": 3.0, "mid": 10.0, "high": 30.0}
+
+
+def poisson_panel(n_per_cat: int = 20, weeks: int = 60, seed: int = 0) -> DemandPanel:
+    """i.i.d. Poisson weekly demand; the rate is set by the series' category (the known answer)."""
+    rng = generator(seed, "test-mq-poisson")
+    dates = pd.date_range("2020-01-04", periods=weeks, freq="W-SAT")
+    frames, cats = [], {}
+    for cat, lam in RATES.items():
+        for i in range(n_per_cat):
+            sid = f"{cat}-{i:02d}"
+            cats[sid] = cat
+            frames.append(
+                pd.DataFrame(
+                    {"series_id": sid, "date": dates, "demand": rng.poisson(lam, weeks).astype(float)}
+                )
+            )
+    static = pd.DataFrame({"category": cats})
+    return DemandPanel.from_frame(pd.concat(frames), freq="W-SAT", static=static, source="poisson")
+
+
+def tiny(cls: type, **kw: object) -> MQRNN:
+    return cls(**{**cls.get_test_params(), **kw})
+
+
+@pytest.fixture(scope="module")
+def panel() -> DemandPanel:
+    torch.set_num_threads(1)
+    return poisson_panel()
+
+
+def test_registered_and_contract_shapes(panel: DemandPanel) -> None:
+    assert {"mqrnn", "mqcnn", "mqtransformer"} <= set(available())
+    model = make("mqcnn", **MQCNN.get_test_params()).fit(panel.until(panel.dates[-9]))
+    f = model.predict(panel, panel.dates[-9], horizon=5, quantiles=(0.1, 0.5, 0.9))
+    assert f.per_bucket.shape == (60, 5, 3) and f.cumulative.shape == (60, 5, 3)
+    assert (np.diff(f.per_bucket, axis=-1) >= 0).all() and (f.per_bucket >= 0).all()
+    assert f.cutoff == panel.dates[-9] and list(f.quantiles) == [0.1, 0.5, 0.9]
+
+
+@pytest.mark.parametrize("cls", [MQCNN, MQTransformer])
+def test_recovers_known_poisson_quantiles(cls: type, panel: DemandPanel) -> None:
+    """Trained on i.i.d. Poisson demand, the network's quantiles are the Poisson quantiles of the
+    category's rate, per bucket and for the 8-week sum (which is not the sum of the weekly quantiles)."""
+    model = cls(context_length=16, epochs=25, windows_per_series=8, batch_size=32, seed=1).fit(panel)
+    cutoff = panel.dates[-1]
+    f = model.predict(panel, cutoff, horizon=8, quantiles=(0.1, 0.5, 0.9))
+    cats = panel.static["category"].to_numpy()
+    for cat, lam in RATES.items():
+        rows = cats == cat
+        for j, q in enumerate((0.1, 0.5, 0.9)):
+            true_1 = stats.poisson.ppf(q, lam)
+            true_8 = stats.poisson.ppf(q, 8 * lam)
+            got_1 = np.median(f.per_bucket[rows, :, j])
+            got_8 = np.median(f.cumulative[rows, 7, j])
+            assert abs(got_1 - true_1) <= 0.15 * lam + 1.0, (cat, q, got_1, true_1)
+            assert abs(got_8 - true_8) <= 0.1 * 8 * lam + 2.0, (cat, q, got_8, true_8)
+    hi = cats == "high"
+    assert np.median(f.cumulative[hi, 7, 2]) < 0.95 * np.median(f.per_bucket[hi, :, 2].sum(axis=1))
+
+
+@pytest.mark.parametrize("transformer,encoder", [(False, "lstm"), (False, "cnn"), (True, "cnn")])
+def test_forecasts_never_see_later_buckets(transformer: bool, encoder: str, panel: DemandPanel) -> None:
+    """Forking sequences are causal: changing demand at window position k changes no forecast created
+    before k (encoder, alignment attention and feedback attention all included)."""
+    cfg = MQConfig(encoder=encoder, context_length=16, hidden_size=8, cnn_channels=8, attention_size=4)
+    spec = FeatureSpec.from_panel(panel, 100)
+    torch.manual_seed(0)
+    net = MQNet(cfg, spec, 16, transformer).eval()
+    t = to_tensors(WindowSource(encode_panel(panel, spec), 16, 8).batch(np.arange(4), np.full(4, 30)), "cpu")
+    base = net(*net_inputs(t))
+    t["y_in"] = t["y_in"].clone()
+    t["y_in"][:, 10] += 5.0
+    moved = net(*net_inputs(t))
+    assert torch.equal(base["per_bucket"][:, :10], moved["per_bucket"][:, :10])
+    assert not torch.allclose(base["per_bucket"][:, 10:], moved["per_bucket"][:, 10:])
+
+
+def test_non_crossing_head() -> None:
+    raw = torch.randn(50, 12) * 10
+    out = non_crossing(raw)
+    assert (out[:, 1:] >= out[:, :-1]).all() and torch.equal(out[:, 0], raw[:, 0])
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_same_seed_same_forecast_and_future_is_ignored(cls: type, panel: DemandPanel) -> None:
+    cutoff = panel.dates[-9]
+    a = tiny(cls, seed=3).fit(panel.until(cutoff)).predict(panel, cutoff)
+    b = tiny(cls, seed=3).fit(panel.until(cutoff))
+    assert np.array_equal(a.per_bucket, b.predict(panel, cutoff).per_bucket)
+    scrambled = panel.frame.copy()
+    after = scrambled["date"] > cutoff
+    scrambled.loc[after, "demand"] = scrambled.loc[after, "demand"].to_numpy()[::-1] * 7
+    other = DemandPanel.from_frame(scrambled, freq=panel.freq, static=panel.static)
+    assert np.array_equal(a.per_bucket, b.predict(other, cutoff).per_bucket)
+    c = tiny(cls, seed=4).fit(panel.until(cutoff)).predict(panel, cutoff)
+    assert not np.array_equal(a.per_bucket, c.per_bucket)
+
+
+def test_short_new_and_all_zero_series(panel: DemandPanel) -> None:
+    cutoff = panel.dates[-9]
+    extra = [
+        pd.DataFrame({"series_id": "short", "date": panel.dates[-12:], "demand": 10.0}),  # 4 weeks of history
+        pd.DataFrame({"series_id": "zero", "date": panel.dates, "demand": 0.0}),
+        pd.DataFrame({"series_id": "new", "date": panel.dates[-4:], "demand": 5.0}),  # launches after cutoff
+    ]
+    frame = pd.concat([panel.frame, *extra])
+    static = pd.concat(
+        [panel.static, pd.DataFrame({"category": ["mid"] * 3}, index=["short", "zero", "new"])]
+    )
+    full = DemandPanel.from_frame(frame, freq="W-SAT", static=static)
+    model = tiny(MQCNN).fit(full.until(cutoff))
+    f = model.predict(full, cutoff)
+    ids = f.series_ids
+    assert np.isfinite(f.per_bucket).all()
+    zero = f.per_bucket[ids.index("zero")]
+    short = f.per_bucket[ids.index("short")]
+    assert zero[:, 5].max() < short[:, 5].min()  # an all-zero history forecasts far below a 10/week one
+    # the series without history at the cutoff gets the launch fallback
+    assert np.allclose(f.per_bucket[ids.index("new")], model.launch_per_bucket_[:8])
+
+
+def test_bad_predict_requests(panel: DemandPanel) -> None:
+    model = tiny(MQCNN).fit(panel)
+    with pytest.raises(InputError, match="horizon"):
+        model.predict(panel, panel.dates[-1], horizon=9)
+    with pytest.raises(InputError, match="trained range"):
+        model.predict(panel, panel.dates[-1], quantiles=(0.01, 0.5))
+    with_cov = panel.frame.assign(promo=0.0)
+    other = DemandPanel.from_frame(with_cov, freq="W-SAT", static=panel.static, source="promo.csv")
+    with pytest.raises(InputError, match=r"covariates \[\].*promo.csv.*\['promo'\]"):
+        model.predict(other, panel.dates[-1])
+    with pytest.raises(InputError, match="encoder"):
+        MQCNN(encoder="lstm")
+
+
+def test_interpolated_quantiles_lie_between_trained_ones(panel: DemandPanel) -> None:
+    model = tiny(MQRNN).fit(panel)
+    full = model.predict(panel, panel.dates[-1])
+    mid = model.predict(panel, panel.dates[-1], quantiles=(0.45, 0.5))
+    q40, q50 = full.per_bucket[..., 4], full.per_bucket[..., 5]
+    assert np.allclose(mid.per_bucket[..., 1], q50)
+    assert np.allclose(mid.per_bucket[..., 0], (q40 + q50) / 2)
+
+
+def test_forecast_volatility_known_answers() -> None:
+    flat = np.ones((4, 3, 5))
+    assert forecast_volatility(flat) == 0.0
+    # target of (c, h) = c + h: the forecast of each target goes 2 -> 4 between cutoffs 0 and 1
+    f = np.zeros((2, 1, 3))
+    f[0, 0] = [9.0, 2.0, 2.0]  # targets 1, 2, 3
+    f[1, 0] = [4.0, 4.0, 7.0]  # targets 2, 3, 4
+    assert forecast_volatility(f) == pytest.approx(2.0 / 3.0)  # mean |4-2| / mean level 3
+    with pytest.raises(ValueError):
+        forecast_volatility(np.ones((1, 3, 5)))
