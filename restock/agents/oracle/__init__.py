@@ -1,0 +1,55 @@
+"""The exact oracle: optimal policies and costs of single-node lost-sales (and backorder) inventory.
+
+* :func:`parse_demand` — ``poisson:MEAN``, ``geometric:MEAN``, ``negbin:MEAN:VAR``, ``pmf:P0,P1,...``.
+* :func:`solve_lost_sales` (:class:`LostSalesConfig`) — relative value iteration; the optimal average cost
+  and an :class:`OrderTable` with ``order(on_hand, pipeline) -> int``.
+* :func:`solve_backorder` (:class:`BackorderConfig`) — the backorder twin, checked against the closed form
+  :func:`backorder_base_stock`.
+* :class:`CappedBaseStockEvaluator`, :func:`best_base_stock`, :func:`best_capped_base_stock` — exact costs
+  of the classical baselines; :func:`lost_sales_report` — all of it for one instance.
+* :mod:`~restock.agents.oracle.conventions` — our lead time vs Zipkin (2008)'s.
+
+Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L).
+"""
+
+from restock.agents.oracle.backorder import (
+    BackorderConfig,
+    BackorderSolution,
+    backorder_base_stock,
+    solve_backorder,
+)
+from restock.agents.oracle.baselines import (
+    CappedBaseStockEvaluator,
+    PolicyCost,
+    best_base_stock,
+    best_capped_base_stock,
+)
+from restock.agents.oracle.conventions import CONVENTION_NOTE, restock_to_zipkin, zipkin_to_restock
+from restock.agents.oracle.demand import TAIL_MASS, DiscreteDemand, parse_demand
+from restock.agents.oracle.lost_sales import LostSalesConfig, LostSalesSolution, morton_cap, solve_lost_sales
+from restock.agents.oracle.policy import BaseStockPolicy, OrderTable
+from restock.agents.oracle.report import lost_sales_report
+
+__all__ = [
+    "CONVENTION_NOTE",
+    "TAIL_MASS",
+    "BackorderConfig",
+    "BackorderSolution",
+    "BaseStockPolicy",
+    "CappedBaseStockEvaluator",
+    "DiscreteDemand",
+    "LostSalesConfig",
+    "LostSalesSolution",
+    "OrderTable",
+    "PolicyCost",
+    "backorder_base_stock",
+    "best_base_stock",
+    "best_capped_base_stock",
+    "lost_sales_report",
+    "morton_cap",
+    "parse_demand",
+    "restock_to_zipkin",
+    "solve_backorder",
+    "solve_lost_sales",
+    "zipkin_to_restock",
+]

@@ -1,0 +1,230 @@
+"""The exact average-cost optimum of the single-node, periodic-review, lost-sales inventory problem.
+
+Model (our lead-time convention, :mod:`restock.agents.oracle.conventions`): i.i.d. integer demand D per
+period; in period t the shipments due arrive, an order of any size q >= 0 is placed (it arrives at the
+start of t+L), demand is met from on-hand and the excess is lost; holding ``h`` is charged per unit on hand
+at the end of the period and the penalty ``p`` per unit lost. No fixed order cost, no purchase cost
+(with lost sales a unit cost only rescales p, see Zipkin 2008). Criterion: long-run average cost per period.
+
+Method: relative value iteration on the post-decision form (:mod:`restock.agents.oracle.rvi`) over all
+states with inventory position at most ``cap``. The default cap is Morton's bound — the optimal base-stock
+level of the same system with backorders, the smallest S with P(D_{L+1} <= S) >= p / (p + h), D_{L+1} the
+demand of L+1 periods: an optimal lost-sales policy never raises the position above it (Morton 1969, used
+this way by Zipkin 2008), so restricting the orders to it loses nothing. A larger cap gives the same cost
+(a test checks this).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from restock.agents.oracle.conventions import CONVENTION_NOTE
+from restock.agents.oracle.demand import DiscreteDemand, convolve_power, parse_demand, smallest_index_reaching
+from restock.agents.oracle.policy import OrderTable
+from restock.agents.oracle.rvi import relative_value_iteration
+from restock.agents.oracle.statespace import (
+    BYTES_PER_STATE,
+    BYTES_PER_TRANSITION,
+    build_space,
+    expected_period_cost,
+    group_starts,
+    leftover_matrix,
+    simplex_points,
+    simplex_size,
+    stock_facing_demand,
+    transition_count,
+    transitions,
+)
+from restock.errors import InputError, bad_value
+
+DEFAULT_MEMORY_LIMIT = 2 * 2**30
+"""Largest memory (bytes) an instance may need before the solver refuses it: 2 GiB."""
+
+
+def check_cost_parameters(lead_time: Any, holding: Any, penalty: Any) -> None:
+    """Lead time an integer >= 0, holding and penalty finite and > 0 — else :class:`InputError`."""
+    if isinstance(lead_time, bool) or not isinstance(lead_time, int) or lead_time < 0:
+        raise bad_value("lead_time", lead_time, "must be an integer >= 0")
+    for name, value in (("holding", holding), ("penalty", penalty)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise bad_value(name, value, "must be a finite number > 0")
+
+
+def check_solver_parameters(tolerance: Any, max_iterations: Any, memory_limit_bytes: Any) -> None:
+    """Tolerance in (0, 1), iteration and memory limits positive integers — else :class:`InputError`."""
+    if not isinstance(tolerance, int | float) or not 0 < tolerance < 1:
+        raise bad_value("tolerance", tolerance, "must be a number in (0, 1)")
+    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
+        raise bad_value("max_iterations", max_iterations, "must be an integer >= 1")
+    if (
+        isinstance(memory_limit_bytes, bool)
+        or not isinstance(memory_limit_bytes, int)
+        or memory_limit_bytes < 1
+    ):
+        raise bad_value("memory_limit_bytes", memory_limit_bytes, "must be an integer >= 1")
+
+
+@dataclass(frozen=True)
+class LostSalesConfig:
+    """One lost-sales instance and how to solve it."""
+
+    demand: str
+    """Demand spec per period, e.g. ``"poisson:5"`` (see :mod:`restock.agents.oracle.demand`)."""
+    lead_time: int
+    """L in our convention (= Zipkin 2008's L): an order placed in period t arrives at the start of t+L."""
+    penalty: float
+    """Cost per unit of demand lost (p)."""
+    holding: float = 1.0
+    """Cost per unit on hand at the end of a period (h)."""
+    position_cap: int | None = None
+    """Largest inventory position after ordering; None: Morton's bound (exact); below it: restricted."""
+    tolerance: float = 1e-8
+    """Stop when the span of the value difference is at most this times max(1, average cost)."""
+    max_iterations: int = 10_000
+    """Give up (``converged = False``) after this many sweeps."""
+    memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT
+    """Refuse (InputError) an instance whose state space would need more memory than this."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.demand, str):
+            raise bad_value("demand", self.demand, "must be a spec string such as 'poisson:5'")
+        parse_demand(self.demand)
+        check_cost_parameters(self.lead_time, self.holding, self.penalty)
+        if self.position_cap is not None and (
+            isinstance(self.position_cap, bool)
+            or not isinstance(self.position_cap, int)
+            or self.position_cap < 0
+        ):
+            raise bad_value("position_cap", self.position_cap, "must be None or an integer >= 0")
+        check_solver_parameters(self.tolerance, self.max_iterations, self.memory_limit_bytes)
+
+
+@dataclass(frozen=True)
+class LostSalesSolution:
+    """The optimum of one instance; costs are per period, lead time in our convention."""
+
+    config: LostSalesConfig
+    """The instance."""
+    demand: DiscreteDemand = field(repr=False)
+    """The parsed (truncated) demand distribution."""
+    cap: int
+    """Largest inventory position after ordering that was allowed."""
+    average_cost: float
+    """Optimal long-run average cost per period (midpoint of the final bounds)."""
+    lower: float
+    """Lower bound on the optimal average cost."""
+    upper: float
+    """Upper bound on the optimal average cost."""
+    iterations: int
+    """Value-iteration sweeps."""
+    converged: bool
+    """Whether the bounds met the tolerance."""
+    states: int
+    """Pre-decision states (on-hand, pipeline) with position <= cap."""
+    post_states: int
+    """Post-decision states (state, order) — the rows one sweep evaluates."""
+    transitions: int
+    """Nonzero transition probabilities stored."""
+    seconds: float
+    """Wall time of the solve (build + iterations)."""
+    policy: OrderTable = field(repr=False)
+    """The optimal order in every state: ``policy.order(on_hand, pipeline)``."""
+
+    @property
+    def gap(self) -> float:
+        """Span of the last value difference (``upper - lower``): the error bound on ``average_cost``."""
+        return self.upper - self.lower
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready figures of the solve."""
+        return {
+            "average_cost": self.average_cost,
+            "lead_time": self.config.lead_time,
+            "lead_time_convention": CONVENTION_NOTE,
+            "penalty": self.config.penalty,
+            "holding": self.config.holding,
+            "demand": self.config.demand,
+            "position_cap": self.cap,
+            "states": self.states,
+            "iterations": self.iterations,
+            "gap": self.gap,
+            "converged": self.converged,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def morton_cap(demand: DiscreteDemand, lead_time: int, holding: float, penalty: float) -> int:
+    """Smallest S with P(D_{L+1} <= S) >= p / (p + h): the optimal base-stock level with backorders."""
+    lead_demand = convolve_power(demand.pmf, lead_time + 1)
+    return smallest_index_reaching(np.cumsum(lead_demand), penalty / (penalty + holding))
+
+
+def memory_needed(lead_time: int, cap: int, max_demand: int) -> tuple[int, int]:
+    """(pre-decision states, bytes) that solving with this lead time and cap would take."""
+    dims = max(lead_time, 1)
+    states = simplex_size(dims, cap)
+    post = simplex_size(dims + 1, cap)
+    nnz = transition_count(lead_time, cap, max_demand)
+    dense = (cap + 1) ** dims
+    return states, post * BYTES_PER_STATE + states * BYTES_PER_STATE + nnz * BYTES_PER_TRANSITION + dense * 12
+
+
+def check_size(
+    lead_time: int, cap: int, max_demand: int, limit: int, what: str = "lost-sales instance"
+) -> None:
+    """Refuse (InputError) a state space whose memory estimate exceeds ``limit`` bytes."""
+    states, need = memory_needed(lead_time, cap, max_demand)
+    if need > limit:
+        raise InputError(
+            f"{what} too large: lead_time {lead_time}, position cap {cap} give {states:,} states and need "
+            f"about {need / 2**30:.2f} GiB (limit {limit / 2**30:.2f} GiB, memory_limit_bytes)"
+        )
+
+
+def solve_lost_sales(config: LostSalesConfig) -> LostSalesSolution:
+    """Solve one instance exactly: optimal average cost and an optimal order table."""
+    t0 = time.perf_counter()
+    demand = parse_demand(config.demand)
+    lead = config.lead_time
+    if config.position_cap is None:
+        cap = morton_cap(demand, lead, config.holding, config.penalty)
+    else:
+        cap = config.position_cap
+    check_size(lead, cap, demand.max_demand, config.memory_limit_bytes)
+    space = build_space(lead, cap)
+    post = simplex_points(space.dims + 1, cap)
+    kernel = transitions(space, post, leftover_matrix(demand.pmf, cap))
+    cost = expected_period_cost(demand.pmf, cap, config.holding, config.penalty)
+    post_cost = cost[stock_facing_demand(lead, post)]
+    starts = group_starts(space)
+    result = relative_value_iteration(
+        kernel, post_cost, starts, tolerance=config.tolerance, max_iterations=config.max_iterations
+    )
+    orders = post[starts + result.choice, -1]
+    table = np.zeros((cap + 1) ** space.dims, dtype=np.int32)
+    table[space.dense_index(space.pre)] = orders
+    return LostSalesSolution(
+        config=config,
+        demand=demand,
+        cap=cap,
+        average_cost=result.average_cost,
+        lower=result.lower,
+        upper=result.upper,
+        iterations=result.iterations,
+        converged=result.converged,
+        states=space.size,
+        post_states=int(post.shape[0]),
+        transitions=int(kernel.nnz),
+        seconds=time.perf_counter() - t0,
+        policy=OrderTable(lead_time=lead, cap=cap, table=table),
+    )
