@@ -3,4 +3,7 @@
 Importing this package registers the built-in models (``base.make`` / ``base.available`` rely on it).
 """
 
-from restock.forecasters import statistical  # noqa: F401  (registers seasonal-naive, ets, croston, tsb)
+from restock.forecasters import (  # noqa: F401  (imported to register the built-in models)
+    quantile_forest,
+    statistical,
+)
