@@ -160,5 +160,5 @@ class MQConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise InputError(f"{source}: unknown mq config key(s) {unknown}")
-        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
         return cls(**kwargs)

@@ -186,10 +186,14 @@ def encode_panel(
     """
     frame = panel.frame
     series_ids = panel.series_ids
-    start = frame["date"].min() if len(frame) else pd.Timestamp(grid_end)
-    end = frame["date"].max() if len(frame) else pd.Timestamp(grid_end)
-    if grid_end is not None and (not len(frame) or pd.Timestamp(grid_end) > end):
-        end = pd.Timestamp(grid_end)
+    if frame.empty:
+        if grid_end is None:
+            raise InputError(f"{panel.source}: the panel has no rows to build features from")
+        start = end = pd.Timestamp(grid_end)
+    else:
+        start, end = pd.Timestamp(frame["date"].min()), pd.Timestamp(frame["date"].max())
+        if grid_end is not None and pd.Timestamp(grid_end) > end:
+            end = pd.Timestamp(grid_end)
     dates = pd.date_range(start, end, freq=panel.freq)
     s_count, t_count = len(series_ids), len(dates)
     rows = frame

@@ -118,6 +118,8 @@ class MQForecaster:
             )
         cutoff = pd.Timestamp(cutoff)
         offset = pd.tseries.frequencies.to_offset(panel.freq)
+        if not offset.is_on_offset(cutoff):
+            raise InputError(f"{panel.source}: cutoff {cutoff.date()} is not on the {panel.freq!r} grid")
         grid_end = cutoff + cfg.horizon * offset
         frame = panel.frame[panel.frame["date"] <= grid_end]
         view = DemandPanel(frame, panel.static, panel.freq, panel.source, panel.covariates)
@@ -142,7 +144,7 @@ class MQForecaster:
         cumulative = np.broadcast_to(self.launch_cumulative_, (s, *hq)).copy()
         if cutoff < arrays.dates[0]:
             return per_bucket, cumulative
-        e = int(arrays.dates.get_loc(cutoff))
+        e = int(arrays.dates.get_indexer(pd.DatetimeIndex([cutoff]))[0])
         rows = np.flatnonzero(arrays.first <= e)
         source = WindowSource(arrays, self.context_, cfg.horizon)
         device = torch.device(cfg.device)

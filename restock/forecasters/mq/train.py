@@ -37,7 +37,7 @@ class TrainResult:
     """One row per epoch: epoch, train_loss, val_loss, val_wql (list per quantile)."""
 
 
-def to_tensors(batch: Batch, device: torch.device) -> dict[str, torch.Tensor]:
+def to_tensors(batch: Batch, device: torch.device | str) -> dict[str, torch.Tensor]:
     return {k: torch.as_tensor(v, device=device) for k, v in batch.__dict__.items()}
 
 

@@ -1,0 +1,149 @@
+"""``restock forecast train`` and ``restock forecast predict``: train an MQ network into a run folder,
+predict from its checkpoint.
+
+A run folder holds ``config.json`` (the command, the resolved model config and the feature set),
+``model.pt`` (the checkpoint), ``history.csv`` (loss and validation wQL per epoch) and ``tensorboard/``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from restock.commands.forecast import forecast_app, load_buckets, parse_params
+from restock.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    """The commands live on ``forecast_app``, which the ``forecast`` module attaches to the root app.
+
+    Importing the MQ package registers its models, so ``restock forecast backtest --model mqcnn`` works.
+    """
+    import restock.forecasters.mq  # noqa: F401
+
+
+@forecast_app.command("train")
+def train_command(
+    data: Annotated[
+        str, typer.Option("--data", help="Data spec: m5:PATH, carparts:PATH, long:PATH, synthetic.")
+    ],
+    run_dir: Annotated[
+        Path, typer.Option("--run-dir", help="Run folder (created; existing files are replaced).")
+    ],
+    model: Annotated[str, typer.Option("--model", help="mqrnn, mqcnn or mqtransformer.")] = "mqcnn",
+    epochs: Annotated[int | None, typer.Option("--epochs", help="Most training epochs.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed.")] = 0,
+    freq: Annotated[
+        str, typer.Option("--freq", help="Bucket daily data is summed to ('D' keeps days).")
+    ] = "W-SAT",
+    until: Annotated[
+        str | None, typer.Option("--until", help="Train on rows up to this date only (default: all).")
+    ] = None,
+    device: Annotated[str, typer.Option("--device", help="torch device: cpu, cuda, cuda:1, ...")] = "cpu",
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="torch threads (default: torch's).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="MQConfig field KEY=VALUE (repeatable), e.g. hidden_size=64."),
+    ] = None,
+) -> None:
+    """Train an MQ-RNN / MQ-CNN / MQTransformer on every series of a data set and save its checkpoint."""
+    import pandas as pd
+
+    from restock.forecasters.mq import MQForecaster
+    from restock.forecasters.mq.forecaster import MQCNN, MQRNN, MQTransformer
+    from restock.io import write_frame, write_json
+
+    classes: dict[str, type[MQForecaster]] = {c.name: c for c in (MQRNN, MQCNN, MQTransformer)}
+    if model not in classes:
+        raise InputError(f"--model must be one of {sorted(classes)}, got {model!r}")
+    params: dict[str, Any] = parse_params(param or [])
+    params.update(seed=seed, device=device, run_dir=str(run_dir), progress=True, num_threads=threads)
+    if epochs is not None:
+        params["epochs"] = epochs
+    try:
+        forecaster = classes[model](**params)
+    except TypeError as exc:
+        raise InputError(f"--param: {exc}") from exc
+    panel = load_buckets(data, freq)
+    if until is not None:
+        try:
+            panel = panel.until(pd.Timestamp(until))
+        except ValueError as exc:
+            raise InputError(f"--until: not a date, got {until!r}") from exc
+    started = time.perf_counter()
+    forecaster.fit(panel)
+    seconds = time.perf_counter() - started
+    result = forecaster.train_result_
+    forecaster.save(run_dir / "model.pt")
+    rows = [{k: v for k, v in r.items() if k != "val_wql"} for r in result.history]
+    write_frame(run_dir / "history.csv", pd.DataFrame(rows))
+    summary = {
+        "model": model,
+        "best_epoch": result.best_epoch,
+        "best_val_loss": result.best_val_loss,
+        "epochs_run": result.epochs_run,
+        "best_val_mean_wql": result.history[result.best_epoch].get("val_mean_wql"),
+        "fit_seconds": round(seconds, 2),
+    }
+    write_json(
+        run_dir / "config.json",
+        {
+            "command": "forecast train",
+            "data": data,
+            "freq": panel.freq,
+            "until": until,
+            "series": len(panel.series_ids),
+            "model": model,
+            "config": forecaster.config.to_dict(),
+            "context_length": forecaster.context_,
+            "features": forecaster.spec_.to_dict(),
+            "result": summary,
+        },
+    )
+    typer.echo(json.dumps(summary))
+
+
+@forecast_app.command("predict")
+def predict_command(
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="A model.pt written by `forecast train`.")],
+    data: Annotated[str, typer.Option("--data", help="Data spec (same feature set as in training).")],
+    out: Annotated[Path, typer.Option("--out", help="Output table (.csv or .parquet), long format.")],
+    cutoff: Annotated[
+        str | None, typer.Option("--cutoff", help="Last bucket the forecast may see (default: the last).")
+    ] = None,
+    horizon: Annotated[int, typer.Option("--horizon", help="Buckets to forecast.")] = 8,
+    freq: Annotated[
+        str, typer.Option("--freq", help="Bucket daily data is summed to ('D' keeps days).")
+    ] = "W-SAT",
+    device: Annotated[str, typer.Option("--device", help="torch device.")] = "cpu",
+) -> None:
+    """Quantile forecasts of every series at one cutoff from a checkpoint (per bucket and cumulative)."""
+    import numpy as np
+    import pandas as pd
+
+    from restock.forecasters.mq import load_checkpoint
+    from restock.io import write_frame
+
+    panel = load_buckets(data, freq)
+    forecaster = load_checkpoint(checkpoint, panel, device=device)
+    at = panel.dates[-1] if cutoff is None else pd.Timestamp(cutoff)
+    f = forecaster.predict(panel, at, horizon=horizon)
+    s, h, q = f.per_bucket.shape
+    frame = pd.DataFrame(
+        {
+            "series_id": np.repeat(f.series_ids, h * q),
+            "cutoff": at,
+            "horizon": np.tile(np.repeat(np.arange(1, h + 1), q), s),
+            "quantile": np.tile(f.quantiles, s * h),
+            "per_bucket": f.per_bucket.reshape(-1),
+            "cumulative": f.cumulative.reshape(-1),
+        }
+    )
+    write_frame(out, frame)
+    typer.echo(f"wrote {len(frame)} rows ({s} series x {h} buckets x {q} quantiles) to {out}")
