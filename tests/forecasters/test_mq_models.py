@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,7 @@ from scipy import stats
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters.base import available, make
-from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQTransformer, forecast_volatility
+from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer, forecast_volatility
 from restock.forecasters.mq.features import FeatureSpec, encode_panel
 from restock.forecasters.mq.layers import non_crossing
 from restock.forecasters.mq.networks import MQNet
@@ -41,8 +43,9 @@ def poisson_panel(n_per_cat: int = 20, weeks: int = 60, seed: int = 0) -> Demand
     return DemandPanel.from_frame(pd.concat(frames), freq="W-SAT", static=static, source="poisson")
 
 
-def tiny(cls: type, **kw: object) -> MQRNN:
-    return cls(**{**cls.get_test_params(), **kw})
+def tiny(cls: type[MQForecaster], **kw: object) -> MQForecaster:
+    params: dict[str, Any] = {**cls.get_test_params(), **kw}
+    return cls(**params)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,7 @@ def test_registered_and_contract_shapes(panel: DemandPanel) -> None:
 
 
 @pytest.mark.parametrize("cls", [MQCNN, MQTransformer])
-def test_recovers_known_poisson_quantiles(cls: type, panel: DemandPanel) -> None:
+def test_recovers_known_poisson_quantiles(cls: type[MQForecaster], panel: DemandPanel) -> None:
     """Trained on i.i.d. Poisson demand, the network's quantiles are the Poisson quantiles of the
     category's rate, per bucket and for the 8-week sum (which is not the sum of the weekly quantiles)."""
     model = cls(context_length=16, epochs=25, windows_per_series=8, batch_size=32, seed=1).fit(panel)
@@ -105,7 +108,7 @@ def test_non_crossing_head() -> None:
 
 
 @pytest.mark.parametrize("cls", MODELS)
-def test_same_seed_same_forecast_and_future_is_ignored(cls: type, panel: DemandPanel) -> None:
+def test_same_seed_same_forecast_and_future_is_ignored(cls: type[MQForecaster], panel: DemandPanel) -> None:
     cutoff = panel.dates[-9]
     a = tiny(cls, seed=3).fit(panel.until(cutoff)).predict(panel, cutoff)
     b = tiny(cls, seed=3).fit(panel.until(cutoff))
