@@ -36,7 +36,7 @@ class Oracle:
         self, panel: DemandPanel, cutoff: pd.Timestamp, horizon: int = 8, quantiles: Sequence[float] = (0.5,)
     ) -> QuantileForecast:
         wide = panel.matrix()
-        c = int(panel.dates.get_indexer([cutoff])[0])
+        c = int(panel.dates.searchsorted(pd.Timestamp(cutoff)))
         future = np.nan_to_num(wide[:, c + 1 : c + 1 + horizon])
         q = np.asarray(quantiles)
         return QuantileForecast(
