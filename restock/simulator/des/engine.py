@@ -1,0 +1,178 @@
+"""The des engine: a SimPy discrete-event simulation of a supply-chain network, one review at a time.
+
+See docs/simulator.md for the model. The interface is the one every engine implements::
+
+    engine = DesEngine(world, paths)
+    state = engine.reset()                       # the state at the first review
+    while state is not None:
+        state, totals = engine.step(rule(state))  # simulate up to the next review
+    result = engine.result()                     # records + event log
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import Event
+
+from restock.errors import InputError
+from restock.simulator.des import processes
+from restock.simulator.des.events import REVIEW, trigger
+from restock.simulator.des.log import EventLog
+from restock.simulator.des.network import Layout, layout
+from restock.simulator.des.state import Sim
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.policy import OrderRule, ReviewState, check_orders
+from restock.simulator.records import SimulationResult
+from restock.simulator.world import World
+
+
+def validate(world: World, paths: ExogenousPaths, net: Layout) -> None:
+    """Raise :class:`InputError` unless ``paths`` fit ``world`` (shapes, values, network rules)."""
+    paths.__post_init__()  # the arrays are mutable: check their values again, now
+    _, t_len, m, n = paths.demand.shape
+    if t_len != world.horizon:
+        raise InputError(f"paths.demand has {t_len} periods, world.horizon is {world.horizon}")
+    if m != net.n_nodes:
+        raise InputError(f"paths.demand has {m} nodes, the network has {net.n_nodes} ({list(net.names)})")
+    if n != world.n_skus:
+        raise InputError(f"paths.demand has {n} SKUs, the world has {world.n_skus}")
+    lead = paths.lead_time
+    if not np.issubdtype(lead.dtype, np.integer):
+        bad = lead != np.floor(lead)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise InputError(
+                f"paths.lead_time{list(idx)} must be a whole number of periods, got {lead[idx]!r}"
+            )
+    for i in range(m):
+        if not net.customer_facing[i] and paths.demand[:, :, i].any():
+            t = int(np.argwhere(paths.demand[:, :, i])[0][1])
+            raise InputError(
+                f"paths.demand at node {net.names[i]!r} (not customer-facing) must be 0; period {t}"
+            )
+        if net.source_index[i] >= 0 and (paths.fill_rate[:, :, i] != 1).any():
+            bad_fill = paths.fill_rate[:, :, i][paths.fill_rate[:, :, i] != 1][0]
+            raise InputError(
+                f"paths.fill_rate at node {net.names[i]!r} (fed by node {net.sources[i]!r}) must be 1 for "
+                f"transfers, got {bad_fill!r}"
+            )
+    if not world.review_periods():
+        raise InputError(
+            f"world: no review period within the horizon {world.horizon} "
+            f"(review_offset {world.review_offset})"
+        )
+
+
+class DesEngine:
+    """The reference engine: SimPy processes over a network of nodes, exact order of events per period.
+
+    Args:
+        world: the parameters (SKUs, economics, network, horizon, review).
+        paths: the exogenous paths, [P, T, M, N] (all P paths are simulated together, in lockstep).
+        record: write the per-period records (switch off for speed; step totals are always returned).
+        log_events: write the event log (defaults to ``record``).
+    """
+
+    name = "des"
+
+    def __init__(
+        self, world: World, paths: ExogenousPaths, *, record: bool = True, log_events: bool | None = None
+    ) -> None:
+        self.world = world
+        self.paths = paths
+        self.net = layout(world)
+        validate(world, paths, self.net)
+        self.record = record
+        self.log_events = record if log_events is None else log_events
+        self._reviews = world.review_periods()
+        self._sim: Sim | None = None
+        self._env: simpy.Environment | None = None
+        self._handoff: dict[str, Event] = {}
+        self._next = 0
+        self.initial_totals: dict[str, np.ndarray] = {}
+        """Totals of the periods before the first review (filled by :meth:`reset`)."""
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """[P, M, N] of states and orders."""
+        p, _, m, n = self.paths.demand.shape
+        return (p, m, n)
+
+    @property
+    def t(self) -> int:
+        """The current period (a review period, or the horizon when done)."""
+        return int(self._env.now) if self._env is not None else 0
+
+    def reset(self) -> ReviewState:
+        """Back to period 0; simulate up to the first review and return the state there."""
+        env = simpy.Environment()
+        sim = Sim(self.world, self.paths, self.net, record=self.record, log_events=self.log_events)
+        self._env, self._sim = env, sim
+        self._handoff = {"reached": Event(env)}
+        env.process(processes.review(env, sim, self._handoff))
+        for u in self.net.shippers():
+            env.process(processes.transfers(env, sim, u))
+        for m in range(self.net.n_nodes):
+            if self.net.customer_facing[m]:
+                env.process(processes.customer_demand(env, sim, m))
+        env.process(processes.close(env, sim))
+        self._next = 0
+        state = self._advance()
+        self.initial_totals = sim.take_totals()
+        assert state is not None  # validate() guarantees a review within the horizon
+        return state
+
+    def _advance(self) -> ReviewState | None:
+        assert self._env is not None
+        if self._next < len(self._reviews):
+            self._next += 1
+            state = self._env.run(until=self._handoff["reached"])
+            assert isinstance(state, ReviewState)
+            return state
+        self._env.run(until=self.world.horizon)
+        return None
+
+    def step(self, orders: Any) -> tuple[ReviewState | None, dict[str, np.ndarray]]:
+        """Place ``orders`` [P, M, N] at the current review, simulate up to the next review.
+
+        Returns the state at the next review (None once the horizon is reached) and the totals of the
+        simulated periods per [P, M, N] (money: revenue, salvage, purchase_cost, holding_cost, penalty_cost,
+        fixed_order_cost, reward; units: sales, lost, demand, received, on_hand_sum).
+        """
+        if self._sim is None or self._env is None:
+            raise RuntimeError("call reset() before step()")
+        decision = self._handoff.get("decision")
+        if decision is None or decision.triggered:
+            raise RuntimeError("the episode is over; call reset()")
+        t = self.t
+        check_orders(orders, self.shape, t)
+        q = np.array(orders, dtype=np.float64)
+        self._handoff["reached"] = Event(self._env)
+        trigger(decision, q, REVIEW)
+        state = self._advance()
+        return state, self._sim.take_totals()
+
+    def result(self) -> SimulationResult:
+        """The records of the periods simulated so far and the event log."""
+        if self._sim is None:
+            raise RuntimeError("call reset() before result()")
+        log = self._sim.log if self._sim.log is not None else EventLog((), ())
+        events = log.frame()
+        return SimulationResult(
+            records=self._sim.records(),
+            events=events,
+            engine=self.name,
+            discount=self.world.economics.discount,
+        )
+
+
+def run(world: World, paths: ExogenousPaths, rule: OrderRule, **options: Any) -> SimulationResult:
+    """Simulate ``rule`` over the whole horizon: reset, then step(rule(state)) until the horizon."""
+    engine = DesEngine(world, paths, **options)
+    state: ReviewState | None = engine.reset()
+    while state is not None:
+        state, _ = engine.step(rule(state))
+    return engine.result()
