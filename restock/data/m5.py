@@ -142,7 +142,7 @@ def _demand_matrix(sales: pd.DataFrame, day_cols: list[str], path: Path) -> np.n
         if mask.any():
             r, c = (int(i[0]) for i in np.nonzero(mask))
             raise InputError(
-                f"{path}: {problem} demand {raw.iat[r, c]!r} for series {sales['id'].iloc[r]!r}, "
+                f"{path}: {problem} demand {str(raw.iat[r, c])!r} for series {sales['id'].iloc[r]!r}, "
                 f"column {day_cols[c]} (line {r + 2})"
             )
     return values

@@ -147,7 +147,7 @@ class SyntheticTruth:
     mu: np.ndarray
     """[S, T] mean of the NB component of each day; 0 outside the series' span (no demand at all)."""
     size: np.ndarray
-    """[S] NB size (dispersion): variance of the NB part = mu + mu² / size."""
+    """[S] NB size (dispersion): variance of the NB part = mu + mu² / size (``inf``: Poisson)."""
     zero_prob: np.ndarray
     """[S] zero-inflation probability of the base component."""
     spike_prob: np.ndarray
@@ -205,8 +205,11 @@ def sample_demand(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Draw D = ZINB(mu, size, zero_prob) + spike for each cell of ``mu`` [S, T] (per-series params [S])."""
-    r = size[:, None]
-    base = rng.poisson(rng.gamma(shape=np.broadcast_to(r, mu.shape), scale=mu / r))
+    r = np.broadcast_to(size[:, None], mu.shape)
+    poisson = ~np.isfinite(r)  # size = inf: the NB part is Poisson(mu)
+    r_safe = np.where(poisson, 1.0, r)
+    lam = np.where(poisson, mu, rng.gamma(shape=r_safe, scale=mu / r_safe))
+    base = rng.poisson(lam)
     base = np.where(rng.random(mu.shape) < zero_prob[:, None], 0, base)
     hit = rng.random(mu.shape) < spike_prob[:, None]
     spike_mu = spike_scale[:, None] * mu

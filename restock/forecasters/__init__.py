@@ -6,4 +6,5 @@ Importing this package registers the built-in models (``base.make`` / ``base.ava
 from restock.forecasters import (  # noqa: F401  (imported to register the built-in models)
     quantile_forest,
     statistical,
+    true_distribution,
 )
