@@ -1,0 +1,173 @@
+"""KPIs: small pure functions over the per-period records of a run (either engine).
+
+Money and unit totals are summed over periods, nodes and SKUs and averaged over paths (a figure per path).
+Ratios (fill rate, service levels) pool all rows. The definitions, also in docs/simulator.md:
+
+* ``profit``: sum of ``reward`` (revenue + salvage - purchase, holding, penalty and fixed order costs).
+* ``discounted_profit``: sum of discount**period x reward.
+* ``fill_rate``: units sold / units demanded (under backorders a unit served late counts as sold when it
+  ships, so this is the eventual fill rate; 1.0 when there is no demand).
+* ``cycle_service_level``: share of review cycles (path, customer-facing node, SKU, cycle) with no stockout:
+  no unit lost and no backlog at the end of any period of the cycle. Cycle c covers the periods
+  ``review_offset + c * review_period`` up to the next review; periods before the first review form a cycle.
+* ``in_stock_rate``: share of (path, period, customer-facing node, SKU) with on-hand > 0 when demand arrives
+  (on-hand at demand time = end on-hand + units sold in the period).
+* ``avg_on_hand``: end-of-period on-hand summed over nodes and SKUs, averaged over periods (and paths).
+* ``inventory_turns``: cost of goods sold (units sold x unit cost) over the horizon / the average inventory
+  value (end-of-period on-hand x unit cost, summed over nodes and SKUs, averaged over periods); not
+  annualized. ``inf`` with sales and no inventory, 0 with no sales.
+* ``saving``: profit - the reference run's profit on the same paths, and relative to |reference profit|.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from restock.simulator.records import SimulationResult
+
+MONEY = ("revenue", "salvage", "purchase_cost", "holding_cost", "penalty_cost", "fixed_order_cost")
+
+
+def _n_paths(records: pd.DataFrame) -> int:
+    return max(int(records["path"].nunique()), 1)
+
+
+def per_path_total(records: pd.DataFrame, column: str) -> float:
+    """Sum of ``column`` over periods, nodes and SKUs, averaged over paths."""
+    return float(records[column].sum()) / _n_paths(records)
+
+
+def profit(records: pd.DataFrame) -> float:
+    """Sum of reward (per path, averaged over paths)."""
+    return per_path_total(records, "reward")
+
+
+def discounted_profit(records: pd.DataFrame, discount: float) -> float:
+    """Sum of discount**period x reward (per path, averaged over paths)."""
+    weights = np.power(float(discount), records["period"].to_numpy(dtype=np.float64))
+    return float((weights * records["reward"].to_numpy()).sum()) / _n_paths(records)
+
+
+def fill_rate(records: pd.DataFrame) -> float:
+    """Units sold / units demanded, pooled over everything (1.0 with no demand)."""
+    demand = float(records["demand"].sum())
+    return float(records["sales"].sum()) / demand if demand > 0 else 1.0
+
+
+def _demand_rows(records: pd.DataFrame, demand_nodes: Sequence[str] | None) -> pd.DataFrame:
+    if demand_nodes is None:
+        return records
+    return records[records["node"].isin(list(demand_nodes))]
+
+
+def cycle_service_level(
+    records: pd.DataFrame,
+    review_period: int,
+    review_offset: int = 0,
+    demand_nodes: Sequence[str] | None = None,
+) -> float:
+    """Share of review cycles without a stockout (no unit lost, no end-of-period backlog); 1.0 if none."""
+    rows = _demand_rows(records, demand_nodes)
+    if rows.empty:
+        return 1.0
+    cycle = np.floor_divide(rows["period"].to_numpy() - review_offset, review_period)
+    stockout = (rows["lost"].to_numpy() > 0) | (rows["backlog"].to_numpy() > 0)
+    keys = pd.DataFrame(
+        {"path": rows["path"].to_numpy(), "node": rows["node"].to_numpy(), "sku": rows["sku"].to_numpy()}
+    )
+    keys["cycle"] = cycle
+    keys["stockout"] = stockout
+    per_cycle = keys.groupby(["path", "node", "sku", "cycle"], sort=False)["stockout"].any()
+    return float(1.0 - per_cycle.mean())
+
+
+def in_stock_rate(records: pd.DataFrame, demand_nodes: Sequence[str] | None = None) -> float:
+    """Share of (path, period, node, SKU) at customer-facing nodes with on-hand > 0 when demand arrives."""
+    rows = _demand_rows(records, demand_nodes)
+    if rows.empty:
+        return 1.0
+    at_demand = rows["on_hand"].to_numpy() + rows["sales"].to_numpy()
+    return float((at_demand > 0).mean())
+
+
+def avg_on_hand(records: pd.DataFrame) -> float:
+    """End-of-period on-hand summed over nodes and SKUs, averaged over periods and paths."""
+    n_periods = max(int(records["period"].nunique()), 1)
+    return float(records["on_hand"].sum()) / (n_periods * _n_paths(records))
+
+
+def inventory_turns(records: pd.DataFrame, unit_cost: Mapping[str, float]) -> float:
+    """Cost of goods sold over the horizon / average inventory value (see the module docstring)."""
+    cost = records["sku"].map(dict(unit_cost)).to_numpy(dtype=np.float64)
+    cogs = float((records["sales"].to_numpy() * cost).sum())
+    n_periods = max(int(records["period"].nunique()), 1)
+    avg_value = float((records["on_hand"].to_numpy() * cost).sum()) / n_periods
+    if avg_value == 0:
+        return float("inf") if cogs > 0 else 0.0
+    return cogs / avg_value
+
+
+def lost_units(records: pd.DataFrame) -> float:
+    """Units of demand lost (per path, averaged over paths)."""
+    return per_path_total(records, "lost")
+
+
+def saving(records: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
+    """Profit minus the reference's profit on the same paths, absolute and relative to |reference profit|."""
+    ours, ref = profit(records), profit(reference)
+    diff = ours - ref
+    return {"saving": diff, "saving_relative": diff / abs(ref) if ref != 0 else float("nan")}
+
+
+def kpi_table(
+    result: SimulationResult,
+    *,
+    review_period: int | None = None,
+    review_offset: int | None = None,
+    reference: SimulationResult | None = None,
+) -> dict[str, Any]:
+    """Every KPI of a run, as plain Python numbers (what ``restock simulate --json`` prints).
+
+    Review period/offset, demand nodes and unit costs come from ``result.records.attrs`` (the des engine
+    writes them) unless given; without them the review period defaults to 1 and unit costs are inferred
+    from purchase_cost / received.
+    """
+    rec = result.records
+    attrs = rec.attrs
+    rp = review_period if review_period is not None else int(attrs.get("review_period", 1))
+    ro = review_offset if review_offset is not None else int(attrs.get("review_offset", 0))
+    nodes = attrs.get("demand_nodes")
+    unit_cost = attrs.get("unit_cost") or _inferred_unit_cost(rec)
+    table: dict[str, Any] = {
+        "profit": profit(rec),
+        "discounted_profit": discounted_profit(rec, result.discount),
+        "revenue": per_path_total(rec, "revenue"),
+        **{k: per_path_total(rec, k) for k in MONEY[1:]},
+        "fill_rate": fill_rate(rec),
+        "cycle_service_level": cycle_service_level(rec, rp, ro, nodes),
+        "in_stock_rate": in_stock_rate(rec, nodes),
+        "lost_units": lost_units(rec),
+        "demand_units": per_path_total(rec, "demand"),
+        "sales_units": per_path_total(rec, "sales"),
+        "disposed_units": per_path_total(rec, "disposed"),
+        "avg_on_hand": avg_on_hand(rec),
+        "inventory_turns": inventory_turns(rec, unit_cost),
+        "periods": int(rec["period"].nunique()),
+        "skus": int(rec["sku"].nunique()),
+        "nodes": int(rec["node"].nunique()),
+        "paths": int(rec["path"].nunique()),
+        "engine": result.engine,
+    }
+    if reference is not None:
+        table.update(saving(rec, reference.records))
+    return table
+
+
+def _inferred_unit_cost(records: pd.DataFrame) -> dict[str, float]:
+    g = records.groupby("sku", sort=False)[["purchase_cost", "received"]].sum()
+    cost = np.where(g["received"] > 0, g["purchase_cost"] / g["received"].where(g["received"] > 0, 1.0), 0.0)
+    return dict(zip(g.index.astype(str), cost.tolist(), strict=True))
