@@ -1,0 +1,178 @@
+"""The SKUs of a scenario, their categories, base demand model or replayed data, and base prices.
+
+Synthetic (stationary) catalogs are drawn from the scenario's catalog seed (``seeds.catalog``), never from
+the path seed, so every training and evaluation run of a scenario sees the same SKUs, means and prices.
+SKUs are named ``SKU000``, ``SKU001``, ... (or ``catalog.skus``) and assigned to categories in blocks, in
+the order the categories are listed, by share (largest remainder).
+
+Data catalogs load ``demand.source`` with :func:`restock.data.load_panel` and cut a window of
+``warmup + horizon`` periods out of it: period 0 is ``demand.start`` (default: the latest start that fits).
+Demand before a series' first sale is 0 (the product was not on sale yet); prices missing inside the
+window are carried forward (then backward) from the nearest known week.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from restock import seeding
+from restock.data.panel import DemandPanel
+from restock.errors import InputError
+from restock.scenarios.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """SKUs and their base (unshocked) demand model or data, over the periods ``-warmup .. horizon-1``."""
+
+    skus: tuple[str, ...]
+    """SKU names (world order)."""
+    category: tuple[str, ...]
+    """Category of each SKU."""
+    elasticity: np.ndarray
+    """[N] price elasticity of each SKU's category (<= 0)."""
+    price: np.ndarray
+    """[W + T, N] base selling price per period (period -W first)."""
+    mean: np.ndarray | None = None
+    """[N] mean demand per period of the stationary model (None for data)."""
+    demand: np.ndarray | None = None
+    """[W + T, N] replayed demand (None for synthetic)."""
+    dates: pd.DatetimeIndex | None = None
+    """[W + T] dates of the periods (data)."""
+    panel: DemandPanel | None = None
+    """The data panel restricted to the catalog's SKUs and to dates before period ``horizon`` (data)."""
+
+    @property
+    def n_skus(self) -> int:
+        return len(self.skus)
+
+    def categories(self) -> list[str]:
+        return sorted(set(self.category))
+
+
+def resolve_catalog(scenario: Scenario) -> Catalog:
+    """The scenario's catalog (loads the data for data-driven scenarios)."""
+    if scenario.demand.kind == "stationary":
+        return _synthetic(scenario)
+    return _from_data(scenario)
+
+
+def _log_uniform(rng: np.random.Generator, bounds: tuple[float, ...], n: int) -> np.ndarray:
+    lo, hi = np.log(bounds[0]), np.log(bounds[1])
+    return np.exp(rng.uniform(lo, hi, size=n))
+
+
+def _elasticities(scenario: Scenario, category: tuple[str, ...]) -> np.ndarray:
+    table = {c.name: c.elasticity for c in scenario.catalog.categories}
+    return np.array([table.get(c, scenario.catalog.default_elasticity) for c in category], dtype=np.float64)
+
+
+def _synthetic(scenario: Scenario) -> Catalog:
+    cat = scenario.catalog
+    skus = cat.skus or tuple(f"SKU{i:03d}" for i in range(cat.n_skus or 0))
+    n = len(skus)
+    if cat.categories:
+        shares = np.array([c.share for c in cat.categories], dtype=np.float64)
+        raw = shares / shares.sum() * n
+        counts = np.floor(raw).astype(int)
+        for i in np.argsort(-(raw - counts), kind="stable")[: n - counts.sum()]:
+            counts[i] += 1
+        category = tuple(c.name for c, k in zip(cat.categories, counts, strict=True) for _ in range(k))
+    else:
+        category = ("default",) * n
+    d, e = scenario.demand, scenario.economics
+    seed = scenario.seeds.catalog
+    mean = (
+        np.full(n, d.mean)
+        if d.mean is not None
+        else _log_uniform(seeding.generator(seed, "catalog/mean"), d.mean_range, n)
+    )
+    if e.price is not None:
+        price = np.full(n, e.price)
+    else:
+        price = _log_uniform(seeding.generator(seed, "catalog/price"), e.price_range, n)
+    periods = scenario.warmup + scenario.horizon
+    return Catalog(
+        skus=tuple(skus),
+        category=category,
+        elasticity=_elasticities(scenario, category),
+        price=np.broadcast_to(price, (periods, n)).copy(),
+        mean=mean,
+    )
+
+
+def _from_data(scenario: Scenario) -> Catalog:
+    from restock.data import load_panel
+
+    src = scenario.source
+    d = scenario.demand
+    try:
+        panel = load_panel(d.source)
+    except InputError as exc:
+        raise InputError(f"scenario {src}: key 'demand.source' ({d.source!r}): {exc}") from None
+    ids = panel.series_ids
+    cat = scenario.catalog
+    if cat.skus:
+        unknown = [s for s in cat.skus if s not in set(ids)]
+        if unknown:
+            raise InputError(
+                f"scenario {src}: key 'catalog.skus' names series not in {d.source!r}: {unknown[:5]} "
+                f"(e.g. {ids[:3]})"
+            )
+        skus = list(cat.skus)
+    else:
+        if cat.n_skus is not None and cat.n_skus > len(ids):
+            raise InputError(
+                f"scenario {src}: key 'catalog.n_skus' is {cat.n_skus} but {d.source!r} has {len(ids)} series"
+            )
+        skus = ids[: cat.n_skus] if cat.n_skus is not None else ids
+    panel = panel.subset(skus)
+    dates = panel.dates
+    w, t = scenario.warmup, scenario.horizon
+    if d.start:
+        start = int(dates.get_indexer(pd.DatetimeIndex([pd.Timestamp(d.start)]))[0])
+        if start < 0:
+            raise InputError(
+                f"scenario {src}: key 'demand.start' {d.start!r} is not a date of {d.source!r} "
+                f"({dates[0].date()} .. {dates[-1].date()}, freq {panel.freq})"
+            )
+    else:
+        start = len(dates) - t
+    if start - w < 0 or start + t > len(dates):
+        raise InputError(
+            f"scenario {src}: keys 'warmup' ({w}) and 'horizon' ({t}) around period 0 (index {start}) "
+            f"do not fit inside the {len(dates)} periods of {d.source!r}"
+        )
+    window = dates[start - w : start + t]
+    demand = np.nan_to_num(panel.matrix("demand")[:, start - w : start + t].T, nan=0.0)
+    if scenario.economics.price is not None:
+        price = np.full(demand.shape, scenario.economics.price)
+    elif "price" in panel.frame.columns:
+        frame = pd.DataFrame(panel.matrix("price")[:, start - w : start + t].T, columns=skus)
+        frame = frame.ffill().bfill()
+        missing = [s for s in skus if frame[s].isna().all()]
+        if missing:
+            raise InputError(
+                f"scenario {src}: series {missing[:3]} of {d.source!r} have no price in the window; "
+                "set economics.price"
+            )
+        price = frame.to_numpy(dtype=np.float64)
+    else:
+        raise InputError(f"scenario {src}: {d.source!r} has no prices; set key 'economics.price'")
+    static = panel.static
+    category = (
+        tuple(static["category"].astype(str)) if "category" in static.columns else ("default",) * len(skus)
+    )
+    kept = panel.until(window[-1])
+    return Catalog(
+        skus=tuple(skus),
+        category=category,
+        elasticity=_elasticities(scenario, category),
+        price=price,
+        demand=demand,
+        dates=window,
+        panel=kept,
+    )

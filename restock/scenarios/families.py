@@ -1,0 +1,96 @@
+"""Benchmark families: a ``[family]`` section that fills the rest of a scenario from one instance name.
+
+``zipkin-lost-sales`` — Zipkin (2008), "Old and new methods for lost-sales inventory systems", Operations
+Research 56(5): one SKU, Poisson(5) demand per period, a review every period, holding cost h = 1 per unit of
+end-of-period on-hand, lost-sales penalty p, deterministic lead time L, no purchase cost and no price, so
+that profit = -(holding + penalty) and minus the average profit per period is his average cost. The
+published table covers p in {4, 9, 19, 39} and L in {1, 2, 3, 4}; an instance is named ``"p<p>-L<L>"``
+(``"p9-L2"``). Any p > 0 and L >= 1 is accepted.
+
+Lead-time convention: Zipkin's L is **our** L (an order placed in period t arrives at the start of t + L,
+before that period's demand). The exact-oracle work found this by reproducing his optimal costs
+(``restock/agents/oracle/conventions.py``, ``ZIPKIN_OFFSET = 0``); :data:`ZIPKIN_OFFSET` here must equal it
+(a test checks), since scenarios may not import agents.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from restock.errors import InputError
+
+ZIPKIN_OFFSET = 0
+"""Our lead time minus Zipkin (2008)'s lead time for the same system."""
+
+ZIPKIN_MEAN_DEMAND = 5.0
+ZIPKIN_PENALTIES = (4, 9, 19, 39)
+ZIPKIN_LEAD_TIMES = (1, 2, 3, 4)
+
+_INSTANCE = re.compile(r"^p(\d+(?:\.\d+)?)-L(\d+)$")
+
+
+def zipkin_instance(instance: str, source: str) -> tuple[float, int]:
+    """``(p, L in our convention)`` of an instance name such as ``"p9-L2"``."""
+    m = _INSTANCE.match(instance)
+    if not m or float(m.group(1)) <= 0 or int(m.group(2)) < 1:
+        raise InputError(
+            f"scenario {source}: key 'family.instance' must look like 'p9-L2' (p > 0, L >= 1; published: "
+            f"p in {list(ZIPKIN_PENALTIES)}, L in {list(ZIPKIN_LEAD_TIMES)}), got {instance!r}"
+        )
+    return float(m.group(1)), int(m.group(2)) + ZIPKIN_OFFSET
+
+
+def family_settings(family: dict[str, Any], source: str) -> dict[str, Any]:
+    """Dotted key -> value that the family sets."""
+    name = family.get("name")
+    if name != "zipkin-lost-sales":
+        raise InputError(f"scenario {source}: key 'family.name' must be 'zipkin-lost-sales', got {name!r}")
+    instance = family.get("instance")
+    if not isinstance(instance, str):
+        raise InputError(
+            f"scenario {source}: key 'family.instance' must be a string like 'p9-L2', got {instance!r}"
+        )
+    p, lead = zipkin_instance(instance, source)
+    return {
+        "review_period": 1,
+        "review_offset": 0,
+        "catalog.n_skus": 1,
+        "demand.kind": "stationary",
+        "demand.distribution": "poisson",
+        "demand.mean": ZIPKIN_MEAN_DEMAND,
+        "economics.price": 0.0,
+        "economics.unit_cost": 0.0,
+        "economics.holding_cost": 1.0,
+        "economics.lost_sale_penalty": p,
+        "economics.fixed_order_cost": 0.0,
+        "economics.salvage_value": 0.0,
+        "vendors": [{"name": "vendor", "lead_time": {"kind": "deterministic", "value": lead}}],
+        "nodes": [{"name": "store", "source": "vendor", "backorder": False}],
+    }
+
+
+def apply_family(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """``raw`` with its family's settings filled in; a file that sets one of them differently is an error."""
+    if "family" not in raw:
+        return raw
+    if not isinstance(raw["family"], dict):
+        raise InputError(f"scenario {source}: key 'family' must be a table, got {raw['family']!r}")
+    out = dict(raw)
+    for key, value in family_settings(raw["family"], source).items():
+        parts = key.split(".")
+        node = out
+        for part in parts[:-1]:
+            sub = node.get(part, {})
+            if not isinstance(sub, dict):
+                raise InputError(f"scenario {source}: key {part!r} must be a table, got {sub!r}")
+            node[part] = dict(sub)
+            node = node[part]
+        if parts[-1] in node and node[parts[-1]] != value:
+            raise InputError(
+                f"scenario {source}: key {key!r} is set by family {raw['family'].get('name')!r} "
+                f"(instance {raw['family'].get('instance')!r}) to {value!r}; remove it, "
+                f"got {node[parts[-1]]!r}"
+            )
+        node[parts[-1]] = value
+    return out

@@ -1,0 +1,229 @@
+"""The forecast table of a scenario draw: demand quantiles at every review, as arrays.
+
+At review r (period ``review_periods[r]``) the table holds, per path, node and SKU:
+
+* ``per_bucket[p, r, m, n, h, q]``: the ``quantiles[q]`` quantile of demand in bucket h, the periods
+  ``t + h*B .. t + (h+1)*B - 1`` with B = ``bucket_length`` (the review period);
+* ``cumulative[p, r, m, n, k, q]``: the quantile of demand summed over the next ``cover[k]`` periods
+  ``t .. t + cover[k] - 1`` (what a newsvendor needs over lead time + review period; a sum's quantile is
+  not the sum of quantiles).
+
+Demand "at" a node that is not customer-facing is the demand of the customer-facing nodes it feeds.
+Arrays whose forecasts do not depend on the path or the review (stationary demand) keep a size-1 axis
+there; readers index through :meth:`ScenarioForecast.cumulative_quantiles`, which broadcasts.
+
+Interpolation (documented, used by every reader): between quantile levels, linear in tau; a tau outside
+[quantiles[0], quantiles[-1]] is an error (never a silent clip). Between cumulative horizons, linear in
+the horizon, with 0 units at horizon 0; a horizon beyond ``cover[-1]`` is an error.
+
+Models:
+
+* ``"true"`` (stationary demand): exact quantiles of the base model, the same at every review and on
+  every path (demand is i.i.d.): a sum of k Poisson(mu) is Poisson(k mu); a sum of k negative binomials
+  with the same variance-to-mean ratio is negative binomial with k times the size. The true model does
+  not foresee shocks: like any forecaster, it is surprised by them.
+* a registered forecaster (data demand): fitted once on the history before period 0 in buckets of
+  ``review_period`` periods, then asked rolling-origin at every review (using only demand up to the
+  review), see :func:`_forecaster_table`. Its cumulative quantiles are on whole buckets
+  (``cover = B, 2B, ...``) and interpolated in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from restock.errors import InputError
+from restock.scenarios.build import ScenarioDraw
+
+
+@dataclass(frozen=True)
+class ScenarioForecast:
+    """Rolling-origin demand quantiles of one scenario draw (see the module docstring)."""
+
+    model: str
+    """The forecaster ("true" or a registered name)."""
+    review_periods: np.ndarray
+    """[R] the period of each review."""
+    quantiles: np.ndarray
+    """[Q] quantile levels, strictly increasing."""
+    nodes: tuple[str, ...]
+    skus: tuple[str, ...]
+    bucket_length: int
+    """Periods per bucket of ``per_bucket``."""
+    per_bucket: np.ndarray
+    """[P or 1, R or 1, M, N, H, Q]."""
+    cover: np.ndarray
+    """[K] cumulative horizons in periods, increasing, >= 1."""
+    cumulative: np.ndarray
+    """[P or 1, R or 1, M, N, K, Q]."""
+
+    def __post_init__(self) -> None:
+        for name in ("per_bucket", "cumulative"):
+            arr = getattr(self, name)
+            if arr.ndim != 6 or arr.shape[2:4] != (len(self.nodes), len(self.skus)):
+                raise ValueError(f"ScenarioForecast.{name} has shape {arr.shape}")
+            if arr.shape[1] not in (1, len(self.review_periods)):
+                raise ValueError(f"ScenarioForecast.{name} has {arr.shape[1]} reviews")
+        if np.any(np.diff(self.cumulative, axis=-1) < -1e-9):
+            raise ValueError("ScenarioForecast.cumulative: quantiles cross")
+
+    @property
+    def n_reviews(self) -> int:
+        return len(self.review_periods)
+
+    def review_index(self, t: int) -> int:
+        """The index of the review in period ``t`` (an error if ``t`` is not a review)."""
+        idx = np.flatnonzero(self.review_periods == t)
+        if idx.size == 0:
+            raise InputError(f"forecast table: period {t} is not a review period")
+        return int(idx[0])
+
+    def _rows(self, arr: np.ndarray, review: int) -> np.ndarray:
+        if not 0 <= review < self.n_reviews:
+            raise InputError(f"forecast table: review index {review} outside [0, {self.n_reviews})")
+        return arr[:, review if arr.shape[1] > 1 else 0]
+
+    def cumulative_quantiles(
+        self, review: int, horizon: float | np.ndarray, tau: float | np.ndarray
+    ) -> np.ndarray:
+        """Quantile ``tau`` of demand over the next ``horizon`` periods at review index ``review``.
+
+        ``horizon`` and ``tau`` broadcast against [P, M, N] (scalars, [N], [M, N] or [P, M, N]); the
+        result has shape [P or 1, M, N] broadcast with them. Cheap: two gathers and a blend per axis.
+        """
+        rows = self._rows(self.cumulative, review)  # [P', M, N, K, Q]
+        tau_arr = np.asarray(tau, dtype=np.float64)
+        h = np.asarray(horizon, dtype=np.float64)
+        lo, hi = self.quantiles[0], self.quantiles[-1]
+        if np.any(tau_arr < lo - 1e-12) or np.any(tau_arr > hi + 1e-12):
+            raise InputError(f"forecast table: tau {tau!r} outside the table's levels [{lo}, {hi}]")
+        if np.any(h < 0) or np.any(h > self.cover[-1]):
+            raise InputError(
+                f"forecast table: horizon {horizon!r} outside [0, {int(self.cover[-1])}] periods"
+            )
+        shape = np.broadcast_shapes(rows.shape[:3], tau_arr.shape, h.shape)
+        # quantile axis: position of tau among the levels
+        qpos = np.interp(tau_arr, self.quantiles, np.arange(len(self.quantiles)))
+        q0 = np.minimum(np.floor(qpos).astype(np.int64), max(len(self.quantiles) - 2, 0))
+        qw = qpos - q0
+        q1 = np.minimum(q0 + 1, len(self.quantiles) - 1)
+        # horizon axis: cover with a 0 prepended
+        cover = np.concatenate([[0.0], self.cover.astype(np.float64)])
+        kpos = np.interp(h, cover, np.arange(len(cover)))
+        k0 = np.minimum(np.floor(kpos).astype(np.int64), len(cover) - 2)
+        kw = kpos - k0
+        k1 = k0 + 1
+        padded = np.concatenate([np.zeros((*rows.shape[:3], 1, rows.shape[4])), rows], axis=3)
+        p_i, m_i, n_i = np.indices(shape, sparse=True)
+        p_i = p_i if rows.shape[0] > 1 else np.zeros_like(p_i)
+        k0b, k1b, kwb = (np.broadcast_to(a, shape) for a in (k0, k1, kw))
+        q0b, q1b, qwb = (np.broadcast_to(a, shape) for a in (q0, q1, qw))
+
+        def at(k: np.ndarray) -> np.ndarray:
+            v0 = padded[p_i, m_i, n_i, k, q0b]
+            v1 = padded[p_i, m_i, n_i, k, q1b]
+            return v0 * (1 - qwb) + v1 * qwb
+
+        return at(k0b) * (1 - kwb) + at(k1b) * kwb
+
+    def cumulative_quantile(
+        self, path: int, review: int, sku: int, horizon: float, tau: float, node: int = 0
+    ) -> float:
+        """One value of :meth:`cumulative_quantiles`: (path, review index, SKU, horizon in periods, tau)."""
+        out = self.cumulative_quantiles(review, horizon, tau)
+        return float(out[path if out.shape[0] > 1 else 0, node, sku])
+
+    def cumulative_by_bucket(self, buckets: int | None = None) -> np.ndarray:
+        """[P or 1, R or 1, M, N, H, Q]: quantiles of demand summed over the next h+1 buckets (h < H).
+
+        Read at covers ``B, 2B, .., H*B`` periods (exact where the table stores them, else interpolated
+        in the horizon as documented). ``buckets`` defaults to the per-bucket horizon H.
+        """
+        h = self.per_bucket.shape[4] if buckets is None else buckets
+        covers = self.bucket_length * np.arange(1, h + 1)
+        if covers[-1] > self.cover[-1]:
+            raise InputError(
+                f"forecast table: {h} buckets of {self.bucket_length} periods exceed the longest cumulative "
+                f"horizon {int(self.cover[-1])} (raise forecast.max_cover)"
+            )
+        rows = np.concatenate(
+            [np.zeros((*self.cumulative.shape[:4], 1, self.cumulative.shape[5])), self.cumulative], 4
+        )
+        grid = np.concatenate([[0], self.cover])
+        j = np.searchsorted(grid, covers)  # grid[j-1] < cover <= grid[j]
+        w = (covers - grid[j - 1]) / (grid[j] - grid[j - 1])
+        return rows[:, :, :, :, j - 1] * (1 - w[:, None]) + rows[:, :, :, :, j] * w[:, None]
+
+    def bucket_quantiles(self, review: int) -> np.ndarray:
+        """[P or 1, M, N, H, Q] per-bucket quantiles at review index ``review``."""
+        return self._rows(self.per_bucket, review)
+
+
+def default_cover(draw: ScenarioDraw) -> int:
+    """Longest cumulative horizon: the 99.9% lead time (plus transfers) + review period."""
+    s = draw.scenario
+    if s.forecast.max_cover is not None:
+        return s.forecast.max_cover
+    lead = max((v.lead_time.upper(1e-3) for v in draw.world.network.vendors), default=0)
+    transfer = sum(n.transfer_lead_time for n in draw.world.network.nodes)
+    return max(int(lead + transfer + s.review_period), 1)
+
+
+def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:
+    """The forecast table of ``draw`` with the scenario's forecaster."""
+    s = draw.scenario
+    if s.forecast.model == "true":
+        return _true_table(draw)
+    return _forecaster_table(draw)
+
+
+def stationary_quantiles(
+    distribution: str, mean: np.ndarray, dispersion: float, periods: np.ndarray, levels: np.ndarray
+) -> np.ndarray:
+    """Exact quantiles [..., K, Q] of demand summed over ``periods`` [K] i.i.d. periods of mean ``mean``."""
+    mu = np.asarray(mean, dtype=np.float64)[..., None, None] * periods[:, None]
+    q = np.broadcast_to(levels, (*mu.shape[:-1], len(levels)))
+    mu = np.broadcast_to(mu, q.shape)
+    if distribution == "poisson":
+        out = stats.poisson.ppf(q, mu)
+    else:
+        size = mu / (dispersion - 1.0)
+        out = stats.nbinom.ppf(q, np.where(size > 0, size, 1.0), 1.0 / dispersion)
+    return np.where(mu > 0, out, 0.0)
+
+
+def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
+    s = draw.scenario
+    cat = draw.catalog
+    assert cat.mean is not None
+    levels = np.asarray(s.forecast.quantiles, dtype=np.float64)
+    b = s.review_period
+    k = default_cover(draw)
+    cover = np.arange(1, k + 1)
+    mean = draw.node_share[:, None] * cat.mean[None, :]  # [M, N]
+    d = s.demand
+    cum = stationary_quantiles(d.distribution, mean, d.dispersion, cover.astype(np.float64), levels)
+    bucket = stationary_quantiles(
+        d.distribution, mean, d.dispersion, np.full(s.forecast.buckets, float(b)), levels
+    )
+    return ScenarioForecast(
+        model="true",
+        review_periods=np.asarray(draw.world.review_periods(), dtype=np.int64),
+        quantiles=levels,
+        nodes=tuple(n.name for n in s.nodes),
+        skus=cat.skus,
+        bucket_length=b,
+        per_bucket=bucket[None, None],
+        cover=cover,
+        cumulative=cum[None, None],
+    )
+
+
+def _forecaster_table(draw: ScenarioDraw) -> ScenarioForecast:
+    raise InputError(
+        f"scenario {draw.scenario.source}: forecast.model {draw.scenario.forecast.model!r}: forecast tables "
+        "from registered forecasters are not available yet; use a stationary scenario with model 'true'"
+    )

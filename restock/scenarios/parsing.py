@@ -1,0 +1,170 @@
+"""Turning a TOML table into typed section dataclasses, with errors that name the file, key and value.
+
+Each section of a scenario is a frozen dataclass (see :mod:`restock.scenarios.schema`). :func:`parse_section`
+reads a raw TOML table into one: unknown keys, missing required keys and wrong types are
+:class:`~restock.errors.InputError` s naming the source, the dotted key and the value. Field types are read
+from the dataclass annotations; the supported ones are ``int``, ``float``, ``str``, ``bool``, ``X | None``,
+``tuple[int | float | str, ...]``, a nested section dataclass, ``tuple[Section, ...]`` (an array of
+tables), and any field whose metadata holds a ``parse`` function (a custom scalar such as an
+:class:`~restock.scenarios.amounts.Amount`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass
+from typing import Any, TypeVar, get_args, get_origin
+
+from restock.errors import InputError
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Where:
+    """The place of a value: the source (a file name or "--set") and the dotted key."""
+
+    source: str
+    key: str = ""
+
+    def child(self, name: str | int) -> Where:
+        return Where(self.source, f"{self.key}.{name}" if self.key else str(name))
+
+    def error(self, value: Any, expected: str) -> InputError:
+        """An error naming the source, this key and ``value``."""
+        return InputError(f"scenario {self.source}: key {self.key!r} {expected}, got {value!r}")
+
+
+def parser(fn: Callable[[Any, Where], Any]) -> dict[str, Any]:
+    """Field metadata marking a custom parser: ``field(metadata=parser(fn))``."""
+    return {"parse": fn}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def is_section(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def section_fields(cls: type) -> dict[str, Any]:
+    """Field name -> annotated type of a section dataclass."""
+    hints = _hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if _public(f)}
+
+
+def _public(f: dataclasses.Field[Any]) -> bool:
+    """A field read from TOML (not an internal one such as the source file name)."""
+    return f.init and not f.metadata.get("internal", False)
+
+
+def parse_section(cls: type[S], raw: Any, where: Where) -> S:
+    """Read the TOML table ``raw`` into the dataclass ``cls`` (defaults fill absent keys)."""
+    if not isinstance(raw, dict):
+        raise where.error(raw, "must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls) if _public(f)}  # type: ignore[arg-type]
+    hints = _hints(cls)
+    unknown = [k for k in raw if k not in fields]
+    if unknown:
+        w = where.child(unknown[0])
+        raise InputError(f"scenario {w.source}: unknown key {w.key!r} (known here: {', '.join(fields)})")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        w = where.child(name)
+        if name not in raw:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise InputError(f"scenario {w.source}: key {w.key!r} is required")
+            continue
+        custom = f.metadata.get("parse")
+        values[name] = custom(raw[name], w) if custom else convert(hints[name], raw[name], w)
+    return cls(**values)
+
+
+def convert(tp: Any, value: Any, where: Where) -> Any:
+    """Check and convert one TOML value to the annotated type ``tp``."""
+    origin = get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = [a for a in get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        if len(args) == 1:
+            return convert(args[0], value, where)
+        for a in args:
+            try:
+                return convert(a, value, where)
+            except InputError:
+                continue
+        raise where.error(value, f"must be one of {' or '.join(_name(a) for a in args)}")
+    if origin is tuple:
+        item = get_args(tp)[0]
+        if not isinstance(value, list):
+            raise where.error(value, f"must be an array of {_name(item)}")
+        return tuple(convert(item, v, where.child(i)) for i, v in enumerate(value))
+    if is_section(tp):
+        return parse_section(tp, value, where)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise where.error(value, "must be true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise where.error(value, "must be an integer")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise where.error(value, "must be a number")
+        if math.isnan(value):
+            raise where.error(value, "must be a number, not nan")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise where.error(value, "must be a string")
+        return value
+    if get_origin(tp) is typing.Literal:
+        allowed = get_args(tp)
+        if value not in allowed:
+            raise where.error(value, f"must be one of {', '.join(map(repr, allowed))}")
+        return value
+    raise TypeError(f"parsing: unsupported field type {tp!r} at {where.key}")  # a bug in a schema
+
+
+def _name(tp: Any) -> str:
+    if is_section(tp):
+        return "table"
+    if get_origin(tp) is typing.Literal:
+        return "one of " + ", ".join(map(repr, get_args(tp)))
+    return getattr(tp, "__name__", str(tp))
+
+
+def field_type(cls: type, path: list[str], where: Where) -> Any:
+    """The annotated type at ``path`` (names and list indices) below section ``cls``.
+
+    Raises an InputError naming the full dotted key when a name is not a field of its section: the check
+    that makes ``--set`` reject keys that do not exist.
+    """
+    tp: Any = cls
+    for i, part in enumerate(path):
+        key = ".".join(path[: i + 1])
+        if get_origin(tp) in (types.UnionType, typing.Union):
+            inner = [a for a in get_args(tp) if is_section(a) or get_origin(a) is tuple]
+            tp = inner[0] if inner else tp
+        if is_section(tp):
+            fields = section_fields(tp)
+            if part not in fields:
+                raise InputError(
+                    f"scenario {where.source}: key {key!r} does not exist (known in "
+                    f"{'.'.join(path[:i]) or 'the top level'}: {', '.join(fields)})"
+                )
+            tp = fields[part]
+        elif get_origin(tp) is tuple and part.isdigit():
+            tp = get_args(tp)[0]
+        else:
+            raise InputError(
+                f"scenario {where.source}: key {key!r} does not exist ({path[i - 1]!r} has no parts)"
+            )
+    return tp
