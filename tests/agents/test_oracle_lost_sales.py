@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from restock.agents.oracle import (
     LostSalesConfig,
@@ -72,6 +74,25 @@ def test_matches_an_independent_naive_solver(spec: str, lead: int, penalty: floa
     for state, values in q_values.items():
         chosen = sol.policy.order(state[0], state[1:])
         assert values[chosen] <= min(values.values()) + 1e-7, state
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    weights=st.lists(st.integers(min_value=0, max_value=9), min_size=2, max_size=4).filter(
+        lambda w: sum(w) > 0
+    ),
+    lead=st.integers(min_value=0, max_value=2),
+    penalty=st.floats(min_value=0.5, max_value=20.0),
+    holding=st.floats(min_value=0.2, max_value=3.0),
+)
+def test_random_small_instances_match_the_naive_solver(
+    weights: list[int], lead: int, penalty: float, holding: float
+) -> None:
+    spec = "pmf:" + ",".join(str(w / sum(weights)) for w in weights)
+    config = LostSalesConfig(demand=spec, lead_time=lead, penalty=penalty, holding=holding, tolerance=1e-11)
+    sol = solve_lost_sales(config)
+    g, _ = naive_lost_sales(parse_demand(spec).pmf.tolist(), lead, holding, penalty, sol.cap)
+    assert sol.average_cost == pytest.approx(g, abs=1e-7)
 
 
 @pytest.mark.parametrize("penalty", [4.0, 9.0, 19.0, 39.0])
