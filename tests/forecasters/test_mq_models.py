@@ -63,7 +63,7 @@ def test_registered_and_contract_shapes(panel: DemandPanel) -> None:
     assert f.cutoff == panel.dates[-9] and list(f.quantiles) == [0.1, 0.5, 0.9]
 
 
-@pytest.mark.parametrize("cls", [MQCNN, MQTransformer])
+@pytest.mark.parametrize("cls", [MQCNN, pytest.param(MQTransformer, marks=pytest.mark.slow)])
 def test_recovers_known_poisson_quantiles(cls: type[MQForecaster], panel: DemandPanel) -> None:
     """Trained on i.i.d. Poisson demand, the network's quantiles are the Poisson quantiles of the
     category's rate, per bucket and for the 8-week sum (which is not the sum of the weekly quantiles)."""

@@ -72,8 +72,10 @@ class MQNet(nn.Module):
         if self.feedback:
             A = cfg.attention_size
             self.fb_q = nn.Linear(cfg.local_hidden, A)
-            self.fb_k = nn.Linear(cfg.local_hidden + 2, A)
-            self.fb_v = nn.Linear(cfg.local_hidden + 2, A)
+            self.fb_k = nn.Linear(cfg.local_hidden, A)
+            self.fb_v = nn.Linear(cfg.local_hidden, A)
+            self.fb_k_extra = nn.Linear(2, A, bias=False)  # (earlier forecast, recent error) -> key
+            self.fb_v_extra = nn.Linear(2, A, bias=False)
             self.fb_head = nn.Linear(cfg.local_hidden + A, 2 * Q)
         self.median = min(range(Q), key=lambda i: abs(cfg.quantiles[i] - 0.5))
 
@@ -124,7 +126,11 @@ class MQNet(nn.Module):
 
     def _split(self, raw: torch.Tensor) -> Outputs:
         q = self.n_q
-        return {"per_bucket": non_crossing(raw[..., :q]), "cumulative": non_crossing(raw[..., q:])}
+        sp = nn.functional.softplus(raw)
+        return {
+            "per_bucket": non_crossing(raw[..., :q], sp[..., :q]),
+            "cumulative": non_crossing(raw[..., q:], sp[..., q:]),
+        }
 
     def _align(
         self, enc: torch.Tensor, known: torch.Tensor, season: torch.Tensor, first: int
@@ -141,14 +147,13 @@ class MQNet(nn.Module):
         lq = pos_fut.shape[1]
         hor = self.horizon_emb.weight[None, None].expand(b, lq, -1, -1)
         q_in = torch.cat([enc[:, first:, None, :].expand(-1, -1, H, -1), pos_fut, hor], dim=-1)
-        q = self.att_q(q_in).view(b, lq, H, heads, A)
-        scores = torch.einsum("bthna,bsna->bthns", q, k) / A**0.5
-        t_abs = torch.arange(first, L, device=enc.device)
-        s_abs = torch.arange(L, device=enc.device)
-        allowed = s_abs[None, :] <= t_abs[:, None]  # [L', L]: causal, never a later bucket
-        scores = scores.masked_fill(~allowed[None, :, None, None, :], float("-inf"))
-        att = torch.einsum("bthns,bsna->bthna", torch.softmax(scores, dim=-1), v)
-        return att.reshape(b, lq, H, heads * A)
+        q = self.att_q(q_in).view(b, lq * H, heads, A).transpose(1, 2)  # [B, heads, L'*H, A]
+        t_abs = torch.arange(first, L, device=enc.device).repeat_interleave(H)
+        allowed = torch.arange(L, device=enc.device)[None, :] <= t_abs[:, None]  # causal: never s > t
+        att = nn.functional.scaled_dot_product_attention(
+            q, k.transpose(1, 2), v.transpose(1, 2), attn_mask=allowed
+        )  # [B, heads, L'*H, A]
+        return att.transpose(1, 2).reshape(b, lq, H, heads * A)
 
     def _feedback(
         self, z: torch.Tensor, p1: torch.Tensor, y_in: torch.Tensor, obs_in: torch.Tensor, first: int
@@ -162,18 +167,21 @@ class MQNet(nn.Module):
         if lq > 1:
             y_loc, o_loc = y_in[:, first:], obs_in[:, first:]
             err[:, 1:] = (y_loc[:, 1:] - p1[:, :-1, 0]) * o_loc[:, 1:]
-        z_pad = nn.functional.pad(z, (0, 0, 0, K, K, 0))
+        # keys/values of a memory item are linear in (z, forecast, error): project z once, then shift
+        kz, vz = self.fb_k(z), self.fb_v(z)  # [B, L', H, A]
+        wk, wv = self.fb_k_extra.weight, self.fb_v_extra.weight  # [A, 2]
+        kz_pad = nn.functional.pad(kz, (0, 0, 0, K, K, 0))
+        vz_pad = nn.functional.pad(vz, (0, 0, 0, K, K, 0))
         p_pad = nn.functional.pad(p1, (0, K, K, 0))
         e_pad = nn.functional.pad(err, (K, 0))
         t_idx = torch.arange(lq, device=z.device)[:, None]
         h_idx = torch.arange(H, device=z.device)[None, :]
-        items, valid = [], []
+        keys, values, valid = [], [], []
         for k in range(K + 1):
-            zk = z_pad[:, K - k : K - k + lq, k : k + H]
-            pk = p_pad[:, K - k : K - k + lq, k : k + H]
-            ek = e_pad[:, K - k : K - k + lq, None].expand(-1, -1, H)
-            items.append(torch.cat([zk, pk[..., None], ek[..., None]], dim=-1))
+            pk = p_pad[:, K - k : K - k + lq, k : k + H, None]
+            ek = e_pad[:, K - k : K - k + lq, None, None]
+            keys.append(kz_pad[:, K - k : K - k + lq, k : k + H] + pk * wk[:, 0] + ek * wk[:, 1])
+            values.append(vz_pad[:, K - k : K - k + lq, k : k + H] + pk * wv[:, 0] + ek * wv[:, 1])
             valid.append((t_idx - k >= 0) & (h_idx + k < H))
-        mem = torch.stack(items, dim=3)  # [B, L', H, K+1, local_hidden+2]
         allowed = torch.stack(valid, dim=-1)[None]  # [1, L', H, K+1]
-        return masked_attention(self.fb_q(z), self.fb_k(mem), self.fb_v(mem), allowed)
+        return masked_attention(self.fb_q(z), torch.stack(keys, dim=3), torch.stack(values, dim=3), allowed)
