@@ -1,0 +1,288 @@
+"""``Restock/Network-v0``: a warehouse feeding fulfillment centers on the SimPy engine, an action per node."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from restock.envs.actions import ActionConfig, ActionMode, check_actions
+from restock.envs.core import (
+    CASH_KEYS,
+    UNIT_KEYS,
+    DecisionBatch,
+    build_episode,
+    engine_class,
+    episode_seed,
+    load_scenario,
+    numpy_state,
+    observation_bounds,
+    resolve_sku,
+    restrict_world,
+    scenario_name,
+    terminal_state,
+    to_numpy,
+    with_carry,
+)
+from restock.envs.features import ObservationConfig, feature_names
+from restock.envs.forecasts import poisson_table, restrict
+from restock.errors import InputError
+from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.paths import ExogenousPaths, sample_paths
+from restock.simulator.policy import ReviewState
+from restock.simulator.world import Economics, FillRate, LeadTime, Network, Node, Vendor, World
+
+
+@dataclass(frozen=True)
+class WarehouseNetworkScenario:
+    """The default world of Network-v0, built in code: one warehouse feeding three fulfillment centers.
+
+    ==========  ==========================================================================================
+    vendor      lead time 5 + Poisson(2) days (mean 7), fill rate Beta with mean 0.97, no capacity limit
+    warehouse   ``dc``: no customers, sourced from the vendor, starts with 14 days of network demand
+    FCs         ``fc1``, ``fc2``, ``fc3``: customers with i.i.d. Poisson daily demand of 8, 5 and 2 units,
+                lost sales, transfers from ``dc`` take 2 days, each starts with 7 days of its demand
+    economics   price 10, unit cost 6, holding 0.02 per unit and day (at every node), lost-sale penalty 1,
+                no fixed order cost, salvage 3
+    timing      horizon 182 days, weekly reviews (R = 7) at t = 0, 7, ...
+    forecasts   exact Poisson quantiles (the demand law is known); the warehouse sees the sum of its FCs
+    ==========  ==========================================================================================
+    """
+
+    name: str = "warehouse-3fc"
+    rates: tuple[float, ...] = (8.0, 5.0, 2.0)
+    horizon: int = 182
+    price: float = 10.0
+
+    def world(self) -> World:
+        vendor = Vendor(
+            "vendor",
+            lead_time=LeadTime("shifted_poisson", shift=5, mean=7.0),
+            fill_rate=FillRate(mean=0.97, concentration=50.0),
+        )
+        fcs = tuple(Node(f"fc{i + 1}", source="dc", transfer_lead_time=2) for i in range(len(self.rates)))
+        nodes = (Node("dc", source="vendor", customer_facing=False), *fcs)
+        econ = Economics.uniform(
+            1, unit_cost=6.0, holding_cost=0.02, lost_sale_penalty=1.0, salvage_value=3.0
+        )
+        rates = np.asarray(self.rates)
+        start = np.concatenate([[14.0 * rates.sum()], 7.0 * rates])[:, None]
+        return World(("item",), econ, Network((vendor,), nodes), horizon=self.horizon, initial_on_hand=start)
+
+    def rate_matrix(self) -> np.ndarray:
+        """Daily demand rate per node, [M, 1] (0 at the warehouse)."""
+        return np.concatenate([[0.0], np.asarray(self.rates)])[:, None]
+
+    def build(self, seed: int, n_paths: int) -> tuple[World, ExogenousPaths]:
+        world = self.world()
+        rate = self.rate_matrix()
+
+        def demand(rng: np.random.Generator, p: int) -> np.ndarray:
+            return rng.poisson(rate, size=(p, world.horizon, *rate.shape)).astype(np.float64)
+
+        def price(rng: np.random.Generator, p: int) -> np.ndarray:
+            return np.full((p, world.horizon, 1), self.price)
+
+        return world, sample_paths(world, demand, price, n_paths=n_paths, seed=seed)
+
+    def forecast_table_for(self, world: World, paths: ExogenousPaths, seed: int) -> ScenarioForecast:
+        return poisson_table(world, self.rate_matrix())
+
+
+class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
+    """Buy and distribute one SKU across a warehouse and its fulfillment centers, on the SimPy engine.
+
+    ## Description
+
+    One SKU over a network of M nodes (by default :class:`WarehouseNetworkScenario`: a warehouse ``dc``
+    fed by a vendor, feeding fulfillment centers ``fc1..fc3`` that face customers). At every review the
+    agent sets one order per node: the warehouse's goes to the vendor, each FC's is a transfer request to
+    the warehouse (which rations when it cannot fill them all, see the des engine). One step is one review
+    period.
+
+    ## Order of events (each period t)
+
+    1. Shipments and transfers due in t arrive.
+    2. At a review, the orders from the action are placed (vendor: capacity cut, fill rate, lead time;
+       transfers: shipped from the warehouse's on-hand, arriving after the transfer lead time).
+    3. Customer demand at the FCs is served from their on-hand; the rest is lost (or backordered).
+    4. Revenue and costs of every node are booked.
+
+    ## Action space
+
+    ``Box(-1, 1, shape=(M,), float32)``: entry m is node m's action (``world.network.nodes`` order), mapped
+    exactly as in SingleSKU-v0 with that node's forecast scale and inventory position
+    (:mod:`restock.envs.actions`; the warehouse's forecast is the demand of the nodes it feeds). NaN, inf,
+    out-of-range values or another shape raise :class:`~restock.errors.InputError`.
+
+    ## Observation space
+
+    ``Box(float32, shape=(M * F,))``: node m's SingleSKU-v0 features (F = 30 by default, see
+    :mod:`restock.envs.features`) at positions m*F .. (m+1)*F - 1, each node scaled by its own forecast
+    scale; its lead-time features describe its own replenishment (vendor or transfer).
+
+    ## Rewards
+
+    The network's profit over the review period (revenue + salvage - purchase - holding - penalty - fixed
+    order costs, summed over nodes) divided by ``reward_scale``, by default p_ref x s_net with s_net the
+    forecast scale of the whole network's customer demand (the sum over customer-facing nodes).
+
+    ## Starting state, episode end, info
+
+    As SingleSKU-v0: ``reset(seed=...)`` draws one path of the scenario from the env's generator (or
+    ``options={"episode_seed", "n_paths", "path"}``); truncated (never terminated) at the horizon. ``info``
+    holds per-step unscaled cash components and unit totals summed over nodes, and ``orders`` (units per
+    node).
+
+    ## Arguments
+
+    ``scenario`` (None: :class:`WarehouseNetworkScenario`; or a scenario name/object with a multi-node
+    network), ``sku``, ``action_mode``, ``overrides``, ``reward_scale``, ``observation``, ``max_cover``,
+    ``max_multiple``, ``tau_min``, ``tau_max``, ``engine`` (``"des"``): as SingleSKU-v0.
+
+    ## Version History
+
+    * v0: initial version.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 (Gymnasium's convention)
+
+    def __init__(
+        self,
+        scenario: Any = None,
+        sku: int | str = 0,
+        action_mode: ActionMode = "order_up_to",
+        overrides: Any = None,
+        reward_scale: float | None = None,
+        observation: ObservationConfig | None = None,
+        max_cover: float | None = None,
+        max_multiple: float = 4.0,
+        tau_min: float | None = None,
+        tau_max: float | None = None,
+        engine: str | type = "des",
+        render_mode: str | None = None,
+    ) -> None:
+        if render_mode is not None:
+            raise InputError(f"render_mode: Network-v0 does not render, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.scenario = WarehouseNetworkScenario() if scenario is None else load_scenario(scenario, overrides)
+        if scenario is None and overrides:
+            raise InputError("Network-v0: overrides need a scenario name")
+        self.obs_config = observation or ObservationConfig()
+        self.action_config = ActionConfig(
+            mode=action_mode, max_cover=max_cover, max_multiple=max_multiple, tau_min=tau_min, tau_max=tau_max
+        )
+        self.reward_scale = reward_scale
+        self._engine_cls = engine_class(engine)
+        source = f"Restock/Network-v0 (scenario {scenario_name(self.scenario)!r})"
+        world, paths, fc = build_episode(self.scenario, 0, 1)
+        self.n_nodes = len(world.network.nodes)
+        if self.n_nodes < 2:
+            raise InputError(
+                f"{source}: Network-v0 needs a network of >= 2 nodes, the scenario has {self.n_nodes}"
+            )
+        self.node_names = [n.name for n in world.network.nodes]
+        self.sku_index = resolve_sku(world, sku, source=source)
+        self._setup(world, paths, fc, 0)
+        low, high = observation_bounds(self.obs_config)
+        self.observation_space = spaces.Box(
+            np.tile(low, self.n_nodes), np.tile(high, self.n_nodes), dtype=np.float32
+        )
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(self.n_nodes,), dtype=np.float32)
+        self.feature_names = [
+            f"{node}/{f}" for node in self.node_names for f in feature_names(self.obs_config)
+        ]
+
+    def _setup(
+        self, world: World, paths: ExogenousPaths, fc: ScenarioForecast, seed: int, path: int = 0
+    ) -> None:
+        j = np.array([self.sku_index])
+        self.world = restrict_world(world, self.sku_index)
+        self.paths = paths.path(path).skus(j)
+        fc1 = restrict(fc, self.sku_index, path)
+        self.batches = [
+            DecisionBatch(self.world, self.paths, fc1, m, self.obs_config, self.action_config, 1.0)
+            for m in range(self.n_nodes)
+        ]
+        facing = [m for m, n in enumerate(self.world.network.nodes) if n.customer_facing]
+        b0 = self.batches[0]
+        net_scale = sum(float(self.batches[m].static.scale[0]) for m in facing)
+        self.reward_div = (
+            float(self.reward_scale)
+            if self.reward_scale is not None
+            else float(b0.static.ref_price[0]) * net_scale
+        )
+        if not (np.isfinite(self.reward_div) and self.reward_div > 0):
+            raise InputError(f"reward_scale must be finite and > 0, got {self.reward_scale!r}")
+        self.episode_seed = seed
+        self._state: ReviewState | None = None
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        opts = dict(options or {})
+        unknown = set(opts) - {"episode_seed", "n_paths", "path"}
+        if unknown:
+            raise InputError(
+                f"reset options: unknown key(s) {sorted(unknown)}; known: episode_seed, n_paths, path"
+            )
+        ep_seed = int(opts["episode_seed"]) if "episode_seed" in opts else episode_seed(self.np_random)
+        n_paths = int(opts.get("n_paths", 1))
+        path = int(opts.get("path", 0))
+        if not 0 <= path < n_paths:
+            raise InputError(f"reset options: path must be in [0, n_paths={n_paths}), got {path!r}")
+        world, paths, fc = build_episode(self.scenario, ep_seed, n_paths)
+        self._setup(world, paths, fc, ep_seed, path)
+        self._engine = self._engine_cls(self.world, self.paths, record=False)
+        self._state = numpy_state(self._engine.reset())
+        self._carry = getattr(self._engine, "initial_totals", None)
+        return self._get_obs(), self._get_info()
+
+    def _get_obs(self) -> np.ndarray:
+        assert self._state is not None
+        return np.concatenate([b.observe(self._state)[0] for b in self.batches])
+
+    def _get_info(self) -> dict[str, Any]:
+        assert self._state is not None
+        return {
+            "t": int(self._state.t),
+            "on_hand": {name: float(self._state.on_hand[0, m, 0]) for m, name in enumerate(self.node_names)},
+            "episode_seed": self.episode_seed,
+        }
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self._state is None:
+            raise InputError(
+                "Network-v0: call reset() before step() (and again after the episode was truncated)"
+            )
+        a = check_actions(action, (self.n_nodes,))
+        state = self._state
+        q = np.array([b.orders(a[m : m + 1], state)[0][0] for m, b in enumerate(self.batches)])
+        orders = q.reshape(1, self.n_nodes, 1)
+        nxt, out = self._engine.step(orders)
+        out, self._carry = with_carry(out, self._carry), None
+        profit = float(to_numpy(out["reward"]).sum())
+        step_info: dict[str, Any] = {"orders": dict(zip(self.node_names, q.tolist(), strict=True))}
+        for key in (*CASH_KEYS, *UNIT_KEYS):
+            if key in out:
+                step_info[key] = float(to_numpy(out[key]).sum())
+        truncated = nxt is None
+        if nxt is None:
+            end = terminal_state(
+                self.world, self.paths, state, orders, {k: to_numpy(v) for k, v in out.items()}
+            )
+            obs = np.concatenate([b.observe(end)[0] for b in self.batches])
+            self._state = None
+            info = {"t": int(end.t), "episode_seed": self.episode_seed}
+        else:
+            self._state = numpy_state(nxt)
+            obs, info = self._get_obs(), self._get_info()
+        info.update(step_info)
+        return obs, profit / self.reward_div, False, truncated, info
+
+    def render(self) -> None:
+        return None

@@ -1,0 +1,104 @@
+"""Contract checks over every registered Restock env and every built-in scenario it supports."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env as gym_check_env
+from stable_baselines3.common.env_checker import check_env as sb3_check_env
+from stable_baselines3.common.vec_env import VecEnv
+
+import restock  # noqa: F401  (registers the ids)
+from restock.envs import CATALOG_ID, ENV_IDS, NETWORK_ID, SINGLE_SKU_ID, VEC_ENV_IDS, make
+from restock.scenarios import list_builtin, load
+
+
+def _nodes(name: str) -> int:
+    return len(load(name).nodes)
+
+
+def _cases() -> list[tuple[str, Any]]:
+    cases: list[tuple[str, Any]] = [(NETWORK_ID, None)]
+    for name in list_builtin():
+        n = _nodes(name)
+        cases += [(SINGLE_SKU_ID, name), (CATALOG_ID, name)] if n == 1 else [(NETWORK_ID, name)]
+    return cases
+
+
+CASES = _cases()
+
+
+def test_every_registered_restock_id_is_covered() -> None:
+    registered = {k for k in gymnasium.registry if k.startswith("Restock/")}
+    assert registered == set(ENV_IDS)
+    assert registered == {env_id for env_id, _ in CASES}
+
+
+def _kwargs(scenario: Any) -> dict[str, Any]:
+    return {} if scenario is None else {"scenario": scenario, "overrides": {"horizon": 56}}
+
+
+@pytest.mark.parametrize(("env_id", "scenario"), [c for c in CASES if c[0] not in VEC_ENV_IDS])
+def test_gymnasium_and_sb3_checkers_pass(env_id: str, scenario: Any) -> None:
+    env = gymnasium.make(env_id, **_kwargs(scenario))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a checker warning is a failure
+        gym_check_env(env.unwrapped)
+        sb3_check_env(env.unwrapped, warn=True)
+    action_space = env.action_space
+    assert isinstance(action_space, gymnasium.spaces.Box)
+    assert np.all(action_space.low == -1) and np.all(action_space.high == 1)
+
+
+@pytest.mark.parametrize(("env_id", "scenario"), [c for c in CASES if c[0] not in VEC_ENV_IDS])
+def test_same_seed_same_rollout_and_truncated_at_the_horizon(env_id: str, scenario: Any) -> None:
+    n_reviews = 0
+
+    def rollout(seed: int) -> tuple[list[np.ndarray], list[float], list[bool]]:
+        nonlocal n_reviews
+        env = gymnasium.make(env_id, **_kwargs(scenario))
+        n_reviews = len(env.unwrapped.world.review_periods())  # type: ignore[attr-defined]
+        obs, _ = env.reset(seed=seed)
+        env.action_space.seed(seed)
+        observations, rewards, truncs = [obs], [], []
+        while True:
+            obs, r, term, trunc, _ = env.step(env.action_space.sample())
+            assert term is False
+            observations.append(obs)
+            rewards.append(float(r))
+            truncs.append(bool(trunc))
+            if trunc:
+                return observations, rewards, truncs
+
+    a, b, c = rollout(7), rollout(7), rollout(8)
+    for x, y in zip(a[0], b[0], strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert a[1] == b[1]
+    assert a[1] != c[1]
+    assert a[2] == [False] * (n_reviews - 1) + [True]  # one step per review, truncated at the horizon
+    assert n_reviews > 1
+
+
+@pytest.mark.parametrize(("env_id", "scenario"), [c for c in CASES if c[0] in VEC_ENV_IDS])
+def test_vec_env_contract(env_id: str, scenario: Any) -> None:
+    vec = make(env_id, scenario=scenario, overrides={"horizon": 56}, n_envs=45, seed=3)
+    assert isinstance(vec, VecEnv) and vec.num_envs == 45 and vec.render_mode is None
+    obs = vec.reset()
+    assert obs.shape == (45, *vec.observation_space.shape) and obs.dtype == np.float32
+    assert all(vec.observation_space.contains(o) for o in obs)
+    n_reviews = len(vec.get_attr("world")[0].review_periods())
+    for step in range(n_reviews):
+        obs, rewards, dones, infos = vec.step(np.zeros((45, 1), dtype=np.float32))
+        assert rewards.shape == (45,) and dones.shape == (45,) and len(infos) == 45
+        last = step == n_reviews - 1
+        assert dones.all() == last and dones.any() == last
+    assert all(info["TimeLimit.truncated"] is True for info in infos)
+    assert all(vec.observation_space.contains(info["terminal_observation"]) for info in infos)
+    assert infos[0]["terminal_observation"][-1] == 0.0  # horizon_left
+    assert obs[0, -1] == 1.0  # auto-reset: the first observation of the next episode
+    assert vec.env_is_wrapped(gymnasium.Wrapper) == [False] * 45
+    vec.close()
