@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from restock.scenarios.catalog import Catalog, resolve_catalog
 from restock.scenarios.schema import Scenario
@@ -39,6 +40,8 @@ class ScenarioDraw:
     """Shocks applied."""
     history: np.ndarray
     """[P, W, M, N] demand of the ``warmup`` periods before period 0 (never shocked; 0 for launched SKUs)."""
+    rate: np.ndarray | None
+    """[W + T, M, N] mean demand per period with every demand shock applied (stationary; None for data)."""
     catalog: Catalog
     node_share: np.ndarray
     """[M] multiple of a SKU's base demand model seen at (or below) each node: a customer-facing node's own
@@ -57,28 +60,55 @@ def node_shares(scenario: Scenario) -> np.ndarray:
     return np.array([below(n.name) for n in nodes], dtype=np.float64)
 
 
-def _base_demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_paths: int) -> np.ndarray:
-    """[P, W + T, M, N] demand before shocks: stationary draws, or the data scaled by each node's share."""
-    periods = scenario.warmup + scenario.horizon
+def stationary_demand(
+    distribution: str, rate: np.ndarray, dispersion: float, uniforms: np.ndarray
+) -> np.ndarray:
+    """Whole units of demand by inversion: the ``uniforms`` quantile of Poisson(rate) or of the negbin with
+    mean ``rate`` and variance ``dispersion * rate`` (0 where the rate is 0).
+
+    Drawing by inversion keeps common random numbers across scenarios: the same seed gives the same
+    uniforms, so a shock changes demand only where it changes the rate, and monotonically.
+    """
+    rate = np.broadcast_to(rate, uniforms.shape)
+    if distribution == "poisson":
+        out = stats.poisson.ppf(uniforms, rate)
+    else:
+        size = rate / (dispersion - 1.0)
+        out = stats.nbinom.ppf(uniforms, np.where(size > 0, size, 1.0), 1.0 / dispersion)
+    return np.where(rate > 0, np.maximum(out, 0.0), 0.0)
+
+
+def demand_rate(scenario: Scenario, catalog: Catalog) -> np.ndarray:
+    """[W + T, M, N] mean demand per period of a stationary catalog with every demand shock applied.
+
+    A customer-facing node's rate is its ``demand_share`` x the SKU's mean; other nodes have none.
+    """
+    assert catalog.mean is not None
+    w = scenario.warmup
+    own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+    rate = np.broadcast_to(
+        (own[:, None] * catalog.mean[None, :])[None], (w + scenario.horizon, len(own), catalog.n_skus)
+    ).copy()
+    rate[w:] *= demand_factors(scenario, catalog)
+    rate[:w, :, launched(scenario, catalog)] = 0.0
+    return rate
+
+
+def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_paths: int) -> np.ndarray:
+    """[P, W + T, M, N] demand with shocks: stationary draws at the shocked rate, or the data x factors."""
+    w, t_len = scenario.warmup, scenario.horizon
     m, n = len(scenario.nodes), catalog.n_skus
-    out = np.zeros((n_paths, periods, m, n))
-    for j, node in enumerate(scenario.nodes):
-        if not node.customer_facing or node.demand_share == 0:
-            continue
-        if catalog.demand is not None:
-            out[:, :, j, :] = node.demand_share * catalog.demand[None]
-            continue
-        assert catalog.mean is not None
-        mu = node.demand_share * catalog.mean
-        size = (n_paths, periods, n)
-        if scenario.demand.distribution == "poisson":
-            out[:, :, j, :] = rng.poisson(np.broadcast_to(mu, size))
-        else:
-            r = scenario.demand.dispersion
-            k = np.where(mu > 0, mu / (r - 1.0), 1.0)
-            draws = rng.negative_binomial(np.broadcast_to(k, size), 1.0 / r)
-            out[:, :, j, :] = np.where(mu > 0, draws, 0.0)
-    return out
+    if catalog.demand is not None:
+        own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+        out = own[None, None, :, None] * catalog.demand[None, :, None, :]
+        out = np.broadcast_to(out, (n_paths, w + t_len, m, n)).copy()
+        out[:, w:] *= demand_factors(scenario, catalog)[None]
+        out[:, :w, :, launched(scenario, catalog)] = 0.0
+        return out
+    rate = demand_rate(scenario, catalog)
+    uniforms = rng.random((n_paths, w + t_len, m, n))
+    d = scenario.demand
+    return stationary_demand(d.distribution, rate[None], d.dispersion, uniforms)
 
 
 def _economics(scenario: Scenario, catalog: Catalog) -> tuple[Economics, np.ndarray]:
@@ -130,7 +160,7 @@ def draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
     full: dict[str, np.ndarray] = {}
 
     def demand(rng: np.random.Generator, n: int) -> np.ndarray:
-        full["demand"] = _base_demand(scenario, catalog, rng, n)
+        full["demand"] = _demand(scenario, catalog, rng, n)
         return full["demand"][:, w:]
 
     def price(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -138,20 +168,20 @@ def draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
 
     raw = sample_paths(world, demand, price, n_paths=n_paths, seed=seed)
     paths = ExogenousPaths(
-        demand=raw.demand * demand_factors(scenario, catalog)[None],
+        demand=raw.demand,
         lead_time=transfer_delays(scenario, raw.lead_time),
         fill_rate=raw.fill_rate,
         capacity=raw.capacity,
         price=raw.price * price_factors(scenario, catalog)[None],
     )
     history = full["demand"][:, :w].copy()
-    history[..., launched(scenario, catalog)] = 0.0
     return ScenarioDraw(
         scenario=scenario,
         seed=seed,
         world=world,
         paths=paths,
         history=history,
+        rate=demand_rate(scenario, catalog) if catalog.mean is not None else None,
         catalog=catalog,
         node_share=shares,
     )

@@ -21,7 +21,9 @@ Models:
 * ``"true"`` (stationary demand): exact quantiles of the base model, the same at every review and on
   every path (demand is i.i.d.): a sum of k Poisson(mu) is Poisson(k mu); a sum of k negative binomials
   with the same variance-to-mean ratio is negative binomial with k times the size. The true model does
-  not foresee shocks: like any forecaster, it is surprised by them.
+  not foresee shocks: like any forecaster, it is surprised by them. With ``forecast.foresee = true`` it
+  knows the shocked demand rates in advance (a known season, a planned promotion or launch) and gives
+  the exact quantiles of the shocked sums at every review (periods past the horizon at the base rate).
 * a registered forecaster (data demand): fitted once on the history before period 0 in buckets of
   ``review_period`` periods, then asked rolling-origin at every review (using only demand up to the
   review), see :func:`_forecaster_table`. Its cumulative quantiles are on whole buckets
@@ -180,13 +182,15 @@ def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:
     return _forecaster_table(draw)
 
 
-def stationary_quantiles(
-    distribution: str, mean: np.ndarray, dispersion: float, periods: np.ndarray, levels: np.ndarray
-) -> np.ndarray:
-    """Exact quantiles [..., K, Q] of demand summed over ``periods`` [K] i.i.d. periods of mean ``mean``."""
-    mu = np.asarray(mean, dtype=np.float64)[..., None, None] * periods[:, None]
-    q = np.broadcast_to(levels, (*mu.shape[:-1], len(levels)))
-    mu = np.broadcast_to(mu, q.shape)
+def sum_quantiles(distribution: str, total: np.ndarray, dispersion: float, levels: np.ndarray) -> np.ndarray:
+    """Exact quantiles [..., Q] of a sum of independent periods whose means add up to ``total`` [...].
+
+    Poisson: Poisson(total). Negbin with variance = dispersion x mean: the sizes add (same success
+    probability 1 / dispersion), so the sum is negbin with mean ``total`` and the same dispersion.
+    """
+    total = np.asarray(total, dtype=np.float64)[..., None]
+    q = np.broadcast_to(levels, (*total.shape[:-1], len(levels)))
+    mu = np.broadcast_to(total, q.shape)
     if distribution == "poisson":
         out = stats.poisson.ppf(q, mu)
     else:
@@ -195,30 +199,58 @@ def stationary_quantiles(
     return np.where(mu > 0, out, 0.0)
 
 
+def served_rate(draw: ScenarioDraw, rate: np.ndarray) -> np.ndarray:
+    """[..., M, N] demand rate at or below each node, from the nodes' own rates [..., M, N]."""
+    nodes = draw.world.network.nodes
+    names = [n.name for n in nodes]
+    out = rate.copy()
+    for node in reversed(draw.world.network.topological_order()):  # children before their source
+        if node.source in names:
+            out[..., names.index(node.source), :] += out[..., names.index(node.name), :]
+    return out
+
+
 def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
     s = draw.scenario
     cat = draw.catalog
-    assert cat.mean is not None
+    assert cat.mean is not None and draw.rate is not None
     levels = np.asarray(s.forecast.quantiles, dtype=np.float64)
-    b = s.review_period
+    b, h = s.review_period, s.forecast.buckets
     k = default_cover(draw)
     cover = np.arange(1, k + 1)
-    mean = draw.node_share[:, None] * cat.mean[None, :]  # [M, N]
+    reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
     d = s.demand
-    cum = stationary_quantiles(d.distribution, mean, d.dispersion, cover.astype(np.float64), levels)
-    bucket = stationary_quantiles(
-        d.distribution, mean, d.dispersion, np.full(s.forecast.buckets, float(b)), levels
-    )
+    if not s.forecast.foresee:
+        mean = draw.node_share[:, None] * cat.mean[None, :]  # [M, N]
+        cum = sum_quantiles(d.distribution, mean[:, :, None] * cover, d.dispersion, levels)[None, None]
+        bucket = sum_quantiles(d.distribution, mean[:, :, None] * np.full(h, b), d.dispersion, levels)[
+            None, None
+        ]
+    else:
+        # rates of the simulated periods, extended past the horizon with the unshocked rate
+        own = draw.rate[s.warmup :]
+        tail_len = max(k, b * h)
+        unshocked = (
+            np.array([n.demand_share if n.customer_facing else 0.0 for n in s.nodes])[:, None] * cat.mean
+        )
+        tail = np.broadcast_to(unshocked, (tail_len, *unshocked.shape))
+        rate = served_rate(draw, np.concatenate([own, tail]))  # [T + tail, M, N]
+        csum = np.concatenate([np.zeros((1, *rate.shape[1:])), np.cumsum(rate, axis=0)])  # csum[t] = sum < t
+        totals = csum[reviews[:, None] + cover[None, :]] - csum[reviews][:, None]  # [R, K, M, N]
+        cum = sum_quantiles(d.distribution, np.moveaxis(totals, 1, 3), d.dispersion, levels)[None]
+        starts = reviews[:, None] + b * np.arange(h)[None, :]
+        btot = csum[starts + b] - csum[starts]  # [R, H, M, N]
+        bucket = sum_quantiles(d.distribution, np.moveaxis(btot, 1, 3), d.dispersion, levels)[None]
     return ScenarioForecast(
         model="true",
-        review_periods=np.asarray(draw.world.review_periods(), dtype=np.int64),
+        review_periods=reviews,
         quantiles=levels,
         nodes=tuple(n.name for n in s.nodes),
         skus=cat.skus,
         bucket_length=b,
-        per_bucket=bucket[None, None],
+        per_bucket=bucket,
         cover=cover,
-        cumulative=cum[None, None],
+        cumulative=cum,
     )
 
 

@@ -80,7 +80,8 @@ def apply_overrides(raw: dict[str, Any], overrides: Overrides, scenario_cls: typ
             if part not in node:
                 if nxt.isdigit():
                     raise InputError(
-                        f"--set {ov.text!r}: key {'.'.join(parts[: i + 1])!r} has no entries in this scenario"
+                        f"--set {ov.text!r}: key {'.'.join(parts[: i + 2])!r} does not exist "
+                        f"({part!r} has no entries in this scenario)"
                     )
                 node[part] = {}
             node = node[part]

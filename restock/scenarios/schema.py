@@ -233,6 +233,9 @@ class ForecastConfig:
     """Number of future buckets (of ``review_period`` periods) with per-bucket quantiles."""
     max_cover: int | None = None
     """Longest cumulative horizon in periods (default: a high lead-time quantile + review period)."""
+    foresee: bool = False
+    """``"true"`` model only: whether it knows the demand shocks in advance (a known season, a planned
+    promotion or launch: exact quantiles of the shocked rates) or not (a surprise: the base model)."""
 
 
 @dataclass(frozen=True)
@@ -419,6 +422,8 @@ class Scenario:
         _positive(w.child("buckets"), f.buckets)
         if f.max_cover is not None:
             _positive(w.child("max_cover"), f.max_cover)
+        if f.foresee and f.model != "true":
+            raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
         if f.model == "true" and self.demand.kind != "stationary":
             raise w.child("model").error(
                 f.model, "'true' needs stationary demand; name a registered forecaster for data demand"

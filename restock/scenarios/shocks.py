@@ -19,12 +19,15 @@ vendor_outage          vendor: nothing arrives in the window; shipments due in i
 transfer_delay         node fed by another node: transfers ordered in the window take ``periods`` longer
 =====================  =============================================================================
 
-Demand and price shocks multiply the sampled (or replayed) paths exactly, so a fractional factor gives
-fractional units (the simulator allows them). Demand multipliers of overlapping shocks compose (they
-multiply); two shocks of a kind that sets a value (price_change, launch, the vendor kinds except outages,
-transfer_delay) on overlapping windows and targets contradict each other and are an error. Vendor shocks
-become :class:`restock.simulator.world.Disruption` s of the vendor, so the world records them and
-:func:`restock.simulator.paths.sample_paths` applies them; the others are applied here, after sampling.
+Demand shocks multiply the demand *rate* of stationary synthetic demand, which is then drawn by
+inversion from the same uniforms as without the shock (so demand stays in whole units, is unchanged
+outside the window and common random numbers hold across scenarios); replayed data has no rate, so its
+values are multiplied (a fractional factor gives fractional units, which the simulator allows).
+Demand multipliers of overlapping shocks compose (they multiply); two shocks of a kind that sets a
+value (price_change, launch, the vendor kinds except outages, transfer_delay) on overlapping windows and
+targets contradict each other and are an error. Vendor shocks become :class:`restock.simulator.world.Disruption` s of the vendor, so the world records them and
+:func:`restock.simulator.paths.sample_paths` applies them; transfer delays are added to the sampled lead
+times; demand and price shocks are applied while the demand and prices are drawn.
 The windows are in simulated periods; the warm-up history is never shocked (except that a launched
 product has none).
 """
