@@ -25,9 +25,11 @@ outside the window and common random numbers hold across scenarios); replayed da
 values are multiplied (a fractional factor gives fractional units, which the simulator allows).
 Demand multipliers of overlapping shocks compose (they multiply); two shocks of a kind that sets a
 value (price_change, launch, the vendor kinds except outages, transfer_delay) on overlapping windows and
-targets contradict each other and are an error. Vendor shocks become :class:`restock.simulator.world.Disruption` s of the vendor, so the world records them and
-:func:`restock.simulator.paths.sample_paths` applies them; transfer delays are added to the sampled lead
-times; demand and price shocks are applied while the demand and prices are drawn.
+targets contradict each other and are an error.
+
+Vendor shocks become :class:`restock.simulator.world.Disruption` s of the vendor, so the world records
+them and :func:`restock.simulator.paths.sample_paths` applies them; transfer delays are added to the
+sampled lead times; demand and price shocks are applied while demand and prices are drawn.
 The windows are in simulated periods; the warm-up history is never shocked (except that a launched
 product has none).
 """

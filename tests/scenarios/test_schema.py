@@ -32,11 +32,13 @@ def test_a_valid_table_becomes_typed_sections() -> None:
         ({"horizon": 2.5}, "horizon", "2.5"),
         ({"horizon": -3}, "horizon", "-3"),
         ({"review_offset": 7}, "review_offset", "7"),
-        ({"demand": {"kind": "stationary", "distribution": "gamma", "mean": 4.0}}, "demand.distribution", "gamma"),
+        ({"demand": {"kind": "stationary", "distribution": "gamma", "mean": 4.0}},
+         "demand.distribution", "gamma"),
         ({"demand": {"kind": "stationary", "distribution": "negbin", "mean": 4.0, "dispersion": 0.5}},
          "demand.dispersion", "0.5"),
         ({"demand": {"kind": "stationary", "mean_range": [5.0, 1.0]}}, "demand.mean_range", "[5.0, 1.0]"),
-        ({"economics": {"price": 10.0, "unit_cost": "sixty percent"}}, "economics.unit_cost", "sixty percent"),
+        ({"economics": {"price": 10.0, "unit_cost": "sixty percent"}},
+         "economics.unit_cost", "sixty percent"),
         ({"economics": {"price": 10.0, "holding_cost": -1.0}}, "economics.holding_cost", "-1.0"),
         ({"economics": {"price": 10.0, "discount": 1.5}}, "economics.discount", "1.5"),
         ({"forecast": {"quantiles": [0.5, 0.4]}}, "forecast.quantiles", "[0.5, 0.4]"),
@@ -114,7 +116,7 @@ def test_an_override_of_a_key_that_does_not_exist_is_named(override: str, named:
 def test_an_override_with_a_bad_value_is_a_validation_error() -> None:
     with pytest.raises(InputError, match=r"'horizon' must be > 0, got 0"):
         from_raw(raw(), "test.toml", ["horizon=0"])
-    with pytest.raises(InputError, match="dotted.key=value"):
+    with pytest.raises(InputError, match=r"dotted\.key=value"):
         parse_override("horizon")
 
 
@@ -123,7 +125,7 @@ def test_unknown_scenario_and_bad_toml(tmp_path) -> None:
         load("no-such-scenario")
     bad = tmp_path / "bad.toml"
     bad.write_text("name = 'x'\nhorizon = = 3\n")
-    with pytest.raises(InputError, match="bad.toml: not valid TOML"):
+    with pytest.raises(InputError, match=r"bad\.toml: not valid TOML"):
         load(str(bad))
 
 
@@ -131,7 +133,7 @@ def test_a_file_path_loads_like_a_builtin(tmp_path) -> None:
     path = tmp_path / "mine.toml"
     path.write_text(
         'name = "mine"\ndescription = "one SKU"\nhorizon = 14\n[catalog]\nn_skus = 1\n'
-        '[demand]\nmean = 2.0\n[economics]\nprice = 1.0\n'
+        "[demand]\nmean = 2.0\n[economics]\nprice = 1.0\n"
     )
     s = load(str(path), ["horizon=21"])
     assert s.name == "mine" and s.horizon == 21 and s.source == str(path)
