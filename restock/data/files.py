@@ -146,23 +146,37 @@ def _read_table(src: Path, dtype: type | None = None) -> pd.DataFrame:
 
 
 def _parse_headers(headers: list[str], src: Path) -> pd.DatetimeIndex:
+    cleaned = pd.Series(headers, dtype=str).str.strip()
+    best = None
     for fmt in WIDE_DATE_FORMATS:
-        parsed = pd.to_datetime(pd.Series(headers, dtype=str).str.strip(), format=fmt, errors="coerce")
+        parsed = pd.to_datetime(cleaned, format=fmt, errors="coerce")
         if parsed.notna().all():
             return pd.DatetimeIndex(parsed)
-    parsed = pd.to_datetime(
-        pd.Series(headers, dtype=str).str.strip(), format=WIDE_DATE_FORMATS[0], errors="coerce"
-    )
-    bad = next((h for h, p in zip(headers, parsed, strict=True) if pd.isna(p)), headers[0])
+        if best is None or parsed.notna().sum() > best.notna().sum():
+            best = parsed
+    assert best is not None
+    bad = headers[int(np.flatnonzero(best.isna().to_numpy())[0])]
     raise InputError(
         f"{src}: period column header {bad!r} is not a date (all headers after the first column must use "
         f"one of the formats {', '.join(WIDE_DATE_FORMATS)})"
     )
 
 
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
 def _infer_freq(dates: pd.DatetimeIndex, src: Path) -> str:
-    uniq = dates.sort_values().unique()
+    """pandas' inference, else the grid of the smallest step (a gap shared by all series is allowed)."""
+    uniq = pd.DatetimeIndex(dates.sort_values().unique())
     freq = pd.infer_freq(uniq) if len(uniq) >= 3 else None
+    if freq is None and len(uniq) >= 2:
+        step = int(np.diff(uniq.to_numpy()).astype("timedelta64[D]").astype(int).min())
+        if step == 1:
+            freq = "D"
+        elif step == 7 and uniq.dayofweek.nunique() == 1:
+            freq = f"W-{_WEEKDAYS[uniq.dayofweek[0]]}"
+        elif 28 <= step <= 31 and (uniq.day == 1).all():
+            freq = "MS"
     if freq is None:
         raise InputError(
             f"{src}: cannot infer the period of the dates (from {len(uniq)} distinct dates); "

@@ -89,7 +89,7 @@ class DemandPanel:
             if check.any():
                 row = df.index[check.to_numpy()][0]
                 raise InputError(
-                    f"{source}: {name} demand {df.loc[row, 'demand']!r} "
+                    f"{source}: {name} demand {float(df.loc[row, 'demand'])!r} "
                     f"(series {df.loc[row, 'series_id']!r}, date {df.loc[row, 'date'].date()}, row {row})"
                 )
         dup = df.duplicated(["series_id", "date"], keep="first")

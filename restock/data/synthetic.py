@@ -119,12 +119,11 @@ class SyntheticConfig:
             "n_skus": self.n_skus >= 1,
             "n_stores": self.n_stores >= 1,
             "n_days": self.n_days >= self.min_span_days >= 7,
-            "categories": len(self.categories) >= 1
-            and len(self.category_weights)
-            == len(self.elasticity)
-            == len(self.base_price_median)
-            == len(self.holiday_uplift)
-            == len(self.categories),
+            "categories": len(self.categories) >= 1,
+            "category_weights": len(self.category_weights) == len(self.categories),
+            "elasticity": len(self.elasticity) == len(self.categories),
+            "base_price_median": len(self.base_price_median) == len(self.categories),
+            "holiday_uplift": len(self.holiday_uplift) == len(self.categories),
             "weekly_profile": len(self.weekly_profile) == 7,
             "share_existing": 0.0 <= self.share_existing <= 1.0,
             "promo_week_prob": 0.0 <= self.promo_week_prob <= 1.0,
@@ -161,7 +160,13 @@ class SyntheticTruth:
 
     def mean(self) -> np.ndarray:
         """Expected daily demand [S, T]."""
-        return self.mu * ((1.0 - self.zero_prob)[:, None] + (self.spike_prob * self.spike_scale)[:, None])
+        return self.moments()[0]
+
+    def moments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance of daily demand [S, T] (see :func:`day_moments`)."""
+        return day_moments(
+            self.mu, self.size, self.zero_prob, self.spike_prob, self.spike_scale, self.spike_size
+        )
 
     def in_span(self) -> np.ndarray:
         """[S, T] bool: the day is inside the series' span."""
@@ -193,6 +198,26 @@ class SyntheticCatalog:
     panel: DemandPanel
     truth: SyntheticTruth
     config: SyntheticConfig
+
+
+def day_moments(
+    mu: np.ndarray,
+    size: np.ndarray,
+    zero_prob: np.ndarray,
+    spike_prob: np.ndarray,
+    spike_scale: np.ndarray,
+    spike_size: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and variance [S, T] of D = ZINB(mu, size, zero_prob) + spike (per-series params [S])."""
+    r = size[:, None]
+    inv_r = np.where(np.isfinite(r), 1.0 / np.where(np.isfinite(r), r, 1.0), 0.0)
+    zp, sp, c = zero_prob[:, None], spike_prob[:, None], spike_scale[:, None]
+    mean_b = (1.0 - zp) * mu
+    var_b = (1.0 - zp) * (mu + mu**2 * inv_r + mu**2) - mean_b**2  # E[B^2] - E[B]^2
+    sm = c * mu
+    mean_j = sp * sm
+    var_j = sp * (sm + sm**2 / spike_size + sm**2) - mean_j**2
+    return mean_b + mean_j, var_b + var_j
 
 
 def sample_demand(

@@ -7,7 +7,8 @@ compound component with a small daily probability). A bucket's demand is a sum o
 so is the cumulative demand over buckets 1..h. Their distributions are computed **exactly** by multiplying
 the days' probability generating functions on the unit circle and inverting with an FFT:
 
-    G_day(z) = (zp + (1 - zp) (1 + mu (1 - z) / size) ** -size) * ((1 - sp) + sp (1 + c mu (1 - z) / r_s) ** -r_s)
+    G_day(z) = (zp + (1 - zp) NB(z; mu, size)) * ((1 - sp) + sp NB(z; c mu, r_s)),
+    NB(z; m, r) = (1 + m (1 - z) / r) ** -r
     pmf of a sum = irfft( prod_days G_day(exp(-2 pi i k / N)) )
 
 The grid length ``N`` (a power of two) is chosen per series so that the probability beyond it is negligible
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from restock.data.panel import DemandPanel
-from restock.data.synthetic import SyntheticConfig, SyntheticTruth, generate_catalog
+from restock.data.synthetic import SyntheticConfig, SyntheticTruth, day_moments, generate_catalog
 from restock.errors import InputError
 from restock.forecasters.base import DEFAULT_HORIZON, DEFAULT_QUANTILES, QuantileForecast, register
 from restock.forecasters.config import build_config
@@ -174,16 +175,8 @@ def sum_moments(
     spike_size: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of the sum over days of ``mu`` [S, D] (independent days)."""
-    r = size[:, None]
-    inv_r = np.where(np.isfinite(r), 1.0 / np.where(np.isfinite(r), r, 1.0), 0.0)
-    zp, sp, c = zero_prob[:, None], spike_prob[:, None], spike_scale[:, None]
-    m2_nb = mu + mu**2 * inv_r + mu**2  # E[X^2] of the NB part
-    mean_b = (1 - zp) * mu
-    var_b = (1 - zp) * m2_nb - mean_b**2
-    sm = c * mu
-    mean_j = sp * sm
-    var_j = sp * (sm + sm**2 / spike_size + sm**2) - mean_j**2
-    return (mean_b + mean_j).sum(axis=1), (var_b + var_j).sum(axis=1)
+    mean, var = day_moments(mu, size, zero_prob, spike_prob, spike_scale, spike_size)
+    return mean.sum(axis=1), var.sum(axis=1)
 
 
 def grid_length(
@@ -255,14 +248,22 @@ def bucket_quantiles(
     config: TrueDistributionConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact per-bucket and cumulative quantiles [S, H, Q] for daily means ``mu`` [S, D]."""
-    params = (size, zero_prob, spike_prob, spike_scale)
-    n_per = grid_length(mu, *params, spike_size, config)
+    n_per = grid_length(mu, size, zero_prob, spike_prob, spike_scale, spike_size, config)
     per_bucket = np.zeros((mu.shape[0], horizon, len(quantiles)))
     cumulative = np.zeros_like(per_bucket)
     for n in np.unique(n_per):
         sel = np.flatnonzero(n_per == n)
-        sub = tuple(p[sel] for p in params)
-        per, cum = sum_pmfs(mu[sel], bucket_of_day, horizon, *sub, spike_size, int(n))
+        per, cum = sum_pmfs(
+            mu[sel],
+            bucket_of_day,
+            horizon,
+            size[sel],
+            zero_prob[sel],
+            spike_prob[sel],
+            spike_scale[sel],
+            spike_size,
+            int(n),
+        )
         per_bucket[sel] = pmf_quantiles(per, quantiles)
         cumulative[sel] = pmf_quantiles(cum, quantiles)
     return per_bucket, cumulative
