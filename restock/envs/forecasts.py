@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from restock.errors import InputError
-from restock.scenarios.forecast import ScenarioForecast, stationary_quantiles
+from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.world import World
 
@@ -114,8 +114,8 @@ def poisson_table(
     cover = np.arange(1, k + 1)
     lv = np.asarray(levels, dtype=np.float64)
     r = world.review_period
-    bucket = stationary_quantiles("poisson", total, 1.0, np.full(buckets, float(r)), lv)
-    cum = stationary_quantiles("poisson", total, 1.0, cover.astype(np.float64), lv)
+    bucket = _poisson_quantiles(total, np.full(buckets, float(r)), lv)
+    cum = _poisson_quantiles(total, cover.astype(np.float64), lv)
     return ScenarioForecast(
         model="true-poisson",
         review_periods=np.asarray(world.review_periods(), dtype=np.int64),
@@ -127,6 +127,15 @@ def poisson_table(
         cover=cover,
         cumulative=cum[None, None],
     )
+
+
+def _poisson_quantiles(rate: np.ndarray, periods: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantiles [M, N, K, Q] of Poisson demand summed over ``periods`` [K] periods at ``rate`` [M, N]."""
+    from scipy.stats import poisson
+
+    mu = rate[..., None, None] * periods[:, None]
+    q = np.broadcast_to(levels, (*mu.shape[:-1], len(levels)))
+    return np.where(mu > 0, poisson.ppf(q, np.broadcast_to(mu, q.shape)), 0.0)
 
 
 def build_episode(

@@ -88,11 +88,14 @@ def test_vec_env_contract(env_id: str, scenario: Any) -> None:
     vec = make(env_id, scenario=scenario, overrides={"horizon": 56}, n_envs=45, seed=3)
     assert isinstance(vec, VecEnv) and vec.num_envs == 45 and vec.render_mode is None
     obs = vec.reset()
-    assert obs.shape == (45, *vec.observation_space.shape) and obs.dtype == np.float32
+    assert isinstance(obs, np.ndarray)
+    assert obs.shape == (45, vec.observation_space.shape[0]) and obs.dtype == np.float32  # type: ignore[index]
     assert all(vec.observation_space.contains(o) for o in obs)
     n_reviews = len(vec.get_attr("world")[0].review_periods())
     for step in range(n_reviews):
-        obs, rewards, dones, infos = vec.step(np.zeros((45, 1), dtype=np.float32))
+        obs_step, rewards, dones, infos = vec.step(np.zeros((45, 1), dtype=np.float32))
+        assert isinstance(obs_step, np.ndarray)
+        obs = obs_step
         assert rewards.shape == (45,) and dones.shape == (45,) and len(infos) == 45
         last = step == n_reviews - 1
         assert dones.all() == last and dones.any() == last
