@@ -139,10 +139,10 @@ class BackorderSolution:
         """The JSON-ready figures of the solve."""
         return {
             "average_cost": self.average_cost,
-            "lead_time": self.config.lead_time,
+            "lead_time": int(self.config.lead_time),
             "lead_time_convention": CONVENTION_NOTE,
-            "penalty": self.config.penalty,
-            "holding": self.config.holding,
+            "penalty": float(self.config.penalty),
+            "holding": float(self.config.holding),
             "demand": self.config.demand,
             "states": self.states,
             "iterations": self.iterations,
@@ -158,7 +158,7 @@ def solve_backorder(config: BackorderConfig) -> BackorderSolution:
     """Relative value iteration over inventory positions (see the module docstring)."""
     t0 = time.perf_counter()
     demand = parse_demand(config.demand)
-    lead, h, p = config.lead_time, config.holding, config.penalty
+    lead, h, p = int(config.lead_time), float(config.holding), float(config.penalty)
     closed_level, closed_cost = backorder_base_stock(demand, lead, h, p)
     lead_cdf = np.cumsum(lead_demand_pmf(demand, lead))
     top = max(smallest_index_reaching(lead_cdf, 1.0 - TAIL_MASS), closed_level + 1)

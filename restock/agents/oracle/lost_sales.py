@@ -46,9 +46,14 @@ DEFAULT_MEMORY_LIMIT = 2 * 2**30
 """Largest memory (bytes) an instance may need before the solver refuses it: 2 GiB."""
 
 
+def is_integer(value: Any) -> bool:
+    """An int or numpy integer, not a bool."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
 def check_cost_parameters(lead_time: Any, holding: Any, penalty: Any) -> None:
     """Lead time an integer >= 0, holding and penalty finite and > 0 — else :class:`InputError`."""
-    if isinstance(lead_time, bool) or not isinstance(lead_time, int) or lead_time < 0:
+    if not is_integer(lead_time) or lead_time < 0:
         raise bad_value("lead_time", lead_time, "must be an integer >= 0")
     for name, value in (("holding", holding), ("penalty", penalty)):
         if (
@@ -62,15 +67,15 @@ def check_cost_parameters(lead_time: Any, holding: Any, penalty: Any) -> None:
 
 def check_solver_parameters(tolerance: Any, max_iterations: Any, memory_limit_bytes: Any) -> None:
     """Tolerance in (0, 1), iteration and memory limits positive integers — else :class:`InputError`."""
-    if not isinstance(tolerance, int | float) or not 0 < tolerance < 1:
-        raise bad_value("tolerance", tolerance, "must be a number in (0, 1)")
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
-        raise bad_value("max_iterations", max_iterations, "must be an integer >= 1")
     if (
-        isinstance(memory_limit_bytes, bool)
-        or not isinstance(memory_limit_bytes, int)
-        or memory_limit_bytes < 1
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, int | float | np.number)
+        or not 0 < tolerance < 1
     ):
+        raise bad_value("tolerance", tolerance, "must be a number in (0, 1)")
+    if not is_integer(max_iterations) or max_iterations < 1:
+        raise bad_value("max_iterations", max_iterations, "must be an integer >= 1")
+    if not is_integer(memory_limit_bytes) or memory_limit_bytes < 1:
         raise bad_value("memory_limit_bytes", memory_limit_bytes, "must be an integer >= 1")
 
 
@@ -100,11 +105,7 @@ class LostSalesConfig:
             raise bad_value("demand", self.demand, "must be a spec string such as 'poisson:5'")
         parse_demand(self.demand)
         check_cost_parameters(self.lead_time, self.holding, self.penalty)
-        if self.position_cap is not None and (
-            isinstance(self.position_cap, bool)
-            or not isinstance(self.position_cap, int)
-            or self.position_cap < 0
-        ):
+        if self.position_cap is not None and (not is_integer(self.position_cap) or self.position_cap < 0):
             raise bad_value("position_cap", self.position_cap, "must be None or an integer >= 0")
         check_solver_parameters(self.tolerance, self.max_iterations, self.memory_limit_bytes)
 
@@ -149,10 +150,10 @@ class LostSalesSolution:
         """The JSON-ready figures of the solve."""
         return {
             "average_cost": self.average_cost,
-            "lead_time": self.config.lead_time,
+            "lead_time": int(self.config.lead_time),
             "lead_time_convention": CONVENTION_NOTE,
-            "penalty": self.config.penalty,
-            "holding": self.config.holding,
+            "penalty": float(self.config.penalty),
+            "holding": float(self.config.holding),
             "demand": self.config.demand,
             "position_cap": self.cap,
             "states": self.states,
@@ -195,11 +196,11 @@ def solve_lost_sales(config: LostSalesConfig) -> LostSalesSolution:
     """Solve one instance exactly: optimal average cost and an optimal order table."""
     t0 = time.perf_counter()
     demand = parse_demand(config.demand)
-    lead = config.lead_time
+    lead = int(config.lead_time)
     if config.position_cap is None:
         cap = morton_cap(demand, lead, config.holding, config.penalty)
     else:
-        cap = config.position_cap
+        cap = int(config.position_cap)
     check_size(lead, cap, demand.max_demand, config.memory_limit_bytes)
     space = build_space(lead, cap)
     post = simplex_points(space.dims + 1, cap)

@@ -22,11 +22,12 @@ def lost_sales_report(config: LostSalesConfig) -> tuple[LostSalesSolution, dict[
     gap}) and ``optimality_gap_base_stock`` / ``optimality_gap_capped_base_stock`` (relative excess cost).
     """
     solution = solve_lost_sales(config)
+    lead = int(config.lead_time)
     evaluator = CappedBaseStockEvaluator(
         demand=solution.demand,
-        lead_time=config.lead_time,
-        holding=config.holding,
-        penalty=config.penalty,
+        lead_time=lead,
+        holding=float(config.holding),
+        penalty=float(config.penalty),
         tolerance=config.tolerance,
         max_iterations=config.max_iterations,
         memory_limit_bytes=config.memory_limit_bytes,
@@ -35,7 +36,7 @@ def lost_sales_report(config: LostSalesConfig) -> tuple[LostSalesSolution, dict[
     plain = best_base_stock(evaluator, solution.cap, limit)
     capped = best_capped_base_stock(evaluator, solution.cap, limit)
     out = solution.summary()
-    out["lead_time_zipkin"] = restock_to_zipkin(config.lead_time) if config.lead_time >= 1 else None
+    out["lead_time_zipkin"] = restock_to_zipkin(lead) if lead >= 1 else None
     out["best_base_stock"] = plain.to_dict()
     out["best_capped_base_stock"] = capped.to_dict()
     out["optimality_gap_base_stock"] = plain.average_cost / solution.average_cost - 1.0
