@@ -9,12 +9,14 @@ The one entry point the CLI's ``--data`` option uses is :func:`load_panel`::
     synthetic             the built-in synthetic catalog with its default config (seed 0)
     synthetic:N[:SEED]    the synthetic catalog with N SKUs (and a root seed)
 
+:func:`load_catalog` gives a synthetic spec's panel together with its truth.
 Real data loads at its own frequency (M5: days; carparts: months); use :func:`aggregate` to go to weeks.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -24,7 +26,19 @@ from restock.data.m5 import load_m5
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 
-__all__ = ["DemandPanel", "aggregate", "bucket_start", "load_long", "load_m5", "load_panel", "load_wide"]
+if TYPE_CHECKING:
+    from restock.data.synthetic import SyntheticCatalog
+
+__all__ = [
+    "DemandPanel",
+    "aggregate",
+    "bucket_start",
+    "load_catalog",
+    "load_long",
+    "load_m5",
+    "load_panel",
+    "load_wide",
+]
 
 SPEC_KINDS = ("m5", "long", "wide", "carparts", "synthetic")
 
@@ -33,7 +47,7 @@ def load_panel(spec: str, *, fill_gaps: bool = False) -> DemandPanel:
     """Load the demand panel named by ``spec`` (see the module docstring); bad specs are InputErrors."""
     kind, _, rest = spec.partition(":")
     if kind == "synthetic":
-        return _synthetic(rest, spec)
+        return load_catalog(spec).panel
     if kind not in SPEC_KINDS or not rest:
         raise InputError(
             f"--data {spec!r}: expected one of m5:PATH, long:PATH[:FREQ], wide:PATH[:FREQ], carparts:PATH, "
@@ -60,10 +74,20 @@ def _split_freq(rest: str, spec: str) -> tuple[str, str | None]:
     return path, freq
 
 
-def _synthetic(rest: str, spec: str) -> DemandPanel:
+def load_catalog(spec: str) -> SyntheticCatalog:
+    """The synthetic catalog (panel **and** truth) named by a ``synthetic[:N_SKUS[:SEED]]`` spec.
+
+    ``load_catalog(spec).panel`` is ``load_panel(spec)``; its ``truth`` builds the true-distribution
+    forecaster (``make("true-distribution", truth=load_catalog(spec).truth)``).
+    """
     from restock.data.synthetic import SyntheticConfig, generate_catalog
 
-    parts = [p for p in rest.split(":") if p] if rest else []
+    kind, _, rest = spec.partition(":")
+    if kind != "synthetic":
+        raise InputError(
+            f"--data {spec!r}: only a synthetic spec has a known truth (synthetic[:N_SKUS[:SEED]])"
+        )
+    parts = rest.split(":") if rest else []
     try:
         numbers = [int(p) for p in parts]
     except ValueError as exc:
@@ -73,4 +97,4 @@ def _synthetic(rest: str, spec: str) -> DemandPanel:
     config = SyntheticConfig()
     if numbers:
         config = SyntheticConfig(n_skus=numbers[0], seed=numbers[1] if len(numbers) > 1 else config.seed)
-    return generate_catalog(config).panel
+    return generate_catalog(config)

@@ -37,7 +37,7 @@ def test_long_csv_infers_the_weekly_grid_static_attributes_and_covariates(tmp_pa
     assert panel.covariates == ("promo",)
     assert panel.static.loc["b", "store"] == "S2"
     np.testing.assert_array_equal(panel.matrix()[1], [np.nan, 1.0, 2.0])
-    assert np.isnan(panel.frame.loc[3, "price"])
+    assert pd.isna(panel.frame.loc[3, "price"])
 
 
 def test_long_parquet_reads_the_same(tmp_path: Path) -> None:

@@ -65,6 +65,6 @@ def test_m5_tiny_profile_matches_the_raw_file(m5_tiny: DemandPanel) -> None:
     summary = summarize(m5_tiny)
     assert summary["cells"] == in_span.sum()
     assert summary["share_zero"] == pytest.approx((raw[in_span] == 0).mean())
-    shares = [summary[f"share_{c}"] for c in ("smooth", "intermittent", "erratic", "lumpy")]
+    shares = [float(summary[f"share_{c}"]) for c in ("smooth", "intermittent", "erratic", "lumpy")]
     assert sum(shares) == pytest.approx(1.0)
     assert min(shares) > 0.1  # the subset was chosen to cover all four classes

@@ -15,7 +15,8 @@ from restock.forecasters.base import make
 from restock.forecasters.true_distribution import TrueDistributionForecaster, sum_pmfs
 from restock.seeding import generator
 
-Q = np.array([0.02, 0.1, 0.25, 0.5, 0.75, 0.9, 0.98])
+Q = (0.02, 0.1, 0.25, 0.5, 0.75, 0.9, 0.98)
+QA = np.array(Q)
 START = pd.Timestamp("2022-01-01")  # a Saturday
 
 
@@ -48,9 +49,9 @@ def test_poisson_days_give_poisson_weeks_exactly(m: float) -> None:
     panel = _weekly_panel(truth)
     fc = TrueDistributionForecaster(truth).fit(panel).predict(panel, panel.dates[9], horizon=6, quantiles=Q)
     for h in range(6):
-        np.testing.assert_array_equal(fc.per_bucket[:, h], np.tile(stats.poisson.ppf(Q, 7 * m), (2, 1)))
+        np.testing.assert_array_equal(fc.per_bucket[:, h], np.tile(stats.poisson.ppf(QA, 7 * m), (2, 1)))
         np.testing.assert_array_equal(
-            fc.cumulative[:, h], np.tile(stats.poisson.ppf(Q, 7 * m * (h + 1)), (2, 1))
+            fc.cumulative[:, h], np.tile(stats.poisson.ppf(QA, 7 * m * (h + 1)), (2, 1))
         )
 
 
@@ -62,9 +63,9 @@ def test_negative_binomial_days_sum_to_a_negative_binomial() -> None:
     fc = TrueDistributionForecaster(truth).predict(panel, panel.dates[4], horizon=3, quantiles=Q)
     for h in range(3):
         n = 7 * r * (h + 1)
-        expected = stats.nbinom.ppf(Q, n, r / (r + m))
+        expected = stats.nbinom.ppf(QA, n, r / (r + m))
         np.testing.assert_array_equal(fc.cumulative[0, h], expected)
-    np.testing.assert_array_equal(fc.per_bucket[0, 0], stats.nbinom.ppf(Q, 7 * r, r / (r + m)))
+    np.testing.assert_array_equal(fc.per_bucket[0, 0], stats.nbinom.ppf(QA, 7 * r, r / (r + m)))
 
 
 def _zinb_spike_day_pmf(mu: float, r: float, zp: float, sp: float, c: float, n: int) -> np.ndarray:
@@ -103,7 +104,7 @@ def test_calibrated_on_freshly_sampled_demand() -> None:
     model = make("true-distribution", truth=truth).fit(weekly)
     cut_idx = np.arange(8, 48, 4)
     horizon = 4
-    forecasts = [model.predict(weekly, truth.dates[7 * i], horizon, Q) for i in cut_idx]
+    forecasts = [model.predict(weekly, truth.dates[7 * int(i)], horizon, Q) for i in cut_idx]
     rng = generator(5, "test-true-distribution")
     draws = np.stack([truth.sample(rng) for _ in range(40)])  # [R, S, 364]
     weeks = draws.reshape(draws.shape[0], draws.shape[1], 52, 7).sum(axis=-1)  # W-SAT weeks from day 0
@@ -126,10 +127,10 @@ def test_calibrated_on_freshly_sampled_demand() -> None:
     assert n > 20_000
     tol = 0.01
     for a, b in ((le, lt), (cum_le, cum_lt)):
-        assert (a / n >= Q - tol).all(), (a / n, Q)
-        assert (b / n <= Q + tol).all(), (b / n, Q)
+        assert (a / n >= QA - tol).all(), (a / n, Q)
+        assert (b / n <= QA + tol).all(), (b / n, Q)
     # Mostly large counts here, so the bracket is narrow: coverage itself is close to nominal.
-    assert np.abs((le + lt) / (2 * n) - Q).max() < 0.03
+    assert np.abs((le + lt) / (2 * n) - QA).max() < 0.03
 
 
 def test_forecasts_zero_before_launch_and_after_end_of_life() -> None:
