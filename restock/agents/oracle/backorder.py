@@ -8,7 +8,8 @@ the decision: ordering up to y >= x puts the net inventory at the end of period 
 
     G(y) = h E(y - D_{L+1})^+ + p E(D_{L+1} - y)^+,     next position x' = y - D,
 
-is an equivalent average-cost problem (Zipkin 2000, Foundations of Inventory Management, ch. 9).
+is an equivalent average-cost problem (the standard reduction, e.g. Zipkin 2000, Foundations of
+Inventory Management).
 :func:`solve_backorder` runs relative value iteration on it without assuming the policy's form; base-stock
 is optimal, with the level of the closed form :func:`backorder_base_stock`: the smallest S with
 P(D_{L+1} <= S) >= p / (p + h), and cost G(S). A test checks that both agree.
