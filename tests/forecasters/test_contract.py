@@ -1,7 +1,8 @@
 """The generic forecaster contract, run over every registered forecaster with its ``get_test_params()``.
 
 The panel is the 40-SKU synthetic catalog (seed 0) in weekly buckets: real-looking demand with prices,
-holiday and promotion covariates, products launched late (no history at the cutoff) and products that end.
+holiday and promotion covariates, products that end, and products launched in the bucket right after the
+cutoff (no history at the cutoff, demand in the horizon).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def weekly_panel() -> DemandPanel:
 
 @cache
 def cutoff() -> pd.Timestamp:
-    return pd.Timestamp(weekly_panel().dates[40])
+    return pd.Timestamp(weekly_panel().dates[51])  # 2021-12-25; launches on 2022-01-01 follow
 
 
 @cache
@@ -96,10 +97,10 @@ def test_deterministic_under_a_seed(name: str) -> None:
 def test_series_without_history_at_the_cutoff_get_a_forecast(name: str) -> None:
     panel = weekly_panel()
     first, _ = span_bounds(panel.matrix())
-    new = panel.dates[first] > cutoff()
-    assert new.any(), "the test panel must hold a product launched after the cutoff"
+    new = panel.dates[first] == panel.dates[52]
+    assert new.any(), "the test panel must hold a product launched right after the cutoff"
     fc = fitted_forecast(name)
-    # finite (checked by QuantileForecast) and not a degenerate zero: peers sell
+    # finite (checked by QuantileForecast) and not a degenerate zero: the product sells, like its peers
     assert (fc.per_bucket[new][:, :, -1] > 0).all()
     assert (fc.cumulative[new][:, -1, -1] >= fc.per_bucket[new][:, 0, -1]).all()
 
@@ -108,6 +109,7 @@ def test_series_without_history_at_the_cutoff_get_a_forecast(name: str) -> None:
 def test_horizon_longer_than_the_history_is_an_input_error(name: str) -> None:
     panel = weekly_panel()
     model = make(name, **_params(name)).fit(panel.until(cutoff()))
+    # 3 buckets of history at dates[2], 6 asked for; restock.forecasters.history.check_request does this
     with pytest.raises(InputError, match="horizon"):
         model.predict(panel, panel.dates[2], horizon=HORIZON, quantiles=QUANTILES)
 
