@@ -35,8 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
+from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.scenarios.build import ScenarioDraw
 
@@ -254,8 +256,85 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
     )
 
 
+def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray]:
+    """The demand of ``path`` (history + simulated periods, summed over the customer-facing nodes) in
+    buckets of ``review_period`` periods aligned on the reviews, as a DemandPanel; and each bucket's first
+    period (negative: history).
+
+    Bucket starts are ``review_offset + k * review_period``; a partial bucket at the start of the history
+    is dropped. Dates are the data's own (data) or days from 2000-01-01 (synthetic); a 7-period bucket is
+    a ``W-<weekday>`` grid, others ``<B>D``.
+    """
+    s = draw.scenario
+    b, w = s.review_period, s.warmup
+    demand = np.concatenate([draw.history[path], draw.paths.demand[path]]).sum(axis=1)  # [W + T, N]
+    first = s.review_offset - b * ((s.review_offset + w) // b)  # first bucket start >= -W
+    starts = np.arange(first, s.horizon - b + 1, b)
+    sums = np.stack([demand[w + a : w + a + b].sum(axis=0) for a in starts])  # [K, N]
+    if draw.catalog.dates is not None:
+        dates = pd.DatetimeIndex(draw.catalog.dates[w + starts])
+    else:
+        dates = pd.Timestamp("2000-01-01") + pd.to_timedelta(w + starts, unit="D")
+    freq = f"W-{dates[0].day_name()[:3].upper()}" if b == 7 else f"{b}D"
+    skus = list(draw.catalog.skus)
+    frame = pd.DataFrame(
+        {
+            "series_id": np.repeat(skus, len(starts)),
+            "date": np.tile(dates, len(skus)),
+            "demand": sums.T.ravel(),
+        }
+    )
+    static = pd.DataFrame({"category": list(draw.catalog.category)}, index=pd.Index(skus, name="series_id"))
+    panel = DemandPanel.from_frame(frame, freq=freq, static=static, source=f"scenario {s.name} (path {path})")
+    return panel, starts
+
+
 def _forecaster_table(draw: ScenarioDraw) -> ScenarioForecast:
-    raise InputError(
-        f"scenario {draw.scenario.source}: forecast.model {draw.scenario.forecast.model!r}: forecast tables "
-        "from registered forecasters are not available yet; use a stationary scenario with model 'true'"
+    """Rolling-origin quantiles from a registered forecaster (see the module docstring).
+
+    Per distinct demand path (replayed data: one for every path): fit on the buckets before period 0,
+    then at each review t predict with cutoff = the bucket that ends at t (demand up to t - 1 is known
+    when ordering in t). Node m's quantiles are ``node_share[m]`` x those of the summed demand.
+    """
+    from restock.forecasters.base import make
+
+    s = draw.scenario
+    b = s.review_period
+    levels = np.asarray(s.forecast.quantiles, dtype=np.float64)
+    n_buckets = max(s.forecast.buckets, -(-default_cover(draw) // b))
+    reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
+    same = draw.catalog.demand is not None  # replayed data: every path has the same demand
+    per_path_bucket, per_path_cum = [], []
+    for p in range(1 if same else draw.paths.n_paths):
+        panel, starts = bucket_panel(draw, p)
+        history_end = int(np.searchsorted(starts, 0)) - 1  # the last bucket before period 0
+        if history_end + 1 < n_buckets:
+            raise InputError(
+                f"scenario {s.source}: key 'warmup' ({s.warmup}) gives {history_end + 1} buckets of history, "
+                f"fewer than the {n_buckets} buckets forecast ahead; raise warmup"
+            )
+        model = make(s.forecast.model)
+        model.fit(panel.until(panel.dates[history_end]))
+        bucket_rows, cum_rows = [], []
+        for t in reviews:
+            cutoff = panel.dates[int(np.searchsorted(starts, t)) - 1]
+            fc = model.predict(panel, cutoff, n_buckets, tuple(levels))
+            order = [fc.series_ids.index(x) for x in draw.catalog.skus]
+            bucket_rows.append(fc.per_bucket[order][:, : s.forecast.buckets])
+            cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
+        per_path_bucket.append(np.stack(bucket_rows))
+        per_path_cum.append(np.stack(cum_rows))
+    share = draw.node_share[None, None, :, None, None, None]
+    bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]
+    cum = np.stack(per_path_cum)[:, :, None] * share
+    return ScenarioForecast(
+        model=s.forecast.model,
+        review_periods=reviews,
+        quantiles=levels,
+        nodes=tuple(n.name for n in s.nodes),
+        skus=draw.catalog.skus,
+        bucket_length=b,
+        per_bucket=bucket,
+        cover=b * np.arange(1, n_buckets + 1),
+        cumulative=cum,
     )

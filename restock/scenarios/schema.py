@@ -422,6 +422,14 @@ class Scenario:
         _positive(w.child("buckets"), f.buckets)
         if f.max_cover is not None:
             _positive(w.child("max_cover"), f.max_cover)
+        if f.model != "true":
+            from restock.forecasters.base import available
+
+            known = available()
+            if f.model not in known:
+                raise w.child("model").error(
+                    f.model, f"must be 'true' or a registered forecaster ({', '.join(known)})"
+                )
         if f.foresee and f.model != "true":
             raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
         if f.model == "true" and self.demand.kind != "stationary":
