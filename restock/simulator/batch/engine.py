@@ -1,0 +1,548 @@
+"""The batch engine: one node, many SKUs and paths at once, as torch tensors (CPU or GPU), differentiable.
+
+It simulates the same period as the des engine, with the same rules (:mod:`restock.simulator.rules`), for
+every (path, SKU) pair at once: tensors of shape [P, N] (the node axis M = 1 is dropped inside and restored
+at the interface). Within period t (DESIGN.md):
+
+1. shipments due in t arrive (:func:`~restock.simulator.rules.receive`; beyond storage capacity disposed);
+2. at a review the rule orders; the vendor accepts ``min(q, capacity[t])`` and will deliver the fill-rate
+   share at the start of ``t + lead_time[t]`` (:func:`~restock.simulator.rules.accept_order`); lead time 0
+   arrives now, before demand;
+3. demand is served (:func:`~restock.simulator.rules.serve_lost_sales` or ``serve_backorders``);
+4. cash flows are booked (:func:`~restock.simulator.rules.period_cash_flows`).
+
+The pipeline
+------------
+Orders are placed only at reviews, and an order placed at review r arrives at most K periods later
+(K = ``paths.max_lead_time``). So the engine keeps two *windows* of shape [K + 1, P, N] relative to the
+current review r: row j holds the units due at r + j (accepted units, and the delivered share). Placing an
+order is one out-of-place ``scatter_add`` of the order into the row of its lead time; moving to the next
+review shifts the windows by ``review_period`` rows. A period reads its arrivals as a row of the window (a
+view). Everything is out of place, so gradients flow from profit to every order quantity; with
+``grad=False`` the rollout runs under ``torch.no_grad()``.
+
+Cash flows are computed once per review block, by calling ``period_cash_flows`` on the stacked per-period
+quantities of the block, and summed over the block; the records (``record=True``) are built from the same
+stacks at the end of the run, not in the loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from restock.errors import InputError
+from restock.simulator import rules
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.policy import OrderRule, ReviewState, check_orders
+from restock.simulator.records import RECORD_COLUMNS, SimulationResult
+from restock.simulator.world import World
+
+FLOW_KEYS: tuple[str, ...] = (
+    "revenue",
+    "salvage",
+    "purchase_cost",
+    "holding_cost",
+    "penalty_cost",
+    "fixed_order_cost",
+    "reward",
+    "sales",
+    "lost",
+    "demand",
+    "received",
+    "on_hand_sum",
+)
+"""Keys of the dict that :meth:`BatchEngine.step` returns (money, then unit totals over the periods)."""
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def resolve_dtype(dtype: torch.dtype | str) -> torch.dtype:
+    """``torch.float32``/``torch.float64`` or their names; anything else is an :class:`InputError`."""
+    if isinstance(dtype, str):
+        if dtype not in _DTYPES:
+            raise InputError(f"batch engine: dtype must be one of {sorted(_DTYPES)}, got {dtype!r}")
+        return _DTYPES[dtype]
+    if dtype not in _DTYPES.values():
+        raise InputError(f"batch engine: dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    return dtype
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Per-period quantities of one review block, stacked over its periods ([n, P, N] each)."""
+
+    t0: int
+    on_hand_start: torch.Tensor
+    received: torch.Tensor
+    disposed: torch.Tensor
+    sales: torch.Tensor
+    lost: torch.Tensor
+    backlog: torch.Tensor
+    on_hand: torch.Tensor
+    ordered: torch.Tensor | None
+    """[P, N] order placed in t0 (None for the periods before the first review)."""
+    accepted: torch.Tensor | None
+    accepted_arrived: torch.Tensor
+    """[n, P, N] accepted units due in each period (delivered + fill-rate cut)."""
+
+
+class BatchEngine:
+    """Array engine for a single node: lost sales or backorders, stochastic lead times, fill rates,
+    vendor capacity, weekly prices, fixed order cost, salvage, initial on-hand, storage capacity.
+
+    Args:
+        world: the parameters; its network must have exactly one node (use the des engine for networks).
+        paths: the exogenous paths, M = 1.
+        record: keep per-period quantities to build :meth:`result` records (costs memory; off for training).
+        grad: build the autograd graph (gradients of any returned flow with respect to every order);
+            False runs under ``torch.no_grad()``.
+        device: torch device of every tensor (``"cpu"``, ``"cuda"``...).
+        dtype: ``torch.float64`` (default, for parity with des) or ``torch.float32`` (faster).
+
+    The interface (shared with the des engine): :meth:`reset` returns the :class:`ReviewState` at the first
+    review; :meth:`step` places orders [P, M, N] there, simulates up to the next review and returns the next
+    state (None at the horizon) and the flows of the simulated periods summed per [P, M, N]
+    (:data:`FLOW_KEYS`). Periods simulated by :meth:`reset` before the first review (``review_offset > 0``)
+    are added to the flows of the first step, so that the step rewards sum to the total profit.
+    """
+
+    def __init__(
+        self,
+        world: World,
+        paths: ExogenousPaths,
+        *,
+        record: bool = True,
+        grad: bool = False,
+        device: str | torch.device = "cpu",
+        dtype: torch.dtype | str = torch.float64,
+    ) -> None:
+        nodes = world.network.nodes
+        if len(nodes) != 1:
+            raise InputError(
+                f"batch engine: world.network has {len(nodes)} nodes {[n.name for n in nodes]}; the batch "
+                "engine supports a single node only, use the des engine (engine='des') for networks"
+            )
+        expect = (world.horizon, 1, world.n_skus)
+        got = (paths.horizon, paths.n_nodes, paths.n_skus)
+        if got != expect:
+            raise InputError(
+                f"batch engine: paths have [periods, nodes, skus] = {list(got)}, world expects {list(expect)}"
+            )
+        reviews = world.review_periods()
+        if not reviews:
+            raise InputError(
+                f"batch engine: no review period before the horizon (horizon={world.horizon}, "
+                f"review_offset={world.review_offset})"
+            )
+        self.world = world
+        self.paths = paths
+        self.record = record
+        self.grad = grad
+        self.device = torch.device(device)
+        self.dtype = resolve_dtype(dtype)
+        node = nodes[0]
+        self.backorder = node.backorder
+        # A tensor, not a Python float: rules.minimum would turn a float into a float32 tensor.
+        self.storage: torch.Tensor | None = (
+            None
+            if math.isinf(node.storage_capacity)
+            else torch.tensor(float(node.storage_capacity), dtype=self.dtype, device=self.device)
+        )
+        self.n_paths, self.horizon, self.n_skus = paths.n_paths, world.horizon, world.n_skus
+        self.review_period = world.review_period
+        self.reviews = reviews
+        self.max_lead = paths.max_lead_time
+        """K: the pipeline of a review state covers t+1 .. t+K."""
+
+        def tens(a: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype or self.dtype, device=self.device)
+
+        rv = np.asarray(reviews)
+        # Exogenous inputs, period-major so that period t is a contiguous [P, N] slice.
+        self._demand = tens(paths.demand[:, :, 0, :].transpose(1, 0, 2))
+        self._price = tens(paths.price.transpose(1, 0, 2))
+        # What the vendor does with an order is only needed at reviews: [n_reviews, P, N] (capacity [R, N]).
+        self._lead = tens(paths.lead_time[:, rv, 0, :].transpose(1, 0, 2), torch.int64)
+        self._fill = tens(paths.fill_rate[:, rv, 0, :].transpose(1, 0, 2))
+        self._capacity = tens(paths.capacity[rv, 0, :])
+        self._zero_lead = [bool(x) for x in (paths.lead_time[:, rv, 0, :] == 0).any(axis=(0, 2))]
+        econ = world.economics
+        self._unit_cost = tens(econ.unit_cost)
+        self._holding = tens(econ.holding_cost)
+        self._penalty = tens(econ.lost_sale_penalty)
+        self._fixed = tens(econ.fixed_order_cost)
+        self._salvage = tens(econ.salvage_value)
+        self._initial = tens(np.tile(world.start_on_hand()[0], (self.n_paths, 1)))
+        self._zero = torch.zeros((self.n_paths, self.n_skus), dtype=self.dtype, device=self.device)
+        self._started = False
+
+    # ------------------------------------------------------------------ the interface
+
+    def reset(self) -> ReviewState:
+        """Back to period 0: simulate the periods before the first review; the state at the first review."""
+        with self._grad_mode():
+            shape = (self.max_lead + 1, self.n_paths, self.n_skus)
+            self._acc = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            self._dlv = torch.zeros(shape, dtype=self.dtype, device=self.device)
+            self._on_hand = self._initial.clone()
+            self._backlog = self._zero
+            self._blocks: list[_Block] = []
+            self._review = 0
+            self._carry: dict[str, torch.Tensor] | None = None
+            first = self.reviews[0]
+            if first > 0:
+                block = self._simulate(0, first, None)
+                self._carry = self._flows(block)
+            self._t = first
+            self._pending = self._arrive()
+            self._started = True
+            return self._state()
+
+    def step(self, orders: Any) -> tuple[ReviewState | None, dict[str, torch.Tensor]]:
+        """Place ``orders`` [P, M, N] at the current review; simulate up to the next review (excluded).
+
+        Returns the state at the next review (None once the horizon is reached) and the flows of the
+        simulated periods summed per [P, M, N] (:data:`FLOW_KEYS`).
+        """
+        if not self._started:
+            raise InputError("batch engine: call reset() before step()")
+        if self._t >= self.horizon:
+            raise InputError(f"batch engine: the horizon ({self.horizon}) is reached; call reset()")
+        with self._grad_mode():
+            q = torch.as_tensor(orders, dtype=self.dtype, device=self.device)
+            check_orders(q, (self.n_paths, 1, self.n_skus), self._t)
+            q = q[:, 0, :]
+            t0 = self._t
+            t1 = min(t0 + self.review_period, self.horizon)
+            block = self._simulate(t0, t1, q)
+            flows = self._flows(block)
+            if self._carry is not None:
+                flows = {k: v + self._carry[k] for k, v in flows.items()}
+                self._carry = None
+            self._review += 1
+            self._t = t1
+            state = None
+            if t1 < self.horizon:
+                self._shift()
+                self._pending = self._arrive()
+                state = self._state()
+            return state, {k: v.unsqueeze(1) for k, v in flows.items()}
+
+    def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
+        """Reset, then order with ``rule`` at every review: the flows of the whole horizon per [P, M, N]."""
+        state: ReviewState | None = self.reset()
+        total: dict[str, torch.Tensor] | None = None
+        while state is not None:
+            with self._grad_mode():
+                orders = rule(state)
+            state, flows = self.step(orders)
+            total = flows if total is None else {k: total[k] + flows[k] for k in FLOW_KEYS}
+        assert total is not None
+        return total
+
+    def result(self) -> SimulationResult:
+        """The per-period records of the periods simulated so far (``record=True`` only)."""
+        if not self.record:
+            raise InputError("batch engine: records were not kept; build the engine with record=True")
+        return SimulationResult(
+            records=self._records(), engine="batch", discount=float(self.world.economics.discount)
+        )
+
+    # ------------------------------------------------------------------ the periods
+
+    def _grad_mode(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext() if self.grad else torch.no_grad()
+
+    def _receive(self, on_hand: torch.Tensor, arriving: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.storage is None:  # rules.receive with an infinite capacity: nothing is disposed
+            return on_hand + arriving, self._zero
+        return rules.receive(on_hand, arriving, self.storage)
+
+    def _arrive(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Step 1 of the review period self._t: (on_hand_start, received, disposed, accepted_arrived)."""
+        start = self._on_hand
+        arriving = self._dlv[0]
+        self._on_hand, disposed = self._receive(start, arriving)
+        return start, arriving, disposed, self._acc[0]
+
+    def _state(self) -> ReviewState:
+        pipeline = self._acc[1:].permute(1, 2, 0).unsqueeze(1)
+        return ReviewState(
+            t=self._t,
+            on_hand=self._on_hand.unsqueeze(1),
+            backlog=self._backlog.unsqueeze(1),
+            pipeline=pipeline,
+        )
+
+    def _shift(self) -> None:
+        """Move the windows from the review just done to the next one (review_period rows later)."""
+        r = self.review_period
+        if r > self.max_lead:
+            self._acc = torch.zeros_like(self._acc)
+            self._dlv = torch.zeros_like(self._dlv)
+        else:
+            pad = torch.zeros((r, *self._acc.shape[1:]), dtype=self.dtype, device=self.device)
+            self._acc = torch.cat([self._acc[r:], pad])
+            self._dlv = torch.cat([self._dlv[r:], pad])
+
+    def _serve(
+        self, on_hand: torch.Tensor, backlog: torch.Tensor, demand: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Step 3: (sales, lost, new backlog, new on-hand)."""
+        if self.backorder:
+            sales, backlog, on_hand = rules.serve_backorders(on_hand, backlog, demand)
+            return sales, self._zero, backlog, on_hand
+        sales, lost, on_hand = rules.serve_lost_sales(on_hand, demand)
+        return sales, lost, backlog, on_hand
+
+    def _simulate(self, t0: int, t1: int, orders: torch.Tensor | None) -> _Block:
+        """Periods t0 .. t1-1: the order (if any) at t0, then demand; arrivals from the windows."""
+        on_hand, backlog = self._on_hand, self._backlog
+        keep = self.record
+        starts, received, disposed, acc_arrived = [], [], [], []
+        sales_l, lost_l, backlog_l, on_hand_l = [], [], [], []
+        accepted = None
+        for t in range(t0, t1):
+            j = t - t0
+            if j == 0 and orders is not None:
+                start, rec, disp, acc_arr = self._pending
+                i = self._review
+                lead = self._lead[i]
+                accepted = rules.minimum(orders, self._capacity[i])
+                delivered, _ = rules.accept_order(orders, self._capacity[i], self._fill[i])
+                self._acc = self._acc.scatter_add(0, lead.unsqueeze(0), accepted.unsqueeze(0))
+                self._dlv = self._dlv.scatter_add(0, lead.unsqueeze(0), delivered.unsqueeze(0))
+                if self._zero_lead[i]:  # lead time 0: arrives now, before demand
+                    now = lead == 0
+                    new = torch.where(now, delivered, 0.0)
+                    on_hand, disp2 = self._receive(on_hand, new)
+                    rec = rec + new
+                    if keep:
+                        disp = disp + disp2
+                        acc_arr = acc_arr + torch.where(now, accepted, 0.0)
+            elif orders is None:  # before the first review: nothing arrives
+                start, rec, disp, acc_arr = on_hand, self._zero, self._zero, self._zero
+                if t == 0:  # an initial on-hand above the storage capacity is disposed in period 0
+                    on_hand, disp = self._receive(on_hand, self._zero)
+            else:
+                start = on_hand
+                if j <= self.max_lead:
+                    rec, acc_arr = self._dlv[j], self._acc[j]
+                    on_hand, disp = self._receive(on_hand, rec)
+                else:
+                    rec, disp, acc_arr = self._zero, self._zero, self._zero
+            sales, lost, backlog, on_hand = self._serve(on_hand, backlog, self._demand[t])
+            received.append(rec)
+            sales_l.append(sales)
+            lost_l.append(lost)
+            backlog_l.append(backlog)
+            on_hand_l.append(on_hand)
+            if keep:
+                starts.append(start)
+                disposed.append(disp)
+                acc_arrived.append(acc_arr)
+        self._on_hand, self._backlog = on_hand, backlog
+
+        def st(xs: list[torch.Tensor]) -> torch.Tensor:
+            return torch.stack(xs) if xs else torch.empty(0)
+
+        block = _Block(
+            t0=t0,
+            on_hand_start=st(starts),
+            received=st(received),
+            disposed=st(disposed),
+            sales=st(sales_l),
+            lost=st(lost_l),
+            backlog=st(backlog_l),
+            on_hand=st(on_hand_l),
+            ordered=orders,
+            accepted=accepted,
+            accepted_arrived=st(acc_arrived),
+        )
+        if keep:
+            self._blocks.append(_detached(block))
+        return block
+
+    def _flows(self, b: _Block) -> dict[str, torch.Tensor]:
+        """Step 4 over a block: ``period_cash_flows`` on the stacked periods, summed per [P, N]."""
+        t0, n = b.t0, b.sales.shape[0]
+        ordered_positive = self._zero if b.ordered is None else (b.ordered > 0).to(self.dtype)
+        cash = rules.period_cash_flows(
+            sales=b.sales,
+            received=b.received,
+            end_on_hand=b.on_hand,
+            lost=b.lost,
+            end_backlog=b.backlog,
+            ordered_positive=ordered_positive,  # one order at most per block: [P, N]
+            price=self._price[t0 : t0 + n],
+            unit_cost=self._unit_cost,
+            holding_cost=self._holding,
+            penalty=self._penalty,
+            fixed_order_cost=self._fixed,
+            backorder=self.backorder,
+        )
+        out = {k: (v if k == "fixed_order_cost" else v.sum(0)) for k, v in cash.items()}
+        if t0 + n == self.horizon:
+            out["salvage"] = b.on_hand[-1] * self._salvage
+        else:
+            out["salvage"] = self._zero
+        out["reward"] = (
+            out["revenue"]
+            + out["salvage"]
+            - out["purchase_cost"]
+            - out["holding_cost"]
+            - out["penalty_cost"]
+            - out["fixed_order_cost"]
+        )
+        out["sales"] = b.sales.sum(0)
+        out["lost"] = b.lost.sum(0) if not self.backorder else self._zero
+        out["demand"] = self._demand[t0 : t0 + n].sum(0)
+        out["received"] = b.received.sum(0)
+        out["on_hand_sum"] = b.on_hand.sum(0)
+        return out
+
+    # ------------------------------------------------------------------ records
+
+    def _records(self) -> pd.DataFrame:
+        blocks = self._blocks
+        p_len, n_len = self.n_paths, self.n_skus
+        if not blocks:
+            return pd.DataFrame(columns=list(RECORD_COLUMNS))
+
+        def cat(name: str) -> torch.Tensor:
+            return torch.cat([getattr(b, name) for b in blocks])
+
+        t_len = sum(b.sales.shape[0] for b in blocks)
+        ordered = torch.zeros((t_len, p_len, n_len), dtype=self.dtype, device=self.device)
+        accepted = torch.zeros_like(ordered)
+        for b in blocks:
+            if b.ordered is not None and b.accepted is not None:
+                ordered[b.t0] = b.ordered
+                accepted[b.t0] = b.accepted
+        received, acc_arrived = cat("received"), cat("accepted_arrived")
+        sales, lost, backlog, on_hand = cat("sales"), cat("lost"), cat("backlog"), cat("on_hand")
+        cancelled = (ordered - accepted) + (acc_arrived - received)
+        in_transit = torch.cumsum(accepted, 0) - torch.cumsum(acc_arrived, 0)
+        cash = rules.period_cash_flows(
+            sales=sales,
+            received=received,
+            end_on_hand=on_hand,
+            lost=lost,
+            end_backlog=backlog,
+            ordered_positive=(ordered > 0).to(self.dtype),
+            price=self._price[:t_len],
+            unit_cost=self._unit_cost,
+            holding_cost=self._holding,
+            penalty=self._penalty,
+            fixed_order_cost=self._fixed,
+            backorder=self.backorder,
+        )
+        salvage = torch.zeros_like(on_hand)
+        if t_len == self.horizon:
+            salvage[-1] = on_hand[-1] * self._salvage
+        reward = (
+            cash["revenue"]
+            + salvage
+            - cash["purchase_cost"]
+            - cash["holding_cost"]
+            - cash["penalty_cost"]
+            - cash["fixed_order_cost"]
+        )
+        columns: dict[str, torch.Tensor] = {
+            "on_hand_start": cat("on_hand_start"),
+            "received": received,
+            "disposed": cat("disposed"),
+            "ordered": ordered,
+            "cancelled": cancelled,
+            "in_transit": in_transit,
+            "demand": self._demand[:t_len],
+            "sales": sales,
+            "lost": lost,
+            "backlog": backlog,
+            "shipped_downstream": torch.zeros_like(sales),
+            "on_hand": on_hand,
+            "revenue": cash["revenue"],
+            "salvage": salvage,
+            "purchase_cost": cash["purchase_cost"],
+            "holding_cost": cash["holding_cost"],
+            "penalty_cost": cash["penalty_cost"],
+            "fixed_order_cost": cash["fixed_order_cost"],
+            "reward": reward,
+        }
+        # [T, P, N] -> rows ordered by (path, period, sku)
+        data: dict[str, Any] = {
+            "path": np.repeat(np.arange(p_len), t_len * n_len),
+            "period": np.tile(np.repeat(np.arange(t_len), n_len), p_len),
+            "node": _categorical(
+                np.zeros(p_len * t_len * n_len, dtype=np.int64), [self.world.network.nodes[0].name]
+            ),
+            "sku": _categorical(np.tile(np.arange(n_len), p_len * t_len), list(self.world.skus)),
+        }
+        for name, x in columns.items():
+            x = torch.broadcast_to(x, (t_len, p_len, n_len))
+            data[name] = x.detach().to("cpu", torch.float64).permute(1, 0, 2).reshape(-1).numpy()
+        return pd.DataFrame(data, columns=list(RECORD_COLUMNS))
+
+
+def _categorical(codes: Any, names: list[str]) -> pd.Categorical:
+    """Names as a categorical column (cheap for millions of rows; compares equal to the names)."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(names))
+
+
+def _detached(b: _Block) -> _Block:
+    def d(x: torch.Tensor | None) -> Any:
+        return None if x is None else x.detach()
+
+    return _Block(
+        t0=b.t0,
+        on_hand_start=d(b.on_hand_start),
+        received=d(b.received),
+        disposed=d(b.disposed),
+        sales=d(b.sales),
+        lost=d(b.lost),
+        backlog=d(b.backlog),
+        on_hand=d(b.on_hand),
+        ordered=d(b.ordered),
+        accepted=d(b.accepted),
+        accepted_arrived=d(b.accepted_arrived),
+    )
+
+
+def run(
+    world: World,
+    paths: ExogenousPaths,
+    rule: OrderRule,
+    *,
+    record: bool = True,
+    grad: bool = False,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype | str = torch.float64,
+) -> SimulationResult:
+    """Simulate ``world`` on ``paths`` with ``rule`` ordering at every review; the records of the run."""
+    engine = BatchEngine(world, paths, record=record, grad=grad, device=device, dtype=dtype)
+    engine.rollout(rule)
+    return engine.result()
+
+
+def rollout_totals(
+    world: World,
+    paths: ExogenousPaths,
+    rule: OrderRule,
+    *,
+    grad: bool = False,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype | str = torch.float64,
+) -> dict[str, torch.Tensor]:
+    """The fast path: only the flows of the whole horizon per [P, M, N] (:data:`FLOW_KEYS`), no records.
+
+    With ``grad=True`` the totals carry the autograd graph back to every order the rule placed (and to
+    the rule's parameters): ``(-totals["reward"].sum()).backward()`` is one DirectBackprop step.
+    """
+    return BatchEngine(world, paths, record=False, grad=grad, device=device, dtype=dtype).rollout(rule)
