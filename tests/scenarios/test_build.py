@@ -1,0 +1,149 @@
+"""Scenario.build: worlds and paths from seeds, economics, initial stock, demand models, replayed data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scenario_tables import raw, scenario
+
+from restock.scenarios import from_raw, load
+from restock.seeding import eval_seed
+
+
+def test_same_seed_same_paths_other_seed_other_paths() -> None:
+    s = scenario()
+    w1, p1 = s.build(5, 3)
+    _, p2 = s.build(5, 3)
+    for name in ("demand", "lead_time", "fill_rate", "capacity", "price"):
+        np.testing.assert_array_equal(getattr(p1, name), getattr(p2, name))
+    _, p3 = s.build(6, 3)
+    assert not np.array_equal(p1.demand, p3.demand)
+    # the catalog (SKUs, economics) does not depend on the path seed
+    np.testing.assert_array_equal(w1.economics.unit_cost, s.build(6, 1)[0].economics.unit_cost)
+
+
+def test_evaluation_draws_use_seeds_apart_from_training_seeds() -> None:
+    s = scenario()
+    _, train = s.build(0, 2)
+    _, ev = s.build_eval(0, 2)
+    _, ev_direct = s.build(eval_seed(0), 2)
+    np.testing.assert_array_equal(ev.demand, ev_direct.demand)
+    assert not np.array_equal(ev.demand, train.demand)
+
+
+def test_shapes_world_and_history() -> None:
+    s = scenario()
+    d = s.sample(1, 4)
+    assert d.paths.demand.shape == (4, 28, 2, 6) and d.paths.price.shape == (4, 28, 6)
+    assert d.history.shape == (4, 14, 2, 6)
+    assert d.world.skus == tuple(f"SKU{i:03d}" for i in range(6))
+    assert d.world.review_period == 7 and d.world.horizon == 28
+    assert [n.name for n in d.world.network.nodes] == ["store", "outlet"]
+    # default run settings
+    world, paths = s.build(s.seeds.root, s.seeds.n_paths)
+    assert paths.n_paths == 2 and world.n_skus == 6
+
+
+def test_economics_as_fractions_of_price_and_cost() -> None:
+    table = raw()
+    table["economics"] = {
+        "price_range": [5.0, 50.0],
+        "unit_cost": "0.6 * price",
+        "holding_cost": "0.25 * cost / year",
+        "lost_sale_penalty": "0.1 * price",
+        "fixed_order_cost": 2.5,
+        "salvage_value": "0.5 * cost",
+        "discount": 0.999,
+    }
+    table["periods_per_year"] = 364
+    d = from_raw(table, "test.toml").sample(0, 1)
+    price = d.paths.price[0, 0]
+    assert ((price >= 5) & (price <= 50)).all() and len(set(price.tolist())) == 6
+    e = d.world.economics
+    np.testing.assert_allclose(e.unit_cost, 0.6 * price)
+    np.testing.assert_allclose(e.holding_cost, 0.25 * 0.6 * price / 364)
+    np.testing.assert_allclose(e.lost_sale_penalty, 0.1 * price)
+    np.testing.assert_allclose(e.fixed_order_cost, 2.5)
+    np.testing.assert_allclose(e.salvage_value, 0.3 * price)
+    assert e.discount == 0.999
+
+
+def test_initial_stock_is_whole_periods_of_mean_demand() -> None:
+    nodes = [
+        {"name": "store", "source": "vendor", "initial_cover": 2.5},
+        {"name": "outlet", "source": "backup", "demand_share": 0.5, "initial_cover": 1.0},
+    ]
+    world, _ = scenario(nodes=nodes).build(0, 1)
+    np.testing.assert_array_equal(world.initial_on_hand, [[10.0] * 6, [2.0] * 6])  # 2.5 x 4, 1 x 2
+
+
+@pytest.mark.parametrize(("distribution", "ratio"), [("poisson", 1.0), ("negbin", 3.0)])
+def test_stationary_demand_has_the_stated_mean_and_dispersion(distribution: str, ratio: float) -> None:
+    nodes = [
+        {"name": "store", "source": "vendor"},
+        {"name": "outlet", "source": "backup", "demand_share": 0.5},
+    ]
+    demand = {"kind": "stationary", "distribution": distribution, "mean": 4.0, "dispersion": max(ratio, 1.5)}
+    if distribution == "negbin":
+        demand["dispersion"] = ratio
+    d = scenario(nodes=nodes, demand=demand).sample(2, 300)
+    x = d.paths.demand  # [300, 28, 2, 6]
+    assert (x == np.rint(x)).all()
+    n = x[:, :, 0].size
+    for m, mean in ((0, 4.0), (1, 2.0)):
+        sample = x[:, :, m]
+        assert abs(sample.mean() - mean) < 5 * np.sqrt(ratio * mean / n)
+        assert sample.var() / sample.mean() == pytest.approx(ratio, rel=0.1)
+
+
+def test_mean_range_draws_a_fixed_catalog_from_the_catalog_seed() -> None:
+    demand = {"kind": "stationary", "mean_range": [1.0, 30.0]}
+    a = scenario(demand=demand).sample(0, 1).catalog.mean
+    b = scenario(demand=demand).sample(9, 1).catalog.mean
+    np.testing.assert_array_equal(a, b)
+    assert ((a >= 1) & (a <= 30)).all() and len(set(a.tolist())) == 6
+    c = scenario(demand=demand, seeds={"catalog": 1}).sample(0, 1).catalog.mean
+    assert not np.array_equal(a, c)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+M5_TINY = ROOT / ".." / "shared" / "data" / "m5-tiny"
+
+
+@pytest.fixture(scope="module")
+def m5_draw():
+    """The m5-tiny-replay scenario, 8 weeks after 26 weeks of history (its data path is relative to the
+    repository root, where the scenario is loaded from)."""
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        s = load("m5-tiny-replay", ["horizon=56", "warmup=182", "seeds.n_paths=2"])
+        return s, s.sample(0, 2)
+    finally:
+        os.chdir(here)
+
+
+def test_replayed_data_is_the_data_itself(m5_draw) -> None:
+    from restock.data import load_panel
+
+    _, d = m5_draw
+    panel = load_panel(f"m5:{M5_TINY}")
+    panel = panel.subset(list(d.world.skus))
+    demand = np.nan_to_num(panel.matrix("demand"), nan=0.0)[:, -56:].T
+    np.testing.assert_array_equal(d.paths.demand[0, :, 0], demand)
+    np.testing.assert_array_equal(d.paths.demand[1], d.paths.demand[0])  # the same on every path
+    np.testing.assert_array_equal(
+        d.history[0, :, 0], np.nan_to_num(panel.matrix("demand"), nan=0.0)[:, -238:-56].T
+    )
+    assert d.catalog.dates[-1] == panel.dates[-1] and len(d.catalog.dates) == 238
+    # its own prices; unit cost 60% of each item's mean price over the horizon
+    prices = panel.matrix("price")[:, -56:].T
+    known = ~np.isnan(prices)
+    np.testing.assert_allclose(d.paths.price[0][known], prices[known])
+    np.testing.assert_allclose(d.world.economics.unit_cost, 0.6 * d.paths.price[0].mean(axis=0))
+    # stochastic lead times of 1-3 weeks
+    assert set(np.unique(d.paths.lead_time).tolist()) <= {7, 14, 21}
+    assert d.world.review_period == 7 and d.catalog.category[0] == "FOODS"
