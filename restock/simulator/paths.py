@@ -44,7 +44,9 @@ class ExogenousPaths:
 
     def __post_init__(self) -> None:
         if self.demand.ndim != 4:
-            raise InputError(f"paths.demand must have shape [paths, periods, nodes, skus], got {self.demand.shape}")
+            raise InputError(
+                f"paths.demand must have shape [paths, periods, nodes, skus], got {self.demand.shape}"
+            )
         p, t, m, n = self.demand.shape
         expect = {
             "lead_time": (p, t, m, n),
@@ -107,7 +109,7 @@ def _check(name: str, arr: np.ndarray, ok: Callable[[np.ndarray], np.ndarray], e
         bad = ~ok(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InputError(f"{name}{list(idx)} must be {expected}, got {arr[idx]!r}")
+        raise InputError(f"{name}{list(idx)} must be {expected}, got {arr[idx].item()!r}")
 
 
 DemandSampler = Callable[[np.random.Generator, int], np.ndarray]
@@ -136,7 +138,9 @@ def sample_paths(
     nodes = world.network.nodes
     dem = np.asarray(demand(seeding.generator(seed, "demand"), n_paths), dtype=np.float64)
     if dem.shape != (n_paths, t_len, len(nodes), n):
-        raise InputError(f"demand sampler returned shape {dem.shape}, expected {(n_paths, t_len, len(nodes), n)}")
+        raise InputError(
+            f"demand sampler returned shape {dem.shape}, expected {(n_paths, t_len, len(nodes), n)}"
+        )
     for m, node in enumerate(nodes):
         if not node.customer_facing and dem[:, :, m].any():
             raise InputError(f"demand at node {node.name!r}, which is not customer-facing")
@@ -184,7 +188,8 @@ def apply_disruption(
     elif d.kind == "lead_time_multiplier":
         lead[:, start:end] = np.rint(lead[:, start:end] * d.factor).astype(np.int64)
     elif d.kind == "capacity_multiplier":
-        cap[start:end] = cap[start:end] * d.factor
+        # inf x 0 is nan: an unlimited vendor cut to factor 0 accepts nothing
+        cap[start:end] = 0.0 if d.factor == 0 else cap[start:end] * d.factor
     elif d.kind == "fill_rate_multiplier":
         if d.factor > 1:
             raise InputError(f"disruption fill_rate_multiplier factor must be <= 1, got {d.factor!r}")

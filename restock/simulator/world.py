@@ -36,7 +36,7 @@ def _finite_nonneg(name: str, arr: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i = int(np.flatnonzero(bad.ravel())[0])
-        raise InputError(f"{name}[{i}] must be finite and >= 0, got {arr.ravel()[i]!r}")
+        raise InputError(f"{name}[{i}] must be finite and >= 0, got {arr.ravel()[i].item()!r}")
     return arr
 
 
@@ -129,8 +129,8 @@ class LeadTime:
                 )
         else:
             raise InputError(
-                f"lead_time.kind must be one of deterministic, empirical, shifted_poisson, negative_binomial, "
-                f"got {self.kind!r}"
+                "lead_time.kind must be one of deterministic, empirical, shifted_poisson, "
+                f"negative_binomial, got {self.kind!r}"
             )
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
@@ -209,7 +209,9 @@ class Disruption:
         if self.kind not in ("outage", "lead_time_multiplier", "capacity_multiplier", "fill_rate_multiplier"):
             raise InputError(f"disruption.kind unknown: {self.kind!r}")
         if not (0 <= self.start < self.end):
-            raise InputError(f"disruption window must satisfy 0 <= start < end, got [{self.start}, {self.end})")
+            raise InputError(
+                f"disruption window must satisfy 0 <= start < end, got [{self.start}, {self.end})"
+            )
         if not (math.isfinite(self.factor) and self.factor >= 0):
             raise InputError(f"disruption.factor must be finite and >= 0, got {self.factor!r}")
 
@@ -257,9 +259,13 @@ class Node:
 
     def __post_init__(self) -> None:
         if not (self.storage_capacity >= 0):
-            raise InputError(f"node {self.name!r}: storage_capacity must be >= 0, got {self.storage_capacity!r}")
+            raise InputError(
+                f"node {self.name!r}: storage_capacity must be >= 0, got {self.storage_capacity!r}"
+            )
         if self.transfer_lead_time < 0:
-            raise InputError(f"node {self.name!r}: transfer_lead_time must be >= 0, got {self.transfer_lead_time!r}")
+            raise InputError(
+                f"node {self.name!r}: transfer_lead_time must be >= 0, got {self.transfer_lead_time!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -279,7 +285,9 @@ class Network:
             if dup:
                 raise InputError(f"network: duplicate {what} name(s) {sorted(dup)}")
         if set(vnames) & set(nnames):
-            raise InputError(f"network: names used by both a vendor and a node: {sorted(set(vnames) & set(nnames))}")
+            raise InputError(
+                f"network: names used by both a vendor and a node: {sorted(set(vnames) & set(nnames))}"
+            )
         for node in self.nodes:
             if node.source not in vnames and node.source not in nnames:
                 raise InputError(
@@ -354,13 +362,17 @@ class World:
         if len(set(self.skus)) != len(self.skus):
             raise InputError("world: duplicate SKU names")
         if self.economics.n_skus != len(self.skus):
-            raise InputError(f"world: economics has {self.economics.n_skus} SKUs but {len(self.skus)} are named")
+            raise InputError(
+                f"world: economics has {self.economics.n_skus} SKUs but {len(self.skus)} are named"
+            )
         if self.horizon <= 0:
             raise InputError(f"world: horizon must be > 0, got {self.horizon!r}")
         if self.review_period <= 0:
             raise InputError(f"world: review_period must be > 0, got {self.review_period!r}")
         if not (0 <= self.review_offset < self.review_period):
-            raise InputError(f"world: review_offset must be in [0, review_period), got {self.review_offset!r}")
+            raise InputError(
+                f"world: review_offset must be in [0, review_period), got {self.review_offset!r}"
+            )
         if self.initial_on_hand is not None:
             arr = _finite_nonneg("world.initial_on_hand", self.initial_on_hand)
             if arr.shape != (len(self.network.nodes), len(self.skus)):
