@@ -11,12 +11,14 @@ as in M5). The daily demand of SKU ``s`` on day ``t`` is drawn, independently ac
 where NB(m, r) is the negative binomial with mean m and variance m + m²/r (a gamma-Poisson mixture) and
 
     mu[s, t] = level[s] * life[i, t] * trend[i, t] * weekly[i, dow] * yearly[i, doy] * holiday[c, t]
-               * (price[s, t] / base_price[s]) ** elasticity[c]
+               * (price[s, t] / base_price[s]) ** elasticity[c] * shelf[s, t]
 
 for item ``i`` of category ``c``: a product life cycle (launch ramp, maturity, decline, end of life; some
 items are on sale before day 0, new ones keep launching), a log-linear trend, a weekday profile, a yearly
 season, holiday uplifts (the holiday itself and the days before), and the price effect of weekly prices
-with promotions. The spikes are **part of the known distribution** (a compound component with a small
+with promotions; ``shelf`` is 0 during off-shelf spells (out of stock or temporarily delisted: the long
+zero runs of real data, known to the truth). The spikes are **part of the known distribution** (a compound
+component with a small
 daily probability), so the true-distribution forecaster accounts for them; which days they hit is random.
 
 The truth (:class:`SyntheticTruth`) keeps every parameter needed to evaluate the exact distribution of any
@@ -69,15 +71,17 @@ class SyntheticConfig:
     """Price elasticity of demand per category: mu scales as (price / base price) ** elasticity."""
     base_price_median: tuple[float, ...] = (3.0, 6.0, 8.0)
     """Median regular price per category (log-normal across items, sd 0.5 in logs)."""
-    level_log_mean: float = 1.2
+    level_log_mean: float = 1.3
     """Mean of log(level): level is the mature daily mean of the NB part before seasonality and prices."""
-    level_log_sd: float = 1.5
+    level_log_sd: float = 2.0
     """Sd of log(level) across SKUs (store effects included)."""
-    size_log_mean: float = 2.0
+    level_max: float = 100.0
+    """Cap on the mature daily level (the log-normal's far tail would give thousands a day)."""
+    size_log_mean: float = 1.5
     """Mean of log(NB size) across SKUs; a small size means over-dispersed (erratic, lumpy) demand."""
-    size_log_sd: float = 1.0
+    size_log_sd: float = 1.2
     """Sd of log(NB size) across SKUs."""
-    zero_prob_beta: tuple[float, float] = (0.7, 2.3)
+    zero_prob_beta: tuple[float, float] = (0.3, 3.0)
     """Beta(a, b) of the zero-inflation probability per SKU (mean a / (a + b))."""
     trend_sd: float = 0.15
     """Sd of the per-item log trend per year (0.15: about +-15% a year)."""
@@ -113,6 +117,11 @@ class SyntheticConfig:
     """Median size of a spike, as a multiple of the day's mu (log-normal, sd 0.5 in logs)."""
     spike_size: float = 1.0
     """NB size of a spike (1 = geometric: heavy)."""
+    off_shelf_rate: float = 0.012
+    """Mean daily probability that a SKU on the shelf goes off it (out of stock, delisted for a while);
+    per SKU exponential around this mean. Off-shelf days have mu = 0 inside the span, as M5's zero runs."""
+    off_shelf_days: float = 30.0
+    """Mean length in days of an off-shelf spell (geometric)."""
 
     def __post_init__(self) -> None:
         checks = {
@@ -128,6 +137,8 @@ class SyntheticConfig:
             "share_existing": 0.0 <= self.share_existing <= 1.0,
             "promo_week_prob": 0.0 <= self.promo_week_prob <= 1.0,
             "spike_prob_mean": 0.0 <= self.spike_prob_mean < 0.5,
+            "off_shelf_rate": 0.0 <= self.off_shelf_rate < 1.0,
+            "off_shelf_days": self.off_shelf_days >= 1.0,
             "seed": self.seed >= 0,
         }
         for name, ok in checks.items():
@@ -296,7 +307,7 @@ def generate_catalog(config: SyntheticConfig | None = None) -> SyntheticCatalog:
     store_price = np.exp(rng.normal(0.0, 0.03, cfg.n_skus))
     price = np.round(item_price[item_of] * store_price[:, None], 2)
     sku_base_price = base_price[item_of] * store_price
-    level = np.exp(rng.normal(cfg.level_log_mean, cfg.level_log_sd, cfg.n_skus))
+    level = np.minimum(np.exp(rng.normal(cfg.level_log_mean, cfg.level_log_sd, cfg.n_skus)), cfg.level_max)
     size = np.exp(rng.normal(cfg.size_log_mean, cfg.size_log_sd, cfg.n_skus))
     zero_prob = rng.beta(*cfg.zero_prob_beta, size=cfg.n_skus)
     spike_prob = np.minimum(rng.exponential(cfg.spike_prob_mean, cfg.n_skus), 0.05)
@@ -306,7 +317,8 @@ def generate_catalog(config: SyntheticConfig | None = None) -> SyntheticCatalog:
     price_effect = (price / sku_base_price[:, None]) ** elasticity[:, None]
     mu = level[:, None] * seasonal[item_of] * hol_factor[cat_s] * price_effect
     span = np.stack([(life > 0).argmax(axis=1), T - (life[:, ::-1] > 0).argmax(axis=1)], axis=1)[item_of]
-    mu = np.where(life[item_of] > 0, mu, 0.0)
+    on_shelf = _on_shelf(cfg, generator(cfg.seed, "synthetic/shelf"))
+    mu = np.where((life[item_of] > 0) & on_shelf, mu, 0.0)
 
     ids = np.array(
         [
@@ -384,6 +396,18 @@ def _life_cycles(cfg: SyntheticConfig, n_items: int, rng: np.random.Generator) -
         default=0.0,
     )
     return curve
+
+
+def _on_shelf(cfg: SyntheticConfig, rng: np.random.Generator) -> np.ndarray:
+    """[S, T] bool: the SKU is on the shelf (a two-state Markov chain per SKU, starting on the shelf)."""
+    go_off = np.minimum(rng.exponential(cfg.off_shelf_rate, cfg.n_skus), 0.2)
+    come_back = 1.0 / cfg.off_shelf_days
+    u = rng.random((cfg.n_skus, cfg.n_days))
+    state = np.ones((cfg.n_skus, cfg.n_days), dtype=bool)
+    for t in range(1, cfg.n_days):
+        prev = state[:, t - 1]
+        state[:, t] = np.where(prev, u[:, t] >= go_off, u[:, t] < come_back)
+    return state
 
 
 def _weekly_prices(
