@@ -45,7 +45,7 @@ def validate(world: World, paths: ExogenousPaths, net: Layout) -> None:
         if bad.any():
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InputError(
-                f"paths.lead_time{list(idx)} must be a whole number of periods, got {lead[idx]!r}"
+                f"paths.lead_time{list(idx)} must be a whole number of periods, got {lead[idx].item()!r}"
             )
     for i in range(m):
         if not net.customer_facing[i] and paths.demand[:, :, i].any():
@@ -54,7 +54,7 @@ def validate(world: World, paths: ExogenousPaths, net: Layout) -> None:
                 f"paths.demand at node {net.names[i]!r} (not customer-facing) must be 0; period {t}"
             )
         if net.source_index[i] >= 0 and (paths.fill_rate[:, :, i] != 1).any():
-            bad_fill = paths.fill_rate[:, :, i][paths.fill_rate[:, :, i] != 1][0]
+            bad_fill = paths.fill_rate[:, :, i][paths.fill_rate[:, :, i] != 1][0].item()
             raise InputError(
                 f"paths.fill_rate at node {net.names[i]!r} (fed by node {net.sources[i]!r}) must be 1 for "
                 f"transfers, got {bad_fill!r}"
