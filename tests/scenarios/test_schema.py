@@ -158,7 +158,7 @@ def test_zipkin_lead_time_convention_matches_the_oracle() -> None:
     assert conventions.ZIPKIN_OFFSET == ZIPKIN_OFFSET
 
 
-def test_every_builtin_has_a_description_and_validates() -> None:
+def test_every_builtin_has_a_description_and_validates(at_root) -> None:
     names = list_builtin()
     assert "steady" in names
     for name in names:
