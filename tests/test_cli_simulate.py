@@ -1,0 +1,150 @@
+"""``restock simulate`` and ``restock scenarios``: JSON KPIs, tables, --set, one-line errors with exit 2.
+
+The real entry point (:func:`restock.cli.main`) runs in-process with only these command groups attached.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import restock.commands
+from restock.cli import main
+from restock.commands.simulate import parse_policy
+from restock.errors import InputError
+
+SHORT = ("--set", "horizon=28", "--paths", "1")
+KPI_KEYS = (
+    "profit",
+    "revenue",
+    "purchase_cost",
+    "holding_cost",
+    "penalty_cost",
+    "fixed_order_cost",
+    "fill_rate",
+    "lost_units",
+    "avg_on_hand",
+    "periods",
+    "skus",
+)
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setattr(restock.commands, "COMMAND_MODULES", ("simulate", "scenarios"))
+
+    def run(*args: str) -> Result:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return run
+
+
+def test_simulate_prints_the_kpis_as_one_json_object(cli) -> None:
+    out = cli(
+        "simulate", "--scenario", "steady", "--policy", "base-stock:S=120", "--seed", "3", "--json", *SHORT
+    )
+    assert out.returncode == 0, out.stderr
+    kpis = json.loads(out.stdout)
+    for key in KPI_KEYS:
+        assert key in kpis
+    assert kpis["periods"] == 28 and kpis["skus"] == 20 and kpis["seed"] == 3 and kpis["scenario"] == "steady"
+    costs = kpis["purchase_cost"] + kpis["holding_cost"] + kpis["penalty_cost"] + kpis["fixed_order_cost"]
+    assert kpis["profit"] == pytest.approx(kpis["revenue"] + kpis["salvage"] - costs)
+    assert 0 < kpis["fill_rate"] <= 1
+
+
+def test_des_and_batch_engines_agree_on_a_scenario(cli) -> None:
+    args = ("simulate", "--scenario", "covid-shock", "--policy", "base-stock:S=200", "--json", "--paths", "2")
+    des = json.loads(cli(*args, "--engine", "des").stdout)
+    batch = json.loads(cli(*args, "--engine", "batch").stdout)
+    assert des["engine"] == "des" and batch["engine"] == "batch"
+    for key in KPI_KEYS:
+        assert batch[key] == pytest.approx(des[key], rel=1e-9, abs=1e-6), key
+
+
+def test_more_stock_sells_more_and_constant_orders_run(cli) -> None:
+    low = json.loads(
+        cli("simulate", "--scenario", "steady", "--policy", "base-stock:S=20", "--json", *SHORT).stdout
+    )
+    high = json.loads(
+        cli("simulate", "--scenario", "steady", "--policy", "base-stock:S=200", "--json", *SHORT).stdout
+    )
+    assert high["fill_rate"] > low["fill_rate"] and high["avg_on_hand"] > low["avg_on_hand"]
+    const = cli("simulate", "--scenario", "steady", "--policy", "constant:Q=5", "--json", *SHORT)
+    assert const.returncode == 0 and json.loads(const.stdout)["policy"] == "constant:Q=5"
+
+
+def test_simulate_without_json_prints_a_table(cli) -> None:
+    out = cli(
+        "simulate", "--scenario", "zipkin-lost-sales", "--policy", "base-stock:S=12", "--set", "horizon=50"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "profit" in out.stdout and "penalty_cost" in out.stdout and "zipkin-lost-sales" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--policy", "base-stok:S=3"), "unknown policy 'base-stok'"),
+        (("--policy", "base-stock:Q=3"), "base-stock takes one parameter S"),
+        (("--policy", "constant:Q=lots"), "Q must be a number, got 'lots'"),
+        (("--policy", "constant:Q=-1"), "Q must be finite and >= 0"),
+        (("--engine", "gpu"), "--engine 'gpu'"),
+        (("--set", "horizn=3"), "key 'horizn' does not exist"),
+        (("--set", "horizon=0"), "key 'horizon' must be > 0, got 0"),
+        (("--set", "horizon"), "expected dotted.key=value"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(cli, args: tuple[str, ...], message: str) -> None:
+    out = cli("simulate", "--scenario", "steady", *args)
+    assert out.returncode == 2
+    assert message in out.stderr and out.stderr.startswith("error: ") and out.stderr.count("\n") == 1
+
+
+def test_unknown_scenario_exits_2(cli) -> None:
+    out = cli("simulate", "--scenario", "nope")
+    assert out.returncode == 2 and "neither a built-in scenario" in out.stderr
+
+
+def test_parse_policy() -> None:
+    assert parse_policy("base-stock:S=30").value == 30.0 and parse_policy("constant:Q=2.5").name == "constant"
+    with pytest.raises(InputError):
+        parse_policy("base-stock")
+
+
+def test_scenarios_list_show_validate(cli, tmp_path: Path) -> None:
+    listed = cli("scenarios", "list", "--json")
+    assert listed.returncode == 0
+    names = [row["name"] for row in json.loads(listed.stdout)]
+    assert {"steady", "covid-shock", "zipkin-lost-sales", "m5-tiny-replay"} <= set(names)
+    shown = cli("scenarios", "show", "publicity-spike", "--set", "shocks.0.factor=6")
+    assert shown.returncode == 0 and "publicity" in shown.stdout
+    settings = json.loads(shown.stdout[shown.stdout.index("{") :])
+    assert settings["shocks"][0]["factor"] == 6.0 and settings["economics"]["unit_cost"] == "0.6 * price"
+    good = tmp_path / "mine.toml"
+    good.write_text(
+        'name = "mine"\ndescription = "two SKUs"\nhorizon = 14\n[catalog]\nn_skus = 2\n'
+        "[demand]\nmean = 3.0\n[economics]\nprice = 2.0\n"
+    )
+    ok = cli("scenarios", "validate", str(good))
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: mine") and "2 SKUs" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("mean = 3.0", "mean = -3.0"))
+    refused = cli("scenarios", "validate", str(bad))
+    assert refused.returncode == 2 and "bad.toml" in refused.stderr and "'demand.mean'" in refused.stderr
