@@ -88,3 +88,16 @@ def test_windows_targets_masks_padding_and_scale() -> None:
     assert b.scale[2] == 1.0 and b.level[2] == 0.0 and list(b.obs_in[2]) == [0, 0, 1, 1, 1]
     v = src.batch(np.array([0]), np.array([10]), limit=11, creation_from=9)
     assert v.mask[0, :3].sum() == 0 and list(v.mask[0, 3]) == [1, 1, 0] and list(v.mask[0, 4]) == [1, 0, 0]
+
+
+def test_burn_in_drops_creation_times_whose_history_the_window_cut() -> None:
+    panel = _panel()
+    spec = FeatureSpec.from_panel(panel, max_vocab=10)
+    src = WindowSource(encode_panel(panel, spec), 5, 2)
+    b = src.batch(np.array([0, 0, 1]), np.array([9, 3, 10]), limit=11, burn_in=3)
+    # series a, window 5..9 starts after the series: positions 0..2 lack history the forecast would see
+    assert list(b.mask[0, :, 0]) == [0, 0, 0, 1, 1]
+    # window -1..3 starts before the series (padding): every creation time from the launch on counts
+    assert list(b.mask[1, :, 0]) == [0, 1, 1, 1, 1]
+    # series b launched at 8, window 6..10 holds its launch: nothing is cut
+    assert list(b.mask[2, :, 0]) == [0, 0, 1, 1, 1]

@@ -30,7 +30,7 @@ class MQConfig:
     # ---- architecture
     encoder: str = "cnn"
     """History encoder: "lstm" or "gru" (MQ-RNN) or "cnn" (stack of dilated causal convolutions, MQ-CNN)."""
-    hidden_size: int = 32
+    hidden_size: int = 64
     """Width of the RNN state (MQ-RNN) or of the encoder's output projection (MQ-CNN / MQTransformer)."""
     rnn_layers: int = 1
     """Stacked recurrent layers (MQ-RNN only)."""
@@ -40,11 +40,11 @@ class MQConfig:
     """Dilation of each convolution layer (GluonTS default 1, 3, 9)."""
     cnn_kernels: tuple[int, ...] = (7, 3, 3)
     """Kernel size of each convolution layer (GluonTS default 7, 3, 3); one per dilation."""
-    context_size: int = 16
+    context_size: int = 32
     """Size of each horizon-specific context and of the horizon-agnostic context (global MLP outputs)."""
-    global_hidden: int = 64
+    global_hidden: int = 128
     """Hidden width of the global MLP (encoder state + all known-future inputs -> contexts)."""
-    local_hidden: int = 32
+    local_hidden: int = 64
     """Hidden width of the local MLP shared across horizons (contexts + that bucket's inputs -> quantiles)."""
     embedding_dim: int = 4
     """Size of the embedding of each static attribute (category, store, item, ...)."""
@@ -66,7 +66,7 @@ class MQConfig:
     # ---- training
     epochs: int = 30
     """Most passes over the training windows (early stopping usually ends sooner)."""
-    windows_per_series: int = 4
+    windows_per_series: int = 8
     """Random training windows drawn per series and epoch (each window holds ``context_length`` creation
     times, all trained in one pass: forking sequences)."""
     batch_size: int = 64
@@ -82,6 +82,10 @@ class MQConfig:
     Training targets end before it; validation forecasts are created inside it. 0 disables early stopping."""
     patience: int = 5
     """Epochs without a lower validation loss before training stops (the best weights are kept)."""
+    burn_in: int | None = None
+    """Creation times with fewer than ``burn_in`` buckets of their window before them are not trained
+    when the window (not the series' launch) cut their history short; ``None``: the convolution stack's
+    receptive field - 1 for "cnn", context_length // 2 for RNNs (capped at context_length - 1)."""
     scale_weighted_loss: bool = True
     """Weight each window's loss by its scale (mean demand) over the mean scale, so that training targets
     the weighted quantile loss (dominated by high-volume series) rather than the per-series average."""
@@ -120,6 +124,8 @@ class MQConfig:
                 raise bad(name, "must be >= 1")
         if self.context_length is not None and self.context_length < 2:
             raise bad("context_length", "must be >= 2")
+        if self.burn_in is not None and self.burn_in < 0:
+            raise bad("burn_in", "must be >= 0")
         if self.val_buckets is not None and self.val_buckets < 0:
             raise bad("val_buckets", "must be >= 0")
         q = list(self.quantiles)
@@ -144,6 +150,15 @@ class MQConfig:
         if head == "D":
             return 56
         return 32
+
+    def resolved_burn_in(self, context: int) -> int:
+        """The burn-in for a window of ``context`` buckets (see ``burn_in``)."""
+        if self.burn_in is not None:
+            return min(self.burn_in, context - 1)
+        if self.encoder == "cnn":
+            field = sum((k - 1) * d for k, d in zip(self.cnn_kernels, self.cnn_dilations, strict=True))
+            return min(field, context - 1)
+        return context // 2
 
     @property
     def resolved_val(self) -> int:

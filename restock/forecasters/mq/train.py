@@ -78,6 +78,7 @@ def fit_network(
             f"(history of {t_hist} buckets, val_buckets={val}); nothing to train on"
         )
     source = WindowSource(arrays, context, cfg.horizon)
+    burn_in = cfg.resolved_burn_in(context)
     rng = generator(cfg.seed, "mq-windows")
     mean_obs = np.where(observed, arrays.y, 0.0)[:, : limit + 1].sum(1) / np.maximum(n_obs, 1)
     ref_scale = float(np.mean(np.where(mean_obs[eligible] > 0, mean_obs[eligible], 1.0)))
@@ -111,7 +112,7 @@ def fit_network(
             losses = []
             for start in range(0, len(rows), cfg.batch_size):
                 sl = slice(start, start + cfg.batch_size)
-                t = to_tensors(source.batch(rows[sl], ends[sl], limit=limit), device)
+                t = to_tensors(source.batch(rows[sl], ends[sl], limit=limit, burn_in=burn_in), device)
                 weight = t["scale"] / ref_scale if cfg.scale_weighted_loss else torch.ones_like(t["scale"])
                 loss, _ = batch_loss(net, t, levels, weight, cfg)
                 opt.zero_grad(set_to_none=True)

@@ -4,7 +4,9 @@ A window of series ``s`` ends at grid position ``e``: its encoder reads buckets 
 context length; positions before the grid are padding with ``observed = 0``) and every one of those
 buckets is a forecast creation time ``g`` whose targets are ``y[g+1 .. g+H]`` (forking sequences). A
 target counts in the loss when it was observed, lies at or before ``limit`` and its creation time lies at
-or after the series' first bucket and ``creation_from``. Demand is divided by the window's scale: the mean
+or after the series' first bucket and ``creation_from``, and (``burn_in``) when the window starts after the
+series' first bucket, its creation time has at least ``burn_in`` buckets of the window before it, so that
+training sees the context a forecast sees. Demand is divided by the window's scale: the mean
 observed demand in the encoder part (1 when that mean is 0: an all-zero history stays all-zero).
 """
 
@@ -68,6 +70,7 @@ class WindowSource:
         *,
         limit: int | None = None,
         creation_from: int | None = None,
+        burn_in: int = 0,
         with_targets: bool = True,
     ) -> Batch:
         """Windows of series ``rows`` ending at grid positions ``ends`` (both int arrays [B])."""
@@ -91,7 +94,11 @@ class WindowSource:
                 ok &= grid <= limit
             tgt = np.lib.stride_tricks.sliding_window_view(y_scaled, H + 1, axis=1)[:, :L, 1:]
             tok = np.lib.stride_tricks.sliding_window_view(ok, H + 1, axis=1)[:, :L, 1:]
-            created = grid[:, :L] >= self.arrays.first[rows][:, None]
+            first = self.arrays.first[rows]
+            created = grid[:, :L] >= first[:, None]
+            # a creation time whose history the window cut short (not the series start) is not trained
+            cut = grid[:, :1] > first[:, None]
+            created &= ~cut | (np.arange(L)[None, :] >= burn_in)
             if creation_from is not None:
                 created &= grid[:, :L] >= creation_from
             mask = tok & created[:, :, None]
