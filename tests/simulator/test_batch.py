@@ -92,8 +92,9 @@ def test_step_interface_and_flows_sum_to_records() -> None:
         rewards.append(flows["reward"].item())
     assert seen == [2, 6, 10]
     rec = engine.result().records
-    assert sum(rewards) == pytest.approx(rec["reward"].sum())
-    assert rewards[0] == pytest.approx(rec["reward"].iloc[:6].sum())  # periods 0..5, incl. before review
+    assert engine.initial_totals["reward"].item() == pytest.approx(rec["reward"].iloc[:2].sum())
+    assert rewards[0] == pytest.approx(rec["reward"].iloc[2:6].sum())
+    assert engine.initial_totals["reward"].item() + sum(rewards) == pytest.approx(rec["reward"].sum())
     with pytest.raises(InputError, match="horizon"):
         engine.step(torch.zeros(1, 1, 1))
 

@@ -109,8 +109,9 @@ class BatchEngine:
     The interface (shared with the des engine): :meth:`reset` returns the :class:`ReviewState` at the first
     review; :meth:`step` places orders [P, M, N] there, simulates up to the next review and returns the next
     state (None at the horizon) and the flows of the simulated periods summed per [P, M, N]
-    (:data:`FLOW_KEYS`). Periods simulated by :meth:`reset` before the first review (``review_offset > 0``)
-    are added to the flows of the first step, so that the step rewards sum to the total profit.
+    (:data:`FLOW_KEYS`). The flows of the periods that :meth:`reset` simulates before the first review
+    (``review_offset > 0``) are in :attr:`initial_totals` (as in the des engine): ``initial_totals`` plus
+    the step flows sum to the totals of the horizon.
     """
 
     def __init__(
@@ -195,11 +196,12 @@ class BatchEngine:
             self._backlog = self._zero
             self._blocks: list[_Block] = []
             self._review = 0
-            self._carry: dict[str, torch.Tensor] | None = None
             first = self.reviews[0]
             if first > 0:
-                block = self._simulate(0, first, None)
-                self._carry = self._flows(block)
+                flows = self._flows(self._simulate(0, first, None))
+            else:
+                flows = dict.fromkeys(FLOW_KEYS, self._zero)
+            self.initial_totals = {k: flows[k].unsqueeze(1) for k in FLOW_KEYS}
             self._t = first
             self._pending = self._arrive()
             self._started = True
@@ -223,9 +225,6 @@ class BatchEngine:
             t1 = min(t0 + self.review_period, self.horizon)
             block = self._simulate(t0, t1, q)
             flows = self._flows(block)
-            if self._carry is not None:
-                flows = {k: v + self._carry[k] for k, v in flows.items()}
-                self._carry = None
             self._review += 1
             self._t = t1
             state = None
@@ -238,13 +237,12 @@ class BatchEngine:
     def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
         """Reset, then order with ``rule`` at every review: the flows of the whole horizon per [P, M, N]."""
         state: ReviewState | None = self.reset()
-        total: dict[str, torch.Tensor] | None = None
+        total = self.initial_totals
         while state is not None:
             with self._grad_mode():
                 orders = rule(state)
             state, flows = self.step(orders)
-            total = flows if total is None else {k: total[k] + flows[k] for k in FLOW_KEYS}
-        assert total is not None
+            total = {k: total[k] + flows[k] for k in FLOW_KEYS}
         return total
 
     def result(self) -> SimulationResult:
