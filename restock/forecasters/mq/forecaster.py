@@ -36,6 +36,7 @@ from restock.forecasters.base import (
     register,
     sort_quantiles,
 )
+from restock.forecasters.history import check_request
 from restock.forecasters.mq.checkpoint import read_checkpoint, save_checkpoint
 from restock.forecasters.mq.config import MQConfig
 from restock.forecasters.mq.features import FeatureSpec, PanelArrays, encode_panel
@@ -117,9 +118,8 @@ class MQForecaster:
                 f"got {list(levels)}"
             )
         cutoff = pd.Timestamp(cutoff)
+        check_request(panel, cutoff, horizon)  # on the grid, not before the panel, history >= horizon
         offset = pd.tseries.frequencies.to_offset(panel.freq)
-        if not offset.is_on_offset(cutoff):
-            raise InputError(f"{panel.source}: cutoff {cutoff.date()} is not on the {panel.freq!r} grid")
         grid_end = cutoff + cfg.horizon * offset
         frame = panel.frame[panel.frame["date"] <= grid_end]
         view = DemandPanel(frame, panel.static, panel.freq, panel.source, panel.covariates)
