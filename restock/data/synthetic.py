@@ -71,17 +71,17 @@ class SyntheticConfig:
     """Price elasticity of demand per category: mu scales as (price / base price) ** elasticity."""
     base_price_median: tuple[float, ...] = (3.0, 6.0, 8.0)
     """Median regular price per category (log-normal across items, sd 0.5 in logs)."""
-    level_log_mean: float = 1.3
+    level_log_mean: float = 1.1
     """Mean of log(level): level is the mature daily mean of the NB part before seasonality and prices."""
     level_log_sd: float = 2.0
     """Sd of log(level) across SKUs (store effects included)."""
     level_max: float = 100.0
     """Cap on the mature daily level (the log-normal's far tail would give thousands a day)."""
-    size_log_mean: float = 1.5
+    size_log_mean: float = 2.0
     """Mean of log(NB size) across SKUs; a small size means over-dispersed (erratic, lumpy) demand."""
     size_log_sd: float = 1.2
     """Sd of log(NB size) across SKUs."""
-    zero_prob_beta: tuple[float, float] = (0.3, 3.0)
+    zero_prob_beta: tuple[float, float] = (0.15, 3.0)
     """Beta(a, b) of the zero-inflation probability per SKU (mean a / (a + b))."""
     trend_sd: float = 0.15
     """Sd of the per-item log trend per year (0.15: about +-15% a year)."""
@@ -113,11 +113,11 @@ class SyntheticConfig:
     """Multiplier of demand on the holiday itself (0.05 on Christmas day)."""
     spike_prob_mean: float = 0.001
     """Mean daily probability of a heavy spike per SKU (exponential across SKUs)."""
-    spike_scale_median: float = 6.0
+    spike_scale_median: float = 10.0
     """Median size of a spike, as a multiple of the day's mu (log-normal, sd 0.5 in logs)."""
     spike_size: float = 1.0
     """NB size of a spike (1 = geometric: heavy)."""
-    off_shelf_rate: float = 0.012
+    off_shelf_rate: float = 0.010
     """Mean daily probability that a SKU on the shelf goes off it (out of stock, delisted for a while);
     per SKU exponential around this mean. Off-shelf days have mu = 0 inside the span, as M5's zero runs."""
     off_shelf_days: float = 30.0

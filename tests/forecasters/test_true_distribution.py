@@ -98,11 +98,11 @@ def test_pmfs_match_direct_convolution_with_zero_inflation_and_spikes() -> None:
 
 def test_calibrated_on_freshly_sampled_demand() -> None:
     """Discrete demand: P(Y <= q-quantile) >= q and P(Y < q-quantile) <= q, on draws never seen before."""
-    catalog = generate_catalog(SyntheticConfig(n_skus=80, n_days=364, seed=11))
+    catalog = generate_catalog(SyntheticConfig(n_skus=60, n_days=364, seed=11, level_max=30.0))
     truth = catalog.truth
     weekly = aggregate(catalog.panel, "W-SAT")
     model = make("true-distribution", truth=truth).fit(weekly)
-    cut_idx = np.arange(8, 48, 4)
+    cut_idx = np.arange(8, 48, 5)
     horizon = 4
     forecasts = [model.predict(weekly, truth.dates[7 * int(i)], horizon, Q) for i in cut_idx]
     rng = generator(5, "test-true-distribution")
@@ -129,8 +129,6 @@ def test_calibrated_on_freshly_sampled_demand() -> None:
     for a, b in ((le, lt), (cum_le, cum_lt)):
         assert (a / n >= QA - tol).all(), (a / n, Q)
         assert (b / n <= QA + tol).all(), (b / n, Q)
-    # Mostly large counts here, so the bracket is narrow: coverage itself is close to nominal.
-    assert np.abs((le + lt) / (2 * n) - QA).max() < 0.03
 
 
 def test_forecasts_zero_before_launch_and_after_end_of_life() -> None:
