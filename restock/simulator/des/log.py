@@ -57,22 +57,30 @@ class EventLog:
 
     def frame(self) -> pd.DataFrame:
         """One row per (entry, path, SKU) with a nonzero quantity, in processing order."""
-        cols: dict[str, list[np.ndarray]] = {c: [] for c in EVENT_COLUMNS}
-        for time, prio, kind, node, peer, reason, qty in self.entries:
-            p, n = np.nonzero(qty)
-            k = len(p)
-            cols["time"].append(np.full(k, time, dtype=np.int64))
-            cols["priority"].append(np.full(k, prio, dtype=np.int64))
-            cols["kind"].append(np.full(k, kind, dtype=object))
-            cols["node"].append(np.full(k, self.nodes[node], dtype=object))
-            cols["peer"].append(np.full(k, peer, dtype=object))
-            cols["path"].append(p.astype(np.int64))
-            cols["sku"].append(np.asarray(self.skus, dtype=object)[n])
-            cols["quantity"].append(qty[p, n].astype(np.float64))
-            cols["reason"].append(np.full(k, reason, dtype=object))
         if not self.entries:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
-        return pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+        time, prio, kind, node, peer, reason, qty = zip(*self.entries, strict=True)
+        stacked = np.stack(qty)
+        e, p, n = np.nonzero(stacked)  # row-major: entries in order, then paths, then SKUs
+        quantity = stacked[e, p, n]
+
+        def per_entry(values: tuple, dtype: type) -> np.ndarray:
+            return np.asarray(values, dtype=dtype)[e]
+
+        return pd.DataFrame(
+            {
+                "time": per_entry(time, np.int64),
+                "priority": per_entry(prio, np.int64),
+                "kind": per_entry(kind, object),
+                "node": np.asarray(self.nodes, dtype=object)[per_entry(node, np.int64)],
+                "peer": per_entry(peer, object),
+                "path": p.astype(np.int64),
+                "sku": np.asarray(self.skus, dtype=object)[n],
+                "quantity": quantity.astype(np.float64),
+                "reason": per_entry(reason, object),
+            },
+            copy=False,  # fresh arrays: no copy, and no consolidation of the object columns
+        )
 
 
 def trace(

@@ -169,8 +169,8 @@ class Sim:
         cols["node"] = np.asarray(self.net.names, dtype=object)[grid[2]]
         cols["sku"] = np.asarray(self.world.skus, dtype=object)[grid[3]]
         for c in _NUMERIC:
-            cols[c] = self.rec[c][:, :t].reshape(rows) if self.record else np.zeros(0)
-        df = pd.DataFrame(cols, columns=list(RECORD_COLUMNS))
+            cols[c] = self.rec[c][:, :t].reshape(rows).copy() if self.record else np.zeros(0)
+        df = pd.DataFrame({c: cols[c] for c in RECORD_COLUMNS}, copy=False)
         df.attrs.update(
             review_period=self.world.review_period,
             review_offset=self.world.review_offset,
