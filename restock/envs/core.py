@@ -22,9 +22,11 @@ from restock.envs.features import (
     cover_weights,
     critical_fractile,
     cumulative_at,
+    forecast_features,
     forecast_scale,
     interp_quantiles,
     lead_time_moments,
+    static_columns,
 )
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
@@ -171,6 +173,8 @@ class DecisionBatch:
         )
         self.lt_periods = self.static.lead_time_mean + w.review_period
         self._k0, self._k1, self._kw = cover_weights(self.forecasts.cover, self.lt_periods)
+        self._cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._static_block = static_columns(self.static, w.review_period)
         self.cover = self.action_config.cover(self.static.lead_time_mean, w.review_period)
         if self.reward_scale is None:
             self.reward_div = ref_price * scale
@@ -190,10 +194,26 @@ class DecisionBatch:
             cu = np.broadcast_to(cu, (self.n_paths, *cu.shape[1:]))
         return pb.reshape(self.size, *pb.shape[2:]), cu.reshape(self.size, *cu.shape[2:])
 
+    def _review(self, r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(per-bucket rows, cumulative over E[L] + R, observation forecast columns) at review index r.
+
+        Kept for the latest review read (a stationary table has one row for every review).
+        """
+        fc = self.forecasts
+        key = (min(r, fc.per_bucket.shape[1] - 1), min(r, fc.cumulative.shape[1] - 1))
+        hit = self._cache.get(key)
+        if hit is None:
+            pb, cu = self._rows(r)
+            cum = cumulative_at(cu, self._k0, self._k1, self._kw)
+            block = forecast_features(self.obs_config, pb, cum, self.levels, self.static.scale)
+            hit = (pb, cum, block)
+            self._cache = {key: hit}
+        return hit
+
     def cum_lt(self, r: int) -> tuple[np.ndarray, np.ndarray]:
         """(per-bucket rows [B, H, Q], quantiles of demand over E[L] + R periods [B, Q]) at review index r."""
-        pb, cu = self._rows(r)
-        return pb, cumulative_at(cu, self._k0, self._k1, self._kw)
+        pb, cum, _ = self._review(r)
+        return pb, cum
 
     def flat(self, arr: np.ndarray) -> np.ndarray:
         """A [P, M, N, ...] array of this node as [B, ...]."""
@@ -207,7 +227,7 @@ class DecisionBatch:
         """Observations [B, F] at ``state`` (``t`` overrides the state's period)."""
         w = self.world
         tt = state.t if t is None else t
-        pb, cum = self.cum_lt(review_index(w, min(tt, w.horizon - 1)))
+        pb, cum, block = self._review(review_index(w, min(tt, w.horizon - 1)))
         price = self.paths.price[:, min(tt, w.horizon - 1), :].reshape(self.size)
         return build_observations(
             config=self.obs_config,
@@ -221,6 +241,8 @@ class DecisionBatch:
             t=tt,
             horizon=w.horizon,
             review_period=w.review_period,
+            forecast_block=block,
+            static_block=self._static_block,
         )
 
     def orders(self, actions: np.ndarray, state: ReviewState) -> tuple[np.ndarray, np.ndarray]:

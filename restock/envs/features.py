@@ -98,18 +98,26 @@ def lead_time_moments(dist: LeadTime) -> tuple[float, float]:
     return float(dist.mean), float(math.sqrt(dist.var))
 
 
-def interp_quantiles(levels: np.ndarray, values: np.ndarray, tau: np.ndarray | float) -> np.ndarray:
-    """Linear interpolation of quantile ``values`` [..., Q] given at ``levels`` [Q] to level(s) ``tau``.
+def quantile_weights(levels: np.ndarray, tau: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(j, w): the quantile at ``tau`` is ``values[..., j] * (1 - w) + values[..., j + 1] * w``.
 
-    ``tau`` is a scalar (-> [...]) or an array broadcastable to ``values.shape[:-1]``; levels outside
-    ``[levels[0], levels[-1]]`` take the end values (callers validate their ranges).
+    Linear in tau between the ``levels`` [Q]; a tau outside [levels[0], levels[-1]] takes the end value
+    (callers validate their ranges).
     """
     levels = np.asarray(levels, dtype=np.float64)
     tau_arr = np.asarray(tau, dtype=np.float64)
     j = np.clip(np.searchsorted(levels, tau_arr, side="right") - 1, 0, len(levels) - 2)
-    lo, hi = levels[j], levels[j + 1]
-    w = np.clip((tau_arr - lo) / (hi - lo), 0.0, 1.0)
-    if tau_arr.ndim == 0:
+    w = np.clip((tau_arr - levels[j]) / (levels[j + 1] - levels[j]), 0.0, 1.0)
+    return j, w
+
+
+def interp_quantiles(levels: np.ndarray, values: np.ndarray, tau: np.ndarray | float) -> np.ndarray:
+    """Linear interpolation of quantile ``values`` [..., Q] given at ``levels`` [Q] to level(s) ``tau``.
+
+    ``tau`` is a scalar (-> [...]) or an array broadcastable to ``values.shape[:-1]`` (one level per row).
+    """
+    j, w = quantile_weights(levels, tau)
+    if j.ndim == 0:
         return values[..., int(j)] * (1 - w) + values[..., int(j) + 1] * w
     j_b = np.broadcast_to(j, values.shape[:-1])[..., None]
     v_lo = np.take_along_axis(values, j_b, axis=-1)[..., 0]
@@ -185,12 +193,47 @@ def forecast_scale(per_bucket_first: np.ndarray, levels: np.ndarray, floor: floa
 def critical_fractile(
     price: np.ndarray, unit_cost: np.ndarray, holding: np.ndarray, penalty: np.ndarray, review_period: int
 ) -> np.ndarray:
-    """The newsvendor's critical fractile (p - c + b) / (p - c + b + h R), clipped to [0, 1]."""
+    """The newsvendor's critical fractile (p - c + b) / (p - c + b + h R), in [0, 1] (0 when both are 0)."""
     under = np.maximum(price - unit_cost + penalty, 0.0)
-    over = holding * review_period
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tau = np.where(under + over > 0, under / np.where(under + over > 0, under + over, 1.0), 0.5)
-    return np.clip(tau, 0.0, 1.0)
+    return under / np.maximum(under + holding * review_period, 1e-300)
+
+
+def static_columns(static: StaticFeatures, review_period: int) -> np.ndarray:
+    """The columns [B, 5] fixed over an episode: unit_cost, holding_cost, penalty, lead_time_mean, _std."""
+    pr = static.ref_price
+    return np.stack(
+        [
+            static.unit_cost / pr,
+            static.holding_cost * review_period / pr,
+            static.penalty / pr,
+            static.lead_time_mean / review_period,
+            static.lead_time_std / review_period,
+        ],
+        axis=1,
+    )
+
+
+def forecast_features(
+    config: ObservationConfig,
+    per_bucket: np.ndarray,
+    cum_lt: np.ndarray,
+    levels: np.ndarray,
+    scale: np.ndarray,
+) -> np.ndarray:
+    """The forecast columns [B, n_forecast_buckets * nq + nq] of the observation (they change per review only).
+
+    ``per_bucket`` [B, H', Q] (fewer than n_forecast_buckets buckets are padded with the last one);
+    ``cum_lt`` [B, Q]; ``scale`` [B].
+    """
+    hf = config.n_forecast_buckets
+    pb = per_bucket[:, :hf]
+    if pb.shape[1] < hf:
+        pb = np.concatenate([pb, np.repeat(pb[:, -1:], hf - pb.shape[1], axis=1)], axis=1)
+    j, w = quantile_weights(levels, np.asarray(config.obs_quantiles))
+    shown = pb[..., j] * (1 - w) + pb[..., j + 1] * w  # [B, hf, nq]
+    cum = cum_lt[..., j] * (1 - w) + cum_lt[..., j + 1] * w  # [B, nq]
+    b = pb.shape[0]
+    return np.concatenate([shown.reshape(b, -1), cum], axis=1) / scale[:, None]
 
 
 def build_observations(
@@ -206,43 +249,38 @@ def build_observations(
     t: int,
     horizon: int,
     review_period: int,
+    forecast_block: np.ndarray | None = None,
+    static_block: np.ndarray | None = None,
 ) -> np.ndarray:
     """Observations [B, F] (float32) at a review in period ``t`` (see the module docstring).
 
     ``net_inventory`` [B]; ``pipeline`` [B, K]; ``per_bucket`` [B, H', Q] with H' >= n_forecast_buckets
     (fewer buckets are padded with the last one); ``cum_lt`` [B, Q]; ``levels`` [Q]; ``price`` [B].
+    ``forecast_block``, ``static_block``: :func:`forecast_features` and :func:`static_columns` of the same
+    inputs, if the caller keeps them (per review, per episode).
     """
     s = static.scale
     b = net_inventory.shape[0]
     out = np.empty((b, config.n_features), dtype=np.float64)
-    col = 0
-    out[:, col] = net_inventory / s
-    col += 1
+    out[:, 0] = net_inventory / s
     nb = config.n_pipeline_buckets
-    out[:, col : col + nb] = pipeline_buckets(pipeline, review_period, nb) / s[:, None]
-    col += nb
-    qs = np.asarray(config.obs_quantiles)
-    hf = config.n_forecast_buckets
-    pb = per_bucket[:, :hf]
-    if pb.shape[1] < hf:
-        pb = np.concatenate([pb, np.repeat(pb[:, -1:], hf - pb.shape[1], axis=1)], axis=1)
-    nq = len(qs)
-    shown = np.stack([interp_quantiles(levels, pb, q) for q in qs], axis=-1)  # [B, hf, nq]
-    out[:, col : col + hf * nq] = (shown / s[:, None, None]).reshape(b, hf * nq)
-    col += hf * nq
-    cum_shown = np.stack([interp_quantiles(levels, cum_lt, q) for q in qs], axis=-1)
-    out[:, col : col + nq] = cum_shown / s[:, None]
-    col += nq
-    pr = static.ref_price
-    out[:, col] = price / pr
-    out[:, col + 1] = static.unit_cost / pr
-    out[:, col + 2] = static.holding_cost * review_period / pr
-    out[:, col + 3] = static.penalty / pr
+    out[:, 1 : 1 + nb] = pipeline_buckets(pipeline, review_period, nb) / s[:, None]
+    col = 1 + nb
+    block = (
+        forecast_features(config, per_bucket, cum_lt, levels, s) if forecast_block is None else forecast_block
+    )
+    out[:, col : col + block.shape[1]] = block
+    col += block.shape[1]
+    out[:, col] = price / static.ref_price
+    out[:, col + 1 : col + 4] = (
+        static_columns(static, review_period) if static_block is None else static_block
+    )[:, :3]
     out[:, col + 4] = critical_fractile(
         price, static.unit_cost, static.holding_cost, static.penalty, review_period
     )
-    out[:, col + 5] = static.lead_time_mean / review_period
-    out[:, col + 6] = static.lead_time_std / review_period
+    out[:, col + 5 : col + 7] = (
+        static_columns(static, review_period) if static_block is None else static_block
+    )[:, 3:]
     angle = 2 * math.pi * (t % config.periods_per_year) / config.periods_per_year
     out[:, col + 7] = math.sin(angle)
     out[:, col + 8] = math.cos(angle)
