@@ -220,7 +220,7 @@ def forecast_features(
     levels: np.ndarray,
     scale: np.ndarray,
 ) -> np.ndarray:
-    """The forecast columns [B, n_forecast_buckets * nq + nq] of the observation (they change per review only).
+    """The forecast columns [B, n_forecast_buckets * nq + nq] of the observation (change per review only).
 
     ``per_bucket`` [B, H', Q] (fewer than n_forecast_buckets buckets are padded with the last one);
     ``cum_lt`` [B, Q]; ``scale`` [B].
