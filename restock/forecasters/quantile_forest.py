@@ -3,12 +3,13 @@
 Training rows are (series, origin) pairs from the training history: the features of
 :mod:`restock.forecasters.features` at the origin, and as targets the next H buckets' demand **and** the
 cumulative demand over 1..h, all divided by the series' scale (its recent mean demand), so one forest
-serves slow and fast movers. The forest is multi-output (2H targets per row, one tree structure):
-Meinshausen's quantile regression forest (``quantile-forest``'s ``RandomForestQuantileRegressor`` with
-``max_samples_leaf=None``, i.e. every training row in a leaf is kept) weighs training rows by how often
-they share a leaf with the query, and the quantiles of each target are weighted quantiles of those rows'
-values. A cumulative quantile is therefore a quantile of real cumulative demands of similar (series,
-origin) pairs, not a sum of per-bucket quantiles. One multi-output forest instead of 2H single-output
+serves slow and fast movers. The forest is multi-output (2H targets per row, one tree structure, grown
+by scikit-learn's ``RandomForestRegressor``), and quantiles are Meinshausen's: training rows are weighted
+by how often they share a leaf with the query (every row of a leaf is kept, as ``quantile-forest`` does
+with ``max_samples_leaf=None``), and each target's quantile is the weighted quantile of those rows'
+values (:mod:`restock.forecasters.forest_quantiles`, which explains why the leaf storage is our own).
+A cumulative quantile is therefore a quantile of real cumulative demands of similar (series, origin)
+pairs, not a sum of per-bucket quantiles. One multi-output forest instead of 2H single-output
 forests (or one forest with the horizon as a feature and H times the rows) keeps a backtest on m5-tiny
 within seconds, and keeps per-bucket and cumulative quantiles drawn from the same neighbours.
 
@@ -29,7 +30,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from quantile_forest import RandomForestQuantileRegressor
+from sklearn.ensemble import RandomForestRegressor
 
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
@@ -47,6 +48,7 @@ from restock.forecasters.features import (
     origin_targets,
     season_positions,
 )
+from restock.forecasters.forest_quantiles import LeafWeights, target_ranks, weighted_quantiles
 from restock.forecasters.history import (
     check_request,
     future_dates,
@@ -167,16 +169,19 @@ class QuantileForestForecaster:
         if len(x_train) > cfg.max_train_rows:
             pick = np.sort(rng.choice(len(x_train), cfg.max_train_rows, replace=False))
             x_train, y_train = x_train[pick], y_train[pick]
-        self.forest_ = RandomForestQuantileRegressor(
+        self.forest_ = RandomForestRegressor(
             n_estimators=cfg.n_estimators,
             min_samples_leaf=cfg.min_samples_leaf,
-            max_samples_leaf=None,
             max_features=cfg.max_features,
             max_samples=cfg.max_samples,
             n_jobs=cfg.n_jobs,
             random_state=int_seed(cfg.seed, "quantile-forest/trees"),
         )
         self.forest_.fit(x_train, y_train)
+        node_counts = np.array([tree.tree_.node_count for tree in self.forest_.estimators_])
+        self.leaf_weights_ = LeafWeights.from_leaves(self.forest_.apply(x_train), node_counts)
+        self.y_train_ = y_train
+        self.ranks_ = target_ranks(y_train)
         self.n_train_rows_ = len(x_train)
         return self
 
@@ -205,8 +210,11 @@ class QuantileForestForecaster:
         hist = history_at(panel, pd.Timestamp(cutoff))
         ctx = self._context(panel, hist.dates, hist.demand)
         x, scale = origin_features(ctx, hist.demand.shape[1] - 1)
-        raw = np.asarray(self.forest_.predict(x, quantiles=list(q)), dtype=float)
-        raw = raw.reshape(len(x), 2 * self.config.horizon, len(q)) * scale[:, None, None]
+        leaves = self.forest_.apply(x)
+        raw = (
+            weighted_quantiles(self.leaf_weights_, leaves, self.y_train_, self.ranks_, q)
+            * scale[:, None, None]
+        )
         h = self.config.horizon
         return QuantileForecast(
             series_ids=hist.series_ids,
