@@ -8,8 +8,10 @@ from des_cases import make_paths, one_warehouse_world, serial_world, single_worl
 
 from restock.errors import InputError
 from restock.simulator.des import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER, DesEngine, run, trace
+from restock.simulator.paths import sample_paths
 from restock.simulator.policy import BaseStock, ConstantOrder, OrderSchedule, ReviewState
 from restock.simulator.records import RECORD_COLUMNS
+from restock.simulator.world import Disruption, Economics, LeadTime, Network, Vendor, World
 
 FULL = ("time", "priority", "kind", "node", "peer", "sku", "quantity", "reason")
 
@@ -291,3 +293,34 @@ def test_step_before_reset_raises() -> None:
         engine.step(np.zeros((1, 1, 1)))
     assert engine.reset().t == 0
     assert engine.reset().t == 0  # reset twice starts over
+
+
+def test_vendor_outage_from_sample_paths_holds_shipments_until_it_ends() -> None:
+    vendor = Vendor("v", lead_time=LeadTime(value=1), disruptions=(Disruption("outage", 3, 6),))
+    world = World(("a",), Economics.uniform(1), Network.single(vendor), horizon=9, review_period=1)
+    paths = sample_paths(
+        world, lambda rng, p: np.zeros((p, 9, 1, 1)), lambda rng, p: np.ones((p, 9, 1)), n_paths=1, seed=0
+    )
+    engine = DesEngine(world, paths)
+    state: ReviewState | None = engine.reset()
+    while state is not None:
+        if state.t == 4:
+            # orders of periods 2 and 3 (due 3 and 4) are held until the outage ends in 6
+            assert state.pipeline[0, 0, 0].tolist() == [0.0, 2.0, 0.0, 0.0]
+        state, _ = engine.step(np.ones((1, 1, 1)))
+    rec = engine.result().records
+    assert rec["received"].tolist() == [0, 1, 1, 0, 0, 0, 4, 1, 1]
+    assert rec["in_transit"].tolist() == [1, 1, 1, 2, 3, 4, 1, 1, 1]
+
+
+def test_stochastic_lead_times_ship_each_sku_on_its_own_date() -> None:
+    world = single_world(5, n_skus=2)
+    lead = np.zeros((1, 5, 1, 2), dtype=np.int64)
+    lead[0, 0] = [[3, 1]]
+    paths = make_paths(np.zeros((1, 5, 1, 2)), lead_time=lead)
+    res = run(world, paths, OrderSchedule(np.array([[[[5.0, 4.0]]]] + [[[[0.0, 0.0]]]] * 4), review_period=1))
+    arrivals = res.events[res.events["kind"] == "arrival"]
+    assert trace(arrivals, ("time", "sku", "quantity")) == [(1, "sku1", 4.0), (3, "sku0", 5.0)]
+    # records without the event log
+    quiet = run(world, paths, ConstantOrder(1.0), log_events=False)
+    assert quiet.events.empty and len(quiet.records) == 10
