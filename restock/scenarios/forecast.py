@@ -167,13 +167,14 @@ class ScenarioForecast:
 
 
 def default_cover(draw: ScenarioDraw) -> int:
-    """Longest cumulative horizon: the 99.9% lead time (plus transfers) + review period."""
+    """Longest cumulative horizon: ``forecast.max_cover``, else the larger of the 99.9% lead time plus every
+    transfer lead time plus two review periods, and the per-bucket horizon (``buckets`` review periods)."""
     s = draw.scenario
     if s.forecast.max_cover is not None:
         return s.forecast.max_cover
     lead = max((v.lead_time.upper(1e-3) for v in draw.world.network.vendors), default=0)
     transfer = sum(n.transfer_lead_time for n in draw.world.network.nodes)
-    return max(int(lead + transfer + s.review_period), 1)
+    return max(int(lead + transfer + 2 * s.review_period), s.forecast.buckets * s.review_period, 1)
 
 
 def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:

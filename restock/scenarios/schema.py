@@ -232,7 +232,8 @@ class ForecastConfig:
     buckets: int = 8
     """Number of future buckets (of ``review_period`` periods) with per-bucket quantiles."""
     max_cover: int | None = None
-    """Longest cumulative horizon in periods (default: a high lead-time quantile + review period)."""
+    """Longest cumulative horizon in periods (default: the larger of the 99.9% lead time + transfer lead
+    times + two review periods, and ``buckets`` review periods)."""
     foresee: bool = False
     """``"true"`` model only: whether it knows the demand shocks in advance (a known season, a planned
     promotion or launch: exact quantiles of the shocked rates) or not (a surprise: the base model)."""

@@ -22,7 +22,7 @@ def test_true_table_is_exact_for_poisson_sums() -> None:
     d = scenario(**SINGLE).sample(0, 2)
     f = forecast_table(d)
     assert f.model == "true" and list(f.review_periods) == [0, 7, 14, 21]
-    assert list(f.cover) == list(range(1, 11))  # lead time 3 + review 7
+    assert list(f.cover) == list(range(1, 57))  # max(lead time 3 + 2 reviews of 7, 8 buckets of 7)
     for k in (1, 4, 10):
         np.testing.assert_array_equal(
             f.cumulative[0, 0, 0, 2, k - 1], stats.poisson.ppf(f.quantiles, 4.0 * k)
@@ -60,7 +60,7 @@ def test_reads_interpolate_linearly_in_tau_and_horizon() -> None:
     with pytest.raises(InputError, match="tau"):
         f.cumulative_quantiles(0, 7, 0.9999)
     with pytest.raises(InputError, match="horizon"):
-        f.cumulative_quantiles(0, 11, 0.5)
+        f.cumulative_quantiles(0, 57, 0.5)
     with pytest.raises(InputError, match="not a review"):
         f.review_index(3)
     assert f.review_index(14) == 2
