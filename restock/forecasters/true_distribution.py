@@ -51,6 +51,8 @@ class TrueDistributionConfig:
     """Extra geometric tail scales of the heaviest day covered by the grid (e**-12 ~ 6e-6)."""
     min_grid: int = 64
     """Smallest FFT grid length."""
+    max_cells: int = 2**24
+    """Series are processed in chunks of at most this many (series x bucket x grid) cells (memory bound)."""
 
 
 @register("true-distribution")
@@ -252,18 +254,22 @@ def bucket_quantiles(
     per_bucket = np.zeros((mu.shape[0], horizon, len(quantiles)))
     cumulative = np.zeros_like(per_bucket)
     for n in np.unique(n_per):
-        sel = np.flatnonzero(n_per == n)
-        per, cum = sum_pmfs(
-            mu[sel],
-            bucket_of_day,
-            horizon,
-            size[sel],
-            zero_prob[sel],
-            spike_prob[sel],
-            spike_scale[sel],
-            spike_size,
-            int(n),
-        )
-        per_bucket[sel] = pmf_quantiles(per, quantiles)
-        cumulative[sel] = pmf_quantiles(cum, quantiles)
+        # Series sharing a grid length are done together, in chunks that bound memory (~ 2**24 cells).
+        same = np.flatnonzero(n_per == n)
+        chunk = max(1, config.max_cells // (int(n) * horizon))
+        for lo in range(0, len(same), chunk):
+            sel = same[lo : lo + chunk]
+            per, cum = sum_pmfs(
+                mu[sel],
+                bucket_of_day,
+                horizon,
+                size[sel],
+                zero_prob[sel],
+                spike_prob[sel],
+                spike_scale[sel],
+                spike_size,
+                int(n),
+            )
+            per_bucket[sel] = pmf_quantiles(per, quantiles)
+            cumulative[sel] = pmf_quantiles(cum, quantiles)
     return per_bucket, cumulative

@@ -156,3 +156,18 @@ def test_bad_requests_are_input_errors() -> None:
         TrueDistributionForecaster(truth).predict(panel, panel.dates[8], horizon=2)
     with pytest.raises(InputError, match="unknown parameter"):
         TrueDistributionForecaster(truth, tail=3)
+
+
+def test_daily_buckets_and_chunking_give_the_same_exact_answer() -> None:
+    truth = _truth(np.full((3, 7 * 6), 1.5), size=np.inf)
+    days = DemandPanel.from_frame(
+        pd.DataFrame(
+            [{"series_id": s, "date": d, "demand": 0.0} for s in truth.series_ids for d in truth.dates[:20]]
+        ),
+        freq="D",
+    )
+    fc = TrueDistributionForecaster(truth).predict(days, truth.dates[10], horizon=5, quantiles=Q)
+    np.testing.assert_array_equal(fc.per_bucket[0, 4], stats.poisson.ppf(QA, 1.5))
+    np.testing.assert_array_equal(fc.cumulative[2, 4], stats.poisson.ppf(QA, 7.5))
+    chunked = TrueDistributionForecaster(truth, max_cells=1).predict(days, truth.dates[10], 5, Q)
+    np.testing.assert_array_equal(chunked.cumulative, fc.cumulative)
