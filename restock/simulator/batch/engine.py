@@ -79,18 +79,32 @@ class _Block:
     """Per-period quantities of one review block, stacked over its periods ([n, P, N] each)."""
 
     t0: int
+    quantities: torch.Tensor
+    """[4, n, P, N]: sales, received, end on-hand, and the shortage (lost units under lost sales, end
+    backlog under backorders) of each period — what the cash flows need."""
     on_hand_start: torch.Tensor
-    received: torch.Tensor
     disposed: torch.Tensor
-    sales: torch.Tensor
-    lost: torch.Tensor
-    backlog: torch.Tensor
-    on_hand: torch.Tensor
     ordered: torch.Tensor | None
     """[P, N] order placed in t0 (None for the periods before the first review)."""
     accepted: torch.Tensor | None
     accepted_arrived: torch.Tensor
     """[n, P, N] accepted units due in each period (delivered + fill-rate cut)."""
+
+    @property
+    def sales(self) -> torch.Tensor:
+        return self.quantities[0]
+
+    @property
+    def received(self) -> torch.Tensor:
+        return self.quantities[1]
+
+    @property
+    def on_hand(self) -> torch.Tensor:
+        return self.quantities[2]
+
+    @property
+    def short(self) -> torch.Tensor:
+        return self.quantities[3]
 
 
 class BatchEngine:
@@ -173,6 +187,10 @@ class BatchEngine:
         self._lead = tens(paths.lead_time[:, rv, 0, :].transpose(1, 0, 2), torch.int64)
         self._fill = tens(paths.fill_rate[:, rv, 0, :].transpose(1, 0, 2))
         self._capacity = tens(paths.capacity[rv, 0, :])
+        starts = [0] * (reviews[0] > 0) + reviews
+        ends = [*starts[1:], world.horizon]
+        self._block_demand = {a: self._demand[a:b].sum(0) for a, b in zip(starts, ends, strict=True)}
+        """Demand summed over each block (exogenous: computed once), by first period."""
         self._zero_lead = [bool(x) for x in (paths.lead_time[:, rv, 0, :] == 0).any(axis=(0, 2))]
         econ = world.economics
         self._unit_cost = tens(econ.unit_cost)
@@ -305,7 +323,7 @@ class BatchEngine:
         on_hand, backlog = self._on_hand, self._backlog
         keep = self.record
         starts, received, disposed, acc_arrived = [], [], [], []
-        sales_l, lost_l, backlog_l, on_hand_l = [], [], [], []
+        sales_l, short_l, on_hand_l = [], [], []
         accepted = None
         for t in range(t0, t1):
             j = t - t0
@@ -339,8 +357,7 @@ class BatchEngine:
             sales, lost, backlog, on_hand = self._serve(on_hand, backlog, self._demand[t])
             received.append(rec)
             sales_l.append(sales)
-            lost_l.append(lost)
-            backlog_l.append(backlog)
+            short_l.append(backlog if self.backorder else lost)
             on_hand_l.append(on_hand)
             if keep:
                 starts.append(start)
@@ -351,15 +368,12 @@ class BatchEngine:
         def st(xs: list[torch.Tensor]) -> torch.Tensor:
             return torch.stack(xs) if xs else torch.empty(0)
 
+        n = t1 - t0
         block = _Block(
             t0=t0,
+            quantities=torch.stack(sales_l + received + on_hand_l + short_l).view(4, n, *on_hand.shape),
             on_hand_start=st(starts),
-            received=st(received),
             disposed=st(disposed),
-            sales=st(sales_l),
-            lost=st(lost_l),
-            backlog=st(backlog_l),
-            on_hand=st(on_hand_l),
             ordered=orders,
             accepted=accepted,
             accepted_arrived=st(acc_arrived),
@@ -369,16 +383,22 @@ class BatchEngine:
         return block
 
     def _flows(self, b: _Block) -> dict[str, torch.Tensor]:
-        """Step 4 over a block: ``period_cash_flows`` on the stacked periods, summed per [P, N]."""
-        t0, n = b.t0, b.sales.shape[0]
+        """Step 4 over a block, summed per [P, N].
+
+        ``period_cash_flows`` is linear in each quantity with a per-SKU coefficient; only the price changes
+        with the period. So the sales go in period by period (with each period's price) and the other
+        quantities as their sums over the block: one call books the whole block.
+        """
+        t0, n = b.t0, b.quantities.shape[1]
+        sums = b.quantities.sum(1)
         ordered_positive = self._zero if b.ordered is None else (b.ordered > 0).to(self.dtype)
         cash = rules.period_cash_flows(
             sales=b.sales,
-            received=b.received,
-            end_on_hand=b.on_hand,
-            lost=b.lost,
-            end_backlog=b.backlog,
-            ordered_positive=ordered_positive,  # one order at most per block: [P, N]
+            received=sums[1],
+            end_on_hand=sums[2],
+            lost=sums[3],
+            end_backlog=sums[3],
+            ordered_positive=ordered_positive,  # one order at most per block
             price=self._price[t0 : t0 + n],
             unit_cost=self._unit_cost,
             holding_cost=self._holding,
@@ -386,11 +406,9 @@ class BatchEngine:
             fixed_order_cost=self._fixed,
             backorder=self.backorder,
         )
-        out = {k: (v if k == "fixed_order_cost" else v.sum(0)) for k, v in cash.items()}
-        if t0 + n == self.horizon:
-            out["salvage"] = b.on_hand[-1] * self._salvage
-        else:
-            out["salvage"] = self._zero
+        out = dict(cash)
+        out["revenue"] = cash["revenue"].sum(0)
+        out["salvage"] = b.on_hand[-1] * self._salvage if t0 + n == self.horizon else self._zero
         out["reward"] = (
             out["revenue"]
             + out["salvage"]
@@ -399,11 +417,11 @@ class BatchEngine:
             - out["penalty_cost"]
             - out["fixed_order_cost"]
         )
-        out["sales"] = b.sales.sum(0)
-        out["lost"] = b.lost.sum(0) if not self.backorder else self._zero
-        out["demand"] = self._demand[t0 : t0 + n].sum(0)
-        out["received"] = b.received.sum(0)
-        out["on_hand_sum"] = b.on_hand.sum(0)
+        out["sales"] = sums[0]
+        out["lost"] = self._zero if self.backorder else sums[3]
+        out["demand"] = self._block_demand[t0]
+        out["received"] = sums[1]
+        out["on_hand_sum"] = sums[2]
         return out
 
     # ------------------------------------------------------------------ records
@@ -417,15 +435,18 @@ class BatchEngine:
         def cat(name: str) -> torch.Tensor:
             return torch.cat([getattr(b, name) for b in blocks])
 
-        t_len = sum(b.sales.shape[0] for b in blocks)
+        t_len = sum(b.quantities.shape[1] for b in blocks)
         ordered = torch.zeros((t_len, p_len, n_len), dtype=self.dtype, device=self.device)
         accepted = torch.zeros_like(ordered)
         for b in blocks:
             if b.ordered is not None and b.accepted is not None:
                 ordered[b.t0] = b.ordered
                 accepted[b.t0] = b.accepted
-        received, acc_arrived = cat("received"), cat("accepted_arrived")
-        sales, lost, backlog, on_hand = cat("sales"), cat("lost"), cat("backlog"), cat("on_hand")
+        quantities = torch.cat([b.quantities for b in blocks], dim=1)
+        sales, received, on_hand, short = quantities
+        acc_arrived = cat("accepted_arrived")
+        zero = torch.zeros_like(short)
+        lost, backlog = (zero, short) if self.backorder else (short, zero)
         cancelled = (ordered - accepted) + (acc_arrived - received)
         in_transit = torch.cumsum(accepted, 0) - torch.cumsum(acc_arrived, 0)
         cash = rules.period_cash_flows(
@@ -500,13 +521,9 @@ def _detached(b: _Block) -> _Block:
 
     return _Block(
         t0=b.t0,
+        quantities=d(b.quantities),
         on_hand_start=d(b.on_hand_start),
-        received=d(b.received),
         disposed=d(b.disposed),
-        sales=d(b.sales),
-        lost=d(b.lost),
-        backlog=d(b.backlog),
-        on_hand=d(b.on_hand),
         ordered=d(b.ordered),
         accepted=d(b.accepted),
         accepted_arrived=d(b.accepted_arrived),
