@@ -138,6 +138,34 @@ def _poisson_quantiles(rate: np.ndarray, periods: np.ndarray, levels: np.ndarray
     return np.where(mu > 0, poisson.ppf(q, np.broadcast_to(mu, q.shape)), 0.0)
 
 
+_TRUE_TABLES: dict[str, ScenarioForecast] = {}
+"""Exact ("true") tables of library scenarios, by the scenario's full repr (at most :data:`_TRUE_CACHE`)."""
+_TRUE_CACHE = 8
+
+
+def _library_table(draw: Any) -> ScenarioForecast:
+    """``forecast_table(draw)``, reusing the table of an earlier draw of the same scenario for model "true".
+
+    An exact table is a function of the scenario alone (its catalog comes from the scenario's own catalog
+    seed; it is "the same at every review and on every path", shocks foreseen from the scenario file), so
+    it is computed once per scenario value instead of at every reset; a fitted forecaster's table depends
+    on the drawn history and is always recomputed.
+    """
+    from restock.scenarios.forecast import forecast_table
+
+    scenario = draw.scenario
+    if scenario.forecast.model != "true":
+        return forecast_table(draw)
+    key = repr(scenario)
+    table = _TRUE_TABLES.get(key)
+    if table is None:
+        table = forecast_table(draw)
+        if len(_TRUE_TABLES) >= _TRUE_CACHE:
+            _TRUE_TABLES.pop(next(iter(_TRUE_TABLES)))
+        _TRUE_TABLES[key] = table
+    return table
+
+
 def build_episode(
     scenario: Any, seed: int, n_paths: int, *, source: str
 ) -> tuple[World, ExogenousPaths, ScenarioForecast]:
@@ -148,10 +176,8 @@ def build_episode(
     ``forecast_table_for(world, paths, seed)``. The table is checked against the world either way.
     """
     if hasattr(scenario, "sample") and not hasattr(scenario, "forecast_table_for"):
-        from restock.scenarios.forecast import forecast_table
-
         draw = scenario.sample(seed, n_paths)
-        world, paths, fc = draw.world, draw.paths, forecast_table(draw)
+        world, paths, fc = draw.world, draw.paths, _library_table(draw)
     else:
         world, paths = scenario.build(seed, n_paths)
         fc = scenario.forecast_table_for(world, paths, seed)

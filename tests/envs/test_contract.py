@@ -20,16 +20,14 @@ from restock.scenarios import list_builtin, load
 def _cases() -> list[Any]:
     """(env id, scenario) for every id and every built-in scenario it supports.
 
-    Only stationary scenarios with exact forecasts (no shocks, forecast model "true") build an episode in
-    well under a second; the cases of the others (shocked demand and prices, data replays with a fitted
-    forecaster) take seconds to a minute and are marked slow (``make test-all`` runs them).
+    Scenarios with exact forecasts (model "true") build an episode in milliseconds (their table is built
+    once); data replays refit a forecaster at every reset (seconds), so their cases are marked slow.
     """
     cases: list[Any] = [(NETWORK_ID, None)]
     for name in list_builtin():
         scenario = load(name)
         ids = [SINGLE_SKU_ID, CATALOG_ID] if len(scenario.nodes) == 1 else [NETWORK_ID]
-        fast = scenario.forecast.model == "true" and not scenario.shocks
-        marks = [] if fast else [pytest.mark.slow]
+        marks = [] if scenario.forecast.model == "true" else [pytest.mark.slow]
         cases += [pytest.param(env_id, name, marks=marks, id=f"{env_id}-{name}") for env_id in ids]
     return cases
 

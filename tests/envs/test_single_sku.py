@@ -127,3 +127,16 @@ def test_stepping_after_truncation_needs_a_reset() -> None:
         env.step(np.array([0.0], dtype=np.float32))
     with pytest.raises(InputError, match="unknown key"):
         env.reset(options={"bogus": 1})
+
+
+def test_exact_forecast_tables_are_reused_only_because_they_do_not_depend_on_the_draw() -> None:
+    from restock.envs.forecasts import _library_table
+    from restock.scenarios import load
+    from restock.scenarios.forecast import forecast_table
+
+    scenario = load("publicity-spike")
+    cached = _library_table(scenario.sample(1, 1))
+    fresh = forecast_table(scenario.sample(12345, 3))
+    np.testing.assert_array_equal(cached.per_bucket, fresh.per_bucket)
+    np.testing.assert_array_equal(cached.cumulative, fresh.cumulative)
+    assert _library_table(scenario.sample(7, 2)) is cached
