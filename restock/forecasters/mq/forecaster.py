@@ -19,6 +19,7 @@ Documented handling of awkward input:
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -99,7 +100,7 @@ class MQForecaster:
         panel: DemandPanel,
         cutoff: pd.Timestamp,
         horizon: int = DEFAULT_HORIZON,
-        quantiles: tuple[float, ...] | list[float] | np.ndarray = DEFAULT_QUANTILES,
+        quantiles: Sequence[float] = DEFAULT_QUANTILES,
     ) -> QuantileForecast:
         """Quantiles for every series of ``panel`` from its rows with ``date <= cutoff`` (future prices and
         covariates, known in advance, are read up to ``cutoff + horizon``)."""
