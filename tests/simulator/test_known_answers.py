@@ -175,3 +175,57 @@ def test_backorder_base_stock_cost_matches_lead_time_demand(lead: int) -> None:
     assert np.all(np.abs(mean - closed) <= Z_TOL * se), (mean - closed) / se
     assert grid[np.argmin(mean)] == best
     assert grid[np.argmin(closed)] == best
+
+
+def lost_sales_chain(lam: float, s: int, h: float, p: float) -> tuple[float, float]:
+    """Exact long-run (cost per period, fill rate) of base-stock S, lead time 2, lost sales, Poisson demand.
+
+    Under our order of events with a review every period, the state at a review is (x, a): on-hand after
+    arrivals and the order placed one period earlier (due next period). The order is S - x - a; demand
+    leaves (x - D)^+; the next state is ((x - D)^+ + a, S - x - a). Solved for its stationary distribution.
+    """
+    states = [(x, a) for x in range(s + 1) for a in range(s + 1 - x)]
+    index = {st: i for i, st in enumerate(states)}
+    d = np.arange(0, s + 1)
+    pmf = stats.poisson.pmf(d, lam)
+    trans = np.zeros((len(states), len(states)))
+    cost = np.zeros(len(states))
+    sold = np.zeros(len(states))
+    for (x, a), i in index.items():
+        for dd in range(x + 1):  # demand >= x all leaves 0 on hand
+            prob = pmf[dd] if dd < x else stats.poisson.sf(x - 1, lam)
+            trans[i, index[(x - dd + a, s - x - a)]] += prob
+        left = np.maximum(x - d, 0)
+        short_mean = lam - (pmf[: x + 1] * d[: x + 1]).sum() - x * stats.poisson.sf(x, lam)  # E (D - x)^+
+        cost[i] = h * (pmf[: x + 1] @ left[: x + 1]) + p * short_mean
+        sold[i] = lam - short_mean
+    eigvals, eigvecs = np.linalg.eig(trans.T)
+    pi = np.real(eigvecs[:, np.argmin(np.abs(eigvals - 1))])
+    pi = pi / pi.sum()
+    return float(pi @ cost), float(pi @ sold) / lam
+
+
+def test_lost_sales_base_stock_with_lead_time_matches_its_exact_markov_chain() -> None:
+    lam, h, p, lead, warm = 3.0, 1.0, 4.0, 2, 30
+    t_len, reps = 230, 200
+    rng = np.random.default_rng(33)
+    levels = (7, 9, 11)
+    n = len(levels) * reps
+    demand = np.tile(rng.poisson(lam, (t_len, reps)).astype(float), (1, len(levels))).reshape(1, t_len, 1, n)
+    world = single_world(t_len, n_skus=n, lead=lead, holding_cost=h, lost_sale_penalty=p)
+    level = np.repeat(np.array(levels, dtype=float), reps)[None, :]
+    rec = run(world, make_paths(demand, lead_time=lead), BaseStock(level)).records
+    cost = (rec["holding_cost"] + rec["penalty_cost"]).to_numpy().reshape(t_len, len(levels), reps)[warm:]
+    sales = rec["sales"].to_numpy().reshape(t_len, len(levels), reps)[warm:]
+    dem = rec["demand"].to_numpy().reshape(t_len, len(levels), reps)[warm:]
+    for g, s in enumerate(levels):
+        exact_cost, exact_fill = lost_sales_chain(lam, s, h, p)
+        per_rep = cost[:, g].mean(axis=0)
+        se = per_rep.std(ddof=1) / np.sqrt(reps)
+        assert abs(per_rep.mean() - exact_cost) <= Z_TOL * se, (s, per_rep.mean(), exact_cost, se)
+        fill = sales[:, g].sum(axis=0) / dem[:, g].sum(axis=0)
+        assert abs(fill.mean() - exact_fill) <= Z_TOL * fill.std(ddof=1) / np.sqrt(reps), (
+            s,
+            fill.mean(),
+            exact_fill,
+        )
