@@ -138,10 +138,46 @@ def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_pa
         out[:, w:] *= demand_factors(scenario, catalog)[None]
         out[:, :w, :, launched(scenario, catalog)] = 0.0
         return out
+    if catalog.truth is not None:
+        return _catalog_demand(scenario, catalog, rng, n_paths)
     rate = demand_rate(scenario, catalog)
     uniforms = rng.random((n_paths, w + t_len, m, n))
     d = scenario.demand
     return stationary_demand(d.distribution, rate[None], d.dispersion, uniforms)
+
+
+def catalog_mu(scenario: Scenario, catalog: Catalog) -> np.ndarray:
+    """[W + T, M, N] the synthetic catalog's daily NB mean at each node, with every demand shock applied
+    (a shock scales the truth's mean: demand stays whole units, and the truth of the shocked catalog stays
+    exact)."""
+    assert catalog.truth is not None
+    w = scenario.warmup
+    base = catalog.truth.mu[:, : w + scenario.horizon].T  # [W + T, N]
+    own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+    mu = own[None, :, None] * base[:, None, :]
+    mu[w:] *= demand_factors(scenario, catalog)
+    mu[:w, :, launched(scenario, catalog)] = 0.0
+    return mu
+
+
+def _catalog_demand(
+    scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_paths: int
+) -> np.ndarray:
+    """[P, W + T, M, N] fresh draws from the synthetic catalog's truth (shocks scale its mean)."""
+    from restock.data.synthetic import sample_demand
+
+    truth = catalog.truth
+    assert truth is not None
+    mu = catalog_mu(scenario, catalog)
+    out = np.zeros((n_paths, *mu.shape))
+    for p in range(n_paths):
+        for j, node in enumerate(scenario.nodes):
+            if node.customer_facing:
+                out[p, :, j, :] = sample_demand(
+                    mu[:, j, :].T, truth.size, truth.zero_prob, truth.spike_prob, truth.spike_scale,
+                    truth.spike_size, rng,
+                ).T  # fmt: skip
+    return out
 
 
 def _economics(scenario: Scenario, catalog: Catalog) -> tuple[Economics, np.ndarray]:
@@ -164,6 +200,9 @@ def _initial_on_hand(scenario: Scenario, catalog: Catalog, shares: np.ndarray) -
     """[M, N] whole units: initial_cover x mean demand per period at or below each node."""
     if catalog.mean is not None:
         mean = catalog.mean
+    elif catalog.truth is not None:
+        expected = catalog.truth.mean()[:, : scenario.warmup + scenario.horizon]
+        mean = expected[:, : scenario.warmup].mean(axis=1) if scenario.warmup else expected.mean(axis=1)
     else:
         assert catalog.demand is not None
         w = scenario.warmup

@@ -20,6 +20,7 @@ import pandas as pd
 
 from restock import seeding
 from restock.data.panel import DemandPanel
+from restock.data.synthetic import SyntheticTruth
 from restock.errors import InputError
 from restock.scenarios.schema import Scenario
 
@@ -44,6 +45,8 @@ class Catalog:
     """[W + T] dates of the periods (data)."""
     panel: DemandPanel | None = None
     """The data panel restricted to the catalog's SKUs and to dates before period ``horizon`` (data)."""
+    truth: SyntheticTruth | None = None
+    """The synthetic catalog's exact daily demand distribution from period -W on (catalog)."""
 
     @property
     def n_skus(self) -> int:
@@ -53,11 +56,65 @@ class Catalog:
         return sorted(set(self.category))
 
 
+def cover_periods(scenario: Scenario) -> int:
+    """Longest cumulative horizon of a forecast table: ``forecast.max_cover``, else the larger of the 99.9%
+    lead time plus every transfer lead time plus two review periods, and ``buckets`` review periods."""
+    f, b = scenario.forecast, scenario.review_period
+    if f.max_cover is not None:
+        return f.max_cover
+    network = scenario.network()
+    lead = max((v.lead_time.upper(1e-3) for v in network.vendors), default=0)
+    transfer = sum(n.transfer_lead_time for n in network.nodes)
+    return max(int(lead + transfer + 2 * b), f.buckets * b, 1)
+
+
 def resolve_catalog(scenario: Scenario) -> Catalog:
     """The scenario's catalog (loads the data for data-driven scenarios)."""
     if scenario.demand.kind == "stationary":
         return _synthetic(scenario)
+    if scenario.demand.kind == "catalog":
+        return _from_generator(scenario)
     return _from_data(scenario)
+
+
+def _from_generator(scenario: Scenario) -> Catalog:
+    """The synthetic retail catalog over the periods -W .. T - 1 plus the forecast reach (daily truth)."""
+    from restock.data.synthetic import SyntheticConfig, generate_catalog
+
+    w, t = scenario.warmup, scenario.horizon
+    reach = cover_periods(scenario) + scenario.review_period
+    n_skus = scenario.catalog.n_skus or 0
+    try:
+        config = SyntheticConfig(
+            n_skus=n_skus,
+            n_stores=min(scenario.demand.stores, n_skus),
+            n_days=w + t + reach,
+            seed=scenario.seeds.catalog,
+        )
+        generated = generate_catalog(config)
+    except InputError as exc:
+        raise InputError(f"scenario {scenario.source}: key 'demand' (synthetic catalog): {exc}") from None
+    panel, truth = generated.panel, generated.truth
+    skus = list(truth.series_ids)
+    dates = truth.dates[: w + t]
+    if scenario.economics.price is not None:
+        price = np.full((w + t, len(skus)), scenario.economics.price)
+    else:
+        frame = pd.DataFrame(panel.matrix("price")[:, : w + t].T, columns=skus).ffill().bfill()
+        frame = frame.fillna(1.0)  # a series never on sale in the window has no demand either (mu = 0)
+        price = frame.to_numpy(dtype=np.float64)
+    static = panel.static
+    category = (
+        tuple(static["category"].astype(str)) if "category" in static.columns else ("default",) * len(skus)
+    )
+    return Catalog(
+        skus=tuple(skus),
+        category=category,
+        elasticity=_elasticities(scenario, category),
+        price=price,
+        dates=dates,
+        truth=truth,
+    )
 
 
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, ...], n: int) -> np.ndarray:

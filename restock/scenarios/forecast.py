@@ -33,6 +33,7 @@ Models:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,7 @@ from scipy import stats
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.scenarios.build import ScenarioDraw
+from restock.scenarios.catalog import cover_periods
 
 
 @dataclass(frozen=True)
@@ -167,22 +169,37 @@ class ScenarioForecast:
 
 
 def default_cover(draw: ScenarioDraw) -> int:
-    """Longest cumulative horizon: ``forecast.max_cover``, else the larger of the 99.9% lead time plus every
-    transfer lead time plus two review periods, and the per-bucket horizon (``buckets`` review periods)."""
-    s = draw.scenario
-    if s.forecast.max_cover is not None:
-        return s.forecast.max_cover
-    lead = max((v.lead_time.upper(1e-3) for v in draw.world.network.vendors), default=0)
-    transfer = sum(n.transfer_lead_time for n in draw.world.network.nodes)
-    return max(int(lead + transfer + 2 * s.review_period), s.forecast.buckets * s.review_period, 1)
+    """Longest cumulative horizon of the table (see :func:`restock.scenarios.catalog.cover_periods`)."""
+    return cover_periods(draw.scenario)
 
 
 def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:
     """The forecast table of ``draw`` with the scenario's forecaster."""
     s = draw.scenario
+    if draw.catalog.truth is not None and s.forecast.model in ("true", "true-distribution"):
+        return _forecaster_table(draw, _truth_model(draw), reads_demand=False)
     if s.forecast.model == "true":
         return _true_table(draw)
-    return _forecaster_table(draw)
+    from restock.forecasters.base import make
+
+    return _forecaster_table(draw, make(s.forecast.model))
+
+
+def _truth_model(draw: ScenarioDraw) -> Any:
+    """The true-distribution forecaster of a synthetic catalog: its truth for the demand summed over the
+    customer-facing nodes, with the demand shocks when ``forecast.foresee`` (else the unshocked truth)."""
+    import dataclasses
+
+    from restock.forecasters.base import make
+    from restock.scenarios.build import catalog_mu
+
+    s, truth = draw.scenario, draw.catalog.truth
+    assert truth is not None
+    mu = truth.mu * sum(n.demand_share for n in s.nodes if n.customer_facing)
+    if s.forecast.foresee:
+        shocked = catalog_mu(s, draw.catalog).sum(axis=1)  # [W + T, N], summed over nodes
+        mu[:, : shocked.shape[0]] = shocked.T
+    return make("true-distribution", truth=dataclasses.replace(truth, mu=mu))
 
 
 def sum_quantiles(distribution: str, total: np.ndarray, dispersion: float, levels: np.ndarray) -> np.ndarray:
@@ -290,21 +307,21 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
     return panel, starts
 
 
-def _forecaster_table(draw: ScenarioDraw) -> ScenarioForecast:
+def _forecaster_table(draw: ScenarioDraw, model: Any, *, reads_demand: bool = True) -> ScenarioForecast:
     """Rolling-origin quantiles from a registered forecaster (see the module docstring).
 
     Per distinct demand path (replayed data: one for every path): fit on the buckets before period 0,
     then at each review t predict with cutoff = the bucket that ends at t (demand up to t - 1 is known
-    when ordering in t). Node m's quantiles are ``node_share[m]`` x those of the summed demand.
+    when ordering in t). Node m's quantiles are those of the summed demand x node m's share of it
+    (exact with one customer-facing node).
     """
-    from restock.forecasters.base import make
-
     s = draw.scenario
     b = s.review_period
     levels = np.asarray(s.forecast.quantiles, dtype=np.float64)
     n_buckets = max(s.forecast.buckets, -(-default_cover(draw) // b))
     reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
-    same = draw.catalog.demand is not None  # replayed data: every path has the same demand
+    # replayed data has the same demand on every path; the truth forecaster reads no demand at all
+    same = draw.catalog.demand is not None or not reads_demand
     per_path_bucket, per_path_cum = [], []
     for p in range(1 if same else draw.paths.n_paths):
         panel, starts = bucket_panel(draw, p)
@@ -314,7 +331,6 @@ def _forecaster_table(draw: ScenarioDraw) -> ScenarioForecast:
                 f"scenario {s.source}: key 'warmup' ({s.warmup}) gives {history_end + 1} buckets of history, "
                 f"fewer than the {n_buckets} buckets forecast ahead; raise warmup"
             )
-        model = make(s.forecast.model)
         model.fit(panel.until(panel.dates[history_end]))
         bucket_rows, cum_rows = [], []
         for t in reviews:
@@ -325,7 +341,8 @@ def _forecaster_table(draw: ScenarioDraw) -> ScenarioForecast:
             cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
         per_path_bucket.append(np.stack(bucket_rows))
         per_path_cum.append(np.stack(cum_rows))
-    share = draw.node_share[None, None, :, None, None, None]
+    total = sum(n.demand_share for n in s.nodes if n.customer_facing) or 1.0
+    share = (draw.node_share / total)[None, None, :, None, None, None]
     bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]
     cum = np.stack(per_path_cum)[:, :, None] * share
     return ScenarioForecast(

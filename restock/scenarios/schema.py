@@ -108,8 +108,10 @@ class CatalogConfig:
 class DemandConfig:
     """Where demand comes from."""
 
-    kind: Literal["stationary", "data"] = "stationary"
-    """``stationary``: i.i.d. daily demand per SKU from ``distribution``; ``data``: replay a data set."""
+    kind: Literal["stationary", "data", "catalog"] = "stationary"
+    """``stationary``: i.i.d. demand per SKU and period from ``distribution``; ``data``: replay a data set;
+    ``catalog``: the synthetic retail catalog of :mod:`restock.data.synthetic` (life cycles, seasons,
+    holidays, promotions, spikes), fresh draws from its known truth on every path."""
     distribution: Literal["poisson", "negbin"] = "poisson"
     """Stationary model per SKU and period (negbin: variance = dispersion x mean)."""
     mean: float | None = None
@@ -123,6 +125,8 @@ class DemandConfig:
     PATH is resolved against the current directory (data)."""
     start: str = ""
     """ISO date of period 0 (data); empty: the latest start that fits the horizon inside the data."""
+    stores: int = 1
+    """Stores of the synthetic catalog (catalog): a SKU is an item in a store, n_skus / stores items."""
 
 
 @dataclass(frozen=True)
@@ -374,6 +378,15 @@ class Scenario:
             for key in ("source", "start"):
                 if getattr(d, key):
                     raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
+        elif d.kind == "catalog":
+            _positive(w.child("stores"), d.stores)
+            if self.catalog.n_skus is None or self.catalog.skus:
+                raise InputError(f"scenario {w.source}: key 'catalog.n_skus' is required for catalog demand")
+            for key in ("source", "start"):
+                if getattr(d, key):
+                    raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
+            if d.mean is not None or d.mean_range:
+                raise w.child("mean").error(d.mean, "is only for stationary demand")
         else:
             if not d.source:
                 raise InputError(f"scenario {w.source}: key 'demand.source' is required for data demand")
@@ -407,6 +420,8 @@ class Scenario:
         if e.price is not None and not (math.isfinite(e.price) and e.price >= 0):
             raise w.child("price").error(e.price, "must be finite and >= 0")
         if e.price_range:
+            if not synthetic:
+                raise w.child("price_range").error(list(e.price_range), "is only for stationary demand")
             _range(w.child("price_range"), e.price_range)
         if synthetic and e.price is None and not e.price_range:
             raise InputError(f"scenario {w.source}: key 'economics.price' (or price_range) is required")
@@ -431,11 +446,11 @@ class Scenario:
                 raise w.child("model").error(
                     f.model, f"must be 'true' or a registered forecaster ({', '.join(known)})"
                 )
-        if f.foresee and f.model != "true":
+        if f.foresee and f.model not in ("true", "true-distribution"):
             raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
-        if f.model == "true" and self.demand.kind != "stationary":
+        if f.model == "true" and self.demand.kind == "data":
             raise w.child("model").error(
-                f.model, "'true' needs stationary demand; name a registered forecaster for data demand"
+                f.model, "'true' needs synthetic demand; name a registered forecaster for data demand"
             )
 
     # ------------------------------------------------------------------ pieces of the world
