@@ -201,6 +201,7 @@ class BatchEngine:
         self._initial = tens(np.tile(world.start_on_hand()[0], (self.n_paths, 1)))
         self._zero = torch.zeros((self.n_paths, self.n_skus), dtype=self.dtype, device=self.device)
         self._started = False
+        self._buffers: dict[int, torch.Tensor] = {}
 
     # ------------------------------------------------------------------ the interface
 
@@ -255,12 +256,16 @@ class BatchEngine:
     def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
         """Reset, then order with ``rule`` at every review: the flows of the whole horizon per [P, M, N]."""
         state: ReviewState | None = self.reset()
-        total = self.initial_totals
+        total = {k: v.clone() for k, v in self.initial_totals.items()}
         while state is not None:
             with self._grad_mode():
                 orders = rule(state)
             state, flows = self.step(orders)
-            total = {k: total[k] + flows[k] for k in FLOW_KEYS}
+            if self.grad:
+                total = {k: total[k] + flows[k] for k in FLOW_KEYS}
+            else:  # no graph to keep: add in place
+                for k in FLOW_KEYS:
+                    total[k].add_(flows[k])
         return total
 
     def result(self) -> SimulationResult:
@@ -371,7 +376,7 @@ class BatchEngine:
         n = t1 - t0
         block = _Block(
             t0=t0,
-            quantities=torch.stack(sales_l + received + on_hand_l + short_l).view(4, n, *on_hand.shape),
+            quantities=self._stack(sales_l + received + on_hand_l + short_l).view(4, n, *on_hand.shape),
             on_hand_start=st(starts),
             disposed=st(disposed),
             ordered=orders,
@@ -381,6 +386,18 @@ class BatchEngine:
         if keep:
             self._blocks.append(_detached(block))
         return block
+
+    def _stack(self, xs: list[torch.Tensor]) -> torch.Tensor:
+        """torch.stack; for plain rollouts (no grad, no records) into a buffer reused by every block,
+        which saves allocating (and page-faulting) a fresh [4, n, P, N] tensor per block."""
+        if self.grad or self.record:
+            return torch.stack(xs)
+        buf = self._buffers.get(len(xs))
+        if buf is None:
+            buf = self._buffers[len(xs)] = torch.empty(
+                (len(xs), *xs[0].shape), dtype=self.dtype, device=self.device
+            )
+        return torch.stack(xs, out=buf)
 
     def _flows(self, b: _Block) -> dict[str, torch.Tensor]:
         """Step 4 over a block, summed per [P, N].

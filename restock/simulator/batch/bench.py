@@ -1,0 +1,369 @@
+"""Speed of the simulator engines against bare loops of the same rules, measured in the same run.
+
+The instance (one node, lost sales, weekly review, daily demand, one year = 364 periods): Poisson demand
+with a mean per SKU, lead times drawn per order from {1, 2, 3, 4}, full fills, no capacity limits, a
+base-stock rule at 1.5 weeks of demand plus the lead time. Every measurement is the median of
+``repeats`` timed runs; throughput is SKU-periods per second (SKUs x paths x periods / seconds).
+
+* des: the SimPy reference engine (``restock.simulator.des``) on ``des_skus`` SKUs, records off.
+* bare SimPy: a per-SKU SimPy loop with the same events (arrivals, review, demand each period) and the
+  same arithmetic, on the same SKUs: what the des engine is compared with (``des_ratio``).
+* batch: the batch engine forward (no grad, no records) on ``batch_skus`` SKUs in ``dtype``.
+* bare torch: a plain torch loop of the same rules (an arrival schedule with ``scatter_add_``, in-place
+  updates) on the same tensors: what the batch engine is compared with (``batch_ratio``).
+* batch grad: the batch engine with ``grad=True`` plus ``backward()`` of the total profit to the base-stock
+  levels.
+
+Memory: ``batch_bytes_per_sku_period`` is the bytes of the tensors the engine holds for the run (its
+exogenous inputs and window state) per SKU-period; ``batch_grad_bytes_per_sku_period`` adds the tensors
+autograd saved for the backward pass (counted with ``torch.autograd.graph.saved_tensors_hooks``). The
+process peak RSS is reported too (``peak_rss_bytes``, for the whole benchmark process).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import simpy
+import torch
+
+from restock import seeding
+from restock.simulator.batch.engine import BatchEngine, resolve_dtype
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.policy import BaseStock, ReviewState
+from restock.simulator.world import Economics, Network, World
+
+PRICE, UNIT_COST, HOLDING, PENALTY = 2.0, 1.0, 0.02, 0.5
+LEADS = (1, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """Sizes of one benchmark run."""
+
+    des_skus: int = 1_000
+    """SKUs for the des engine and the bare SimPy loop."""
+    batch_skus: int = 100_000
+    """SKUs for the batch engine and the bare torch loop."""
+    periods: int = 364
+    """Periods (days) simulated: one year."""
+    repeats: int = 3
+    """Timed runs per measurement; the median is reported."""
+    dtype: str = "float32"
+    """dtype of the batch engine and the bare torch loop."""
+    threads: int = 1
+    """torch intra-op threads for the batch engine and the bare torch loop alike. 1 by default: on a small
+    machine shared with other work, torch's parallel kernels stall waiting for busy cores, and a single
+    thread gives the steadier (and here faster) number."""
+    seed: int = 0
+
+    @classmethod
+    def quick(cls, **changes: Any) -> BenchConfig:
+        """Small sizes for a smoke run (seconds)."""
+        return replace(cls(des_skus=100, batch_skus=10_000, periods=364, repeats=3), **changes)
+
+
+@dataclass(frozen=True)
+class Instance:
+    world: World
+    paths: ExogenousPaths
+    levels: np.ndarray
+    """[1, N] base-stock levels."""
+
+
+def instance(n_skus: int, periods: int, seed: int) -> Instance:
+    """The benchmark instance (see the module docstring); memory-light paths (broadcast views)."""
+    rng = seeding.generator(seed, "bench/demand")
+    mean = rng.uniform(1.0, 20.0, n_skus)
+    demand = rng.poisson(mean, (1, periods, 1, n_skus)).astype(np.float32)
+    lead = seeding.generator(seed, "bench/lead_time").integers(
+        LEADS[0], LEADS[-1] + 1, (1, periods, 1, n_skus)
+    )
+    shape = (1, periods, 1, n_skus)
+    paths = ExogenousPaths(
+        demand=demand,
+        lead_time=lead.astype(np.int8),
+        fill_rate=np.broadcast_to(np.float32(1.0), shape),
+        capacity=np.broadcast_to(np.float32(math.inf), (periods, 1, n_skus)),
+        price=np.broadcast_to(np.float32(PRICE), (1, periods, n_skus)),
+    )
+    world = World(
+        skus=tuple(f"s{i}" for i in range(n_skus)),
+        economics=Economics.uniform(
+            n_skus, unit_cost=UNIT_COST, holding_cost=HOLDING, lost_sale_penalty=PENALTY
+        ),
+        network=Network.single(),
+        horizon=periods,
+        review_period=7,
+    )
+    levels = np.round(mean * (7 * 1.5 + LEADS[-1]))[None, :]
+    return Instance(world, paths, levels)
+
+
+def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], Any]:
+    times, out = [], None
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, out
+
+
+# ---------------------------------------------------------------------------------------- bare loops
+
+
+def bare_torch_loop(
+    demand: torch.Tensor, lead: torch.Tensor, levels: torch.Tensor, review: int
+) -> torch.Tensor:
+    """The same rules as a plain torch loop: profit per SKU. ``demand`` [T, N], ``lead`` [n_reviews, N]."""
+    t_len, n = demand.shape
+    dtype = demand.dtype
+    schedule = torch.zeros((t_len + int(lead.max()) + 1, n), dtype=dtype)
+    on_hand = torch.zeros(n, dtype=dtype)
+    pipeline = torch.zeros(n, dtype=dtype)
+    profit = torch.zeros(n, dtype=dtype)
+    sales = torch.empty(n, dtype=dtype)
+    steps = torch.arange(t_len).unsqueeze(1)
+    for t in range(t_len):
+        arriving = schedule[t]
+        on_hand.add_(arriving)
+        pipeline.sub_(arriving)
+        profit.sub_(arriving, alpha=UNIT_COST)
+        if t % review == 0:
+            q = (levels - on_hand - pipeline).clamp_(min=0.0)
+            schedule.scatter_add_(0, (steps[t] + lead[t // review]).unsqueeze(0), q.unsqueeze(0))
+            pipeline.add_(q)
+        d = demand[t]
+        torch.minimum(d, on_hand, out=sales)
+        on_hand.sub_(sales)
+        profit.add_(sales, alpha=PRICE + PENALTY).sub_(d, alpha=PENALTY).sub_(on_hand, alpha=HOLDING)
+    return profit
+
+
+def bare_simpy_loop(demand: np.ndarray, lead: np.ndarray, levels: np.ndarray, review: int) -> np.ndarray:
+    """A per-SKU SimPy loop with the same events: shipment arrivals (before anything else in a period), a
+    review process and a demand process. ``demand`` [T, N], ``lead`` [n_reviews, N]. Profit per SKU."""
+    t_len, n = demand.shape
+    out = np.zeros(n)
+    for j in range(n):
+        env = simpy.Environment()
+        st = {"on_hand": 0.0, "pipeline": 0.0, "profit": 0.0}
+        d_j, l_j, level = demand[:, j].tolist(), lead[:, j].tolist(), float(levels[j])
+
+        def arrive(event: simpy.Event, st: dict[str, float] = st) -> None:
+            q: float = event.value  # type: ignore[assignment]
+            st["on_hand"] += q
+            st["pipeline"] -= q
+            st["profit"] -= UNIT_COST * q
+
+        def reviews(
+            env: simpy.Environment = env, st: dict[str, float] = st, l_j: list = l_j, level: float = level
+        ):
+            for i in range(len(l_j)):
+                q = max(level - st["on_hand"] - st["pipeline"], 0.0)
+                st["pipeline"] += q
+                ship = simpy.Event(env)
+                ship._ok, ship._value = True, q  # a scheduled event carrying the shipment
+                ship.callbacks.append(arrive)
+                env.schedule(ship, simpy.events.URGENT, l_j[i])
+                yield env.timeout(review)
+
+        def customers(env: simpy.Environment = env, st: dict[str, float] = st, d_j: list = d_j):
+            for t in range(t_len):
+                d = d_j[t]
+                sales = min(d, st["on_hand"])
+                st["on_hand"] -= sales
+                st["profit"] += PRICE * sales - PENALTY * (d - sales) - HOLDING * st["on_hand"]
+                yield env.timeout(1)
+
+        env.process(reviews())
+        env.process(customers())
+        env.run(until=t_len)
+        out[j] = st["profit"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- measurements
+
+
+def _tensor_bytes(engine: BatchEngine) -> int:
+    seen: set[int] = set()
+    total = 0
+    for value in vars(engine).values():
+        if isinstance(value, torch.Tensor) and value.untyped_storage().data_ptr() not in seen:
+            seen.add(value.untyped_storage().data_ptr())
+            total += value.untyped_storage().nbytes()
+    return total
+
+
+def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
+    dtype = resolve_dtype(cfg.dtype)
+    sku_periods = inst.world.n_skus * inst.paths.n_paths * inst.world.horizon
+    t0 = time.perf_counter()
+    engine = BatchEngine(inst.world, inst.paths, record=False, dtype=dtype)
+    setup_s = time.perf_counter() - t0
+    rule = BaseStock(inst.levels)
+    fwd_s, fwd_times, totals = _median_time(lambda: engine.rollout(rule), cfg.repeats)
+    engine_bytes = _tensor_bytes(engine)
+
+    # the bare loop on the same tensors
+    demand = engine._demand[:, 0, :]
+    lead = engine._lead[:, 0, :]
+    levels = torch.as_tensor(inst.levels[0], dtype=dtype)
+    bare_s, bare_times, bare_profit = _median_time(
+        lambda: bare_torch_loop(demand, lead, levels, inst.world.review_period), cfg.repeats
+    )
+    agree = float((bare_profit - totals["reward"][0, 0]).abs().max() / bare_profit.abs().max())
+
+    grad_engine = BatchEngine(inst.world, inst.paths, record=False, grad=True, dtype=dtype)
+    saved = [0]
+
+    def pack(x: torch.Tensor) -> torch.Tensor:
+        saved[0] += x.numel() * x.element_size()
+        return x
+
+    def grad_run() -> torch.Tensor:
+        level = torch.as_tensor(inst.levels, dtype=dtype).requires_grad_(True)
+        saved[0] = 0
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
+            profit = grad_engine.rollout(BaseStock(level))["reward"].sum()
+        profit.backward()
+        assert level.grad is not None
+        return level.grad
+
+    grad_s, grad_times, grad = _median_time(grad_run, cfg.repeats)
+    return {
+        "batch_sku_periods_per_s": sku_periods / fwd_s,
+        "batch_grad_sku_periods_per_s": sku_periods / grad_s,
+        "bare_torch_sku_periods_per_s": sku_periods / bare_s,
+        "batch_ratio": bare_s / fwd_s,
+        "batch_bytes_per_sku_period": engine_bytes / sku_periods,
+        "batch_bytes_measure": "tensor bytes held by the engine (inputs, windows, buffers) / SKU-periods",
+        "batch_grad_bytes_per_sku_period": (engine_bytes + saved[0]) / sku_periods,
+        "batch_grad_bytes_measure": "engine tensor bytes + bytes autograd saved for backward / SKU-periods",
+        "batch_seconds": fwd_times,
+        "batch_grad_seconds": grad_times,
+        "bare_torch_seconds": bare_times,
+        "batch_setup_seconds": setup_s,
+        "batch_vs_bare_profit_rel_diff": agree,
+        "batch_grad_finite": bool(torch.isfinite(grad).all()),
+    }
+
+
+def measure_des(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
+    sku_periods = inst.world.n_skus * inst.paths.n_paths * inst.world.horizon
+    demand = np.asarray(inst.paths.demand[0, :, 0, :], dtype=np.float64)
+    reviews = inst.world.review_periods()
+    lead = np.asarray(inst.paths.lead_time[0, reviews, 0, :])
+    bare_s, bare_times, bare_profit = _median_time(
+        lambda: bare_simpy_loop(demand, lead, inst.levels[0], inst.world.review_period), cfg.repeats
+    )
+    out: dict[str, Any] = {
+        "bare_simpy_sku_periods_per_s": sku_periods / bare_s,
+        "bare_simpy_seconds": bare_times,
+        "des_sku_periods_per_s": None,
+        "des_ratio": None,
+    }
+    try:
+        from restock.simulator.des import DesEngine
+    except ImportError as exc:  # the des engine is not installed: say so in the output
+        out["des_error"] = f"{type(exc).__name__}: {exc}"
+        return out
+    rule = BaseStock(inst.levels)
+
+    def des_run() -> float:
+        engine = DesEngine(inst.world, inst.paths, record=False)
+        state: ReviewState | None = engine.reset()
+        total = float(np.sum(engine.initial_totals["reward"]))
+        while state is not None:
+            state, flows = engine.step(rule(state))
+            total += float(np.sum(flows["reward"]))
+        return total
+
+    des_s, des_times, des_profit = _median_time(des_run, cfg.repeats)
+    out.update(
+        des_sku_periods_per_s=sku_periods / des_s,
+        des_ratio=bare_s / des_s,
+        des_seconds=des_times,
+        des_vs_bare_profit_rel_diff=abs(des_profit - float(bare_profit.sum()))
+        / abs(float(bare_profit.sum())),
+    )
+    return out
+
+
+def run_benchmark(cfg: BenchConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """All measurements of one run, as one JSON-ready dict (see the module docstring)."""
+
+    def say(msg: str) -> None:
+        if progress is not None:
+            progress(msg)
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        return _run(cfg, say)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
+
+    say(f"des and bare SimPy on {cfg.des_skus} SKUs x {cfg.periods} periods")
+    result: dict[str, Any] = {
+        "config": {
+            "des_skus": cfg.des_skus,
+            "batch_skus": cfg.batch_skus,
+            "periods": cfg.periods,
+            "repeats": cfg.repeats,
+            "dtype": cfg.dtype,
+            "device": "cpu",
+            "torch_threads": torch.get_num_threads(),
+            "statistic": "median",
+        }
+    }
+    result.update(measure_des(instance(cfg.des_skus, cfg.periods, cfg.seed), cfg))
+    say(f"batch forward, bare torch and batch grad on {cfg.batch_skus} SKUs x {cfg.periods} periods")
+    inst = instance(cfg.batch_skus, cfg.periods, cfg.seed)
+    result.update(measure_batch(inst, cfg))
+    del inst
+    gc.collect()
+    # linearity: the forward pass at a quarter of the SKUs and at half the periods
+    small = replace(cfg, batch_skus=max(cfg.batch_skus // 4, 1))
+    short = replace(cfg, periods=max(cfg.periods // 2, 7))
+    say("linearity: a quarter of the SKUs, half the periods")
+    result["scaling"] = {
+        "batch_sku_periods_per_s": {f"{c.batch_skus}x{c.periods}": _forward_rate(c) for c in (small, short)}
+        | {f"{cfg.batch_skus}x{cfg.periods}": result["batch_sku_periods_per_s"]},
+    }
+    rates = list(result["scaling"]["batch_sku_periods_per_s"].values())
+    result["scaling"]["max_over_min_rate"] = max(rates) / min(rates)
+    result["peak_rss_bytes"] = _peak_rss()
+    result["targets"] = {
+        "des_ratio": 0.6,
+        "batch_ratio": 0.3,
+        "batch_grad_sku_periods_per_s": 15e6,
+    }
+    return result
+
+
+def _forward_rate(cfg: BenchConfig) -> float:
+    inst = instance(cfg.batch_skus, cfg.periods, cfg.seed)
+    engine = BatchEngine(inst.world, inst.paths, record=False, dtype=resolve_dtype(cfg.dtype))
+    rule = BaseStock(inst.levels)
+    sec, _, _ = _median_time(lambda: engine.rollout(rule), cfg.repeats)
+    return inst.world.n_skus * inst.world.horizon / sec
+
+
+def _peak_rss() -> int:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss if sys.platform == "darwin" else rss * 1024)
