@@ -72,7 +72,10 @@ def parse_section(cls: type[S], raw: Any, where: Where) -> S:
     unknown = [k for k in raw if k not in fields]
     if unknown:
         w = where.child(unknown[0])
-        raise InputError(f"scenario {w.source}: unknown key {w.key!r} (known here: {', '.join(fields)})")
+        raise InputError(
+            f"scenario {w.source}: unknown key {w.key!r} (value {raw[unknown[0]]!r}; "
+            f"known here: {', '.join(fields)})"
+        )
     values: dict[str, Any] = {}
     for name, f in fields.items():
         w = where.child(name)
