@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 from des_cases import make_paths, one_warehouse_world, serial_world, single_world
@@ -324,3 +327,18 @@ def test_stochastic_lead_times_ship_each_sku_on_its_own_date() -> None:
     # records without the event log
     quiet = run(world, paths, ConstantOrder(1.0), log_events=False)
     assert quiet.events.empty and len(quiet.records) == 10
+
+
+def test_the_benchmarks_bare_per_sku_loop_computes_the_same_profit() -> None:
+    """An independent per-SKU SimPy implementation (benchmarks/des_bare_loop.py) agrees with des."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "des_bare_loop.py"
+    spec = importlib.util.spec_from_file_location("des_bare_loop", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    world, paths = bench.make_case(40, 120, seed=4)
+    profit = bench.des_loop(world, paths, record=True)
+    assert profit == pytest.approx(bench.bare_loop(world, paths), rel=1e-12)
+    assert profit == pytest.approx(
+        run(world, paths, BaseStock(bench.LEVEL)).records["reward"].sum(), rel=1e-12
+    )
