@@ -132,6 +132,8 @@ class CatalogVecEnv(VecEnv):
         self._state: ReviewState | None = None
         self._actions: np.ndarray | None = None
         self.last_cash: dict[str, np.ndarray] = {}
+        self.last_orders = np.zeros((self.n_paths, 1, self.n_skus))
+        """The orders [P, 1, N] (units) of the last step, padding sub-environments included."""
         low, high = observation_bounds(self.obs_config)
         super().__init__(
             int(n_envs),
@@ -184,6 +186,7 @@ class CatalogVecEnv(VecEnv):
         self._actions = None
         q, _ = self.batch.orders(full, state)
         orders = q.reshape(self.n_paths, 1, self.n_skus)
+        self.last_orders = orders
         nxt, out = self._engine.step(orders)
         rewards = self.batch.scaled(to_numpy(out["reward"]))[:n].astype(np.float32)
         self.last_cash = {k: self.batch.flat(to_numpy(out[k]))[:n] for k in CASH_KEYS if k in out}

@@ -1,0 +1,136 @@
+"""Throughput of the Restock envs (medians over repeats; a benchmark, not a timed test).
+
+Prints one JSON object:
+
+* ``catalog``: raw ``Restock/Catalog-v0`` stepping on the batch engine, ``n_envs`` sub-environments at
+  random actions: SKU-steps/s = n_envs x steps / seconds, excluding resets (``reset_s`` is reported apart:
+  drawing the paths of a new episode); ``engine_sku_steps_per_s`` is the bare batch engine at the same
+  orders (the env's own overhead is the difference). Target: >= 1M SKU-steps/s.
+* ``single_sku``: ``Restock/SingleSKU-v0`` on the des engine (each step simulates 7 days of events):
+  env-steps/s over whole episodes, without resets (``steps_per_s``) and with them
+  (``steps_per_s_with_reset``); ``engine_steps_per_s`` is the bare des engine at the same orders, so the
+  env's own overhead is the difference. Target: >= 3k env-steps/s.
+
+    nice .venv/bin/python benchmarks/bench_envs.py [--n-envs 16384] [--repeats 5] [--scenario steady]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from restock.envs.catalog import make_catalog_vec_env
+from restock.envs.single_sku import SingleSkuEnv
+from restock.simulator.batch import BatchEngine
+from restock.simulator.des import DesEngine
+
+
+def bench_catalog(scenario: str, n_envs: int, steps: int, repeats: int, dtype: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    vec = make_catalog_vec_env(scenario, n_envs=n_envs, seed=0, engine_options={"dtype": dtype})
+    vec.reset()
+    first_reset = time.perf_counter() - t0
+    n_reviews = len(vec.world.review_periods())
+    steps = min(steps, n_reviews - 1)  # stay inside one episode: no reset in the timed loop
+    rng = np.random.default_rng(0)
+    actions = rng.uniform(-1, 1, size=(steps, n_envs, 1)).astype(np.float32)
+    rates, resets, engine = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        vec.reset()
+        resets.append(time.perf_counter() - t0)
+        orders = []
+        t0 = time.perf_counter()
+        for k in range(steps):
+            vec.step(actions[k])
+            orders.append(vec.last_orders.copy())
+        rates.append(n_envs * steps / (time.perf_counter() - t0))
+        # the bare batch engine on the same paths and orders (what the env adds is the difference)
+        eng = BatchEngine(vec.world, vec.paths, record=False, dtype=dtype)
+        eng.reset()
+        t0 = time.perf_counter()
+        for q in orders:
+            eng.step(q)
+        engine.append(n_envs * steps / (time.perf_counter() - t0))
+    return {
+        "scenario": scenario,
+        "n_envs": n_envs,
+        "n_paths": vec.n_paths,
+        "steps_timed": steps,
+        "dtype": dtype,
+        "sku_steps_per_s": round(statistics.median(rates)),
+        "engine_sku_steps_per_s": round(statistics.median(engine)),
+        "reset_s": round(statistics.median(resets), 3),
+        "first_reset_s": round(first_reset, 3),
+        "target_sku_steps_per_s": 1_000_000,
+    }
+
+
+def bench_single(scenario: str, episodes: int) -> dict[str, Any]:
+    env = SingleSkuEnv(scenario)
+    rng = np.random.default_rng(0)
+    pure, total, engine = [], [], []
+    for e in range(episodes):
+        t_reset = time.perf_counter()
+        env.reset(seed=e)
+        t0 = time.perf_counter()
+        n, done = 0, False
+        orders = []
+        while not done:
+            _, _, _, done, info = env.step(rng.uniform(-1, 1, size=1).astype(np.float32))
+            orders.append(info["order"])
+            n += 1
+        t1 = time.perf_counter()
+        pure.append(n / (t1 - t0))
+        total.append(n / (t1 - t_reset))
+        # the bare engine on the same path and orders
+        eng = DesEngine(env.world, env.paths, record=False)
+        state = eng.reset()
+        t0 = time.perf_counter()
+        for q in orders:
+            state, _ = eng.step(np.full((1, 1, 1), q))
+        engine.append(len(orders) / (time.perf_counter() - t0))
+    return {
+        "scenario": scenario,
+        "episodes": episodes,
+        "steps_per_episode": n,
+        "steps_per_s": round(statistics.median(pure)),
+        "steps_per_s_with_reset": round(statistics.median(total)),
+        "engine_steps_per_s": round(statistics.median(engine)),
+        "target_steps_per_s": 3000,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="steady")
+    ap.add_argument("--n-envs", type=int, default=16384)
+    ap.add_argument("--steps", type=int, default=20, help="Catalog steps timed per repeat")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--episodes", type=int, default=7, help="SingleSKU episodes")
+    ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    ap.add_argument("--only", choices=["catalog", "single_sku"], default=None)
+    args = ap.parse_args()
+    out: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+        }
+    }
+    if args.only in (None, "catalog"):
+        out["catalog"] = bench_catalog(args.scenario, args.n_envs, args.steps, args.repeats, args.dtype)
+    if args.only in (None, "single_sku"):
+        out["single_sku"] = bench_single(args.scenario, args.episodes)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
