@@ -3,9 +3,9 @@
 Prints one JSON object: for days and for W-SAT weeks, the share of zero cells and the share of series in
 each Syntetos-Boylan class (smooth / intermittent / erratic / lumpy) of m5-tiny (../shared/data/m5-tiny)
 and of the default synthetic catalog, side by side; then medians over ``--repeats`` runs of: loading
-m5-tiny, generating the default catalog, aggregating it to weeks, and one 8-week true-distribution
-forecast (12 quantiles) over a 200-SKU catalog. ``--markdown`` prints the profile table as Markdown
-instead (the one in docs/data.md).
+m5-tiny, generating the default catalog, aggregating it to weeks, one 8-week true-distribution forecast
+(12 quantiles) over a 200-SKU catalog, and a table of 8 consecutive such forecasts (``predict_table``).
+``--markdown`` prints the profile table as Markdown instead (the one in docs/data.md).
 
     nice .venv/bin/python benchmarks/data_profile.py [--repeats 3] [--markdown]
 """
@@ -88,6 +88,9 @@ def main() -> None:
         "aggregate_default_catalog_to_weeks": _median_seconds(lambda: aggregate(catalog.panel), args.repeats),
         "true_distribution_predict_200_skus_h8_q12": _median_seconds(
             lambda: model.predict(weekly_small, cutoff), args.repeats
+        ),
+        "true_distribution_table_200_skus_8_cutoffs_h8_q12": _median_seconds(
+            lambda: model.predict_table(weekly_small, list(weekly_small.dates[100:108])), args.repeats
         ),
     }
     print(json.dumps({"profiles": table, "median_seconds": timings, "repeats": args.repeats}, indent=2))

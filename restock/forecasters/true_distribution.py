@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -33,7 +34,13 @@ import pandas as pd
 from restock.data.panel import DemandPanel
 from restock.data.synthetic import SyntheticConfig, SyntheticTruth, day_moments, generate_catalog
 from restock.errors import InputError
-from restock.forecasters.base import DEFAULT_HORIZON, DEFAULT_QUANTILES, QuantileForecast, register
+from restock.forecasters.base import (
+    DEFAULT_HORIZON,
+    DEFAULT_QUANTILES,
+    ForecastTable,
+    QuantileForecast,
+    register,
+)
 from restock.forecasters.config import build_config
 from restock.forecasters.history import check_request
 
@@ -105,20 +112,32 @@ class TrueDistributionForecaster:
         quantiles: Sequence[float] = DEFAULT_QUANTILES,
     ) -> QuantileForecast:
         """Exact quantiles for the ``horizon`` buckets (of ``panel.freq``) after ``cutoff``."""
-        cutoff = pd.Timestamp(cutoff)
-        check_request(panel, cutoff, horizon)  # the shared contract: grid, positive horizon, enough history
+        return self.predict_table(panel, [pd.Timestamp(cutoff)], horizon, quantiles).at(0)
+
+    def predict_table(
+        self,
+        panel: DemandPanel,
+        cutoffs: Sequence[pd.Timestamp],
+        horizon: int = DEFAULT_HORIZON,
+        quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    ) -> ForecastTable:
+        """Rolling-origin forecasts at every cutoff at once (a bucket shared by several cutoffs is computed
+        once: much faster than one :meth:`predict` per cutoff). Same numbers as :meth:`predict`."""
+        stamps = [pd.Timestamp(c) for c in cutoffs]
+        if not stamps:
+            raise InputError(f"{panel.source}: predict_table needs at least one cutoff")
+        for c in stamps:
+            check_request(panel, c, horizon)  # the shared contract: grid, positive horizon, enough history
         q = np.asarray(quantiles, dtype=float)
         if q.ndim != 1 or len(q) == 0 or (q <= 0).any() or (q >= 1).any() or (np.diff(q) <= 0).any():
             raise InputError(f"quantiles must be increasing levels in (0, 1), got {list(quantiles)}")
         rows = self.rows_for(panel.series_ids, panel.source)
-        edges = pd.date_range(cutoff, periods=horizon + 2, freq=panel.freq)[1:]
-        days = pd.date_range(edges[0], edges[-1] - pd.Timedelta(days=1), freq="D")
-        day_idx = self.truth.day_index(days)
-        bucket_of_day = np.searchsorted(edges.to_numpy(), days.to_numpy(), side="right") - 1
-        per_bucket, cumulative = bucket_quantiles(
+        layout = _BucketLayout.build(stamps, horizon, panel.freq)
+        day_idx = self.truth.day_index(layout.days)
+        per_bucket, cumulative = table_quantiles(
             self.truth.mu[rows][:, day_idx],
-            bucket_of_day,
-            horizon,
+            layout.bucket_of_day,
+            layout.windows,
             self.truth.size[rows],
             self.truth.zero_prob[rows],
             self.truth.spike_prob[rows],
@@ -127,12 +146,43 @@ class TrueDistributionForecaster:
             q,
             self.config,
         )
-        return QuantileForecast(
+        return ForecastTable(
+            model=type(self).name,
             series_ids=list(panel.series_ids),
-            cutoff=cutoff,
+            cutoffs=pd.DatetimeIndex(stamps),
             quantiles=q,
             per_bucket=per_bucket,
             cumulative=cumulative,
+        )
+
+
+@dataclass(frozen=True)
+class _BucketLayout:
+    """The distinct buckets needed by a set of cutoffs, their days, and each cutoff's window of buckets."""
+
+    days: pd.DatetimeIndex
+    """Every day of every needed bucket, bucket by bucket."""
+    bucket_of_day: np.ndarray
+    """[D] index of the bucket of each day."""
+    windows: np.ndarray
+    """[C, H] the buckets after each cutoff, in order."""
+
+    @classmethod
+    def build(cls, cutoffs: list[pd.Timestamp], horizon: int, freq: str) -> _BucketLayout:
+        bounds: dict[pd.Timestamp, pd.Timestamp] = {}
+        for c in cutoffs:
+            edges = pd.date_range(c, periods=horizon + 2, freq=freq)[1:]
+            bounds.update(pairwise(edges))
+        starts = sorted(bounds)
+        where = {start: b for b, start in enumerate(starts)}
+        day_parts = [pd.date_range(b0, bounds[b0] - pd.Timedelta(days=1), freq="D") for b0 in starts]
+        windows = np.array(
+            [[where[e] for e in pd.date_range(c, periods=horizon + 1, freq=freq)[1:]] for c in cutoffs]
+        )
+        return cls(
+            days=pd.DatetimeIndex(np.concatenate([d.to_numpy() for d in day_parts])),
+            bucket_of_day=np.repeat(np.arange(len(starts)), [len(d) for d in day_parts]),
+            windows=windows,
         )
 
 
@@ -168,21 +218,10 @@ def _nb_pgf(w: np.ndarray, mean: np.ndarray, size: np.ndarray) -> np.ndarray:
     return np.exp(np.where(finite, -r_safe * np.log1p(m * w[None, :] / r_safe), -m * w[None, :]))
 
 
-def sum_moments(
-    mu: np.ndarray,
-    size: np.ndarray,
-    zero_prob: np.ndarray,
-    spike_prob: np.ndarray,
-    spike_scale: np.ndarray,
-    spike_size: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of the sum over days of ``mu`` [S, D] (independent days)."""
-    mean, var = day_moments(mu, size, zero_prob, spike_prob, spike_scale, spike_size)
-    return mean.sum(axis=1), var.sum(axis=1)
-
-
 def grid_length(
     mu: np.ndarray,
+    bucket_of_day: np.ndarray,
+    windows: np.ndarray,
     size: np.ndarray,
     zero_prob: np.ndarray,
     spike_prob: np.ndarray,
@@ -190,15 +229,40 @@ def grid_length(
     spike_size: float,
     config: TrueDistributionConfig,
 ) -> np.ndarray:
-    """FFT grid length per series [S] (a power of two) covering all but a negligible tail of the sum."""
-    mean, var = sum_moments(mu, size, zero_prob, spike_prob, spike_scale, spike_size)
+    """FFT grid length per series [S] (a power of two) covering all but a negligible tail of the largest
+    cumulative sum over any window of buckets (``windows`` [C, H] of bucket indices)."""
+    mean_d, var_d = day_moments(mu, size, zero_prob, spike_prob, spike_scale, spike_size)
+    n_buckets = int(bucket_of_day.max()) + 1
+    onehot = np.zeros((mu.shape[1], n_buckets))
+    onehot[np.arange(mu.shape[1]), bucket_of_day] = 1.0
+    mean_b, var_b = mean_d @ onehot, var_d @ onehot  # [S, B]
+    mean_w, var_w = mean_b[:, windows].sum(axis=-1), var_b[:, windows].sum(axis=-1)  # [S, C]
     r = np.where(np.isfinite(size), size, np.inf)
-    scale = np.max(mu, axis=1) / r + 1.0  # NB pmf decays like (m / (m + r)) ** k: scale ~ m / r
-    scale = np.maximum(
-        scale, np.where(spike_prob > 0, spike_scale * np.max(mu, axis=1) / spike_size + 1.0, 0.0)
-    )
-    upper = mean + config.tail_sds * np.sqrt(var) + config.tail_scales * scale + 1.0
+    top = np.max(mu, axis=1)
+    scale = top / r + 1.0  # an NB pmf decays like (m / (m + r)) ** k: a geometric scale ~ m / r
+    scale = np.maximum(scale, np.where(spike_prob > 0, spike_scale * top / spike_size + 1.0, 0.0))
+    upper = np.max(mean_w + config.tail_sds * np.sqrt(var_w), axis=1) + config.tail_scales * scale + 1.0
     return np.maximum(config.min_grid, 2 ** np.ceil(np.log2(upper))).astype(int)
+
+
+def bucket_pgfs(
+    mu: np.ndarray,
+    bucket_of_day: np.ndarray,
+    n_buckets: int,
+    size: np.ndarray,
+    zero_prob: np.ndarray,
+    spike_prob: np.ndarray,
+    spike_scale: np.ndarray,
+    spike_size: float,
+    n: int,
+) -> np.ndarray:
+    """[S, B, n//2+1] pgf of each bucket's sum at z_k = exp(-2 pi i k / n) (the product of its days')."""
+    k = np.arange(n // 2 + 1)
+    w = 1.0 - np.exp(-2j * np.pi * k / n)
+    g = np.ones((mu.shape[0], n_buckets, len(k)), dtype=complex)
+    for d in range(mu.shape[1]):
+        g[:, bucket_of_day[d]] *= day_pgf(w, mu[:, d], size, zero_prob, spike_prob, spike_scale, spike_size)
+    return g
 
 
 def sum_pmfs(
@@ -217,15 +281,8 @@ def sum_pmfs(
     ``mu`` [S, D] daily means, ``groups`` [D] the group (bucket) of each day in 0..n_groups-1.
     Returns (per_group [S, G, n], cumulative [S, G, n]).
     """
-    k = np.arange(n // 2 + 1)
-    w = 1.0 - np.exp(-2j * np.pi * k / n)
-    s = mu.shape[0]
-    g = np.ones((s, n_groups, len(k)), dtype=complex)
-    for d in range(mu.shape[1]):
-        g[:, groups[d]] *= day_pgf(w, mu[:, d], size, zero_prob, spike_prob, spike_scale, spike_size)
-    per = np.fft.irfft(g, n=n, axis=-1)
-    cum = np.fft.irfft(np.cumprod(g, axis=1), n=n, axis=-1)
-    return per, cum
+    g = bucket_pgfs(mu, groups, n_groups, size, zero_prob, spike_prob, spike_scale, spike_size, n)
+    return np.fft.irfft(g, n=n, axis=-1), np.fft.irfft(np.cumprod(g, axis=1), n=n, axis=-1)
 
 
 def pmf_quantiles(pmf: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
@@ -237,10 +294,10 @@ def pmf_quantiles(pmf: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     return out
 
 
-def bucket_quantiles(
+def table_quantiles(
     mu: np.ndarray,
     bucket_of_day: np.ndarray,
-    horizon: int,
+    windows: np.ndarray,
     size: np.ndarray,
     zero_prob: np.ndarray,
     spike_prob: np.ndarray,
@@ -249,20 +306,28 @@ def bucket_quantiles(
     quantiles: np.ndarray,
     config: TrueDistributionConfig,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact per-bucket and cumulative quantiles [S, H, Q] for daily means ``mu`` [S, D]."""
-    n_per = grid_length(mu, size, zero_prob, spike_prob, spike_scale, spike_size, config)
-    per_bucket = np.zeros((mu.shape[0], horizon, len(quantiles)))
+    """Exact per-bucket and cumulative quantiles [C, S, H, Q] for daily means ``mu`` [S, D].
+
+    Each distinct bucket's pgf is computed once; a cutoff's cumulative sums are running products over its
+    window of buckets (``windows`` [C, H]).
+    """
+    n_buckets = int(bucket_of_day.max()) + 1
+    c, h = windows.shape
+    n_per = grid_length(
+        mu, bucket_of_day, windows, size, zero_prob, spike_prob, spike_scale, spike_size, config
+    )
+    per_bucket = np.zeros((c, mu.shape[0], h, len(quantiles)))
     cumulative = np.zeros_like(per_bucket)
     for n in np.unique(n_per):
-        # Series sharing a grid length are done together, in chunks that bound memory (~ 2**24 cells).
+        # Series sharing a grid length are done together, in chunks that bound memory (max_cells).
         same = np.flatnonzero(n_per == n)
-        chunk = max(1, config.max_cells // (int(n) * horizon))
+        chunk = max(1, config.max_cells // (int(n) * max(n_buckets, h)))
         for lo in range(0, len(same), chunk):
             sel = same[lo : lo + chunk]
-            per, cum = sum_pmfs(
+            g = bucket_pgfs(
                 mu[sel],
                 bucket_of_day,
-                horizon,
+                n_buckets,
                 size[sel],
                 zero_prob[sel],
                 spike_prob[sel],
@@ -270,6 +335,9 @@ def bucket_quantiles(
                 spike_size,
                 int(n),
             )
-            per_bucket[sel] = pmf_quantiles(per, quantiles)
-            cumulative[sel] = pmf_quantiles(cum, quantiles)
+            per = pmf_quantiles(np.fft.irfft(g, n=int(n), axis=-1), quantiles)  # [S', B, Q]
+            for ci in range(c):
+                per_bucket[ci, sel] = per[:, windows[ci]]
+                cum = np.fft.irfft(np.cumprod(g[:, windows[ci]], axis=1), n=int(n), axis=-1)
+                cumulative[ci, sel] = pmf_quantiles(cum, quantiles)
     return per_bucket, cumulative

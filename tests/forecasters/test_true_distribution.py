@@ -171,3 +171,16 @@ def test_daily_buckets_and_chunking_give_the_same_exact_answer() -> None:
     np.testing.assert_array_equal(fc.cumulative[2, 4], stats.poisson.ppf(QA, 7.5))
     chunked = TrueDistributionForecaster(truth, max_cells=1).predict(days, truth.dates[10], 5, Q)
     np.testing.assert_array_equal(chunked.cumulative, fc.cumulative)
+
+
+def test_predict_table_equals_one_predict_per_cutoff() -> None:
+    catalog = generate_catalog(SyntheticConfig(n_skus=20, n_days=364, seed=2, level_max=20.0))
+    weekly = aggregate(catalog.panel, "W-SAT")
+    model = TrueDistributionForecaster(catalog.truth).fit(weekly)
+    cutoffs = [weekly.dates[i] for i in (10, 11, 12, 30)]  # overlapping windows and a separate one
+    table = model.predict_table(weekly, cutoffs, horizon=5, quantiles=Q)
+    assert table.model == "true-distribution" and list(table.cutoffs) == cutoffs
+    for i, cutoff in enumerate(cutoffs):
+        one = model.predict(weekly, cutoff, horizon=5, quantiles=Q)
+        np.testing.assert_array_equal(table.at(i).per_bucket, one.per_bucket)
+        np.testing.assert_array_equal(table.at(i).cumulative, one.cumulative)
