@@ -92,10 +92,10 @@ def bench_single(scenario: str, episodes: int) -> dict[str, Any]:
         total.append(n / (t1 - t_reset))
         # the bare engine on the same path and orders
         eng = DesEngine(env.world, env.paths, record=False)
-        state = eng.reset()
+        eng.reset()
         t0 = time.perf_counter()
         for q in orders:
-            state, _ = eng.step(np.full((1, 1, 1), q))
+            eng.step(np.full((1, 1, 1), q))
         engine.append(len(orders) / (time.perf_counter() - t0))
     return {
         "scenario": scenario,
