@@ -1,0 +1,75 @@
+"""``restock bench`` at tiny sizes: the JSON keys, and the bare loops compute the engines' profits."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+import typer
+from typer.testing import CliRunner
+
+from restock.commands import bench
+from restock.simulator.batch import rollout_totals
+from restock.simulator.batch.bench import (
+    BenchConfig,
+    bare_simpy_loop,
+    bare_torch_loop,
+    instance,
+    run_benchmark,
+)
+from restock.simulator.policy import BaseStock
+
+KEYS = (
+    "des_sku_periods_per_s",
+    "batch_sku_periods_per_s",
+    "batch_grad_sku_periods_per_s",
+    "batch_bytes_per_sku_period",
+    "bare_simpy_sku_periods_per_s",
+    "bare_torch_sku_periods_per_s",
+    "des_ratio",
+    "batch_ratio",
+)
+
+
+def test_bare_loops_compute_the_same_profit_as_the_batch_engine() -> None:
+    inst = instance(50, 56, seed=3)
+    totals = rollout_totals(inst.world, inst.paths, BaseStock(inst.levels))
+    want = totals["reward"][0, 0].numpy()
+    demand = np.asarray(inst.paths.demand[0, :, 0, :], dtype=np.float64)
+    lead = np.asarray(inst.paths.lead_time[0, inst.world.review_periods(), 0, :], dtype=np.int64)
+    simpy_profit = bare_simpy_loop(demand, lead, inst.levels[0], 7)
+    torch_profit = bare_torch_loop(
+        torch.as_tensor(demand), torch.as_tensor(lead), torch.as_tensor(inst.levels[0]), 7
+    )
+    np.testing.assert_allclose(simpy_profit, want, rtol=1e-9)
+    np.testing.assert_allclose(torch_profit.numpy(), want, rtol=1e-9)
+    assert want.std() > 0  # SKUs differ: a real comparison
+
+
+def test_benchmark_reports_every_key() -> None:
+    out = run_benchmark(BenchConfig(des_skus=4, batch_skus=300, periods=28, repeats=1))
+    for key in KEYS:
+        assert key in out
+    for key in KEYS[1:6]:
+        assert out[key] > 0
+    if out["des_sku_periods_per_s"] is not None:  # the des engine is installed
+        assert out["des_vs_bare_profit_rel_diff"] < 1e-9
+    assert out["batch_vs_bare_profit_rel_diff"] < 1e-5 and out["batch_grad_finite"]
+    assert len(out["scaling"]["batch_sku_periods_per_s"]) == 3
+
+
+def test_cli_prints_one_json_object_and_rejects_bad_sizes() -> None:
+    app = typer.Typer()
+    app.callback()(lambda: None)  # a group, as in the restock CLI
+    bench.register(app)
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["bench", "--json", "--des-skus", "3", "--batch-skus", "200", "--periods", "21", "--repeats", "1"],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["config"]["batch_skus"] == 200 and all(k in data for k in KEYS)
+    bad = runner.invoke(app, ["bench", "--batch-skus", "0"])
+    assert bad.exit_code != 0 and "--batch-skus must be > 0" in str(bad.exception)
