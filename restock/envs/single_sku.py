@@ -31,6 +31,8 @@ from restock.envs.forecasts import restrict
 from restock.errors import InputError
 from restock.simulator.policy import ReviewState
 
+_INFO_KEYS = (*CASH_KEYS, *UNIT_KEYS)
+
 
 class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
     """Buy one SKU for one store, week after week, on the reference (SimPy) simulator.
@@ -186,6 +188,8 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             self.world, self.paths, fc1, 0, self.obs_config, self.action_config, self.reward_scale
         )
         self.episode_seed = seed
+        self._scale = float(self.batch.static.scale[0])
+        self._reward_div = float(self.batch.reward_div[0])
         self._state: ReviewState | None = None
 
     def reset(
@@ -221,12 +225,14 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         return self.batch.observe(self._state)[0]
 
     def _get_info(self) -> dict[str, Any]:
-        assert self._state is not None
+        st = self._state
+        assert st is not None
+        on_hand = float(st.on_hand[0, 0, 0])
         return {
-            "t": int(self._state.t),
-            "on_hand": float(self._state.on_hand[0, 0, 0]),
-            "inventory_position": float(self.batch.position(self._state)[0]),
-            "scale": float(self.batch.static.scale[0]),
+            "t": int(st.t),
+            "on_hand": on_hand,
+            "inventory_position": on_hand - float(st.backlog[0, 0, 0]) + float(st.pipeline[0, 0, 0].sum()),
+            "scale": self._scale,
             "episode_seed": self.episode_seed,
         }
 
@@ -245,10 +251,10 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         if self.action_config.mode == "service_quantile":
             lo, hi = self.batch.tau_range
             step_info["tau"] = float(lo + (a[0] + 1) * 0.5 * (hi - lo))
-        for key in (*CASH_KEYS, *UNIT_KEYS):
+        for key in _INFO_KEYS:
             if key in out:
-                step_info[key] = float(to_numpy(out[key]).sum())
-        profit = float(to_numpy(out["reward"]).sum())
+                step_info[key] = float(out[key].sum())  # [1, 1, 1], numpy or torch
+        profit = step_info["reward"]
         self._profit += profit
         if self.compare_newsvendor:
             assert self._shadow_state is not None
@@ -256,11 +262,11 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             shadow_next, nv_out = self._shadow.step(nv_q)
             nv_out, self._shadow_carry = with_carry(nv_out, self._shadow_carry), None
             self._shadow_state = None if shadow_next is None else numpy_state(shadow_next)
-            nv_profit = float(to_numpy(nv_out["reward"]).sum())
+            nv_profit = float(nv_out["reward"].sum())
             self._nv_profit += nv_profit
             step_info["newsvendor_reward"] = nv_profit
             step_info["saving_vs_newsvendor"] = self._profit - self._nv_profit
-        reward = float(self.batch.scaled(to_numpy(out["reward"]))[0])
+        reward = profit / self._reward_div
         truncated = nxt is None
         self._state = (
             terminal_state(self.world, self.paths, state, orders, {k: to_numpy(v) for k, v in out.items()})
