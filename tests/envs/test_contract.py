@@ -16,18 +16,23 @@ import restock  # noqa: F401  (registers the ids)
 from restock.envs import CATALOG_ID, ENV_IDS, NETWORK_ID, SINGLE_SKU_ID, VEC_ENV_IDS, make
 from restock.scenarios import list_builtin, load
 
+PER_REVIEW_SHOCKS = {"demand_curve", "price_change", "launch"}
+
 
 def _cases() -> list[Any]:
     """(env id, scenario) for every id and every built-in scenario it supports.
 
-    Scenarios with exact forecasts (model "true") build an episode in milliseconds (their table is built
-    once); data replays refit a forecaster at every reset (seconds), so their cases are marked slow.
+    Scenarios with exact, review-independent forecasts build an episode in milliseconds (the table is built
+    once per process). Marked slow: data replays (a fitted forecaster at every reset: seconds) and shocks
+    that make the exact table change by review (seasonal curves, price changes, launches: seconds to build
+    once), so that the default test set stays fast; ``make test-all`` runs them.
     """
     cases: list[Any] = [(NETWORK_ID, None)]
     for name in list_builtin():
         scenario = load(name)
         ids = [SINGLE_SKU_ID, CATALOG_ID] if len(scenario.nodes) == 1 else [NETWORK_ID]
-        marks = [] if scenario.forecast.model == "true" else [pytest.mark.slow]
+        per_review = any(sh.kind in PER_REVIEW_SHOCKS for sh in scenario.shocks)
+        marks = [] if scenario.forecast.model == "true" and not per_review else [pytest.mark.slow]
         cases += [pytest.param(env_id, name, marks=marks, id=f"{env_id}-{name}") for env_id in ids]
     return cases
 
