@@ -135,7 +135,8 @@ def _read_table(src: Path, dtype: type | None = None) -> pd.DataFrame:
     try:
         if suffix == ".parquet":
             frame = pd.read_parquet(src)
-            return frame.astype(dtype) if dtype is not None else frame
+            # pandas' "string" dtype keeps missing cells missing (astype(str) would turn them into "nan").
+            return frame.astype("string") if dtype is str else frame
         if suffix in (".csv", ".txt", ".gz"):
             frame = pd.read_csv(src, dtype=dtype)  # type: ignore[arg-type]
             frame.index = frame.index + 2  # rows are named by their line in the file (header = line 1)

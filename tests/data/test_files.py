@@ -117,6 +117,13 @@ def test_wide_leading_and_trailing_blanks_are_outside_the_span(tmp_path: Path) -
     np.testing.assert_array_equal(panel.matrix(), [[np.nan, 1, 2, np.nan], [0, 0, 3, 1]])
 
 
+def test_wide_parquet_keeps_blanks_blank(tmp_path: Path) -> None:
+    csv = _wide(tmp_path, ["x,,1,2,", "y,0,0,3,1"])
+    pq = tmp_path / "wide.parquet"
+    pd.read_csv(csv).to_parquet(pq)
+    np.testing.assert_array_equal(load_panel(f"wide:{pq}").matrix(), load_wide(csv).matrix())
+
+
 def test_wide_interior_blank_is_a_gap(tmp_path: Path) -> None:
     path = _wide(tmp_path, ["x,1,,2,3", "y,0,0,3,1"])
     with pytest.raises(InputError, match=r"series 'x' has a blank at period '2024-02'.*\(line 2\)"):
