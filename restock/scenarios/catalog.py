@@ -22,6 +22,7 @@ from restock import seeding
 from restock.data.panel import DemandPanel
 from restock.data.synthetic import SyntheticTruth
 from restock.errors import InputError
+from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.schema import Scenario
 
 
@@ -68,13 +69,17 @@ def cover_periods(scenario: Scenario) -> int:
     return max(int(lead + transfer + 2 * b), f.buckets * b, 1)
 
 
+CATALOGS: ScenarioCache[Catalog] = ScenarioCache()
+"""Data and synthetic-catalog catalogs of recent scenarios (see :mod:`restock.scenarios.cache`)."""
+
+
 def resolve_catalog(scenario: Scenario) -> Catalog:
-    """The scenario's catalog (loads the data for data-driven scenarios)."""
+    """The scenario's catalog (loads the data for data-driven scenarios; cached, read-only arrays)."""
     if scenario.demand.kind == "stationary":
         return _synthetic(scenario)
     if scenario.demand.kind == "catalog":
-        return _from_generator(scenario)
-    return _from_data(scenario)
+        return CATALOGS.get(scenario, "catalog", lambda: freeze(_from_generator(scenario)))
+    return CATALOGS.get(scenario, "data", lambda: freeze(_from_data(scenario)))
 
 
 def _from_generator(scenario: Scenario) -> Catalog:

@@ -42,6 +42,7 @@ from scipy import stats
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.scenarios.build import ScenarioDraw
+from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
 
 
@@ -173,15 +174,27 @@ def default_cover(draw: ScenarioDraw) -> int:
     return cover_periods(draw.scenario)
 
 
+TABLES: ScenarioCache[ScenarioForecast] = ScenarioCache()
+"""Forecast tables that do not depend on the paths, of recent scenarios (:mod:`restock.scenarios.cache`)."""
+
+
 def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:
-    """The forecast table of ``draw`` with the scenario's forecaster."""
+    """The forecast table of ``draw`` with the scenario's forecaster.
+
+    Tables that do not depend on the draw's paths (replayed data, the exact "true" tables) are computed
+    once per scenario and data files and then served from :data:`TABLES` (read-only arrays); tables of a
+    registered forecaster on synthetic demand depend on each path and are always computed.
+    """
     s = draw.scenario
     if draw.catalog.truth is not None and s.forecast.model in ("true", "true-distribution"):
-        return _forecaster_table(draw, _truth_model(draw), reads_demand=False)
+        model = _truth_model(draw)
+        return TABLES.get(s, "truth", lambda: freeze(_forecaster_table(draw, model, reads_demand=False)))
     if s.forecast.model == "true":
-        return _true_table(draw)
+        return TABLES.get(s, "true", lambda: freeze(_true_table(draw)))
     from restock.forecasters.base import make
 
+    if draw.catalog.demand is not None:
+        return TABLES.get(s, "data", lambda: freeze(_forecaster_table(draw, make(s.forecast.model))))
     return _forecaster_table(draw, make(s.forecast.model))
 
 
