@@ -30,10 +30,15 @@ def bench(
     ),
     dtype: str = typer.Option("float32", help="Batch engine dtype: float32 or float64."),
     threads: int = typer.Option(1, help="torch threads for the batch engine and the bare torch loop alike."),
+    device: str = typer.Option(
+        "cpu", help="torch device of the batch engine and bare torch loop (cpu, cuda)."
+    ),
 ) -> None:
     """Throughput (SKU-periods/s, medians of repeats) of the des and batch engines, with and without
     gradient, and of bare SimPy and torch loops of the same rules measured in the same run."""
     from dataclasses import replace
+
+    import torch
 
     from restock.simulator.batch.bench import BenchConfig, run_benchmark
     from restock.simulator.batch.engine import resolve_dtype
@@ -46,7 +51,13 @@ def bench(
             raise InputError(f"restock bench: --{name.replace('_', '-')} must be > 0, got {value!r}")
     if threads <= 0:
         raise InputError(f"restock bench: --threads must be > 0, got {threads!r}")
-    cfg = replace(cfg, dtype=dtype, threads=threads, **{k: v for k, v in sizes.items() if v is not None})
+    try:
+        torch.device(device)
+    except RuntimeError as exc:
+        raise InputError(f"restock bench: --device {device!r} is not a torch device ({exc})") from exc
+    cfg = replace(
+        cfg, dtype=dtype, threads=threads, device=device, **{k: v for k, v in sizes.items() if v is not None}
+    )
     result = run_benchmark(cfg, progress=None if json_output else lambda msg: typer.echo(msg, err=True))
     if json_output:
         typer.echo(json.dumps(result))

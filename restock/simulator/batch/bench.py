@@ -64,6 +64,8 @@ class BenchConfig:
     """torch intra-op threads for the batch engine and the bare torch loop alike. 1 by default: on a small
     machine shared with other work, torch's parallel kernels stall waiting for busy cores, and a single
     thread gives the steadier (and here faster) number."""
+    device: str = "cpu"
+    """torch device of the batch engine and the bare torch loop (the same code runs on a GPU)."""
     seed: int = 0
 
     @classmethod
@@ -113,8 +115,10 @@ def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float
     times, out = [], None
     for _ in range(repeats):
         gc.collect()
+        _sync()
         t0 = time.perf_counter()
         out = fn()
+        _sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), times, out
 
@@ -127,13 +131,13 @@ def bare_torch_loop(
 ) -> torch.Tensor:
     """The same rules as a plain torch loop: profit per SKU. ``demand`` [T, N], ``lead`` [n_reviews, N]."""
     t_len, n = demand.shape
-    dtype = demand.dtype
-    schedule = torch.zeros((t_len + int(lead.max()) + 1, n), dtype=dtype)
-    on_hand = torch.zeros(n, dtype=dtype)
-    pipeline = torch.zeros(n, dtype=dtype)
-    profit = torch.zeros(n, dtype=dtype)
-    sales = torch.empty(n, dtype=dtype)
-    steps = torch.arange(t_len).unsqueeze(1)
+    dtype, device = demand.dtype, demand.device
+    schedule = torch.zeros((t_len + int(lead.max()) + 1, n), dtype=dtype, device=device)
+    on_hand = torch.zeros(n, dtype=dtype, device=device)
+    pipeline = torch.zeros(n, dtype=dtype, device=device)
+    profit = torch.zeros(n, dtype=dtype, device=device)
+    sales = torch.empty(n, dtype=dtype, device=device)
+    steps = torch.arange(t_len, device=demand.device).unsqueeze(1)
     for t in range(t_len):
         arriving = schedule[t]
         on_hand.add_(arriving)
@@ -210,7 +214,7 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
     dtype = resolve_dtype(cfg.dtype)
     sku_periods = inst.world.n_skus * inst.paths.n_paths * inst.world.horizon
     t0 = time.perf_counter()
-    engine = BatchEngine(inst.world, inst.paths, record=False, dtype=dtype)
+    engine = BatchEngine(inst.world, inst.paths, record=False, dtype=dtype, device=cfg.device)
     setup_s = time.perf_counter() - t0
     rule = BaseStock(inst.levels)
     fwd_s, fwd_times, totals = _median_time(lambda: engine.rollout(rule), cfg.repeats)
@@ -219,13 +223,13 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
     # the bare loop on the same tensors
     demand = engine._demand[:, 0, :]
     lead = engine._lead[:, 0, :]
-    levels = torch.as_tensor(inst.levels[0], dtype=dtype)
+    levels = torch.as_tensor(inst.levels[0], dtype=dtype, device=cfg.device)
     bare_s, bare_times, bare_profit = _median_time(
         lambda: bare_torch_loop(demand, lead, levels, inst.world.review_period), cfg.repeats
     )
     agree = float((bare_profit - totals["reward"][0, 0]).abs().max() / bare_profit.abs().max())
 
-    grad_engine = BatchEngine(inst.world, inst.paths, record=False, grad=True, dtype=dtype)
+    grad_engine = BatchEngine(inst.world, inst.paths, record=False, grad=True, dtype=dtype, device=cfg.device)
     saved = [0]
 
     def pack(x: torch.Tensor) -> torch.Tensor:
@@ -233,7 +237,7 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
         return x
 
     def grad_run() -> torch.Tensor:
-        level = torch.as_tensor(inst.levels, dtype=dtype).requires_grad_(True)
+        level = torch.as_tensor(inst.levels, dtype=dtype, device=cfg.device).requires_grad_(True)
         saved[0] = 0
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
             profit = grad_engine.rollout(BaseStock(level))["reward"].sum()
@@ -326,7 +330,7 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
             "periods": cfg.periods,
             "repeats": cfg.repeats,
             "dtype": cfg.dtype,
-            "device": "cpu",
+            "device": cfg.device,
             "torch_threads": torch.get_num_threads(),
             "statistic": "median",
         }
@@ -358,10 +362,17 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
 
 def _forward_rate(cfg: BenchConfig) -> float:
     inst = instance(cfg.batch_skus, cfg.periods, cfg.seed)
-    engine = BatchEngine(inst.world, inst.paths, record=False, dtype=resolve_dtype(cfg.dtype))
+    engine = BatchEngine(
+        inst.world, inst.paths, record=False, dtype=resolve_dtype(cfg.dtype), device=cfg.device
+    )
     rule = BaseStock(inst.levels)
     sec, _, _ = _median_time(lambda: engine.rollout(rule), cfg.repeats)
     return inst.world.n_skus * inst.world.horizon / sec
+
+
+def _sync() -> None:
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
 
 
 def _peak_rss() -> int:
