@@ -63,6 +63,13 @@ class MQConfig:
     feedback: bool = True
     """Feedback-aware attention over the model's own past forecasts of the same target and their errors."""
 
+    revision_penalty: float = 0.0
+    """Weight of a forecast-revision penalty in the loss (not in the papers; 0 disables): the mean absolute
+    change of the median forecast of one target bucket between successive creation times, in scaled
+    units. Forking sequences give every such pair in one pass. It trades a little accuracy for lower
+    forecast volatility; the feedback-aware attention of MQTransformer is what lets a model honour it
+    without losing much accuracy."""
+
     # ---- training
     epochs: int = 30
     """Most passes over the training windows (early stopping usually ends sooner)."""
@@ -135,6 +142,8 @@ class MQConfig:
             raise bad("cnn_kernels", f"must have one kernel per dilation {self.cnn_dilations}")
         if not 0.0 <= self.dropout < 1.0:
             raise bad("dropout", "must be in [0, 1)")
+        if self.revision_penalty < 0:
+            raise bad("revision_penalty", "must be >= 0")
         if self.learning_rate <= 0:
             raise bad("learning_rate", "must be > 0")
 

@@ -150,7 +150,8 @@ class MQForecaster:
         source = WindowSource(arrays, self.context_, cfg.horizon)
         device = torch.device(cfg.device)
         self.net_.to(device).eval()
-        last = cfg.horizon if self.transformer else 1
+        # only the last creation time is needed; MQTransformer's feedback reads the H before it (+1: errors)
+        last = min(self.context_, cfg.horizon + 1) if self.transformer else 1
         for start in range(0, len(rows), cfg.predict_batch_size):
             chunk = rows[start : start + cfg.predict_batch_size]
             batch = source.batch(chunk, np.full(len(chunk), e), with_targets=False)

@@ -35,9 +35,9 @@ def forking_loss(
     return total / w.sum().clamp_min(1e-9)
 
 
-def future_stack(x: torch.Tensor, context: int, horizon: int) -> torch.Tensor:
-    """From [B, L+H, ...] to [B, L, H, ...]: for creation time t the values at t+1..t+H."""
-    return torch.stack([x[:, h : h + context] for h in range(1, horizon + 1)], dim=2)
+def future_stack(x: torch.Tensor, context: int, horizon: int, first: int = 0) -> torch.Tensor:
+    """From [B, L+H, ...] to [B, L-first, H, ...]: for creation time t >= first the values at t+1..t+H."""
+    return torch.stack([x[:, first + h : h + context] for h in range(1, horizon + 1)], dim=2)
 
 
 class CausalConvStack(nn.Module):

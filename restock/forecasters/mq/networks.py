@@ -105,7 +105,7 @@ class MQNet(nn.Module):
         else:
             assert self.conv is not None
             enc = torch.relu(self.residual(torch.cat([self.conv(enc_in), enc_in], dim=-1)))
-        fut = future_stack(known, L, H)[:, first:]  # [B, L', H, F]
+        fut = future_stack(known, L, H, first)  # [B, L', H, F]
         enc_q = enc[:, first:]
         b, lq = enc_q.shape[0], enc_q.shape[1]
         g_in = torch.cat([enc_q, fut.flatten(2), stat[:, None, :].expand(-1, lq, -1)], dim=-1)
@@ -118,8 +118,10 @@ class MQNet(nn.Module):
         out = self._split(self.head(z))
         if not self.feedback:
             return out
-        fb = self._feedback(z, out["per_bucket"][..., self.median].detach(), y_in, obs_in, first)
-        final = self._split(self.fb_head(torch.cat([z, fb], dim=-1)))
+        only_last = last is not None  # predicting: only the last creation time's final forecast is used
+        fb = self._feedback(z, out["per_bucket"][..., self.median].detach(), y_in, obs_in, first, only_last)
+        z_q = z[:, -1:] if only_last else z
+        final = self._split(self.fb_head(torch.cat([z_q, fb], dim=-1)))
         final["stage1_per_bucket"] = out["per_bucket"]
         final["stage1_cumulative"] = out["cumulative"]
         return final
@@ -143,7 +145,7 @@ class MQNet(nn.Module):
         keys_in = torch.cat([enc, pos[:, :L]], dim=-1)
         k = self.att_k(keys_in).view(b, L, heads, A)
         v = self.att_v(keys_in).view(b, L, heads, A)
-        pos_fut = future_stack(pos, L, H)[:, first:]  # [B, L', H, P]
+        pos_fut = future_stack(pos, L, H, first)  # [B, L', H, P]
         lq = pos_fut.shape[1]
         hor = self.horizon_emb.weight[None, None].expand(b, lq, -1, -1)
         q_in = torch.cat([enc[:, first:, None, :].expand(-1, -1, H, -1), pos_fut, hor], dim=-1)
@@ -156,9 +158,16 @@ class MQNet(nn.Module):
         return att.transpose(1, 2).reshape(b, lq, H, heads * A)
 
     def _feedback(
-        self, z: torch.Tensor, p1: torch.Tensor, y_in: torch.Tensor, obs_in: torch.Tensor, first: int
+        self,
+        z: torch.Tensor,
+        p1: torch.Tensor,
+        y_in: torch.Tensor,
+        obs_in: torch.Tensor,
+        first: int,
+        only_last: bool = False,
     ) -> torch.Tensor:
-        """Feedback-aware attention over earlier forecasts of the same target and recent errors."""
+        """Feedback-aware attention over earlier forecasts of the same target and recent errors
+        (queries at every creation time of ``z``, or at its last one only)."""
         H = self.cfg.horizon
         K = H - 1
         b, lq = z.shape[0], z.shape[1]
@@ -167,21 +176,23 @@ class MQNet(nn.Module):
         if lq > 1:
             y_loc, o_loc = y_in[:, first:], obs_in[:, first:]
             err[:, 1:] = (y_loc[:, 1:] - p1[:, :-1, 0]) * o_loc[:, 1:]
-        # keys/values of a memory item are linear in (z, forecast, error): project z once, then shift
+        # keys/values of a memory item are linear in (z, forecast, error): project z once, then gather
         kz, vz = self.fb_k(z), self.fb_v(z)  # [B, L', H, A]
         wk, wv = self.fb_k_extra.weight, self.fb_v_extra.weight  # [A, 2]
         kz_pad = nn.functional.pad(kz, (0, 0, 0, K, K, 0))
         vz_pad = nn.functional.pad(vz, (0, 0, 0, K, K, 0))
         p_pad = nn.functional.pad(p1, (0, K, K, 0))
         e_pad = nn.functional.pad(err, (K, 0))
-        t_idx = torch.arange(lq, device=z.device)[:, None]
-        h_idx = torch.arange(H, device=z.device)[None, :]
-        keys, values, valid = [], [], []
-        for k in range(K + 1):
-            pk = p_pad[:, K - k : K - k + lq, k : k + H, None]
-            ek = e_pad[:, K - k : K - k + lq, None, None]
-            keys.append(kz_pad[:, K - k : K - k + lq, k : k + H] + pk * wk[:, 0] + ek * wk[:, 1])
-            values.append(vz_pad[:, K - k : K - k + lq, k : k + H] + pk * wv[:, 0] + ek * wv[:, 1])
-            valid.append((t_idx - k >= 0) & (h_idx + k < H))
-        allowed = torch.stack(valid, dim=-1)[None]  # [1, L', H, K+1]
-        return masked_attention(self.fb_q(z), torch.stack(keys, dim=3), torch.stack(values, dim=3), allowed)
+        dev = z.device
+        t_idx = torch.arange(lq - 1 if only_last else 0, lq, device=dev)[:, None, None]
+        nq = t_idx.shape[0]
+        h_idx = torch.arange(H, device=dev)[None, :, None]
+        k_idx = torch.arange(K + 1, device=dev)[None, None, :]
+        rows = (K - k_idx + t_idx).expand(nq, H, K + 1)  # item k of (t, h): forecast made at t-k ...
+        cols = (k_idx + h_idx).expand(nq, H, K + 1)  # ... for horizon h+k (the same target bucket)
+        extra = torch.stack([p_pad[:, rows, cols], e_pad[:, rows]], dim=-1)  # [B, L', H, K+1, 2]
+        keys = kz_pad[:, rows, cols] + extra @ wk.T
+        values = vz_pad[:, rows, cols] + extra @ wv.T
+        allowed = ((t_idx - k_idx >= 0) & (h_idx + k_idx < H))[None]  # [1, L', H, K+1]
+        query = self.fb_q(z[:, -nq:])
+        return masked_attention(query, keys, values, allowed)

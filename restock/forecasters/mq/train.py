@@ -56,7 +56,20 @@ def batch_loss(
         s1 = forking_loss(out["stage1_per_bucket"], t["target"], t["mask"], levels, weight)
         s1 = s1 + forking_loss(out["stage1_cumulative"], t["cum_target"], t["cum_mask"], levels, weight)
         loss = loss + cfg.stage1_weight * s1
+    if cfg.revision_penalty > 0:
+        loss = loss + cfg.revision_penalty * revision_loss(
+            out["per_bucket"][..., net.median], t["mask"], weight
+        )
     return loss, out
+
+
+def revision_loss(median: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Mean |forecast of target t+1+h made at t+1 (horizon h) - the one made at t (horizon h+1)|.
+
+    ``median`` and ``mask`` [B, L, H]; pairs count where both forecasts count in the pinball loss."""
+    later, earlier = median[:, 1:, :-1], median[:, :-1, 1:]
+    w = mask[:, 1:, :-1] * mask[:, :-1, 1:] * weight[:, None, None]
+    return ((later - earlier).abs() * w).sum() / w.sum().clamp_min(1e-9)
 
 
 def fit_network(
