@@ -14,8 +14,10 @@ def test_ppo_collects_and_updates_on_catalog_with_auto_reset() -> None:
     vec = VecMonitor(make_catalog_vec_env("steady", n_envs=20, seed=0, overrides={"horizon": 14}))
     model = PPO("MlpPolicy", vec, n_steps=3, batch_size=60, n_epochs=1, seed=0, device="cpu")
     model.learn(total_timesteps=3 * 20)  # one rollout of 3 steps crosses an episode end (2 reviews)
-    assert len(model.ep_info_buffer) > 0  # VecMonitor saw whole episodes
-    action, _ = model.predict(vec.reset(), deterministic=True)
+    assert model.ep_info_buffer is not None and len(model.ep_info_buffer) > 0  # VecMonitor saw episodes
+    obs = vec.reset()
+    assert isinstance(obs, np.ndarray)
+    action, _ = model.predict(obs, deterministic=True)
     assert action.shape == (20, 1) and np.all(np.abs(action) <= 1)
 
 
