@@ -66,16 +66,25 @@ class TrueDistributionConfig:
 class TrueDistributionForecaster:
     """Exact quantiles of per-bucket and cumulative demand from a :class:`SyntheticTruth`.
 
-    ``make("true-distribution", truth=catalog.truth)``. ``fit`` only checks that the panel's series are in
+    ``make("true-distribution", truth=catalog.truth)``, or ``make("true-distribution",
+    catalog="synthetic:200:0")`` (the truth of that ``--data`` spec; from the CLI
+    ``--param catalog=synthetic:200:0``). ``fit`` only checks that the panel's series are in
     the truth (there is nothing to learn); ``predict`` never reads demand, so it cannot look ahead.
     """
 
     name: ClassVar[str]
 
-    def __init__(self, truth: SyntheticTruth | None = None, **params: Any) -> None:
+    def __init__(
+        self, truth: SyntheticTruth | None = None, catalog: str | None = None, **params: Any
+    ) -> None:
+        if truth is None and catalog is not None:
+            from restock.data import load_catalog
+
+            truth = load_catalog(catalog).truth
         if truth is None:
             raise InputError(
-                "forecaster 'true-distribution' needs the synthetic truth (truth=catalog.truth); "
+                "forecaster 'true-distribution' needs the synthetic truth (truth=catalog.truth, or "
+                "catalog='synthetic:N_SKUS:SEED', e.g. --param catalog=synthetic:200:0); "
                 "it forecasts synthetic catalogs only"
             )
         self.truth = truth

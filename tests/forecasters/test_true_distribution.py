@@ -156,6 +156,16 @@ def test_bad_requests_are_input_errors() -> None:
         TrueDistributionForecaster(truth).predict(panel, panel.dates[8], horizon=2)
     with pytest.raises(InputError, match="unknown parameter"):
         TrueDistributionForecaster(truth, tail=3)
+    with pytest.raises(InputError, match="only a synthetic spec has a known truth"):
+        make("true-distribution", catalog="m5:somewhere")
+
+
+def test_built_from_a_synthetic_spec() -> None:
+    from restock.data import load_catalog
+
+    model = make("true-distribution", catalog="synthetic:15:6")
+    assert isinstance(model, TrueDistributionForecaster)
+    np.testing.assert_array_equal(model.truth.mu, load_catalog("synthetic:15:6").truth.mu)
 
 
 def test_daily_buckets_and_chunking_give_the_same_exact_answer() -> None:
