@@ -49,6 +49,9 @@ class MQNet(nn.Module):
             self.rnn = rnn_cls(enc_in, hidden, cfg.rnn_layers, batch_first=True)
         else:
             self.conv = CausalConvStack(enc_in, cfg.cnn_channels, cfg.cnn_dilations, cfg.cnn_kernels)
+            self.receptive_field = sum(
+                (k - 1) * d for k, d in zip(cfg.cnn_kernels, cfg.cnn_dilations, strict=True)
+            )
             self.residual = nn.Linear(cfg.cnn_channels + enc_in, hidden)
         self.global_mlp = nn.Sequential(
             nn.Linear(hidden + H * F_ + self.static.out_dim, cfg.global_hidden),
@@ -97,8 +100,19 @@ class MQNet(nn.Module):
         L, H = self.context, self.cfg.horizon
         first = 0 if last is None else L - last
         stat = self.static(static, level)
+        start = 0
+        if self.conv is not None and not self.transformer and last is not None:
+            # the last creation times depend on the receptive field only: skip older buckets
+            start = max(0, first - self.receptive_field)
+        n = L - start
         enc_in = torch.cat(
-            [y_in[..., None], obs_in[..., None], known[:, :L], stat[:, None, :].expand(-1, L, -1)], dim=-1
+            [
+                y_in[:, start:, None],
+                obs_in[:, start:, None],
+                known[:, start:L],
+                stat[:, None, :].expand(-1, n, -1),
+            ],
+            dim=-1,
         )
         if self.rnn is not None:
             enc, _ = self.rnn(enc_in)
@@ -106,7 +120,7 @@ class MQNet(nn.Module):
             assert self.conv is not None
             enc = torch.relu(self.residual(torch.cat([self.conv(enc_in), enc_in], dim=-1)))
         fut = future_stack(known, L, H, first)  # [B, L', H, F]
-        enc_q = enc[:, first:]
+        enc_q = enc[:, first - start :]
         b, lq = enc_q.shape[0], enc_q.shape[1]
         g_in = torch.cat([enc_q, fut.flatten(2), stat[:, None, :].expand(-1, lq, -1)], dim=-1)
         ctx = self.global_mlp(g_in).view(b, lq, H + 1, -1)
