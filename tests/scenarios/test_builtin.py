@@ -110,3 +110,20 @@ def test_every_synthetic_builtin_runs_on_the_des_engine(name: str) -> None:
     world, paths = load(name).build(0, 1)
     kpis = kpi_table(des.run(world, paths, BaseStock(50.0)))
     assert kpis["periods"] == world.horizon and 0 < kpis["fill_rate"] <= 1
+
+
+@pytest.mark.slow
+def test_zipkin_simulation_matches_the_oracles_exact_base_stock_cost() -> None:
+    """Simulating the family reproduces the exact long-run cost of a base-stock policy (our convention)."""
+    baselines = pytest.importorskip("restock.agents.oracle.baselines")
+    from restock.agents.oracle.demand import parse_demand
+    from restock.simulator import batch
+    from restock.simulator.kpis import kpi_table
+    from restock.simulator.policy import BaseStock
+
+    exact = (
+        baselines.CappedBaseStockEvaluator(parse_demand("poisson:5"), 2, 1.0, 9.0).evaluate(19).average_cost
+    )
+    world, paths = load("zipkin-lost-sales", ["family.instance=p9-L2", "horizon=20000"]).build(0, 4)
+    average_cost = -kpi_table(batch.run(world, paths, BaseStock(19.0)))["profit"] / world.horizon
+    assert average_cost == pytest.approx(exact, rel=0.02)
