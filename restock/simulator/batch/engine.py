@@ -19,11 +19,25 @@ current review r: row j holds the units due at r + j (accepted units, and the de
 order is one out-of-place ``scatter_add`` of the order into the row of its lead time; moving to the next
 review shifts the windows by ``review_period`` rows. A period reads its arrivals as a row of the window (a
 view). Everything is out of place, so gradients flow from profit to every order quantity; with
-``grad=False`` the rollout runs under ``torch.no_grad()``.
+``grad=False`` the rollout runs under ``torch.no_grad()``. Measured against the alternative (an arrival
+schedule [T + K, P, N] filled in place with ``scatter_add_``, as the bare loop of ``restock bench`` does):
+the window updates take about 12% of a forward rollout (100,000 SKUs x 364 days, float32, one thread,
+cProfile), the most an in-place schedule could save, and the in-place schedule cuts the autograd graph and
+would let a later order rewrite the pipeline of a review state a caller still holds.
 
-Cash flows are computed once per review block, by calling ``period_cash_flows`` on the stacked per-period
-quantities of the block, and summed over the block; the records (``record=True``) are built from the same
-stacks at the end of the run, not in the loop.
+Cash flows are booked once per review block: ``period_cash_flows`` is linear in each quantity with a
+per-SKU coefficient, and only the price changes with the period, so one call takes the block's sales
+period by period and the other quantities as block sums (this halved the forward time against booking
+each stacked period). The records (``record=True``) are built from the stacked per-period quantities at
+the end of the run, not in the loop.
+
+Storage: with an infinite storage capacity, ``receive`` is an addition (nothing can be disposed), and the
+engine adds directly. An initial on-hand above the storage capacity is disposed in period 0 (the des
+engine disposes it at the first arrival; the world model leaves the case open).
+
+Sizes: a plain rollout holds the exogenous inputs (demand and price [T, P, N]), the lead times and fill
+rates at reviews, block demand sums and two windows: about 10.5 bytes per SKU-period in float32
+(``restock bench``); with ``grad=True`` autograd keeps about 19 more bytes per SKU-period until backward.
 """
 
 from __future__ import annotations
@@ -220,7 +234,7 @@ class BatchEngine:
                 flows = self._flows(self._simulate(0, first, None))
             else:
                 flows = dict.fromkeys(FLOW_KEYS, self._zero)
-            self.initial_totals = {k: flows[k].unsqueeze(1) for k in FLOW_KEYS}
+            self.initial_totals = {k: self._fresh(flows[k]).unsqueeze(1) for k in FLOW_KEYS}
             self._t = first
             self._pending = self._arrive()
             self._started = True
@@ -251,12 +265,12 @@ class BatchEngine:
                 self._shift()
                 self._pending = self._arrive()
                 state = self._state()
-            return state, {k: v.unsqueeze(1) for k, v in flows.items()}
+            return state, {k: self._fresh(v).unsqueeze(1) for k, v in flows.items()}
 
     def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
         """Reset, then order with ``rule`` at every review: the flows of the whole horizon per [P, M, N]."""
         state: ReviewState | None = self.reset()
-        total = {k: v.clone() for k, v in self.initial_totals.items()}
+        total = {k: v.clone() for k, v in self.initial_totals.items()}  # added to in place below
         while state is not None:
             with self._grad_mode():
                 orders = rule(state)
@@ -298,9 +312,13 @@ class BatchEngine:
         return ReviewState(
             t=self._t,
             on_hand=self._on_hand.unsqueeze(1),
-            backlog=self._backlog.unsqueeze(1),
+            backlog=self._fresh(self._backlog).unsqueeze(1),
             pipeline=pipeline,
         )
+
+    def _fresh(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``, or a new zero tensor if ``x`` is the engine's shared zero (callers may write to theirs)."""
+        return torch.zeros_like(x) if x is self._zero else x
 
     def _shift(self) -> None:
         """Move the windows from the review just done to the next one (review_period rows later)."""
