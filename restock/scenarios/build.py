@@ -222,7 +222,7 @@ def draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
     world = World(
         skus=catalog.skus,
         economics=economics,
-        network=scenario._network(vendor_disruptions(scenario)),
+        network=scenario.network_with(vendor_disruptions(scenario)),
         horizon=scenario.horizon,
         review_period=scenario.review_period,
         review_offset=scenario.review_offset,

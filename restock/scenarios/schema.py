@@ -35,7 +35,7 @@ import pandas as pd
 from restock.errors import InputError
 from restock.scenarios.amounts import Amount, parse_amount
 from restock.scenarios.parsing import Where, parser
-from restock.simulator.world import FillRate, LeadTime, Network, Node, Vendor
+from restock.simulator.world import Disruption, FillRate, LeadTime, Network, Node, Vendor
 
 if TYPE_CHECKING:
     from restock.scenarios.build import ScenarioDraw
@@ -456,9 +456,10 @@ class Scenario:
     # ------------------------------------------------------------------ pieces of the world
     def network(self) -> Network:
         """The vendors and nodes as a :class:`~restock.simulator.world.Network` (without shocks)."""
-        return self._network(())
+        return self.network_with(())
 
-    def _network(self, disruptions: tuple[tuple[str, object], ...]) -> Network:
+    def network_with(self, disruptions: tuple[tuple[str, Disruption], ...]) -> Network:
+        """The network with ``(vendor name, disruption)`` pairs attached to their vendors (shocks)."""
         w = Where(self.source)
         vendors = []
         for i, v in enumerate(self.vendors):
@@ -471,7 +472,7 @@ class Scenario:
             if not v.capacity >= 0:
                 raise vw.child("capacity").error(v.capacity, "must be >= 0 (inf: unlimited)")
             own = tuple(d for name, d in disruptions if name == v.name)
-            vendors.append(Vendor(v.name, lead, fill_rate=fill, capacity=v.capacity, disruptions=own))  # type: ignore[arg-type]
+            vendors.append(Vendor(v.name, lead, fill_rate=fill, capacity=v.capacity, disruptions=own))
         nodes = []
         for i, n in enumerate(self.nodes):
             nw = w.child("nodes").child(i)
