@@ -159,13 +159,12 @@ def pipeline_buckets(pipeline: np.ndarray, review_period: int, n_buckets: int) -
     Bucket i holds units due in t+1+i*R .. t+(i+1)*R; the last bucket also holds everything due later.
     """
     b, k = pipeline.shape
-    width = review_period * n_buckets
-    if k < width:
-        pipeline = np.concatenate([pipeline, np.zeros((b, width - k), dtype=pipeline.dtype)], axis=1)
-    head = pipeline[:, :width].reshape(b, n_buckets, review_period).sum(axis=2)
-    if k > width:
-        head[:, -1] += pipeline[:, width:].sum(axis=1)
-    return head
+    starts = np.arange(n_buckets) * review_period
+    inside = starts < k
+    out = np.zeros((b, n_buckets), dtype=np.float64)
+    if k:
+        out[:, inside] = np.add.reduceat(pipeline, starts[inside], axis=1)
+    return out
 
 
 @dataclass(frozen=True)
