@@ -80,7 +80,7 @@ def weighted_quantiles(
     ``query_leaves`` is [n_query, T] from ``forest.apply``, ``ranks`` from :func:`target_ranks`. The
     q-quantile is the smallest training value whose cumulative weight (in value order) reaches q: the
     inverse of the weighted empirical distribution function. Only rows with a non-zero weight are touched,
-    all queries of a block at once (sorted by (query, value) with one integer sort).
+    all queries of a block at once (sorted by (query, value rank) with one integer sort).
     """
     q = np.asarray(quantiles, dtype=np.float64)
     n_query = query_leaves.shape[0]
@@ -93,7 +93,7 @@ def weighted_quantiles(
         row = np.repeat(np.arange(b), counts)
         ends = w.indptr[1:] - 1  # last entry of each query's segment
         for k in range(k_out):
-            order = np.argsort(row * n + ranks[w.indices, k], kind="stable")  # rows stay in CSR segments
+            order = np.argsort(row * n + ranks[w.indices, k])  # unique keys; rows keep their CSR segments
             cum = np.cumsum(w.data[order])
             before = np.concatenate([[0.0], cum[ends[:-1]]])
             local = (cum - np.repeat(before, counts)) / np.repeat(cum[ends] - before, counts)

@@ -67,7 +67,7 @@ class QuantileForestConfig:
 
     horizon: int = DEFAULT_HORIZON
     """Buckets the forest is trained to forecast (2 x horizon targets); predicting further is an error."""
-    n_estimators: int = 60
+    n_estimators: int = 40
     """Trees in the forest."""
     min_samples_leaf: int = 10
     """Training rows per leaf at least (the neighbourhood a quantile is read from)."""
