@@ -153,3 +153,17 @@ def test_duplicate_price_rows_are_an_error(tmp_path: Path) -> None:
     pd.concat([prices, prices.iloc[[5]]]).to_csv(folder / "sell_prices.csv", index=False)
     with pytest.raises(InputError, match=r"sell_prices\.csv: duplicate price for item .FOODS_1_033."):
         load_m5(folder)
+
+
+def test_validation_file_and_never_selling_series(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    sales = pd.read_csv(folder / "sales_train_evaluation.csv")
+    sales["id"] = sales["id"].str.replace("_evaluation", "_validation")
+    day_cols = [c for c in sales.columns if c.startswith("d_")]
+    sales.loc[3, day_cols] = 0
+    (folder / "sales_train_evaluation.csv").unlink()
+    sales.to_csv(folder / "sales_train_validation.csv", index=False)
+    with pytest.warns(UserWarning, match="1 series never sell and are left out"):
+        panel = load_m5(folder)
+    assert len(panel.series_ids) == 279
+    assert "FOODS_1_033_CA_4" not in panel.series_ids and "FOODS_1_033_CA_1" in panel.series_ids
