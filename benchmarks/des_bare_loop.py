@@ -18,7 +18,7 @@ import json
 import statistics
 import time
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -67,7 +67,7 @@ def bare_loop(world: World, paths: ExogenousPaths) -> float:
         d, pr = demand[j], price[j]
 
         def arrive(event: simpy.Event, st: dict[str, float] = st) -> None:
-            q = float(event.value)
+            q = cast(float, event.value)
             st["pipeline"] -= q
             st["on_hand"] += q
             st["profit"] -= q * 1.0
