@@ -65,3 +65,36 @@ def test_bad_input() -> None:
         NetworkEnv(scenario="steady")
     with pytest.raises(InputError, match="overrides"):
         NetworkEnv(scenario=WarehouseNetworkScenario(), overrides={"horizon": 7})
+
+
+def test_a_library_scenario_with_a_network_drives_the_env() -> None:
+    from gymnasium.utils.env_checker import check_env
+
+    from restock.scenarios import from_raw, read_raw
+
+    raw, _ = read_raw("steady")
+    raw = {
+        **raw,
+        "nodes": [
+            {"name": "dc", "source": "vendor", "customer_facing": False, "initial_cover": 14.0},
+            {
+                "name": "fc1",
+                "source": "dc",
+                "transfer_lead_time": 2,
+                "demand_share": 0.6,
+                "initial_cover": 7.0,
+            },
+            {
+                "name": "fc2",
+                "source": "dc",
+                "transfer_lead_time": 2,
+                "demand_share": 0.4,
+                "initial_cover": 7.0,
+            },
+        ],
+    }
+    env = NetworkEnv(scenario=from_raw(raw, "steady-network"), sku=2)
+    assert env.node_names == ["dc", "fc1", "fc2"] and env.action_space.shape == (3,)
+    scales = [float(b.static.scale[0]) for b in env.batches]
+    assert scales[0] == pytest.approx(scales[1] + scales[2], rel=0.15)  # the warehouse sees both FCs
+    check_env(env, skip_render_check=True)
