@@ -534,10 +534,10 @@ class BatchEngine:
         data: dict[str, Any] = {
             "path": np.repeat(np.arange(p_len), t_len * n_len),
             "period": np.tile(np.repeat(np.arange(t_len), n_len), p_len),
-            "node": _categorical(
+            "node": _names(
                 np.zeros(p_len * t_len * n_len, dtype=np.int64), [self.world.network.nodes[0].name]
             ),
-            "sku": _categorical(np.tile(np.arange(n_len), p_len * t_len), list(self.world.skus)),
+            "sku": _names(np.tile(np.arange(n_len), p_len * t_len), list(self.world.skus)),
         }
         for name, x in columns.items():
             x = torch.broadcast_to(x, (t_len, p_len, n_len))
@@ -545,9 +545,9 @@ class BatchEngine:
         return pd.DataFrame(data, columns=list(RECORD_COLUMNS))
 
 
-def _categorical(codes: Any, names: list[str]) -> pd.Categorical:
-    """Names as a categorical column (cheap for millions of rows; compares equal to the names)."""
-    return pd.Categorical.from_codes(codes, categories=pd.Index(names))
+def _names(codes: Any, names: list[str]) -> np.ndarray:
+    """Names per row as an object column, like the des engine's (the strings themselves are shared)."""
+    return np.asarray(names, dtype=object)[codes]
 
 
 def _detached(b: _Block) -> _Block:
