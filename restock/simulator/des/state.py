@@ -34,6 +34,16 @@ UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received", "on_hand_su
 _NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
 _PERIOD = ("received", "received_vendor", "disposed", "ordered", "ordered_positive", "cancelled", "demand",
            "sales", "lost", "shipped_downstream")  # fmt: skip
+_RECORDED_PERIOD = (
+    "received",
+    "disposed",
+    "ordered",
+    "cancelled",
+    "demand",
+    "sales",
+    "lost",
+    "shipped_downstream",
+)
 
 
 class Sim:
@@ -56,11 +66,23 @@ class Sim:
         """Accepted units by the period they are due in (the vendor's confirmed schedule)."""
         self.requests = np.zeros(self.shape)
         """Transfer requests of node-fed nodes at the current review (after the capacity cut)."""
-        self.period = {k: np.zeros(self.shape) for k in _PERIOD}
-        self.acc = {k: np.zeros(self.shape) for k in FLOW_KEYS + UNIT_KEYS}
+        # one array per kind of quantity, with a named view per row: one fill / one += per period
+        self._period = np.zeros((len(_PERIOD), *self.shape))
+        self.period = {k: self._period[i] for i, k in enumerate(_PERIOD)}
+        """This period's flows per node (zeroed when the period closes)."""
+        self._flows = np.zeros((len(FLOW_KEYS), *self.shape))
+        self.flows = {k: self._flows[i] for i, k in enumerate(FLOW_KEYS)}
+        self._acc = np.zeros((len(FLOW_KEYS) + len(UNIT_KEYS), *self.shape))
+        self._acc_units = [_PERIOD.index(k) for k in UNIT_KEYS[:-1]]
         self.grid_p, self.grid_n = np.indices((p, n))
         self.record = record
-        self.rec = {c: np.zeros((p, t_len, m, n)) for c in _NUMERIC} if record else {}
+        self._rec = (
+            np.zeros((len(_NUMERIC), p, t_len, m, n)) if record else np.zeros((len(_NUMERIC), 0, 0, 0, 0))
+        )
+        self.rec = {c: self._rec[i] for i, c in enumerate(_NUMERIC)}
+        self._rec_period = [_NUMERIC.index(k) for k in _RECORDED_PERIOD]
+        self._rec_period_src = [_PERIOD.index(k) for k in _RECORDED_PERIOD]
+        self._rec_flows = [_NUMERIC.index(k) for k in FLOW_KEYS]
         self.closed = 0
         """Number of periods closed (recorded) so far."""
         self.log = EventLog(net.names, world.skus) if log_events else None
@@ -89,10 +111,8 @@ class Sim:
     # --- the end of a period --------------------------------------------------------------------------
     def close(self, t: int) -> None:
         """Book the cash flows of period ``t`` (rules.period_cash_flows), write its record, start t + 1."""
-        per, eco = self.period, self.eco
+        per, eco, flows = self.period, self.eco, self.flows
         price = self.paths.price[:, t, None, :]
-        flows: dict[str, np.ndarray] = {k: np.zeros(self.shape) for k in FLOW_KEYS[2:6]}
-        flows["revenue"] = np.zeros(self.shape)
         for idx, backorder in self.groups:
             f = period_cash_flows(
                 sales=per["sales"][:, idx],
@@ -110,50 +130,35 @@ class Sim:
             )
             for k, v in f.items():
                 flows[k][:, idx] = v
-        last = t == self.horizon - 1
-        flows["salvage"] = eco.salvage_value * self.on_hand if last else np.zeros(self.shape)
-        flows["reward"] = (
-            flows["revenue"]
-            + flows["salvage"]
-            - flows["purchase_cost"]
-            - flows["holding_cost"]
-            - flows["penalty_cost"]
-            - flows["fixed_order_cost"]
-        )
-        acc = self.acc
-        for k in FLOW_KEYS:
-            acc[k] += flows[k]
-        for k in ("sales", "lost", "demand", "received"):
-            acc[k] += per[k]
-        acc["on_hand_sum"] += self.on_hand
+        if t == self.horizon - 1:
+            np.multiply(eco.salvage_value, self.on_hand, out=flows["salvage"])
+        reward = flows["reward"]
+        np.add(flows["revenue"], flows["salvage"], out=reward)
+        reward -= flows["purchase_cost"]
+        reward -= flows["holding_cost"]
+        reward -= flows["penalty_cost"]
+        reward -= flows["fixed_order_cost"]
+        n_flows = len(FLOW_KEYS)
+        acc = self._acc
+        acc[:n_flows] += self._flows
+        acc[n_flows:-1] += self._period[self._acc_units]
+        acc[-1] += self.on_hand
         if self.record:
-            rec = self.rec
-            rec["on_hand_start"][:, t] = self.on_hand_start
-            for k in (
-                "received",
-                "disposed",
-                "ordered",
-                "cancelled",
-                "demand",
-                "sales",
-                "lost",
-                "shipped_downstream",
-            ):
-                rec[k][:, t] = per[k]
-            rec["in_transit"][:, t] = self.in_transit
-            rec["backlog"][:, t] = self.backlog
-            rec["on_hand"][:, t] = self.on_hand
-            for k in FLOW_KEYS:
-                rec[k][:, t] = flows[k]
+            rec = self._rec
+            rec[self._rec_period, :, t] = self._period[self._rec_period_src]
+            rec[self._rec_flows, :, t] = self._flows
+            self.rec["on_hand_start"][:, t] = self.on_hand_start
+            self.rec["in_transit"][:, t] = self.in_transit
+            self.rec["backlog"][:, t] = self.backlog
+            self.rec["on_hand"][:, t] = self.on_hand
         self.closed = t + 1
-        self.on_hand_start = self.on_hand.copy()
-        for v in per.values():
-            v.fill(0.0)
+        np.copyto(self.on_hand_start, self.on_hand)
+        self._period.fill(0.0)
 
     def take_totals(self) -> dict[str, np.ndarray]:
         """The step totals accumulated since the last call, and reset them."""
-        out = self.acc
-        self.acc = {k: np.zeros(self.shape) for k in FLOW_KEYS + UNIT_KEYS}
+        out = {k: self._acc[i].copy() for i, k in enumerate(FLOW_KEYS + UNIT_KEYS)}
+        self._acc.fill(0.0)
         return out
 
     # --- results ----------------------------------------------------------------------------------------
@@ -169,7 +174,7 @@ class Sim:
         cols["node"] = np.asarray(self.net.names, dtype=object)[grid[2]]
         cols["sku"] = np.asarray(self.world.skus, dtype=object)[grid[3]]
         for c in _NUMERIC:
-            cols[c] = self.rec[c][:, :t].reshape(rows).copy() if self.record else np.zeros(0)
+            cols[c] = self.rec[c][:, :t].reshape(rows).copy()
         df = pd.DataFrame({c: cols[c] for c in RECORD_COLUMNS}, copy=False)
         df.attrs.update(
             review_period=self.world.review_period,
