@@ -309,3 +309,54 @@ def test_batch_matches_des_period_by_period(seed: int, rule_name: str) -> None:
     for mine, theirs in zip(flows, want_flows, strict=True):
         for k in theirs:
             np.testing.assert_allclose(mine[k].numpy(), theirs[k], rtol=1e-6, atol=1e-9, err_msg=k)
+
+
+@pytest.mark.parametrize("backorder", [False, True])
+def test_batch_matches_des_on_sampled_paths_with_disruptions(backorder: bool) -> None:
+    """Paths from ``sample_paths``: negative-binomial lead times, Beta fill rates, a capacity, and an outage,
+    a lead-time multiplier and a capacity cut applied by the world model (long lead times: a wide window)."""
+    from restock.simulator.paths import sample_paths
+    from restock.simulator.world import Disruption, FillRate, LeadTime
+
+    vendor = Vendor(
+        "vendor",
+        lead_time=LeadTime("negative_binomial", shift=1, mean=4.0, var=6.0),
+        fill_rate=FillRate(mean=0.9, concentration=20.0),
+        capacity=60.0,
+        disruptions=(
+            Disruption("outage", 20, 35),
+            Disruption("lead_time_multiplier", 40, 55, factor=2.0),
+            Disruption("capacity_multiplier", 60, 70, factor=0.3),
+        ),
+    )
+    n, horizon = 4, 84
+    world = World(
+        skus=tuple(f"s{i}" for i in range(n)),
+        economics=Economics.uniform(
+            n,
+            unit_cost=1.0,
+            holding_cost=0.05,
+            lost_sale_penalty=1.0,
+            fixed_order_cost=2.0,
+            salvage_value=0.3,
+        ),
+        network=Network.single(vendor, Node("store", "vendor", backorder=backorder, storage_capacity=150.0)),
+        horizon=horizon,
+        review_period=7,
+        review_offset=2,
+        initial_on_hand=np.full((1, n), 20.0),
+    )
+    paths = sample_paths(
+        world,
+        lambda rng, p: rng.poisson(8.0, (p, horizon, 1, n)).astype(float),
+        lambda rng, p: np.repeat(rng.uniform(2, 4, (p, horizon // 7, n)), 7, axis=1),
+        n_paths=3,
+        seed=4,
+    )
+    assert paths.max_lead_time >= 15  # the outage holds shipments: a long pipeline
+    rule = BaseStock(np.full((1, n), 90.0))
+    want, _, _ = des_arrays(world, paths, rule)
+    got, _ = batch_arrays(world, paths, rule)
+    for c in NUMERIC:
+        np.testing.assert_allclose(got[c], want[c], rtol=1e-6, atol=1e-9, err_msg=c)
+    assert want["cancelled"].sum() > 0 and (want["backlog"].sum() if backorder else want["lost"].sum()) > 0
