@@ -133,7 +133,9 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Starting state, episode end, info
 
     As SingleSKU-v0: ``reset(seed=...)`` draws one path of the scenario from the env's generator (or
-    ``options={"episode_seed", "n_paths", "path"}``); truncated (never terminated) at the horizon. ``info``
+    ``options={"episode_seed", "n_paths", "path"}``); truncated (never terminated) at the horizon. The
+    observation returned with ``truncated`` is rolled forward from the last review (the engine reports no
+    state there); a warehouse's on-hand in it ignores transfers shipped after that review. ``info``
     holds per-step unscaled cash components and unit totals summed over nodes, and ``orders`` (units per
     node).
 

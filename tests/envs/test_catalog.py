@@ -76,6 +76,19 @@ def test_auto_reset_gives_terminal_observations_and_a_new_episode() -> None:
     assert again.episode_seed not in (seed0, vec.episode_seed)
 
 
+def test_same_seed_same_rollout() -> None:
+    actions = np.random.default_rng(0).uniform(-1, 1, size=(8, 25, 1)).astype(np.float32)
+
+    def rollout(seed: int) -> np.ndarray:
+        vec = make_catalog_vec_env("steady", n_envs=25, seed=seed, overrides=SHORT)
+        vec.reset()
+        return np.stack([vec.step(a)[1] for a in actions])
+
+    first = rollout(3)
+    np.testing.assert_array_equal(first, rollout(3))
+    assert not np.array_equal(first, rollout(4))
+
+
 def test_vec_env_attribute_api() -> None:
     vec = make_catalog_vec_env("steady", n_envs=5, seed=0, overrides=SHORT)
     vec.reset()
