@@ -292,12 +292,12 @@ def test_batch_matches_des_period_by_period(seed: int, rule_name: str) -> None:
     while state is not None:
         want_state = want_states[i]
         assert state.t == want_state.t
-        for f in ("on_hand", "backlog", "pipeline"):
+        for name in ("on_hand", "backlog", "pipeline"):
             np.testing.assert_allclose(
-                getattr(state, f).numpy(), getattr(want_state, f), rtol=1e-6, atol=1e-9
+                getattr(state, name).numpy(), getattr(want_state, name), rtol=1e-6, atol=1e-9
             )
-        state, f = engine.step(rule(state))
-        flows.append(f)
+        state, step_flows = engine.step(rule(state))
+        flows.append(step_flows)
         i += 1
     assert i == len(want_states)
     got = engine.result().records
