@@ -103,9 +103,11 @@ def test_mean_range_draws_a_fixed_catalog_from_the_catalog_seed() -> None:
     demand = {"kind": "stationary", "mean_range": [1.0, 30.0]}
     a = scenario(demand=demand).sample(0, 1).catalog.mean
     b = scenario(demand=demand).sample(9, 1).catalog.mean
+    assert a is not None and b is not None
     np.testing.assert_array_equal(a, b)
     assert ((a >= 1) & (a <= 30)).all() and len(set(a.tolist())) == 6
     c = scenario(demand=demand, seeds={"catalog": 1}).sample(0, 1).catalog.mean
+    assert c is not None
     assert not np.array_equal(a, c)
 
 

@@ -30,6 +30,7 @@ def _ratio(name: str, category: str) -> np.ndarray:
     base = load(name, ["shocks=[]"]).sample(0, 1)
     mask = np.array([c == category for c in shocked.catalog.category])
     w = shocked.scenario.warmup
+    assert shocked.rate is not None and base.rate is not None
     return shocked.rate[w:, 0, mask].sum(-1) / base.rate[w:, 0, mask].sum(-1)
 
 
@@ -37,7 +38,7 @@ def test_steady_is_stationary_weekly_with_stochastic_lead_times() -> None:
     d = load("steady").sample(0, 2)
     assert d.world.n_skus == 20 and d.world.review_period == 7 and len(d.world.network.nodes) == 1
     assert len(np.unique(d.paths.lead_time)) > 2 and d.paths.lead_time.min() >= 2
-    assert (d.rate == d.rate[0]).all() and not d.scenario.shocks
+    assert d.rate is not None and (d.rate == d.rate[0]).all() and not d.scenario.shocks
 
 
 def test_publicity_spike_is_x8_for_two_weeks_then_fades() -> None:
@@ -76,7 +77,7 @@ def test_launch_price_drop_and_outage() -> None:
     launch = load("product-launch").sample(0, 1)
     new = np.array([c == "new" for c in launch.catalog.category])
     assert new.sum() == 4 and (launch.paths.demand[0, :84][..., new] == 0).all()
-    assert (launch.history[..., new] == 0).all() and (launch.world.initial_on_hand[:, new] == 0).all()
+    assert (launch.history[..., new] == 0).all() and (launch.world.start_on_hand()[:, new] == 0).all()
     promo = _ratio("price-drop", "promo")
     np.testing.assert_allclose(promo[140:154], 0.75**-2.5)
     outage = load("vendor-outage").sample(0, 2)

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scenario_tables import raw, scenario, with_shocks
 
 from restock.errors import InputError
 from restock.scenarios import from_raw
+from restock.scenarios.build import ScenarioDraw
 
 W = 14  # warm-up periods of the test scenario (rates are indexed from period -W)
 APPAREL = np.array([False, False, False, True, True, True])  # SKU003..SKU005
 
 
-def draws(*shocks: dict, seed: int = 3, n_paths: int = 3, **changes):
+def rate(d: ScenarioDraw) -> np.ndarray:
+    """[T, M, N] demand rate of the simulated periods."""
+    assert d.rate is not None
+    return d.rate[W:]
+
+
+def draws(
+    *shocks: dict, seed: int = 3, n_paths: int = 3, **changes: Any
+) -> tuple[ScenarioDraw, ScenarioDraw]:
     base = scenario(**changes).sample(seed, n_paths)
     shocked = with_shocks(*shocks, **changes).sample(seed, n_paths)
     return base, shocked
@@ -29,7 +40,7 @@ def test_demand_multiplier_scales_exactly_the_targeted_skus_in_exactly_the_windo
     base, shocked = draws(
         {"kind": "demand_multiplier", "start": 7, "end": 21, "factor": 8.0, "category": "apparel"}
     )
-    ratio = shocked.rate[W:] / base.rate[W:]  # [T, M, N]; both nodes are customer-facing
+    ratio = rate(shocked) / rate(base)  # [T, M, N]; both nodes are customer-facing
     t = np.arange(28)[:, None, None]
     expected = np.where(((t >= 7) & (t < 21)) & APPAREL[None, None, :], 8.0, 1.0)
     np.testing.assert_array_equal(ratio, np.broadcast_to(expected, ratio.shape))
@@ -53,7 +64,7 @@ def test_demand_multiplier_can_target_skus_and_a_node() -> None:
             "node": "outlet",
         }
     )
-    ratio = np.divide(shocked.rate[W:], base.rate[W:])
+    ratio = np.divide(rate(shocked), rate(base))
     assert (ratio[:5, 1, 1] == 0).all() and (ratio[5:, 1, 1] == 1).all()
     ratio[:5, 1, 1] = 1.0
     assert (ratio == 1).all()
@@ -62,7 +73,7 @@ def test_demand_multiplier_can_target_skus_and_a_node() -> None:
 
 def test_demand_curve_interpolates_between_equally_spaced_points() -> None:
     base, shocked = draws({"kind": "demand_curve", "start": 4, "end": 13, "curve": [1.0, 3.0, 2.0]})
-    ratio = shocked.rate[W:, 0, 0] / base.rate[W:, 0, 0]
+    ratio = rate(shocked)[:, 0, 0] / rate(base)[:, 0, 0]
     # points at periods 4, 8, 12 with values 1, 3, 2
     np.testing.assert_allclose(ratio[4:13], [1.0, 1.5, 2.0, 2.5, 3.0, 2.75, 2.5, 2.25, 2.0])
     assert (ratio[:4] == 1).all() and (ratio[13:] == 1).all()
@@ -73,7 +84,7 @@ def test_overlapping_demand_multipliers_compose() -> None:
         {"kind": "demand_multiplier", "start": 0, "end": 10, "factor": 2.0},
         {"kind": "demand_multiplier", "start": 5, "end": 15, "factor": 3.0},
     )
-    ratio = shocked.rate[W:, 0, 0] / base.rate[W:, 0, 0]
+    ratio = rate(shocked)[:, 0, 0] / rate(base)[:, 0, 0]
     np.testing.assert_array_equal(ratio[[0, 5, 9, 10, 14, 15]], [2.0, 6.0, 6.0, 3.0, 3.0, 1.0])
 
 
@@ -83,11 +94,12 @@ def test_launch_has_no_demand_before_start_ramps_up_and_has_no_history_or_stock(
         {"name": "outlet", "source": "backup"},
     ]
     base, shocked = draws({"kind": "launch", "start": 10, "end": 14, "skus": ["SKU002"]}, nodes=nodes)
-    ratio = shocked.rate[W:, 0, 2] / base.rate[W:, 0, 2]
+    ratio = rate(shocked)[:, 0, 2] / rate(base)[:, 0, 2]
     np.testing.assert_allclose(ratio[8:16], [0, 0, 0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
     assert (shocked.paths.demand[:, :10, :, 2] == 0).all()
     assert (shocked.history[..., 2] == 0).all() and base.history[..., 2].sum() > 0
-    assert shocked.world.initial_on_hand[0, 2] == 0 and shocked.world.initial_on_hand[0, 1] == 28.0  # 7 x 4
+    start = shocked.world.start_on_hand()
+    assert start[0, 2] == 0 and start[0, 1] == 28.0  # 7 x 4
     np.testing.assert_array_equal(
         shocked.paths.demand[..., [0, 1, 3, 4, 5]], base.paths.demand[..., [0, 1, 3, 4, 5]]
     )
@@ -97,7 +109,7 @@ def test_price_change_moves_price_and_demand_by_the_category_elasticity() -> Non
     base, shocked = draws({"kind": "price_change", "start": 7, "end": 14, "factor": 0.8})
     price = shocked.paths.price / base.paths.price
     assert np.allclose(price[:, 7:14], 0.8) and np.allclose(price[:, :7], 1) and np.allclose(price[:, 14:], 1)
-    ratio = shocked.rate[W:] / base.rate[W:]
+    ratio = rate(shocked) / rate(base)
     np.testing.assert_allclose(ratio[7:14, :, :3], 0.8**-1.0)  # staples: elasticity -1
     np.testing.assert_allclose(ratio[7:14, :, 3:], 0.8**-2.0)  # apparel: elasticity -2
     assert np.allclose(ratio[:7], 1) and np.allclose(ratio[14:], 1)
@@ -144,7 +156,7 @@ def test_transfer_delay_adds_periods_to_transfers_ordered_in_the_window() -> Non
         {"name": "dc", "source": "vendor", "customer_facing": False},
         {"name": "store", "source": "dc", "transfer_lead_time": 1},
     ]
-    changes = {"nodes": nodes, "vendors": [raw()["vendors"][0]]}
+    changes: dict[str, Any] = {"nodes": nodes, "vendors": [raw()["vendors"][0]]}
     base, shocked = draws(
         {"kind": "transfer_delay", "start": 2, "end": 9, "node": "store", "periods": 4}, **changes
     )
