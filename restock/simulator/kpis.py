@@ -133,14 +133,17 @@ def kpi_table(
     """Every KPI of a run, as plain Python numbers (what ``restock simulate --json`` prints).
 
     Review period/offset, demand nodes and unit costs come from ``result.records.attrs`` (the des engine
-    writes them) unless given; without them the review period defaults to 1 and unit costs are inferred
-    from purchase_cost / received.
+    writes them) unless given; without them the review period defaults to 1, the demand nodes are the nodes
+    that saw demand, and unit costs are inferred from purchase_cost / received.
     """
     rec = result.records
     attrs = rec.attrs
     rp = review_period if review_period is not None else int(attrs.get("review_period", 1))
     ro = review_offset if review_offset is not None else int(attrs.get("review_offset", 0))
     nodes = attrs.get("demand_nodes")
+    if nodes is None:  # records without attrs (batch engine): the nodes that saw demand
+        seen = rec.groupby("node", sort=False)["demand"].sum()
+        nodes = [str(k) for k in seen.index[seen > 0]] or None
     unit_cost = attrs.get("unit_cost") or _inferred_unit_cost(rec)
     table: dict[str, Any] = {
         "profit": profit(rec),

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from des_cases import make_paths, single_world
+from des_cases import make_paths, one_warehouse_world, single_world
 
 from restock.simulator import kpis
 from restock.simulator.des import run
@@ -104,3 +104,20 @@ def test_degenerate_ratios() -> None:
     bare = SimulationResult(records=pd.DataFrame(res.records), engine="x")
     bare.records.attrs.clear()
     assert kpis.kpi_table(bare, review_period=2)["inventory_turns"] == pytest.approx(11.25 / (5.5 / 6))
+
+
+def test_service_kpis_count_customer_facing_nodes_only() -> None:
+    world = one_warehouse_world(6, n_skus=2, unit_cost=1.0)
+    demand = np.zeros((1, 6, 3, 2))
+    demand[0, :, 1:] = 2.0
+    res = run(world, make_paths(demand), BaseStock(np.array([[6.0, 6.0], [3.0, 1.0], [2.0, 0.0]])))
+    table = kpis.kpi_table(res)
+    fcs = res.records[res.records["node"] != "wh"]
+    assert table["in_stock_rate"] == pytest.approx(((fcs["on_hand"] + fcs["sales"]) > 0).mean())
+    assert table["cycle_service_level"] == pytest.approx(((fcs["lost"] == 0) & (fcs["backlog"] == 0)).mean())
+    # fc1 never stocks sku1 and fc0 sells its one unit of sku1: the warehouse (always stocked) is not counted
+    assert table["in_stock_rate"] == 0.75
+    assert table["cycle_service_level"] == 0.5
+    bare = SimulationResult(records=pd.DataFrame(res.records), engine="x")
+    bare.records.attrs.clear()  # as the batch engine writes them: demand nodes are inferred
+    assert kpis.kpi_table(bare)["in_stock_rate"] == table["in_stock_rate"]
