@@ -290,6 +290,18 @@ def test_invalid_orders_raise_and_leave_the_engine_usable() -> None:
     assert tot["sales"].tolist() == [[[1.0, 1.0]]]
 
 
+def test_orders_may_be_a_torch_tensor_or_a_list() -> None:
+    import torch
+
+    engine = DesEngine(single_world(3), make_paths(np.ones((1, 3, 1, 1))))
+    engine.reset()
+    engine.step(torch.ones((1, 1, 1), requires_grad=True))
+    engine.step([[[2.0]]])
+    with pytest.raises(InputError, match=r"invalid order -1\.0"):
+        engine.step(torch.full((1, 1, 1), -1.0))
+    assert engine.result().records["ordered"].tolist()[:2] == [1.0, 2.0]
+
+
 def test_step_before_reset_raises() -> None:
     engine = DesEngine(single_world(2), make_paths(np.zeros((1, 2, 1, 1))))
     with pytest.raises(RuntimeError, match="reset"):

@@ -149,6 +149,8 @@ class DesEngine:
             raise RuntimeError("the episode is over; call reset()")
         t = self.t
         check_orders(orders, self.shape, t)
+        if hasattr(orders, "detach"):  # a torch tensor (e.g. from a network policy)
+            orders = orders.detach().cpu().numpy()
         q = np.array(orders, dtype=np.float64)
         self._handoff["reached"] = Event(self._env)
         trigger(decision, q, REVIEW)
