@@ -204,9 +204,10 @@ def _tensor_bytes(engine: BatchEngine) -> int:
     seen: set[int] = set()
     total = 0
     for value in vars(engine).values():
-        if isinstance(value, torch.Tensor) and value.untyped_storage().data_ptr() not in seen:
-            seen.add(value.untyped_storage().data_ptr())
-            total += value.untyped_storage().nbytes()
+        for x in value.values() if isinstance(value, dict) else [value]:  # buffers, block demand sums
+            if isinstance(x, torch.Tensor) and x.untyped_storage().data_ptr() not in seen:
+                seen.add(x.untyped_storage().data_ptr())
+                total += x.untyped_storage().nbytes()
     return total
 
 

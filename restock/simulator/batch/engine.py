@@ -36,7 +36,7 @@ engine adds directly. An initial on-hand above the storage capacity is disposed 
 engine disposes it at the first arrival; the world model leaves the case open).
 
 Sizes: a plain rollout holds the exogenous inputs (demand and price [T, P, N]), the lead times and fill
-rates at reviews, block demand sums and two windows: about 10.5 bytes per SKU-period in float32
+rates at reviews, block demand sums and two windows: about 11.5 bytes per SKU-period in float32
 (``restock bench``); with ``grad=True`` autograd keeps about 19 more bytes per SKU-period until backward.
 """
 
