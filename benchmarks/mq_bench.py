@@ -33,12 +33,13 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 def bench_train(repeats: int, epochs: int | None) -> dict[str, object]:
     panel = aggregate(load_panel(f"m5:{DATA / 'm5-tiny'}"), "W-SAT")
-    fits, wqls = [], []
+    fits, wqls, epochs_run = [], [], []
     for r in range(repeats):
         model = MQCNN(seed=r) if epochs is None else MQCNN(seed=r, epochs=epochs)
         res = backtest(model, panel, cutoffs=8, horizon=8)
         fits.append(res.fit_seconds)
         wqls.append(res.mean_wql)
+        epochs_run.append(model.train_result_.epochs_run)
     return {
         "benchmark": "mqcnn_train_m5_tiny_weekly",
         "series": len(panel.series_ids),
@@ -47,6 +48,7 @@ def bench_train(repeats: int, epochs: int | None) -> dict[str, object]:
         "fit_seconds": fits,
         "mean_wql_median": statistics.median(wqls),
         "mean_wql": wqls,
+        "epochs_run": epochs_run,
         "target_seconds": 180,
     }
 
