@@ -24,7 +24,11 @@ A = TypeVar("A", np.ndarray, torch.Tensor)
 def minimum(a: Any, b: Any) -> Any:
     """Elementwise minimum for numpy arrays, torch tensors and scalars."""
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        return torch.minimum(torch.as_tensor(a), torch.as_tensor(b))
+        ref = a if isinstance(a, torch.Tensor) else b
+        return torch.minimum(
+            torch.as_tensor(a, dtype=ref.dtype, device=ref.device),
+            torch.as_tensor(b, dtype=ref.dtype, device=ref.device),
+        )
     return np.minimum(a, b)
 
 
