@@ -75,10 +75,17 @@ def stationary_demand(
     rate's CDF is tabulated once (up to a tail of :data:`TAIL`) and the uniforms are looked up in it:
     the values of ``scipy.stats.<dist>.ppf`` (up to float rounding at a CDF step), much faster.
     """
-    rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), uniforms.shape)
-    values, inverse = np.unique(rate, return_inverse=True)
+    # The rate is usually stretched over leading axes (paths): find its distinct values on the axes it
+    # really has, and look the uniforms of every stretched copy up together.
+    rate = np.asarray(rate, dtype=np.float64)
+    padded = rate.reshape((1,) * (uniforms.ndim - rate.ndim) + rate.shape)
+    lead = 0
+    while lead < uniforms.ndim and padded.shape[lead] == 1:
+        lead += 1
+    core = np.broadcast_to(padded.reshape(padded.shape[lead:]), uniforms.shape[lead:])
+    values, inverse = np.unique(core, return_inverse=True)
     inverse = inverse.reshape(-1)
-    flat_u = uniforms.reshape(-1)
+    flat_u = uniforms.reshape(-1, inverse.size)  # [copies, cells of the core]
     out = np.zeros(flat_u.shape)
     positive = values > 0
     if not positive.any():
@@ -107,7 +114,7 @@ def stationary_demand(
     bounds = np.searchsorted(inverse[order], np.arange(len(values) + 1))
     for i in np.flatnonzero(positive):
         cells = order[bounds[i] : bounds[i + 1]]
-        out[cells] = np.searchsorted(cdf[row[i]], flat_u[cells], side="left")
+        out[:, cells] = np.searchsorted(cdf[row[i]], flat_u[:, cells], side="left")
     return out.reshape(uniforms.shape)
 
 

@@ -149,3 +149,24 @@ def test_replayed_data_is_the_data_itself(m5_draw) -> None:
     # stochastic lead times of 1-3 weeks
     assert set(np.unique(d.paths.lead_time).tolist()) <= {7, 14, 21}
     assert d.world.review_period == 7 and d.catalog.category[0] == "FOODS"
+
+
+@pytest.mark.parametrize("distribution", ["poisson", "negbin"])
+def test_stationary_demand_of_a_stretched_rate_is_that_of_the_materialized_rate(distribution: str) -> None:
+    from scipy import stats
+
+    from restock.scenarios.build import stationary_demand
+
+    rng = np.random.default_rng(3)
+    rate = rng.choice([0.0, 0.7, 3.0, 11.0], size=(1, 9, 2, 1))  # stretched over paths and SKUs
+    u = rng.random((4, 9, 2, 5))
+    got = stationary_demand(distribution, rate, 2.5, u)
+    full = np.broadcast_to(rate, u.shape)
+    np.testing.assert_array_equal(got, stationary_demand(distribution, full.copy(), 2.5, u))
+    # the inversion: the u-quantile of the distribution (scipy's ppf), 0 where the rate is 0
+    if distribution == "poisson":
+        ppf = stats.poisson.ppf(u, np.where(full > 0, full, 1.0))
+    else:
+        size = np.where(full > 0, full, 1.0) / 1.5
+        ppf = stats.nbinom.ppf(u, size, 1 / 2.5)
+    np.testing.assert_array_equal(got, np.where(full > 0, ppf, 0.0))
