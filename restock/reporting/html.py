@@ -11,8 +11,9 @@ import base64
 import html
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
+
+from restock.reporting.markdown import fmt
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1100px;
@@ -28,6 +29,7 @@ figure { margin: 1em 0 2em; }
 figure img { max-width: 100%; border: 1px solid #e5e7eb; }
 figcaption { font-size: .85em; color: #555; }
 p.meta { color: #555; font-size: .9em; }
+div.scroll { overflow-x: auto; }
 """
 
 
@@ -58,16 +60,11 @@ class Section:
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if not np.isfinite(v):
-            return html.escape(str(v))
-        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
-    return html.escape(str(value))
+    return html.escape(fmt(value).replace("\\|", "|"))
 
 
 def table_html(table: Table) -> str:
-    """``table`` as an HTML ``<table>`` with a caption (numbers to 4 significant digits)."""
+    """``table`` as an HTML ``<table>`` with a caption (numbers as :func:`restock.reporting.markdown.fmt`)."""
     frame = table.frame
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(
@@ -75,8 +72,8 @@ def table_html(table: Table) -> str:
         for row in frame.itertuples(index=False)
     )
     return (
-        f"<table><caption>{html.escape(table.caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        f'<div class="scroll"><table><caption>{html.escape(table.caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
 
