@@ -7,7 +7,18 @@ import importlib
 import typer
 
 # Each module defines ``register(app: typer.Typer) -> None``. Add a module here to add commands.
-COMMAND_MODULES: tuple[str, ...] = ("forecast", "forecast_train", "oracle", "simulate", "scenarios", "data", "bench")
+COMMAND_MODULES: tuple[str, ...] = (
+    "forecast",
+    "forecast_train",
+    "oracle",
+    "simulate",
+    "scenarios",
+    "data",
+    "bench",
+    "replay",
+    "report",
+    "demo",
+)
 
 
 def register_all(app: typer.Typer) -> None:
