@@ -19,7 +19,6 @@ from simpy.events import Event
 
 from restock.errors import InputError
 from restock.simulator.des import processes
-from restock.simulator.des.events import REVIEW, trigger
 from restock.simulator.des.log import EventLog
 from restock.simulator.des.network import Layout, layout
 from restock.simulator.des.state import Sim
@@ -90,7 +89,8 @@ class DesEngine:
         self._reviews = world.review_periods()
         self._sim: Sim | None = None
         self._env: simpy.Environment | None = None
-        self._handoff: dict[str, Event] = {}
+        self._review: Event | None = None
+        """The review event the environment stopped at (None between episodes)."""
         self._next = 0
         self.initial_totals: dict[str, np.ndarray] = {}
         """Totals of the periods before the first review (filled by :meth:`reset`)."""
@@ -111,8 +111,6 @@ class DesEngine:
         env = simpy.Environment()
         sim = Sim(self.world, self.paths, self.net, record=self.record, log_events=self.log_events)
         self._env, self._sim = env, sim
-        self._handoff = {"reached": Event(env)}
-        env.process(processes.review(env, sim, self._handoff))
         for u in self.net.shippers():
             env.process(processes.transfers(env, sim, u))
         for m in range(self.net.n_nodes):
@@ -126,13 +124,17 @@ class DesEngine:
         return state
 
     def _advance(self) -> ReviewState | None:
-        assert self._env is not None
+        """Run to the next review event (its state) or, after the last review, to the horizon (None)."""
+        env, sim = self._env, self._sim
+        assert env is not None and sim is not None
         if self._next < len(self._reviews):
+            t = self._reviews[self._next]
             self._next += 1
-            state = self._env.run(until=self._handoff["reached"])
-            assert isinstance(state, ReviewState)
-            return state
-        self._env.run(until=self.world.horizon)
+            self._review = processes.review_event(env, t)
+            env.run(until=self._review)
+            return sim.review_state(t)
+        self._review = None
+        env.run(until=self.world.horizon)
         return None
 
     def step(self, orders: Any) -> tuple[ReviewState | None, dict[str, np.ndarray]]:
@@ -144,16 +146,17 @@ class DesEngine:
         """
         if self._sim is None or self._env is None:
             raise RuntimeError("call reset() before step()")
-        decision = self._handoff.get("decision")
-        if decision is None or decision.triggered:
+        if self._review is None:
             raise RuntimeError("the episode is over; call reset()")
         t = self.t
-        check_orders(orders, self.shape, t)
-        if hasattr(orders, "detach"):  # a torch tensor (e.g. from a network policy)
-            orders = orders.detach().cpu().numpy()
-        q = np.array(orders, dtype=np.float64)
-        self._handoff["reached"] = Event(self._env)
-        trigger(decision, q, REVIEW)
+        if type(orders) is np.ndarray and orders.shape == self._sim.shape and _finite_nonnegative(orders):
+            q = orders.astype(np.float64)  # a copy: the caller may reuse its array
+        else:
+            check_orders(orders, self.shape, t)
+            if hasattr(orders, "detach"):  # a torch tensor (e.g. from a network policy)
+                orders = orders.detach().cpu().numpy()
+            q = np.array(orders, dtype=np.float64)
+        processes.place_orders(self._env, self._sim, t, q)
         state = self._advance()
         return state, self._sim.take_totals()
 
@@ -169,6 +172,13 @@ class DesEngine:
             engine=self.name,
             discount=self.world.economics.discount,
         )
+
+
+def _finite_nonnegative(a: np.ndarray) -> bool:
+    """True when every entry is finite and >= 0 (NaN fails the first test, +inf the second)."""
+    if a.dtype.kind not in "fiu" or a.size == 0:
+        return a.size == 0 and a.dtype.kind in "fiu"
+    return bool(a.min() >= 0) and bool(a.max() < np.inf)
 
 
 def run(world: World, paths: ExogenousPaths, rule: OrderRule, **options: Any) -> SimulationResult:

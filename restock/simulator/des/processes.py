@@ -1,14 +1,18 @@
-"""The SimPy processes of the des engine, as generator functions over one :class:`~.state.Sim`.
+"""The SimPy processes and events of the des engine, over one :class:`~.state.Sim`.
 
-One process per node and event type handles a vector of SKUs (and of paths) per event:
+One process or event per node and event type handles the vector of all SKUs (and paths) of that node: the
+SKUs' events coincide in time (same period, same phase), so one SimPy event per (node, period, phase)
+processes them all as numpy arrays, in the same order a per-SKU event would (SKUs never interact):
 
-* :func:`review` — at every review period, hands the state to the caller and waits for its orders, then
-  places them (vendor orders are accepted at once; transfer requests wait for the TRANSFER phase);
+* a review — one event per review period (:func:`review_event`) that the engine runs the environment
+  until; it shows the rule the state there and places the orders (:func:`place_orders`: vendor orders
+  ship at once, transfer requests wait for the TRANSFER phase) before running on;
 * :func:`transfers` — per node that feeds other nodes: at every review, ships the requests of its children
   (rationed, see :mod:`.network`);
-* :func:`shipment` — one per (order, node, lead time): waits the lead time, then delivers;
+* a shipment — one scheduled :class:`~.events.At` event per (order, node, distinct lead time), due at
+  ``(t + lead, ARRIVAL)``, whose callback :func:`arrive` delivers it;
 * :func:`customer_demand` — per customer-facing node: serves each period's demand;
-* :func:`close` — books each period's cash flows and writes its record.
+* :func:`close` — writes each period's flows and end state into the history (:meth:`.state.Sim.close`).
 
 Every event is an :class:`~.events.At` with an explicit priority: the order within a period is exact.
 """
@@ -16,43 +20,43 @@ Every event is an :class:`~.events.At` with an explicit priority: the order with
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
 from simpy.events import Event
 
-from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER, At, trigger
+from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER, At
 from restock.simulator.des.network import ration
 from restock.simulator.des.state import Sim
-from restock.simulator.rules import accept_order, receive, serve_backorders, serve_lost_sales
+from restock.simulator.rules import accept_order, receive, serve_backorders
 
 Proc = Generator[Event, Any, None]
 
 
-def review(env: simpy.Environment, sim: Sim, handoff: dict[str, Event]) -> Proc:
-    """At each review period: trigger ``handoff["reached"]`` with the state, wait for ``handoff["decision"]``
-    (the orders [P, M, N], already validated), and place them."""
-    for t in sim.world.review_periods():
-        yield At(env, t - int(env.now), REVIEW)
-        decision = Event(env)
-        handoff["decision"] = decision
-        trigger(handoff["reached"], sim.review_state(t), REVIEW)
-        orders = yield decision
-        place_orders(env, sim, t, orders)
+def review_event(env: simpy.Environment, t: int) -> Event:
+    """The review of period ``t``: an event at ``(t, REVIEW)``. The engine runs the environment until this
+    event is processed (every arrival of ``t`` is in, no transfer or demand of ``t`` is), shows the rule
+    the state, and places the orders (:func:`place_orders`) before it runs on."""
+    return At(env, t - int(env.now), REVIEW, t)
 
 
 def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -> None:
-    """Orders of every node at review ``t``: the source accepts min(q, capacity), the rest is cancelled."""
-    net, per = sim.net, sim.period
+    """Orders [P, M, N] of every node at review ``t`` (already validated): the source accepts
+    min(q, capacity), the rest is cancelled; vendor orders ship now, transfer requests wait for the
+    TRANSFER phase of ``t``."""
+    net = sim.net
+    logging = sim.log is not None
     for m in range(net.n_nodes):
         q = orders[:, m, :]
-        sim.emit(t, REVIEW, "order", m, net.sources[m], q)
+        node = sim.at_node[m]
         accepted, cut = accept_order(q, sim.paths.capacity[t, m], 1.0)
-        per["ordered"][:, m] += q
-        per["ordered_positive"][:, m] = q > 0
-        per["cancelled"][:, m] += cut
-        sim.emit(t, REVIEW, "cancel", m, net.sources[m], cut, "capacity")
+        node["ordered"] += q
+        node["ordered_positive"][...] = q > 0
+        node["cancelled"] += cut
+        if logging:
+            sim.emit(t, REVIEW, "order", m, net.sources[m], q)
+            sim.emit(t, REVIEW, "cancel", m, net.sources[m], cut, "capacity")
         if net.source_index[m] < 0:
             dispatch(env, sim, t, m, accepted)
         else:
@@ -60,36 +64,48 @@ def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -
 
 
 def dispatch(env: simpy.Environment, sim: Sim, t: int, m: int, qty: np.ndarray) -> None:
-    """Start the shipments of ``qty`` [P, N] accepted for node ``m`` in ``t``: one per distinct lead time."""
-    lead = sim.lead[:, t, m, :]
-    sim.in_transit[:, m] += qty
-    sim.due[sim.grid_p, m, sim.grid_n, t + lead] += qty
+    """Ship ``qty`` [P, N] (>= 0) accepted for node ``m`` in ``t``: one shipment event per distinct lead time
+    among the positive quantities, due at ``(t + lead, ARRIVAL)``."""
+    sim.at_node[m]["in_transit"] += qty
     positive = qty > 0
     if not positive.any():
         return
+    lead = sim.lead[:, t, m, :]
     fill = sim.paths.fill_rate[:, t, m, :]
-    for lt in np.unique(lead[positive]).tolist():
-        part = np.where(lead == lt, qty, 0.0)
-        env.process(shipment(env, sim, m, part, fill, lt))
+    lead_pos = lead[positive]
+    lo, hi = int(lead_pos.min()), int(lead_pos.max())
+    if lo == hi:  # one lead time (always so for one SKU on one path): qty is zero wherever it differs
+        sim.due[:, m, :, t + lo] += qty
+        _ship(env, sim, m, qty, fill, lo)
+        return
+    sim.due[sim.grid_p, m, sim.grid_n, t + lead] += qty
+    for lt in np.unique(lead_pos).tolist():
+        _ship(env, sim, m, np.where(lead == lt, qty, 0.0), fill, lt)
 
 
-def shipment(env: simpy.Environment, sim: Sim, m: int, qty: np.ndarray, fill: np.ndarray, lead: int) -> Proc:
-    """A shipment of ``qty`` [P, N] to node ``m``: after ``lead`` periods the ``fill`` share arrives (the rest
-    is cancelled on arrival); arrivals beyond the node's storage capacity are disposed."""
-    yield At(env, lead, ARRIVAL)
-    t, per, net = int(env.now), sim.period, sim.net
-    peer = net.sources[m]
+def _ship(env: simpy.Environment, sim: Sim, m: int, qty: np.ndarray, fill: np.ndarray, lead: int) -> None:
+    event = At(env, lead, ARRIVAL, (sim, m, qty, fill))
+    event.callbacks.append(arrive)
+
+
+def arrive(event: Event) -> None:
+    """A shipment of ``qty`` [P, N] to node ``m`` arrives: the ``fill`` share is delivered (the rest is
+    cancelled on arrival); arrivals beyond the node's storage capacity are disposed."""
+    sim, m, qty, fill = cast(tuple[Sim, int, np.ndarray, np.ndarray], event.value)
+    node, net = sim.at_node[m], sim.net
     delivered, cut = accept_order(qty, np.inf, fill)
-    sim.in_transit[:, m] -= qty
-    per["cancelled"][:, m] += cut
-    sim.on_hand[:, m], disposed = receive(sim.on_hand[:, m], delivered, net.storage_capacity[m])
-    per["received"][:, m] += delivered
+    node["in_transit"] -= qty
+    node["cancelled"] += cut
+    node["on_hand"][...], disposed = receive(node["on_hand"], delivered, net.storage_capacity[m])
+    node["received"] += delivered
     if net.source_index[m] < 0:
-        per["received_vendor"][:, m] += delivered
-    per["disposed"][:, m] += disposed
-    sim.emit(t, ARRIVAL, "arrival", m, peer, delivered)
-    sim.emit(t, ARRIVAL, "cancel", m, peer, cut, "fill")
-    sim.emit(t, ARRIVAL, "dispose", m, "", disposed)
+        node["received_vendor"] += delivered
+    node["disposed"] += disposed
+    if sim.log is not None:
+        t, peer = int(event.env.now), net.sources[m]
+        sim.emit(t, ARRIVAL, "arrival", m, peer, delivered)
+        sim.emit(t, ARRIVAL, "cancel", m, peer, cut, "fill")
+        sim.emit(t, ARRIVAL, "dispose", m, "", disposed)
 
 
 def transfers(env: simpy.Environment, sim: Sim, u: int) -> Proc:
@@ -113,32 +129,39 @@ def transfers(env: simpy.Environment, sim: Sim, u: int) -> Proc:
 
 
 def customer_demand(env: simpy.Environment, sim: Sim, m: int) -> Proc:
-    """Demand of each period at node ``m``: sales = min(demand, on-hand); the rest lost or backordered."""
-    demand = sim.paths.demand
-    per = sim.period
+    """Demand of each period at node ``m``: sales = min(demand, on-hand); the rest lost or backordered
+    (:func:`~restock.simulator.rules.serve_lost_sales` / :func:`~restock.simulator.rules.serve_backorders`;
+    the lost-sales rule is written in place here, into the period's rows)."""
+    demand = sim.paths.demand[:, :, m, :]
+    node = sim.at_node[m]  # views of the live rows of node m
+    on_hand, backlog = node["on_hand"], node["backlog"]
+    per_demand, per_sales, per_lost = node["demand"], node["sales"], node["lost"]
     backorder = sim.net.backorder[m]
-    for t in range(int(env.now), sim.horizon):
-        yield At(env, t - int(env.now), DEMAND)
-        d = demand[:, t, m, :]
+    log = sim.log
+    t = int(env.now)
+    delay = 0
+    while t < sim.horizon:
+        yield At(env, delay, DEMAND)
+        per_demand[...] = demand[:, t]
         if backorder:
-            sales, sim.backlog[:, m], sim.on_hand[:, m] = serve_backorders(
-                sim.on_hand[:, m], sim.backlog[:, m], d
-            )
-            lost = None
-        else:
-            sales, lost, sim.on_hand[:, m] = serve_lost_sales(sim.on_hand[:, m], d)
-            per["lost"][:, m] = lost
-        per["demand"][:, m] = d
-        per["sales"][:, m] = sales
-        if sim.log is not None:
-            sim.emit(t, DEMAND, "demand", m, "", d)
-            sim.emit(t, DEMAND, "sale", m, "", sales)
-            if lost is not None:
-                sim.emit(t, DEMAND, "lost", m, "", lost)
+            per_sales[...], backlog[...], on_hand[...] = serve_backorders(on_hand, backlog, per_demand)
+        else:  # serve_lost_sales: sales = min(demand, on-hand), lost = demand - sales, on-hand -= sales
+            np.minimum(per_demand, on_hand, out=per_sales)
+            np.subtract(per_demand, per_sales, out=per_lost)
+            on_hand -= per_sales
+        if log is not None:
+            sim.emit(t, DEMAND, "demand", m, "", per_demand)
+            sim.emit(t, DEMAND, "sale", m, "", per_sales)
+            if not backorder:
+                sim.emit(t, DEMAND, "lost", m, "", per_lost)
+        t, delay = t + 1, 1
 
 
 def close(env: simpy.Environment, sim: Sim) -> Proc:
-    """Book and record every period, last of all events in it."""
-    for t in range(int(env.now), sim.horizon):
-        yield At(env, t - int(env.now), CLOSE)
+    """Close every period, last of all events in it."""
+    t = int(env.now)
+    delay = 0
+    while t < sim.horizon:
+        yield At(env, delay, CLOSE)
         sim.close(t)
+        t, delay = t + 1, 1

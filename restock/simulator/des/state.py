@@ -1,11 +1,24 @@
-"""The mutable state of a des run (:class:`Sim`) and the per-period records it writes.
+"""The mutable state of a des run (:class:`Sim`), its per-period history and the totals it books.
 
 Parameters (world, paths, layout) are read-only here; the processes in
 :mod:`restock.simulator.des.processes` mutate the arrays of one :class:`Sim`. Every array is indexed
 [P paths, M nodes, N SKUs] so that one event handles a vector of SKUs (and of paths).
+
+Record keeping is cheap by construction:
+
+* The live quantities (this period's flows and the node state) are the rows of one array; the CLOSE event
+  of a period copies them into a history buffer in one operation and zeroes the flows in another.
+* The cash flows of the closed periods are booked in one vectorized pass over the periods closed since the
+  last booking (:meth:`Sim.book`, called when a step ends and by :meth:`Sim.records`). They are the same
+  elementwise rules (:func:`restock.simulator.rules.period_cash_flows`) applied to the same per-period
+  quantities, so each period's amounts are what a per-period booking gives.
+* With records, the history holds every period (it *is* the records, built into a DataFrame once, at the
+  end); without records it is a window of the longest stretch between two bookings (a review period).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -31,19 +44,29 @@ FLOW_KEYS: tuple[str, ...] = (
 UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received", "on_hand_sum")
 """Unit totals a step returns (``on_hand_sum``: end-of-period on-hand summed over the periods)."""
 
-_NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
-_PERIOD = ("received", "received_vendor", "disposed", "ordered", "ordered_positive", "cancelled", "demand",
-           "sales", "lost", "shipped_downstream")  # fmt: skip
-_RECORDED_PERIOD = (
-    "received",
-    "disposed",
-    "ordered",
-    "cancelled",
-    "demand",
+PERIOD_KEYS: tuple[str, ...] = (
     "sales",
     "lost",
+    "demand",
+    "received",
+    "received_vendor",
+    "disposed",
+    "ordered",
+    "ordered_positive",
+    "cancelled",
     "shipped_downstream",
 )
+"""Flows of the current period (zeroed when it closes)."""
+STATE_KEYS: tuple[str, ...] = ("on_hand_start", "on_hand", "backlog", "in_transit")
+"""Node state, as it stands when a period closes."""
+LIVE_KEYS = PERIOD_KEYS + STATE_KEYS
+HIST_KEYS = LIVE_KEYS + FLOW_KEYS
+"""Rows of the history buffer: what a CLOSE copies, then the booked cash flows."""
+_ROW = {k: i for i, k in enumerate(HIST_KEYS)}
+_N_PERIOD, _N_LIVE = len(PERIOD_KEYS), len(LIVE_KEYS)
+_N_FLOWS = len(FLOW_KEYS)
+assert PERIOD_KEYS[:4] == UNIT_KEYS[:4]  # the unit totals are the first rows, then on_hand_sum
+_RECORD_NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
 
 
 class Sim:
@@ -58,39 +81,36 @@ class Sim:
         self.horizon = t_len
         self.max_lead = paths.max_lead_time
         self.lead = paths.lead_time.astype(np.int64, copy=False)
-        self.on_hand = np.broadcast_to(world.start_on_hand(), self.shape).astype(np.float64)
-        self.on_hand_start = self.on_hand.copy()
-        self.backlog = np.zeros(self.shape)
-        self.in_transit = np.zeros(self.shape)
+        self._live = np.zeros((len(LIVE_KEYS), p, m, n))
+        self.period = {k: self._live[i] for i, k in enumerate(PERIOD_KEYS)}
+        """This period's flows per node (views of the live array; zeroed when the period closes)."""
+        self.on_hand_start, self.on_hand, self.backlog, self.in_transit = self._live[_N_PERIOD:]
+        self.on_hand[...] = world.start_on_hand()
+        self.on_hand_start[...] = self.on_hand
+        self.at_node = [{k: self._live[i][:, j] for i, k in enumerate(LIVE_KEYS)} for j in range(m)]
+        """Per node j: views [P, N] of its live rows (``at_node[j]["sales"] is period["sales"][:, j]``)."""
         self.due = np.zeros((*self.shape, t_len + self.max_lead + 1))
         """Accepted units by the period they are due in (the vendor's confirmed schedule)."""
         self.requests = np.zeros(self.shape)
         """Transfer requests of node-fed nodes at the current review (after the capacity cut)."""
-        # one array per kind of quantity, with a named view per row: one fill / one += per period
-        self._period = np.zeros((len(_PERIOD), *self.shape))
-        self.period = {k: self._period[i] for i, k in enumerate(_PERIOD)}
-        """This period's flows per node (zeroed when the period closes)."""
-        self._flows = np.zeros((len(FLOW_KEYS), *self.shape))
-        self.flows = {k: self._flows[i] for i, k in enumerate(FLOW_KEYS)}
-        self._acc = np.zeros((len(FLOW_KEYS) + len(UNIT_KEYS), *self.shape))
-        self._acc_units = [_PERIOD.index(k) for k in UNIT_KEYS[:-1]]
         self.grid_p, self.grid_n = np.indices((p, n))
         self.record = record
-        self._rec = (
-            np.zeros((len(_NUMERIC), p, t_len, m, n)) if record else np.zeros((len(_NUMERIC), 0, 0, 0, 0))
-        )
-        self.rec = {c: self._rec[i] for i, c in enumerate(_NUMERIC)}
-        self._rec_period = [_NUMERIC.index(k) for k in _RECORDED_PERIOD]
-        self._rec_period_src = [_PERIOD.index(k) for k in _RECORDED_PERIOD]
-        self._rec_flows = [_NUMERIC.index(k) for k in FLOW_KEYS]
+        bounds = [0, *world.review_periods(), t_len]
+        slots = t_len if record else max(b - a for a, b in itertools.pairwise(bounds))
+        self._hist = np.zeros((len(HIST_KEYS), max(slots, 1), p, m, n))
+        """[row, slot, P, M, N]: period t is slot t - self._base (all periods with records)."""
+        self._base = 0
+        self._acc = np.zeros((len(FLOW_KEYS) + len(UNIT_KEYS), *self.shape))
         self.closed = 0
-        """Number of periods closed (recorded) so far."""
+        """Number of periods closed so far."""
+        self.booked = 0
+        """Number of periods whose cash flows are booked (and added to the step totals)."""
         self.log = EventLog(net.names, world.skus) if log_events else None
-        eco = world.economics
-        self.eco = eco
+        self.eco = world.economics
         bo = np.array(net.backorder)
         self.groups = [(slice(None), bool(bo[0]))] if bo.all() or not bo.any() else [
             (np.flatnonzero(bo), True), (np.flatnonzero(~bo), False)]  # fmt: skip
+        self._price = np.moveaxis(paths.price, 1, 0)[:, :, None, :]  # [T, P, 1, N] view
 
     # --- what the rule sees ---------------------------------------------------------------------------
     def review_state(self, t: int) -> ReviewState:
@@ -110,17 +130,30 @@ class Sim:
 
     # --- the end of a period --------------------------------------------------------------------------
     def close(self, t: int) -> None:
-        """Book the cash flows of period ``t`` (rules.period_cash_flows), write its record, start t + 1."""
-        per, eco, flows = self.period, self.eco, self.flows
-        price = self.paths.price[:, t, None, :]
+        """Write period ``t``'s flows and end state into the history, start period t + 1."""
+        self._hist[:_N_LIVE, t - self._base] = self._live
+        self.closed = t + 1
+        self._live[:_N_PERIOD] = 0.0
+        self.on_hand_start[...] = self.on_hand
+
+    def book(self) -> None:
+        """Book the cash flows of the periods closed since the last booking (rules.period_cash_flows), in
+        one pass over those periods, and add them and the unit totals to the step totals."""
+        a, b = self.booked - self._base, self.closed - self._base
+        if b <= a:
+            return
+        h = self._hist[:, a:b]  # [row, w, P, M, N]
+        row, eco = _ROW, self.eco
+        price = self._price[self.booked : self.closed]
         for idx, backorder in self.groups:
+            part = h if isinstance(idx, slice) else h[:, :, :, idx]
             f = period_cash_flows(
-                sales=per["sales"][:, idx],
-                received=per["received_vendor"][:, idx],
-                end_on_hand=self.on_hand[:, idx],
-                lost=per["lost"][:, idx],
-                end_backlog=self.backlog[:, idx],
-                ordered_positive=per["ordered_positive"][:, idx],
+                sales=part[row["sales"]],
+                received=part[row["received_vendor"]],
+                end_on_hand=part[row["on_hand"]],
+                lost=part[row["lost"]],
+                end_backlog=part[row["backlog"]],
+                ordered_positive=part[row["ordered_positive"]],
                 price=price,
                 unit_cost=eco.unit_cost,
                 holding_cost=eco.holding_cost,
@@ -129,43 +162,42 @@ class Sim:
                 backorder=backorder,
             )
             for k, v in f.items():
-                flows[k][:, idx] = v
-        if t == self.horizon - 1:
-            np.multiply(eco.salvage_value, self.on_hand, out=flows["salvage"])
-        reward = flows["reward"]
-        np.add(flows["revenue"], flows["salvage"], out=reward)
-        reward -= flows["purchase_cost"]
-        reward -= flows["holding_cost"]
-        reward -= flows["penalty_cost"]
-        reward -= flows["fixed_order_cost"]
-        n_flows = len(FLOW_KEYS)
+                if isinstance(idx, slice):
+                    h[row[k]] = v
+                else:
+                    h[row[k]][:, :, idx] = v
+        salvage = h[row["salvage"]]  # zero but in the last period (slots are not reused after it)
+        if self.closed == self.horizon:
+            np.multiply(eco.salvage_value, h[row["on_hand"], -1], out=salvage[-1])
+        reward = h[row["reward"]]
+        np.add(h[row["revenue"]], salvage, out=reward)
+        reward -= h[row["purchase_cost"]]
+        reward -= h[row["holding_cost"]]
+        reward -= h[row["penalty_cost"]]
+        reward -= h[row["fixed_order_cost"]]
         acc = self._acc
-        acc[:n_flows] += self._flows
-        acc[n_flows:-1] += self._period[self._acc_units]
-        acc[-1] += self.on_hand
-        if self.record:
-            rec = self._rec
-            rec[self._rec_period, :, t] = self._period[self._rec_period_src]
-            rec[self._rec_flows, :, t] = self._flows
-            self.rec["on_hand_start"][:, t] = self.on_hand_start
-            self.rec["in_transit"][:, t] = self.in_transit
-            self.rec["backlog"][:, t] = self.backlog
-            self.rec["on_hand"][:, t] = self.on_hand
-        self.closed = t + 1
-        np.copyto(self.on_hand_start, self.on_hand)
-        self._period.fill(0.0)
+        acc[:_N_FLOWS] += h[_N_LIVE:].sum(axis=1)
+        acc[_N_FLOWS:-1] += h[:4].sum(axis=1)
+        acc[-1] += h[row["on_hand"]].sum(axis=0)
+        self.booked = self.closed
+        if not self.record:
+            self._base = self.closed
 
     def take_totals(self) -> dict[str, np.ndarray]:
-        """The step totals accumulated since the last call, and reset them."""
-        out = {k: self._acc[i].copy() for i, k in enumerate(FLOW_KEYS + UNIT_KEYS)}
+        """Book what is closed; the step totals accumulated since the last call, and reset them."""
+        self.book()
+        acc = self._acc.copy()
         self._acc.fill(0.0)
-        return out
+        return dict(zip(FLOW_KEYS + UNIT_KEYS, acc, strict=True))
 
     # --- results ----------------------------------------------------------------------------------------
     def records(self) -> pd.DataFrame:
         """The records of the periods closed so far, one row per (path, period, node, SKU)."""
         p, m, n = self.shape
-        t = self.closed if self.record else 0
+        t = 0
+        if self.record:
+            self.book()
+            t = self.closed
         rows = p * t * m * n
         cols: dict[str, np.ndarray] = {}
         grid = np.indices((p, t, m, n)).reshape(4, rows)
@@ -173,8 +205,8 @@ class Sim:
         cols["period"] = grid[1]
         cols["node"] = np.asarray(self.net.names, dtype=object)[grid[2]]
         cols["sku"] = np.asarray(self.world.skus, dtype=object)[grid[3]]
-        for c in _NUMERIC:
-            cols[c] = self.rec[c][:, :t].reshape(rows).copy()
+        for c in _RECORD_NUMERIC:
+            cols[c] = np.ascontiguousarray(np.moveaxis(self._hist[_ROW[c], :t], 0, 1)).reshape(rows)
         df = pd.DataFrame({c: cols[c] for c in RECORD_COLUMNS}, copy=False)
         df.attrs.update(
             review_period=self.world.review_period,
