@@ -1,0 +1,116 @@
+"""Classical inventory policies on the inventory position, with levels in units per node and SKU.
+
+Writing ``IP`` for the inventory position at the review (on-hand - backlog + every open order), each
+policy orders, per decision point:
+
+==================  =====================================================================================
+policy              order q at a review
+==================  =====================================================================================
+base-stock          ``q = max(S - IP, 0)``: order up to the level S.
+capped base-stock   ``q = min(max(S - IP, 0), r)``: base-stock, at most r units per review (Xin 2021,
+                    near-optimal for lost sales with long lead times).
+(s, S)              ``q = S - IP`` if ``IP <= s`` else 0 (s <= S): order up to S when at or below s.
+(r, Q)              ``q = n Q`` with n the smallest integer such that ``IP + n Q > r`` when ``IP <= r``,
+                    else 0: whole lots of Q that lift the position above the reorder point r
+                    (the periodic-review (r, nQ) rule).
+constant            ``q = Q`` at every review (Q = 0 never orders).
+==================  =====================================================================================
+
+Parameters are absolute units: a scalar, [N], [M, N] or [P, M, N] (see
+:mod:`restock.agents.baselines.params`). :mod:`restock.agents.baselines.tuning` chooses them per node and
+SKU by simulation on training paths, searching grids scaled by each SKU's forecast scale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from restock.agents.baselines.params import as_param, per_point
+from restock.agents.policy import checked_orders
+from restock.errors import InputError
+
+if TYPE_CHECKING:
+    from restock.envs.core import DecisionBatch
+    from restock.simulator.policy import ReviewState
+
+
+@dataclass
+class BaseStockPolicy:
+    """Order up to ``level`` on the position, at most ``cap`` units per review (None: no cap)."""
+
+    level: Any
+    cap: Any = None
+    name: str = "base-stock"
+
+    def __post_init__(self) -> None:
+        self._level = as_param(f"{self.name}.level", self.level)
+        self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap)
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        q = np.maximum(per_point(f"{self.name}.level", self._level, batch) - batch.position(state), 0.0)
+        if self._cap is not None:
+            q = np.minimum(q, per_point(f"{self.name}.cap", self._cap, batch))
+        return checked_orders(self.name, q, batch.size, state.t)
+
+
+@dataclass
+class SSPolicy:
+    """(s, S): order up to ``S`` when the position is at or below ``s``."""
+
+    s: Any
+    S: Any
+    name: str = "s-S"
+
+    def __post_init__(self) -> None:
+        self._s = as_param(f"{self.name}.s", self.s)
+        self._S = as_param(f"{self.name}.S", self.S)
+        if self._s.shape == self._S.shape and (self._s > self._S).any():
+            raise InputError(f"policy {self.name!r}: s must be <= S, got s={self.s!r}, S={self.S!r}")
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        s = per_point(f"{self.name}.s", self._s, batch)
+        big = per_point(f"{self.name}.S", self._S, batch)
+        ip = batch.position(state)
+        q = np.where(ip <= s, np.maximum(big - ip, 0.0), 0.0)
+        return checked_orders(self.name, q, batch.size, state.t)
+
+
+@dataclass
+class RQPolicy:
+    """(r, nQ): when the position is at or below ``r``, order the fewest lots of ``Q`` that lift it above."""
+
+    r: Any
+    Q: Any
+    name: str = "r-Q"
+
+    def __post_init__(self) -> None:
+        self._r = as_param(f"{self.name}.r", self.r)
+        self._q = as_param(f"{self.name}.Q", self.Q)
+        if (self._q <= 0).any():
+            raise InputError(f"policy {self.name!r}: the lot size Q must be > 0, got {self.Q!r}")
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        r = per_point(f"{self.name}.r", self._r, batch)
+        lot = per_point(f"{self.name}.Q", self._q, batch)
+        ip = batch.position(state)
+        lots = np.where(ip <= r, np.floor((r - ip) / lot) + 1.0, 0.0)
+        return checked_orders(self.name, lots * lot, batch.size, state.t)
+
+
+@dataclass
+class ConstantPolicy:
+    """Order ``quantity`` at every review."""
+
+    quantity: Any
+    name: str = "constant"
+
+    def __post_init__(self) -> None:
+        self._q = as_param(f"{self.name}.quantity", self.quantity)
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        return checked_orders(
+            self.name, per_point(f"{self.name}.quantity", self._q, batch), batch.size, state.t
+        )

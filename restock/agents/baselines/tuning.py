@@ -1,0 +1,298 @@
+"""Choosing the parameters of the baselines by simulation on training paths (never on evaluation paths).
+
+Training paths are the episodes of the scenario at the root seeds ``seed, seed + 1, ...,
+seed + train_seeds - 1`` (all below :data:`restock.seeding.EVAL_SEED_OFFSET`, so disjoint from
+:func:`restock.agents.evaluate.eval_seeds`), stacked along the path axis.
+
+Search: a full grid over the policy's parameters, one grid per (node, SKU), scaled by the SKU's
+forecast scale ``s`` (median demand per review period at the first review, :mod:`restock.envs.features`)
+and cover ``c = (E[L] + R) / R`` (review periods of protection). All candidates run in **one** rollout:
+the training paths are repeated once per candidate along the path axis (common random numbers across
+candidates) and each candidate's parameters are given per path ([P, M, N] parameters,
+:mod:`restock.agents.baselines.params`). The candidate with the highest mean profit over the training
+paths is picked per (node, SKU) — exact for one node, where the SKUs do not interact; a coordinate-wise
+choice for networks. Then ``rounds - 1`` refinements search a grid of the same size spanning one step
+of the previous grid on either side of the best value. Levels are rounded to whole units when demand
+and initial stock are whole units (the Zipkin family), so that they are the policies the exact oracle
+evaluates.
+
+=================  =========================================  =============================================
+policy             parameters                                 first grid (per node and SKU)
+=================  =========================================  =============================================
+newsvendor-tuned   tau                                        the table's levels range, ``grid`` points
+base-stock         S                                          ``s x [0, 2c + 2]``, ``grid`` points
+capped base-stock  S, cap r                                   S as base-stock (``grid2``), r ``s x [0.25, 3]``
+(s, S)             S, d = S - s                               S as base-stock, d ``s x [0, 3]``
+(r, Q)             r, Q                                       r ``s x [0, 2c + 2]``, Q ``s x [0.25, 4]``
+constant           Q                                          ``s x [0, 2]``
+=================  =========================================  =============================================
+
+The default engine is the batch engine (fast; one node only); networks are tuned on the des engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from restock import seeding
+from restock.agents.baselines.classical import BaseStockPolicy, ConstantPolicy, RQPolicy, SSPolicy
+from restock.agents.baselines.newsvendor import NewsvendorPolicy
+from restock.agents.evaluate import Episode, decision_batches, draw_episode, rollout
+from restock.agents.policy import Policy
+from restock.envs.core import lead_time_stats
+from restock.errors import InputError
+from restock.simulator.paths import ExogenousPaths
+
+
+@dataclass(frozen=True)
+class TuningConfig:
+    """How the baselines are tuned (see the module docstring)."""
+
+    train_seeds: int = 4
+    """Number of training root seeds (episodes) stacked."""
+    n_paths: int | None = None
+    """Paths per training seed (None: the scenario's ``seeds.n_paths``)."""
+    grid: int = 24
+    """Points per axis of a one-parameter grid."""
+    grid2: int = 10
+    """Points per axis of a two-parameter grid (grid2**2 candidates)."""
+    rounds: int = 2
+    """Grid searches: the first plus refinements around the best."""
+    engine: str | None = None
+    """``"batch"`` or ``"des"``; None: batch for one node, des for networks."""
+
+    def __post_init__(self) -> None:
+        for key in ("train_seeds", "grid", "grid2", "rounds"):
+            v = getattr(self, key)
+            if not (isinstance(v, int) and v >= (2 if key.startswith("grid") else 1)):
+                raise InputError(
+                    f"tuning.{key} must be an integer >= {2 if key.startswith('grid') else 1}, got {v!r}"
+                )
+        if self.n_paths is not None and not (isinstance(self.n_paths, int) and self.n_paths >= 1):
+            raise InputError(f"tuning.n_paths must be None or an integer >= 1, got {self.n_paths!r}")
+        if self.engine not in (None, "batch", "des"):
+            raise InputError(f"tuning.engine must be 'batch', 'des' or None, got {self.engine!r}")
+
+
+def training_seeds(seed: int, config: TuningConfig) -> list[int]:
+    """The training root seeds ``seed .. seed + train_seeds - 1`` (an InputError if they reach eval seeds)."""
+    if seed < 0 or seed + config.train_seeds > seeding.EVAL_SEED_OFFSET:
+        raise InputError(
+            f"training seed {seed!r}: training seeds must lie in [0, {seeding.EVAL_SEED_OFFSET}) "
+            "(evaluation seeds start there)"
+        )
+    return [seed + k for k in range(config.train_seeds)]
+
+
+def training_episode(scenario: Any, seed: int, config: TuningConfig) -> Episode:
+    """The training episodes of ``scenario`` stacked along the path axis (see the module docstring)."""
+    eps = [draw_episode(scenario, s, config.n_paths) for s in training_seeds(seed, config)]
+    return Episode(
+        eps[0].world, stack_paths([e.paths for e in eps]), _stack_fc([e.forecasts for e in eps]), seed
+    )
+
+
+def stack_paths(paths: Sequence[ExogenousPaths]) -> ExogenousPaths:
+    """Paths of the same world concatenated along the path axis (capacity is shared)."""
+    cat = lambda name: np.concatenate([getattr(p, name) for p in paths])  # noqa: E731
+    return ExogenousPaths(
+        demand=cat("demand"),
+        lead_time=cat("lead_time"),
+        fill_rate=cat("fill_rate"),
+        capacity=paths[0].capacity,
+        price=cat("price"),
+    )
+
+
+def _stack_fc(tables: Sequence[Any]) -> Any:
+    """Forecast tables of stacked episodes: one shared table, or the tables' path axes concatenated."""
+    first = tables[0]
+    if all(t is first for t in tables):
+        return first
+
+    def total(name: str) -> np.ndarray:
+        parts = []
+        for t in tables:
+            arr = getattr(t, name)
+            n = max(t.per_bucket.shape[0], t.cumulative.shape[0])
+            parts.append(np.broadcast_to(arr, (n, *arr.shape[1:])))
+        return np.concatenate(parts)
+
+    return replace(first, per_bucket=total("per_bucket"), cumulative=total("cumulative"))
+
+
+def repeat_episode(ep: Episode, copies: int) -> Episode:
+    """``ep`` with its paths repeated ``copies`` times along the path axis (copy-major: g * P + p)."""
+    p = ep.paths
+    rep = lambda a: np.tile(a, (copies,) + (1,) * (a.ndim - 1))  # noqa: E731
+    paths = ExogenousPaths(
+        demand=rep(p.demand),
+        lead_time=rep(p.lead_time),
+        fill_rate=rep(p.fill_rate),
+        capacity=p.capacity,
+        price=rep(p.price),
+    )
+    fc = ep.forecasts
+    if fc.per_bucket.shape[0] > 1 or fc.cumulative.shape[0] > 1:
+        fc = replace(
+            fc,
+            per_bucket=rep(np.broadcast_to(fc.per_bucket, (p.n_paths, *fc.per_bucket.shape[1:]))),
+            cumulative=rep(np.broadcast_to(fc.cumulative, (p.n_paths, *fc.cumulative.shape[1:]))),
+        )
+    return Episode(ep.world, paths, fc, ep.seed)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One parameter's first grid: ``low + (high - low) * linspace(0, 1, n)`` per (node, SKU) [M, N]."""
+
+    name: str
+    low: np.ndarray
+    high: np.ndarray
+    whole: bool = False
+    """Round the values to whole units."""
+    floor: float = 0.0
+    """Smallest allowed value."""
+    ceil: float = np.inf
+    """Largest allowed value."""
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    """The chosen parameters [M, N] each and their mean training profit per (node, SKU) [M, N]."""
+
+    params: dict[str, np.ndarray]
+    profit: np.ndarray
+    candidates: int
+    """Candidates simulated (all rounds)."""
+
+
+def grid_search(
+    build: Callable[[dict[str, np.ndarray]], Policy],
+    axes: Sequence[Axis],
+    ep: Episode,
+    *,
+    points: int,
+    rounds: int,
+    engine: str,
+) -> TuningResult:
+    """Best parameters per (node, SKU) by simulation (see the module docstring).
+
+    ``build`` gets parameters [G * P, M, N] per axis name and returns the policy to simulate.
+    """
+    m, n = len(ep.world.network.nodes), ep.world.n_skus
+    p = ep.paths.n_paths
+    lows = [np.broadcast_to(a.low, (m, n)).astype(np.float64) for a in axes]
+    highs = [np.broadcast_to(a.high, (m, n)).astype(np.float64) for a in axes]
+    best: list[np.ndarray] = []
+    best_profit = np.full((m, n), -np.inf)
+    total = 0
+    for _ in range(rounds):
+        grids = [
+            _snap(a, lo[None] + (hi - lo)[None] * np.linspace(0.0, 1.0, points)[:, None, None])
+            for a, lo, hi in zip(axes, lows, highs, strict=True)
+        ]  # each [points, M, N]
+        combos = list(itertools.product(range(points), repeat=len(axes)))
+        values = [np.stack([g[c[i]] for c in combos]) for i, g in enumerate(grids)]  # [C, M, N] each
+        c = len(combos)
+        total += c
+        params = {a.name: np.repeat(v, p, axis=0) for a, v in zip(axes, values, strict=True)}
+        out = rollout(build(params), repeat_episode(ep, c), engine=engine, record=False)
+        profit = out.totals["reward"].reshape(c, p, m, n).mean(axis=1)  # [C, M, N]
+        pick = profit.argmax(axis=0)  # [M, N]
+        chosen = np.take_along_axis(profit, pick[None], axis=0)[0]
+        better = chosen > best_profit
+        picked = [np.take_along_axis(v, pick[None], axis=0)[0] for v in values]
+        best = picked if not best else [np.where(better, pk, b) for pk, b in zip(picked, best, strict=True)]
+        best_profit = np.where(better, chosen, best_profit)
+        steps = [(hi - lo) / (points - 1) for lo, hi in zip(lows, highs, strict=True)]
+        lows = [np.maximum(b - s, a.floor) for b, s, a in zip(best, steps, axes, strict=True)]
+        highs = [np.minimum(b + s, a.ceil) for b, s, a in zip(best, steps, axes, strict=True)]
+    return TuningResult({a.name: b for a, b in zip(axes, best, strict=True)}, best_profit, total)
+
+
+def _snap(axis: Axis, values: np.ndarray) -> np.ndarray:
+    v = np.clip(values, axis.floor, axis.ceil)
+    return np.round(v) if axis.whole else v
+
+
+def scales(ep: Episode) -> tuple[np.ndarray, np.ndarray]:
+    """(forecast scale s [M, N] averaged over paths, cover c = (E[L] + R) / R [M, N]) of ``ep``."""
+    batches = decision_batches(ep, None)
+    p, n = ep.paths.n_paths, ep.world.n_skus
+    s = np.stack([b.static.scale.reshape(p, n).mean(axis=0) for b in batches])
+    lt_mean, _ = lead_time_stats(ep.world)
+    r = ep.world.review_period
+    return s, (lt_mean + r) / r
+
+
+def whole_units(ep: Episode) -> bool:
+    """Whether demand and the initial stock come in whole units (then levels are rounded)."""
+    d = ep.paths.demand
+    init = ep.world.initial_on_hand
+    return bool(np.all(d == np.round(d)) and (init is None or np.all(init == np.round(init))))
+
+
+def _engine(ep: Episode, config: TuningConfig) -> str:
+    if config.engine is not None:
+        return config.engine
+    return "batch" if len(ep.world.network.nodes) == 1 else "des"
+
+
+POLICIES: tuple[str, ...] = ("newsvendor-tuned", "base-stock", "capped-base-stock", "s-S", "r-Q", "constant")
+"""The baselines this module tunes."""
+
+
+def tune(
+    kind: str, scenario: Any, *, seed: int = 0, config: TuningConfig | None = None
+) -> tuple[Policy, TuningResult]:
+    """Tune the baseline ``kind`` (one of :data:`POLICIES`) on training paths; the policy and the search."""
+    cfg = config or TuningConfig()
+    if kind not in POLICIES:
+        raise InputError(f"cannot tune {kind!r}; tunable baselines: {list(POLICIES)}")
+    ep = training_episode(scenario, seed, cfg)
+    s, c = scales(ep)
+    whole = whole_units(ep)
+    hi_level = s * (2 * c + 2)
+    engine = _engine(ep, cfg)
+    g1, g2 = cfg.grid, cfg.grid2
+
+    def search(build: Callable[[dict[str, np.ndarray]], Policy], axes: list[Axis], pts: int) -> TuningResult:
+        return grid_search(build, axes, ep, points=pts, rounds=cfg.rounds, engine=engine)
+
+    zero = np.zeros_like(s)
+    if kind == "newsvendor-tuned":
+        lv = np.asarray(ep.forecasts.quantiles, dtype=np.float64)
+        lo, hi = float(lv[0]), float(lv[-1])
+        axis = Axis("tau", np.full_like(s, lo), np.full_like(s, hi), floor=lo, ceil=hi)
+        res = search(lambda q: NewsvendorPolicy(tau=q["tau"], name=kind), [axis], g1)
+        return NewsvendorPolicy(tau=res.params["tau"], name=kind), res
+    if kind == "base-stock":
+        res = search(lambda q: BaseStockPolicy(q["S"], name=kind), [Axis("S", zero, hi_level, whole)], g1)
+        return BaseStockPolicy(res.params["S"], name=kind), res
+    if kind == "capped-base-stock":
+        axes = [Axis("S", zero, hi_level, whole), Axis("cap", 0.25 * s, 3.0 * s, whole, floor=1e-9)]
+        res = search(lambda q: BaseStockPolicy(q["S"], cap=q["cap"], name=kind), axes, g2)
+        return BaseStockPolicy(res.params["S"], cap=res.params["cap"], name=kind), res
+    if kind == "s-S":
+        axes = [Axis("S", zero, hi_level, whole), Axis("d", zero, 3.0 * s, whole)]
+
+        def ss(q: dict[str, np.ndarray]) -> Policy:
+            return SSPolicy(np.maximum(q["S"] - q["d"], 0.0), q["S"], name=kind)
+
+        res = search(ss, axes, g2)
+        return ss(res.params), res
+    if kind == "r-Q":
+        axes = [
+            Axis("r", zero, hi_level, whole),
+            Axis("Q", 0.25 * s, 4.0 * s, whole, floor=1.0 if whole else 1e-9),
+        ]
+        res = search(lambda q: RQPolicy(q["r"], q["Q"], name=kind), axes, g2)
+        return RQPolicy(res.params["r"], res.params["Q"], name=kind), res
+    res = search(lambda q: ConstantPolicy(q["Q"], name=kind), [Axis("Q", zero, 2.0 * s, whole)], g1)
+    return ConstantPolicy(res.params["Q"], name=kind), res

@@ -1,0 +1,289 @@
+"""Paired evaluation: every policy on the same exogenous paths, per-seed KPIs, savings against newsvendor.
+
+``evaluate(policies, scenario, seeds)`` draws, for each evaluation root seed, one episode of the scenario
+(world, ``n_paths`` exogenous paths, forecast table: :func:`restock.envs.core.build_episode`) and runs
+every policy on it with the chosen engine (common random numbers: the paths do not depend on the
+orders). Seeds: an integer ``k`` means the evaluation root seeds ``seeding.eval_seed(0..k-1)``
+(``EVAL_SEED_OFFSET + i``), disjoint from every training seed; an explicit sequence is used as given.
+
+At every review the engine's state goes to each node's :class:`~restock.envs.core.DecisionBatch` (one
+per node, B = P x N points); the policy's orders [B] per node are checked
+(:func:`restock.agents.policy.checked_orders`: NaN, inf or negative orders are an InputError naming the
+policy and the period) and stacked into the engine's [P, M, N].
+
+:class:`Evaluation`
+-------------------
+``rows``     DataFrame, one row per (policy, seed): ``policy``, ``seed`` (the root seed), ``seed_index``,
+             then every KPI of :func:`restock.simulator.kpis.kpi_table` (profit, discounted_profit, revenue,
+             salvage, purchase/holding/penalty/fixed order costs, fill_rate, cycle_service_level,
+             in_stock_rate, lost_units, demand/sales/disposed units, avg_on_hand, inventory_turns, ...);
+             money and units per path (averaged over the episode's paths), ratios pooled.
+``summary``  DataFrame, one row per policy: ``policy``, ``profit`` (mean over seeds),
+             ``saving_vs_newsvendor`` (mean paired difference of profit against the reference policy),
+             ``ci_low``, ``ci_high`` (its Student-t 95% interval over seeds, :mod:`restock.agents.stats`),
+             ``saving_pct`` (relative to |reference profit|, in %), ``n_seeds``, and the means of
+             ``revenue``, ``holding_cost``, ``penalty_cost``, ``fill_rate``, ``cycle_service_level``,
+             ``in_stock_rate``, ``avg_on_hand``, ``inventory_turns``, ``lost_units``.
+``records``  with ``keep_records=True``: ``{(policy, seed): per-period records}`` — the engine's
+             DataFrame of :data:`restock.simulator.records.RECORD_COLUMNS` (one row per path, period,
+             node, SKU), ``attrs`` holding review_period, review_offset, horizon, discount,
+             demand_nodes and unit_cost on both engines; ``seed`` is the root seed as in ``rows``.
+             Empty otherwise. This mapping is a stable interface (the replay command reads it).
+``reference``  the name of the reference policy (``"newsvendor"`` unless told otherwise).
+
+The reference policy (by default the newsvendor on forecast quantiles, the name ``"newsvendor"``) is
+added to the policies when none of them bears its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from restock import seeding
+from restock.agents.policy import Policy, checked_orders
+from restock.agents.stats import paired_difference
+from restock.envs.actions import ActionConfig
+from restock.envs.core import DecisionBatch, build_episode, engine_class, load_scenario, numpy_state, to_numpy
+from restock.envs.features import ObservationConfig
+from restock.errors import InputError
+from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.records import SimulationResult
+from restock.simulator.world import World
+
+REFERENCE = "newsvendor"
+"""Name of the default reference policy of every saving."""
+SUMMARY_KPIS: tuple[str, ...] = (
+    "revenue",
+    "holding_cost",
+    "penalty_cost",
+    "fill_rate",
+    "cycle_service_level",
+    "in_stock_rate",
+    "avg_on_hand",
+    "inventory_turns",
+    "lost_units",
+)
+"""KPIs whose means over seeds the summary shows beside profit and saving."""
+ENGINE_NAMES: tuple[str, ...] = ("des", "batch")
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One draw of a scenario: the world, its exogenous paths [P, T, M, N] and the forecast table."""
+
+    world: World
+    paths: ExogenousPaths
+    forecasts: ScenarioForecast
+    seed: int
+    """The root seed it was drawn from."""
+
+
+def draw_episode(scenario: Any, seed: int, n_paths: int | None = None) -> Episode:
+    """The episode of ``scenario`` (a Scenario or a name) at root ``seed`` with ``n_paths`` paths.
+
+    ``n_paths`` None: the scenario's ``seeds.n_paths``.
+    """
+    sc = load_scenario(scenario, None)
+    if n_paths is None:
+        n_paths = int(getattr(getattr(sc, "seeds", None), "n_paths", 1))
+    world, paths, fc = build_episode(sc, int(seed), int(n_paths))
+    return Episode(world, paths, fc, int(seed))
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """What one policy did on one episode: flows summed over the horizon [P, M, N] and the records."""
+
+    totals: dict[str, np.ndarray]
+    """Money and units per [P, M, N] (the engine's step keys: revenue, ..., reward, sales, lost, ...)."""
+    result: SimulationResult | None
+    """The engine's records (``record=True`` only)."""
+
+
+def decision_batches(ep: Episode, policy: Any) -> list[DecisionBatch]:
+    """One :class:`DecisionBatch` per node of ``ep`` with the policy's observation and action settings.
+
+    A policy may carry ``observation_config`` / ``action_config`` attributes (a learned policy acts
+    through the layout it was trained with); defaults otherwise.
+    """
+    obs = getattr(policy, "observation_config", None) or ObservationConfig()
+    act = getattr(policy, "action_config", None) or ActionConfig()
+    return [
+        DecisionBatch(ep.world, ep.paths, ep.forecasts, m, obs, act)
+        for m in range(len(ep.world.network.nodes))
+    ]
+
+
+def rollout(policy: Policy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
+    """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
+    if engine not in ENGINE_NAMES:
+        raise InputError(f"engine must be one of {list(ENGINE_NAMES)}, got {engine!r}")
+    name = str(getattr(policy, "name", type(policy).__name__))
+    batches = decision_batches(ep, policy)
+    eng = engine_class(engine)(ep.world, ep.paths, record=record)
+    p, n, m = ep.paths.n_paths, ep.world.n_skus, len(batches)
+    state = eng.reset()
+    totals = {k: to_numpy(v).copy() for k, v in getattr(eng, "initial_totals", {}).items()}
+    while state is not None:
+        st = numpy_state(state)
+        orders = np.empty((p, m, n), dtype=np.float64)
+        for b in batches:
+            q = checked_orders(name, policy.act(b, st), b.size, st.t)
+            orders[:, b.node, :] = q.reshape(p, n)
+        state, out = eng.step(orders)
+        for k, v in out.items():
+            arr = to_numpy(v)
+            totals[k] = totals[k] + arr if k in totals else arr.copy()
+    result = None
+    if record:
+        result = eng.result()
+        _complete_attrs(result.records, ep.world)
+    return Rollout(totals, result)
+
+
+def _complete_attrs(records: pd.DataFrame, world: World) -> None:
+    """Give batch-engine records the attrs the des engine writes (KPIs read them)."""
+    e = world.economics
+    defaults = {
+        "review_period": world.review_period,
+        "review_offset": world.review_offset,
+        "horizon": world.horizon,
+        "discount": e.discount,
+        "demand_nodes": [n.name for n in world.network.nodes if n.customer_facing],
+        "unit_cost": dict(zip(world.skus, np.asarray(e.unit_cost, dtype=float).tolist(), strict=True)),
+    }
+    for key, value in defaults.items():
+        records.attrs.setdefault(key, value)
+
+
+@dataclass
+class Evaluation:
+    """The outcome of :func:`evaluate` (see the module docstring)."""
+
+    rows: pd.DataFrame
+    summary: pd.DataFrame
+    records: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)
+    reference: str = REFERENCE
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"rows": [...], "summary": [...]}`` with plain Python values (what ``--json`` prints)."""
+        return {"rows": _records(self.rows), "summary": _records(self.summary), "reference": self.reference}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in df.to_dict(orient="records"):
+        out.append({str(k): _plain(v) for k, v in row.items()})
+    return out
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating | float):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    return v
+
+
+def eval_seeds(seeds: int | Sequence[int]) -> list[int]:
+    """Root seeds of an evaluation: ``k`` -> ``eval_seed(0..k-1)``; a sequence as given (>= 0, distinct)."""
+    if isinstance(seeds, bool):
+        raise InputError(f"seeds must be a count or a sequence of root seeds, got {seeds!r}")
+    if isinstance(seeds, int | np.integer):
+        if seeds < 1:
+            raise InputError(f"seeds must be >= 1, got {seeds!r}")
+        return [seeding.eval_seed(k) for k in range(int(seeds))]
+    out = [int(s) for s in seeds]
+    if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
+        raise InputError(f"seeds must be distinct integers >= 0, got {list(seeds)!r}")
+    return out
+
+
+def _named(policies: Mapping[str, Policy] | Sequence[Policy]) -> dict[str, Policy]:
+    if isinstance(policies, Mapping):
+        named = {str(k): v for k, v in policies.items()}
+    else:
+        named = {}
+        for pol in policies:
+            key = str(getattr(pol, "name", type(pol).__name__))
+            if key in named:
+                raise InputError(f"two policies are named {key!r}; pass a mapping name -> policy")
+            named[key] = pol
+    if not named:
+        raise InputError("evaluate needs at least one policy")
+    for key, pol in named.items():
+        if not callable(getattr(pol, "act", None)):
+            raise InputError(f"policy {key!r} has no act(batch, state) method: {pol!r}")
+    return named
+
+
+def evaluate(
+    policies: Mapping[str, Policy] | Sequence[Policy],
+    scenario: Any,
+    seeds: int | Sequence[int],
+    *,
+    engine: str = "des",
+    keep_records: bool = False,
+    n_paths: int | None = None,
+    reference: str = REFERENCE,
+    confidence: float = 0.95,
+) -> Evaluation:
+    """Every policy on the same episodes; per-seed KPIs and paired savings (see the module docstring).
+
+    ``scenario``: a Scenario or a built-in name/file; ``n_paths``: paths per seed (None: the scenario's).
+    """
+    from restock.simulator.kpis import kpi_table
+
+    if engine not in ENGINE_NAMES:
+        raise InputError(f"engine must be one of {list(ENGINE_NAMES)}, got {engine!r}")
+    named = _named(policies)
+    if reference not in named:
+        if reference != REFERENCE:
+            raise InputError(f"reference policy {reference!r} is not among the policies {list(named)}")
+        from restock.agents.baselines.newsvendor import NewsvendorPolicy
+
+        named = {REFERENCE: NewsvendorPolicy(), **named}
+    sc = load_scenario(scenario, None)
+    roots = eval_seeds(seeds)
+    rows: list[dict[str, Any]] = []
+    records: dict[tuple[str, int], pd.DataFrame] = {}
+    for i, root in enumerate(roots):
+        ep = draw_episode(sc, root, n_paths)
+        for key, pol in named.items():
+            res = rollout(pol, ep, engine=engine, record=True).result
+            assert res is not None
+            kpis = kpi_table(res, review_period=ep.world.review_period, review_offset=ep.world.review_offset)
+            rows.append({"policy": key, "seed": root, "seed_index": i, **kpis})
+            if keep_records:
+                records[(key, root)] = res.records
+    frame = pd.DataFrame(rows)
+    return Evaluation(frame, summarize(frame, reference, confidence), records, reference)
+
+
+def summarize(rows: pd.DataFrame, reference: str = REFERENCE, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per policy: mean profit, paired saving vs ``reference`` with its CI, KPI means."""
+    ref = rows[rows["policy"] == reference].set_index("seed")["profit"]
+    out = []
+    for key, g in rows.groupby("policy", sort=False):
+        g = g.set_index("seed").loc[ref.index]
+        diff = paired_difference(g["profit"].to_numpy(), ref.to_numpy(), confidence)
+        entry: dict[str, Any] = {
+            "policy": key,
+            "profit": float(g["profit"].mean()),
+            "saving_vs_newsvendor": diff.mean,
+            "ci_low": diff.ci_low,
+            "ci_high": diff.ci_high,
+            "saving_pct": 100.0 * diff.relative,
+            "n_seeds": diff.n,
+        }
+        for k in SUMMARY_KPIS:
+            entry[k] = float(g[k].mean())
+        out.append(entry)
+    return pd.DataFrame(out)

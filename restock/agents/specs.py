@@ -1,0 +1,138 @@
+"""Policies by name: ``resolve_policy(spec, scenario, *, seed) -> Policy`` (what ``--policies`` takes).
+
+==================  =====================================================================================
+spec                policy
+==================  =====================================================================================
+newsvendor          order up to the tau* quantile of demand over E[L] + R from the scenario's forecast
+                    table (the reference; :mod:`restock.agents.baselines.newsvendor`)
+newsvendor-tuned    the same with tau per node and SKU chosen by simulation on training paths
+true-newsvendor     the newsvendor on the exact quantiles of the scenario's demand model (synthetic
+                    demand only): the gap to ``newsvendor`` is the value of forecast accuracy
+myopic              the one-period newsvendor on the projected stock at the order's arrival
+base-stock          order up to a level S per node and SKU, tuned on training paths
+capped-base-stock   base-stock with at most r units per review, (S, r) tuned
+s-S                 (s, S), tuned
+r-Q                 (r, nQ), tuned
+constant            a constant order per review, tuned
+oracle              the exact optimal policy (relative value iteration) for single-node lost-sales
+                    instances with a review every period (the zipkin-lost-sales family)
+runs/<dir>          the trained policy of a training run folder (:func:`restock.agents.training.load_policy`;
+                    any existing run folder path works)
+==================  =====================================================================================
+
+Tuned policies are tuned at resolution on the training root seeds ``seed .. seed + train_seeds - 1``
+(:mod:`restock.agents.baselines.tuning`), disjoint from the evaluation seeds. An unknown spec is an
+:class:`~restock.errors.InputError` listing the known names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from restock.agents.baselines.newsvendor import MyopicPolicy, NewsvendorPolicy
+from restock.agents.baselines.tuning import POLICIES as TUNED
+from restock.agents.baselines.tuning import TuningConfig, tune
+from restock.envs.core import DecisionBatch, load_scenario
+from restock.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from restock.agents.policy import Policy
+    from restock.simulator.policy import ReviewState
+
+KNOWN: tuple[str, ...] = (
+    "newsvendor",
+    "newsvendor-tuned",
+    "true-newsvendor",
+    "myopic",
+    "base-stock",
+    "capped-base-stock",
+    "s-S",
+    "r-Q",
+    "constant",
+    "oracle",
+    "runs/<dir>",
+)
+"""Every spec :func:`resolve_policy` accepts."""
+
+
+@dataclass
+class TrueNewsvendorPolicy:
+    """The newsvendor reading a fixed table of exact quantiles instead of the episode's forecast table."""
+
+    table: Any
+    """A :class:`~restock.scenarios.forecast.ScenarioForecast` with the episode's nodes, SKUs and reviews."""
+    name: str = "true-newsvendor"
+    _batches: dict[int, tuple[DecisionBatch, DecisionBatch]] = field(default_factory=dict, repr=False)
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        hit = self._batches.get(id(batch))
+        if hit is None or hit[0] is not batch:
+            from restock.envs.forecasts import check_matches
+
+            check_matches(self.table, batch.world, batch.paths, source=f"policy {self.name!r}")
+            twin = DecisionBatch(
+                batch.world, batch.paths, self.table, batch.node, batch.obs_config, batch.action_config
+            )
+            hit = (batch, twin)
+            if len(self._batches) > 16:
+                self._batches.clear()
+            self._batches[id(batch)] = hit
+        return NewsvendorPolicy(name=self.name).act(hit[1], state)
+
+
+def true_newsvendor(scenario: Any, *, name: str = "true-newsvendor") -> Policy:
+    """The newsvendor on exact quantiles, or an InputError if the scenario's demand has no known law."""
+    if scenario.forecast.model in ("true", "true-distribution"):
+        return NewsvendorPolicy(name=name)
+    if scenario.demand.kind == "data":
+        raise InputError(
+            f"policy {name!r}: scenario {scenario.name!r} replays data (demand.kind = 'data'); there is no "
+            "true-distribution forecaster for it"
+        )
+    exact = dataclasses.replace(scenario, forecast=dataclasses.replace(scenario.forecast, model="true"))
+    from restock.agents.evaluate import draw_episode
+
+    return TrueNewsvendorPolicy(draw_episode(exact.validate(), 0, 1).forecasts, name=name)
+
+
+def is_run_spec(spec: str) -> bool:
+    """Whether ``spec`` names a run folder (``runs/...`` or an existing folder with a ``run.json``)."""
+    return spec.startswith("runs/") or (Path(spec) / "run.json").is_file()
+
+
+def resolve_policy(spec: str, scenario: Any, seed: int = 0, *, tuning: TuningConfig | None = None) -> Policy:
+    """The policy named ``spec`` for ``scenario`` (a Scenario or a name); see the module docstring."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError(f"policy spec must be a non-empty string, got {spec!r}; known: {', '.join(KNOWN)}")
+    spec = spec.strip()
+    sc = load_scenario(scenario, None)
+    if spec == "newsvendor":
+        return NewsvendorPolicy()
+    if spec == "myopic":
+        return MyopicPolicy()
+    if spec == "true-newsvendor":
+        return true_newsvendor(sc)
+    if spec in TUNED:
+        policy, _ = tune(spec, sc, seed=seed, config=tuning)
+        return policy
+    if spec == "oracle":
+        from restock.agents.baselines.oracle_policy import oracle_policy
+
+        return oracle_policy(sc)
+    if is_run_spec(spec):
+        if not Path(spec).is_dir():
+            raise InputError(f"policy {spec!r}: no such run folder")
+        from restock.agents.training import load_policy
+
+        policy = load_policy(spec)
+        try:
+            policy.name = spec
+        except AttributeError:
+            pass
+        return policy  # type: ignore[no-any-return]
+    raise InputError(f"unknown policy {spec!r}; known: {', '.join(KNOWN)}")
