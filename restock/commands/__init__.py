@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "demo",
     "evaluate",
+    "train",
 )
 
 

@@ -1,0 +1,158 @@
+"""The typed options of an SB3 training run (``--set agent.KEY=VALUE``), documented field by field.
+
+One dataclass serves PPO, A2C, SAC and TD3; each field says which algorithms read it, and an option
+that the chosen algorithm does not read is an :class:`~restock.errors.InputError` (never silently
+ignored). ``None`` means "SB3's default" for algorithm hyperparameters, or the documented derived value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from restock.envs.actions import ACTION_MODES
+from restock.errors import InputError
+
+ALGOS: tuple[str, ...] = ("ppo", "a2c", "sac", "td3")
+ON_POLICY = ("ppo", "a2c")
+OFF_POLICY = ("sac", "td3")
+ACTIVATIONS = ("tanh", "relu", "elu", "leaky_relu")
+
+
+def _only(*algos: str) -> dict[str, Any]:
+    return {"algos": algos}
+
+
+@dataclass(frozen=True)
+class SB3Options:
+    """Options of one SB3 run; ``restock train --set agent.<field>=VALUE`` sets a field."""
+
+    # ---- environment (Restock/Catalog-v0)
+    n_envs: int | None = None
+    """Sub-environments (SKU x path pairs) of the training VecEnv; None: 256 (PPO/A2C), 64 (SAC/TD3)."""
+    action_mode: str = "order_up_to"
+    """How an action becomes an order: order_up_to | quantity | service_quantile (docs/envs.md)."""
+    max_cover: float | None = None
+    """order_up_to: level at action 1, in review periods of forecast demand; None: the env's default."""
+    reward_scale: float | None = None
+    """Constant reward divisor; None: the env's per-SKU p_ref x s."""
+    # ---- network
+    net_arch: tuple[int, ...] = (64, 64)
+    """Hidden layer sizes of the actor and of the critic (the same for both)."""
+    activation: str = "tanh"
+    """Activation of the hidden layers: tanh | relu | elu | leaky_relu."""
+    # ---- common hyperparameters
+    learning_rate: float | None = None
+    """Adam step size; None: SB3's default for the algorithm."""
+    gamma: float = 0.99
+    """Discount per review period."""
+    batch_size: int | None = None
+    """Minibatch size (PPO, SAC, TD3); None: SB3's default (PPO: 64 is far too small here, so 4096)."""
+    # ---- on-policy (PPO, A2C)
+    n_steps: int | None = None
+    """Steps per sub-environment per rollout; None: one episode of the scenario's reviews (capped at 128)."""
+    n_epochs: int | None = field(default=None, metadata=_only("ppo"))
+    """PPO: passes over each rollout; None: 10."""
+    gae_lambda: float | None = field(default=None, metadata=_only(*ON_POLICY))
+    """GAE lambda; None: 0.95 (PPO), 1.0 (A2C)."""
+    clip_range: float | None = field(default=None, metadata=_only("ppo"))
+    """PPO clip range; None: 0.2."""
+    ent_coef: float | None = field(default=None, metadata=_only(*ON_POLICY))
+    """Entropy bonus; None: 0."""
+    vf_coef: float | None = field(default=None, metadata=_only(*ON_POLICY))
+    """Value-loss weight; None: 0.5."""
+    max_grad_norm: float | None = field(default=None, metadata=_only(*ON_POLICY))
+    """Gradient clipping; None: 0.5."""
+    log_std_init: float = field(default=-0.5, metadata=_only(*ON_POLICY, "sac"))
+    """Initial log standard deviation of the Gaussian policy (action units, the box is [-1, 1])."""
+    normalize_advantage: bool | None = field(default=None, metadata=_only(*ON_POLICY))
+    """Normalize advantages per minibatch; None: SB3's default (PPO True, A2C False)."""
+    # ---- off-policy (SAC, TD3)
+    buffer_size: int = field(default=200_000, metadata=_only(*OFF_POLICY))
+    """Replay buffer size (transitions)."""
+    learning_starts: int = field(default=2_000, metadata=_only(*OFF_POLICY))
+    """Transitions collected before the first gradient step."""
+    train_freq: int = field(default=1, metadata=_only(*OFF_POLICY))
+    """Vector steps between updates."""
+    gradient_steps: int = field(default=8, metadata=_only(*OFF_POLICY))
+    """Gradient steps per update."""
+    tau: float | None = field(default=None, metadata=_only(*OFF_POLICY))
+    """Polyak coefficient of the target networks; None: 0.005."""
+    # ---- evaluation and checkpoints
+    eval_freq: int | None = None
+    """Timesteps between evaluations (and checkpoints); None: timesteps / 10, at least one vector step."""
+    eval_paths: int = 8
+    """Held-out catalog paths (draw ``seeding.eval_seed(0)`` of the scenario) each evaluation simulates."""
+    figure_skus: int = 3
+    """SKUs shown in the evaluation figure (inventory / orders / demand against the forecast band)."""
+    torch_threads: int | None = None
+    """Threads torch may use for this process (``torch.set_num_threads``); None: torch's default. On a
+    small shared CPU, 1 is often several times faster than the default (OpenMP threads contend)."""
+    keep_checkpoints: int = 3
+    """Periodic checkpoints kept (the newest); the best and the last are always kept."""
+
+    def __post_init__(self) -> None:
+        positive_int = ("n_envs", "batch_size", "n_steps", "n_epochs", "eval_freq", "torch_threads")
+        for name in positive_int:
+            v = getattr(self, name)
+            if v is not None and not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+                raise InputError(f"agent.{name} must be an integer >= 1, got {v!r}")
+        for name in ("buffer_size", "train_freq", "gradient_steps", "eval_paths", "keep_checkpoints"):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
+                raise InputError(f"agent.{name} must be an integer >= 1, got {v!r}")
+        if not (isinstance(self.learning_starts, int) and self.learning_starts >= 0):
+            raise InputError(f"agent.learning_starts must be an integer >= 0, got {self.learning_starts!r}")
+        if not (isinstance(self.figure_skus, int) and self.figure_skus >= 0):
+            raise InputError(f"agent.figure_skus must be an integer >= 0, got {self.figure_skus!r}")
+        if self.action_mode not in ACTION_MODES:
+            raise InputError(
+                f"agent.action_mode must be one of {list(ACTION_MODES)}, got {self.action_mode!r}"
+            )
+        if self.activation not in ACTIVATIONS:
+            raise InputError(f"agent.activation must be one of {list(ACTIVATIONS)}, got {self.activation!r}")
+        if not self.net_arch or not all(isinstance(h, int) and h >= 1 for h in self.net_arch):
+            raise InputError(
+                f"agent.net_arch must be a list of layer sizes >= 1, got {list(self.net_arch)!r}"
+            )
+        unit = ("gamma", "gae_lambda", "tau")
+        for name in unit:
+            v = getattr(self, name)
+            if v is not None and not (_real(v) and 0.0 < v <= 1.0):
+                raise InputError(f"agent.{name} must be in (0, 1], got {v!r}")
+        for name in ("learning_rate", "clip_range", "max_cover", "reward_scale", "max_grad_norm"):
+            v = getattr(self, name)
+            if v is not None and not (_real(v) and v > 0):
+                raise InputError(f"agent.{name} must be a finite number > 0, got {v!r}")
+        for name in ("ent_coef", "vf_coef"):
+            v = getattr(self, name)
+            if v is not None and not (_real(v) and v >= 0):
+                raise InputError(f"agent.{name} must be a finite number >= 0, got {v!r}")
+        if not _real(self.log_std_init):
+            raise InputError(f"agent.log_std_init must be a finite number, got {self.log_std_init!r}")
+
+
+def _real(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
+    """Typed options for ``agent`` from ``--set agent.KEY=VALUE`` items (unknown or foreign keys: error)."""
+    if agent not in ALGOS:
+        raise InputError(f"SB3 agent must be one of {list(ALGOS)}, got {agent!r}")
+    known = {f.name: f for f in fields(SB3Options)}
+    values: dict[str, Any] = {}
+    for key, value in options.items():
+        f = known.get(key)
+        if f is None:
+            raise InputError(f"unknown option agent.{key} for {agent}; known: {sorted(known)}")
+        algos = f.metadata.get("algos")
+        if algos and agent not in algos:
+            raise InputError(f"option agent.{key} does not apply to {agent} (only to {', '.join(algos)})")
+        if key == "net_arch":
+            value = tuple(value) if isinstance(value, list | tuple) else (value,)
+        if isinstance(value, int) and not isinstance(value, bool) and f.type in ("float", "float | None"):
+            value = float(value)
+        values[key] = value
+    return replace(SB3Options(), **values)

@@ -1,0 +1,157 @@
+"""Domain KPIs of a policy on held-out paths, beside the newsvendor on the same paths (batch engine).
+
+:func:`rollout` runs one decision rule through an episode of the batch engine exactly as
+``Restock/Catalog-v0`` does (same :class:`~restock.envs.core.DecisionBatch`: observation, action mapping,
+order of events) and keeps per-review traces; :func:`kpis` reduces a trace (and the newsvendor's trace on
+the same paths) to the numbers logged under ``eval/``. Pure functions of their inputs: the same paths give
+the same KPIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from restock.envs.core import (
+    CASH_KEYS,
+    DecisionBatch,
+    build_episode,
+    engine_class,
+    numpy_state,
+    review_index,
+    to_numpy,
+)
+from restock.simulator.policy import ReviewState
+
+Decide = Callable[[DecisionBatch, ReviewState], np.ndarray]
+"""A decision rule: order quantities [B] (units) for the batch's decision points at a review."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One episode of B = P x N decision points; per-review arrays are [R, B], totals [B]."""
+
+    on_hand: np.ndarray
+    """Units on hand at each review (after its arrivals, before its demand)."""
+    orders: np.ndarray
+    """Units ordered at each review."""
+    demand: np.ndarray
+    """Demand from each review up to the next."""
+    band: np.ndarray
+    """[R, B, 3]: P10, P50, P90 forecast of the next review period's demand, issued at each review."""
+    scale: np.ndarray
+    """[B] forecast scale s (units of one review period of median demand)."""
+    totals: dict[str, np.ndarray]
+    """Episode totals per point: the cash components (``CASH_KEYS``), sales, lost, demand, on_hand_sum."""
+    periods: int
+    """Periods simulated (the horizon)."""
+    n_paths: int
+    n_skus: int
+
+
+@dataclass
+class HeldOut:
+    """The held-out episode a run is judged on: world, paths and forecasts of one scenario draw."""
+
+    scenario: Any
+    seed: int
+    n_paths: int
+
+    def __post_init__(self) -> None:
+        self.world, self.paths, self.forecasts = build_episode(self.scenario, self.seed, self.n_paths)
+
+    def batch(self, obs_config: Any, action_config: Any, reward_scale: float | None) -> DecisionBatch:
+        return DecisionBatch(
+            self.world, self.paths, self.forecasts, 0, obs_config, action_config, reward_scale
+        )
+
+
+def rollout(batch: DecisionBatch, decide: Decide) -> Trace:
+    """Run ``decide`` through one episode of the batch engine on ``batch``'s paths."""
+    world, paths = batch.world, batch.paths
+    p, n = batch.n_paths, batch.n_skus
+    engine = engine_class("batch")(world, paths, record=False)
+    state: ReviewState | None = numpy_state(engine.reset())
+    totals: dict[str, np.ndarray] = {
+        k: batch.flat(to_numpy(v)).astype(np.float64).copy() for k, v in engine.initial_totals.items()
+    }
+    keys = (*CASH_KEYS, "sales", "lost", "demand", "on_hand_sum")
+    for k in keys:
+        totals.setdefault(k, np.zeros(batch.size))
+    on_hand, orders, demand, band = [], [], [], []
+    levels = batch.levels
+    pick = [int(np.argmin(np.abs(levels - q))) for q in (0.1, 0.5, 0.9)]
+    while state is not None:
+        q = np.asarray(decide(batch, state), dtype=np.float64).reshape(batch.size)
+        pb, _ = batch.cum_lt(review_index(world, state.t))
+        on_hand.append(batch.flat(state.on_hand).copy())
+        orders.append(q)
+        band.append(pb[:, 0, pick])
+        nxt, out = engine.step(q.reshape(p, 1, n))
+        flows = {k: batch.flat(to_numpy(v)) for k, v in out.items()}
+        demand.append(flows["demand"].copy())
+        for k in keys:
+            if k in flows:
+                totals[k] = totals[k] + flows[k]
+        state = None if nxt is None else numpy_state(nxt)
+    return Trace(
+        on_hand=np.stack(on_hand),
+        orders=np.stack(orders),
+        demand=np.stack(demand),
+        band=np.stack(band),
+        scale=batch.static.scale.copy(),
+        totals=totals,
+        periods=world.horizon,
+        n_paths=p,
+        n_skus=n,
+    )
+
+
+def model_rule(model: Any, *, deterministic: bool = True) -> Decide:
+    """The decision rule of a model with SB3's ``predict`` (acting through the batch's action mapping)."""
+
+    def decide(batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        action, _ = model.predict(batch.observe(state), deterministic=deterministic)
+        orders, _ = batch.orders(np.asarray(action, dtype=np.float64).reshape(batch.size), state)
+        return orders
+
+    return decide
+
+
+def newsvendor_rule(batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    """The critical-fractile newsvendor on the forecast table (:meth:`DecisionBatch.newsvendor_orders`)."""
+    return batch.newsvendor_orders(state)
+
+
+def kpis(trace: Trace, newsvendor: Trace | None = None) -> dict[str, float]:
+    """The ``eval/`` KPIs of a trace, money per catalog path (all SKUs), units per SKU and period.
+
+    ``profit``: mean episode profit of the catalog per path; ``saving_vs_newsvendor``: profit minus the
+    newsvendor's on the same paths (and ``saving_pct``: relative to |newsvendor profit|); ``fill_rate``:
+    sales / demand; ``lost_units``: lost units per path; ``avg_on_hand``: mean end-of-period on-hand per
+    SKU; ``cost_per_period``: -profit per SKU and period (Zipkin's average cost when price is 0); one
+    ``<component>`` per cash flow, per path.
+    """
+    t = trace.totals
+    per_path = float(trace.n_paths)
+    profit = float(t["reward"].sum()) / per_path
+    demand = float(t["demand"].sum())
+    out: dict[str, float] = {
+        "profit": profit,
+        "fill_rate": float(t["sales"].sum()) / demand if demand > 0 else float("nan"),
+        "lost_units": float(t["lost"].sum()) / per_path,
+        "avg_on_hand": float(t["on_hand_sum"].sum()) / (trace.periods * t["on_hand_sum"].size),
+        "cost_per_period": -float(t["reward"].sum()) / (trace.periods * t["reward"].size),
+    }
+    for k in CASH_KEYS:
+        if k != "reward" and k in t:
+            out[k] = float(t[k].sum()) / per_path
+    if newsvendor is not None:
+        base = float(newsvendor.totals["reward"].sum()) / per_path
+        out["newsvendor_profit"] = base
+        out["saving_vs_newsvendor"] = profit - base
+        out["saving_pct"] = 100.0 * (profit - base) / abs(base) if base != 0 else float("nan")
+    return out

@@ -1,0 +1,285 @@
+"""Train and load Stable-Baselines3 agents (PPO, A2C, SAC, TD3) on ``Restock/Catalog-v0``.
+
+The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2c``, ``sac`` and ``td3``:
+
+* :func:`train` builds the Catalog-v0 VecEnv of the spec's scenario (seeded from the run seed), the SB3
+  model from :class:`~restock.agents.sb3.config.SB3Options` (``--set agent.KEY=VALUE``), logs to
+  TensorBoard under ``<run>/tb`` (SB3's own scalars plus the ``eval/`` KPIs of
+  :class:`~restock.agents.sb3.callbacks.KpiEvalCallback` on held-out paths), and writes checkpoints and
+  ``kpis.csv`` (:mod:`restock.agents.sb3.callbacks`). ``resume=True`` continues from the newest checkpoint
+  up to the same total timesteps.
+* :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy`.
+
+Held-out paths: draw ``seeding.eval_seed(0)`` of the scenario (``eval_paths`` catalog paths), the same for
+every run of a scenario, so runs and seeds compare on common random numbers. Training episodes use the
+env's seeds ``seeding.int_seed(<model seed>, "catalog/episode", e)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from restock import seeding
+from restock.agents.policy import checked_orders
+from restock.agents.sb3.callbacks import (
+    BEST_FILE,
+    BEST_MODEL,
+    CHECKPOINTS,
+    REPLAY_FILE,
+    CheckpointCallback,
+    KpiEvalCallback,
+    read_kpis,
+    read_state,
+)
+from restock.agents.sb3.config import OFF_POLICY, ON_POLICY, SB3Options, parse_options
+from restock.agents.sb3.evaluation import HeldOut, newsvendor_rule, rollout
+from restock.envs.actions import ActionConfig, to_orders
+from restock.envs.catalog import CatalogVecEnv
+from restock.envs.core import DecisionBatch, review_index
+from restock.errors import InputError
+from restock.simulator.policy import ReviewState
+
+TB_DIR = "tb"
+
+
+def algorithm(agent: str) -> Any:
+    """The SB3 class of ``agent``."""
+    from stable_baselines3 import A2C, PPO, SAC, TD3
+
+    classes: dict[str, Any] = {"ppo": PPO, "a2c": A2C, "sac": SAC, "td3": TD3}
+    if agent not in classes:
+        raise InputError(f"not an SB3 agent: {agent!r}; known: {sorted(classes)}")
+    return classes[agent]
+
+
+def make_env(
+    scenario: str, overrides: tuple[str, ...], opts: SB3Options, agent: str, seed: int
+) -> CatalogVecEnv:
+    """The training VecEnv of a run."""
+    n_envs = opts.n_envs or (256 if agent in ON_POLICY else 64)
+    return CatalogVecEnv(
+        scenario=scenario,
+        n_envs=n_envs,
+        seed=seed,
+        overrides=list(overrides),
+        action_mode=opts.action_mode,  # type: ignore[arg-type]
+        reward_scale=opts.reward_scale,
+        max_cover=opts.max_cover,
+    )
+
+
+def _activation(name: str) -> Any:
+    import torch
+
+    return {
+        "tanh": torch.nn.Tanh,
+        "relu": torch.nn.ReLU,
+        "elu": torch.nn.ELU,
+        "leaky_relu": torch.nn.LeakyReLU,
+    }[name]
+
+
+def model_kwargs(agent: str, opts: SB3Options, n_envs: int, reviews: int) -> dict[str, Any]:
+    """Keyword arguments of the SB3 constructor (options left at None keep SB3's defaults)."""
+    arch = list(opts.net_arch)
+    kw: dict[str, Any] = {"gamma": opts.gamma}
+    if opts.learning_rate is not None:
+        kw["learning_rate"] = opts.learning_rate
+    policy_kwargs: dict[str, Any] = {"activation_fn": _activation(opts.activation)}
+    if agent in ON_POLICY:
+        n_steps = opts.n_steps or min(reviews, 128)
+        kw["n_steps"] = n_steps
+        policy_kwargs["net_arch"] = {"pi": arch, "vf": arch}
+        policy_kwargs["log_std_init"] = opts.log_std_init
+        for name in ("gae_lambda", "ent_coef", "vf_coef", "max_grad_norm", "normalize_advantage"):
+            if getattr(opts, name) is not None:
+                kw[name] = getattr(opts, name)
+        if agent == "ppo":
+            kw["batch_size"] = opts.batch_size or max(64, n_steps * n_envs // 8)
+            for name in ("n_epochs", "clip_range"):
+                if getattr(opts, name) is not None:
+                    kw[name] = getattr(opts, name)
+        elif opts.batch_size is not None:
+            raise InputError("option agent.batch_size does not apply to a2c (it trains on whole rollouts)")
+    else:
+        policy_kwargs["net_arch"] = {"pi": arch, "qf": arch}
+        if agent == "sac":
+            policy_kwargs["log_std_init"] = opts.log_std_init
+        if opts.n_steps is not None:
+            raise InputError(f"option agent.n_steps does not apply to {agent} (use agent.train_freq)")
+        kw.update(
+            buffer_size=opts.buffer_size,
+            learning_starts=opts.learning_starts,
+            train_freq=opts.train_freq,
+            gradient_steps=opts.gradient_steps,
+            batch_size=opts.batch_size or 256,
+        )
+        if opts.tau is not None:
+            kw["tau"] = opts.tau
+    kw["policy_kwargs"] = policy_kwargs
+    return kw
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything :func:`train` builds before learning (also what the benchmark and examples reuse)."""
+
+    opts: SB3Options
+    env: CatalogVecEnv
+    eval_batch: DecisionBatch
+    eval_freq: int
+    reviews: int
+    """Reviews (decisions) per episode of the scenario."""
+
+
+def setup(spec: Any) -> Setup:
+    """Options, training VecEnv and held-out evaluation batch of ``spec``."""
+    opts = parse_options(spec.agent, dict(spec.options))
+    env = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
+    held = HeldOut(env.scenario, seeding.eval_seed(0), opts.eval_paths)
+    batch = held.batch(env.obs_config, env.action_config, env.reward_scale)
+    eval_freq = opts.eval_freq or max(spec.timesteps // 10, env.num_envs)
+    return Setup(opts, env, batch, eval_freq, len(held.world.review_periods()))
+
+
+def train(spec: Any, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
+    """Train ``spec`` into ``run_dir`` (see the module docstring); the final evaluation KPIs."""
+    from stable_baselines3.common.callbacks import CallbackList
+    from stable_baselines3.common.logger import configure
+
+    run_dir = Path(run_dir)
+    s = setup(spec)
+    if s.opts.torch_threads is not None:
+        import torch
+
+        torch.set_num_threads(s.opts.torch_threads)
+    cls = algorithm(spec.agent)
+    state = read_state(run_dir)
+    if resume:
+        if state is None:
+            raise InputError(f"{run_dir} has no checkpoint yet ({CHECKPOINTS}/state.json); nothing to resume")
+        if state.get("finished"):
+            raise InputError(
+                f"{run_dir} finished training ({state['timesteps']} of {spec.timesteps} timesteps); "
+                "nothing to resume"
+            )
+        model = cls.load(run_dir / CHECKPOINTS / state["last"], env=s.env, device=spec.device)
+        if spec.agent in OFF_POLICY and (run_dir / CHECKPOINTS / REPLAY_FILE).is_file():
+            model.load_replay_buffer(run_dir / CHECKPOINTS / REPLAY_FILE)
+        # Fresh training episodes after the resume point (not a replay of the first ones).
+        model.set_random_seed(seeding.int_seed(spec.seed, "sb3/resume", int(model.num_timesteps)))
+        rows = read_kpis(run_dir, up_to=int(model.num_timesteps))
+        best_file = run_dir / CHECKPOINTS / BEST_FILE
+        best = _best_profit(best_file)
+    else:
+        if state is not None or (run_dir / TB_DIR).exists():
+            raise InputError(f"{run_dir} already holds training output; use --resume or another --run-dir")
+        model = cls(
+            "MlpPolicy",
+            s.env,
+            seed=seeding.int_seed(spec.seed, "sb3/model"),
+            device=spec.device,
+            verbose=0,
+            **model_kwargs(spec.agent, s.opts, s.env.num_envs, s.reviews),
+        )
+        rows, best = [], -np.inf
+    model.set_logger(configure(str(run_dir / TB_DIR), ["tensorboard"]))
+    newsvendor = rollout(s.eval_batch, newsvendor_rule)
+    evaluator = KpiEvalCallback(
+        s.eval_batch, newsvendor, run_dir, s.eval_freq, s.opts.figure_skus, rows=rows, best=best
+    )
+    checkpoints = CheckpointCallback(
+        run_dir, s.eval_freq, keep=s.opts.keep_checkpoints, save_replay=spec.agent in OFF_POLICY
+    )
+    remaining = spec.timesteps - int(model.num_timesteps)
+    if remaining > 0:
+        model.learn(
+            total_timesteps=remaining,
+            callback=CallbackList([evaluator, checkpoints]),
+            progress_bar=progress,
+            reset_num_timesteps=not resume,
+        )
+    checkpoints.save(finished=True)
+    model.logger.close()
+    s.env.close()
+    return evaluator.last_kpis
+
+
+def _best_profit(file: Path) -> float:
+    import json
+
+    if not file.is_file():
+        return -np.inf
+    return float(json.loads(file.read_text(encoding="utf-8"))["profit"])
+
+
+@dataclass
+class SB3Policy:
+    """A trained SB3 model as a :class:`~restock.agents.policy.Policy`.
+
+    It maps actions to orders with the action settings it was trained with (not the caller's batch's), so
+    a model trained in ``service_quantile`` mode is judged as it learned.
+    """
+
+    model: Any
+    action_config: ActionConfig
+    name: str = "sb3"
+    deterministic: bool = True
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        obs = batch.observe(state)
+        if obs.shape[1:] != self.model.observation_space.shape:
+            raise InputError(
+                f"policy {self.name!r} was trained on observations of shape "
+                f"{self.model.observation_space.shape}, the batch gives {obs.shape[1:]}"
+            )
+        action, _ = self.model.predict(obs, deterministic=self.deterministic)
+        action = np.asarray(action, dtype=np.float64).reshape(batch.size)
+        _, cum = batch.cum_lt(review_index(batch.world, state.t))
+        levels = batch.levels
+        tau_range = (
+            self.action_config.tau_range(levels)
+            if self.action_config.mode == "service_quantile"
+            else (0.0, 1.0)
+        )
+        orders, _ = to_orders(
+            action,
+            config=self.action_config,
+            scale=batch.static.scale,
+            position=batch.position(state),
+            cum_lt=cum,
+            levels=levels,
+            cover=self.action_config.cover(batch.static.lead_time_mean, batch.world.review_period),
+            tau_range=tau_range,
+        )
+        return checked_orders(self.name, orders, batch.size, state.t)
+
+
+def load(run_dir: Path, meta: dict[str, Any]) -> SB3Policy:
+    """The best checkpoint of a training run (the newest periodic one if no evaluation saved a best)."""
+    run_dir = Path(run_dir)
+    agent = str(meta["agent"])
+    opts = parse_options(agent, dict(meta["config"].get("options", {})))
+    best = run_dir / CHECKPOINTS / BEST_MODEL
+    state = read_state(run_dir)
+    if best.is_file():
+        file = best
+    elif state is not None:
+        file = run_dir / CHECKPOINTS / state["last"]
+    else:
+        raise InputError(f"{run_dir} holds no checkpoint ({CHECKPOINTS}/{BEST_MODEL} or state.json)")
+    model = algorithm(agent).load(file, device="cpu")
+    from restock.envs.features import ObservationConfig, feature_names
+
+    expected = (len(feature_names(ObservationConfig())),)
+    if model.observation_space.shape != expected:
+        raise InputError(
+            f"{file}: the model takes observations of shape {model.observation_space.shape}, "
+            f"the scenario's layout has {expected}"
+        )
+    action_config = ActionConfig(mode=opts.action_mode, max_cover=opts.max_cover)  # type: ignore[arg-type]
+    return SB3Policy(model, action_config, name=f"{agent}:{run_dir.name}")

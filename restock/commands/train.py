@@ -1,0 +1,115 @@
+"""``restock train``: train an agent into a run folder (or resume a killed run), with TensorBoard logs.
+
+    restock train --agent ppo --scenario steady --timesteps 200000 --seed 0
+    restock train --agent ppo --scenario zipkin-lost-sales --set family.instance=p9-L2 \\
+        --set agent.gamma=0.995 --timesteps 2000000
+    restock train --resume runs/steady__ppo__s0__20251126-020000
+
+``--set agent.KEY=VALUE`` sets an agent option (docs/training.md lists them); every other ``--set``
+overrides the scenario. The run folder gets ``run.json`` (the typed config), checkpoints, ``kpis.csv``
+and TensorBoard event files; the command prints the folder and the ``tensorboard --logdir`` line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from restock.errors import InputError
+
+if TYPE_CHECKING:
+    from restock.agents.training import TrainSpec
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``restock train`` to the root app."""
+    app.command("train")(train_command)
+
+
+def train_command(
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="ppo | sac | td3 | a2c | directbackprop.")
+    ] = None,
+    scenario: Annotated[
+        str | None, typer.Option("--scenario", help="A built-in scenario name or a TOML file.")
+    ] = None,
+    timesteps: Annotated[
+        int | None, typer.Option("--timesteps", help="Total environment steps (SKU-periods for SB3 agents).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Root seed of the run.")] = 0,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="agent.KEY=VALUE sets an agent option; other KEY=VALUE override the scenario."
+        ),
+    ] = None,
+    device: Annotated[str, typer.Option("--device", help="Torch device: cpu, cuda, cuda:0 ...")] = "cpu",
+    resume: Annotated[
+        Path | None, typer.Option("--resume", help="Continue this run folder from its newest checkpoint.")
+    ] = None,
+    run_dir: Annotated[
+        Path | None,
+        typer.Option("--run-dir", help="Run folder (default runs/<scenario>__<agent>__s<seed>__<ts>)."),
+    ] = None,
+    root: Annotated[Path, typer.Option("--root", help="Parent folder of new run folders.")] = Path("runs"),
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
+) -> None:
+    """Train an agent on a scenario; prints the run folder and how to open TensorBoard."""
+    from restock.agents import training
+
+    if resume is not None:
+        given = [
+            n for n, v in (("--agent", agent), ("--scenario", scenario), ("--timesteps", timesteps)) if v
+        ]
+        given += ["--set"] * bool(sets) + ["--run-dir"] * (run_dir is not None)
+        if given:
+            raise InputError(f"--resume continues the run as its run.json says; drop {', '.join(given)}")
+        path = training.train(_saved_spec(resume), resume=resume, progress=progress)
+    else:
+        missing = [
+            n
+            for n, v in (("--agent", agent), ("--scenario", scenario), ("--timesteps", timesteps))
+            if v is None
+        ]
+        if missing:
+            raise InputError(f"restock train needs {', '.join(missing)} (or --resume RUN_DIR)")
+        overrides, options = training.split_sets(sets or [])
+        spec = training.TrainSpec(
+            agent=str(agent),
+            scenario=str(scenario),
+            timesteps=int(timesteps),  # type: ignore[arg-type]
+            seed=seed,
+            scenario_overrides=overrides,
+            options=options,
+            device=device,
+        )
+        path = training.train(spec, root=root, run_dir=run_dir, progress=progress)
+    kpis = path / "kpis.csv"
+    typer.echo(f"run folder: {path}")
+    if kpis.is_file():
+        import pandas as pd
+
+        last = pd.read_csv(kpis).iloc[-1].to_dict()
+        shown = {
+            k: last[k] for k in ("timesteps", "profit", "saving_vs_newsvendor", "fill_rate") if k in last
+        }
+        typer.echo(f"final evaluation: {json.dumps(shown)}")
+    typer.echo(f"tensorboard --logdir {path}")
+
+
+def _saved_spec(run_dir: Path) -> TrainSpec:
+    """The TrainSpec recorded in a training run's ``run.json`` (a folder that is not one: InputError)."""
+    from restock import runs
+    from restock.agents.training import TrainSpec
+
+    meta = runs.load_run(run_dir)
+    if meta.get("kind") != "train":
+        raise InputError(f"{run_dir} is a {meta.get('kind')!r} run, not a training run; cannot resume it")
+    cfg = dict(meta["config"])
+    try:
+        return TrainSpec(**{**cfg, "scenario_overrides": tuple(cfg.get("scenario_overrides", ()))})
+    except TypeError as exc:
+        raise InputError(f"{run_dir}/run.json: config does not describe a training run ({exc})") from None
