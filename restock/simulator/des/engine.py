@@ -11,6 +11,7 @@ See docs/simulator.md for the model. The interface is the one every engine imple
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -175,9 +176,11 @@ class DesEngine:
 
 
 def _finite_nonnegative(a: np.ndarray) -> bool:
-    """True when every entry is finite and >= 0 (NaN fails the first test, +inf the second)."""
-    if a.dtype.kind not in "fiu" or a.size == 0:
-        return a.size == 0 and a.dtype.kind in "fiu"
+    """True when ``a`` is a numeric array whose entries are all finite and >= 0 (NaN fails both tests)."""
+    if a.dtype.kind not in "fiu":
+        return False
+    if a.size <= 16:  # a few values: Python comparisons are cheaper than numpy reductions
+        return all(0.0 <= v < math.inf for v in a.ravel().tolist())
     return bool(a.min() >= 0) and bool(a.max() < np.inf)
 
 

@@ -73,13 +73,13 @@ def dispatch(env: simpy.Environment, sim: Sim, t: int, m: int, qty: np.ndarray) 
     lead = sim.lead[:, t, m, :]
     fill = sim.paths.fill_rate[:, t, m, :]
     lead_pos = lead[positive]
-    lo, hi = int(lead_pos.min()), int(lead_pos.max())
-    if lo == hi:  # one lead time (always so for one SKU on one path): qty is zero wherever it differs
-        sim.due[:, m, :, t + lo] += qty
-        _ship(env, sim, m, qty, fill, lo)
+    leads = sorted(set(lead_pos.tolist())) if lead_pos.size <= 64 else np.unique(lead_pos).tolist()
+    if len(leads) == 1:  # one lead time (always so for one SKU on one path): qty is 0 wherever it differs
+        sim.due[:, m, :, t + leads[0]] += qty
+        _ship(env, sim, m, qty, fill, leads[0])
         return
     sim.due[sim.grid_p, m, sim.grid_n, t + lead] += qty
-    for lt in np.unique(lead_pos).tolist():
+    for lt in leads:
         _ship(env, sim, m, np.where(lead == lt, qty, 0.0), fill, lt)
 
 
@@ -130,30 +130,31 @@ def transfers(env: simpy.Environment, sim: Sim, u: int) -> Proc:
 
 def customer_demand(env: simpy.Environment, sim: Sim, m: int) -> Proc:
     """Demand of each period at node ``m``: sales = min(demand, on-hand); the rest lost or backordered
-    (:func:`~restock.simulator.rules.serve_lost_sales` / :func:`~restock.simulator.rules.serve_backorders`;
-    the lost-sales rule is written in place here, into the period's rows)."""
+    (:func:`~restock.simulator.rules.serve_lost_sales` / :func:`~restock.simulator.rules.serve_backorders`).
+
+    Lost sales are written in place: sales into the period's row, on-hand reduced by them; the period's
+    demand (from the paths) and lost units (demand - sales) are filled in when the period is booked
+    (:meth:`.state.Sim.book`)."""
     demand = sim.paths.demand[:, :, m, :]
     node = sim.at_node[m]  # views of the live rows of node m
-    on_hand, backlog = node["on_hand"], node["backlog"]
-    per_demand, per_sales, per_lost = node["demand"], node["sales"], node["lost"]
+    on_hand, backlog, sales = node["on_hand"], node["backlog"], node["sales"]
     backorder = sim.net.backorder[m]
     log = sim.log
     t = int(env.now)
     delay = 0
     while t < sim.horizon:
         yield At(env, delay, DEMAND)
-        per_demand[...] = demand[:, t]
+        d = demand[:, t]
         if backorder:
-            per_sales[...], backlog[...], on_hand[...] = serve_backorders(on_hand, backlog, per_demand)
-        else:  # serve_lost_sales: sales = min(demand, on-hand), lost = demand - sales, on-hand -= sales
-            np.minimum(per_demand, on_hand, out=per_sales)
-            np.subtract(per_demand, per_sales, out=per_lost)
-            on_hand -= per_sales
+            sales[...], backlog[...], on_hand[...] = serve_backorders(on_hand, backlog, d)
+        else:
+            np.minimum(d, on_hand, out=sales)
+            on_hand -= sales
         if log is not None:
-            sim.emit(t, DEMAND, "demand", m, "", per_demand)
-            sim.emit(t, DEMAND, "sale", m, "", per_sales)
+            sim.emit(t, DEMAND, "demand", m, "", d)
+            sim.emit(t, DEMAND, "sale", m, "", sales)
             if not backorder:
-                sim.emit(t, DEMAND, "lost", m, "", per_lost)
+                sim.emit(t, DEMAND, "lost", m, "", d - sales)
         t, delay = t + 1, 1
 
 

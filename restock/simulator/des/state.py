@@ -46,8 +46,6 @@ UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received", "on_hand_su
 
 PERIOD_KEYS: tuple[str, ...] = (
     "sales",
-    "lost",
-    "demand",
     "received",
     "received_vendor",
     "disposed",
@@ -56,16 +54,20 @@ PERIOD_KEYS: tuple[str, ...] = (
     "cancelled",
     "shipped_downstream",
 )
-"""Flows of the current period (zeroed when it closes)."""
-STATE_KEYS: tuple[str, ...] = ("on_hand_start", "on_hand", "backlog", "in_transit")
+"""Flows of the current period that the events write (zeroed when it closes)."""
+STATE_KEYS: tuple[str, ...] = ("on_hand", "backlog", "in_transit")
 """Node state, as it stands when a period closes."""
 LIVE_KEYS = PERIOD_KEYS + STATE_KEYS
-HIST_KEYS = LIVE_KEYS + FLOW_KEYS
-"""Rows of the history buffer: what a CLOSE copies, then the booked cash flows."""
+DERIVED_KEYS: tuple[str, ...] = ("demand", "lost", "on_hand_start")
+"""Rows filled when the periods are booked: demand from the paths, lost = demand - sales (lost-sales
+nodes), on_hand_start = the previous period's end on-hand."""
+HIST_KEYS = LIVE_KEYS + DERIVED_KEYS + FLOW_KEYS
+"""Rows of the history buffer: what a CLOSE copies, the derived rows, then the booked cash flows."""
 _ROW = {k: i for i, k in enumerate(HIST_KEYS)}
 _N_PERIOD, _N_LIVE = len(PERIOD_KEYS), len(LIVE_KEYS)
 _N_FLOWS = len(FLOW_KEYS)
-assert PERIOD_KEYS[:4] == UNIT_KEYS[:4]  # the unit totals are the first rows, then on_hand_sum
+_FLOW0 = len(HIST_KEYS) - _N_FLOWS
+_UNIT_ROWS = [_ROW[k] for k in UNIT_KEYS[:-1]] + [_ROW["on_hand"]]
 _RECORD_NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
 
 
@@ -84,9 +86,10 @@ class Sim:
         self._live = np.zeros((len(LIVE_KEYS), p, m, n))
         self.period = {k: self._live[i] for i, k in enumerate(PERIOD_KEYS)}
         """This period's flows per node (views of the live array; zeroed when the period closes)."""
-        self.on_hand_start, self.on_hand, self.backlog, self.in_transit = self._live[_N_PERIOD:]
+        self.on_hand, self.backlog, self.in_transit = self._live[_N_PERIOD:]
         self.on_hand[...] = world.start_on_hand()
-        self.on_hand_start[...] = self.on_hand
+        self._end_before = self.on_hand.copy()
+        """End on-hand of the period before the first unbooked one (the start on-hand at first)."""
         self.at_node = [{k: self._live[i][:, j] for i, k in enumerate(LIVE_KEYS)} for j in range(m)]
         """Per node j: views [P, N] of its live rows (``at_node[j]["sales"] is period["sales"][:, j]``)."""
         self.due = np.zeros((*self.shape, t_len + self.max_lead + 1))
@@ -111,6 +114,9 @@ class Sim:
         self.groups = [(slice(None), bool(bo[0]))] if bo.all() or not bo.any() else [
             (np.flatnonzero(bo), True), (np.flatnonzero(~bo), False)]  # fmt: skip
         self._price = np.moveaxis(paths.price, 1, 0)[:, :, None, :]  # [T, P, 1, N] view
+        self._demand = np.moveaxis(paths.demand, 1, 0)  # [T, P, M, N] view
+        lost_sales = ~bo
+        self._lost_nodes = slice(None) if lost_sales.all() else np.flatnonzero(lost_sales)
 
     # --- what the rule sees ---------------------------------------------------------------------------
     def review_state(self, t: int) -> ReviewState:
@@ -134,7 +140,6 @@ class Sim:
         self._hist[:_N_LIVE, t - self._base] = self._live
         self.closed = t + 1
         self._live[:_N_PERIOD] = 0.0
-        self.on_hand_start[...] = self.on_hand
 
     def book(self) -> None:
         """Book the cash flows of the periods closed since the last booking (rules.period_cash_flows), in
@@ -145,6 +150,18 @@ class Sim:
         h = self._hist[:, a:b]  # [row, w, P, M, N]
         row, eco = _ROW, self.eco
         price = self._price[self.booked : self.closed]
+        # the derived rows
+        demand, sales, end_on_hand = h[row["demand"]], h[row["sales"]], h[row["on_hand"]]
+        demand[...] = self._demand[self.booked : self.closed]
+        lost_nodes = self._lost_nodes
+        if isinstance(lost_nodes, slice):  # rules.serve_lost_sales: lost = demand - sales
+            np.subtract(demand, sales, out=h[row["lost"]])
+        elif lost_nodes.size:
+            h[row["lost"]][:, :, lost_nodes] = demand[:, :, lost_nodes] - sales[:, :, lost_nodes]
+        start = h[row["on_hand_start"]]
+        start[0] = self._end_before
+        start[1:] = end_on_hand[:-1]
+        self._end_before[...] = end_on_hand[-1]
         for idx, backorder in self.groups:
             part = h if isinstance(idx, slice) else h[:, :, :, idx]
             f = period_cash_flows(
@@ -176,9 +193,8 @@ class Sim:
         reward -= h[row["penalty_cost"]]
         reward -= h[row["fixed_order_cost"]]
         acc = self._acc
-        acc[:_N_FLOWS] += h[_N_LIVE:].sum(axis=1)
-        acc[_N_FLOWS:-1] += h[:4].sum(axis=1)
-        acc[-1] += h[row["on_hand"]].sum(axis=0)
+        acc[:_N_FLOWS] += h[_FLOW0:].sum(axis=1)
+        acc[_N_FLOWS:] += h[_UNIT_ROWS].sum(axis=1)
         self.booked = self.closed
         if not self.record:
             self._base = self.closed
