@@ -1,0 +1,100 @@
+"""Classical policies: each rule's order on hand-built states, and tuning against the exact oracle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from baseline_worlds import zero_lead_scenario, zipkin
+
+from restock.agents.baselines import BaseStockPolicy, ConstantPolicy, RQPolicy, SSPolicy, TuningConfig, tune
+from restock.agents.baselines.tuning import repeat_episode, training_seeds
+from restock.agents.evaluate import decision_batches, draw_episode
+from restock.agents.oracle import (
+    CappedBaseStockEvaluator,
+    best_base_stock,
+    best_capped_base_stock,
+    parse_demand,
+)
+from restock.errors import InputError
+from restock.seeding import EVAL_SEED_OFFSET
+from restock.simulator.policy import ReviewState
+
+
+@pytest.fixture
+def batch(tmp_path: Path):  # type: ignore[no-untyped-def]
+    ep = draw_episode(zero_lead_scenario(tmp_path, n_paths=1, n_skus=4), 1)
+    return decision_batches(ep, None)[0]
+
+
+def state_at(position: list[float], pipeline: float = 0.0) -> ReviewState:
+    """One path, one node, SKUs with on-hand ``position - pipeline`` and ``pipeline`` due next period."""
+    pos = np.asarray(position, dtype=float)[None, None, :]
+    pipe = np.full((*pos.shape, 2), 0.0)
+    pipe[..., 0] = pipeline
+    return ReviewState(0, pos - pipeline, np.zeros_like(pos), pipe)
+
+
+def test_each_rule_orders_its_formula(batch) -> None:  # type: ignore[no-untyped-def]
+    st = state_at([0.0, 5.0, 10.0, 20.0], pipeline=2.0)
+    np.testing.assert_allclose(BaseStockPolicy(10.0).act(batch, st), [10, 5, 0, 0])
+    np.testing.assert_allclose(BaseStockPolicy(10.0, cap=4.0).act(batch, st), [4, 4, 0, 0])
+    np.testing.assert_allclose(SSPolicy(5.0, 12.0).act(batch, st), [12, 7, 0, 0])
+    # (r, nQ): fewest lots of 4 lifting the position above r = 6
+    np.testing.assert_allclose(RQPolicy(6.0, 4.0).act(batch, st), [8, 4, 0, 0])
+    np.testing.assert_allclose(ConstantPolicy(3.0).act(batch, st), [3, 3, 3, 3])
+    # per-SKU levels
+    np.testing.assert_allclose(BaseStockPolicy([1.0, 6.0, 11.0, 21.0]).act(batch, st), [1, 1, 1, 1])
+
+
+def test_bad_parameters_are_input_errors(batch) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match=r"base-stock.level\[1\]"):
+        BaseStockPolicy([1.0, -1.0])
+    with pytest.raises(InputError, match="s must be <= S"):
+        SSPolicy(5.0, 3.0)
+    with pytest.raises(InputError, match="lot size"):
+        RQPolicy(1.0, 0.0)
+    with pytest.raises(InputError, match="3 entries"):
+        BaseStockPolicy([1.0, 2.0, 3.0]).act(batch, state_at([0.0] * 4))
+
+
+def test_training_seeds_stay_below_the_evaluation_seeds() -> None:
+    assert training_seeds(3, TuningConfig(train_seeds=2)) == [3, 4]
+    with pytest.raises(InputError, match="evaluation seeds"):
+        training_seeds(EVAL_SEED_OFFSET - 1, TuningConfig(train_seeds=2))
+
+
+def test_repeated_episode_gives_every_candidate_the_same_paths(tmp_path: Path) -> None:
+    ep = draw_episode(zero_lead_scenario(tmp_path, n_paths=2), 1)
+    rep = repeat_episode(ep, 3)
+    assert rep.paths.n_paths == 6
+    np.testing.assert_array_equal(rep.paths.demand[4:6], ep.paths.demand)
+
+
+def _exact(instance: str):  # type: ignore[no-untyped-def]
+    p = float(instance.split("-")[0][1:])
+    lead = int(instance.split("L")[1])
+    return CappedBaseStockEvaluator(parse_demand("poisson:5"), lead, 1.0, p)
+
+
+@pytest.mark.parametrize("instance", ["p4-L1", "p9-L2"])
+def test_tuned_base_stock_finds_the_exact_best_level(instance: str) -> None:
+    sc = zipkin(instance, horizon=600)
+    _, result = tune("base-stock", sc, seed=0, config=TuningConfig(train_seeds=2, grid=16))
+    level = int(result.params["S"][0, 0])
+    assert level == result.params["S"][0, 0]  # whole units on integer demand
+    ev = _exact(instance)
+    best = best_base_stock(ev, 15, 40)
+    # the simulated choice is the exact best level, or one whose exact cost is within 1% of it
+    assert ev.evaluate(level).average_cost <= best.average_cost * 1.01, (level, best)
+
+
+@pytest.mark.slow
+def test_tuned_capped_base_stock_is_near_the_exact_best() -> None:
+    sc = zipkin("p9-L2", horizon=1000)
+    _, result = tune("capped-base-stock", sc, seed=0, config=TuningConfig(train_seeds=4))
+    level, cap = int(result.params["S"][0, 0]), int(result.params["cap"][0, 0])
+    ev = _exact("p9-L2")
+    best = best_capped_base_stock(ev, 15, 40)
+    assert ev.evaluate(level, cap).average_cost <= best.average_cost * 1.01, (level, cap, best)

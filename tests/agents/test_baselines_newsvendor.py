@@ -1,0 +1,82 @@
+"""The newsvendor on forecast quantiles: closed-form orders, the critical ratio, the tuned tau, myopic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from baseline_worlds import CRITICAL_RATIO, zero_lead_scenario
+from scipy import stats
+
+from restock.agents.baselines import MyopicPolicy, NewsvendorPolicy, TuningConfig, tune
+from restock.agents.evaluate import decision_batches, draw_episode, rollout
+from restock.envs.core import numpy_state
+from restock.errors import InputError
+from restock.simulator.des import DesEngine
+from restock.simulator.policy import ReviewState
+
+
+def _first_review(tmp_path: Path):  # type: ignore[no-untyped-def]
+    sc = zero_lead_scenario(tmp_path)
+    ep = draw_episode(sc, 5)
+    batch = decision_batches(ep, None)[0]
+    state = numpy_state(DesEngine(ep.world, ep.paths).reset())
+    return sc, ep, batch, state
+
+
+def test_zero_lead_time_newsvendor_orders_the_critical_fractile_quantile(tmp_path: Path) -> None:
+    sc, _, batch, state = _first_review(tmp_path)
+    mean = draw_episode(sc, 5).forecasts  # exact Poisson table
+    assert mean.model == "true"
+    from restock.scenarios.build import draw
+
+    mu = draw(sc, 5, 1).catalog.mean
+    expected = stats.poisson.ppf(CRITICAL_RATIO, mu)  # one period of demand (E[L] + R = 0 + 1)
+    q = NewsvendorPolicy().act(batch, state)
+    assert state.t == 0 and np.all(batch.position(state) == 0)
+    np.testing.assert_allclose(
+        q.reshape(batch.n_paths, -1), np.broadcast_to(expected, (batch.n_paths, mu.size))
+    )
+    # a position above zero is netted off; above the level nothing is ordered
+    pos = np.array([1.0, 3.0, 100.0])
+    st = ReviewState(
+        0,
+        np.tile(pos, (batch.n_paths, 1))[:, None, :],
+        np.zeros((batch.n_paths, 1, 3)),
+        np.zeros((batch.n_paths, 1, 3, 1)),
+    )
+    q2 = NewsvendorPolicy().act(batch, st).reshape(batch.n_paths, -1)
+    np.testing.assert_allclose(q2[0], np.maximum(expected - pos, 0.0))
+
+
+def test_newsvendor_matches_the_envs_critical_fractile_rule(tmp_path: Path) -> None:
+    _, _, batch, state = _first_review(tmp_path)
+    np.testing.assert_allclose(NewsvendorPolicy().act(batch, state), batch.newsvendor_orders(state))
+
+
+def test_fixed_tau_outside_the_table_levels_is_an_input_error(tmp_path: Path) -> None:
+    _, _, batch, state = _first_review(tmp_path)
+    with pytest.raises(InputError, match="outside the forecast table's levels"):
+        NewsvendorPolicy(tau=0.9999).act(batch, state)
+    with pytest.raises(InputError, match="tau"):
+        NewsvendorPolicy(tau=float("nan"))
+
+
+def test_tuned_tau_is_close_to_the_critical_ratio_on_a_stationary_scenario(tmp_path: Path) -> None:
+    sc = zero_lead_scenario(tmp_path, horizon=200, n_paths=8, n_skus=3)
+    cfg = TuningConfig(train_seeds=2, grid=16, rounds=2)
+    policy, result = tune("newsvendor-tuned", sc, seed=0, config=cfg)
+    tau = result.params["tau"]
+    assert tau.shape == (1, 3)
+    assert abs(float(tau.mean()) - CRITICAL_RATIO) < 0.05, tau
+    assert policy.name == "newsvendor-tuned"
+
+
+def test_myopic_equals_the_newsvendor_when_the_lead_time_is_zero(tmp_path: Path) -> None:
+    # With L = 0 the order serves the next R periods from the current stock: the same decision.
+    sc = zero_lead_scenario(tmp_path, horizon=30)
+    ep = draw_episode(sc, 3)
+    a = rollout(NewsvendorPolicy(), ep, engine="batch", record=False).totals["reward"]
+    b = rollout(MyopicPolicy(n_grid=64), ep, engine="batch", record=False).totals["reward"]
+    np.testing.assert_allclose(a.sum(), b.sum(), rtol=0.02)

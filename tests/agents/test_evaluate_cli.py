@@ -1,0 +1,71 @@
+"""``restock evaluate``: JSON rows and summary, the markdown table, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from baseline_worlds import zero_lead_scenario
+
+import restock.commands
+from restock.cli import main
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(restock.commands, "COMMAND_MODULES", ("evaluate",))
+
+    def run(*args: str) -> Result:
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0
+        out = capsys.readouterr()
+        return Result(code, out.out, out.err)
+
+    return run
+
+
+def test_evaluate_prints_rows_and_summary(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    zero_lead_scenario(tmp_path, horizon=20, n_paths=2)
+    args = (
+        "evaluate",
+        "--scenario",
+        str(tmp_path / "nv.toml"),
+        "--policies",
+        "newsvendor,myopic",
+        "--seeds",
+        "2",
+    )
+    out = cli(*args, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert [r["policy"] for r in data["summary"]] == ["newsvendor", "myopic"]
+    assert {"profit", "saving_vs_newsvendor", "ci_low", "ci_high", "n_seeds"} <= set(data["summary"][0])
+    assert data["summary"][0]["saving_vs_newsvendor"] == 0.0
+    assert len(data["rows"]) == 4 and {"seed", "profit", "fill_rate"} <= set(data["rows"][0])
+    table = cli(*args, "--engine", "batch")
+    assert table.returncode == 0
+    assert table.stdout.startswith("| policy | profit | saving_vs_newsvendor |")
+    assert len(table.stdout.strip().splitlines()) == 4
+
+
+def test_bad_policy_and_engine_are_one_line_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    zero_lead_scenario(tmp_path, horizon=20, n_paths=2)
+    sc = str(tmp_path / "nv.toml")
+    bad = cli("evaluate", "--scenario", sc, "--policies", "newsvendor,wat")
+    assert bad.returncode == 2 and "unknown policy 'wat'; known: newsvendor" in bad.stderr
+    eng = cli("evaluate", "--scenario", sc, "--engine", "gpu")
+    assert eng.returncode == 2 and "--engine 'gpu'" in eng.stderr
+    dup = cli("evaluate", "--scenario", sc, "--policies", "newsvendor,newsvendor")
+    assert dup.returncode == 2 and "named twice" in dup.stderr
