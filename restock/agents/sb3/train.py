@@ -129,7 +129,8 @@ class Setup:
     """Everything :func:`train` builds before learning (also what the benchmark and examples reuse)."""
 
     opts: SB3Options
-    env: CatalogVecEnv
+    env: Any
+    """The training VecEnv: Catalog-v0 inside SB3's ``VecMonitor`` (episode returns as rollout/ep_rew_mean)."""
     eval_batch: DecisionBatch
     eval_freq: int
     reviews: int
@@ -139,9 +140,12 @@ class Setup:
 def setup(spec: Any) -> Setup:
     """Options, training VecEnv and held-out evaluation batch of ``spec``."""
     opts = parse_options(spec.agent, dict(spec.options))
-    env = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
-    held = HeldOut(env.scenario, seeding.eval_seed(0), opts.eval_paths)
-    batch = held.batch(env.obs_config, env.action_config, env.reward_scale)
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    catalog = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
+    env = VecMonitor(catalog)
+    held = HeldOut(catalog.scenario, seeding.eval_seed(0), opts.eval_paths)
+    batch = held.batch(catalog.obs_config, catalog.action_config, catalog.reward_scale)
     eval_freq = opts.eval_freq or max(spec.timesteps // 10, env.num_envs)
     return Setup(opts, env, batch, eval_freq, len(held.world.review_periods()))
 
