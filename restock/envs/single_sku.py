@@ -227,11 +227,11 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
     def _get_info(self) -> dict[str, Any]:
         st = self._state
         assert st is not None
-        on_hand = float(st.on_hand[0, 0, 0])
+        on_hand = st.on_hand.item()
         return {
             "t": int(st.t),
             "on_hand": on_hand,
-            "inventory_position": on_hand - float(st.backlog[0, 0, 0]) + float(st.pipeline[0, 0, 0].sum()),
+            "inventory_position": on_hand - st.backlog.item() + sum(st.pipeline.ravel().tolist()),
             "scale": self._scale,
             "episode_seed": self.episode_seed,
         }
@@ -241,7 +241,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             raise InputError(
                 "SingleSKU-v0: call reset() before step() (and again after the episode was truncated)"
             )
-        a = check_actions(action, (1,))
+        a = _checked_action(action)
         state = self._state
         q, target = self.batch.orders(a, state)
         orders = q.reshape(1, 1, 1)
@@ -253,7 +253,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             step_info["tau"] = float(lo + (a[0] + 1) * 0.5 * (hi - lo))
         for key in _INFO_KEYS:
             if key in out:
-                step_info[key] = float(out[key].sum())  # [1, 1, 1], numpy or torch
+                step_info[key] = float(out[key].item())  # [1, 1, 1], numpy or torch
         profit = step_info["reward"]
         self._profit += profit
         if self.compare_newsvendor:
@@ -262,7 +262,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             shadow_next, nv_out = self._shadow.step(nv_q)
             nv_out, self._shadow_carry = with_carry(nv_out, self._shadow_carry), None
             self._shadow_state = None if shadow_next is None else numpy_state(shadow_next)
-            nv_profit = float(nv_out["reward"].sum())
+            nv_profit = float(nv_out["reward"].item())
             self._nv_profit += nv_profit
             step_info["newsvendor_reward"] = nv_profit
             step_info["saving_vs_newsvendor"] = self._profit - self._nv_profit
@@ -281,3 +281,13 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def render(self) -> None:
         return None
+
+
+def _checked_action(action: Any) -> np.ndarray:
+    """The action as a float64 array of shape (1,) (``check_actions``, with a fast path for the common
+    case of a float array holding one value in [-1, 1]; anything else goes through the full check)."""
+    if type(action) is np.ndarray and action.shape == (1,) and action.dtype.kind == "f":
+        v = float(action[0])
+        if -1.0 <= v <= 1.0:  # False for NaN
+            return np.array([v])
+    return check_actions(action, (1,))

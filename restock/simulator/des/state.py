@@ -65,9 +65,7 @@ HIST_KEYS = LIVE_KEYS + DERIVED_KEYS + FLOW_KEYS
 """Rows of the history buffer: what a CLOSE copies, the derived rows, then the booked cash flows."""
 _ROW = {k: i for i, k in enumerate(HIST_KEYS)}
 _N_PERIOD, _N_LIVE = len(PERIOD_KEYS), len(LIVE_KEYS)
-_N_FLOWS = len(FLOW_KEYS)
-_FLOW0 = len(HIST_KEYS) - _N_FLOWS
-_UNIT_ROWS = [_ROW[k] for k in UNIT_KEYS[:-1]] + [_ROW["on_hand"]]
+_TOTAL_ROWS = [_ROW[k] for k in FLOW_KEYS + UNIT_KEYS[:-1]] + [_ROW["on_hand"]]
 _RECORD_NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
 
 
@@ -103,7 +101,8 @@ class Sim:
         self._hist = np.zeros((len(HIST_KEYS), max(slots, 1), p, m, n))
         """[row, slot, P, M, N]: period t is slot t - self._base (all periods with records)."""
         self._base = 0
-        self._acc = np.zeros((len(FLOW_KEYS) + len(UNIT_KEYS), *self.shape))
+        self._acc = np.zeros((len(HIST_KEYS), *self.shape))
+        """Every history row summed over the periods booked since the last :meth:`take_totals`."""
         self.closed = 0
         """Number of periods closed so far."""
         self.booked = 0
@@ -158,12 +157,40 @@ class Sim:
             np.subtract(demand, sales, out=h[row["lost"]])
         elif lost_nodes.size:
             h[row["lost"]][:, :, lost_nodes] = demand[:, :, lost_nodes] - sales[:, :, lost_nodes]
-        start = h[row["on_hand_start"]]
-        start[0] = self._end_before
-        start[1:] = end_on_hand[:-1]
-        self._end_before[...] = end_on_hand[-1]
+        if self.record:  # only the records show it
+            start = h[row["on_hand_start"]]
+            start[0] = self._end_before
+            start[1:] = end_on_hand[:-1]
+            self._end_before[...] = end_on_hand[-1]
+        if len(self.groups) == 1:  # rules.period_cash_flows, written into the rows
+            backorder = self.groups[0][1]
+            np.multiply(sales, price, out=h[row["revenue"]])
+            np.multiply(h[row["received_vendor"]], eco.unit_cost, out=h[row["purchase_cost"]])
+            np.multiply(end_on_hand, eco.holding_cost, out=h[row["holding_cost"]])
+            penalized = h[row["backlog"] if backorder else row["lost"]]
+            np.multiply(penalized, eco.lost_sale_penalty, out=h[row["penalty_cost"]])
+            np.multiply(h[row["ordered_positive"]], eco.fixed_order_cost, out=h[row["fixed_order_cost"]])
+        else:
+            self._book_groups(h, price)
+        salvage = h[row["salvage"]]  # zero but in the last period (slots are not reused after it)
+        if self.closed == self.horizon:
+            np.multiply(eco.salvage_value, h[row["on_hand"], -1], out=salvage[-1])
+        reward = h[row["reward"]]
+        np.add(h[row["revenue"]], salvage, out=reward)
+        reward -= h[row["purchase_cost"]]
+        reward -= h[row["holding_cost"]]
+        reward -= h[row["penalty_cost"]]
+        reward -= h[row["fixed_order_cost"]]
+        self._acc += h.sum(axis=1)
+        self.booked = self.closed
+        if not self.record:
+            self._base = self.closed
+
+    def _book_groups(self, h: np.ndarray, price: np.ndarray) -> None:
+        """The cash flows of a network with both lost-sales and backorder nodes, group by group."""
+        row, eco = _ROW, self.eco
         for idx, backorder in self.groups:
-            part = h if isinstance(idx, slice) else h[:, :, :, idx]
+            part = h[:, :, :, idx]
             f = period_cash_flows(
                 sales=part[row["sales"]],
                 received=part[row["received_vendor"]],
@@ -179,32 +206,14 @@ class Sim:
                 backorder=backorder,
             )
             for k, v in f.items():
-                if isinstance(idx, slice):
-                    h[row[k]] = v
-                else:
-                    h[row[k]][:, :, idx] = v
-        salvage = h[row["salvage"]]  # zero but in the last period (slots are not reused after it)
-        if self.closed == self.horizon:
-            np.multiply(eco.salvage_value, h[row["on_hand"], -1], out=salvage[-1])
-        reward = h[row["reward"]]
-        np.add(h[row["revenue"]], salvage, out=reward)
-        reward -= h[row["purchase_cost"]]
-        reward -= h[row["holding_cost"]]
-        reward -= h[row["penalty_cost"]]
-        reward -= h[row["fixed_order_cost"]]
-        acc = self._acc
-        acc[:_N_FLOWS] += h[_FLOW0:].sum(axis=1)
-        acc[_N_FLOWS:] += h[_UNIT_ROWS].sum(axis=1)
-        self.booked = self.closed
-        if not self.record:
-            self._base = self.closed
+                h[row[k]][:, :, idx] = v
 
     def take_totals(self) -> dict[str, np.ndarray]:
         """Book what is closed; the step totals accumulated since the last call, and reset them."""
         self.book()
-        acc = self._acc.copy()
+        out = self._acc[_TOTAL_ROWS]  # a copy
         self._acc.fill(0.0)
-        return dict(zip(FLOW_KEYS + UNIT_KEYS, acc, strict=True))
+        return dict(zip(FLOW_KEYS + UNIT_KEYS, out, strict=True))
 
     # --- results ----------------------------------------------------------------------------------------
     def records(self) -> pd.DataFrame:
