@@ -190,9 +190,31 @@ def _kpi_markdown(scenario: str, summary: pd.DataFrame, phases: pd.DataFrame, sp
 Progress = Callable[[str], None]
 
 
+def policy_labels(specs: tuple[str, ...]) -> dict[str, str]:
+    """``{spec: label}``: a short unique name per policy for tables, file names and TensorBoard runs.
+
+    A run folder is labelled by its agent (``runs/covid-shock__ppo__s0__2026...`` -> ``ppo``), or by the
+    folder's name when two listed runs share an agent; any other spec is its own label.
+    """
+    labels: dict[str, str] = {}
+    for spec in specs:
+        label = spec
+        if runs.is_run(spec):
+            label = str(runs.load_run(spec)["agent"])
+        labels[spec] = label
+    shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
+    for spec, label in list(labels.items()):
+        if label in shared and label != spec:
+            labels[spec] = Path(spec).name
+    if len(set(labels.values())) != len(labels):
+        raise InputError(f"replay: policies {sorted(labels)} do not have distinct names")
+    return labels
+
+
 def resolve_policies(spec: ReplaySpec, scenario: Any) -> dict[str, Any]:
-    """``{spec: Policy}`` for every policy spec (:func:`restock.agents.specs.resolve_policy`); a spec that
-    names no known policy or run is an :class:`InputError` raised here, before anything runs or is written."""
+    """``{spec: Policy}`` for every policy spec (:func:`restock.agents.specs.resolve_policy`, tuned
+    policies on the scenario's root training seed); a spec that names no known policy or run is an
+    :class:`InputError` raised here, before anything runs or is written."""
     from restock.agents.specs import resolve_policy
 
     root = int(scenario.seeds.root)
@@ -202,7 +224,8 @@ def resolve_policies(spec: ReplaySpec, scenario: Any) -> dict[str, Any]:
 def _evaluate(spec: ReplaySpec, scenario: Any) -> Any:
     from restock.agents.evaluate import evaluate
 
-    policies = resolve_policies(spec, scenario)
+    labels = policy_labels(spec.policies)
+    policies = {labels[k]: v for k, v in resolve_policies(spec, scenario).items()}
     return evaluate(policies, scenario, spec.seeds, engine=spec.engine, keep_records=True)
 
 
@@ -221,6 +244,8 @@ def replay(
     say(f"evaluating {len(spec.policies)} policies x {spec.seeds} seeds on {scenario.name} ({spec.engine})")
     evaluation = _evaluate(spec, scenario)
     summary = _frame(evaluation.summary)
+    specs = {label: spec_ for spec_, label in policy_labels(spec.policies).items()}
+    summary["spec"] = [specs.get(str(p), str(p)) for p in summary["policy"]]
     per_seed = _frame(evaluation.rows)
     names = [str(p) for p in summary["policy"]] if "policy" in summary.columns else list(spec.policies)
 

@@ -28,6 +28,14 @@ def parse_policies(text: str) -> tuple[str, ...]:
     return items
 
 
+def _fmt(column: str, value: Any) -> str:
+    if not isinstance(value, float):
+        return str(value)
+    if column in ("fill_rate",):
+        return f"{value:.3f}"
+    return f"{value:,.2f}" if column == "saving_pct" else f"{value:,.0f}"
+
+
 def print_summary(summary: Any, title: str) -> None:
     """The KPI table of a replay (policy, profit, saving vs newsvendor with its CI, fill rate) with rich."""
     from rich.console import Console
@@ -42,7 +50,7 @@ def print_summary(summary: Any, title: str) -> None:
     for c in cols:
         table.add_column(c, justify="left" if c == "policy" else "right")
     for row in summary[cols].itertuples(index=False):
-        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(_fmt(c, v) for c, v in zip(cols, row, strict=True)))
     Console().print(table)
 
 

@@ -26,33 +26,6 @@ HORIZON = 364
 KEYS = ["seed", "path", "period", "node", "sku"]
 
 
-def _stand_in_resolver(spec: rp.ReplaySpec, scenario: object) -> dict[str, object]:
-    # TEMPORARY stand-in until restock.agents.specs is committed (removed then).
-    from restock.agents.baselines.classical import BaseStockPolicy
-    from restock.agents.baselines.newsvendor import NewsvendorPolicy
-
-    known = {"newsvendor": NewsvendorPolicy, "base-stock": lambda: BaseStockPolicy(level=60.0)}
-    out = {}
-    for p in spec.policies:
-        if p not in known:
-            raise InputError(f"unknown policy or run {p!r}")
-        out[p] = known[p]()
-    return out
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _resolver() -> object:
-    try:
-        import restock.agents.specs  # noqa: F401
-    except ModuleNotFoundError:
-        saved = rp.resolve_policies
-        rp.resolve_policies = _stand_in_resolver  # type: ignore[assignment]
-        yield
-        rp.resolve_policies = saved
-        return
-    yield
-
-
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> rp.ReplayResult:
     spec = rp.ReplaySpec("covid-shock", POLICIES, seeds=SEEDS, scenario_overrides=OVERRIDES)
@@ -218,3 +191,18 @@ def test_replay_command_reports_a_bad_policy_list(capsys: pytest.CaptureFixture[
         main(["replay", "steady", "--policies", "newsvendor,,base-stock"])
     assert exit_.value.code == 2
     assert "--policies" in capsys.readouterr().err
+
+
+def test_policy_labels_name_run_folders_by_their_agent(tmp_path: Path) -> None:
+    a = runs.create_run(kind="train", scenario="steady", agent="ppo", seed=0, config={}, root=tmp_path / "a")
+    b = runs.create_run(kind="train", scenario="steady", agent="ppo", seed=1, config={}, root=tmp_path / "b")
+    c = runs.create_run(
+        kind="train", scenario="steady", agent="directbackprop", seed=0, config={}, root=tmp_path
+    )
+    assert rp.policy_labels(("newsvendor", str(a), str(c))) == {
+        "newsvendor": "newsvendor",
+        str(a): "ppo",
+        str(c): "directbackprop",
+    }
+    # two runs of one agent keep their folder names
+    assert rp.policy_labels((str(a), str(b))) == {str(a): a.name, str(b): b.name}
