@@ -23,7 +23,10 @@ review moves the windows by ``review_period`` rows; a period reads its arrivals 
   ring updated in place: ``scatter_add_`` at row (base + lead) mod (K + 1); the rows just consumed are
   zeroed and ``base`` moves on; a review state gets a copy of the pipeline (K rows), so that what a
   caller holds never changes. A block's quantities are summed in place period by period (no per-period
-  stacks): every operation of a period touches one [P, N] slab. Against the out-of-place windows and
+  stacks), and every in-place operation (zeroing rows, copying the pipeline out) works one [P, N] slab
+  at a time: below torch's parallel grain size (32,768 elements) nothing goes to the intra-op thread
+  pool, whose threads stall on a busy machine (Catalog-v0 with 16,384 envs on two shared cores: five
+  times the CPU time per step with two threads than with one when a window was copied whole). Against the out-of-place windows and
   stacked blocks this took about 20% less CPU time per forward rollout (50,000 SKUs x 364 days,
   float32, one thread), and for a catalog with K > review period (Catalog-v0's ``steady``: K = 14) it
   removes four window copies per review.
@@ -106,8 +109,8 @@ class _Block:
     """[4, n, P, N]: sales, received, end on-hand, and the shortage (lost units under lost sales, end
     backlog under backorders) of each period — what the cash flows need. None in a plain rollout, which
     keeps only their sums (:attr:`sums`) and the revenue."""
-    sums: torch.Tensor | None
-    """[4, P, N] the quantities summed over the block (plain rollouts only)."""
+    sums: tuple[torch.Tensor, ...] | None
+    """The four quantities summed over the block, [P, N] each (plain rollouts only)."""
     revenue: torch.Tensor | None
     """[P, N] sales x price summed over the block (plain rollouts only)."""
     last_on_hand: torch.Tensor
@@ -314,9 +317,11 @@ class BatchEngine:
         return start, arriving, disposed, self._acc[self._base]
 
     def _state(self) -> ReviewState:
-        if self._in_place:  # a copy: the window changes in place after this review
-            idx = (torch.arange(1, self.max_lead + 1) + self._base) % (self.max_lead + 1)
-            rows = self._acc.index_select(0, idx.to(self.device))
+        if self._in_place:  # a copy (the window changes in place after this review), row by row
+            size = self.max_lead + 1
+            rows = torch.empty((self.max_lead, *self._acc.shape[1:]), dtype=self.dtype, device=self.device)
+            for k, row in enumerate(rows.unbind(0)):
+                row.copy_(self._acc[(self._base + 1 + k) % size])
         else:
             rows = self._acc[1:]  # a view; the window is never written in place
         pipeline = rows.permute(1, 2, 0).unsqueeze(1)
@@ -341,13 +346,13 @@ class BatchEngine:
         r, size = self.review_period, self.max_lead + 1
         if self._in_place:
             if r >= size:
-                self._acc.zero_()
-                self._dlv.zero_()
+                for j in range(size):
+                    self._acc[j].zero_()
+                    self._dlv[j].zero_()
             else:
-                rows = [(self._base + j) % size for j in range(r)]
-                for w in (self._acc, self._dlv):
-                    for a, b in _runs(rows):
-                        w[a:b].zero_()
+                for j in range(r):
+                    self._acc[(self._base + j) % size].zero_()
+                    self._dlv[(self._base + j) % size].zero_()
             self._base = (self._base + r) % size
         elif r > self.max_lead:
             self._acc = torch.zeros_like(self._acc)
@@ -377,8 +382,8 @@ class BatchEngine:
         size = self.max_lead + 1
         plain = self._in_place
         if plain:  # sums only, added to in place: every operation stays one [P, N] slab
-            sums = torch.zeros((4, *on_hand.shape), dtype=self.dtype, device=self.device)
-            sum_sales, sum_received, sum_on_hand, sum_short = sums.unbind(0)
+            sums = tuple(torch.zeros_like(on_hand) for _ in range(4))
+            sum_sales, sum_received, sum_on_hand, sum_short = sums
             revenue = torch.zeros_like(on_hand)
         dlv_rows: tuple[torch.Tensor, ...] = ()
         acc_rows: tuple[torch.Tensor, ...] = ()
@@ -472,7 +477,7 @@ class BatchEngine:
         t0, n = b.t0, b.n
         if b.quantities is None:  # a plain block booked its revenue period by period (sales x price)
             assert b.sums is not None and b.revenue is not None
-            sums, sales, price = b.sums.unbind(0), b.revenue, 1.0
+            sums, sales, price = b.sums, b.revenue, 1.0
         else:  # unbind, not select: see _simulate
             sums, sales = b.quantities.sum(1).unbind(0), b.quantities.unbind(0)[0]
             price = self._price[t0 : t0 + n]
@@ -596,17 +601,6 @@ class BatchEngine:
         return pd.DataFrame(data, columns=list(RECORD_COLUMNS))
 
 
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """Consecutive row indices as (start, stop) slices: [5, 6, 0, 1] -> [(5, 7), (0, 2)]."""
-    out: list[tuple[int, int]] = []
-    for r in rows:
-        if out and out[-1][1] == r:
-            out[-1] = (out[-1][0], r + 1)
-        else:
-            out.append((r, r + 1))
-    return out
-
-
 def _names(codes: Any, names: list[str]) -> np.ndarray:
     """Names per row as an object column, like the des engine's (the strings themselves are shared)."""
     return np.asarray(names, dtype=object)[codes]
@@ -620,7 +614,7 @@ def _detached(b: _Block) -> _Block:
         t0=b.t0,
         n=b.n,
         quantities=d(b.quantities),
-        sums=d(b.sums),
+        sums=None if b.sums is None else tuple(x.detach() for x in b.sums),
         revenue=d(b.revenue),
         last_on_hand=d(b.last_on_hand),
         on_hand_start=d(b.on_hand_start),
