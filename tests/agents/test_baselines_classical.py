@@ -40,6 +40,7 @@ def test_each_rule_orders_its_formula(batch) -> None:  # type: ignore[no-untyped
     st = state_at([0.0, 5.0, 10.0, 20.0], pipeline=2.0)
     np.testing.assert_allclose(BaseStockPolicy(10.0).act(batch, st), [10, 5, 0, 0])
     np.testing.assert_allclose(BaseStockPolicy(10.0, cap=4.0).act(batch, st), [4, 4, 0, 0])
+    np.testing.assert_allclose(BaseStockPolicy(10.0, cap=np.inf).act(batch, st), [10, 5, 0, 0])
     np.testing.assert_allclose(SSPolicy(5.0, 12.0).act(batch, st), [12, 7, 0, 0])
     # (r, nQ): fewest lots of 4 lifting the position above r = 6
     np.testing.assert_allclose(RQPolicy(6.0, 4.0).act(batch, st), [8, 4, 0, 0])

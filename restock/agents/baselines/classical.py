@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class BaseStockPolicy:
-    """Order up to ``level`` on the position, at most ``cap`` units per review (None: no cap)."""
+    """Order up to ``level`` on the position, at most ``cap`` units per review (None or inf: no cap)."""
 
     level: Any
     cap: Any = None
@@ -47,7 +47,7 @@ class BaseStockPolicy:
 
     def __post_init__(self) -> None:
         self._level = as_param(f"{self.name}.level", self.level)
-        self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap)
+        self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap, allow_inf=True)
 
     def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
         q = np.maximum(per_point(f"{self.name}.level", self._level, batch) - batch.position(state), 0.0)

@@ -22,15 +22,17 @@ if TYPE_CHECKING:
     from restock.envs.core import DecisionBatch
 
 
-def as_param(name: str, value: Any, *, low: float = 0.0) -> np.ndarray:
-    """``value`` as a float64 array, finite and >= ``low`` (an :class:`InputError` names the bad entry)."""
+def as_param(name: str, value: Any, *, low: float = 0.0, allow_inf: bool = False) -> np.ndarray:
+    """``value`` as a float64 array, finite (or +inf if ``allow_inf``) and >= ``low`` (an
+    :class:`InputError` names the bad entry)."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     if arr.ndim > 3:
         raise InputError(f"{name} must be a scalar, [N], [M, N] or [P, M, N], got shape {arr.shape}")
-    bad = ~np.isfinite(arr) | (arr < low)
+    ok = np.isfinite(arr) | (allow_inf & (arr == np.inf))
+    bad = ~ok | (arr < low)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InputError(f"{name}{list(idx)} must be finite and >= {low:g}, got {float(arr[idx])!r}")

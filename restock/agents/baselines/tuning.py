@@ -216,6 +216,15 @@ def grid_search(
     return TuningResult({a.name: b for a, b in zip(axes, best, strict=True)}, best_profit, total)
 
 
+def _better(res: TuningResult, plain: TuningResult, key: str, plain_value: float) -> TuningResult:
+    """Per (node, SKU), ``res`` or the plain base-stock result (with ``key`` = ``plain_value``), whichever
+    made more training profit."""
+    use_plain = plain.profit > res.profit
+    params = {k: np.where(use_plain, plain.params["S"], v) if k == "S" else v for k, v in res.params.items()}
+    params[key] = np.where(use_plain, plain_value, res.params[key])
+    return TuningResult(params, np.maximum(res.profit, plain.profit), res.candidates + plain.candidates)
+
+
 def _snap(axis: Axis, values: np.ndarray) -> np.ndarray:
     v = np.clip(values, axis.floor, axis.ceil)
     return np.round(v) if axis.whole else v
@@ -275,17 +284,24 @@ def tune(
     if kind == "base-stock":
         res = search(lambda q: BaseStockPolicy(q["S"], name=kind), [Axis("S", zero, hi_level, whole)], g1)
         return BaseStockPolicy(res.params["S"], name=kind), res
-    if kind == "capped-base-stock":
-        axes = [Axis("S", zero, hi_level, whole), Axis("cap", 0.25 * s, 3.0 * s, whole, floor=1e-9)]
-        res = search(lambda q: BaseStockPolicy(q["S"], cap=q["cap"], name=kind), axes, g2)
-        return BaseStockPolicy(res.params["S"], cap=res.params["cap"], name=kind), res
-    if kind == "s-S":
-        axes = [Axis("S", zero, hi_level, whole), Axis("d", zero, 3.0 * s, whole)]
+    if kind in ("capped-base-stock", "s-S"):
+        # both contain plain base-stock (no cap; s = S): keep it where it does better on training paths
+        plain = search(lambda q: BaseStockPolicy(q["S"], name=kind), [Axis("S", zero, hi_level, whole)], g1)
+        if kind == "capped-base-stock":
+            axes = [Axis("S", zero, hi_level, whole), Axis("cap", 0.25 * s, 3.0 * s, whole, floor=1e-9)]
+            res = _better(
+                search(lambda q: BaseStockPolicy(q["S"], cap=q["cap"], name=kind), axes, g2),
+                plain,
+                "cap",
+                np.inf,
+            )
+            return BaseStockPolicy(res.params["S"], cap=res.params["cap"], name=kind), res
 
         def ss(q: dict[str, np.ndarray]) -> Policy:
             return SSPolicy(np.maximum(q["S"] - q["d"], 0.0), q["S"], name=kind)
 
-        res = search(ss, axes, g2)
+        axes = [Axis("S", zero, hi_level, whole), Axis("d", zero, 3.0 * s, whole)]
+        res = _better(search(ss, axes, g2), plain, "d", 0.0)
         return ss(res.params), res
     if kind == "r-Q":
         axes = [
