@@ -50,13 +50,17 @@ def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -
     for m in range(net.n_nodes):
         q = orders[:, m, :]
         node = sim.at_node[m]
-        accepted, cut = accept_order(q, sim.paths.capacity[t, m], 1.0)
         node["ordered"] += q
         node["ordered_positive"][...] = q > 0
-        node["cancelled"] += cut
         if logging:
             sim.emit(t, REVIEW, "order", m, net.sources[m], q)
-            sim.emit(t, REVIEW, "cancel", m, net.sources[m], cut, "capacity")
+        if sim.unlimited_capacity[m]:  # accept_order(q, inf, 1): all accepted, nothing cancelled
+            accepted = q
+        else:
+            accepted, cut = accept_order(q, sim.paths.capacity[t, m], 1.0)
+            node["cancelled"] += cut
+            if logging:
+                sim.emit(t, REVIEW, "cancel", m, net.sources[m], cut, "capacity")
         if net.source_index[m] < 0:
             dispatch(env, sim, t, m, accepted)
         else:
@@ -93,8 +97,16 @@ def arrive(event: Event) -> None:
     cancelled on arrival); arrivals beyond the node's storage capacity are disposed."""
     sim, m, qty, fill = cast(tuple[Sim, int, np.ndarray, np.ndarray], event.value)
     node, net = sim.at_node[m], sim.net
-    delivered, cut = accept_order(qty, np.inf, fill)
     node["in_transit"] -= qty
+    if sim.plain_arrivals[m]:  # fill rate 1, no storage limit: accept_order and receive keep every unit
+        node["on_hand"] += qty
+        node["received"] += qty
+        if net.source_index[m] < 0:
+            node["received_vendor"] += qty
+        if sim.log is not None:
+            sim.emit(int(event.env.now), ARRIVAL, "arrival", m, net.sources[m], qty)
+        return
+    delivered, cut = accept_order(qty, np.inf, fill)
     node["cancelled"] += cut
     node["on_hand"][...], disposed = receive(node["on_hand"], delivered, net.storage_capacity[m])
     node["received"] += delivered

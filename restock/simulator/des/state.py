@@ -65,7 +65,7 @@ HIST_KEYS = LIVE_KEYS + DERIVED_KEYS + FLOW_KEYS
 """Rows of the history buffer: what a CLOSE copies, the derived rows, then the booked cash flows."""
 _ROW = {k: i for i, k in enumerate(HIST_KEYS)}
 _N_PERIOD, _N_LIVE = len(PERIOD_KEYS), len(LIVE_KEYS)
-_TOTAL_ROWS = [_ROW[k] for k in FLOW_KEYS + UNIT_KEYS[:-1]] + [_ROW["on_hand"]]
+_TOTAL_ROWS = np.array([_ROW[k] for k in FLOW_KEYS + UNIT_KEYS[:-1]] + [_ROW["on_hand"]])
 _RECORD_NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
 
 
@@ -95,6 +95,13 @@ class Sim:
         self.requests = np.zeros(self.shape)
         """Transfer requests of node-fed nodes at the current review (after the capacity cut)."""
         self.grid_p, self.grid_n = np.indices((p, n))
+        self.unlimited_capacity = [bool(np.isinf(paths.capacity[:, j]).all()) for j in range(m)]
+        """Per node: no capacity limit in any period (every order is accepted in full)."""
+        self.plain_arrivals = [
+            bool((paths.fill_rate[:, :, j] == 1).all()) and bool(np.isinf(net.storage_capacity[j]))
+            for j in range(m)
+        ]
+        """Per node: fill rate 1 in every period and no storage limit (every arriving unit is kept)."""
         self.record = record
         bounds = [0, *world.review_periods(), t_len]
         slots = t_len if record else max(b - a for a, b in itertools.pairwise(bounds))
@@ -211,7 +218,7 @@ class Sim:
     def take_totals(self) -> dict[str, np.ndarray]:
         """Book what is closed; the step totals accumulated since the last call, and reset them."""
         self.book()
-        out = self._acc[_TOTAL_ROWS]  # a copy
+        out = self._acc.take(_TOTAL_ROWS, axis=0)  # a copy
         self._acc.fill(0.0)
         return dict(zip(FLOW_KEYS + UNIT_KEYS, out, strict=True))
 
