@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from des_cases import make_paths, one_warehouse_world, serial_world, single_world
@@ -342,15 +339,25 @@ def test_stochastic_lead_times_ship_each_sku_on_its_own_date() -> None:
 
 
 def test_the_benchmarks_bare_per_sku_loop_computes_the_same_profit() -> None:
-    """An independent per-SKU SimPy implementation (benchmarks/des_bare_loop.py) agrees with des."""
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / "des_bare_loop.py"
-    spec = importlib.util.spec_from_file_location("des_bare_loop", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    world, paths = bench.make_case(40, 120, seed=4)
-    profit = bench.des_loop(world, paths, record=True)
-    assert profit == pytest.approx(bench.bare_loop(world, paths), rel=1e-12)
-    assert profit == pytest.approx(
-        run(world, paths, BaseStock(bench.LEVEL)).records["reward"].sum(), rel=1e-12
+    """An independent per-SKU SimPy implementation (restock.simulator.des.bench) agrees with des."""
+    from restock.simulator.batch.bench import HOLDING, PENALTY, PRICE, UNIT_COST, instance
+    from restock.simulator.des.bench import bare_simpy_loop, des_profit
+
+    inst = instance(40, 120, seed=4)
+    w, p = inst.world, inst.paths
+    bare = bare_simpy_loop(
+        np.asarray(p.demand[0, :, 0, :], dtype=np.float64),
+        np.asarray(p.lead_time[0, w.review_periods(), 0, :]),
+        inst.levels[0],
+        w.review_period,
+        price=PRICE,
+        unit_cost=UNIT_COST,
+        holding=HOLDING,
+        penalty=PENALTY,
     )
+    profit = des_profit(w, p, inst.levels, record=True)
+    assert profit == pytest.approx(float(bare.sum()), rel=1e-12)
+    records = run(w, p, BaseStock(inst.levels)).records
+    assert profit == pytest.approx(records["reward"].sum(), rel=1e-12)
+    per_sku = records.groupby("sku", sort=False)["reward"].sum().to_numpy()
+    np.testing.assert_allclose(per_sku, bare, rtol=1e-12)
