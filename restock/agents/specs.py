@@ -100,13 +100,40 @@ def true_newsvendor(scenario: Any, *, name: str = "true-newsvendor") -> Policy:
     return TrueNewsvendorPolicy(draw_episode(exact.validate(), 0, 1).forecasts, name=name)
 
 
+def _same_layout(train: Any, scenario: Any) -> Any:
+    """``train``, or an InputError unless it has the SKUs and nodes of ``scenario``."""
+    from restock.agents.evaluate import draw_episode
+
+    a, b = draw_episode(train, 0, 1).world, draw_episode(scenario, 0, 1).world
+    names = lambda w: [n.name for n in w.network.nodes]  # noqa: E731
+    if tuple(a.skus) != tuple(b.skus) or names(a) != names(b):
+        raise InputError(
+            f"training scenario {getattr(train, 'name', '?')!r} has SKUs {list(a.skus)[:5]} and nodes "
+            f"{names(a)}, the evaluated scenario {list(b.skus)[:5]} and {names(b)}: tuned levels do not fit"
+        )
+    return train
+
+
 def is_run_spec(spec: str) -> bool:
     """Whether ``spec`` names a run folder (``runs/...`` or an existing folder with a ``run.json``)."""
     return spec.startswith("runs/") or (Path(spec) / "run.json").is_file()
 
 
-def resolve_policy(spec: str, scenario: Any, seed: int = 0, *, tuning: TuningConfig | None = None) -> Policy:
-    """The policy named ``spec`` for ``scenario`` (a Scenario or a name); see the module docstring."""
+def resolve_policy(
+    spec: str,
+    scenario: Any,
+    seed: int = 0,
+    *,
+    tuning: TuningConfig | None = None,
+    train_scenario: Any = None,
+) -> Policy:
+    """The policy named ``spec`` for ``scenario`` (a Scenario or a name); see the module docstring.
+
+    ``seed``: the first training root seed of tuned baselines; ``tuning``: their search settings;
+    ``train_scenario``: the scenario they are tuned on (None: ``scenario`` itself). On a data replay every
+    seed replays the same demand, so tuning on ``scenario`` is in-sample; pass the same scenario over
+    earlier dates (e.g. ``demand.start``) to tune out of sample. It must have the same SKUs and nodes.
+    """
     if not isinstance(spec, str) or not spec.strip():
         raise InputError(f"policy spec must be a non-empty string, got {spec!r}; known: {', '.join(KNOWN)}")
     spec = spec.strip()
@@ -118,7 +145,8 @@ def resolve_policy(spec: str, scenario: Any, seed: int = 0, *, tuning: TuningCon
     if spec == "true-newsvendor":
         return true_newsvendor(sc)
     if spec in TUNED:
-        policy, _ = tune(spec, sc, seed=seed, config=tuning)
+        train = sc if train_scenario is None else _same_layout(load_scenario(train_scenario, None), sc)
+        policy, _ = tune(spec, train, seed=seed, config=tuning)
         return policy
     if spec == "oracle":
         from restock.agents.baselines.oracle_policy import oracle_policy

@@ -5,7 +5,9 @@
         --policies newsvendor,base-stock,capped-base-stock,oracle --seeds 5 --engine batch --json
 
 Policy specs: see :mod:`restock.agents.specs`. Tuned baselines are tuned on training seeds starting at
-``--train-seed``; evaluation uses the root seeds ``EVAL_SEED_OFFSET + 0 .. seeds - 1``.
+``--train-seed`` (on the scenario with ``--train-set`` overrides added, if any: a data replay replays the
+same demand on every seed, so tune it on earlier dates); evaluation uses the root seeds
+``EVAL_SEED_OFFSET + 0 .. seeds - 1``.
 ``--json`` prints ``{"rows": [...], "summary": [...], "reference": "newsvendor"}``; without it, a markdown
 table of the summary.
 """
@@ -53,6 +55,7 @@ def run_evaluation(
     overrides: list[str] | None = None,
     train_seed: int = 0,
     n_paths: int | None = None,
+    train_overrides: list[str] | None = None,
 ) -> Any:
     """Load the scenario, resolve the policies, evaluate: the :class:`~restock.agents.evaluate.Evaluation`."""
     from restock.agents.evaluate import evaluate
@@ -66,7 +69,11 @@ def run_evaluation(
     if n_paths is not None and n_paths < 1:
         raise InputError(f"--paths {n_paths!r}: must be >= 1")
     sc = load(scenario, overrides or [])
-    named = {spec: resolve_policy(spec, sc, seed=train_seed) for spec in parse_policies(policies)}
+    train = load(scenario, [*(overrides or []), *train_overrides]) if train_overrides else None
+    named = {
+        spec: resolve_policy(spec, sc, seed=train_seed, train_scenario=train)
+        for spec in parse_policies(policies)
+    }
     return evaluate(named, sc, seeds, engine=engine, n_paths=n_paths)
 
 
@@ -114,6 +121,14 @@ def register(app: typer.Typer) -> None:
         paths: Annotated[
             int | None, typer.Option("--paths", help="Paths per seed (default: the scenario's).")
         ] = None,
+        train_set: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--train-set",
+                help="Override a key of the scenario the tuned baselines train on (after --set), e.g. "
+                "demand.start=2014-04-01 to tune a data replay on earlier dates (repeatable).",
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Evaluate policies on common random numbers; savings against the newsvendor with 95% CIs."""
@@ -125,6 +140,7 @@ def register(app: typer.Typer) -> None:
             overrides=set_,
             train_seed=train_seed,
             n_paths=paths,
+            train_overrides=train_set,
         )
         out = result.to_dict()
         if as_json:

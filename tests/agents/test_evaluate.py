@@ -121,3 +121,18 @@ def test_true_newsvendor_is_the_newsvendor_when_forecasts_are_exact(tmp_path: Pa
     sc = zero_lead_scenario(tmp_path, horizon=20, n_paths=2)
     ev = evaluate({"newsvendor": NewsvendorPolicy(), "true": resolve_policy("true-newsvendor", sc)}, sc, 2)
     assert ev.summary.set_index("policy").loc["true", "saving_vs_newsvendor"] == 0.0
+
+
+def test_tuning_on_another_scenario_needs_the_same_skus(tmp_path: Path) -> None:
+    from restock.agents.baselines import TuningConfig
+
+    sc = zero_lead_scenario(tmp_path, horizon=20, n_paths=2, n_skus=3)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "longer").mkdir()
+    other = zero_lead_scenario(tmp_path / "other", horizon=20, n_paths=2, n_skus=2)
+    with pytest.raises(InputError, match="tuned levels do not fit"):
+        resolve_policy("constant", sc, train_scenario=other)
+    longer = zero_lead_scenario(tmp_path / "longer", horizon=30, n_paths=2, n_skus=3)
+    cfg = TuningConfig(train_seeds=1, grid=4, rounds=1)
+    policy = resolve_policy("constant", sc, tuning=cfg, train_scenario=longer)
+    assert policy.name == "constant"
