@@ -26,6 +26,7 @@ from restock.envs.features import (
     forecast_scale,
     interp_quantiles,
     lead_time_moments,
+    observation_template,
     static_columns,
 )
 from restock.errors import InputError
@@ -174,6 +175,8 @@ class DecisionBatch:
         self.lt_periods = self.static.lead_time_mean + w.review_period
         self._k0, self._k1, self._kw = cover_weights(self.forecasts.cover, self.lt_periods)
         self._cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._templates: dict[tuple[int, int], np.ndarray] = {}
+        """:func:`observation_template` of the latest review read (kept like ``_cache``)."""
         self._static_block = static_columns(self.static, w.review_period)
         self.cover = self.action_config.cover(self.static.lead_time_mean, w.review_period)
         if self.reward_scale is None:
@@ -210,6 +213,17 @@ class DecisionBatch:
             self._cache = {key: hit}
         return hit
 
+    def _template(self, r: int) -> np.ndarray:
+        """The observation template (forecast and economics columns, float32 [B, F]) at review index r."""
+        fc = self.forecasts
+        key = (min(r, fc.per_bucket.shape[1] - 1), min(r, fc.cumulative.shape[1] - 1))
+        hit = self._templates.get(key)
+        if hit is None:
+            _, _, block = self._review(r)
+            hit = observation_template(self.obs_config, self.static, block, self._static_block)
+            self._templates = {key: hit}
+        return hit
+
     def cum_lt(self, r: int) -> tuple[np.ndarray, np.ndarray]:
         """(per-bucket rows [B, H, Q], quantiles of demand over E[L] + R periods [B, Q]) at review index r."""
         pb, cum, _ = self._review(r)
@@ -227,7 +241,8 @@ class DecisionBatch:
         """Observations [B, F] at ``state`` (``t`` overrides the state's period)."""
         w = self.world
         tt = state.t if t is None else t
-        pb, cum, block = self._review(review_index(w, min(tt, w.horizon - 1)))
+        r = review_index(w, min(tt, w.horizon - 1))
+        pb, cum, _ = self._review(r)
         price = self.paths.price[:, min(tt, w.horizon - 1), :].reshape(self.size)
         return build_observations(
             config=self.obs_config,
@@ -241,8 +256,7 @@ class DecisionBatch:
             t=tt,
             horizon=w.horizon,
             review_period=w.review_period,
-            forecast_block=block,
-            static_block=self._static_block,
+            template=self._template(r),
         )
 
     def orders(self, actions: np.ndarray, state: ReviewState) -> tuple[np.ndarray, np.ndarray]:

@@ -235,6 +235,23 @@ def forecast_features(
     return np.concatenate([shown.reshape(b, -1), cum], axis=1) / scale[:, None]
 
 
+def observation_template(
+    config: ObservationConfig, static: StaticFeatures, forecast_block: np.ndarray, static_block: np.ndarray
+) -> np.ndarray:
+    """The observation columns [B, F] (float32) that change per review at most: forecast columns
+    (:func:`forecast_features`) and economics (:func:`static_columns`); the others are left 0.
+
+    :func:`build_observations` copies it and fills in the rest; a caller keeps one per review.
+    """
+    out = np.zeros((forecast_block.shape[0], config.n_features), dtype=np.float32)
+    col = 1 + config.n_pipeline_buckets
+    out[:, col : col + forecast_block.shape[1]] = forecast_block
+    col += forecast_block.shape[1]
+    out[:, col + 1 : col + 4] = static_block[:, :3]
+    out[:, col + 5 : col + 7] = static_block[:, 3:]
+    return out
+
+
 def build_observations(
     *,
     config: ObservationConfig,
@@ -250,38 +267,37 @@ def build_observations(
     review_period: int,
     forecast_block: np.ndarray | None = None,
     static_block: np.ndarray | None = None,
+    template: np.ndarray | None = None,
 ) -> np.ndarray:
     """Observations [B, F] (float32) at a review in period ``t`` (see the module docstring).
 
     ``net_inventory`` [B]; ``pipeline`` [B, K]; ``per_bucket`` [B, H', Q] with H' >= n_forecast_buckets
     (fewer buckets are padded with the last one); ``cum_lt`` [B, Q]; ``levels`` [Q]; ``price`` [B].
     ``forecast_block``, ``static_block``: :func:`forecast_features` and :func:`static_columns` of the same
-    inputs, if the caller keeps them (per review, per episode).
+    inputs, if the caller keeps them (per review, per episode); ``template``: their
+    :func:`observation_template` (then neither is needed).
+
+    Every feature is computed in float64 and rounded once to float32 (when written into the output).
     """
     s = static.scale
-    b = net_inventory.shape[0]
-    out = np.empty((b, config.n_features), dtype=np.float64)
+    if template is None:
+        if forecast_block is None:
+            forecast_block = forecast_features(config, per_bucket, cum_lt, levels, s)
+        if static_block is None:
+            static_block = static_columns(static, review_period)
+        out = observation_template(config, static, forecast_block, static_block)
+    else:
+        out = template.copy()
     out[:, 0] = net_inventory / s
     nb = config.n_pipeline_buckets
     out[:, 1 : 1 + nb] = pipeline_buckets(pipeline, review_period, nb) / s[:, None]
-    col = 1 + nb
-    block = (
-        forecast_features(config, per_bucket, cum_lt, levels, s) if forecast_block is None else forecast_block
-    )
-    out[:, col : col + block.shape[1]] = block
-    col += block.shape[1]
+    col = 1 + nb + config.n_forecast_buckets * len(config.obs_quantiles) + len(config.obs_quantiles)
     out[:, col] = price / static.ref_price
-    out[:, col + 1 : col + 4] = (
-        static_columns(static, review_period) if static_block is None else static_block
-    )[:, :3]
     out[:, col + 4] = critical_fractile(
         price, static.unit_cost, static.holding_cost, static.penalty, review_period
     )
-    out[:, col + 5 : col + 7] = (
-        static_columns(static, review_period) if static_block is None else static_block
-    )[:, 3:]
     angle = 2 * math.pi * (t % config.periods_per_year) / config.periods_per_year
     out[:, col + 7] = math.sin(angle)
     out[:, col + 8] = math.cos(angle)
     out[:, col + 9] = (horizon - t) / horizon
-    return out.astype(np.float32)
+    return out

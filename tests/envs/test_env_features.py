@@ -13,10 +13,13 @@ from restock.envs.features import (
     critical_fractile,
     cumulative_at,
     feature_names,
+    forecast_features,
     forecast_scale,
     interp_quantiles,
     lead_time_moments,
+    observation_template,
     pipeline_buckets,
+    static_columns,
 )
 from restock.errors import InputError
 from restock.simulator.world import LeadTime
@@ -110,3 +113,49 @@ def test_observations_are_scale_free_and_have_known_values() -> None:
     assert named["horizon_left"] == pytest.approx(273 / 364)
     assert named["week_sin"] == pytest.approx(np.sin(2 * np.pi * 91 / 365.25), abs=1e-6)
     assert slow.dtype == np.float32
+
+
+def test_observation_template_gives_the_same_observations_rounded_once_to_float32() -> None:
+    """A kept template (forecast and economics columns) changes nothing, and every feature is its
+    float64 value rounded once to float32."""
+    rng = np.random.default_rng(0)
+    b, cfg, levels = 6, ObservationConfig(), np.array([0.1, 0.5, 0.9])
+    per_bucket = np.sort(rng.uniform(1, 30, (b, 5, 3)), axis=-1)
+    cum_lt = np.sort(rng.uniform(5, 80, (b, 3)), axis=-1)
+    static = StaticFeatures(
+        scale=forecast_scale(per_bucket, levels, cfg.scale_floor),
+        ref_price=rng.uniform(1, 20, b),
+        unit_cost=rng.uniform(0.5, 1, b),
+        holding_cost=rng.uniform(0.01, 0.1, b),
+        penalty=rng.uniform(0, 2, b),
+        lead_time_mean=rng.uniform(1, 9, b),
+        lead_time_std=rng.uniform(0, 2, b),
+    )
+    args = {
+        "config": cfg,
+        "static": static,
+        "net_inventory": rng.uniform(-5, 40, b),
+        "pipeline": rng.uniform(0, 9, (b, 30)),
+        "per_bucket": per_bucket,
+        "cum_lt": cum_lt,
+        "levels": levels,
+        "price": rng.uniform(1, 20, b),
+        "t": 40,
+        "horizon": 364,
+        "review_period": 7,
+    }
+    plain = build_observations(**args)
+    block = forecast_features(cfg, per_bucket, cum_lt, levels, static.scale)
+    template = observation_template(cfg, static, block, static_columns(static, 7))
+    kept = build_observations(**args, template=template)
+    assert plain.dtype == kept.dtype == np.float32
+    np.testing.assert_array_equal(plain, kept)
+    assert not template[:, 0].any()  # the template is never written to
+    named = dict(zip(feature_names(cfg), plain.T, strict=True))
+    s = static.scale
+    np.testing.assert_array_equal(named["net_inventory"], (args["net_inventory"] / s).astype(np.float32))
+    np.testing.assert_array_equal(
+        named["pipeline_b3"], (args["pipeline"][:, 21:].sum(axis=1) / s).astype(np.float32)
+    )
+    np.testing.assert_array_equal(named["forecast_h2_q50"], (per_bucket[:, 1, 1] / s).astype(np.float32))
+    np.testing.assert_array_equal(named["penalty"], (static.penalty / static.ref_price).astype(np.float32))
