@@ -86,6 +86,7 @@ def train_command(
             options=options,
             device=device,
         )
+        _check(spec)
         path = training.train(spec, root=root, run_dir=run_dir, progress=progress)
     kpis = path / "kpis.csv"
     typer.echo(f"run folder: {path}")
@@ -113,3 +114,14 @@ def _saved_spec(run_dir: Path) -> TrainSpec:
         return TrainSpec(**{**cfg, "scenario_overrides": tuple(cfg.get("scenario_overrides", ()))})
     except TypeError as exc:
         raise InputError(f"{run_dir}/run.json: config does not describe a training run ({exc})") from None
+
+
+def _check(spec: TrainSpec) -> None:
+    """Fail on a bad scenario, override or SB3 option before a run folder is created."""
+    from restock.envs.core import load_scenario
+
+    load_scenario(spec.scenario, list(spec.scenario_overrides))
+    if spec.agent in ("ppo", "a2c", "sac", "td3"):
+        from restock.agents.sb3.config import parse_options
+
+        parse_options(spec.agent, dict(spec.options))

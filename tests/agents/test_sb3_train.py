@@ -147,11 +147,11 @@ def test_bad_input_is_a_clear_error_and_nothing_is_overwritten(tmp_path: Path) -
     with pytest.raises(InputError, match="already holds a run"):
         training.train(_spec(), run_dir=run, progress=False)
     assert {p: p.read_bytes() for p in sorted(run.rglob("*")) if p.is_file()} == before
-    with pytest.raises(InputError, match="unknown option agent.learning_rat"):
+    with pytest.raises(InputError, match=r"unknown option agent\.learning_rat"):
         parse_options("ppo", {"learning_rat": 1e-3})
-    with pytest.raises(InputError, match="agent.n_epochs does not apply to sac"):
+    with pytest.raises(InputError, match=r"agent\.n_epochs does not apply to sac"):
         parse_options("sac", {"n_epochs": 3})
-    with pytest.raises(InputError, match="agent.gamma must be in"):
+    with pytest.raises(InputError, match=r"agent\.gamma must be in"):
         parse_options("ppo", {"gamma": 1.5})
 
 

@@ -130,7 +130,7 @@ class Setup:
 
     opts: SB3Options
     env: Any
-    """The training VecEnv: Catalog-v0 inside SB3's ``VecMonitor`` (episode returns as rollout/ep_rew_mean)."""
+    """The training VecEnv: Catalog-v0 in SB3's ``VecMonitor`` (episode returns: rollout/ep_rew_mean)."""
     eval_batch: DecisionBatch
     eval_freq: int
     reviews: int
