@@ -108,6 +108,7 @@ class Sim:
         self._hist = np.zeros((len(HIST_KEYS), max(slots, 1), p, m, n))
         """[row, slot, P, M, N]: period t is slot t - self._base (all periods with records)."""
         self._base = 0
+        self._views: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         self._acc = np.zeros((len(HIST_KEYS), *self.shape))
         """Every history row summed over the periods booked since the last :meth:`take_totals`."""
         self.closed = 0
@@ -147,48 +148,57 @@ class Sim:
         self.closed = t + 1
         self._live[:_N_PERIOD] = 0.0
 
+    def _rows(self, a: int, b: int) -> dict[str, np.ndarray]:
+        """Views of history slots [a, b) per row name ("*": all rows); kept for the window's few shapes."""
+        rows = self._views.get((a, b))
+        if rows is None:
+            h = self._hist[:, a:b]  # [row, w, P, M, N]
+            rows = {k: h[i] for k, i in _ROW.items()}
+            rows["*"] = h
+            if not self.record:  # the window is always booked from slot 0: one entry per stretch length
+                self._views[(a, b)] = rows
+        return rows
+
     def book(self) -> None:
         """Book the cash flows of the periods closed since the last booking (rules.period_cash_flows), in
         one pass over those periods, and add them and the unit totals to the step totals."""
         a, b = self.booked - self._base, self.closed - self._base
         if b <= a:
             return
-        h = self._hist[:, a:b]  # [row, w, P, M, N]
-        row, eco = _ROW, self.eco
+        r, eco = self._rows(a, b), self.eco
         price = self._price[self.booked : self.closed]
         # the derived rows
-        demand, sales, end_on_hand = h[row["demand"]], h[row["sales"]], h[row["on_hand"]]
+        demand, sales, end_on_hand = r["demand"], r["sales"], r["on_hand"]
         demand[...] = self._demand[self.booked : self.closed]
         lost_nodes = self._lost_nodes
         if isinstance(lost_nodes, slice):  # rules.serve_lost_sales: lost = demand - sales
-            np.subtract(demand, sales, out=h[row["lost"]])
+            np.subtract(demand, sales, out=r["lost"])
         elif lost_nodes.size:
-            h[row["lost"]][:, :, lost_nodes] = demand[:, :, lost_nodes] - sales[:, :, lost_nodes]
+            r["lost"][:, :, lost_nodes] = demand[:, :, lost_nodes] - sales[:, :, lost_nodes]
         if self.record:  # only the records show it
-            start = h[row["on_hand_start"]]
+            start = r["on_hand_start"]
             start[0] = self._end_before
             start[1:] = end_on_hand[:-1]
             self._end_before[...] = end_on_hand[-1]
         if len(self.groups) == 1:  # rules.period_cash_flows, written into the rows
-            backorder = self.groups[0][1]
-            np.multiply(sales, price, out=h[row["revenue"]])
-            np.multiply(h[row["received_vendor"]], eco.unit_cost, out=h[row["purchase_cost"]])
-            np.multiply(end_on_hand, eco.holding_cost, out=h[row["holding_cost"]])
-            penalized = h[row["backlog"] if backorder else row["lost"]]
-            np.multiply(penalized, eco.lost_sale_penalty, out=h[row["penalty_cost"]])
-            np.multiply(h[row["ordered_positive"]], eco.fixed_order_cost, out=h[row["fixed_order_cost"]])
+            np.multiply(sales, price, out=r["revenue"])
+            np.multiply(r["received_vendor"], eco.unit_cost, out=r["purchase_cost"])
+            np.multiply(end_on_hand, eco.holding_cost, out=r["holding_cost"])
+            penalized = r["backlog"] if self.groups[0][1] else r["lost"]
+            np.multiply(penalized, eco.lost_sale_penalty, out=r["penalty_cost"])
+            np.multiply(r["ordered_positive"], eco.fixed_order_cost, out=r["fixed_order_cost"])
         else:
-            self._book_groups(h, price)
-        salvage = h[row["salvage"]]  # zero but in the last period (slots are not reused after it)
+            self._book_groups(r["*"], price)
+        salvage = r["salvage"]  # zero but in the last period (slots are not reused after it)
         if self.closed == self.horizon:
-            np.multiply(eco.salvage_value, h[row["on_hand"], -1], out=salvage[-1])
-        reward = h[row["reward"]]
-        np.add(h[row["revenue"]], salvage, out=reward)
-        reward -= h[row["purchase_cost"]]
-        reward -= h[row["holding_cost"]]
-        reward -= h[row["penalty_cost"]]
-        reward -= h[row["fixed_order_cost"]]
-        self._acc += h.sum(axis=1)
+            np.multiply(eco.salvage_value, end_on_hand[-1], out=salvage[-1])
+        reward = r["reward"]
+        np.add(r["revenue"], salvage, out=reward)
+        reward -= r["purchase_cost"]
+        reward -= r["holding_cost"]
+        reward -= r["penalty_cost"]
+        reward -= r["fixed_order_cost"]
+        self._acc += r["*"].sum(axis=1)
         self.booked = self.closed
         if not self.record:
             self._base = self.closed
