@@ -1,0 +1,444 @@
+"""Issue 6's real-demand result: DirectBackprop against the tuned newsvendor on replayed M5 demand.
+
+    nice .venv/bin/python benchmarks/m5_real_demand.py --json runs/real-demand/result.json
+
+The world is the built-in ``m5-tiny-replay`` scenario (28 items of store CA_1, weekly review, lead times
+of 7, 14 or 21 days with probabilities 0.3/0.5/0.2, each item's own weekly M5 prices, unit cost 60% of
+its mean price, holding 25% of cost a year, lost sales, leftover stock salvaged at 50% of cost) with the
+forecast table from the ``quantile-forest`` forecaster (the best on m5-tiny, docs/forecasting.md).
+
+Time split (scenarios express a window by ``demand.start`` = period 0, with ``warmup`` periods of history
+before it): the **evaluation window** is the last ``horizon`` (364) days of the data; the **training
+windows** are the ``--train-years`` years before it, one scenario per year (``demand.start`` moved back by
+364 days each). Each window's forecaster is fitted on the ``warmup`` (two years) before the window and asked
+rolling-origin inside it, so training sees forecasts exactly as good as the ones it meets in evaluation.
+
+Policies (every one acts through :class:`restock.agents.policy.Policy` on a
+:class:`restock.envs.core.DecisionBatch`, simulated by the batch engine):
+
+* ``newsvendor``: order up to the critical-fractile quantile tau* = (p - c + b) / (p - c + b + h R) of
+  demand over E[L] + R from the forecast table;
+* ``newsvendor-tuned``: the same with one tau for all items, chosen on the training windows from a grid;
+* ``base-stock``: order up to S_n = k_n x (history mean daily demand) x (E[L] + R), k_n per item chosen on
+  the training windows from a grid;
+* ``directbackprop``: the policy network trained by backpropagating profit through the batch engine
+  (``restock.agents.training.train``, agent ``directbackprop``) on the latest training window (the
+  trainer takes one scenario): the replayed year with fresh lead-time draws at every step.
+
+Evaluation: ``--eval-seeds`` evaluation draws (:meth:`Scenario.build_eval` seeds, disjoint from training
+seeds) of ``--paths`` paths each; the demand is the same replayed year on every path, the lead times are
+drawn. Every policy runs on the same paths. Per seed the profit is the mean over paths of the total over
+items; the saving of a policy is its paired per-seed difference to ``newsvendor-tuned`` with a Student-t
+95% CI (:func:`restock.agents.stats.paired_difference`). Because demand is one replayed year, that CI
+covers the lead-time randomness only; the JSON also holds a CI over the 28 items (per-item paired
+differences, averaged over every path), which covers how the saving varies across demand patterns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from restock.agents.baselines.classical import BaseStockPolicy
+from restock.agents.baselines.newsvendor import NewsvendorPolicy
+from restock.agents.stats import paired_difference
+from restock.data.panel import DemandPanel
+from restock.envs.actions import ActionConfig
+from restock.envs.core import CASH_KEYS, UNIT_KEYS, DecisionBatch, lead_time_stats, numpy_state, to_numpy
+from restock.envs.features import ObservationConfig
+from restock.scenarios import Scenario, load
+from restock.scenarios.forecast import ScenarioForecast, forecast_table
+from restock.seeding import eval_seed
+from restock.simulator.batch import BatchEngine
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.policy import ReviewState
+from restock.simulator.world import World
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "data" / "m5-tiny"
+REFERENCE = "newsvendor-tuned"
+TAU_GRID: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
+COVER_GRID: tuple[float, ...] = (0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0)
+DBP_OPTIONS: dict[str, Any] = {
+    "n_paths": 32,
+    "rollout_periods": 364,
+    "eval_every": 25,
+    "eval_paths": 32,
+    "final_eval_paths": 64,
+    "checkpoint_every": 100,
+}
+"""DirectBackprop's options here: the whole year per rollout (the salvage at its end included); 32 paths
+per step (demand is the same replayed year on every path, only the lead times differ)."""
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything the experiment depends on (written into the result JSON)."""
+
+    scenario: str = "m5-tiny-replay"
+    """Built-in scenario (or TOML file) of the replayed world."""
+    forecaster: str = "quantile-forest"
+    """Registered forecaster that fills every window's forecast table."""
+    data: str = f"m5:{DATA}"
+    """``demand.source`` of the scenario (the repository's ``../shared/data/m5-tiny``)."""
+    overrides: tuple[str, ...] = ()
+    """Further scenario overrides for every window (e.g. a subset of ``catalog.skus`` for a smoke test)."""
+    train_years: int = 2
+    """Training windows: this many ``horizon``-long windows right before the evaluation window."""
+    tune_paths: int = 16
+    """Paths per training window for tuning tau and the base-stock covers (training seed 0)."""
+    eval_seeds: int = 10
+    """Evaluation draws (seeds ``eval_seed(0..k-1)``)."""
+    paths: int = 8
+    """Paths per evaluation draw."""
+    tau_grid: tuple[float, ...] = TAU_GRID
+    cover_grid: tuple[float, ...] = COVER_GRID
+    dbp_options: dict[str, Any] = field(default_factory=lambda: dict(DBP_OPTIONS))
+    """Options of the DirectBackprop trainer (``agent.KEY`` of ``restock train``)."""
+    dbp_iterations: int = 600
+    """Gradient steps of DirectBackprop (``TrainSpec.timesteps`` = iterations x paths x items x reviews)."""
+    seed: int = 0
+    """Training seed (DirectBackprop initialization and training paths)."""
+    device: str = "cpu"
+
+
+# ---------------------------------------------------------------------------------------------- windows
+
+
+@dataclass(frozen=True)
+class Window:
+    """One time window of the replayed data as a scenario (period 0 = ``start``)."""
+
+    name: str
+    start: str
+    """ISO date of period 0 (``demand.start``)."""
+    overrides: tuple[str, ...]
+    scenario: Scenario
+
+
+def priced_items(panel: DemandPanel, items: Sequence[str], end: pd.Timestamp) -> list[str]:
+    """The ``items`` (in order) with a price in ``panel`` before ``end``: an item not yet on sale in a
+    window has no price there, so the window cannot replay it."""
+    frame = panel.frame
+    first = frame.dropna(subset=["price"]).groupby("series_id")["date"].min()
+    return [s for s in items if s in first.index and first[s] < end]
+
+
+def windows(cfg: ExperimentConfig) -> tuple[Window, list[Window]]:
+    """(evaluation window, training windows oldest first): consecutive ``horizon``-long windows.
+
+    A training window keeps only the items that are on sale (have a price) before its end.
+    """
+    base = (f"forecast.model={cfg.forecaster}", f'demand.source="{cfg.data}"', *cfg.overrides)
+    default = load(cfg.scenario, list(base))
+    catalog = default.sample(0, 1).catalog
+    dates, panel = catalog.dates, catalog.panel
+    assert dates is not None and panel is not None
+    eval_start = pd.Timestamp(dates[default.warmup])
+    out = []
+    for k in range(cfg.train_years, -1, -1):
+        start = eval_start - pd.Timedelta(days=k * default.horizon)
+        overrides = (*base, f'demand.start="{start.date().isoformat()}"')
+        items = priced_items(panel, catalog.skus, start + pd.Timedelta(days=default.horizon))
+        if list(items) != list(catalog.skus):
+            overrides = (*overrides, "catalog.skus=[" + ", ".join(f'"{s}"' for s in items) + "]")
+        name = "eval" if k == 0 else f"train-{cfg.train_years - k + 1}"
+        out.append(Window(name, start.date().isoformat(), overrides, load(cfg.scenario, list(overrides))))
+    return out[-1], out[:-1]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """World, paths and forecast table of one draw of a window."""
+
+    world: World
+    paths: ExogenousPaths
+    forecasts: ScenarioForecast
+    history_mean: np.ndarray
+    """[N] mean demand per period over the window's warm-up history."""
+
+
+def episode(window: Window, seed: int, n_paths: int) -> Episode:
+    draw = window.scenario.sample(seed, n_paths)
+    mean = draw.history[0].sum(axis=1).mean(axis=0)
+    return Episode(draw.world, draw.paths, forecast_table(draw), mean)
+
+
+# ---------------------------------------------------------------------------------------------- policies
+
+
+def cover_levels(ep: Episode, cover: np.ndarray) -> np.ndarray:
+    """[N] base-stock levels: ``cover`` x the history's mean demand per period x (E[L] + R), whole units."""
+    lt_mean, _ = lead_time_stats(ep.world)
+    return np.rint(np.asarray(cover) * ep.history_mean * (lt_mean[0] + ep.world.review_period))
+
+
+@dataclass
+class CoverBaseStock:
+    """Base-stock with the level S_n = cover_n x history mean demand_n x (E[L] + R), per item."""
+
+    cover: np.ndarray
+    """[N] multiples of the mean demand over E[L] + R."""
+    name: str = "base-stock"
+
+    def for_episode(self, ep: Episode) -> BaseStockPolicy:
+        return BaseStockPolicy(level=cover_levels(ep, self.cover), name=self.name)
+
+
+# ---------------------------------------------------------------------------------------------- rollouts
+
+KPI_KEYS = (*CASH_KEYS, *UNIT_KEYS)
+
+
+def rollout(policy: Any, ep: Episode) -> dict[str, np.ndarray]:
+    """Run ``policy`` over the episode with the batch engine; totals [P, N] of every KPI key."""
+    if isinstance(policy, CoverBaseStock):
+        policy = policy.for_episode(ep)
+    obs = getattr(policy, "obs_config", None) or ObservationConfig()
+    batch = DecisionBatch(ep.world, ep.paths, ep.forecasts, 0, obs, ActionConfig())
+    engine = BatchEngine(ep.world, ep.paths, record=False)
+    state: ReviewState | None = engine.reset()
+    totals = {k: to_numpy(engine.initial_totals[k])[:, 0].copy() for k in KPI_KEYS}
+    p, n = ep.paths.n_paths, ep.world.n_skus
+    while state is not None:
+        orders = np.asarray(policy.act(batch, numpy_state(state)), dtype=np.float64)
+        state, flows = engine.step(orders.reshape(p, 1, n))
+        for k in KPI_KEYS:
+            totals[k] += to_numpy(flows[k])[:, 0]
+    return totals
+
+
+def item_profit_grid(
+    episodes: Sequence[Episode], items: Sequence[str], make: Callable[[float], Any], grid: Sequence[float]
+) -> np.ndarray:
+    """[G, len(items)] training profit (mean over paths, summed over episodes) of each grid value."""
+    out = np.zeros((len(grid), len(items)))
+    for g, value in enumerate(grid):
+        for ep in episodes:
+            profit = rollout(make(value), ep)["reward"].mean(0)
+            idx = [items.index(s) for s in ep.world.skus]
+            out[g, idx] += profit
+    return out
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """Parameters chosen on the training windows."""
+
+    tau: float
+    """The one tau of ``newsvendor-tuned-global``."""
+    tau_items: dict[str, float]
+    """Per item tau of ``newsvendor-tuned``."""
+    covers: dict[str, float]
+    """Per item cover multiple of ``base-stock``."""
+    tau_profit: dict[float, float]
+    """Training profit of each global tau."""
+
+
+def tune(episodes: Sequence[Episode], items: Sequence[str], cfg: ExperimentConfig) -> Tuned:
+    """Grid search of tau (global and per item) and of the base-stock covers on the training episodes."""
+    taus = list(cfg.tau_grid)
+    nv = item_profit_grid(episodes, items, lambda t: NewsvendorPolicy(tau=t, name="tune"), taus)
+    bs = item_profit_grid(episodes, items, lambda c: CoverBaseStock(np.asarray(c)), list(cfg.cover_grid))
+    totals = nv.sum(1)
+    per_item = nv.argmax(0)
+    return Tuned(
+        tau=taus[int(totals.argmax())],
+        tau_items={s: taus[int(per_item[i])] for i, s in enumerate(items)},
+        covers={s: float(cfg.cover_grid[int(bs[:, i].argmax())]) for i, s in enumerate(items)},
+        tau_profit={t: float(v) for t, v in zip(taus, totals, strict=True)},
+    )
+
+
+# ---------------------------------------------------------------------------------------- DirectBackprop
+
+
+def train_directbackprop(
+    cfg: ExperimentConfig, train: Sequence[Window], run_root: Path, *, progress: bool = False
+) -> tuple[Any, Path]:
+    """Train DirectBackprop on the latest training window with ``restock.agents.training`` (the trainer
+    takes one scenario); (its policy, its run folder)."""
+    from restock.agents.training import TrainSpec, load_policy
+    from restock.agents.training import train as train_agent
+
+    window = train[-1]
+    world = window.scenario.sample(0, 1).world
+    periods = min(int(cfg.dbp_options.get("rollout_periods", 200)), world.horizon)
+    reviews = sum(1 for t in world.review_periods() if t < periods)
+    paths = int(cfg.dbp_options.get("n_paths", 1024))
+    spec = TrainSpec(
+        agent="directbackprop",
+        scenario=cfg.scenario,
+        timesteps=cfg.dbp_iterations * paths * world.n_skus * reviews,
+        seed=cfg.seed,
+        scenario_overrides=window.overrides,
+        options=dict(cfg.dbp_options),
+        device=cfg.device,
+    )
+    run_dir = train_agent(spec, root=run_root, progress=progress)
+    policy = load_policy(run_dir)
+    return policy, run_dir
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+
+
+def summarize(
+    per_seed: dict[str, list[dict[str, np.ndarray]]], reference: str = REFERENCE
+) -> list[dict[str, Any]]:
+    """One row per policy: mean profit per seed, KPIs, the paired saving vs ``reference`` with CIs."""
+    ref_seed = np.array([t["reward"].mean(0).sum() for t in per_seed[reference]])
+    ref_item = np.mean([t["reward"].mean(0) for t in per_seed[reference]], axis=0)
+    rows = []
+    for name, runs in per_seed.items():
+        profit = np.array([t["reward"].mean(0).sum() for t in runs])
+        item = np.mean([t["reward"].mean(0) for t in runs], axis=0)
+
+        def total(key: str, runs: list[dict[str, np.ndarray]] = runs) -> float:
+            return float(np.mean([t[key].mean(0).sum() for t in runs]))
+
+        row: dict[str, Any] = {
+            "policy": name,
+            "profit": float(profit.mean()),
+            "revenue": total("revenue"),
+            "purchase_cost": total("purchase_cost"),
+            "holding_cost": total("holding_cost"),
+            "salvage": total("salvage"),
+            "fill_rate": total("sales") / max(total("demand"), 1e-12),
+        }
+        if name != reference:
+            d = paired_difference(profit, ref_seed)
+            di = paired_difference(item, ref_item)
+            row |= {
+                "saving_vs_" + reference: d.mean,
+                "saving_pct": 100.0 * d.relative,
+                "ci_low": d.ci_low,
+                "ci_high": d.ci_high,
+                "item_ci_low": di.ci_low * len(item),
+                "item_ci_high": di.ci_high * len(item),
+                "items_better": int((item > ref_item + 1e-9).sum()),
+            }
+        rows.append(row)
+    return rows
+
+
+def run(
+    cfg: ExperimentConfig, *, run_root: Path, say: Callable[[str], None] = print, progress: bool = False
+) -> dict[str, Any]:
+    """The whole experiment; the result as a JSON-ready dict."""
+    t0 = time.perf_counter()
+    ev, train = windows(cfg)
+    items = list(ev.scenario.sample(0, 1).world.skus)
+    say(f"windows: train {[w.start for w in train]}, eval {ev.start}")
+    tune_eps = [episode(w, 0, cfg.tune_paths) for w in train]
+    tuned = tune(tune_eps, items, cfg)
+    say(f"tuned tau {tuned.tau}; per item {tuned.tau_items} ({time.perf_counter() - t0:.0f} s)")
+    policies: dict[str, Any] = {
+        "newsvendor": NewsvendorPolicy(None, name="newsvendor"),
+        REFERENCE: NewsvendorPolicy(np.array([tuned.tau_items[s] for s in items]), name=REFERENCE),
+        "newsvendor-tuned-global": NewsvendorPolicy(tuned.tau, name="newsvendor-tuned-global"),
+        "base-stock": CoverBaseStock(np.array([tuned.covers[s] for s in items])),
+    }
+    t_train = time.perf_counter()
+    policies["directbackprop"], dbp_run = train_directbackprop(cfg, train, run_root, progress=progress)
+    train_s = time.perf_counter() - t_train
+    say(f"trained in {train_s:.0f} s")
+    per_seed: dict[str, list[dict[str, np.ndarray]]] = {k: [] for k in policies}
+    for k in range(cfg.eval_seeds):
+        ep = episode(ev, eval_seed(k), cfg.paths)
+        for name, policy in policies.items():
+            per_seed[name].append(rollout(policy, ep))
+    rows = summarize(per_seed)
+    return {
+        "config": asdict(cfg),
+        "windows": {"train": [w.start for w in train], "eval": ev.start, "horizon": ev.scenario.horizon},
+        "items": items,
+        "tuned": asdict(tuned),
+        "directbackprop_run": str(dbp_run),
+        "train_seconds": train_s,
+        "seconds": time.perf_counter() - t0,
+        "summary": rows,
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The summary as a markdown table."""
+    lines = [
+        "| policy | profit | saving vs tuned newsvendor | 95% CI (seeds) | 95% CI (items) | fill rate |",
+        "|---|---:|---:|---|---|---:|",
+    ]
+    for r in result["summary"]:
+        if r["policy"] == REFERENCE:
+            saving, ci, ci_items = "-", "-", "-"
+        else:
+            saving = f"{r['saving_vs_' + REFERENCE]:+,.0f} ({r['saving_pct']:+.2f}%)"
+            ci = f"[{r['ci_low']:+,.0f}, {r['ci_high']:+,.0f}]"
+            ci_items = f"[{r['item_ci_low']:+,.0f}, {r['item_ci_high']:+,.0f}]"
+        lines.append(
+            f"| {r['policy']} | {r['profit']:,.0f} | {saving} | {ci} | {ci_items} | {r['fill_rate']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train-years", type=int, default=2)
+    ap.add_argument("--eval-seeds", type=int, default=10)
+    ap.add_argument("--paths", type=int, default=8)
+    ap.add_argument("--tune-paths", type=int, default=16)
+    ap.add_argument("--forecaster", default="quantile-forest")
+    ap.add_argument("--set", action="append", default=[], help="scenario override for every window")
+    ap.add_argument("--dbp", action="append", default=[], help="DirectBackprop option KEY=VALUE")
+    ap.add_argument("--dbp-iterations", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--runs", default=str(ROOT / "runs" / "real-demand"))
+    ap.add_argument("--json", default=None, help="also write the result JSON here")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (1: the rollouts are small)")
+    ap.add_argument("--progress", action="store_true", help="DirectBackprop's progress lines")
+    args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    from restock.scenarios.overrides import parse_override
+
+    options = DBP_OPTIONS | {o.key: o.value for o in map(parse_override, args.dbp)}
+    cfg = ExperimentConfig(
+        forecaster=args.forecaster,
+        overrides=tuple(args.set),
+        train_years=args.train_years,
+        tune_paths=args.tune_paths,
+        eval_seeds=args.eval_seeds,
+        paths=args.paths,
+        dbp_options=options,
+        dbp_iterations=args.dbp_iterations,
+        seed=args.seed,
+        device=args.device,
+    )
+    result = run(
+        cfg,
+        run_root=Path(args.runs),
+        say=lambda m: print(m, file=sys.stderr, flush=True),
+        progress=args.progress,
+    )
+    text = json.dumps(result, indent=2, default=str)
+    if args.json:
+        from restock.io import write_text
+
+        write_text(args.json, text)
+    print(text)
+    print(markdown(result), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

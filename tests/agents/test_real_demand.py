@@ -1,0 +1,120 @@
+"""The real-demand experiment (benchmarks/m5_real_demand.py) on a small slice of m5-tiny.
+
+Three items, 8-week windows, one training year, a one-iteration DirectBackprop: the pipeline of the
+full benchmark (windows of the data, forecasts from the quantile forest, tuning on the training window,
+training, paired evaluation on the last window) end to end, with known answers where there are some.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from restock.agents.baselines import NewsvendorPolicy
+from restock.agents.evaluate import evaluate
+from restock.seeding import eval_seed
+
+ROOT = Path(__file__).resolve().parents[2]
+ITEMS = ("FOODS_3_586_CA_1", "HOBBIES_2_025_CA_1", "HOUSEHOLD_1_179_CA_1")
+SMALL = ("catalog.skus=[" + ", ".join(f'"{s}"' for s in ITEMS) + "]", "horizon=56", "warmup=364")
+LAST_DAY = pd.Timestamp("2016-04-24")  # d_1913, the last day of sales_train_evaluation.csv
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("m5_real_demand", ROOT / "benchmarks" / "m5_real_demand.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["m5_real_demand"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def small_config(bench: ModuleType, **changes: object) -> object:
+    options = {
+        "n_paths": 2,
+        "rollout_periods": 56,
+        "hidden": (8,),
+        "eval_every": 1,
+        "eval_paths": 2,
+        "final_eval_paths": 2,
+    }
+    cfg = bench.ExperimentConfig(
+        overrides=SMALL,
+        train_years=1,
+        tune_paths=2,
+        eval_seeds=3,
+        paths=2,
+        tau_grid=(0.5, 0.8, 0.95),
+        cover_grid=(1.0, 2.0),
+        dbp_options=options,
+        dbp_iterations=1,
+    )
+    return cfg if not changes else replace(cfg, **changes)
+
+
+def test_windows_are_consecutive_years_ending_with_the_data(bench: ModuleType) -> None:
+    ev, train = bench.windows(small_config(bench, train_years=2))
+    eval_dates = ev.scenario.sample(0, 1).catalog.dates
+    assert eval_dates[-1] == LAST_DAY
+    assert pd.Timestamp(ev.start) == LAST_DAY - pd.Timedelta(days=55) == eval_dates[364]
+    # oldest first; each ends the day before the next one starts
+    assert [w.name for w in train] == ["train-1", "train-2"]
+    starts = [pd.Timestamp(w.start) for w in [*train, ev]]
+    for w, nxt in zip(train, starts[1:], strict=True):
+        dates = w.scenario.sample(0, 1).catalog.dates
+        assert dates[364] == pd.Timestamp(w.start)
+        assert dates[-1] + pd.Timedelta(days=1) == nxt
+
+
+def test_items_not_yet_on_sale_are_left_out_of_a_window(bench: ModuleType) -> None:
+    ev, _ = bench.windows(small_config(bench))
+    panel = ev.scenario.sample(0, 1).catalog.panel
+    # the panel starts a series at its first sale: HOBBIES_2_025_CA_1 first sold on 2014-05-22 (d_1210)
+    assert bench.priced_items(panel, ITEMS, pd.Timestamp("2014-05-22")) == [ITEMS[0], ITEMS[2]]
+    assert bench.priced_items(panel, ITEMS, pd.Timestamp("2014-05-23")) == list(ITEMS)
+
+
+def test_the_rollout_agrees_with_evaluate_on_the_batch_engine(bench: ModuleType) -> None:
+    ev, _ = bench.windows(small_config(bench))
+    policy = NewsvendorPolicy(0.8, name="nv")
+    ep = bench.episode(ev, eval_seed(1), 2)
+    mine = bench.rollout(policy, ep)["reward"].mean(0).sum()
+    theirs = evaluate({"nv": policy}, ev.scenario, [eval_seed(1)], engine="batch", n_paths=2, reference="nv")
+    assert mine == pytest.approx(float(theirs.rows["profit"].iloc[0]), rel=1e-9)
+
+
+def test_the_whole_pipeline_on_a_small_slice(bench: ModuleType, tmp_path: Path) -> None:
+    result = bench.run(small_config(bench), run_root=tmp_path, say=lambda _: None)
+    rows = {r["policy"]: r for r in result["summary"]}
+    assert list(rows) == [
+        "newsvendor",
+        "newsvendor-tuned",
+        "newsvendor-tuned-global",
+        "base-stock",
+        "directbackprop",
+    ]
+    tuned = result["tuned"]
+    # the global tau is the grid value with the best training profit; every item's tau is on the grid
+    assert tuned["tau"] == max(tuned["tau_profit"], key=tuned["tau_profit"].get)
+    assert set(tuned["tau_items"]) == set(ITEMS) and set(tuned["tau_items"].values()) <= {0.5, 0.8, 0.95}
+    ref = rows["newsvendor-tuned"]
+    assert "saving_vs_newsvendor-tuned" not in ref
+    for name, row in rows.items():
+        if name == "newsvendor-tuned":
+            continue
+        saving = row["saving_vs_newsvendor-tuned"]
+        assert saving == pytest.approx(row["profit"] - ref["profit"], rel=1e-9, abs=1e-9)
+        assert row["ci_low"] <= saving <= row["ci_high"]
+        assert 0.0 <= row["fill_rate"] <= 1.0
+    assert Path(result["directbackprop_run"]).parent == tmp_path
+    assert result["windows"] == {"train": ["2016-01-04"], "eval": "2016-02-29", "horizon": 56}
+    table = bench.markdown(result)
+    assert table.count("\n") == 2 + len(rows) - 1 and np.isfinite(ref["profit"])
