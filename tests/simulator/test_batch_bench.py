@@ -57,6 +57,13 @@ def test_benchmark_reports_every_key() -> None:
         assert out["des_vs_bare_profit_rel_diff"] < 1e-9
     assert out["batch_vs_bare_profit_rel_diff"] < 1e-5 and out["batch_grad_finite"]
     assert len(out["scaling"]["batch_sku_periods_per_s"]) == 3
+    cpu = (
+        "batch_cpu_sku_periods_per_s",
+        "batch_grad_cpu_sku_periods_per_s",
+        "bare_torch_cpu_sku_periods_per_s",
+    )
+    assert all(out[k] > 0 for k in cpu) and out["batch_cpu_ratio"] > 0
+    assert set(out["load_average"]) == {"start", "end"}
 
 
 def test_cli_prints_one_json_object_and_rejects_bad_sizes() -> None:

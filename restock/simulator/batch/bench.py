@@ -14,6 +14,13 @@ base-stock rule at 1.5 weeks of demand plus the lead time. Every measurement is 
 * batch grad: the batch engine with ``grad=True`` plus ``backward()`` of the total profit to the base-stock
   levels.
 
+Wall clock and CPU time: every rate is wall-clock (``time.perf_counter``); the batch and bare torch
+measurements also report ``*_cpu_sku_periods_per_s`` from the process's CPU time (``time.process_time``)
+of the same runs. With one torch thread (the default) the CPU rate is what the code does on a core of its
+own; on a machine shared with other work the wall rate falls with the share of a core the process gets,
+the CPU rate much less. ``load_average`` (1-minute, at the start and the end of the run) says how busy
+the machine was. A wall rate far below its CPU rate means a busy machine, not slower code.
+
 Memory: ``batch_bytes_per_sku_period`` is the bytes of the tensors the engine holds for the run (its
 exogenous inputs and window state) per SKU-period; ``batch_grad_bytes_per_sku_period`` adds the tensors
 autograd saved for the backward pass (counted with ``torch.autograd.graph.saved_tensors_hooks``). The
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import resource
 import statistics
 import sys
@@ -112,15 +120,22 @@ def instance(n_skus: int, periods: int, seed: int) -> Instance:
 
 
 def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], Any]:
-    times, out = [], None
+    sec, times, _, out = _median_times(fn, repeats)
+    return sec, times, out
+
+
+def _median_times(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], float, Any]:
+    """(median wall seconds, wall seconds of each run, median CPU seconds, the last result)."""
+    times, cpu, out = [], [], None
     for _ in range(repeats):
         gc.collect()
         _sync()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn()
         _sync()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), times, out
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times), times, statistics.median(cpu), out
 
 
 # ---------------------------------------------------------------------------------------- bare loops
@@ -218,14 +233,14 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
     engine = BatchEngine(inst.world, inst.paths, record=False, dtype=dtype, device=cfg.device)
     setup_s = time.perf_counter() - t0
     rule = BaseStock(inst.levels)
-    fwd_s, fwd_times, totals = _median_time(lambda: engine.rollout(rule), cfg.repeats)
+    fwd_s, fwd_times, fwd_cpu, totals = _median_times(lambda: engine.rollout(rule), cfg.repeats)
     engine_bytes = _tensor_bytes(engine)
 
     # the bare loop on the same tensors
     demand = engine._demand[:, 0, :]
     lead = engine._lead[:, 0, :]
     levels = torch.as_tensor(inst.levels[0], dtype=dtype, device=cfg.device)
-    bare_s, bare_times, bare_profit = _median_time(
+    bare_s, bare_times, bare_cpu, bare_profit = _median_times(
         lambda: bare_torch_loop(demand, lead, levels, inst.world.review_period), cfg.repeats
     )
     agree = float((bare_profit - totals["reward"][0, 0]).abs().max() / bare_profit.abs().max())
@@ -246,12 +261,16 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
         assert level.grad is not None
         return level.grad
 
-    grad_s, grad_times, grad = _median_time(grad_run, cfg.repeats)
+    grad_s, grad_times, grad_cpu, grad = _median_times(grad_run, cfg.repeats)
     return {
         "batch_sku_periods_per_s": sku_periods / fwd_s,
         "batch_grad_sku_periods_per_s": sku_periods / grad_s,
         "bare_torch_sku_periods_per_s": sku_periods / bare_s,
         "batch_ratio": bare_s / fwd_s,
+        "batch_cpu_sku_periods_per_s": sku_periods / fwd_cpu,
+        "batch_grad_cpu_sku_periods_per_s": sku_periods / grad_cpu,
+        "bare_torch_cpu_sku_periods_per_s": sku_periods / bare_cpu,
+        "batch_cpu_ratio": bare_cpu / fwd_cpu,
         "batch_bytes_per_sku_period": engine_bytes / sku_periods,
         "batch_bytes_measure": "tensor bytes held by the engine (inputs, windows, buffers) / SKU-periods",
         "batch_grad_bytes_per_sku_period": (engine_bytes + saved[0]) / sku_periods,
@@ -334,7 +353,8 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
             "device": cfg.device,
             "torch_threads": torch.get_num_threads(),
             "statistic": "median",
-        }
+        },
+        "load_average": {"start": _load()},
     }
     result.update(measure_des(instance(cfg.des_skus, cfg.periods, cfg.seed), cfg))
     say(f"batch forward, bare torch and batch grad on {cfg.batch_skus} SKUs x {cfg.periods} periods")
@@ -353,6 +373,7 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
     rates = list(result["scaling"]["batch_sku_periods_per_s"].values())
     result["scaling"]["max_over_min_rate"] = max(rates) / min(rates)
     result["peak_rss_bytes"] = _peak_rss()
+    result["load_average"]["end"] = _load()
     result["targets"] = {
         "des_ratio": 0.6,
         "batch_ratio": 0.3,
@@ -374,6 +395,14 @@ def _forward_rate(cfg: BenchConfig) -> float:
 def _sync() -> None:
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         torch.cuda.synchronize()
+
+
+def _load() -> float | None:
+    """The 1-minute load average of the machine (None where the OS does not report it)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _peak_rss() -> int:
