@@ -11,13 +11,21 @@ Prints one JSON object:
   (``steps_per_s_with_reset``); ``engine_steps_per_s`` is the bare des engine at the same orders, so the
   env's own overhead is the difference. Target: >= 3k env-steps/s.
 
+Every rate is wall-clock; ``*_cpu_*`` rates divide by the process CPU time (``time.process_time``) of
+the same runs instead. On a machine shared with other work the wall rate falls with the share of a core
+the process gets; the CPU rate is what the code costs (with one torch thread it equals the wall rate on
+an idle core; with more threads it sums their time). ``load_average`` (1-minute, start and end) says
+how busy the machine was. ``--threads`` sets torch's intra-op threads (default: torch's own default).
+
     nice .venv/bin/python benchmarks/bench_envs.py [--n-envs 16384] [--repeats 5] [--scenario steady]
+        [--dtype float64] [--threads N] [--only catalog]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -41,24 +49,28 @@ def bench_catalog(scenario: str, n_envs: int, steps: int, repeats: int, dtype: s
     steps = min(steps, n_reviews - 1)  # stay inside one episode: no reset in the timed loop
     rng = np.random.default_rng(0)
     actions = rng.uniform(-1, 1, size=(steps, n_envs, 1)).astype(np.float32)
-    rates, resets, engine = [], [], []
+    rates, cpu_rates, resets, reset_cpu, engine, engine_cpu = [], [], [], [], [], []
+    work = n_envs * steps
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         vec.reset()
         resets.append(time.perf_counter() - t0)
+        reset_cpu.append(time.process_time() - c0)
         orders = []
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for k in range(steps):
             vec.step(actions[k])
             orders.append(vec.last_orders.copy())
-        rates.append(n_envs * steps / (time.perf_counter() - t0))
+        rates.append(work / (time.perf_counter() - t0))
+        cpu_rates.append(work / (time.process_time() - c0))
         # the bare batch engine on the same paths and orders (what the env adds is the difference)
         eng = BatchEngine(vec.world, vec.paths, record=False, dtype=dtype)
         eng.reset()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for q in orders:
             eng.step(q)
-        engine.append(n_envs * steps / (time.perf_counter() - t0))
+        engine.append(work / (time.perf_counter() - t0))
+        engine_cpu.append(work / (time.process_time() - c0))
     return {
         "scenario": scenario,
         "n_envs": n_envs,
@@ -67,7 +79,10 @@ def bench_catalog(scenario: str, n_envs: int, steps: int, repeats: int, dtype: s
         "dtype": dtype,
         "sku_steps_per_s": round(statistics.median(rates)),
         "engine_sku_steps_per_s": round(statistics.median(engine)),
+        "cpu_sku_steps_per_s": round(statistics.median(cpu_rates)),
+        "engine_cpu_sku_steps_per_s": round(statistics.median(engine_cpu)),
         "reset_s": round(statistics.median(resets), 3),
+        "reset_cpu_s": round(statistics.median(reset_cpu), 3),
         "first_reset_s": round(first_reset, 3),
         "target_sku_steps_per_s": 1_000_000,
     }
@@ -117,18 +132,23 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=7, help="SingleSKU episodes")
     ap.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     ap.add_argument("--only", choices=["catalog", "single_sku"], default=None)
+    ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     args = ap.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     out: dict[str, Any] = {
         "machine": {
             "python": platform.python_version(),
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
-        }
+        },
+        "load_average": {"start": round(os.getloadavg()[0], 2)},
     }
     if args.only in (None, "catalog"):
         out["catalog"] = bench_catalog(args.scenario, args.n_envs, args.steps, args.repeats, args.dtype)
     if args.only in (None, "single_sku"):
         out["single_sku"] = bench_single(args.scenario, args.episodes)
+    out["load_average"]["end"] = round(os.getloadavg()[0], 2)
     print(json.dumps(out, indent=2))
 
 
