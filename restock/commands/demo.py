@@ -260,8 +260,8 @@ def register(app: typer.Typer) -> None:
         print_summary(result.summary, f"replay of {spec.scenario} · {spec.replay_seeds} seeds · des")
         for agent, why in result.skipped.items():
             console.print(f"[yellow]not trained: {agent} ({why})[/yellow]")
-        console.print(f"report: {result.report}")
-        console.print(f"TensorBoard: tensorboard --logdir {root}")
-        console.print(
+        typer.echo(f"report: {result.report}")
+        typer.echo(f"TensorBoard: tensorboard --logdir {root}")
+        typer.echo(
             f"demo wall time: {wall:.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in result.seconds.items())})"
         )
