@@ -11,7 +11,7 @@ priority    phase        what happens
 20          REVIEW       at a review: the rule sees the state and orders; vendor orders are accepted
 30 + level  TRANSFER     upstream nodes at ``level`` (0 = vendor-fed) ship to the nodes they feed
 1000        DEMAND       customer demand is served at customer-facing nodes
-1001        CLOSE        costs and revenue are booked, the period's record is written
+1001        CLOSE        the period's flows and end state go into the history (booked when the step ends)
 ==========  ===========  ===================================================================================
 
 A shipment with lead time 0 is scheduled from the REVIEW (or TRANSFER) phase at ``(t, ARRIVAL)``; it is the
@@ -54,12 +54,3 @@ class At(Event):
         self._ok = True
         self.priority = priority
         env.schedule(self, priority, delay)  # type: ignore[arg-type]
-
-
-def trigger(event: Event, value: Any, priority: int) -> None:
-    """Succeed ``event`` now with ``value``, processed at ``priority`` (``succeed`` is always NORMAL)."""
-    if event.triggered:
-        raise RuntimeError(f"{event} has already been triggered")
-    event._ok = True
-    event._value = value
-    event.env.schedule(event, priority)  # type: ignore[arg-type]
