@@ -99,3 +99,17 @@ def test_tuned_capped_base_stock_is_near_the_exact_best() -> None:
     ev = _exact("p9-L2")
     best = best_capped_base_stock(ev, 15, 40)
     assert ev.evaluate(level, cap).average_cost <= best.average_cost * 1.01, (level, cap, best)
+
+
+def test_network_tuning_moves_all_nodes_of_a_sku_together() -> None:
+    from restock.agents.baselines.tuning import scales
+    from restock.agents.baselines.tuning import training_episode as train_ep
+    from restock.envs.network import WarehouseNetworkScenario
+
+    sc = WarehouseNetworkScenario(horizon=56)
+    cfg = TuningConfig(train_seeds=1, n_paths=4, grid=6, rounds=1)
+    _, result = tune("base-stock", sc, config=cfg)
+    s, c = scales(train_ep(sc, 0, cfg))
+    rel = result.params["S"][:, 0] / (s * (2 * c + 2))[:, 0]  # position on each node's own grid
+    np.testing.assert_allclose(rel, rel[0], atol=0.5 / (s[:, 0] * (2 * c + 2)[:, 0]).min())  # rounding
+    assert result.params["S"][0, 0] > 0  # the warehouse stocks: judged on the network's profit

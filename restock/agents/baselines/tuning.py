@@ -10,11 +10,13 @@ and cover ``c = (E[L] + R) / R`` (review periods of protection). All candidates 
 the training paths are repeated once per candidate along the path axis (common random numbers across
 candidates) and each candidate's parameters are given per path ([P, M, N] parameters,
 :mod:`restock.agents.baselines.params`). The candidate with the highest mean profit over the training
-paths is picked per (node, SKU) — exact for one node, where the SKUs do not interact; a coordinate-wise
-choice for networks. Then ``rounds - 1`` refinements search a grid of the same size spanning one step
-of the previous grid on either side of the best value. Levels are rounded to whole units when demand
-and initial stock are whole units (the Zipkin family), so that they are the policies the exact oracle
-evaluates.
+paths is picked per SKU — exact for one node, where the SKUs do not interact. In a network the nodes of
+a SKU interact (the warehouse earns no revenue of its own), so all nodes of a SKU take the same candidate
+(each node's parameters on its own scaled grid), judged on the network's profit: a one-dimensional
+search along the scaled grids, not a joint optimum over the nodes. Then ``rounds - 1`` refinements
+search a grid of the same size spanning one step of the previous grid on either side of the best value.
+Levels are rounded to whole units when demand and initial stock are whole units (the Zipkin family), so
+that they are the policies the exact oracle evaluates.
 
 =================  =========================================  =============================================
 policy             parameters                                 first grid (per node and SKU)
@@ -92,9 +94,7 @@ def training_seeds(seed: int, config: TuningConfig) -> list[int]:
 def training_episode(scenario: Any, seed: int, config: TuningConfig) -> Episode:
     """The training episodes of ``scenario`` stacked along the path axis (see the module docstring)."""
     eps = [draw_episode(scenario, s, config.n_paths) for s in training_seeds(seed, config)]
-    return Episode(
-        eps[0].world, stack_paths([e.paths for e in eps]), _stack_fc([e.forecasts for e in eps]), seed
-    )
+    return Episode(eps[0].world, stack_paths([e.paths for e in eps]), _stack_fc(eps), seed)
 
 
 def stack_paths(paths: Sequence[ExogenousPaths]) -> ExogenousPaths:
@@ -109,18 +109,28 @@ def stack_paths(paths: Sequence[ExogenousPaths]) -> ExogenousPaths:
     )
 
 
-def _stack_fc(tables: Sequence[Any]) -> Any:
-    """Forecast tables of stacked episodes: one shared table, or the tables' path axes concatenated."""
+def _stack_fc(eps: Sequence[Episode]) -> Any:
+    """The forecast table of stacked episodes: a shared path-independent table, or each table broadcast
+    to its episode's paths and concatenated along the path axis."""
+    tables = [e.forecasts for e in eps]
     first = tables[0]
-    if all(t is first for t in tables):
+
+    def shared(t: Any) -> bool:
+        return t is first or (
+            t.per_bucket.shape[0] == 1
+            and t.cumulative.shape[0] == 1
+            and np.array_equal(t.per_bucket, first.per_bucket)
+            and np.array_equal(t.cumulative, first.cumulative)
+        )
+
+    if first.per_bucket.shape[0] == 1 and first.cumulative.shape[0] == 1 and all(map(shared, tables)):
         return first
 
     def total(name: str) -> np.ndarray:
         parts = []
-        for t in tables:
-            arr = getattr(t, name)
-            n = max(t.per_bucket.shape[0], t.cumulative.shape[0])
-            parts.append(np.broadcast_to(arr, (n, *arr.shape[1:])))
+        for e in eps:
+            arr = getattr(e.forecasts, name)
+            parts.append(np.broadcast_to(arr, (e.paths.n_paths, *arr.shape[1:])))
         return np.concatenate(parts)
 
     return replace(first, per_bucket=total("per_bucket"), cumulative=total("cumulative"))
@@ -204,6 +214,8 @@ def grid_search(
         params = {a.name: np.repeat(v, p, axis=0) for a, v in zip(axes, values, strict=True)}
         out = rollout(build(params), repeat_episode(ep, c), engine=engine, record=False)
         profit = out.totals["reward"].reshape(c, p, m, n).mean(axis=1)  # [C, M, N]
+        if m > 1:  # a network: every node of a SKU takes the same candidate, judged on the network's profit
+            profit = np.broadcast_to(profit.sum(axis=1, keepdims=True), profit.shape)
         pick = profit.argmax(axis=0)  # [M, N]
         chosen = np.take_along_axis(profit, pick[None], axis=0)[0]
         better = chosen > best_profit
