@@ -20,6 +20,8 @@ The level tau comes from the economics (``tau=None``): one more unit of stock
 
 so ``tau* = cu / (cu + co) = (p - c + b) / (p - c + b + h R)`` at this period's price
 (:func:`restock.envs.features.critical_fractile`; DecisionBatch.newsvendor_orders is the same rule).
+This is the lost-sales ratio; under backorders (a waiting unit is sold later and charged the penalty
+per period of backlog) it over-protects: use the tuned variant there.
 The forecast table resolves quantiles between its lowest and highest level only, so tau* is kept inside
 them (0.999 by default); a fixed ``tau`` outside them is an :class:`~restock.errors.InputError`.
 The tuned newsvendor (``restock.agents.baselines.tuning.tune_newsvendor``) is the same rule with tau
