@@ -26,10 +26,10 @@ review moves the windows by ``review_period`` rows; a period reads its arrivals 
   stacks), and every in-place operation (zeroing rows, copying the pipeline out) works one [P, N] slab
   at a time: below torch's parallel grain size (32,768 elements) nothing goes to the intra-op thread
   pool, whose threads stall on a busy machine (Catalog-v0 with 16,384 envs on two shared cores: five
-  times the CPU time per step with two threads than with one when a window was copied whole). Against the out-of-place windows and
-  stacked blocks this took about 20% less CPU time per forward rollout (50,000 SKUs x 364 days,
-  float32, one thread), and for a catalog with K > review period (Catalog-v0's ``steady``: K = 14) it
-  removes four window copies per review.
+  times the CPU time per step with two threads than with one when a window was copied whole).
+  Against the out-of-place windows and stacked blocks this took about 20% less CPU time per forward
+  rollout (50,000 SKUs x 364 days, float32, one thread), and for a catalog with K > review period
+  (Catalog-v0's ``steady``: K = 14) it removes four window copies per review.
 * With ``grad=True`` (or ``record=True``) everything stays out of place, so gradients flow from profit
   to every order quantity and records keep every period; the windows are rebuilt (``torch.cat``) at each
   review. Rows are read through one ``unbind`` per window and block: indexing a row would make autograd
@@ -209,6 +209,10 @@ class BatchEngine:
         self._block_demand = {a: self._demand[a:b].sum(0) for a, b in zip(starts, ends, strict=True)}
         """Demand summed over each block (exogenous: computed once), by first period."""
         self._zero_lead = [bool(x) for x in (paths.lead_time[:, rv, 0, :] == 0).any(axis=(0, 2))]
+        self._unlimited = [bool(x) for x in np.isinf(paths.capacity[rv, 0, :]).all(axis=-1)]
+        """Per review: no capacity limit for any SKU (the vendor accepts every order whole)."""
+        self._full_fill = [bool(x) for x in (paths.fill_rate[:, rv, 0, :] == 1).all(axis=(0, 2))]
+        """Per review: every fill rate is 1 (the vendor delivers everything it accepts)."""
         econ = world.economics
         self._unit_cost = tens(econ.unit_cost)
         self._holding = tens(econ.holding_cost)
@@ -393,8 +397,12 @@ class BatchEngine:
                 start, rec, disp, acc_arr = self._pending
                 i = self._review
                 lead = self._lead[i]
-                accepted = rules.minimum(orders, self._capacity[i])
-                delivered, _ = rules.accept_order(orders, self._capacity[i], self._fill[i])
+                if self._unlimited[i]:  # rules.accept_order with no capacity limit (as in _receive)
+                    accepted = orders
+                    delivered = orders if self._full_fill[i] else orders * self._fill[i]
+                else:
+                    accepted = rules.minimum(orders, self._capacity[i])
+                    delivered, _ = rules.accept_order(orders, self._capacity[i], self._fill[i])
                 slot = (lead if self._base == 0 else (lead + self._base) % size).unsqueeze(0)
                 if self._in_place:
                     self._acc.scatter_add_(0, slot, accepted.unsqueeze(0))
