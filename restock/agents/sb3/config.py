@@ -156,3 +156,16 @@ def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
             value = float(value)
         values[key] = value
     return replace(SB3Options(), **values)
+
+
+ZIPKIN_PPO_OPTIONS: dict[str, Any] = {
+    "n_envs": 256,
+    "log_std_init": -2.0,
+    "eval_paths": 32,
+    "eval_freq": 100_000,
+}
+"""PPO options for the ``zipkin-lost-sales`` family, with about 1M timesteps (docs/training.md, "PPO on
+Zipkin's lost-sales instances", gives what they reach): ``TrainSpec(agent="ppo",
+scenario="zipkin-lost-sales", scenario_overrides=("family.instance=p9-L2",), timesteps=1_000_000,
+options=ZIPKIN_PPO_OPTIONS)``. Small exploration noise matters: one review per period and a 40-unit
+order-up-to box make the default log std (-0.5, about 12 units) far too noisy."""
