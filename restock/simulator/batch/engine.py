@@ -107,12 +107,12 @@ class _Block:
     """Periods in the block."""
     quantities: torch.Tensor | None
     """[4, n, P, N]: sales, received, end on-hand, and the shortage (lost units under lost sales, end
-    backlog under backorders) of each period — what the cash flows need. None in a plain rollout, which
-    keeps only their sums (:attr:`sums`) and the revenue."""
+    backlog under backorders) of each period — what the cash flows need. None without records: then
+    only their sums (:attr:`sums`) and the revenue are kept."""
     sums: tuple[torch.Tensor, ...] | None
-    """The four quantities summed over the block, [P, N] each (plain rollouts only)."""
+    """The four quantities summed over the block, [P, N] each (without records only)."""
     revenue: torch.Tensor | None
-    """[P, N] sales x price summed over the block (plain rollouts only)."""
+    """[P, N] sales x price summed over the block (without records only)."""
     last_on_hand: torch.Tensor
     """[P, N] on-hand at the end of the block."""
     on_hand_start: torch.Tensor
@@ -384,10 +384,13 @@ class BatchEngine:
         sales_l, short_l, on_hand_l = [], [], []
         accepted = None
         size = self.max_lead + 1
-        plain = self._in_place
-        if plain:  # sums only, added to in place: every operation stays one [P, N] slab
-            sums = tuple(torch.zeros_like(on_hand) for _ in range(4))
-            sum_sales, sum_received, sum_on_hand, sum_short = sums
+        # Without records only the block sums are kept: in place in a plain rollout (every operation
+        # stays one [P, N] slab), out of place with grad (no stacked block for autograd to cut up)
+        summed = not keep
+        sums: list[torch.Tensor | None] = [None] * 4  # sales, received, on-hand, shortage
+        revenue: torch.Tensor | None = None
+        if self._in_place:
+            sums = [torch.zeros_like(on_hand) for _ in range(4)]
             revenue = torch.zeros_like(on_hand)
         dlv_rows: tuple[torch.Tensor, ...] = ()
         acc_rows: tuple[torch.Tensor, ...] = ()
@@ -434,13 +437,24 @@ class BatchEngine:
                 else:
                     rec, disp, acc_arr = self._zero, self._zero, self._zero
             sales, lost, backlog, on_hand = self._serve(on_hand, backlog, self._demand[t])
-            if plain:
-                sum_sales.add_(sales)
-                revenue.addcmul_(sales, self._price[t])
-                if rec is not self._zero:
-                    sum_received.add_(rec)
-                sum_on_hand.add_(on_hand)
-                sum_short.add_(backlog if self.backorder else lost)
+            if summed:
+                short = backlog if self.backorder else lost
+                if self._in_place:
+                    assert revenue is not None and all(x is not None for x in sums)
+                    revenue.addcmul_(sales, self._price[t])
+                    for x, y in zip(sums, (sales, rec, on_hand, short), strict=True):
+                        if y is not self._zero:
+                            x.add_(y)  # type: ignore[union-attr]
+                else:
+                    revenue = (
+                        sales * self._price[t]
+                        if revenue is None
+                        else torch.addcmul(revenue, sales, self._price[t])
+                    )
+                    for k, y in enumerate((sales, rec, on_hand, short)):
+                        if y is not self._zero:
+                            x = sums[k]
+                            sums[k] = y if x is None else x + y
                 continue
             received.append(rec)
             sales_l.append(sales)
@@ -460,10 +474,10 @@ class BatchEngine:
             t0=t0,
             n=n,
             quantities=None
-            if plain
+            if summed
             else torch.stack(sales_l + received + on_hand_l + short_l).view(4, n, *on_hand.shape),
-            sums=sums if plain else None,
-            revenue=revenue if plain else None,
+            sums=tuple(self._zero if x is None else x for x in sums) if summed else None,
+            revenue=(self._zero if revenue is None else revenue) if summed else None,
             last_on_hand=on_hand,
             on_hand_start=st(starts),
             disposed=st(disposed),
@@ -483,9 +497,10 @@ class BatchEngine:
         quantities as their sums over the block: one call books the whole block.
         """
         t0, n = b.t0, b.n
-        if b.quantities is None:  # a plain block booked its revenue period by period (sales x price)
+        if b.quantities is None:  # the block booked its revenue period by period (sales x price)
             assert b.sums is not None and b.revenue is not None
-            sums, sales, price = b.sums, b.revenue, 1.0
+            sums, sales = b.sums, b.revenue
+            price: float | torch.Tensor = 1.0
         else:  # unbind, not select: see _simulate
             sums, sales = b.quantities.sum(1).unbind(0), b.quantities.unbind(0)[0]
             price = self._price[t0 : t0 + n]
