@@ -41,7 +41,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +106,10 @@ class ExperimentConfig:
     """Options of the DirectBackprop trainer (``agent.KEY`` of ``restock train``)."""
     dbp_iterations: int = 600
     """Gradient steps of DirectBackprop (``TrainSpec.timesteps`` = iterations x paths x items x reviews)."""
+    extra_forecasters: tuple[str, ...] = ()
+    """Further forecasters whose (tuned) newsvendors and base-stock are evaluated on the same paths."""
+    dbp_run: str | None = None
+    """A DirectBackprop training run folder to evaluate instead of training a new one."""
     seed: int = 0
     """Training seed (DirectBackprop initialization and training paths)."""
     device: str = "cpu"
@@ -171,6 +175,38 @@ def episode(window: Window, seed: int, n_paths: int) -> Episode:
     draw = window.scenario.sample(seed, n_paths)
     mean = draw.history[0].sum(axis=1).mean(axis=0)
     return Episode(draw.world, draw.paths, forecast_table(draw), mean)
+
+
+WQL_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+"""Quantile levels of the mean wQL (those of docs/forecasting.md)."""
+
+
+def forecast_wql(ep: Episode) -> dict[str, float]:
+    """Mean wQL of the episode's forecast table against the replayed demand of the window.
+
+    ``week1``: the first review bucket (the week after each review); ``cover3``: the cumulative demand
+    over the next 21 days (about E[L] + R) at the reviews whose 21 days end inside the window.
+    """
+    from restock.forecasters.metrics import mean_wql
+
+    fc, demand = ep.forecasts, ep.paths.demand[0, :, 0, :]  # [T, N], the same on every path
+    levels = np.asarray(fc.quantiles)
+    pick = [int(np.flatnonzero(np.isclose(levels, q))[0]) for q in WQL_LEVELS]
+    b = fc.bucket_length
+    k3 = int(np.flatnonzero(fc.cover == 3 * b)[0])
+    week, cover = [], []
+    for r, t in enumerate(np.asarray(fc.review_periods)):
+        if t + b <= len(demand):
+            week.append((demand[t : t + b].sum(0), fc.per_bucket[0, r, 0, :, 0][:, pick]))
+        if t + 3 * b <= len(demand):
+            cover.append((demand[t : t + 3 * b].sum(0), fc.cumulative[0, r, 0, :, k3][:, pick]))
+
+    def score(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+        actual = np.concatenate([a for a, _ in pairs])
+        pred = np.concatenate([p for _, p in pairs])
+        return mean_wql(actual, pred, np.asarray(WQL_LEVELS))
+
+    return {"week1": score(week), "cover3": score(cover)}
 
 
 # ---------------------------------------------------------------------------------------------- policies
@@ -331,42 +367,76 @@ def summarize(
     return rows
 
 
+def baselines(
+    cfg: ExperimentConfig, say: Callable[[str], None], suffix: str = ""
+) -> tuple[Window, list[Window], Tuned, dict[str, Any]]:
+    """The windows of ``cfg.forecaster``, the parameters tuned on its training windows, and the baseline
+    policies (names end with ``suffix``)."""
+    t0 = time.perf_counter()
+    ev, train = windows(cfg)
+    items = list(ev.scenario.sample(0, 1).world.skus)
+    tuned = tune([episode(w, 0, cfg.tune_paths) for w in train], items, cfg)
+    say(
+        f"{cfg.forecaster}: tuned tau {tuned.tau}; per item {sorted(tuned.tau_items.values())} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
+    names = [f"{n}{suffix}" for n in ("newsvendor", REFERENCE, "newsvendor-tuned-global", "base-stock")]
+    policies = [
+        NewsvendorPolicy(None, name=names[0]),
+        NewsvendorPolicy(np.array([tuned.tau_items[s] for s in items]), name=names[1]),
+        NewsvendorPolicy(tuned.tau, name=names[2]),
+        CoverBaseStock(np.array([tuned.covers[s] for s in items]), name=names[3]),
+    ]
+    return ev, train, tuned, dict(zip(names, policies, strict=True))
+
+
 def run(
     cfg: ExperimentConfig, *, run_root: Path, say: Callable[[str], None] = print, progress: bool = False
 ) -> dict[str, Any]:
     """The whole experiment; the result as a JSON-ready dict."""
     t0 = time.perf_counter()
-    ev, train = windows(cfg)
-    items = list(ev.scenario.sample(0, 1).world.skus)
+    ev, train, tuned, policies = baselines(cfg, say)
     say(f"windows: train {[w.start for w in train]}, eval {ev.start}")
-    tune_eps = [episode(w, 0, cfg.tune_paths) for w in train]
-    tuned = tune(tune_eps, items, cfg)
-    say(f"tuned tau {tuned.tau}; per item {tuned.tau_items} ({time.perf_counter() - t0:.0f} s)")
-    policies: dict[str, Any] = {
-        "newsvendor": NewsvendorPolicy(None, name="newsvendor"),
-        REFERENCE: NewsvendorPolicy(np.array([tuned.tau_items[s] for s in items]), name=REFERENCE),
-        "newsvendor-tuned-global": NewsvendorPolicy(tuned.tau, name="newsvendor-tuned-global"),
-        "base-stock": CoverBaseStock(np.array([tuned.covers[s] for s in items])),
-    }
+    evals = {name: ev for name in policies}
+    extra_tuned = {}
+    for f in cfg.extra_forecasters:
+        ev_f, _, extra_tuned[f], more = baselines(replace(cfg, forecaster=f), say, suffix=f"@{f}")
+        policies |= more
+        evals |= dict.fromkeys(more, ev_f)
     t_train = time.perf_counter()
-    policies["directbackprop"], dbp_run = train_directbackprop(cfg, train, run_root, progress=progress)
+    if cfg.dbp_run is None:
+        policies["directbackprop"], dbp_run = train_directbackprop(cfg, train, run_root, progress=progress)
+    else:
+        from restock.agents.training import load_policy
+
+        policies["directbackprop"], dbp_run = load_policy(cfg.dbp_run), Path(cfg.dbp_run)
+    evals["directbackprop"] = ev
     train_s = time.perf_counter() - t_train
-    say(f"trained in {train_s:.0f} s")
+    say(f"directbackprop: {dbp_run} ({train_s:.0f} s)")
     per_seed: dict[str, list[dict[str, np.ndarray]]] = {k: [] for k in policies}
+    wql: dict[str, dict[str, float]] = {}
+    by_key = {w.overrides: w for w in evals.values()}
     for k in range(cfg.eval_seeds):
-        ep = episode(ev, eval_seed(k), cfg.paths)
+        eps = {key: episode(w, eval_seed(k), cfg.paths) for key, w in by_key.items()}
+        lead = [e.paths.lead_time for e in eps.values()]
+        assert all(np.array_equal(lead[0], x) for x in lead), "the forecasters' episodes differ in lead times"
         for name, policy in policies.items():
+            ep = eps[evals[name].overrides]
             per_seed[name].append(rollout(policy, ep))
-    rows = summarize(per_seed)
+            forecaster = ep.forecasts.model
+            if forecaster not in wql:
+                wql[forecaster] = forecast_wql(ep)
     return {
         "config": asdict(cfg),
         "windows": {"train": [w.start for w in train], "eval": ev.start, "horizon": ev.scenario.horizon},
-        "items": items,
+        "items": list(tuned.tau_items),
         "tuned": asdict(tuned),
+        "tuned_extra": {f: asdict(t) for f, t in extra_tuned.items()},
+        "forecast_wql": wql,
         "directbackprop_run": str(dbp_run),
         "train_seconds": train_s,
         "seconds": time.perf_counter() - t0,
-        "summary": rows,
+        "summary": summarize(per_seed),
     }
 
 
@@ -399,6 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], help="scenario override for every window")
     ap.add_argument("--dbp", action="append", default=[], help="DirectBackprop option KEY=VALUE")
     ap.add_argument("--dbp-iterations", type=int, default=600)
+    ap.add_argument("--dbp-run", default=None, help="evaluate this DirectBackprop run instead of training")
+    ap.add_argument("--extra-forecasters", default="", help="comma-separated, e.g. ets")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--runs", default=str(ROOT / "runs" / "real-demand"))
@@ -421,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         paths=args.paths,
         dbp_options=options,
         dbp_iterations=args.dbp_iterations,
+        dbp_run=args.dbp_run,
+        extra_forecasters=tuple(f for f in args.extra_forecasters.split(",") if f),
         seed=args.seed,
         device=args.device,
     )

@@ -56,6 +56,7 @@ def small_config(bench: ModuleType, **changes: object) -> object:
         cover_grid=(1.0, 2.0),
         dbp_options=options,
         dbp_iterations=1,
+        extra_forecasters=("ets",),
     )
     return cfg if not changes else replace(cfg, **changes)
 
@@ -94,13 +95,9 @@ def test_the_rollout_agrees_with_evaluate_on_the_batch_engine(bench: ModuleType)
 def test_the_whole_pipeline_on_a_small_slice(bench: ModuleType, tmp_path: Path) -> None:
     result = bench.run(small_config(bench), run_root=tmp_path, say=lambda _: None)
     rows = {r["policy"]: r for r in result["summary"]}
-    assert list(rows) == [
-        "newsvendor",
-        "newsvendor-tuned",
-        "newsvendor-tuned-global",
-        "base-stock",
-        "directbackprop",
-    ]
+    base = ["newsvendor", "newsvendor-tuned", "newsvendor-tuned-global", "base-stock"]
+    assert list(rows) == [*base, *(f"{n}@ets" for n in base), "directbackprop"]
+    assert set(result["forecast_wql"]) == {"quantile-forest", "ets"}
     tuned = result["tuned"]
     # the global tau is the grid value with the best training profit; every item's tau is on the grid
     assert tuned["tau"] == max(tuned["tau_profit"], key=tuned["tau_profit"].get)
