@@ -140,3 +140,29 @@ def test_exact_forecast_tables_are_reused_only_because_they_do_not_depend_on_the
     np.testing.assert_array_equal(cached.per_bucket, fresh.per_bucket)
     np.testing.assert_array_equal(cached.cumulative, fresh.cumulative)
     assert _library_table(scenario.sample(7, 2)) is cached
+
+
+def test_the_action_fast_path_agrees_with_the_full_check() -> None:
+    from restock.envs.actions import check_actions
+    from restock.envs.single_sku import _checked_action
+
+    above = np.nextafter(np.float32(1.0), np.float32(2.0))
+    valid = [
+        np.array([0.3], dtype=np.float32),
+        np.array([-1.0]),
+        np.array([1.0], dtype=np.float16),
+        np.array([1]),
+        [0.25],
+        (-0.5,),
+    ]
+    for action in valid:
+        got = _checked_action(action)
+        assert got.dtype == np.float64 and got.shape == (1,)
+        np.testing.assert_array_equal(got, check_actions(action, (1,)))
+    invalid = [np.array([above]), np.array([-1.0000001]), np.array([np.nan], dtype=np.float32), [np.inf],
+               np.array([[0.1]]), np.array(["x"])]  # fmt: skip
+    for action in invalid:
+        with pytest.raises(InputError):
+            check_actions(action, (1,))
+        with pytest.raises(InputError):
+            _checked_action(action)
