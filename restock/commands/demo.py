@@ -43,15 +43,15 @@ class DemoSpec:
     """Rolling origins of the backtest (weekly buckets, 4 weeks ahead)."""
     forecasters: tuple[str, ...] = ("ets", "seasonal-naive")
     """Forecasters backtested."""
-    directbackprop_timesteps: int = 400_000
-    """DirectBackprop budget (decision points simulated; see its config)."""
+    directbackprop_timesteps: int = 16 * 24 * 52 * 30
+    """DirectBackprop budget (decision points simulated: 30 iterations of 16 paths x 24 SKUs x 52 reviews)."""
     directbackprop_options: dict[str, Any] = field(
         default_factory=lambda: {
-            "n_paths": 64,
+            "n_paths": 16,
             "rollout_periods": 364,
             "eval_every": 10,
-            "eval_paths": 16,
-            "final_eval_paths": 32,
+            "eval_paths": 8,
+            "final_eval_paths": 16,
             "checkpoint_every": 20,
         }
     )

@@ -8,7 +8,7 @@ Works on any run folder (:mod:`restock.runs`), whatever its kind, from the files
    forecast band, in that order, then the others by name); or, for runs without figures of their own
    (training runs), *Training curves*: every scalar tag of the TensorBoard event files under the folder,
    grouped by namespace (``eval/``, ``train/``, ``rollout/``, ...), one figure per namespace and run,
-   at most :data:`MAX_TAGS` tags each.
+   at most :data:`MAX_TAGS` tags each (:data:`FIRST_TAGS` first).
 3. *More tables*: every other CSV at the top of the folder except the per-period ones drawn as figures
    (:data:`SKIP_TABLES`); at most :data:`MAX_ROWS` rows each, the caption says when rows were left out.
 4. *Run*: kind, scenario, agent, seed, creation time, the resolved config (``run.json``, flattened into
@@ -35,8 +35,9 @@ from restock.reporting.html import Image, Section, Table, render
 REPORT_FILE = "report.html"
 MAX_ROWS = 60
 """Rows of one table shown in the report."""
-MAX_TAGS = 8
-"""Scalar tags in one training-curve figure."""
+MAX_TAGS = 12
+"""Scalar tags in one training-curve figure (tags naming profit, saving, reward or loss first)."""
+FIRST_TAGS: tuple[str, ...] = ("profit", "saving", "reward", "loss")
 FIGURE_ORDER: tuple[str, ...] = ("cumulative_profit", "inventory", "orders", "demand_forecast")
 HEADLINE_TABLES: tuple[str, ...] = ("kpis.csv", "phases.csv")
 """Tables shown first, before the figures."""
@@ -96,7 +97,7 @@ def figure_files(run_dir: Path) -> list[Path]:
 
 def curves_figure(title: str, scalars: dict[str, pd.DataFrame]) -> Figure:
     """One panel per scalar tag (value against step)."""
-    tags = sorted(scalars)[:MAX_TAGS]
+    tags = sorted(scalars, key=lambda t: (not any(w in t for w in FIRST_TAGS), t))[:MAX_TAGS]
     cols = 2 if len(tags) > 1 else 1
     rows = (len(tags) + cols - 1) // cols
     fig = Figure(figsize=(10, 2.6 * rows))
