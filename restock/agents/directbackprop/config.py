@@ -1,0 +1,129 @@
+"""DirectBackprop's options: one typed config, set with ``--set agent.KEY=VALUE``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from restock.envs.features import ObservationConfig
+from restock.errors import InputError
+
+
+@dataclass(frozen=True)
+class DirectBackpropConfig:
+    """Hyperparameters of DirectBackprop (``TrainSpec.options``; every field is an ``agent.`` key).
+
+    The training budget is ``TrainSpec.timesteps``: decision points simulated (SKU-reviews, as SB3 counts
+    env steps), so ``iterations = ceil(timesteps / (n_paths x N x reviews per rollout))``.
+    """
+
+    n_paths: int = 1024
+    """Exogenous paths per gradient step (each with all the scenario's N SKUs)."""
+    rollout_periods: int = 200
+    """Periods simulated per gradient step from the scenario's start (at most its horizon)."""
+    burn_in: int = 0
+    """Leading periods of each training rollout whose profit is left out of the loss (a start-up transient
+    for long-run objectives such as Zipkin's)."""
+    hidden: tuple[int, ...] = (64, 64)
+    """Widths of the MLP's hidden layers."""
+    smoothing: float = 0.05
+    """Width of the softplus that smooths ``max(level - position, 0)``, in units of the forecast scale."""
+    lr: float = 1e-2
+    """Adam learning rate."""
+    lr_final: float = 1e-3
+    """Learning rate at the last iteration (cosine decay from ``lr``)."""
+    grad_clip: float = 1.0
+    """Largest gradient norm (``clip_grad_norm_``); the loss is minus the mean profit per SKU-period
+    divided by the reward scale, so gradient norms are O(1)."""
+    time_features: bool = True
+    """Whether the network sees week_sin, week_cos and horizon_left; False zeroes them (stationary
+    problems evaluated over other horizons than the training rollouts, e.g. Zipkin's long-run cost)."""
+    eval_every: int = 25
+    """Iterations between evaluations on held-out paths (the best checkpoint is chosen by them)."""
+    train_episodes: int = 8
+    """Training episodes (draws of ``n_paths`` paths) built once and cycled through, one per iteration
+    (building a draw costs about as much as a gradient step on a long-horizon scenario)."""
+    eval_periods: int = 0
+    """Periods of each evaluation during training (0: the scenario's horizon)."""
+    eval_paths: int = 256
+    """Held-out paths of each evaluation during training (root seed ``seeding.eval_seed(0)``)."""
+    final_eval_paths: int = 1024
+    """Held-out paths of the final evaluation of the best checkpoint (``seeding.eval_seed(1)``)."""
+    checkpoint_every: int = 50
+    """Iterations between periodic checkpoints (``last.pt``; always written at the end)."""
+    n_pipeline_buckets: int = 4
+    """Observation layout (see :class:`restock.envs.features.ObservationConfig`)."""
+    n_forecast_buckets: int = 4
+    """Observation layout (see :class:`restock.envs.features.ObservationConfig`)."""
+    dtype: str = "float64"
+    """Engine and network precision: ``float64`` or ``float32``."""
+    threads: int = 0
+    """torch intra-op threads while training (0: leave torch's setting). On a shared CPU, 1 avoids the
+    thread contention that made small matrix products an order of magnitude slower in our measurements."""
+
+    def __post_init__(self) -> None:
+        ints = {
+            "n_paths": 1,
+            "rollout_periods": 1,
+            "burn_in": 0,
+            "eval_every": 1,
+            "train_episodes": 1,
+            "eval_periods": 0,
+            "eval_paths": 1,
+            "final_eval_paths": 1,
+            "checkpoint_every": 1,
+            "n_pipeline_buckets": 1,
+            "n_forecast_buckets": 1,
+            "threads": 0,
+        }
+        for name, low in ints.items():
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
+                raise InputError(f"agent option {name!r} must be an integer >= {low}, got {value!r}")
+        if self.burn_in >= self.rollout_periods:
+            raise InputError(
+                f"agent option 'burn_in' ({self.burn_in}) must be below "
+                f"'rollout_periods' ({self.rollout_periods})"
+            )
+        if not self.hidden or any(not (isinstance(h, int) and h >= 1) for h in self.hidden):
+            raise InputError(
+                f"agent option 'hidden' must be a list of positive integers, got {self.hidden!r}"
+            )
+        for name in ("lr", "lr_final", "grad_clip", "smoothing"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise InputError(f"agent option {name!r} must be a finite number > 0, got {value!r}")
+        if not isinstance(self.time_features, bool):
+            raise InputError(
+                f"agent option 'time_features' must be true or false, got {self.time_features!r}"
+            )
+        if self.dtype not in ("float32", "float64"):
+            raise InputError(f"agent option 'dtype' must be 'float32' or 'float64', got {self.dtype!r}")
+
+    @classmethod
+    def from_options(cls, options: dict[str, Any]) -> DirectBackpropConfig:
+        """The config of ``TrainSpec.options``; an unknown key or a bad value is an :class:`InputError`."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise InputError(f"unknown directbackprop option(s) {unknown}; known: {sorted(known)}")
+        values = dict(options)
+        if "hidden" in values:
+            hidden = values["hidden"]
+            if isinstance(hidden, int) and not isinstance(hidden, bool):
+                hidden = [hidden]
+            if not isinstance(hidden, list | tuple):
+                raise InputError(f"agent option 'hidden' must be a list of positive integers, got {hidden!r}")
+            values["hidden"] = tuple(hidden)
+        return cls(**values)
+
+    def observation(self) -> ObservationConfig:
+        return ObservationConfig(
+            n_pipeline_buckets=self.n_pipeline_buckets, n_forecast_buckets=self.n_forecast_buckets
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["hidden"] = list(self.hidden)
+        return out

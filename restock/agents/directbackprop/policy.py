@@ -1,0 +1,137 @@
+"""A trained DirectBackprop network as a :class:`~restock.agents.policy.Policy`, and its checkpoints.
+
+A checkpoint (``torch.save`` of a dict, written atomically) holds the network's weights and normalization
+buffers, its hidden widths, the observation layout it was trained on (``ObservationConfig`` fields and
+the feature names), ``time_features`` and the dtype, plus the training state needed to resume (optimizer,
+iteration, best score). :func:`load_checkpoint` rebuilds the network; a file that is not such a
+checkpoint, or weights that do not fit the stored layout, is an :class:`~restock.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import io as _io
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from restock import io
+from restock.agents.directbackprop.features import TorchObserver
+from restock.agents.directbackprop.network import PolicyNetwork
+from restock.agents.policy import checked_orders
+from restock.envs.core import DecisionBatch
+from restock.envs.features import ObservationConfig, feature_names
+from restock.errors import InputError
+from restock.simulator.policy import ReviewState
+
+FORMAT = "restock.directbackprop/1"
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def save_checkpoint(path: Path, net: PolicyNetwork, meta: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Write ``net`` (weights, layout ``meta``) and the training state ``extra`` to ``path`` atomically."""
+    buf = _io.BytesIO()
+    torch.save({"format": FORMAT, "meta": meta, "state_dict": net.state_dict(), **extra}, buf)
+    io.write_bytes(path, buf.getvalue())
+
+
+def network_meta(
+    net: PolicyNetwork, obs_config: ObservationConfig, hidden: tuple[int, ...], **more: Any
+) -> dict:
+    """The layout part of a checkpoint: what :func:`load_checkpoint` needs to rebuild ``net``."""
+    return {
+        "names": list(net.names),
+        "observation": asdict(obs_config),
+        "hidden": list(hidden),
+        "dtype": str(net.mean.dtype).removeprefix("torch."),
+        **more,
+    }
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The dict stored at ``path`` (an InputError if missing or not a DirectBackprop checkpoint)."""
+    if not path.is_file():
+        raise InputError(f"directbackprop: checkpoint {path} does not exist")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many kinds on a corrupt file
+        raise InputError(f"directbackprop: {path} is not a readable checkpoint ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise InputError(f"directbackprop: {path} is not a DirectBackprop checkpoint (format {FORMAT!r})")
+    return data
+
+
+def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[str, Any]]:
+    """(network, observation layout, stored dict) of a checkpoint; layout mismatches are InputErrors."""
+    data = read_checkpoint(path)
+    meta = data["meta"]
+    try:
+        obs_config = ObservationConfig(**{k: _tuple(v) for k, v in meta["observation"].items()})
+    except (TypeError, KeyError) as exc:
+        raise InputError(
+            f"directbackprop: {path}: bad observation layout {meta.get('observation')!r}"
+        ) from exc
+    names = feature_names(obs_config)
+    if list(meta["names"]) != names:
+        raise InputError(
+            f"directbackprop: {path}: stored feature names ({len(meta['names'])}) do not match the stored "
+            f"observation layout ({len(names)} features)"
+        )
+    dtype = _DTYPES.get(str(meta.get("dtype")))
+    if dtype is None:
+        raise InputError(f"directbackprop: {path}: bad dtype {meta.get('dtype')!r}")
+    net = PolicyNetwork(
+        names,
+        tuple(meta["hidden"]),
+        time_features=bool(meta["time_features"]),
+        smoothing=float(meta["smoothing"]),
+        dtype=dtype,
+    )
+    try:
+        net.load_state_dict(data["state_dict"])
+    except RuntimeError as exc:
+        raise InputError(
+            f"directbackprop: {path}: the weights do not fit a network over {len(names)} features with "
+            f"hidden layers {meta['hidden']} (trained for another observation layout?): {exc}"
+        ) from exc
+    net.eval()
+    return net, obs_config, data
+
+
+def _tuple(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+@dataclass
+class DirectBackpropPolicy:
+    """Orders of a trained network for any :class:`DecisionBatch` with the network's observation layout."""
+
+    net: PolicyNetwork
+    obs_config: ObservationConfig
+    name: str = "directbackprop"
+    device: str = "cpu"
+    _observers: dict[int, TorchObserver] = field(default_factory=dict, repr=False)
+
+    def observer(self, batch: DecisionBatch) -> TorchObserver:
+        if batch.obs_config != self.obs_config:
+            raise InputError(
+                f"policy {self.name!r} was trained on observations {feature_names(self.obs_config)[:6]}... "
+                f"({len(feature_names(self.obs_config))} features, {self.obs_config}); this batch observes "
+                f"{len(feature_names(batch.obs_config))} features ({batch.obs_config})"
+            )
+        key = id(batch)
+        obs = self._observers.get(key)
+        if obs is None or obs.batch is not batch:
+            obs = TorchObserver(batch, device=self.device)
+            self._observers.clear()
+            self._observers[key] = obs
+        return obs
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        """Order quantities [B] in units (the network's output, unrounded)."""
+        observer = self.observer(batch)
+        with torch.no_grad():
+            orders = self.net(observer.observe(state), observer.scale)
+        return checked_orders(self.name, orders.cpu().numpy(), batch.size, state.t)

@@ -1,0 +1,161 @@
+"""Rollouts of a policy network on the batch engine: differentiable (training) or not (evaluation).
+
+An :class:`Episode` is a scenario draw (world, paths, forecast table) with its :class:`DecisionBatch` (the
+env's observation of the scenario's world) and :class:`TorchObserver`. A training episode keeps only the
+first ``periods`` periods of its paths (:func:`window`): the engine runs on the cut world and paths, while
+the observations are still those of the whole scenario (``horizon_left`` reads the full horizon), so a
+network sees in training exactly what it sees when it is evaluated or acts in an env.
+
+The engine here is :class:`~restock.simulator.batch.BatchEngine` unchanged: ``grad=True`` keeps the graph
+from every order to every period's cash flows, and the observer keeps the graph from the state back to the
+orders, so ``loss.backward()`` differentiates total profit with respect to the network's parameters
+through the whole rollout (the state dependence included: pathwise gradients, Madeka et al. 2022).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from restock.agents.directbackprop.features import TorchObserver
+from restock.agents.directbackprop.network import PolicyNetwork
+from restock.envs.actions import ActionConfig
+from restock.envs.core import DecisionBatch, build_episode, numpy_state
+from restock.envs.features import ObservationConfig
+from restock.errors import InputError
+from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.batch import BatchEngine
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.policy import ReviewState
+from restock.simulator.world import World
+
+
+@dataclass
+class Episode:
+    """One scenario draw over P paths, observed as the envs observe it (node 0, the only node)."""
+
+    world: World
+    """The world the engine simulates (the scenario's, cut to the episode's periods)."""
+    paths: ExogenousPaths
+    """The paths the engine simulates (cut like ``world``)."""
+    forecasts: ScenarioForecast
+    batch: DecisionBatch
+    """Observations of the scenario's (uncut) world."""
+    observer: TorchObserver
+
+
+def make_episode(
+    scenario: Any,
+    seed: int,
+    n_paths: int,
+    obs_config: ObservationConfig,
+    device: str | torch.device,
+    *,
+    periods: int | None = None,
+) -> Episode:
+    """The draw ``scenario.build(seed, n_paths)``, its first ``periods`` periods (default: all).
+
+    A scenario with more than one node is an :class:`InputError`.
+    """
+    world, paths, fc = build_episode(scenario, seed, n_paths)
+    if len(world.network.nodes) != 1:
+        raise InputError(
+            f"directbackprop: scenario {getattr(scenario, 'name', scenario)!r} has "
+            f"{len(world.network.nodes)} nodes; the batch engine (and DirectBackprop) needs exactly one"
+        )
+    cut_world, cut_paths = window(world, paths, world.horizon if periods is None else periods)
+    batch = DecisionBatch(world, cut_paths, fc, 0, obs_config, ActionConfig())
+    return Episode(cut_world, cut_paths, fc, batch, TorchObserver(batch, device=device))
+
+
+def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, ExogenousPaths]:
+    """The world and paths of the first ``periods`` periods (unchanged if the horizon is not longer)."""
+    if periods >= world.horizon:
+        return world, paths
+    cut = ExogenousPaths(
+        demand=paths.demand[:, :periods],
+        lead_time=paths.lead_time[:, :periods],
+        fill_rate=paths.fill_rate[:, :periods],
+        capacity=paths.capacity[:periods],
+        price=paths.price[:, :periods],
+    )
+    return replace(world, horizon=periods), cut
+
+
+@dataclass
+class RolloutResult:
+    """Flows of a rollout from period ``skip`` on, per decision point [B] (path-major, as DecisionBatch)."""
+
+    totals: dict[str, torch.Tensor]
+    """reward, holding_cost, penalty_cost, ... summed over the counted periods, [B]."""
+    periods: int
+    """Number of counted periods."""
+
+
+def rollout(
+    net: PolicyNetwork,
+    episode: Episode,
+    *,
+    periods: int | None = None,
+    skip: int = 0,
+    grad: bool,
+    dtype: torch.dtype = torch.float64,
+    keys: tuple[str, ...] = ("reward",),
+    collect_obs: list[torch.Tensor] | None = None,
+    round_orders: bool = False,
+) -> RolloutResult:
+    """Simulate ``periods`` periods (default: the horizon) with ``net`` ordering at every review.
+
+    Flows of reviews in periods >= ``skip`` are counted (a review block counts whole). With ``grad`` the
+    totals carry the autograd graph to the network's parameters. ``collect_obs`` receives the (detached)
+    observations of every review. ``round_orders`` rounds every order to whole units (evaluation only:
+    rounding has no useful gradient).
+    """
+    horizon = episode.world.horizon if periods is None else min(periods, episode.world.horizon)
+    world, paths = window(episode.world, episode.paths, horizon)  # (a no-op for a cut training episode)
+    device = episode.observer.device
+    engine = BatchEngine(world, paths, record=False, grad=grad, device=device, dtype=dtype)
+    scale = episode.observer.scale
+    b = episode.batch
+    totals = {k: torch.zeros(b.size, dtype=dtype, device=device) for k in keys}
+    counted = 0
+    ctx = torch.enable_grad() if grad else torch.no_grad()
+    with ctx:
+        state: ReviewState | None = engine.reset()
+        if skip == 0 and world.review_periods()[0] > 0:
+            for k in keys:
+                totals[k] = totals[k] + engine.initial_totals[k][:, 0].reshape(b.size)
+        while state is not None:
+            t = state.t
+            obs = episode.observer.observe(state)
+            if collect_obs is not None:
+                collect_obs.append(obs.detach())
+            orders = net(obs, scale).to(dtype)
+            if round_orders:
+                orders = torch.round(orders)
+            state, flows = engine.step(orders.reshape(b.n_paths, 1, b.n_skus))
+            if t >= skip:
+                end = state.t if state is not None else world.horizon
+                counted += end - t
+                for k in keys:
+                    totals[k] = totals[k] + flows[k][:, 0].reshape(b.size)
+    if skip == 0:
+        counted = world.horizon
+    return RolloutResult(totals=totals, periods=counted)
+
+
+def per_period(result: RolloutResult, n_skus: int) -> np.ndarray:
+    """Mean reward per SKU-period of each path [P] (paths are the independent replications)."""
+    r = result.totals["reward"].detach().cpu().numpy().reshape(-1, n_skus)
+    return np.asarray(r.sum(1) / (n_skus * max(result.periods, 1)))
+
+
+def newsvendor_level(episode: Episode) -> np.ndarray:
+    """The newsvendor's (critical-fractile) order-up-to level [B] in units at the first review."""
+    engine = BatchEngine(episode.world, episode.paths, record=False)
+    state = numpy_state(engine.reset())
+    b = episode.batch
+    return np.asarray(b.newsvendor_orders(state) + b.position(state))

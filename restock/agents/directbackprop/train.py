@@ -1,0 +1,240 @@
+"""Train DirectBackprop into a run folder, and load the trained policy (the contract of
+:mod:`restock.agents.training`).
+
+Training episodes: ``train_episodes`` draws of ``n_paths`` exogenous paths (root seeds
+``seeding.int_seed(seed, "directbackprop/train", j) mod EVAL_SEED_OFFSET``, below every evaluation seed),
+built once and cut to ``rollout_periods``. Iteration i takes episode ``i mod train_episodes``, rolls the
+network out on it on the batch engine with ``grad=True``, takes the loss ``-mean(profit / reward_div)``
+per SKU-period over the periods from ``burn_in`` on (``reward_div`` is the env's per-point reward scale,
+p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate decayed by a
+cosine from ``lr`` to ``lr_final``).
+
+Every ``eval_every`` iterations the network is evaluated on held-out paths (root seed
+``seeding.eval_seed(0)``, ``eval_periods`` periods, profit per SKU-period from ``burn_in`` on); the
+best so far is checkpointed to ``checkpoints/best.pt``. ``checkpoints/last.pt`` (every
+``checkpoint_every`` iterations and at the end) holds the optimizer too and is what ``resume`` continues
+from. TensorBoard scalars go to ``tensorboard/`` (``train/loss``, ``train/profit_per_period``,
+``train/grad_norm``, ``train/lr``, ``eval/profit_per_period``, ``eval/best_profit_per_period``).
+
+At the end the best checkpoint is evaluated on fresh held-out paths (``seeding.eval_seed(1)``,
+``final_eval_paths``); its KPIs are written to ``kpis.csv`` and returned:
+
+* ``profit`` — profit over the whole horizon, mean over paths; ``profit_per_period`` — per SKU-period
+  from ``burn_in`` on, with ``profit_per_period_se`` its standard error over paths;
+* ``holding_cost``, ``penalty_cost``, ``purchase_cost``, ``revenue`` per SKU-period from ``burn_in`` on;
+* ``iterations``, ``seconds`` (training wall time, this call).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from restock import io, seeding
+from restock.agents.directbackprop.config import DirectBackpropConfig
+from restock.agents.directbackprop.network import PolicyNetwork
+from restock.agents.directbackprop.policy import (
+    DirectBackpropPolicy,
+    load_checkpoint,
+    network_meta,
+    read_checkpoint,
+    save_checkpoint,
+)
+from restock.agents.directbackprop.rollout import (
+    Episode,
+    make_episode,
+    newsvendor_level,
+    per_period,
+    rollout,
+)
+from restock.agents.training import TrainSpec
+from restock.envs.core import load_scenario
+from restock.envs.features import feature_names
+from restock.errors import InputError
+
+CHECKPOINTS = "checkpoints"
+BEST = "best.pt"
+LAST = "last.pt"
+EVAL_KEYS = ("reward", "revenue", "purchase_cost", "holding_cost", "penalty_cost")
+
+
+def train_seed(seed: int, iteration: int) -> int:
+    """Root seed of the training episode of ``iteration`` (below ``seeding.EVAL_SEED_OFFSET``)."""
+    return seeding.int_seed(seed, "directbackprop/train", iteration) % seeding.EVAL_SEED_OFFSET
+
+
+def evaluate(net: PolicyNetwork, episode: Episode, skip: int, dtype: torch.dtype) -> dict[str, float]:
+    """KPIs of ``net`` on ``episode`` over its whole horizon (see the module docstring)."""
+    n = episode.batch.n_skus
+    tail = rollout(net, episode, skip=skip, grad=False, dtype=dtype, keys=EVAL_KEYS)
+    whole = rollout(net, episode, grad=False, dtype=dtype) if skip else tail
+    ppp = per_period(tail, n)
+    out = {
+        "profit": float(whole.totals["reward"].sum().item() / episode.batch.n_paths),
+        "profit_per_period": float(ppp.mean()),
+        "profit_per_period_se": float(ppp.std(ddof=1) / math.sqrt(ppp.size)) if ppp.size > 1 else math.nan,
+    }
+    denom = episode.batch.size * max(tail.periods, 1)
+    for k in EVAL_KEYS[1:]:
+        out[k] = float(tail.totals[k].sum().item() / denom)
+    return out
+
+
+def _lr(cfg: DirectBackpropConfig, i: int, iterations: int) -> float:
+    frac = i / max(iterations - 1, 1)
+    return cfg.lr_final + (cfg.lr - cfg.lr_final) * 0.5 * (1.0 + math.cos(math.pi * frac))
+
+
+def train(spec: TrainSpec, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
+    """Train into ``run_dir`` (see the module docstring); the final KPIs of the best checkpoint."""
+    cfg = DirectBackpropConfig.from_options(dict(spec.options))
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _train(spec, cfg, Path(run_dir), resume=resume, progress=progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(
+    spec: TrainSpec, cfg: DirectBackpropConfig, run_dir: Path, *, resume: bool, progress: bool
+) -> dict[str, float]:
+    started = time.perf_counter()
+    dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+    device = spec.device
+    scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
+    obs_config = cfg.observation()
+    names = feature_names(obs_config)
+    pool: dict[int, Episode] = {}
+
+    def training_episode(it: int) -> Episode:
+        j = it % cfg.train_episodes
+        if j not in pool:
+            pool[j] = make_episode(
+                scenario,
+                train_seed(spec.seed, j),
+                cfg.n_paths,
+                obs_config,
+                device,
+                periods=cfg.rollout_periods,
+            )
+        return pool[j]
+
+    first = training_episode(0)
+    periods = first.world.horizon  # rollout_periods, or the scenario's horizon if shorter
+    if cfg.burn_in >= periods:
+        raise InputError(
+            f"agent option 'burn_in' ({cfg.burn_in}) must be below the periods of a rollout ({periods})"
+        )
+    reviews = sum(1 for t in first.world.review_periods() if t < periods)
+    iterations = max(1, math.ceil(spec.timesteps / (cfg.n_paths * first.batch.n_skus * max(reviews, 1))))
+    eval_episode = make_episode(
+        scenario, seeding.eval_seed(0), cfg.eval_paths, obs_config, device, periods=cfg.eval_periods or None
+    )
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seeding.int_seed(spec.seed, "directbackprop/init"))
+        net = PolicyNetwork(
+            names, cfg.hidden, time_features=cfg.time_features, smoothing=cfg.smoothing, dtype=dtype
+        ).to(device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    meta = network_meta(net, obs_config, cfg.hidden, time_features=cfg.time_features, smoothing=cfg.smoothing)
+    ckpt_dir = Path(run_dir) / CHECKPOINTS
+    start, best = 0, -math.inf
+    history: list[dict[str, float]] = []
+    last_path = ckpt_dir / LAST
+    if resume and last_path.is_file():
+        stored = read_checkpoint(last_path)
+        if stored["meta"] != meta:
+            raise InputError(
+                f"directbackprop: {last_path} was written with another network or observation layout"
+            )
+        net.load_state_dict(stored["state_dict"])
+        optimizer.load_state_dict(stored["optimizer"])
+        start, best, history = int(stored["iteration"]), float(stored["best"]), list(stored["history"])
+    else:
+        net.set_level(float((newsvendor_level(first) / first.batch.static.scale).mean()))
+        obs: list[torch.Tensor] = []
+        rollout(net, first, periods=periods, grad=False, dtype=dtype, collect_obs=obs)
+        net.fit_normalization(torch.cat(obs))
+
+    from torch.utils.tensorboard import SummaryWriter  # imported late: it takes a while
+
+    writer = SummaryWriter(log_dir=str(Path(run_dir) / "tensorboard"))
+
+    def checkpoint(path: Path, it: int) -> None:
+        extra = {"iteration": it, "best": best, "history": history, "optimizer": optimizer.state_dict()}
+        save_checkpoint(path, net, meta, extra)
+
+    try:
+        for it in range(start, iterations):
+            episode = training_episode(it)
+            lr = _lr(cfg, it, iterations)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            res = rollout(net, episode, periods=periods, skip=cfg.burn_in, grad=True, dtype=dtype)
+            div = torch.as_tensor(episode.batch.reward_div, dtype=dtype, device=device)
+            loss = -(res.totals["reward"] / div).sum() / (episode.batch.size * res.periods)
+            optimizer.zero_grad()
+            loss.backward()
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip))
+            if not math.isfinite(grad_norm):
+                raise InputError(f"directbackprop: the gradient is not finite at iteration {it}")
+            optimizer.step()
+            profit = float(res.totals["reward"].sum().item() / (episode.batch.size * res.periods))
+            writer.add_scalar("train/loss", float(loss.item()), it)
+            writer.add_scalar("train/profit_per_period", profit, it)
+            writer.add_scalar("train/grad_norm", grad_norm, it)
+            writer.add_scalar("train/lr", lr, it)
+            done = it + 1
+            if done % cfg.eval_every == 0 or done == iterations:
+                score = evaluate(net, eval_episode, cfg.burn_in, dtype)["profit_per_period"]
+                history.append({"iteration": done, "eval_profit_per_period": score})
+                writer.add_scalar("eval/profit_per_period", score, done)
+                if score > best:
+                    best = score
+                    checkpoint(ckpt_dir / BEST, done)
+                writer.add_scalar("eval/best_profit_per_period", best, done)
+                if progress:
+                    print(
+                        f"directbackprop: iteration {done}/{iterations} train {profit:.4f} "
+                        f"eval {score:.4f} best {best:.4f}",
+                        file=sys.stderr,
+                    )
+            if done % cfg.checkpoint_every == 0 or done == iterations:
+                checkpoint(last_path, done)
+    finally:
+        writer.close()
+
+    best_net, _, _ = load_checkpoint(ckpt_dir / BEST)
+    best_net.to(device)
+    final = make_episode(scenario, seeding.eval_seed(1), cfg.final_eval_paths, obs_config, device)
+    kpis = evaluate(best_net, final, cfg.burn_in, dtype)
+    kpis["iterations"] = float(iterations)
+    kpis["seconds"] = time.perf_counter() - started
+    io.write_frame(Path(run_dir) / "kpis.csv", pd.DataFrame([kpis]))
+    return kpis
+
+
+def load(run_dir: Path, meta: dict[str, Any]) -> DirectBackpropPolicy:
+    """The best checkpoint of a DirectBackprop run as a Policy; an InputError if it does not fit the
+    observation layout that the run's config asks for."""
+    net, obs_config, _ = load_checkpoint(Path(run_dir) / CHECKPOINTS / BEST)
+    options = dict(meta.get("config", {}).get("options", {}))
+    expected = DirectBackpropConfig.from_options(options).observation()
+    if expected != obs_config:
+        raise InputError(
+            f"directbackprop: {run_dir}: the checkpoint was trained for observation layout {obs_config} "
+            f"({net.n_features} features), the run's config asks for {expected} "
+            f"({len(feature_names(expected))} features)"
+        )
+    config = meta.get("config", {})
+    device = str(config.get("device", "cpu"))
+    return DirectBackpropPolicy(net.to(device), obs_config, device=device)
