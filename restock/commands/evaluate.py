@@ -126,7 +126,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--train-set",
                 help="Override a key of the scenario the tuned baselines train on (after --set), e.g. "
-                "demand.start=2014-04-01 to tune a data replay on earlier dates (repeatable).",
+                "'demand.start=\"2014-05-25\"' to tune a data replay on earlier dates, 'shocks=[]' to tune "
+                "without the scenario's shocks (repeatable).",
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
