@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters.mq.features import CALENDAR, FeatureSpec, encode_panel
-from restock.forecasters.mq.windows import WindowSource
+from restock.forecasters.mq.windows import WindowSource, causal_mean
 
 DATES = pd.date_range("2021-01-02", periods=12, freq="W-SAT")
 
@@ -65,29 +67,61 @@ def test_hide_after_removes_demand_but_keeps_known_future() -> None:
     )
 
 
-def test_windows_targets_masks_padding_and_scale() -> None:
+def test_windows_targets_masks_padding_and_causal_scale() -> None:
     panel = _panel()
     spec = FeatureSpec.from_panel(panel, max_vocab=10)
     arr = encode_panel(panel, spec)
     L, H = 5, 3
-    src = WindowSource(arr, L, H)
+    src = WindowSource(arr, L, H, scale_window=3)
     b = src.batch(np.array([0, 0, 1]), np.array([2, 6, 10]), limit=8, creation_from=None)
-    # window 0 ends at 2: positions -2..2 padded on the left
+    # window 0 ends at 2: positions -2..2 padded on the left (scale 1, level 0)
     assert list(b.obs_in[0]) == [0, 0, 1, 1, 1]
-    assert b.scale[0] == pytest.approx(1.0)  # mean of 0, 1, 2
-    assert b.scale[1] == pytest.approx(4.0)  # mean of 2..6
-    assert list(b.y_in[1]) == pytest.approx([0.5, 0.75, 1.0, 1.25, 1.5])
-    # creation at position 4 (grid 6): targets y[7], y[8] (limit 8), y[9] masked
-    assert list(b.target[1, 4]) == pytest.approx([7 / 4, 8 / 4, 0.0])
+    # scale of grid g = mean demand of g-2..g (series a has demand g): 0 -> 1 (no level), 0.5, 1
+    assert list(b.scale[0]) == pytest.approx([1.0, 1.0, 1.0, 0.5, 1.0])
+    assert list(b.level[0]) == pytest.approx([0.0, 0.0, 0.0, np.log1p(0.5), np.log1p(1.0)])
+    # window 1 = grid 2..6: scales 1..5, the encoder reads y[g] / scale[g]
+    assert list(b.scale[1]) == pytest.approx([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert list(b.y_in[1]) == pytest.approx([2 / 1, 3 / 2, 4 / 3, 5 / 4, 6 / 5])
+    # creation at position 4 (grid 6, scale 5): targets y[7], y[8] (limit 8), y[9] masked
+    assert list(b.target[1, 4]) == pytest.approx([7 / 5, 8 / 5, 0.0])
     assert list(b.mask[1, 4]) == [1, 1, 0]
-    assert list(b.cum_target[1, 4]) == pytest.approx([7 / 4, 15 / 4, 0.0])
+    assert list(b.cum_target[1, 4]) == pytest.approx([7 / 5, 15 / 5, 0.0])
+    # creation at position 3 (grid 5, scale 4): targets over its own scale
+    assert list(b.target[1, 3]) == pytest.approx([6 / 4, 7 / 4, 8 / 4])
     assert list(b.cum_mask[1, 3]) == [1, 1, 1] and list(b.cum_mask[1, 4]) == [1, 1, 0]
     # padded creation times (before the series starts) never count
     assert b.mask[0, :2].sum() == 0 and b.mask[0, 2].sum() == 3
     # series b is all zero: scale 1, level 0
-    assert b.scale[2] == 1.0 and b.level[2] == 0.0 and list(b.obs_in[2]) == [0, 0, 1, 1, 1]
+    assert (b.scale[2] == 1.0).all() and (b.level[2] == 0.0).all() and list(b.obs_in[2]) == [0, 0, 1, 1, 1]
     v = src.batch(np.array([0]), np.array([10]), limit=11, creation_from=9)
     assert v.mask[0, :3].sum() == 0 and list(v.mask[0, 3]) == [1, 1, 0] and list(v.mask[0, 4]) == [1, 0, 0]
+
+
+def test_scale_falls_back_to_the_whole_history_and_reads_before_the_window() -> None:
+    y = np.array([[4.0, 0.0, 0.0, 0.0, 0.0, 0.0], [np.nan, np.nan, 0.0, 0.0, 6.0, 0.0]])
+    # series 0: the last 2 buckets sell nothing from g=2 on: the whole-history mean 4/(g+1) takes over
+    assert list(causal_mean(y, 2)[0]) == pytest.approx([4.0, 2.0, 4 / 3, 1.0, 0.8, 4 / 6])
+    assert list(causal_mean(y, 2)[1]) == pytest.approx([0.0, 0.0, 0.0, 0.0, 3.0, 3.0])
+    # a window cut after the series start still scales with the history before the window
+    panel = _panel()
+    src = WindowSource(encode_panel(panel, FeatureSpec.from_panel(panel, 10)), 2, 1, scale_window=4)
+    b = src.batch(np.array([0]), np.array([9]))
+    assert list(b.scale[0]) == pytest.approx([(5 + 6 + 7 + 8) / 4, (6 + 7 + 8 + 9) / 4])
+
+
+def test_no_window_input_depends_on_a_later_bucket() -> None:
+    """Changing demand at grid position k changes nothing a creation time before k sees (scale included)."""
+    panel = _panel()
+    spec = FeatureSpec.from_panel(panel, 10)
+    arr = encode_panel(panel, spec)
+    base = WindowSource(arr, 6, 2, scale_window=3).batch(np.array([0]), np.array([9]))
+    y = arr.y.copy()
+    y[0, 7] = 100.0  # window position 3
+    moved = WindowSource(replace(arr, y=y), 6, 2, scale_window=3).batch(np.array([0]), np.array([9]))
+    for name in ("y_in", "scale", "level", "obs_in"):
+        a, b = getattr(base, name), getattr(moved, name)
+        assert np.array_equal(a[:, :3], b[:, :3]), name
+        assert not np.array_equal(a, b) or name == "obs_in", name
 
 
 def test_burn_in_drops_creation_times_whose_history_the_window_cut() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,9 +20,9 @@ from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTrans
 from restock.forecasters.mq.features import FeatureSpec, encode_panel
 from restock.forecasters.mq.layers import non_crossing
 from restock.forecasters.mq.networks import MQNet
-from restock.forecasters.mq.train import net_inputs, to_tensors
+from restock.forecasters.mq.train import lr_schedule, net_inputs, to_tensors
 from restock.forecasters.mq.windows import WindowSource
-from restock.seeding import generator
+from restock.seeding import generator, int_seed
 
 MODELS = [MQRNN, MQCNN, MQTransformer]
 RATES = {"low": 3.0, "mid": 10.0, "high": 30.0}
@@ -198,3 +201,38 @@ def test_forecast_volatility_known_answers() -> None:
     assert forecast_volatility(f) == pytest.approx(2.0 / 3.0)  # mean |4-2| / mean level 3
     with pytest.raises(ValueError):
         forecast_volatility(np.ones((1, 3, 5)))
+
+
+def test_ensemble_is_the_mean_of_its_members_and_survives_a_checkpoint(
+    panel: DemandPanel, tmp_path: Path
+) -> None:
+    """``ensemble=2`` forecasts the average of a network trained with ``seed`` and one trained with the
+    spawned member seed, and its checkpoint predicts the same."""
+    cutoff = panel.dates[-9]
+    train = panel.until(cutoff)
+    pair = tiny(MQCNN, seed=3, ensemble=2).fit(train)
+    one = tiny(MQCNN, seed=3).fit(train).predict(panel, cutoff)
+    two = tiny(MQCNN, seed=int_seed(3, "mq-ensemble", 1)).fit(train).predict(panel, cutoff)
+    assert not np.allclose(one.per_bucket, two.per_bucket)
+    got = pair.predict(panel, cutoff)
+    np.testing.assert_allclose(got.per_bucket, (one.per_bucket + two.per_bucket) / 2, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got.cumulative, (one.cumulative + two.cumulative) / 2, rtol=1e-5, atol=1e-5)
+    assert len(pair.member_results_) == 2
+    again = MQCNN.load(pair.save(tmp_path / "pair.pt"), panel).predict(panel, cutoff)
+    assert np.array_equal(again.per_bucket, got.per_bucket)
+
+
+def test_cosine_schedule_decays_to_the_floor() -> None:
+    cfg = MQConfig(learning_rate=0.01, min_lr_ratio=0.1)
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.learning_rate)
+    sched = lr_schedule(opt, cfg, total_steps=10)
+    seen = []
+    for _ in range(10):
+        seen.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert seen[0] == pytest.approx(0.01) and opt.param_groups[0]["lr"] == pytest.approx(0.001)
+    assert seen[5] == pytest.approx(0.001 + 0.009 * 0.5)  # half way down the half cosine
+    assert all(a > b for a, b in itertools.pairwise(seen))
+    flat = lr_schedule(opt, replace(cfg, lr_schedule="constant"), total_steps=10)
+    assert flat.get_last_lr()[0] == pytest.approx(0.01)

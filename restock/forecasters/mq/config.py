@@ -9,6 +9,7 @@ from restock.errors import InputError
 from restock.forecasters.base import DEFAULT_HORIZON, DEFAULT_QUANTILES
 
 ENCODERS = ("lstm", "gru", "cnn")
+LR_SCHEDULES = ("cosine", "constant")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class MQConfig:
     context_length: int | None = None
     """Buckets of history the encoder sees at a forecast (and the length of a training window).
     ``None``: 60 for weekly, 24 for monthly, 56 for daily data, else 32."""
+
+    scale_window: int = 13
+    """Buckets of the causal per-bucket scale: the mean observed demand of the last ``scale_window``
+    buckets up to a creation time (see :mod:`restock.forecasters.mq.windows`)."""
 
     # ---- architecture
     encoder: str = "cnn"
@@ -79,7 +84,12 @@ class MQConfig:
     batch_size: int = 64
     """Windows per gradient step."""
     learning_rate: float = 3e-3
-    """Adam learning rate."""
+    """Adam learning rate (the peak of the schedule)."""
+    lr_schedule: str = "cosine"
+    """"cosine": the learning rate decays from ``learning_rate`` to ``learning_rate * min_lr_ratio`` along
+    a half cosine over ``epochs`` (per step); "constant": no decay."""
+    min_lr_ratio: float = 0.05
+    """Final learning rate of the cosine schedule over the peak."""
     weight_decay: float = 0.0
     """Adam (L2) weight decay."""
     grad_clip: float = 10.0
@@ -100,6 +110,10 @@ class MQConfig:
     """MQTransformer with feedback: weight of the first-stage (pre-feedback) forecasts in the loss."""
     min_series_length: int = 1
     """Series with fewer observed buckets than this are left out of training (they are still forecast)."""
+
+    ensemble: int = 1
+    """Networks trained with different seeds (spawned from ``seed``); their quantiles are averaged (an
+    average of monotone quantile curves is monotone)."""
 
     # ---- run
     seed: int = 0
@@ -125,6 +139,7 @@ class MQConfig:
             "horizon", "hidden_size", "rnn_layers", "cnn_channels", "context_size", "global_hidden",
             "local_hidden", "embedding_dim", "attention_heads", "attention_size", "position_size",
             "epochs", "windows_per_series", "batch_size", "predict_batch_size", "max_vocab",
+            "scale_window", "ensemble",
         )  # fmt: skip
         for name in positive:
             if int(getattr(self, name)) < 1:
@@ -146,6 +161,10 @@ class MQConfig:
             raise bad("revision_penalty", "must be >= 0")
         if self.learning_rate <= 0:
             raise bad("learning_rate", "must be > 0")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise bad("lr_schedule", f"must be one of {LR_SCHEDULES}")
+        if not 0.0 < self.min_lr_ratio <= 1.0:
+            raise bad("min_lr_ratio", "must be in (0, 1]")
 
     def resolved_context(self, freq: str) -> int:
         """The context length for data on grid ``freq`` (resolving ``None`` by frequency)."""

@@ -41,9 +41,10 @@ from restock.forecasters.history import check_request
 from restock.forecasters.mq.checkpoint import read_checkpoint, save_checkpoint
 from restock.forecasters.mq.config import MQConfig
 from restock.forecasters.mq.features import FeatureSpec, PanelArrays, encode_panel
-from restock.forecasters.mq.networks import MQNet
+from restock.forecasters.mq.networks import MQEnsemble, MQNet
 from restock.forecasters.mq.train import TrainResult, fit_network, net_inputs, to_tensors
 from restock.forecasters.mq.windows import WindowSource
+from restock.seeding import int_seed
 
 
 class MQForecaster:
@@ -88,9 +89,15 @@ class MQForecaster:
             self.spec_ = FeatureSpec.from_panel(panel, cfg.max_vocab)
             self.context_ = cfg.resolved_context(panel.freq)
             arrays = encode_panel(panel, self.spec_)
-            self.net_, self.train_result_ = fit_network(
-                arrays, self.spec_, cfg, self.context_, self.transformer, f"{self.name} on {panel.source}"
-            )
+            nets, results = [], []
+            for i in range(cfg.ensemble):
+                label = f"{self.name} on {panel.source}" + (f" (member {i})" if cfg.ensemble > 1 else "")
+                member = member_config(cfg, i)
+                net, result = fit_network(arrays, self.spec_, member, self.context_, self.transformer, label)
+                nets.append(net)
+                results.append(result)
+            self.net_ = MQEnsemble(nets).eval()
+            self.train_result_, self.member_results_ = results[0], results
             self.launch_per_bucket_, self.launch_cumulative_ = launch_quantiles(arrays, cfg)
         return self
 
@@ -147,7 +154,7 @@ class MQForecaster:
             return per_bucket, cumulative
         e = int(arrays.dates.get_indexer(pd.DatetimeIndex([cutoff]))[0])
         rows = np.flatnonzero(arrays.first <= e)
-        source = WindowSource(arrays, self.context_, cfg.horizon)
+        source = WindowSource(arrays, self.context_, cfg.horizon, cfg.scale_window)
         device = torch.device(cfg.device)
         self.net_.to(device).eval()
         # only the last creation time is needed; MQTransformer's feedback reads the H before it (+1: errors)
@@ -157,7 +164,7 @@ class MQForecaster:
             batch = source.batch(chunk, np.full(len(chunk), e), with_targets=False)
             t = to_tensors(batch, device)
             out = self.net_(*net_inputs(t), last=last)
-            scale = t["scale"][:, None, None]
+            scale = t["scale"][:, -1, None, None]
             per_bucket[chunk] = (out["per_bucket"][:, -1] * scale).double().cpu().numpy()
             cumulative[chunk] = (out["cumulative"][:, -1] * scale).double().cpu().numpy()
         return per_bucket, cumulative
@@ -201,7 +208,10 @@ class MQForecaster:
         self = cls(replace(cfg, **overrides))
         self.spec_ = FeatureSpec.from_dict(data["features"])
         self.context_ = int(data["context"])
-        net = MQNet(self.config, self.spec_, self.context_, cls.transformer)
+        members = [
+            MQNet(self.config, self.spec_, self.context_, cls.transformer) for _ in range(cfg.ensemble)
+        ]
+        net = MQEnsemble(members)
         try:
             net.load_state_dict(data["state_dict"])
         except RuntimeError as exc:
@@ -252,6 +262,15 @@ def load_checkpoint(
     if model not in classes:
         raise InputError(f"checkpoint {path}: unknown model {model!r}")
     return classes[model].load(path, panel, **overrides)
+
+
+def member_config(cfg: MQConfig, i: int) -> MQConfig:
+    """The config member ``i`` of an ensemble trains with: member 0 is ``cfg`` itself; member i > 0 has a
+    seed spawned from ``cfg.seed`` and writes TensorBoard curves to ``<run_dir>/member<i>``."""
+    if i == 0:
+        return cfg
+    run_dir = None if cfg.run_dir is None else str(Path(cfg.run_dir) / f"member{i}")
+    return replace(cfg, seed=int_seed(cfg.seed, "mq-ensemble", i), run_dir=run_dir)
 
 
 def launch_quantiles(arrays: PanelArrays, cfg: MQConfig) -> tuple[np.ndarray, np.ndarray]:

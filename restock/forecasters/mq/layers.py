@@ -27,10 +27,11 @@ def forking_loss(
 ) -> torch.Tensor:
     """Pinball loss summed over creation times, horizons and quantiles of every window.
 
-    ``pred`` [B, L, H, Q]; ``target``/``mask`` [B, L, H]; ``weight`` [B]. Divided by the weighted count
-    of targets (a constant per batch) so the step size does not depend on the batch's length.
+    ``pred`` [B, L, H, Q]; ``target``/``mask`` [B, L, H]; ``weight`` [B, L] (per creation time). Divided
+    by the weighted count of targets (a constant per batch) so the step size does not depend on the
+    batch's length.
     """
-    w = mask * weight[:, None, None]
+    w = mask * weight[:, :, None]
     total = (pinball(pred, target, levels) * w.unsqueeze(-1)).sum()
     return total / w.sum().clamp_min(1e-9)
 
@@ -62,16 +63,17 @@ class CausalConvStack(nn.Module):
 
 
 class StaticEmbedding(nn.Module):
-    """One embedding per static attribute, concatenated with the window's log level."""
+    """One embedding per static attribute, concatenated."""
 
     def __init__(self, vocab_sizes: tuple[int, ...], dim: int):
         super().__init__()
         self.tables = nn.ModuleList([nn.Embedding(n, dim) for n in vocab_sizes])
-        self.out_dim = dim * len(vocab_sizes) + 1
+        self.out_dim = dim * len(vocab_sizes)
 
-    def forward(self, codes: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        """[B, n_static] codes -> [B, out_dim] (an empty [B, 0] without static attributes)."""
         parts = [table(codes[:, j]) for j, table in enumerate(self.tables)]
-        return torch.cat([*parts, level[:, None]], dim=1)
+        return torch.cat(parts, dim=1) if parts else codes.new_zeros((codes.shape[0], 0), dtype=torch.float32)
 
 
 def masked_attention(

@@ -40,7 +40,7 @@ class MQNet(nn.Module):
         H, Q, F_, C = cfg.horizon, len(cfg.quantiles), spec.n_known, cfg.context_size
         self.n_q = Q
         self.static = StaticEmbedding(spec.vocab_sizes, cfg.embedding_dim)
-        enc_in = 2 + F_ + self.static.out_dim
+        enc_in = 3 + F_ + self.static.out_dim
         hidden = cfg.hidden_size
         self.rnn: nn.LSTM | nn.GRU | None = None
         self.conv: CausalConvStack | None = None
@@ -54,7 +54,7 @@ class MQNet(nn.Module):
             )
             self.residual = nn.Linear(cfg.cnn_channels + enc_in, hidden)
         self.global_mlp = nn.Sequential(
-            nn.Linear(hidden + H * F_ + self.static.out_dim, cfg.global_hidden),
+            nn.Linear(hidden + H * F_ + self.static.out_dim + 1, cfg.global_hidden),
             nn.ReLU(),
             nn.Dropout(cfg.dropout),
             nn.Linear(cfg.global_hidden, (H + 1) * C),
@@ -99,7 +99,7 @@ class MQNet(nn.Module):
         """
         L, H = self.context, self.cfg.horizon
         first = 0 if last is None else L - last
-        stat = self.static(static, level)
+        stat = self.static(static)
         start = 0
         if self.conv is not None and not self.transformer and last is not None:
             # the last creation times depend on the receptive field only: skip older buckets
@@ -109,6 +109,7 @@ class MQNet(nn.Module):
             [
                 y_in[:, start:, None],
                 obs_in[:, start:, None],
+                level[:, start:, None],
                 known[:, start:L],
                 stat[:, None, :].expand(-1, n, -1),
             ],
@@ -122,7 +123,9 @@ class MQNet(nn.Module):
         fut = future_stack(known, L, H, first)  # [B, L', H, F]
         enc_q = enc[:, first - start :]
         b, lq = enc_q.shape[0], enc_q.shape[1]
-        g_in = torch.cat([enc_q, fut.flatten(2), stat[:, None, :].expand(-1, lq, -1)], dim=-1)
+        g_in = torch.cat(
+            [enc_q, fut.flatten(2), stat[:, None, :].expand(-1, lq, -1), level[:, first:, None]], dim=-1
+        )
         ctx = self.global_mlp(g_in).view(b, lq, H + 1, -1)
         c_h, c_a = ctx[:, :, :H], ctx[:, :, H:].expand(-1, -1, H, -1)
         local_in = [c_h, c_a, fut]
@@ -210,3 +213,23 @@ class MQNet(nn.Module):
         allowed = ((t_idx - k_idx >= 0) & (h_idx + k_idx < H))[None]  # [1, L', H, K+1]
         query = self.fb_q(z[:, -nq:])
         return masked_attention(query, keys, values, allowed)
+
+
+class MQEnsemble(nn.Module):
+    """Networks of one config trained from different seeds; ``forward`` averages their quantiles floored
+    at 0 (as ``predict`` floors a single network's; an average of non-crossing quantile curves does not
+    cross). One member is the plain network."""
+
+    def __init__(self, members: list[MQNet]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, *inputs: torch.Tensor, last: int | None = None) -> Outputs:
+        """The members' mean ``per_bucket`` and ``cumulative`` quantiles (see :meth:`MQNet.forward`)."""
+        outs = [member(*inputs, last=last) for member in self.members]
+        if len(outs) == 1:
+            return outs[0]
+        return {
+            key: torch.stack([o[key].clamp_min(0.0) for o in outs]).mean(0)
+            for key in ("per_bucket", "cumulative")
+        }

@@ -68,7 +68,7 @@ def revision_loss(median: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor
 
     ``median`` and ``mask`` [B, L, H]; pairs count where both forecasts count in the pinball loss."""
     later, earlier = median[:, 1:, :-1], median[:, :-1, 1:]
-    w = mask[:, 1:, :-1] * mask[:, :-1, 1:] * weight[:, None, None]
+    w = mask[:, 1:, :-1] * mask[:, :-1, 1:] * weight[:, 1:, None]
     return ((later - earlier).abs() * w).sum() / w.sum().clamp_min(1e-9)
 
 
@@ -90,7 +90,7 @@ def fit_network(
             f"{name}: no series has two observed buckets before the validation split "
             f"(history of {t_hist} buckets, val_buckets={val}); nothing to train on"
         )
-    source = WindowSource(arrays, context, cfg.horizon)
+    source = WindowSource(arrays, context, cfg.horizon, cfg.scale_window)
     burn_in = cfg.resolved_burn_in(context)
     rng = generator(cfg.seed, "mq-windows")
     mean_obs = np.where(observed, arrays.y, 0.0)[:, : limit + 1].sum(1) / np.maximum(n_obs, 1)
@@ -111,6 +111,8 @@ def fit_network(
         torch.manual_seed(int_seed(cfg.seed, "mq-torch"))
         net = MQNet(cfg, spec, context, transformer).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+        steps_per_epoch = int(np.ceil(len(eligible) * cfg.windows_per_series / cfg.batch_size))
+        schedule = lr_schedule(opt, cfg, steps_per_epoch * cfg.epochs)
         result = TrainResult()
         best_state = copy.deepcopy(net.state_dict())
         writer = _writer(cfg)
@@ -133,6 +135,7 @@ def fit_network(
                 if cfg.grad_clip > 0:
                     torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
                 opt.step()
+                schedule.step()
                 losses.append(float(loss.detach()))
             row: dict[str, Any] = {"epoch": epoch, "train_loss": float(np.mean(losses))}
             if val_batches:
@@ -159,6 +162,19 @@ def fit_network(
     return net, result
 
 
+def lr_schedule(opt: torch.optim.Optimizer, cfg: MQConfig, total_steps: int) -> Any:
+    """Per-step learning-rate schedule (``cfg.lr_schedule``)."""
+    if cfg.lr_schedule == "constant":
+        return torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+    floor = cfg.min_lr_ratio
+
+    def cosine(step: int) -> float:
+        done = min(step / max(total_steps, 1), 1.0)
+        return floor + (1.0 - floor) * 0.5 * (1.0 + float(np.cos(np.pi * done)))
+
+    return torch.optim.lr_scheduler.LambdaLR(opt, cosine)
+
+
 @torch.no_grad()
 def _validate(
     net: MQNet, batches: list[dict[str, torch.Tensor]], levels: torch.Tensor, ref_scale: float, cfg: MQConfig
@@ -170,10 +186,10 @@ def _validate(
     for t in batches:
         weight = t["scale"] / ref_scale if cfg.scale_weighted_loss else torch.ones_like(t["scale"])
         loss, out = batch_loss(net, t, levels, weight, cfg)
-        n = float((t["mask"] * weight[:, None, None]).sum())
+        n = float((t["mask"] * weight[:, :, None]).sum())
         loss_sum += float(loss) * n
         count += n
-        s = t["scale"][:, None, None]
+        s = t["scale"][:, :, None]
         pb = pinball(out["per_bucket"] * s[..., None], t["target"] * s, levels) * t["mask"][..., None]
         pin_sum += pb.sum(dim=(0, 1, 2)).double().cpu()
         abs_sum += float((t["target"].abs() * s * t["mask"]).sum())

@@ -6,8 +6,16 @@ buckets is a forecast creation time ``g`` whose targets are ``y[g+1 .. g+H]`` (f
 target counts in the loss when it was observed, lies at or before ``limit`` and its creation time lies at
 or after the series' first bucket and ``creation_from``, and (``burn_in``) when the window starts after the
 series' first bucket, its creation time has at least ``burn_in`` buckets of the window before it, so that
-training sees the context a forecast sees. Demand is divided by the window's scale: the mean
-observed demand in the encoder part (1 when that mean is 0: an all-zero history stays all-zero).
+training sees the context a forecast sees.
+
+Scaling is causal, per bucket: the scale ``s[g]`` of grid position ``g`` is the mean observed demand of
+the last ``scale_window`` buckets up to and including ``g`` (of the series' whole history up to ``g`` when
+that is 0 or unobserved; 1 when that is 0 too: an all-zero history stays all-zero). It reads the series'
+full history, not only the window, so a training window scales a creation time exactly as a forecast at
+that time would. The encoder reads ``y[g] / s[g]`` and ``log1p(s[g])``; the targets of creation time ``g``
+are ``y[g+h] / s[g]`` and its forecasts are multiplied back by ``s[g]``. Nothing a creation time sees
+depends on a later bucket (a scale over the whole window would leak the targets' level into earlier
+creation times of the same window).
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ class Batch:
     """Arrays of ``B`` windows (the network's inputs and targets)."""
 
     y_in: np.ndarray
-    """Scaled demand of the encoder buckets [B, L] (0 where not observed)."""
+    """Demand of the encoder buckets over their own causal scale [B, L] (0 where not observed)."""
     obs_in: np.ndarray
     """1 where the encoder bucket was observed [B, L]."""
     known: np.ndarray
@@ -34,11 +42,11 @@ class Batch:
     static: np.ndarray
     """Static codes [B, n_static]."""
     level: np.ndarray
-    """log1p(mean observed demand of the encoder buckets) [B]."""
+    """log1p(causal scale) of every encoder bucket [B, L] (0 for padding)."""
     scale: np.ndarray
-    """Divisor of the window's demand [B]."""
+    """Causal scale of every encoder bucket = creation time [B, L] (1 for padding)."""
     target: np.ndarray
-    """Scaled per-bucket targets [B, L, H] (0 where masked)."""
+    """Per-bucket targets over their creation time's scale [B, L, H] (0 where masked)."""
     cum_target: np.ndarray
     """Scaled cumulative targets (sum over h' <= h) [B, L, H] (0 where masked)."""
     mask: np.ndarray
@@ -50,7 +58,7 @@ class Batch:
 class WindowSource:
     """Cuts windows out of one :class:`PanelArrays` (padded once, sliced many times)."""
 
-    def __init__(self, arrays: PanelArrays, context: int, horizon: int) -> None:
+    def __init__(self, arrays: PanelArrays, context: int, horizon: int, scale_window: int = 13) -> None:
         self.arrays = arrays
         self.context = context
         self.horizon = horizon
@@ -58,6 +66,9 @@ class WindowSource:
         pad_l, pad_r = context, horizon
         self.y = np.full((s, pad_l + t + pad_r), np.nan)
         self.y[:, pad_l : pad_l + t] = arrays.y
+        self.mean = np.zeros((s, pad_l + t + pad_r))
+        self.mean[:, pad_l : pad_l + t] = causal_mean(arrays.y, scale_window)
+        self.scale = np.where(self.mean > 0, self.mean, 1.0)
         self.known = np.zeros((s, pad_l + t + pad_r, arrays.known.shape[2]), dtype=np.float32)
         self.known[:, pad_l : pad_l + t] = arrays.known
         self.season = np.zeros(pad_l + t + pad_r, dtype=np.int64)
@@ -80,19 +91,18 @@ class WindowSource:
         offs = np.arange(L + H)
         idx = ends[:, None] + 1 + offs[None, :]  # padded index of window position 0 is e + 1
         y_win = self.y[rows[:, None], idx]
-        enc = y_win[:, :L]
-        observed = np.isfinite(enc)
-        count = observed.sum(axis=1)
-        mean = np.where(observed, enc, 0.0).sum(axis=1) / np.maximum(count, 1)
-        scale = np.where(mean > 0, mean, 1.0)
-        y_scaled = np.where(np.isfinite(y_win), y_win, 0.0) / scale[:, None]
+        observed = np.isfinite(y_win[:, :L])
+        scale = self.scale[rows[:, None], idx[:, :L]]  # [B, L]
+        level = np.log1p(self.mean[rows[:, None], idx[:, :L]])
+        y_raw = np.where(np.isfinite(y_win), y_win, 0.0)
         b = len(rows)
         if with_targets:
             grid = ends[:, None] - L + 1 + offs[None, :]  # grid position of each window position
             ok = np.isfinite(y_win)
             if limit is not None:
                 ok &= grid <= limit
-            tgt = np.lib.stride_tricks.sliding_window_view(y_scaled, H + 1, axis=1)[:, :L, 1:]
+            tgt = np.lib.stride_tricks.sliding_window_view(y_raw, H + 1, axis=1)[:, :L, 1:]
+            tgt = tgt / scale[:, :, None]
             tok = np.lib.stride_tricks.sliding_window_view(ok, H + 1, axis=1)[:, :L, 1:]
             first = self.arrays.first[rows]
             created = grid[:, :L] >= first[:, None]
@@ -109,15 +119,32 @@ class WindowSource:
             target = cum_target = np.zeros((b, L, H))
             mask = cum_mask = np.zeros((b, L, H), dtype=bool)
         return Batch(
-            y_in=y_scaled[:, :L].astype(np.float32),
+            y_in=(y_raw[:, :L] / scale).astype(np.float32),
             obs_in=observed.astype(np.float32),
             known=self.known[rows[:, None], idx],
             season=np.broadcast_to(self.season[idx], (b, L + H)).copy(),
             static=self.arrays.static[rows],
-            level=np.log1p(mean).astype(np.float32),
+            level=level.astype(np.float32),
             scale=scale.astype(np.float32),
             target=target.astype(np.float32),
             cum_target=cum_target.astype(np.float32),
             mask=mask.astype(np.float32),
             cum_mask=cum_mask.astype(np.float32),
         )
+
+
+def causal_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """The level [S, T] of every bucket from demand ``y`` [S, T] (NaN = not observed) up to it: the mean
+    of the last ``window`` buckets, of the whole history when that is 0 or unobserved, else 0 (the scale
+    is this level, or 1 where it is 0)."""
+    observed = np.isfinite(y)
+    values = np.where(observed, y, 0.0)
+    zero = np.zeros((y.shape[0], 1))
+    csum = np.concatenate([zero, np.cumsum(values, axis=1)], axis=1)
+    ccount = np.concatenate([zero, np.cumsum(observed, axis=1)], axis=1)
+    lag = np.maximum(np.arange(1, y.shape[1] + 1) - window, 0)
+    recent_sum, recent_n = csum[:, 1:] - csum[:, lag], ccount[:, 1:] - ccount[:, lag]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recent = np.where(recent_n > 0, recent_sum / np.maximum(recent_n, 1), 0.0)
+        full = np.where(ccount[:, 1:] > 0, csum[:, 1:] / np.maximum(ccount[:, 1:], 1), 0.0)
+    return np.where(recent > 0, recent, full)
