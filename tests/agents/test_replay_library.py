@@ -1,0 +1,39 @@
+"""Every built-in scenario replays: one seed, one path, the newsvendor and base-stock (slow: ~9 replays)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from restock.agents import replay as rp
+from restock.scenarios import list_builtin, load
+
+M5_TINY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "m5-tiny"
+EXTRA: dict[str, tuple[str, ...]] = {
+    # real data: its folder from anywhere, a short horizon after half a year of history
+    "m5-tiny-replay": (f"demand.source=m5:{M5_TINY.resolve()}", "horizon=56", "warmup=182"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(list_builtin()))
+def test_every_builtin_scenario_replays(name: str, tmp_path: Path) -> None:
+    if name == "m5-tiny-replay" and not M5_TINY.is_dir():
+        pytest.skip(f"the m5-tiny data set is not at {M5_TINY}")
+    spec = rp.ReplaySpec(
+        name,
+        ("newsvendor", "base-stock"),
+        seeds=1,
+        scenario_overrides=("seeds.n_paths=1", *EXTRA.get(name, ())),
+    )
+    result = rp.replay(spec, root=tmp_path)
+    d = result.run_dir
+    assert result.summary["policy"].tolist() == ["newsvendor", "base-stock"]
+    for fig in ("inventory", "orders", "demand_forecast", "cumulative_profit"):
+        assert (d / "figures" / f"{fig}.png").is_file()
+    a = pd.read_parquet(d / "trajectories" / "newsvendor.parquet")
+    b = pd.read_parquet(d / "trajectories" / "base-stock.parquet")
+    assert a["demand"].tolist() == b["demand"].tolist()
+    assert (d / "phases.csv").is_file() == bool(load(name, list(spec.scenario_overrides)).shocks)
