@@ -76,6 +76,16 @@ def test_ppo_on_catalog_improves_eval_profit_and_logs_eval_scalars(tmp_path: Pat
     assert load(run, json.loads((run / "run.json").read_text())).name.startswith("ppo:")
 
 
+@pytest.mark.slow
+def test_ppo_with_default_options_beats_its_start_and_the_newsvendor_on_steady(tmp_path: Path) -> None:
+    # Default options (256 sub-environments, one 52-review episode per rollout), 16 updates.
+    spec = _spec(timesteps=200_000, eval_freq=40_000, eval_paths=8)
+    run = training.train(spec, run_dir=tmp_path / "run", progress=False)
+    rows = pd.read_csv(run / "kpis.csv")
+    assert rows["profit"].iloc[-1] > rows["profit"].iloc[0] + 1e-3 * abs(rows["profit"].iloc[0])
+    assert rows["saving_vs_newsvendor"].iloc[0] < 0 < rows["saving_vs_newsvendor"].iloc[-1]
+
+
 def test_newsvendor_saving_is_zero_for_the_newsvendor_itself() -> None:
     held = HeldOut(_load("steady"), 1_000_003, 1)
     batch = held.batch(ObservationConfig(), ActionConfig(), None)
