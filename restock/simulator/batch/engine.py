@@ -46,8 +46,8 @@ engine adds directly. An initial on-hand above the storage capacity is disposed 
 engine disposes it at the first arrival; the world model leaves the case open).
 
 Sizes: a plain rollout holds the exogenous inputs (demand and price [T, P, N]), the lead times and fill
-rates at reviews, block demand sums and two windows: about 11.5 bytes per SKU-period in float32
-(``restock bench``); with ``grad=True`` autograd keeps about 19 more bytes per SKU-period until backward.
+rates at reviews, block demand sums and two windows: about 11.2 bytes per SKU-period in float32
+(``restock bench``); with ``grad=True`` autograd keeps about 16.5 more bytes per SKU-period until backward.
 """
 
 from __future__ import annotations
@@ -222,7 +222,6 @@ class BatchEngine:
         self._initial = tens(np.tile(world.start_on_hand()[0], (self.n_paths, 1)))
         self._zero = torch.zeros((self.n_paths, self.n_skus), dtype=self.dtype, device=self.device)
         self._started = False
-        self._buffers: dict[int, torch.Tensor] = {}
         self._in_place = not (grad or record)
         """Plain rollouts update the pipeline windows in place, as rings (see :meth:`_shift`)."""
         self._base = 0
