@@ -29,14 +29,20 @@ chosen per node and SKU by simulation on training paths.
 
 Myopic (one-period newsvendor on the projected stock)
 -----------------------------------------------------
-The order arrives E[L] periods from now, onto a stock X, and is judged on the R periods it then serves
-alone: q minimises E[co (X + q - D_R)^+ + cu (D_R - X - q)^+], so ``q = max(Q_{D_R - X}(tau*), 0)``.
-X is projected as ``(IP - D_L)^+`` (D_L: demand over E[L] periods; the backorder projection, a lower
-bound on the lost-sales stock) and D_R is the demand over R periods, taken independent of D_L and
-distributed as the first R periods of the table (stationary increments). The distribution of
-``D_R - X`` is evaluated on a fixed stratified grid of ``n_grid`` x ``n_grid`` level pairs inside the
-table's levels, so the policy is deterministic. Unlike the newsvendor, it does not protect the stock
-against the demand of the lead time beyond what is on hand.
+The order arrives L = round(E[L]) periods from now onto a stock X and is judged on the R periods it then
+serves before the next order arrives: q minimises E[co (X + q - D_R)^+ + cu (D_R - X - q)^+], so
+``q = max(Q_{D_R - X}(tau*), 0)`` (Zipkin 2008's myopic policy, with the cost of the whole cycle).
+
+* Tables with per-period cover (``cover[0] == 1``, the exact tables): demand per period is drawn from the
+  one-period quantiles (independent periods, stationary increments) on ``n_samples`` fixed
+  Latin-hypercube sequences; X is simulated period by period under lost sales — on-hand minus each
+  period's demand, floored at 0, plus the open orders as they fall due — and every unit due from t+L
+  on is counted in X. D_R is the sum of the R periods after arrival, on the same sequences.
+* Other tables (fitted forecasters, cover in whole review periods): ``X = (IP - D_L)^+`` (the backorder
+  projection, a lower bound on the lost-sales stock) with D_L over E[L] and D_R over R periods taken
+  independent, evaluated on a fixed ``n_grid`` x ``n_grid`` level grid.
+
+Both are deterministic. With L = 0 and R = 1 it is the newsvendor.
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ from restock.errors import InputError
 if TYPE_CHECKING:
     from restock.envs.core import DecisionBatch
     from restock.simulator.policy import ReviewState
+
+
+SAMPLE_SEED = 20080501
+"""Seed of the myopic policy's fixed sample levels (the policy is deterministic)."""
 
 
 def economic_tau(batch: DecisionBatch, t: int) -> np.ndarray:
@@ -115,8 +125,10 @@ class MyopicPolicy:
     """The one-period newsvendor on the projected stock at the order's arrival (see the module doc)."""
 
     name: str = "myopic"
+    n_samples: int = 512
+    """Demand sequences of the per-period projection (fixed Latin-hypercube levels)."""
     n_grid: int = 24
-    """Level grid per demand (the distribution of D_R - X has n_grid**2 equally likely points)."""
+    """Level grid per demand of the approximate projection (n_grid**2 equally likely points)."""
     _memo: dict[int, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
     def _weights(self, batch: DecisionBatch) -> tuple[Any, ...]:
@@ -129,9 +141,52 @@ class MyopicPolicy:
         return hit
 
     def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        _, w_lead, w_cycle = self._weights(batch)
         review = review_index(batch.world, state.t)
         cum = cumulative_rows(batch, review)
+        if batch.forecasts.cover[0] == 1:
+            gap = self._per_period_gap(batch, state, cum)
+        else:
+            gap = self._approximate_gap(batch, state, cum)
+        tau = np.clip(economic_tau(batch, state.t), 0.0, 1.0)
+        gap.sort(axis=1)
+        k = np.clip(np.ceil(tau * gap.shape[1]).astype(np.int64) - 1, 0, gap.shape[1] - 1)
+        q = np.maximum(gap[np.arange(batch.size), k], 0.0)
+        return checked_orders(self.name, q, batch.size, state.t)
+
+    def _uniforms(self, levels: np.ndarray, periods: int) -> np.ndarray:
+        """Fixed Latin-hypercube levels [n_samples, periods] inside the table's levels (deterministic)."""
+        rng = np.random.default_rng(SAMPLE_SEED)
+        n = self.n_samples
+        u = (np.argsort(rng.random((periods, n)), axis=1).T + rng.random((n, periods))) / n
+        return levels[0] + u * (levels[-1] - levels[0])
+
+    def _per_period_gap(self, batch: DecisionBatch, state: ReviewState, cum: np.ndarray) -> np.ndarray:
+        """Samples [B, n_samples] of D_R - X with X simulated period by period under lost sales."""
+        r = batch.world.review_period
+        lead = np.rint(batch.static.lead_time_mean).astype(np.int64)  # [B]
+        horizon = int(lead.max()) + r
+        lv = batch.levels
+        u = self._uniforms(lv, horizon)  # [S, H]
+        one = cum[:, 0, :]  # [B, Q] quantiles of one period's demand (stationary increments)
+        d = interp_quantiles(lv, np.broadcast_to(one[:, None, :], (batch.size, u.size, len(lv))), u.ravel())
+        d = d.reshape(batch.size, *u.shape)  # [B, S, H]
+        pipe = batch.flat(state.pipeline)  # [B, K]: index k due at t+1+k
+        k_len = pipe.shape[1]
+        x = np.repeat((batch.flat(state.on_hand) - batch.flat(state.backlog))[:, None], u.shape[0], axis=1)
+        for k in range(int(lead.max())):
+            arrive = pipe[:, k - 1][:, None] if 1 <= k <= k_len else 0.0
+            x = np.where((k < lead)[:, None], np.maximum(x + arrive - d[:, :, k], 0.0), x)
+        # everything due from t+L on (t+1 on when L <= 1) serves the cycle with the new order
+        later = np.concatenate([np.cumsum(pipe[:, ::-1], axis=1)[:, ::-1], np.zeros((batch.size, 1))], axis=1)
+        x = x + later[np.arange(batch.size), np.clip(lead - 1, 0, k_len)][:, None]  # sum of pipe[L-1:]
+        csum = np.concatenate([np.zeros((*d.shape[:2], 1)), np.cumsum(d, axis=2)], axis=2)
+        b = np.arange(batch.size)
+        cycle = csum[b, :, lead + r] - csum[b, :, lead]  # [B, S]
+        return cycle - x
+
+    def _approximate_gap(self, batch: DecisionBatch, state: ReviewState, cum: np.ndarray) -> np.ndarray:
+        """Samples [B, n_grid**2] of D_R - (IP - D_L)^+ on a level grid (tables without per-period cover)."""
+        _, w_lead, w_cycle = self._weights(batch)
         d_lead = cumulative_at(cum, *w_lead)  # [B, Q] over E[L]
         d_cycle = cumulative_at(cum, *w_cycle)  # [B, Q] over R
         lv = batch.levels
@@ -140,9 +195,4 @@ class MyopicPolicy:
         lead_g = interp_quantiles(lv, np.broadcast_to(d_lead[:, None, :], shape), u)  # [B, G]
         x = np.maximum(batch.position(state)[:, None] - lead_g, 0.0)
         dr = interp_quantiles(lv, np.broadcast_to(d_cycle[:, None, :], shape), u)  # [B, G]
-        gap = (dr[:, :, None] - x[:, None, :]).reshape(batch.size, -1)
-        tau = np.clip(economic_tau(batch, state.t), 0.0, 1.0)
-        gap.sort(axis=1)
-        k = np.clip(np.ceil(tau * gap.shape[1]).astype(np.int64) - 1, 0, gap.shape[1] - 1)
-        q = np.maximum(gap[np.arange(batch.size), k], 0.0)
-        return checked_orders(self.name, q, batch.size, state.t)
+        return (dr[:, :, None] - x[:, None, :]).reshape(batch.size, -1)
