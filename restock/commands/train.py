@@ -123,5 +123,7 @@ def _check(spec: TrainSpec) -> None:
     load_scenario(spec.scenario, list(spec.scenario_overrides))
     if spec.agent in ("ppo", "a2c", "sac", "td3"):
         from restock.agents.sb3.config import parse_options
+        from restock.agents.sb3.train import check_device
 
         parse_options(spec.agent, dict(spec.options))
+        check_device(spec.device)

@@ -68,6 +68,8 @@ def test_bad_input_exits_2_with_one_line(cli, tmp_path: Path) -> None:
     assert out.returncode == 2 and "needs --timesteps" in out.stderr
     out = cli("train", "--agent", "ppo", "--scenario", "steady", "--timesteps", "10", "--set", "agent.lr=1")
     assert out.returncode == 2 and "unknown option agent.lr" in out.stderr
+    out = cli("train", "--agent", "ppo", "--scenario", "steady", "--timesteps", "10", "--device", "gpu0")
+    assert out.returncode == 2 and "'gpu0' is not a torch device" in out.stderr
     out = cli("train", "--agent", "ppo", "--scenario", "no-such-scenario", "--timesteps", "10",
               "--root", str(tmp_path))  # fmt: skip
     assert out.returncode == 2 and "no-such-scenario" in out.stderr

@@ -156,6 +156,7 @@ def train(spec: Any, run_dir: Path, *, resume: bool, progress: bool) -> dict[str
     from stable_baselines3.common.logger import configure
 
     run_dir = Path(run_dir)
+    check_device(spec.device)
     s = setup(spec)
     if s.opts.torch_threads is not None:
         import torch
@@ -211,6 +212,18 @@ def train(spec: Any, run_dir: Path, *, resume: bool, progress: bool) -> dict[str
     model.logger.close()
     s.env.close()
     return evaluator.last_kpis
+
+
+def check_device(device: str) -> None:
+    """A torch device that exists here (SB3 would silently fall back to the CPU for a missing GPU)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"device {device!r} is not a torch device ({exc})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {device!r}: CUDA is not available on this machine (use --device cpu)")
 
 
 def _best_profit(file: Path) -> float:
