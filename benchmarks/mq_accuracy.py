@@ -71,9 +71,9 @@ def score(
         "predict_seconds": res.predict_seconds,
         "total_seconds": time.perf_counter() - t0,
     }
-    if hasattr(forecaster, "train_result_"):
-        out["best_epoch"] = forecaster.train_result_.best_epoch
-        out["epochs_run"] = forecaster.train_result_.epochs_run
+    if hasattr(forecaster, "member_results_"):  # one entry per ensemble member
+        out["best_epoch"] = [r.best_epoch for r in forecaster.member_results_]
+        out["epochs_run"] = [r.epochs_run for r in forecaster.member_results_]
     return out
 
 

@@ -4,7 +4,8 @@
     nice .venv/bin/python benchmarks/mq_bench.py predict    # 30,000 series x 1 cutoff, per model
 
 ``train`` fits MQ-CNN exactly as the m5-tiny backtest does (history up to the first of 8 cutoffs, H=8,
-weekly W-SAT buckets) and reports the fit seconds and the backtest's mean wQL (target: <= 180 s).
+weekly W-SAT buckets) and reports the fit seconds, the backtest's mean wQL and the epochs each ensemble
+member ran (target: <= 180 s); ``--set KEY=VALUE`` overrides a config field (default: MQConfig's defaults).
 ``predict`` builds a weekly panel of 30,000 series x 104 weeks with a price and a static category, fits
 each model for one epoch on 500 of them (the prediction cost does not depend on the weights) and times
 ``predict`` over all 30,000 series at one cutoff (target: <= 30 s).
@@ -17,6 +18,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,18 +33,19 @@ from restock.seeding import generator
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
-def bench_train(repeats: int, epochs: int | None) -> dict[str, object]:
+def bench_train(repeats: int, overrides: dict[str, Any]) -> dict[str, object]:
     panel = aggregate(load_panel(f"m5:{DATA / 'm5-tiny'}"), "W-SAT")
     fits, wqls, epochs_run = [], [], []
     for r in range(repeats):
-        model = MQCNN(seed=r) if epochs is None else MQCNN(seed=r, epochs=epochs)
+        model = MQCNN(**{"seed": r, **overrides})
         res = backtest(model, panel, cutoffs=8, horizon=8)
         fits.append(res.fit_seconds)
         wqls.append(res.mean_wql)
-        epochs_run.append(model.train_result_.epochs_run)
+        epochs_run.append([m.epochs_run for m in model.member_results_])
     return {
         "benchmark": "mqcnn_train_m5_tiny_weekly",
         "series": len(panel.series_ids),
+        "overrides": overrides,
         "repeats": repeats,
         "fit_seconds_median": statistics.median(fits),
         "fit_seconds": fits,
@@ -100,11 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=None, help="default: 1 for train, 3 for predict")
     ap.add_argument("--series", type=int, default=30_000)
     ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--set", action="append", default=[], help="train: MQ config override KEY=VALUE (JSON)")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.which == "train":
-        result = bench_train(args.repeats or 1, args.epochs)
+        overrides: dict[str, Any] = {} if args.epochs is None else {"epochs": args.epochs}
+        for item in args.set:
+            key, _, value = item.partition("=")
+            overrides[key] = json.loads(value)
+        result = bench_train(args.repeats or 1, overrides)
     else:
         result = bench_predict(args.series, args.repeats or 3)
     result["torch_threads"] = args.threads

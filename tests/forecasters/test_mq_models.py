@@ -236,3 +236,18 @@ def test_cosine_schedule_decays_to_the_floor() -> None:
     assert all(a > b for a, b in itertools.pairwise(seen))
     flat = lr_schedule(opt, replace(cfg, lr_schedule="constant"), total_steps=10)
     assert flat.get_last_lr()[0] == pytest.approx(0.01)
+
+
+def test_recent_buckets_train_on_recent_forecasts_only(panel: DemandPanel) -> None:
+    """With ``recent_buckets`` the network never reads demand older than its windows and scales reach:
+    changing weeks 0..15 of a 60-week panel (split at 51, recent from 41, windows and 13-week scales reach
+    back to week 18) leaves the trained network's forecast unchanged; without it the forecast moves."""
+    early = panel.frame["date"] <= panel.dates[15]
+    frame = panel.frame.copy()
+    frame.loc[early, "demand"] = frame.loc[early, "demand"].to_numpy() * 3 + 1
+    other = DemandPanel.from_frame(frame, freq=panel.freq, static=panel.static)
+    cutoff = panel.dates[-1]
+    for recent, same in ((10, True), (None, False)):
+        a = tiny(MQCNN, recent_buckets=recent).fit(panel).predict(panel, cutoff)
+        b = tiny(MQCNN, recent_buckets=recent).fit(other).predict(panel, cutoff)
+        assert np.array_equal(a.per_bucket, b.per_bucket) == same, recent

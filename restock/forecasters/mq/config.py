@@ -81,6 +81,10 @@ class MQConfig:
     windows_per_series: int = 8
     """Random training windows drawn per series and epoch (each window holds ``context_length`` creation
     times, all trained in one pass: forking sequences)."""
+    recent_buckets: int | None = None
+    """Train only forecasts created in the last ``recent_buckets`` buckets before the validation split
+    (their windows still read ``context_length`` buckets of history before them); ``None``: every creation
+    time of the history. Like the quantile forest's ``max_origins``: recent dynamics only."""
     batch_size: int = 64
     """Windows per gradient step."""
     learning_rate: float = 3e-3
@@ -146,6 +150,8 @@ class MQConfig:
                 raise bad(name, "must be >= 1")
         if self.context_length is not None and self.context_length < 2:
             raise bad("context_length", "must be >= 2")
+        if self.recent_buckets is not None and self.recent_buckets < 1:
+            raise bad("recent_buckets", "must be >= 1")
         if self.burn_in is not None and self.burn_in < 0:
             raise bad("burn_in", "must be >= 0")
         if self.val_buckets is not None and self.val_buckets < 0:

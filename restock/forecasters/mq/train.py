@@ -85,15 +85,21 @@ def fit_network(
     # series with a target at or before `limit` whose creation time has history
     n_obs = observed[:, : limit + 1].sum(axis=1)
     eligible = np.flatnonzero((n_obs >= max(cfg.min_series_length, 2)) & (arrays.first < limit))
+    if cfg.recent_buckets is not None:
+        eligible = eligible[observed[eligible, max(0, limit - cfg.recent_buckets) : limit].any(axis=1)]
     if len(eligible) == 0:
         raise InputError(
             f"{name}: no series has two observed buckets before the validation split "
             f"(history of {t_hist} buckets, val_buckets={val}); nothing to train on"
         )
     source = WindowSource(arrays, context, cfg.horizon, cfg.scale_window)
+    # creation times trained: the last `recent_buckets` before the split (all with None)
+    recent_from = 0 if cfg.recent_buckets is None else max(0, limit - cfg.recent_buckets)
     burn_in = cfg.resolved_burn_in(context)
     rng = generator(cfg.seed, "mq-windows")
-    mean_obs = np.where(observed, arrays.y, 0.0)[:, : limit + 1].sum(1) / np.maximum(n_obs, 1)
+    # the loss normaliser: mean demand per eligible series over the columns training reads
+    cols = slice(max(0, recent_from - context - cfg.scale_window), limit + 1)
+    mean_obs = np.where(observed, arrays.y, 0.0)[:, cols].sum(1) / np.maximum(observed[:, cols].sum(1), 1)
     ref_scale = float(np.mean(np.where(mean_obs[eligible] > 0, mean_obs[eligible], 1.0)))
     levels = torch.tensor(cfg.quantiles, dtype=torch.float32, device=device)
 
@@ -122,12 +128,13 @@ def fit_network(
             net.train()
             rows = np.repeat(eligible, cfg.windows_per_series)
             rows = rows[rng.permutation(len(rows))]
-            lo = arrays.first[rows]
+            lo = np.maximum(arrays.first[rows], recent_from)
             ends = lo + np.floor(rng.random(len(rows)) * (limit - lo)).astype(np.int64)
             losses = []
             for start in range(0, len(rows), cfg.batch_size):
                 sl = slice(start, start + cfg.batch_size)
-                t = to_tensors(source.batch(rows[sl], ends[sl], limit=limit, burn_in=burn_in), device)
+                b = source.batch(rows[sl], ends[sl], limit=limit, creation_from=recent_from, burn_in=burn_in)
+                t = to_tensors(b, device)
                 weight = t["scale"] / ref_scale if cfg.scale_weighted_loss else torch.ones_like(t["scale"])
                 loss, _ = batch_loss(net, t, levels, weight, cfg)
                 opt.zero_grad(set_to_none=True)
