@@ -10,9 +10,10 @@ Zipkin's; scenario ``zipkin-lost-sales`` with ``family.instance=p<p>-L<L>``). Fo
   (root seed ``seeding.eval_seed(7)``, ``--eval-paths`` paths of the scenario's 1000 periods; the first
   ``--skip`` periods are left out so that the start-up transient does not count). ``DB rounded`` is the
   same network with every order rounded to whole units (demand is integer);
-* ``sim. optimal`` — the optimal policy simulated on the same paths; ``gap`` columns are relative to the
-  exact optimum and their standard errors (``se``) are over the paths (paired differences with the
-  simulated optimum on the same paths are in the JSON as ``paired_gap``/``paired_se``);
+* excess of a learned policy = (its simulated cost - the optimal policy's simulated cost on the same
+  paths) / the exact optimal cost, with the standard error of that paired difference over paths (much
+  smaller than the standard error of either cost: the paths are common random numbers). The JSON also
+  has each simulated cost with its standard error and ``gap`` = simulated cost / exact optimum - 1;
 * ``PPO`` (with ``--ppo``) — ``TrainSpec(agent="ppo", ...)`` through the same entry point, if that agent
   is installed; otherwise the column says why not.
 
@@ -21,6 +22,7 @@ Usage (CPU; one instance takes a minute or two of training on an idle core)::
     nice .venv/bin/python benchmarks/zipkin_learned.py                  # all 16, JSON + markdown
     nice .venv/bin/python benchmarks/zipkin_learned.py --instances p4-L1,p39-L4 --markdown
     nice .venv/bin/python benchmarks/zipkin_learned.py --ppo --ppo-timesteps 200000
+    .venv/bin/python benchmarks/zipkin_learned.py --render saved.jsonl   # table of saved rows (stderr lines)
 """
 
 from __future__ import annotations
@@ -177,34 +179,35 @@ def pct(x: float) -> str:
 
 
 def markdown(rows: list[dict[str, Any]], ppo: bool) -> str:
+    """The table: exact costs and gaps of the baselines; learned policies' excess over the optimum as
+    the paired difference with the optimal policy simulated on the same paths (± its standard error)."""
     head = (
-        "| p | L | optimal | base-stock S: cost (gap) | capped S, r: cost (gap) | sim. optimal (se) "
-        "| DirectBackprop: cost (gap ± se) | DB rounded: cost (gap ± se) | DB beats capped | train s |"
+        "| p | L | optimal | base-stock S: cost (excess) | capped S, r: cost (excess) | DirectBackprop: cost "
+        "(se) | DB excess (paired ± se) | DB rounded excess (paired ± se) | DB beats capped | train s |"
     )
     if ppo:
-        head += " PPO: cost (gap ± se) |"
+        head += " PPO excess (paired ± se) |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         b, c, o = r["base_stock"], r["capped_base_stock"], r["optimal"]
-        db, dr, so = r["directbackprop"], r["directbackprop_rounded"], r["simulated_optimal"]
+        db, dr = r["directbackprop"], r["directbackprop_rounded"]
+        capped_gap = c["average_cost"] / o - 1
         cells = [
             f"{r['penalty']:g}",
             f"{r['lead_time']}",
             f"{o:.4f}",
             f"{b['level']}: {b['average_cost']:.4f} ({pct(b['average_cost'] / o - 1)})",
-            f"{c['level']}, {c['cap']}: {c['average_cost']:.4f} ({pct(c['average_cost'] / o - 1)})",
-            f"{so['cost']:.4f} ({so['se']:.4f})",
-            f"{db['cost']:.4f} ({pct(db['gap'])} ± {100 * db['se'] / o:.2f}%)",
-            f"{dr['cost']:.4f} ({pct(dr['gap'])} ± {100 * dr['se'] / o:.2f}%)",
-            "yes" if db["cost"] < c["average_cost"] else "no",
+            f"{c['level']}, {c['cap']}: {c['average_cost']:.4f} ({pct(capped_gap)})",
+            f"{db['cost']:.4f} ({db['se']:.4f})",
+            f"{pct(db['paired_gap'])} ± {100 * db['paired_se']:.2f}%",
+            f"{pct(dr['paired_gap'])} ± {100 * dr['paired_se']:.2f}%",
+            "yes" if db["paired_gap"] < capped_gap else "no",
             f"{r['directbackprop_train_seconds']:.0f}",
         ]
         if ppo:
             pp = r.get("ppo", {})
             cells.append(
-                pp["error"]
-                if "error" in pp
-                else f"{pp['cost']:.4f} ({pct(pp['gap'])} ± {100 * pp['se'] / o:.2f}%)"
+                pp["error"] if "error" in pp else f"{pct(pp['paired_gap'])} ± {100 * pp['paired_se']:.2f}%"
             )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -222,7 +225,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--markdown", action="store_true", help="print only the markdown table")
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--root", default=None, help="run folders go here (default: a temporary folder)")
+    ap.add_argument("--render", default=None, help="only print the table of a saved JSON (rows, one a line)")
     args = ap.parse_args(argv)
+    if args.render:
+        lines = Path(args.render).read_text(encoding="utf-8").splitlines()
+        saved = [json.loads(line) for line in lines if line.startswith("{")]
+        print(markdown(saved, any("ppo" in r for r in saved)))
+        return
     torch.set_num_threads(1)
     instances = [s.strip() for s in args.instances.split(",") if s.strip()]
     t0 = time.perf_counter()
