@@ -108,8 +108,8 @@ class MQConfig:
     when the window (not the series' launch) cut their history short; ``None``: the convolution stack's
     receptive field - 1 for "cnn", context_length // 2 for RNNs (capped at context_length - 1)."""
     scale_weighted_loss: bool = True
-    """Weight each window's loss by its scale (mean demand) over the mean scale, so that training targets
-    the weighted quantile loss (dominated by high-volume series) rather than the per-series average."""
+    """Weight the loss of each creation time by its scale (recent mean demand) over the mean scale, so
+    that training targets the weighted quantile loss (dominated by high-volume series) rather than the per-series average."""
     stage1_weight: float = 0.5
     """MQTransformer with feedback: weight of the first-stage (pre-feedback) forecasts in the loss."""
     min_series_length: int = 1
