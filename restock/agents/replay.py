@@ -131,20 +131,26 @@ def forecast_bands(
     records: pd.DataFrame,
     sku_index: list[int],
     levels: tuple[float, float, float] = BAND,
+    demand_nodes: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Demand of each review cycle (path 0, summed over nodes) against the next-cycle forecast band.
+    """Demand of each review cycle (path 0) against the forecast band issued at the cycle's review.
 
     ``table`` is the draw's :class:`~restock.scenarios.forecast.ScenarioForecast`; ``records`` one seed's
     records. Forecast quantiles are those of the first bucket (one review period) issued at each review
-    for path 0, summed over customer-facing nodes' rows of the table (each node holds its share of demand;
-    with one node, as in most scenarios, this is exact). Quantile levels are interpolated linearly.
+    for path 0; demand and quantiles are summed over ``demand_nodes`` (the customer-facing nodes; None:
+    every node). With one such node, as in every built-in scenario, the band is exact; with several it is
+    the sum of the nodes' quantiles (a sum's quantile is not the sum of quantiles: an approximation).
+    Quantile levels are interpolated linearly.
     """
     rows = records[records["path"] == records["path"].min()]
+    nodes = list(table.nodes) if demand_nodes is None else list(demand_nodes)
+    rows = rows[rows["node"].isin(nodes)]
+    node_idx = [list(table.nodes).index(n) for n in nodes]
     skus = list(table.skus)
     out = []
     for r, t in enumerate(np.asarray(table.review_periods).tolist()):
         per = table.bucket_quantiles(r)[0]  # [M, N, H, Q] of path 0
-        first = per[:, :, 0, :].sum(axis=0)  # [N, Q] summed over nodes
+        first = per[node_idx, :, 0, :].sum(axis=0)  # [N, Q] summed over the demand nodes
         b = table.bucket_length
         window = rows[(rows["period"] >= t) & (rows["period"] < t + b)]
         demand = window.groupby("sku", sort=False)["demand"].sum()
@@ -275,7 +281,8 @@ def replay(
     one_seed = first[first["seed"] == first_seed].drop(columns="seed")
     table = _band_table(scenario, int(first_seed), int(one_seed["path"].nunique()))
     idx = _figure_skus(scenario, tuple(table.skus), spec.figure_skus)
-    bands = forecast_bands(table, one_seed, idx)
+    facing = [n.name for n in scenario.nodes if n.customer_facing]
+    bands = forecast_bands(table, one_seed, idx, demand_nodes=facing)
     fig = figs.forecast_figure(bands, phases, title=f"{title}: demand against the forecast P10-P90 band")
     pngs["demand_forecast"] = figs.png_bytes(fig)
 
