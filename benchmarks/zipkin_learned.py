@@ -46,6 +46,7 @@ from restock.agents.training import TrainSpec, load_policy, train
 from restock.envs.core import load_scenario, numpy_state
 from restock.envs.features import ObservationConfig
 from restock.simulator.batch import BatchEngine
+from restock.simulator.policy import ReviewState
 
 INSTANCES = tuple(f"p{p}-L{lead}" for p in (4, 9, 19, 39) for lead in (1, 2, 3, 4))
 SCENARIO = "zipkin-lost-sales"
@@ -67,7 +68,7 @@ DB_OPTIONS: dict[str, Any] = {
 def simulate(act: Any, episode: Any, skip: int) -> np.ndarray:
     """Average cost per period of each path [P] from period ``skip`` on, ordering ``act(state) -> [B]``."""
     engine = BatchEngine(episode.world, episode.paths, record=False)
-    state = engine.reset()
+    state: ReviewState | None = engine.reset()
     cost = np.zeros(episode.batch.size)
     counted = 0
     while state is not None:
