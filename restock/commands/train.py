@@ -120,8 +120,14 @@ def _check(spec: TrainSpec) -> None:
     """Fail on a bad scenario, override or SB3 option before a run folder is created."""
     from restock.envs.core import load_scenario
 
-    load_scenario(spec.scenario, list(spec.scenario_overrides))
+    scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
     if spec.agent in ("ppo", "a2c", "sac", "td3"):
+        nodes = len(getattr(scenario, "nodes", ()) or ())
+        if nodes > 1:
+            raise InputError(
+                f"{spec.agent} trains on Restock/Catalog-v0, which needs a one-node network; scenario "
+                f"{spec.scenario!r} has {nodes} nodes"
+            )
         from restock.agents.sb3.config import parse_options
         from restock.agents.sb3.train import check_device
 
