@@ -14,14 +14,15 @@ Zipkin's; scenario ``zipkin-lost-sales`` with ``family.instance=p<p>-L<L>``). Fo
   paths) / the exact optimal cost, with the standard error of that paired difference over paths (much
   smaller than the standard error of either cost: the paths are common random numbers). The JSON also
   has each simulated cost with its standard error and ``gap`` = simulated cost / exact optimum - 1;
-* ``PPO`` (with ``--ppo``) — ``TrainSpec(agent="ppo", ...)`` through the same entry point, if that agent
-  is installed; otherwise the column says why not.
+* ``PPO`` (with ``--ppo``) — ``TrainSpec(agent="ppo", ..., options=ZIPKIN_PPO_OPTIONS)`` through the
+  same entry point (``restock.agents.sb3``), ``--ppo-timesteps`` steps, evaluated like DirectBackprop;
+  if that agent cannot be imported the column says why.
 
 Usage (CPU; one instance takes a minute or two of training on an idle core)::
 
     nice .venv/bin/python benchmarks/zipkin_learned.py                  # all 16, JSON + markdown
     nice .venv/bin/python benchmarks/zipkin_learned.py --instances p4-L1,p39-L4 --markdown
-    nice .venv/bin/python benchmarks/zipkin_learned.py --ppo --ppo-timesteps 200000
+    nice .venv/bin/python benchmarks/zipkin_learned.py --ppo --instances p9-L2
     .venv/bin/python benchmarks/zipkin_learned.py --render saved.jsonl   # table of saved rows (stderr lines)
 """
 
@@ -157,12 +158,15 @@ def run_ppo(
 ) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
+        from restock.agents.sb3.config import ZIPKIN_PPO_OPTIONS
+
         spec = TrainSpec(
             agent="ppo",
             scenario=SCENARIO,
             timesteps=args.ppo_timesteps,
             seed=args.seed,
             scenario_overrides=(f"family.instance={instance}",),
+            options=dict(ZIPKIN_PPO_OPTIONS),
         )
         run_dir = train(spec, root=root, progress=args.progress)
         policy = load_policy(run_dir)
@@ -222,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--eval-paths", type=int, default=2048)
     ap.add_argument("--skip", type=int, default=50, help="periods left out at the start of each path")
     ap.add_argument("--ppo", action="store_true", help="also train and evaluate PPO (restock.agents.sb3)")
-    ap.add_argument("--ppo-timesteps", type=int, default=200_000)
+    ap.add_argument("--ppo-timesteps", type=int, default=1_000_000)
     ap.add_argument("--markdown", action="store_true", help="print only the markdown table")
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--root", default=None, help="run folders go here (default: a temporary folder)")
