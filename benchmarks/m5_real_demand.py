@@ -19,6 +19,8 @@ Policies (every one acts through :class:`restock.agents.policy.Policy` on a
 * ``newsvendor``: order up to the critical-fractile quantile tau* = (p - c + b) / (p - c + b + h R) of
   demand over E[L] + R from the forecast table;
 * ``newsvendor-tuned``: the same with one tau for all items, chosen on the training windows from a grid;
+* ``newsvendor-tuned-horizon``: the tuned newsvendor that knows where the year ends: the quantile of
+  demand over min(E[L] + R, periods left) (stock left at the horizon is only salvaged at half its cost);
 * ``base-stock``: order up to S_n = k_n x (history mean daily demand) x (E[L] + R), k_n per item chosen on
   the training windows from a grid;
 * ``directbackprop``: the policy network trained by backpropagating profit through the batch engine
@@ -50,10 +52,19 @@ import pandas as pd
 
 from restock.agents.baselines.classical import BaseStockPolicy
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
+from restock.agents.policy import checked_orders
 from restock.agents.stats import paired_difference
 from restock.data.panel import DemandPanel
 from restock.envs.actions import ActionConfig
-from restock.envs.core import CASH_KEYS, UNIT_KEYS, DecisionBatch, lead_time_stats, numpy_state, to_numpy
+from restock.envs.core import (
+    CASH_KEYS,
+    UNIT_KEYS,
+    DecisionBatch,
+    lead_time_stats,
+    numpy_state,
+    review_index,
+    to_numpy,
+)
 from restock.envs.features import ObservationConfig
 from restock.scenarios import Scenario, load
 from restock.scenarios.forecast import ScenarioForecast, forecast_table
@@ -219,6 +230,25 @@ def cover_levels(ep: Episode, cover: np.ndarray) -> np.ndarray:
 
 
 @dataclass
+class HorizonNewsvendor:
+    """The newsvendor that knows where the year ends: order up to the ``tau`` quantile of demand over
+    min(E[L] + R, periods left), so it stops stocking for demand after the horizon (whose stock is only
+    salvaged). ``tau``: a scalar or one per item [N]."""
+
+    tau: Any
+    name: str = "newsvendor-tuned-horizon"
+
+    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+        w, n = batch.world, batch.n_skus
+        cover = np.minimum(batch.lt_periods[:n], w.horizon - state.t)  # [N], the same on every path
+        tau = np.broadcast_to(np.asarray(self.tau, dtype=np.float64), (n,))
+        level = batch.forecasts.cumulative_quantiles(review_index(w, state.t), cover, tau)[:, batch.node]
+        level = np.broadcast_to(level, (batch.n_paths, n)).reshape(batch.size)
+        orders = np.maximum(level - batch.position(state), 0.0)
+        return checked_orders(self.name, orders, batch.size, state.t)
+
+
+@dataclass
 class CoverBaseStock:
     """Base-stock with the level S_n = cover_n x history mean demand_n x (E[L] + R), per item."""
 
@@ -274,6 +304,8 @@ class Tuned:
     """The one tau of ``newsvendor-tuned-global``."""
     tau_items: dict[str, float]
     """Per item tau of ``newsvendor-tuned``."""
+    tau_horizon: dict[str, float]
+    """Per item tau of ``newsvendor-tuned-horizon``."""
     covers: dict[str, float]
     """Per item cover multiple of ``base-stock``."""
     tau_profit: dict[float, float]
@@ -284,12 +316,14 @@ def tune(episodes: Sequence[Episode], items: Sequence[str], cfg: ExperimentConfi
     """Grid search of tau (global and per item) and of the base-stock covers on the training episodes."""
     taus = list(cfg.tau_grid)
     nv = item_profit_grid(episodes, items, lambda t: NewsvendorPolicy(tau=t, name="tune"), taus)
+    hz = item_profit_grid(episodes, items, lambda t: HorizonNewsvendor(t, name="tune"), taus)
     bs = item_profit_grid(episodes, items, lambda c: CoverBaseStock(np.asarray(c)), list(cfg.cover_grid))
     totals = nv.sum(1)
     per_item = nv.argmax(0)
     return Tuned(
         tau=taus[int(totals.argmax())],
         tau_items={s: taus[int(per_item[i])] for i, s in enumerate(items)},
+        tau_horizon={s: taus[int(hz[:, i].argmax())] for i, s in enumerate(items)},
         covers={s: float(cfg.cover_grid[int(bs[:, i].argmax())]) for i, s in enumerate(items)},
         tau_profit={t: float(v) for t, v in zip(taus, totals, strict=True)},
     )
@@ -380,12 +414,22 @@ def baselines(
         f"{cfg.forecaster}: tuned tau {tuned.tau}; per item {sorted(tuned.tau_items.values())} "
         f"({time.perf_counter() - t0:.0f} s)"
     )
-    names = [f"{n}{suffix}" for n in ("newsvendor", REFERENCE, "newsvendor-tuned-global", "base-stock")]
+    names = [
+        f"{n}{suffix}"
+        for n in (
+            "newsvendor",
+            REFERENCE,
+            "newsvendor-tuned-global",
+            "newsvendor-tuned-horizon",
+            "base-stock",
+        )
+    ]
     policies = [
         NewsvendorPolicy(None, name=names[0]),
         NewsvendorPolicy(np.array([tuned.tau_items[s] for s in items]), name=names[1]),
         NewsvendorPolicy(tuned.tau, name=names[2]),
-        CoverBaseStock(np.array([tuned.covers[s] for s in items]), name=names[3]),
+        HorizonNewsvendor(np.array([tuned.tau_horizon[s] for s in items]), name=names[3]),
+        CoverBaseStock(np.array([tuned.covers[s] for s in items]), name=names[4]),
     ]
     return ev, train, tuned, dict(zip(names, policies, strict=True))
 

@@ -95,7 +95,13 @@ def test_the_rollout_agrees_with_evaluate_on_the_batch_engine(bench: ModuleType)
 def test_the_whole_pipeline_on_a_small_slice(bench: ModuleType, tmp_path: Path) -> None:
     result = bench.run(small_config(bench), run_root=tmp_path, say=lambda _: None)
     rows = {r["policy"]: r for r in result["summary"]}
-    base = ["newsvendor", "newsvendor-tuned", "newsvendor-tuned-global", "base-stock"]
+    base = [
+        "newsvendor",
+        "newsvendor-tuned",
+        "newsvendor-tuned-global",
+        "newsvendor-tuned-horizon",
+        "base-stock",
+    ]
     assert list(rows) == [*base, *(f"{n}@ets" for n in base), "directbackprop"]
     assert set(result["forecast_wql"]) == {"quantile-forest", "ets"}
     tuned = result["tuned"]
@@ -115,3 +121,31 @@ def test_the_whole_pipeline_on_a_small_slice(bench: ModuleType, tmp_path: Path) 
     assert result["windows"] == {"train": ["2016-01-04"], "eval": "2016-02-29", "horizon": 56}
     table = bench.markdown(result)
     assert table.count("\n") == 2 + len(rows) - 1 and np.isfinite(ref["profit"])
+
+
+def test_the_horizon_newsvendor_is_the_newsvendor_until_the_year_ends(bench: ModuleType) -> None:
+    from restock.envs.actions import ActionConfig
+    from restock.envs.core import DecisionBatch
+    from restock.envs.features import ObservationConfig
+    from restock.simulator.policy import ReviewState
+
+    ev, _ = bench.windows(small_config(bench))
+    ep = bench.episode(ev, eval_seed(0), 2)
+    batch = DecisionBatch(ep.world, ep.paths, ep.forecasts, 0, ObservationConfig(), ActionConfig())
+    tau = np.array([0.8, 0.9, 0.95])
+    horizon = bench.HorizonNewsvendor(tau)
+    plain = NewsvendorPolicy(tau)
+
+    def empty(t: int) -> ReviewState:
+        p, n = batch.n_paths, batch.n_skus
+        return ReviewState(
+            t=t, on_hand=np.zeros((p, 1, n)), backlog=np.zeros((p, 1, n)), pipeline=np.zeros((p, 1, n, 21))
+        )
+
+    # 56 - 28 = 28 periods left >= E[L] + R = 13.3 + 7: the same order-up-to levels
+    np.testing.assert_allclose(horizon.act(batch, empty(28)), plain.act(batch, empty(28)), rtol=1e-12)
+    # at the last review only 7 periods are left: the tau quantile of the last week's demand
+    last = horizon.act(batch, empty(49))
+    want = [ep.forecasts.cumulative_quantile(0, 7, i, 7.0, float(tau[i])) for i in range(3)]
+    np.testing.assert_allclose(last, np.tile(want, 2), rtol=1e-12)
+    assert (last <= plain.act(batch, empty(49))).all() and want[0] < plain.act(batch, empty(49))[0]
