@@ -183,6 +183,14 @@ def pct(x: float) -> str:
     return f"{100 * x:+.2f}%"
 
 
+def beats(learned: dict[str, float], excess: float) -> str:
+    """'yes' / 'no' if the learned excess is below / above ``excess`` by more than 2 standard errors."""
+    margin = 2 * learned["paired_se"]
+    if learned["paired_gap"] < excess - margin:
+        return "yes"
+    return "no" if learned["paired_gap"] > excess + margin else "tie (within 2 se)"
+
+
 def markdown(rows: list[dict[str, Any]], ppo: bool) -> str:
     """The table: exact costs and gaps of the baselines; learned policies' excess over the optimum as
     the paired difference with the optimal policy simulated on the same paths (± its standard error)."""
@@ -206,7 +214,7 @@ def markdown(rows: list[dict[str, Any]], ppo: bool) -> str:
             f"{db['cost']:.4f} ({db['se']:.4f})",
             f"{pct(db['paired_gap'])} ± {100 * db['paired_se']:.2f}%",
             f"{pct(dr['paired_gap'])} ± {100 * dr['paired_se']:.2f}%",
-            "yes" if db["paired_gap"] < capped_gap else "no",
+            beats(db, capped_gap),
             f"{r['directbackprop_train_seconds']:.0f}",
         ]
         if ppo:
