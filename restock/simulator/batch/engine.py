@@ -25,8 +25,8 @@ review moves the windows by ``review_period`` rows; a period reads its arrivals 
   caller holds never changes. A block's quantities are summed in place period by period (no per-period
   stacks), and every in-place operation (zeroing rows, copying the pipeline out) works one [P, N] slab
   at a time: below torch's parallel grain size (32,768 elements) nothing goes to the intra-op thread
-  pool, whose threads stall on a busy machine (Catalog-v0 with 16,384 envs on two shared cores: five
-  times the CPU time per step with two threads than with one when a window was copied whole).
+  pool, whose threads stall on a busy machine (Catalog-v0 with 16,384 envs on two shared cores: twelve
+  times the CPU time per step with two threads than with one when windows were copied whole).
   Against the out-of-place windows and stacked blocks this took about 20% less CPU time per forward
   rollout (50,000 SKUs x 364 days, float32, one thread), and for a catalog with K > review period
   (Catalog-v0's ``steady``: K = 14) it removes four window copies per review.
