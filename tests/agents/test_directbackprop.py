@@ -190,3 +190,27 @@ def test_bad_options_and_layouts_are_input_errors(tmp_path: Path) -> None:
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(InputError, match="not a readable checkpoint"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+@pytest.mark.slow
+def test_resume_continues_from_the_last_checkpoint(tmp_path: Path) -> None:
+    options = {**FAST, "eval_every": 1, "checkpoint_every": 1, "final_eval_paths": 8, "eval_periods": 30}
+    spec = TrainSpec(
+        agent="directbackprop",
+        scenario="zipkin-lost-sales",
+        timesteps=2 * 128 * 60,
+        seed=1,
+        scenario_overrides=("family.instance=p4-L1", "horizon=60"),
+        options=options,
+    )
+    run_dir = train(spec, root=tmp_path, progress=False)
+    first = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=False)
+    assert first["iteration"] == 2
+    meta = json.loads((run_dir / "run.json").read_text())
+    meta["config"]["timesteps"] = 4 * 128 * 60  # as if the run had been killed after 2 of 4 iterations
+    (run_dir / "run.json").write_text(json.dumps(meta))
+    train(spec, resume=run_dir, progress=False)
+    last = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=False)
+    assert last["iteration"] == 4
+    assert [h["iteration"] for h in last["history"]] == [1, 2, 3, 4]
+    assert any(not torch.equal(first["state_dict"][k], last["state_dict"][k]) for k in first["state_dict"])
