@@ -16,6 +16,7 @@ from restock import seeding
 from restock.agents.directbackprop.config import DirectBackpropConfig
 from restock.agents.directbackprop.features import TorchObserver, bucket_matrix
 from restock.agents.directbackprop.network import PolicyNetwork
+from restock.agents.directbackprop.policy import DirectBackpropPolicy
 from restock.agents.directbackprop.rollout import Episode, make_episode, per_period, rollout
 from restock.agents.training import TrainSpec, load_policy, train
 from restock.envs.actions import ActionConfig
@@ -127,13 +128,16 @@ def test_short_training_lands_near_the_zipkin_optimum(tmp_path: Path) -> None:
     sc = load_scenario("zipkin-lost-sales", list(ZIPKIN))
     ep = make_episode(sc, seeding.eval_seed(5), 512, ObservationConfig(), "cpu")
     cost = -float(per_period(rollout(policy.net, ep, skip=30, grad=False), 1).mean())
-    assert cost < P4_L1_OPTIMAL * 1.03, cost
+    print(f"p4-L1 after 30 iterations: {cost:.4f} (optimal {P4_L1_OPTIMAL})")
+    assert cost < P4_L1_OPTIMAL * 1.02, cost
     assert cost > P4_L1_OPTIMAL * 0.98, cost  # a simulation of a feasible policy cannot beat it by much
     assert cost < constant_cost(ep, 5.0, skip=30) - 1.0
     # the policy acts through the Policy protocol on the env's DecisionBatch
     engine = BatchEngine(ep.world, ep.paths, record=False)
     orders = policy.act(ep.batch, numpy_state(engine.reset()))
     assert orders.shape == (512,) and (orders >= 0).all()
+    rounded = DirectBackpropPolicy(policy.net, policy.obs_config, round_orders=True)
+    assert np.array_equal(rounded.act(ep.batch, numpy_state(engine.reset())), np.rint(orders))
     # a checkpoint trained for another observation layout is a clear error
     meta_file = run_dir / "run.json"
     meta = json.loads(meta_file.read_text())

@@ -58,6 +58,9 @@ class DirectBackpropConfig:
     """Observation layout (see :class:`restock.envs.features.ObservationConfig`)."""
     dtype: str = "float64"
     """Engine and network precision: ``float64`` or ``float32``."""
+    round_orders: bool = False
+    """Whether the trained policy rounds its orders to whole units (when it acts and in the evaluations
+    that pick the best checkpoint; training itself is continuous). For integer demand."""
     threads: int = 0
     """torch intra-op threads while training (0: leave torch's setting). On a shared CPU, 1 avoids the
     thread contention that made small matrix products an order of magnitude slower in our measurements."""

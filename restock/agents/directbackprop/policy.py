@@ -112,6 +112,8 @@ class DirectBackpropPolicy:
     obs_config: ObservationConfig
     name: str = "directbackprop"
     device: str = "cpu"
+    round_orders: bool = False
+    """Round every order to whole units."""
     _observers: dict[int, TorchObserver] = field(default_factory=dict, repr=False)
 
     def observer(self, batch: DecisionBatch) -> TorchObserver:
@@ -130,8 +132,10 @@ class DirectBackpropPolicy:
         return obs
 
     def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        """Order quantities [B] in units (the network's output, unrounded)."""
+        """Order quantities [B] in units (the network's output; rounded if ``round_orders``)."""
         observer = self.observer(batch)
         with torch.no_grad():
             orders = self.net(observer.observe(state), observer.scale)
+        if self.round_orders:
+            orders = torch.round(orders)
         return checked_orders(self.name, orders.cpu().numpy(), batch.size, state.t)

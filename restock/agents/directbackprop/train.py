@@ -69,11 +69,15 @@ def train_seed(seed: int, iteration: int) -> int:
     return seeding.int_seed(seed, "directbackprop/train", iteration) % seeding.EVAL_SEED_OFFSET
 
 
-def evaluate(net: PolicyNetwork, episode: Episode, skip: int, dtype: torch.dtype) -> dict[str, float]:
+def evaluate(
+    net: PolicyNetwork, episode: Episode, skip: int, dtype: torch.dtype, round_orders: bool = False
+) -> dict[str, float]:
     """KPIs of ``net`` on ``episode`` over its whole horizon (see the module docstring)."""
     n = episode.batch.n_skus
-    tail = rollout(net, episode, skip=skip, grad=False, dtype=dtype, keys=EVAL_KEYS)
-    whole = rollout(net, episode, grad=False, dtype=dtype) if skip else tail
+    tail = rollout(
+        net, episode, skip=skip, grad=False, dtype=dtype, keys=EVAL_KEYS, round_orders=round_orders
+    )
+    whole = rollout(net, episode, grad=False, dtype=dtype, round_orders=round_orders) if skip else tail
     ppp = per_period(tail, n)
     out = {
         "profit": float(whole.totals["reward"].sum().item() / episode.batch.n_paths),
@@ -195,7 +199,7 @@ def _train(
             writer.add_scalar("train/lr", lr, it)
             done = it + 1
             if done % cfg.eval_every == 0 or done == iterations:
-                score = evaluate(net, eval_episode, cfg.burn_in, dtype)["profit_per_period"]
+                score = evaluate(net, eval_episode, cfg.burn_in, dtype, cfg.round_orders)["profit_per_period"]
                 history.append({"iteration": done, "eval_profit_per_period": score})
                 writer.add_scalar("eval/profit_per_period", score, done)
                 if score > best:
@@ -216,7 +220,7 @@ def _train(
     best_net, _, _ = load_checkpoint(ckpt_dir / BEST)
     best_net.to(device)
     final = make_episode(scenario, seeding.eval_seed(1), cfg.final_eval_paths, obs_config, device)
-    kpis = evaluate(best_net, final, cfg.burn_in, dtype)
+    kpis = evaluate(best_net, final, cfg.burn_in, dtype, cfg.round_orders)
     kpis["iterations"] = float(iterations)
     kpis["seconds"] = time.perf_counter() - started
     io.write_frame(Path(run_dir) / "kpis.csv", pd.DataFrame([kpis]))
@@ -228,7 +232,8 @@ def load(run_dir: Path, meta: dict[str, Any]) -> DirectBackpropPolicy:
     observation layout that the run's config asks for."""
     net, obs_config, _ = load_checkpoint(Path(run_dir) / CHECKPOINTS / BEST)
     options = dict(meta.get("config", {}).get("options", {}))
-    expected = DirectBackpropConfig.from_options(options).observation()
+    cfg = DirectBackpropConfig.from_options(options)
+    expected = cfg.observation()
     if expected != obs_config:
         raise InputError(
             f"directbackprop: {run_dir}: the checkpoint was trained for observation layout {obs_config} "
@@ -237,4 +242,4 @@ def load(run_dir: Path, meta: dict[str, Any]) -> DirectBackpropPolicy:
         )
     config = meta.get("config", {})
     device = str(config.get("device", "cpu"))
-    return DirectBackpropPolicy(net.to(device), obs_config, device=device)
+    return DirectBackpropPolicy(net.to(device), obs_config, device=device, round_orders=cfg.round_orders)
