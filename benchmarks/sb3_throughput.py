@@ -28,6 +28,7 @@ class ConstantVecEnv(VecEnv):
     """A VecEnv with the given spaces: fixed observation, zero reward, episodes of ``length`` steps."""
 
     def __init__(self, n_envs: int, observation_space: Any, action_space: Any, length: int) -> None:
+        self.render_mode = None
         super().__init__(n_envs, observation_space, action_space)
         self.length = length
         self._t = 0
