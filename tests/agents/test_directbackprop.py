@@ -169,6 +169,16 @@ def test_training_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
     ka, kb = pd.read_csv(a / "kpis.csv").iloc[0], pd.read_csv(b / "kpis.csv").iloc[0]
     assert ka["profit"] == kb["profit"] and ka["profit_per_period"] == kb["profit_per_period"]
+    # the trained policy runs in the generic paired evaluation, on either engine, with the same result
+    from restock.agents.evaluate import evaluate
+
+    policy = load_policy(a)
+    scenario = load_scenario("zipkin-lost-sales", ["family.instance=p4-L1", "horizon=60"])
+    profits = [
+        evaluate({"db": policy}, scenario, 1, engine=engine, n_paths=3).summary.set_index("policy")
+        for engine in ("des", "batch")
+    ]
+    assert profits[0].loc["db", "profit"] == pytest.approx(profits[1].loc["db", "profit"], rel=1e-9)
 
 
 def test_bad_options_and_layouts_are_input_errors(tmp_path: Path) -> None:
