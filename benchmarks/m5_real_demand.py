@@ -434,6 +434,28 @@ def baselines(
     return ev, train, tuned, dict(zip(names, policies, strict=True))
 
 
+def versus(per_seed: dict[str, list[dict[str, np.ndarray]]], policy: str) -> dict[str, dict[str, float]]:
+    """``policy``'s paired profit difference to every other policy: mean, CI over seeds, CI over items."""
+    out = {}
+    mine = np.array([t["reward"].mean(0).sum() for t in per_seed[policy]])
+    mine_item = np.mean([t["reward"].mean(0) for t in per_seed[policy]], axis=0)
+    for name, runs in per_seed.items():
+        if name == policy:
+            continue
+        d = paired_difference(mine, np.array([t["reward"].mean(0).sum() for t in runs]))
+        item = np.mean([t["reward"].mean(0) for t in runs], axis=0)
+        di = paired_difference(mine_item, item)
+        out[name] = {
+            "mean": d.mean,
+            "pct": 100.0 * d.relative,
+            "ci_low": d.ci_low,
+            "ci_high": d.ci_high,
+            "item_ci_low": di.ci_low * len(item),
+            "item_ci_high": di.ci_high * len(item),
+        }
+    return out
+
+
 def run(
     cfg: ExperimentConfig, *, run_root: Path, say: Callable[[str], None] = print, progress: bool = False
 ) -> dict[str, Any]:
@@ -481,6 +503,8 @@ def run(
         "train_seconds": train_s,
         "seconds": time.perf_counter() - t0,
         "summary": summarize(per_seed),
+        "directbackprop_vs": versus(per_seed, "directbackprop"),
+        "per_seed_profit": {k: [float(t["reward"].mean(0).sum()) for t in v] for k, v in per_seed.items()},
     }
 
 

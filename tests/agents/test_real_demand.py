@@ -118,6 +118,10 @@ def test_the_whole_pipeline_on_a_small_slice(bench: ModuleType, tmp_path: Path) 
         assert row["ci_low"] <= saving <= row["ci_high"]
         assert 0.0 <= row["fill_rate"] <= 1.0
     assert Path(result["directbackprop_run"]).parent == tmp_path
+    vs = result["directbackprop_vs"]["newsvendor-tuned"]
+    assert vs["mean"] == pytest.approx(rows["directbackprop"]["saving_vs_newsvendor-tuned"], rel=1e-12)
+    assert set(result["directbackprop_vs"]) == set(rows) - {"directbackprop"}
+    assert all(len(v) == 3 for v in result["per_seed_profit"].values())
     assert result["windows"] == {"train": ["2016-01-04"], "eval": "2016-02-29", "horizon": 56}
     table = bench.markdown(result)
     assert table.count("\n") == 2 + len(rows) - 1 and np.isfinite(ref["profit"])
