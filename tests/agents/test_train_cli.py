@@ -58,6 +58,10 @@ def test_train_writes_a_run_folder_and_prints_the_tensorboard_command(cli, tmp_p
     assert cfg["timesteps"] == 512 and cfg["scenario_overrides"] == ["horizon=84"]
     assert cfg["options"]["gamma"] == 0.95 and cfg["options"]["n_envs"] == 64 and cfg["device"] == "cpu"
     assert (run / "kpis.csv").is_file() and list((run / "tb").glob("events.out.tfevents.*"))
+    resolved = json.loads((run / "agent.json").read_text())
+    assert resolved["algorithm"] == "PPO" and resolved["options"]["gamma"] == 0.95
+    assert resolved["sb3_kwargs"]["n_steps"] == 8 and resolved["sb3_kwargs"]["batch_size"] == 64
+    assert resolved["sb3_kwargs"]["policy_kwargs"]["activation_fn"] == "Tanh"
     assert json.loads((run / "checkpoints" / "state.json").read_text())["finished"]
 
 

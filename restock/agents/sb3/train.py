@@ -17,12 +17,13 @@ env's seeds ``seeding.int_seed(<model seed>, "catalog/episode", e)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from restock import io as rio
 from restock import seeding
 from restock.agents.policy import checked_orders
 from restock.agents.sb3.callbacks import (
@@ -44,6 +45,12 @@ from restock.errors import InputError
 from restock.simulator.policy import ReviewState
 
 TB_DIR = "tb"
+AGENT_FILE = "agent.json"
+"""The resolved options (every default filled in) and the SB3 constructor arguments of a run."""
+
+
+def _plain(value: Any) -> Any:
+    return value.__name__ if isinstance(value, type) else value
 
 
 def algorithm(agent: str) -> Any:
@@ -183,13 +190,25 @@ def train(spec: Any, run_dir: Path, *, resume: bool, progress: bool) -> dict[str
     else:
         if state is not None or (run_dir / TB_DIR).exists():
             raise InputError(f"{run_dir} already holds training output; use --resume or another --run-dir")
+        kwargs = model_kwargs(spec.agent, s.opts, s.env.num_envs, s.reviews)
+        resolved = {
+            "algorithm": cls.__name__,
+            "options": asdict(s.opts),
+            "sb3_kwargs": {
+                **kwargs,
+                "policy_kwargs": {k: _plain(v) for k, v in kwargs["policy_kwargs"].items()},
+            },
+            "eval_freq": s.eval_freq,
+            "eval_seed": seeding.eval_seed(0),
+        }
+        rio.write_json(run_dir / AGENT_FILE, resolved)
         model = cls(
             "MlpPolicy",
             s.env,
             seed=seeding.int_seed(spec.seed, "sb3/model"),
             device=spec.device,
             verbose=0,
-            **model_kwargs(spec.agent, s.opts, s.env.num_envs, s.reviews),
+            **kwargs,
         )
         rows, best = [], -np.inf
     model.set_logger(configure(str(run_dir / TB_DIR), ["tensorboard"]))
