@@ -269,7 +269,11 @@ def rollout(policy: Any, ep: Episode) -> dict[str, np.ndarray]:
     """Run ``policy`` over the episode with the batch engine; totals [P, N] of every KPI key."""
     if isinstance(policy, CoverBaseStock):
         policy = policy.for_episode(ep)
-    obs = getattr(policy, "obs_config", None) or ObservationConfig()
+    obs = (
+        getattr(policy, "observation_config", None)
+        or getattr(policy, "obs_config", None)
+        or ObservationConfig()
+    )
     batch = DecisionBatch(ep.world, ep.paths, ep.forecasts, 0, obs, ActionConfig())
     engine = BatchEngine(ep.world, ep.paths, record=False)
     state: ReviewState | None = engine.reset()
