@@ -37,7 +37,10 @@ def train_command(
         str | None, typer.Option("--scenario", help="A built-in scenario name or a TOML file.")
     ] = None,
     timesteps: Annotated[
-        int | None, typer.Option("--timesteps", help="Total environment steps (SKU-periods for SB3 agents).")
+        int | None,
+        typer.Option(
+            "--timesteps", help="Total environment steps (SB3: sub-environment steps, one SKU-review each)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Root seed of the run.")] = 0,
     sets: Annotated[
