@@ -35,7 +35,11 @@ def main() -> None:
     )
     run = train(spec, progress=True)
     kpis = pd.read_csv(run / "kpis.csv")
-    print(kpis[["timesteps", "profit", "saving_vs_newsvendor", "saving_pct", "fill_rate", "avg_on_hand"]])
+    print(
+        kpis[
+            ["timesteps", "profit", "saving_vs_newsvendor", "saving_pct", "fill_rate", "avg_on_hand"]
+        ].to_string()
+    )
     print(f"run folder: {run}\ntensorboard --logdir {run}")
 
 
