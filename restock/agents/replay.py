@@ -58,6 +58,10 @@ class ReplaySpec:
     """``key=value`` overrides of the scenario, as ``restock simulate --set`` takes them."""
     engine: str = "des"
     """The engine the policies run on (the SimPy reference by default)."""
+    train_overrides: tuple[str, ...] = ()
+    """Extra overrides of the scenario that tuned baselines are tuned on (``shocks=[]``: tuned on the world
+    before the shock, as a buyer would have been; empty: tuned on the replayed scenario itself, shocks
+    included, which lets tuning see the shock's dates)."""
     figure_skus: int = 3
     """SKUs shown in the demand-vs-forecast figure (the first SKU of each category first)."""
 
@@ -222,9 +226,15 @@ def resolve_policies(spec: ReplaySpec, scenario: Any) -> dict[str, Any]:
     policies on the scenario's root training seed); a spec that names no known policy or run is an
     :class:`InputError` raised here, before anything runs or is written."""
     from restock.agents.specs import resolve_policy
+    from restock.scenarios import load
 
     root = int(scenario.seeds.root)
-    return {p: resolve_policy(p, scenario, root) for p in spec.policies}
+    train = (
+        load(spec.scenario, [*spec.scenario_overrides, *spec.train_overrides])
+        if spec.train_overrides
+        else None
+    )
+    return {p: resolve_policy(p, scenario, root, train_scenario=train) for p in spec.policies}
 
 
 def _evaluate(spec: ReplaySpec, scenario: Any) -> Any:

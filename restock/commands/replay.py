@@ -76,6 +76,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="Override a scenario key: --set dotted.key=value (repeatable)."),
         ] = None,
+        train_set: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--train-set",
+                help="An extra override of the scenario that tuned baselines are tuned on, e.g. "
+                "--train-set 'shocks=[]' (tuned before the shock; repeatable).",
+            ),
+        ] = None,
         engine: Annotated[str, typer.Option("--engine", help="des (SimPy reference) or batch.")] = "des",
         root: Annotated[Path, typer.Option("--root", help="Folder of run folders.")] = Path("runs"),
         run_dir: Annotated[
@@ -93,6 +101,7 @@ def register(app: typer.Typer) -> None:
             seeds=seeds,
             scenario_overrides=tuple(set_ or ()),
             engine=engine,
+            train_overrides=tuple(train_set or ()),
         )
         say = (lambda _m: None) if as_json else (lambda m: typer.echo(f"· {m}", err=True))
         result = run_replay(spec, root=root, run_dir=run_dir, progress=say)

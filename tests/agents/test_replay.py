@@ -206,3 +206,28 @@ def test_policy_labels_name_run_folders_by_their_agent(tmp_path: Path) -> None:
     }
     # two runs of one agent keep their folder names
     assert rp.policy_labels((str(a), str(b))) == {str(a): a.name, str(b): b.name}
+
+
+def test_train_overrides_tune_baselines_on_the_world_before_the_shock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from restock.agents import specs
+    from restock.scenarios import load
+
+    seen: dict[str, object] = {}
+
+    def fake_resolve(spec: str, scenario: object, seed: int = 0, **kwargs: object) -> object:
+        seen[spec] = kwargs.get("train_scenario")
+        return object()
+
+    monkeypatch.setattr(specs, "resolve_policy", fake_resolve)
+    scenario = load("covid-shock", [])
+    assert scenario.shocks, "covid-shock should hold shocks"
+    rp.resolve_policies(
+        rp.ReplaySpec("covid-shock", ("base-stock",), train_overrides=("shocks=[]",)), scenario
+    )
+    train = seen["base-stock"]
+    assert train is not None and not train.shocks  # type: ignore[attr-defined]
+    assert train.name == scenario.name  # type: ignore[attr-defined]
+    rp.resolve_policies(rp.ReplaySpec("covid-shock", ("base-stock",)), scenario)
+    assert seen["base-stock"] is None
