@@ -147,7 +147,8 @@ def build_report(run_dir: str | Path) -> str:
     if rest is not None:
         sections.append(rest)
     sections.append(run_section(meta))
-    title = f"Restock {meta['kind']}: {meta['scenario']} · {meta['agent']} · seed {meta['seed']}"
+    seeds = f"{meta['seed']} seeds" if meta["kind"] == "replay" else f"seed {meta['seed']}"
+    title = f"Restock {meta['kind']}: {meta['scenario']} · {meta['agent']} · {seeds}"
     return render(title, sections, subtitle=f"{path.name} · created {meta.get('created', '')}")
 
 
