@@ -136,3 +136,7 @@ def _check(spec: TrainSpec) -> None:
 
         parse_options(spec.agent, dict(spec.options))
         check_device(spec.device)
+    elif spec.agent == "directbackprop":
+        from restock.agents.directbackprop.config import DirectBackpropConfig
+
+        DirectBackpropConfig.from_options(dict(spec.options))

@@ -49,14 +49,17 @@ def check_orders(orders: Any, shape: tuple[int, ...], t: int) -> None:
     """Raise :class:`InputError` unless ``orders`` has ``shape`` and is finite and >= 0 (never clipped)."""
     arr = orders.detach() if isinstance(orders, torch.Tensor) else np.asarray(orders)
     if tuple(arr.shape) != tuple(shape):
-        raise InputError(f"policy returned orders of shape {tuple(arr.shape)} in period {t}, expected {shape}")
+        raise InputError(
+            f"policy returned orders of shape {tuple(arr.shape)} in period {t}, expected {shape}"
+        )
     finite = torch.isfinite(arr) if isinstance(arr, torch.Tensor) else np.isfinite(arr)
     bad = ~finite | (arr < 0)
     if bool(bad.any()):
-        idx = tuple(int(i) for i in (bad.nonzero()[0] if isinstance(bad, torch.Tensor) else np.argwhere(bad)[0]))
+        first = bad.nonzero()[0] if isinstance(bad, torch.Tensor) else np.argwhere(bad)[0]
+        idx = tuple(int(i) for i in first)
         raise InputError(
-            f"policy returned an invalid order {float(arr[idx])!r} at [path, node, sku]={list(idx)} in period {t}; "
-            "orders must be finite and >= 0"
+            f"policy returned an invalid order {float(arr[idx])!r} at [path, node, sku]={list(idx)} "
+            f"in period {t}; orders must be finite and >= 0"
         )
 
 

@@ -77,6 +77,9 @@ def test_bad_input_exits_2_with_one_line(cli, tmp_path: Path) -> None:
     out = cli("train", "--agent", "ppo", "--scenario", "no-such-scenario", "--timesteps", "10",
               "--root", str(tmp_path))  # fmt: skip
     assert out.returncode == 2 and "no-such-scenario" in out.stderr
+    out = cli("train", "--agent", "directbackprop", "--scenario", "steady", "--timesteps", "10",
+              "--set", "agent.no_such_option=1", "--root", str(tmp_path))  # fmt: skip
+    assert out.returncode == 2 and "no_such_option" in out.stderr
     assert not any(tmp_path.iterdir())  # no half-made run folder
     plain = tmp_path / "plain"
     plain.mkdir()

@@ -116,6 +116,11 @@ class DirectBackpropPolicy:
     """Round every order to whole units."""
     _observers: dict[int, TorchObserver] = field(default_factory=dict, repr=False)
 
+    @property
+    def observation_config(self) -> ObservationConfig:
+        """The layout it was trained on: what :func:`restock.agents.evaluate.evaluate` observes it with."""
+        return self.obs_config
+
     def observer(self, batch: DecisionBatch) -> TorchObserver:
         if batch.obs_config != self.obs_config:
             raise InputError(
