@@ -11,15 +11,53 @@ PACKAGE = Path(__file__).resolve().parents[1] / "restock"
 
 # What each layer must never import (restock subpackages and third-party libraries).
 FORBIDDEN: dict[str, set[str]] = {
-    "data": {"forecasters", "simulator", "scenarios", "envs", "agents", "commands", "cli",
-             "gymnasium", "stable_baselines3", "torch"},
-    "forecasters": {"simulator", "scenarios", "envs", "agents", "commands", "cli",
-                    "gymnasium", "stable_baselines3"},
-    "simulator": {"forecasters", "scenarios", "envs", "agents", "commands", "cli",
-                  "gymnasium", "stable_baselines3"},
+    "data": {
+        "forecasters",
+        "simulator",
+        "scenarios",
+        "envs",
+        "agents",
+        "commands",
+        "cli",
+        "gymnasium",
+        "stable_baselines3",
+        "torch",
+    },
+    "forecasters": {
+        "simulator",
+        "scenarios",
+        "envs",
+        "agents",
+        "commands",
+        "cli",
+        "gymnasium",
+        "stable_baselines3",
+    },
+    "simulator": {
+        "forecasters",
+        "scenarios",
+        "envs",
+        "agents",
+        "commands",
+        "cli",
+        "gymnasium",
+        "stable_baselines3",
+    },
     "scenarios": {"envs", "agents", "commands", "cli", "gymnasium", "stable_baselines3"},
     "envs": {"agents", "commands", "cli"},
     "agents": {"commands", "cli"},
+    # figures, TensorBoard files and HTML of run folders: the agents call it, it calls none of them
+    "reporting": {
+        "forecasters",
+        "simulator",
+        "scenarios",
+        "envs",
+        "agents",
+        "commands",
+        "cli",
+        "gymnasium",
+        "stable_baselines3",
+    },
 }
 
 

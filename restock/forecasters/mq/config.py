@@ -109,7 +109,8 @@ class MQConfig:
     receptive field - 1 for "cnn", context_length // 2 for RNNs (capped at context_length - 1)."""
     scale_weighted_loss: bool = True
     """Weight the loss of each creation time by its scale (recent mean demand) over the mean scale, so
-    that training targets the weighted quantile loss (dominated by high-volume series) rather than the per-series average."""
+    that training targets the weighted quantile loss (dominated by high-volume series) rather than the
+    per-series average."""
     stage1_weight: float = 0.5
     """MQTransformer with feedback: weight of the first-stage (pre-feedback) forecasts in the loss."""
     min_series_length: int = 1
