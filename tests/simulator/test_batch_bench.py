@@ -12,12 +12,16 @@ from typer.testing import CliRunner
 from restock.commands import bench
 from restock.simulator.batch import rollout_totals
 from restock.simulator.batch.bench import (
+    HOLDING,
+    PENALTY,
+    PRICE,
+    UNIT_COST,
     BenchConfig,
-    bare_simpy_loop,
     bare_torch_loop,
     instance,
     run_benchmark,
 )
+from restock.simulator.des.bench import bare_simpy_loop
 from restock.simulator.policy import BaseStock
 
 KEYS = (
@@ -38,7 +42,9 @@ def test_bare_loops_compute_the_same_profit_as_the_batch_engine() -> None:
     want = totals["reward"][0, 0].numpy()
     demand = np.asarray(inst.paths.demand[0, :, 0, :], dtype=np.float64)
     lead = np.asarray(inst.paths.lead_time[0, inst.world.review_periods(), 0, :], dtype=np.int64)
-    simpy_profit = bare_simpy_loop(demand, lead, inst.levels[0], 7)
+    simpy_profit = bare_simpy_loop(
+        demand, lead, inst.levels[0], 7, price=PRICE, unit_cost=UNIT_COST, holding=HOLDING, penalty=PENALTY
+    )
     torch_profit = bare_torch_loop(
         torch.as_tensor(demand), torch.as_tensor(lead), torch.as_tensor(inst.levels[0]), 7
     )

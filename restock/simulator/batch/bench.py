@@ -41,13 +41,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import simpy
 import torch
 
 from restock import seeding
 from restock.simulator.batch.engine import BatchEngine, resolve_dtype
+from restock.simulator.des.bench import measure_des
 from restock.simulator.paths import ExogenousPaths
-from restock.simulator.policy import BaseStock, ReviewState
+from restock.simulator.policy import BaseStock
 from restock.simulator.world import Economics, Network, World
 
 PRICE, UNIT_COST, HOLDING, PENALTY = 2.0, 1.0, 0.02, 0.5
@@ -169,49 +169,6 @@ def bare_torch_loop(
     return profit
 
 
-def bare_simpy_loop(demand: np.ndarray, lead: np.ndarray, levels: np.ndarray, review: int) -> np.ndarray:
-    """A per-SKU SimPy loop with the same events: shipment arrivals (before anything else in a period), a
-    review process and a demand process. ``demand`` [T, N], ``lead`` [n_reviews, N]. Profit per SKU."""
-    t_len, n = demand.shape
-    out = np.zeros(n)
-    for j in range(n):
-        env = simpy.Environment()
-        st = {"on_hand": 0.0, "pipeline": 0.0, "profit": 0.0}
-        d_j, l_j, level = demand[:, j].tolist(), lead[:, j].tolist(), float(levels[j])
-
-        def arrive(event: simpy.Event, st: dict[str, float] = st) -> None:
-            q: float = event.value  # type: ignore[assignment]
-            st["on_hand"] += q
-            st["pipeline"] -= q
-            st["profit"] -= UNIT_COST * q
-
-        def reviews(
-            env: simpy.Environment = env, st: dict[str, float] = st, l_j: list = l_j, level: float = level
-        ):
-            for i in range(len(l_j)):
-                q = max(level - st["on_hand"] - st["pipeline"], 0.0)
-                st["pipeline"] += q
-                ship = simpy.Event(env)
-                ship._ok, ship._value = True, q  # a scheduled event carrying the shipment
-                ship.callbacks.append(arrive)
-                env.schedule(ship, simpy.events.URGENT, l_j[i])
-                yield env.timeout(review)
-
-        def customers(env: simpy.Environment = env, st: dict[str, float] = st, d_j: list = d_j):
-            for t in range(t_len):
-                d = d_j[t]
-                sales = min(d, st["on_hand"])
-                st["on_hand"] -= sales
-                st["profit"] += PRICE * sales - PENALTY * (d - sales) - HOLDING * st["on_hand"]
-                yield env.timeout(1)
-
-        env.process(reviews())
-        env.process(customers())
-        env.run(until=t_len)
-        out[j] = st["profit"]
-    return out
-
-
 # ---------------------------------------------------------------------------------------- measurements
 
 
@@ -282,47 +239,6 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
         "batch_vs_bare_profit_rel_diff": agree,
         "batch_grad_finite": bool(torch.isfinite(grad).all()),
     }
-
-
-def measure_des(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
-    sku_periods = inst.world.n_skus * inst.paths.n_paths * inst.world.horizon
-    demand = np.asarray(inst.paths.demand[0, :, 0, :], dtype=np.float64)
-    reviews = inst.world.review_periods()
-    lead = np.asarray(inst.paths.lead_time[0, reviews, 0, :])
-    bare_s, bare_times, bare_profit = _median_time(
-        lambda: bare_simpy_loop(demand, lead, inst.levels[0], inst.world.review_period), cfg.repeats
-    )
-    out: dict[str, Any] = {
-        "bare_simpy_sku_periods_per_s": sku_periods / bare_s,
-        "bare_simpy_seconds": bare_times,
-        "des_sku_periods_per_s": None,
-        "des_ratio": None,
-    }
-    try:
-        from restock.simulator.des import DesEngine
-    except ImportError as exc:  # the des engine is not installed: say so in the output
-        out["des_error"] = f"{type(exc).__name__}: {exc}"
-        return out
-    rule = BaseStock(inst.levels)
-
-    def des_run() -> float:
-        engine = DesEngine(inst.world, inst.paths, record=False)
-        state: ReviewState | None = engine.reset()
-        total = float(np.sum(engine.initial_totals["reward"]))
-        while state is not None:
-            state, flows = engine.step(rule(state))
-            total += float(np.sum(flows["reward"]))
-        return total
-
-    des_s, des_times, des_profit = _median_time(des_run, cfg.repeats)
-    out.update(
-        des_sku_periods_per_s=sku_periods / des_s,
-        des_ratio=bare_s / des_s,
-        des_seconds=des_times,
-        des_vs_bare_profit_rel_diff=abs(des_profit - float(bare_profit.sum()))
-        / abs(float(bare_profit.sum())),
-    )
-    return out
 
 
 def run_benchmark(cfg: BenchConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
