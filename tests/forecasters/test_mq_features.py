@@ -11,7 +11,7 @@ import pytest
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters.mq.features import CALENDAR, FeatureSpec, encode_panel
-from restock.forecasters.mq.windows import WindowSource, causal_mean
+from restock.forecasters.mq.windows import WindowSource, causal_mean, history_features, season_length
 
 DATES = pd.date_range("2021-01-02", periods=12, freq="W-SAT")
 
@@ -114,14 +114,58 @@ def test_no_window_input_depends_on_a_later_bucket() -> None:
     panel = _panel()
     spec = FeatureSpec.from_panel(panel, 10)
     arr = encode_panel(panel, spec)
-    base = WindowSource(arr, 6, 2, scale_window=3).batch(np.array([0]), np.array([9]))
+    base = WindowSource(arr, 6, 2, scale_window=3, history_season=2).batch(np.array([0]), np.array([9]))
     y = arr.y.copy()
     y[0, 7] = 100.0  # window position 3
-    moved = WindowSource(replace(arr, y=y), 6, 2, scale_window=3).batch(np.array([0]), np.array([9]))
-    for name in ("y_in", "scale", "level", "obs_in"):
+    moved = WindowSource(replace(arr, y=y), 6, 2, scale_window=3, history_season=2).batch(
+        np.array([0]), np.array([9])
+    )
+    assert base.history.shape == (1, 6, 4 + 2 + 2)
+    for name in ("y_in", "scale", "level", "obs_in", "history"):
         a, b = getattr(base, name), getattr(moved, name)
         assert np.array_equal(a[:, :3], b[:, :3]), name
         assert not np.array_equal(a, b) or name == "obs_in", name
+
+
+def test_history_features_known_answers() -> None:
+    """Rolling means, zero share and seasonal lags on a season of 3 buckets, over the given scale."""
+    y = np.array(
+        [[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [np.nan, np.nan, 0.0, 2.0, np.nan, 4.0, 0.0, 0.0]]
+    )
+    scale = np.full(y.shape, 2.0)
+    f = history_features(y, scale, horizon=4, season=3)
+    assert f.shape == (2, 8, 4 + 2 + 4)
+    # mean of the last 4 buckets up to g, over scale 2: g=5 -> (2+3+4+5)/4/2
+    assert f[0, 5, 0] == pytest.approx(3.5 / 2)
+    assert f[0, 1, 0] == pytest.approx(0.5 / 2)  # only 2 buckets so far
+    assert f[0, 7, 3] == pytest.approx(3.5 / 2)  # 52-bucket mean = mean of everything so far
+    assert f[1, 1, 0] == 0.0  # nothing observed yet
+    assert f[1, 6, 0] == pytest.approx((2.0 + 4.0 + 0.0) / 3 / 2)  # the unobserved bucket 4 is skipped
+    # share of zeros among the observed buckets so far
+    assert f[0, 7, 4] == pytest.approx(1 / 8) and f[1, 7, 4] == pytest.approx(3 / 5)
+    # seasonal lag flag: y[g + 1 - 3] observed
+    assert list(f[0, :, 5]) == [0, 0, 1, 1, 1, 1, 1, 1]
+    assert list(f[1, :, 5]) == [0, 0, 0, 0, 1, 1, 0, 1]
+    # target g+h one season back: h=1..3 -> y[g+h-3]; h=4 -> y[g+4-6] (never after g)
+    assert list(f[0, 5, 6:]) == pytest.approx([3 / 2, 4 / 2, 5 / 2, 3 / 2])
+    assert list(f[0, 1, 6:]) == pytest.approx([0.0, 0.0, 1 / 2, 0.0])  # before the grid: 0
+    assert list(f[1, 6, 6:]) == pytest.approx([0.0, 4 / 2, 0.0, 0.0])  # y[4] unobserved: 0
+    assert (season_length("W-SAT"), season_length("MS"), season_length("D")) == (52, 12, 7)
+
+
+def test_history_features_never_read_a_later_bucket() -> None:
+    """Changing demand at k changes no long-history input of a bucket before k, for any horizon."""
+    rng = np.random.default_rng(0)
+    y = rng.poisson(3.0, size=(3, 30)).astype(float)
+    scale = causal_mean(y, 4) + 1.0
+    for horizon in (1, 5, 8):
+        base = history_features(y, scale, horizon=horizon, season=4)
+        for k in (5, 17, 29):
+            moved_y = y.copy()
+            moved_y[:, k] += 50.0
+            moved = history_features(moved_y, scale, horizon=horizon, season=4)
+            assert np.array_equal(base[:, :k], moved[:, :k]), (horizon, k)
+            assert not np.array_equal(base[:, k:], moved[:, k:])
 
 
 def test_burn_in_drops_creation_times_whose_history_the_window_cut() -> None:

@@ -95,17 +95,28 @@ def test_recovers_known_poisson_quantiles(cls: type[MQForecaster], panel: Demand
 def test_forecasts_never_see_later_buckets(transformer: bool, encoder: str, panel: DemandPanel) -> None:
     """Forking sequences are causal: changing demand at window position k changes no forecast created
     before k (encoder, alignment attention and feedback attention all included)."""
-    cfg = MQConfig(encoder=encoder, context_length=16, hidden_size=8, cnn_channels=8, attention_size=4)
+    cfg = MQConfig(
+        encoder=encoder,
+        context_length=16,
+        hidden_size=8,
+        cnn_channels=8,
+        attention_size=4,
+        history_features=True,
+    )
     spec = FeatureSpec.from_panel(panel, 100)
     torch.manual_seed(0)
     net = MQNet(cfg, spec, 16, transformer).eval()
-    t = to_tensors(WindowSource(encode_panel(panel, spec), 16, 8).batch(np.arange(4), np.full(4, 30)), "cpu")
+    src = WindowSource(encode_panel(panel, spec), 16, 8, history_season=52)
+    t = to_tensors(src.batch(np.arange(4), np.full(4, 30)), "cpu")
+    assert t["history"].shape == (4, 16, cfg.n_history()) and cfg.n_history() == 4 + 2 + 8
     base = net(*net_inputs(t))
-    t["y_in"] = t["y_in"].clone()
-    t["y_in"][:, 10] += 5.0
-    moved = net(*net_inputs(t))
-    assert torch.equal(base["per_bucket"][:, :10], moved["per_bucket"][:, :10])
-    assert not torch.allclose(base["per_bucket"][:, 10:], moved["per_bucket"][:, 10:])
+    for name in ("y_in", "history"):  # demand, and the long-history inputs built from it
+        t[name] = t[name].clone()
+        t[name][:, 10] += 5.0
+        moved = net(*net_inputs(t))
+        assert torch.equal(base["per_bucket"][:, :10], moved["per_bucket"][:, :10]), name
+        assert not torch.allclose(base["per_bucket"][:, 10:], moved["per_bucket"][:, 10:]), name
+        base = moved
 
 
 @pytest.mark.parametrize("transformer,encoder", [(False, "gru"), (False, "cnn"), (True, "cnn")])
@@ -113,11 +124,19 @@ def test_last_only_forward_equals_the_full_forward(
     transformer: bool, encoder: str, panel: DemandPanel
 ) -> None:
     """``predict`` runs the decoders for the last creation times only; it must give the same forecast."""
-    cfg = MQConfig(encoder=encoder, context_length=40, hidden_size=8, cnn_channels=8, attention_size=4)
+    cfg = MQConfig(
+        encoder=encoder,
+        context_length=40,
+        hidden_size=8,
+        cnn_channels=8,
+        attention_size=4,
+        history_features=True,
+    )
     spec = FeatureSpec.from_panel(panel, 100)
     torch.manual_seed(0)
     net = MQNet(cfg, spec, 40, transformer).eval()
-    t = to_tensors(WindowSource(encode_panel(panel, spec), 40, 8).batch(np.arange(4), np.full(4, 50)), "cpu")
+    src = WindowSource(encode_panel(panel, spec), 40, 8, history_season=52)
+    t = to_tensors(src.batch(np.arange(4), np.full(4, 50)), "cpu")
     full = net(*net_inputs(t))
     part = net(*net_inputs(t), last=9 if transformer else 1)
     for key in ("per_bucket", "cumulative"):
@@ -241,13 +260,14 @@ def test_cosine_schedule_decays_to_the_floor() -> None:
 def test_recent_buckets_train_on_recent_forecasts_only(panel: DemandPanel) -> None:
     """With ``recent_buckets`` the network never reads demand older than its windows and scales reach:
     changing weeks 0..15 of a 60-week panel (split at 51, recent from 41, windows and 13-week scales reach
-    back to week 18) leaves the trained network's forecast unchanged; without it the forecast moves."""
+    back to week 18) leaves the trained network's forecast unchanged; without it the forecast moves.
+    (The long-history inputs reach 52 weeks further back, so they are off here.)"""
     early = panel.frame["date"] <= panel.dates[15]
     frame = panel.frame.copy()
     frame.loc[early, "demand"] = frame.loc[early, "demand"].to_numpy() * 3 + 1
     other = DemandPanel.from_frame(frame, freq=panel.freq, static=panel.static)
     cutoff = panel.dates[-1]
     for recent, same in ((10, True), (None, False)):
-        a = tiny(MQCNN, recent_buckets=recent).fit(panel).predict(panel, cutoff)
-        b = tiny(MQCNN, recent_buckets=recent).fit(other).predict(panel, cutoff)
+        a = tiny(MQCNN, recent_buckets=recent, history_features=False).fit(panel).predict(panel, cutoff)
+        b = tiny(MQCNN, recent_buckets=recent, history_features=False).fit(other).predict(panel, cutoff)
         assert np.array_equal(a.per_bucket, b.per_bucket) == same, recent

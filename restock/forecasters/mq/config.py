@@ -10,6 +10,8 @@ from restock.forecasters.base import DEFAULT_HORIZON, DEFAULT_QUANTILES
 
 ENCODERS = ("lstm", "gru", "cnn")
 LR_SCHEDULES = ("cosine", "constant")
+ROLLING_WINDOWS = (4, 13, 26, 52)
+"""Buckets of the rolling means among the long-history inputs (``history_features``)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,13 @@ class MQConfig:
     scale_window: int = 13
     """Buckets of the causal per-bucket scale: the mean observed demand of the last ``scale_window``
     buckets up to a creation time (see :mod:`restock.forecasters.mq.windows`)."""
+
+    history_features: bool = True
+    """Give the encoder and the global MLP long-history inputs at every creation time ``g`` (causal: demand
+    up to ``g`` only, over ``g``'s scale): mean demand of the last 4, 13, 26 and 52 buckets, the share of
+    zero buckets of the last 52, and the demand one season before each target ``g+h`` (52 weeks, 12
+    months or 7 days; whole seasons further back when ``h`` exceeds a season) with a flag saying whether
+    the first was observed (see :func:`restock.forecasters.mq.windows.history_features`)."""
 
     # ---- architecture
     encoder: str = "cnn"
@@ -83,7 +92,8 @@ class MQConfig:
     times, all trained in one pass: forking sequences)."""
     recent_buckets: int | None = None
     """Train only forecasts created in the last ``recent_buckets`` buckets before the validation split
-    (their windows still read ``context_length`` buckets of history before them); ``None``: every creation
+    (their windows still read ``context_length`` buckets of history before them, and ``history_features``
+    52 buckets or a season more); ``None``: every creation
     time of the history. Like the quantile forest's ``max_origins``: recent dynamics only."""
     batch_size: int = 64
     """Windows per gradient step."""
@@ -194,6 +204,10 @@ class MQConfig:
             field = sum((k - 1) * d for k, d in zip(self.cnn_kernels, self.cnn_dilations, strict=True))
             return min(field, context - 1)
         return context // 2
+
+    def n_history(self) -> int:
+        """Width of the long-history input (0 when ``history_features`` is off)."""
+        return len(ROLLING_WINDOWS) + 2 + self.horizon if self.history_features else 0
 
     @property
     def resolved_val(self) -> int:

@@ -42,7 +42,7 @@ from restock.forecasters.mq.checkpoint import read_checkpoint, save_checkpoint
 from restock.forecasters.mq.config import MQConfig
 from restock.forecasters.mq.features import FeatureSpec, PanelArrays, encode_panel
 from restock.forecasters.mq.networks import MQEnsemble, MQNet
-from restock.forecasters.mq.train import TrainResult, fit_network, net_inputs, to_tensors
+from restock.forecasters.mq.train import TrainResult, fit_network, history_season, net_inputs, to_tensors
 from restock.forecasters.mq.windows import WindowSource
 from restock.seeding import int_seed
 
@@ -154,7 +154,13 @@ class MQForecaster:
             return per_bucket, cumulative
         e = int(arrays.dates.get_indexer(pd.DatetimeIndex([cutoff]))[0])
         rows = np.flatnonzero(arrays.first <= e)
-        source = WindowSource(arrays, self.context_, cfg.horizon, cfg.scale_window)
+        source = WindowSource(
+            arrays,
+            self.context_,
+            cfg.horizon,
+            cfg.scale_window,
+            history_season=history_season(cfg, self.spec_.freq),
+        )
         device = torch.device(cfg.device)
         self.net_.to(device).eval()
         # only the last creation time is needed; MQTransformer's feedback reads the H before it (+1: errors)

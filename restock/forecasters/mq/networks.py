@@ -40,7 +40,8 @@ class MQNet(nn.Module):
         H, Q, F_, C = cfg.horizon, len(cfg.quantiles), spec.n_known, cfg.context_size
         self.n_q = Q
         self.static = StaticEmbedding(spec.vocab_sizes, cfg.embedding_dim)
-        enc_in = 3 + F_ + self.static.out_dim
+        K = cfg.n_history()
+        enc_in = 3 + K + F_ + self.static.out_dim
         hidden = cfg.hidden_size
         self.rnn: nn.LSTM | nn.GRU | None = None
         self.conv: CausalConvStack | None = None
@@ -54,7 +55,7 @@ class MQNet(nn.Module):
             )
             self.residual = nn.Linear(cfg.cnn_channels + enc_in, hidden)
         self.global_mlp = nn.Sequential(
-            nn.Linear(hidden + H * F_ + self.static.out_dim + 1, cfg.global_hidden),
+            nn.Linear(hidden + H * F_ + self.static.out_dim + 1 + K, cfg.global_hidden),
             nn.ReLU(),
             nn.Dropout(cfg.dropout),
             nn.Linear(cfg.global_hidden, (H + 1) * C),
@@ -90,6 +91,7 @@ class MQNet(nn.Module):
         season: torch.Tensor,
         static: torch.Tensor,
         level: torch.Tensor,
+        history: torch.Tensor,
         last: int | None = None,
     ) -> Outputs:
         """Quantiles (scaled) for the last ``last`` creation times (all ``L`` when None).
@@ -110,6 +112,7 @@ class MQNet(nn.Module):
                 y_in[:, start:, None],
                 obs_in[:, start:, None],
                 level[:, start:, None],
+                history[:, start:],
                 known[:, start:L],
                 stat[:, None, :].expand(-1, n, -1),
             ],
@@ -124,7 +127,14 @@ class MQNet(nn.Module):
         enc_q = enc[:, first - start :]
         b, lq = enc_q.shape[0], enc_q.shape[1]
         g_in = torch.cat(
-            [enc_q, fut.flatten(2), stat[:, None, :].expand(-1, lq, -1), level[:, first:, None]], dim=-1
+            [
+                enc_q,
+                fut.flatten(2),
+                stat[:, None, :].expand(-1, lq, -1),
+                level[:, first:, None],
+                history[:, first:],
+            ],
+            dim=-1,
         )
         ctx = self.global_mlp(g_in).view(b, lq, H + 1, -1)
         c_h, c_a = ctx[:, :, :H], ctx[:, :, H:].expand(-1, -1, H, -1)

@@ -22,7 +22,7 @@ from restock.forecasters.mq.config import MQConfig
 from restock.forecasters.mq.features import FeatureSpec, PanelArrays
 from restock.forecasters.mq.layers import forking_loss, pinball
 from restock.forecasters.mq.networks import MQNet
-from restock.forecasters.mq.windows import Batch, WindowSource
+from restock.forecasters.mq.windows import Batch, WindowSource, season_length
 from restock.seeding import generator, int_seed
 
 
@@ -42,7 +42,7 @@ def to_tensors(batch: Batch, device: torch.device | str) -> dict[str, torch.Tens
 
 
 def net_inputs(t: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
-    return (t["y_in"], t["obs_in"], t["known"], t["season"], t["static"], t["level"])
+    return (t["y_in"], t["obs_in"], t["known"], t["season"], t["static"], t["level"], t["history"])
 
 
 def batch_loss(
@@ -92,7 +92,9 @@ def fit_network(
             f"{name}: no series has two observed buckets before the validation split "
             f"(history of {t_hist} buckets, val_buckets={val}); nothing to train on"
         )
-    source = WindowSource(arrays, context, cfg.horizon, cfg.scale_window)
+    source = WindowSource(
+        arrays, context, cfg.horizon, cfg.scale_window, history_season=history_season(cfg, spec.freq)
+    )
     # creation times trained: the last `recent_buckets` before the split (all with None)
     recent_from = 0 if cfg.recent_buckets is None else max(0, limit - cfg.recent_buckets)
     burn_in = cfg.resolved_burn_in(context)
@@ -223,3 +225,8 @@ def _log(writer: Any, row: dict[str, Any], quantiles: tuple[float, ...]) -> None
         for q, w in zip(quantiles, row["val_wql"], strict=True):
             writer.add_scalar(f"val/wql_q{q:.2f}", w, epoch)
     writer.flush()
+
+
+def history_season(cfg: MQConfig, freq: str) -> int | None:
+    """The season length of the long-history inputs on grid ``freq`` (``None`` when they are off)."""
+    return season_length(freq) if cfg.history_features else None

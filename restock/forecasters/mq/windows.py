@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from restock.forecasters.mq.config import ROLLING_WINDOWS
 from restock.forecasters.mq.features import PanelArrays
 
 
@@ -43,6 +44,9 @@ class Batch:
     """Static codes [B, n_static]."""
     level: np.ndarray
     """log1p(causal scale) of every encoder bucket [B, L] (0 for padding)."""
+    history: np.ndarray
+    """Long-history inputs of every encoder bucket [B, L, K] (K = 0 when off; 0 for padding): see
+    :func:`history_features`."""
     scale: np.ndarray
     """Causal scale of every encoder bucket = creation time [B, L] (1 for padding)."""
     target: np.ndarray
@@ -58,7 +62,16 @@ class Batch:
 class WindowSource:
     """Cuts windows out of one :class:`PanelArrays` (padded once, sliced many times)."""
 
-    def __init__(self, arrays: PanelArrays, context: int, horizon: int, scale_window: int = 13) -> None:
+    def __init__(
+        self,
+        arrays: PanelArrays,
+        context: int,
+        horizon: int,
+        scale_window: int = 13,
+        *,
+        history_season: int | None = None,
+    ) -> None:
+        """``history_season``: season length of the long-history inputs (``None``: no such inputs)."""
         self.arrays = arrays
         self.context = context
         self.horizon = horizon
@@ -73,6 +86,12 @@ class WindowSource:
         self.known[:, pad_l : pad_l + t] = arrays.known
         self.season = np.zeros(pad_l + t + pad_r, dtype=np.int64)
         self.season[pad_l : pad_l + t] = arrays.season
+        k = 0 if history_season is None else len(ROLLING_WINDOWS) + 2 + horizon
+        self.history = np.zeros((s, pad_l + t + pad_r, k), dtype=np.float32)
+        if history_season is not None:
+            self.history[:, pad_l : pad_l + t] = history_features(
+                arrays.y, self.scale[:, pad_l : pad_l + t], horizon, history_season
+            )
 
     def batch(
         self,
@@ -125,6 +144,7 @@ class WindowSource:
             season=np.broadcast_to(self.season[idx], (b, L + H)).copy(),
             static=self.arrays.static[rows],
             level=level.astype(np.float32),
+            history=self.history[rows[:, None], idx[:, :L]],
             scale=scale.astype(np.float32),
             target=target.astype(np.float32),
             cum_target=cum_target.astype(np.float32),
@@ -148,3 +168,53 @@ def causal_mean(y: np.ndarray, window: int) -> np.ndarray:
         recent = np.where(recent_n > 0, recent_sum / np.maximum(recent_n, 1), 0.0)
         full = np.where(ccount[:, 1:] > 0, csum[:, 1:] / np.maximum(ccount[:, 1:], 1), 0.0)
     return np.where(recent > 0, recent, full)
+
+
+def season_length(freq: str) -> int:
+    """Buckets per season of a grid: 52 (weekly), 12 (monthly), 7 (daily), else 1."""
+    head = freq.upper().split("-")[0]
+    if head.startswith("W"):
+        return 52
+    if head in ("M", "MS", "ME"):
+        return 12
+    if head in ("D", "B"):
+        return 7
+    return 1
+
+
+def rolling_mean(y: np.ndarray, window: int) -> np.ndarray:
+    """Mean observed demand [S, T] of the last ``window`` buckets up to each bucket (0 when none observed)."""
+    observed = np.isfinite(y)
+    zero = np.zeros((y.shape[0], 1))
+    csum = np.concatenate([zero, np.cumsum(np.where(observed, y, 0.0), axis=1)], axis=1)
+    ccount = np.concatenate([zero, np.cumsum(observed, axis=1)], axis=1)
+    lag = np.maximum(np.arange(1, y.shape[1] + 1) - window, 0)
+    total, n = csum[:, 1:] - csum[:, lag], ccount[:, 1:] - ccount[:, lag]
+    return np.where(n > 0, total / np.maximum(n, 1), 0.0)
+
+
+def history_features(y: np.ndarray, scale: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    """Long-history inputs [S, T, K] of every bucket ``g`` from demand ``y`` [S, T] (NaN = not observed)
+    up to ``g`` only, in units of ``g``'s causal ``scale`` [S, T]:
+
+    * the mean observed demand of the last w buckets, for w in ``ROLLING_WINDOWS`` (0 when none observed),
+    * the share of zero-demand buckets among the observed ones of the last 52,
+    * 1 when ``y[g + 1 - season]`` was observed, else 0,
+    * for h = 1..``horizon``: the demand one season before target ``g+h``, ``y[g + h - season*ceil(h /
+      season)]`` (never after ``g``; 0 when not observed or before the grid).
+
+    K = len(ROLLING_WINDOWS) + 2 + horizon.
+    """
+    t_count = y.shape[1]
+    observed = np.isfinite(y)
+    cols = [rolling_mean(y, w) / scale for w in ROLLING_WINDOWS]
+    zeros = rolling_mean(np.where(observed, (y == 0).astype(float), np.nan), 52)
+    cols.append(zeros)
+    g = np.arange(t_count)
+    y0 = np.where(observed, y, 0.0)
+    lag1 = g + 1 - season
+    cols.append(np.where(lag1 >= 0, observed[:, np.maximum(lag1, 0)], False).astype(float))
+    for h in range(1, horizon + 1):
+        back = g + h - season * int(np.ceil(h / season))
+        cols.append(np.where(back >= 0, y0[:, np.maximum(back, 0)], 0.0) / scale)
+    return np.stack(cols, axis=2).astype(np.float32)
