@@ -39,7 +39,8 @@ class MQConfig:
     up to ``g`` only, over ``g``'s scale): mean demand of the last 4, 13, 26 and 52 buckets, the share of
     zero buckets of the last 52, and the demand one season before each target ``g+h`` (52 weeks, 12
     months or 7 days; whole seasons further back when ``h`` exceeds a season) with a flag saying whether
-    the first was observed (see :func:`restock.forecasters.mq.windows.history_features`)."""
+    the first was observed (see :func:`restock.forecasters.mq.windows.history_features`). The local MLP
+    of horizon ``h`` also reads the seasonal lag of its own target ``g+h``."""
 
     # ---- architecture
     encoder: str = "cnn"

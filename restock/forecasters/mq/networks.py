@@ -2,9 +2,10 @@
 
 * Encoder over the history: LSTM/GRU (MQ-RNN) or dilated causal convolutions with a residual connection to
   the raw inputs (MQ-CNN, MQTransformer). Every encoder step is a forecast creation time.
-* Global MLP: encoder state + all known-future inputs + static embeddings -> one context per horizon and
-  one horizon-agnostic context.
-* Local MLP, shared across horizons: (horizon context, shared context, that bucket's known inputs) ->
+* Global MLP: encoder state + all known-future inputs + static embeddings (+ the creation time's
+  long-history inputs, ``history_features``) -> one context per horizon and one horizon-agnostic context.
+* Local MLP, shared across horizons: (horizon context, shared context, that bucket's known inputs, + with
+  ``history_features`` the demand one season before that bucket) ->
   per-bucket and cumulative quantiles, non-crossing by construction.
 * MQTransformer adds (a) decoder-encoder attention: the query of (creation t, horizon h) carries the learned
   positional/event encoding of bucket t+h and a horizon embedding; the keys carry the encodings of past
@@ -60,7 +61,9 @@ class MQNet(nn.Module):
             nn.Dropout(cfg.dropout),
             nn.Linear(cfg.global_hidden, (H + 1) * C),
         )
-        local_in = 2 * C + F_
+        # with history_features, the local MLP of horizon h also reads the demand one season before t+h
+        self.seasonal_local = K > 0
+        local_in = 2 * C + F_ + int(self.seasonal_local)
         if transformer:
             P, A, heads = cfg.position_size, cfg.attention_size, cfg.attention_heads
             self.season_emb = nn.Embedding(SEASON_SLOTS, P)
@@ -139,6 +142,8 @@ class MQNet(nn.Module):
         ctx = self.global_mlp(g_in).view(b, lq, H + 1, -1)
         c_h, c_a = ctx[:, :, :H], ctx[:, :, H:].expand(-1, -1, H, -1)
         local_in = [c_h, c_a, fut]
+        if self.seasonal_local:
+            local_in.append(history[:, first:, -H:, None])
         if self.transformer:
             local_in.append(self._align(enc, known, season, first))
         z = self.local(torch.cat(local_in, dim=-1))  # [B, L', H, local_hidden]
