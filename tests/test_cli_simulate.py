@@ -6,13 +6,10 @@ The real entry point (:func:`restock.cli.main`) runs in-process with only these 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-import restock.commands
-from restock.cli import main
 from restock.commands.simulate import parse_policy
 from restock.errors import InputError
 
@@ -32,27 +29,9 @@ KPI_KEYS = (
 )
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(restock.commands, "COMMAND_MODULES", ("simulate", "scenarios"))
-
-    def run(*args: str) -> Result:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-
-    return run
+def cli(run_cli):  # type: ignore[no-untyped-def]
+    return run_cli("simulate", "scenarios")
 
 
 def test_simulate_prints_the_kpis_as_one_json_object(cli) -> None:

@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from baseline_worlds import zero_lead_scenario
 
-import restock.commands
-from restock.cli import main
-
-
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(restock.commands, "COMMAND_MODULES", ("evaluate",))
-
-    def run(*args: str) -> Result:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-
-    return run
+def cli(run_cli):  # type: ignore[no-untyped-def]
+    return run_cli("evaluate")
 
 
 def test_evaluate_prints_rows_and_summary(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

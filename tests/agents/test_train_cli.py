@@ -6,13 +6,9 @@ The real entry point (:func:`restock.cli.main`) runs in-process with only the tr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-import restock.commands
-from restock.cli import main
 
 TINY = (
     "--timesteps", "512", "--set", "agent.n_envs=64", "--set", "agent.n_steps=8",
@@ -21,27 +17,9 @@ TINY = (
 )  # fmt: skip
 
 
-@dataclass
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setattr(restock.commands, "COMMAND_MODULES", ("train",))
-
-    def run(*args: str) -> Result:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0
-        out = capsys.readouterr()
-        return Result(code, out.out, out.err)
-
-    return run
+def cli(run_cli):  # type: ignore[no-untyped-def]
+    return run_cli("train")
 
 
 def test_train_writes_a_run_folder_and_prints_the_tensorboard_command(cli, tmp_path: Path) -> None:
