@@ -8,14 +8,15 @@ units, one per point, finite and >= 0.
 Why not only SB3's ``predict(obs, deterministic)``: classical policies think in units (an inventory
 position, a quantile of demand over lead time + review), and a learned policy thinks in the env's
 normalized observation. The batch gives both views, so a newsvendor and a PPO model are called the
-same way; :class:`ModelPolicy` adapts anything with SB3's ``predict`` shape (an SB3 model, a torch
-module wrapper) through the env's own observation and action mapping, so a model is judged exactly as it
-was trained.
+same way. A learned policy observes through ``batch.observe`` and maps its actions to orders with the
+action settings it was trained with (:class:`restock.agents.sb3.train.SB3Policy` wraps SB3's ``predict``;
+DirectBackprop reads the same observation as torch features), so a model is judged exactly as it was
+trained. A policy may carry ``observation_config`` / ``action_config`` attributes: the decision batches
+:func:`restock.agents.evaluate.evaluate` builds for it use them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -36,34 +37,6 @@ class Policy(Protocol):
     def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
         """Order quantities [B] in units (finite, >= 0) for ``batch``'s node at ``state``."""
         ...
-
-
-class Predictor(Protocol):
-    """SB3's ``predict`` shape: normalized observations [B, F] -> actions [B] or [B, 1] in [-1, 1]."""
-
-    def predict(
-        self,
-        observation: np.ndarray,
-        state: Any = None,
-        episode_start: Any = None,
-        deterministic: bool = False,
-    ) -> tuple[np.ndarray, Any]: ...
-
-
-@dataclass
-class ModelPolicy:
-    """A model with SB3's ``predict`` shape, acting through the env's observation and action mapping."""
-
-    model: Predictor
-    name: str = "model"
-    deterministic: bool = True
-
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        obs = batch.observe(state)
-        action, _ = self.model.predict(obs, deterministic=self.deterministic)
-        action = np.asarray(action, dtype=np.float64).reshape(batch.size)
-        orders, _ = batch.orders(action, state)
-        return checked_orders(self.name, orders, batch.size, state.t)
 
 
 def checked_orders(name: str, orders: Any, size: int, t: int) -> np.ndarray:
