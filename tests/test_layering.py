@@ -10,54 +10,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "restock"
 
 # What each layer must never import (restock subpackages and third-party libraries).
+APPS = {"commands", "cli"}
+RL = {"gymnasium", "stable_baselines3"}
 FORBIDDEN: dict[str, set[str]] = {
-    "data": {
-        "forecasters",
-        "simulator",
-        "scenarios",
-        "envs",
-        "agents",
-        "commands",
-        "cli",
-        "gymnasium",
-        "stable_baselines3",
-        "torch",
-    },
-    "forecasters": {
-        "simulator",
-        "scenarios",
-        "envs",
-        "agents",
-        "commands",
-        "cli",
-        "gymnasium",
-        "stable_baselines3",
-    },
-    "simulator": {
-        "forecasters",
-        "scenarios",
-        "envs",
-        "agents",
-        "commands",
-        "cli",
-        "gymnasium",
-        "stable_baselines3",
-    },
-    "scenarios": {"envs", "agents", "commands", "cli", "gymnasium", "stable_baselines3"},
-    "envs": {"agents", "commands", "cli"},
-    "agents": {"commands", "cli"},
+    "data": {"forecasters", "simulator", "scenarios", "envs", "agents", "torch"} | APPS | RL,
+    "forecasters": {"simulator", "scenarios", "envs", "agents"} | APPS | RL,
+    "simulator": {"forecasters", "scenarios", "envs", "agents"} | APPS | RL,
+    "scenarios": {"envs", "agents"} | APPS | RL,
+    "envs": {"agents"} | APPS,
+    "agents": APPS,
     # figures, TensorBoard files and HTML of run folders: the agents call it, it calls none of them
-    "reporting": {
-        "forecasters",
-        "simulator",
-        "scenarios",
-        "envs",
-        "agents",
-        "commands",
-        "cli",
-        "gymnasium",
-        "stable_baselines3",
-    },
+    "reporting": {"forecasters", "simulator", "scenarios", "envs", "agents"} | APPS | RL,
 }
 
 

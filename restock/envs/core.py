@@ -33,17 +33,10 @@ from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
+from restock.simulator.records import MONEY_COLUMNS
 from restock.simulator.world import Economics, LeadTime, World
 
-CASH_KEYS: tuple[str, ...] = (
-    "revenue",
-    "salvage",
-    "purchase_cost",
-    "holding_cost",
-    "penalty_cost",
-    "fixed_order_cost",
-    "reward",
-)
+CASH_KEYS: tuple[str, ...] = MONEY_COLUMNS
 """Money components an engine step reports (unscaled, currency units), summed over the simulated periods."""
 UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received")
 """Unit totals an engine step reports over the simulated periods."""

@@ -65,23 +65,10 @@ from restock.errors import InputError
 from restock.simulator import rules
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
-from restock.simulator.records import RECORD_COLUMNS, SimulationResult
+from restock.simulator.records import MONEY_COLUMNS, RECORD_COLUMNS, SimulationResult
 from restock.simulator.world import World
 
-FLOW_KEYS: tuple[str, ...] = (
-    "revenue",
-    "salvage",
-    "purchase_cost",
-    "holding_cost",
-    "penalty_cost",
-    "fixed_order_cost",
-    "reward",
-    "sales",
-    "lost",
-    "demand",
-    "received",
-    "on_hand_sum",
-)
+FLOW_KEYS: tuple[str, ...] = (*MONEY_COLUMNS, "sales", "lost", "demand", "received", "on_hand_sum")
 """Keys of the dict that :meth:`BatchEngine.step` returns (money, then unit totals over the periods)."""
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}

@@ -27,19 +27,11 @@ from restock.simulator.des.log import EventLog
 from restock.simulator.des.network import Layout
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
-from restock.simulator.records import RECORD_COLUMNS
+from restock.simulator.records import MONEY_COLUMNS, RECORD_COLUMNS
 from restock.simulator.rules import period_cash_flows
 from restock.simulator.world import World
 
-FLOW_KEYS: tuple[str, ...] = (
-    "revenue",
-    "salvage",
-    "purchase_cost",
-    "holding_cost",
-    "penalty_cost",
-    "fixed_order_cost",
-    "reward",
-)
+FLOW_KEYS: tuple[str, ...] = MONEY_COLUMNS
 """Money amounts a step returns, summed over its periods per [P, M, N]."""
 UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received", "on_hand_sum")
 """Unit totals a step returns (``on_hand_sum``: end-of-period on-hand summed over the periods)."""
