@@ -252,18 +252,27 @@ class DecisionBatch:
             template=self._template(r),
         )
 
-    def orders(self, actions: np.ndarray, state: ReviewState) -> tuple[np.ndarray, np.ndarray]:
-        """(orders [B], targets [B]) for checked actions [B] at ``state``."""
+    def orders(
+        self, actions: np.ndarray, state: ReviewState, config: ActionConfig | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(orders [B], targets [B]) for checked actions [B] at ``state``.
+
+        ``config``: map the actions with these settings instead of the batch's own (a trained policy is
+        judged with the action settings it learned under)."""
         _, cum = self.cum_lt(review_index(self.world, state.t))
+        cover, tau_range = self.cover, self.tau_range
+        if config is not None and config != self.action_config:
+            cover = config.cover(self.static.lead_time_mean, self.world.review_period)
+            tau_range = config.tau_range(self.levels) if config.mode == "service_quantile" else (0.0, 1.0)
         return to_orders(
             actions,
-            config=self.action_config,
+            config=self.action_config if config is None else config,
             scale=self.static.scale,
             position=self.position(state),
             cum_lt=cum,
             levels=self.levels,
-            cover=self.cover,
-            tau_range=self.tau_range,
+            cover=cover,
+            tau_range=tau_range,
         )
 
     def newsvendor_orders(self, state: ReviewState) -> np.ndarray:

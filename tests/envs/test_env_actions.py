@@ -69,3 +69,23 @@ def test_bad_actions_are_input_errors(action: object, match: str) -> None:
 def test_unknown_mode_is_an_input_error() -> None:
     with pytest.raises(InputError, match="action_mode"):
         ActionConfig(mode="magic")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [ActionConfig(mode="service_quantile"), ActionConfig(max_cover=12.0), ActionConfig(mode="quantity")],
+)
+def test_batch_maps_actions_with_another_config_as_a_batch_built_with_it(other: ActionConfig) -> None:
+    from restock.envs.core import DecisionBatch, build_episode, load_scenario, numpy_state
+    from restock.envs.features import ObservationConfig
+    from restock.simulator.des import DesEngine
+
+    world, paths, forecasts = build_episode(load_scenario("steady", ["horizon=28"]), seed=5, n_paths=2)
+    state = numpy_state(DesEngine(world, paths).reset())
+    own = DecisionBatch(world, paths, forecasts, 0, ObservationConfig(), ActionConfig())
+    built = DecisionBatch(world, paths, forecasts, 0, ObservationConfig(), other)
+    actions = np.linspace(-0.9, 0.9, own.size)
+    want, _ = built.orders(actions, state)
+    got, _ = own.orders(actions, state, other)
+    np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(own.orders(actions, state)[0], want)  # the config really changes the orders

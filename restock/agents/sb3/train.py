@@ -38,9 +38,9 @@ from restock.agents.sb3.callbacks import (
 )
 from restock.agents.sb3.config import OFF_POLICY, ON_POLICY, SB3Options, parse_options
 from restock.agents.sb3.evaluation import HeldOut, newsvendor_rule, rollout
-from restock.envs.actions import ActionConfig, to_orders
+from restock.envs.actions import ActionConfig
 from restock.envs.catalog import CatalogVecEnv
-from restock.envs.core import DecisionBatch, review_index
+from restock.envs.core import DecisionBatch
 from restock.errors import InputError
 from restock.simulator.policy import ReviewState
 
@@ -275,23 +275,7 @@ class SB3Policy:
             )
         action, _ = self.model.predict(obs, deterministic=self.deterministic)
         action = np.asarray(action, dtype=np.float64).reshape(batch.size)
-        _, cum = batch.cum_lt(review_index(batch.world, state.t))
-        levels = batch.levels
-        tau_range = (
-            self.action_config.tau_range(levels)
-            if self.action_config.mode == "service_quantile"
-            else (0.0, 1.0)
-        )
-        orders, _ = to_orders(
-            action,
-            config=self.action_config,
-            scale=batch.static.scale,
-            position=batch.position(state),
-            cum_lt=cum,
-            levels=levels,
-            cover=self.action_config.cover(batch.static.lead_time_mean, batch.world.review_period),
-            tau_range=tau_range,
-        )
+        orders, _ = batch.orders(action, state, self.action_config)
         return checked_orders(self.name, orders, batch.size, state.t)
 
 
