@@ -45,3 +45,30 @@ def coverage(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
 def mean_absolute_coverage_error(actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray) -> float:
     """Mean over quantiles of |coverage - level|: the calibration error."""
     return float(np.abs(coverage(actual, pred) - np.asarray(quantiles, dtype=float)).mean())
+
+
+def wql_by_group(
+    actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray, groups: np.ndarray
+) -> dict[str, tuple[float, float]]:
+    """Where a mean wQL comes from: per group of series, (mean wQL of the group, share of the total loss).
+
+    ``actual`` [C, S, H] (cutoffs, series, buckets), ``pred`` [C, S, H, Q], ``groups`` [S] labels. The mean
+    wQL of a group is the mean over quantiles of its own wQL (its pinball losses over its own actuals); the
+    shares of all groups sum to 1 and say which groups carry the loss (the whole set's mean wQL is the
+    actual-weighted sum of the groups'). Groups whose actuals sum to 0 get a NaN wQL."""
+    actual = np.asarray(actual, dtype=float)
+    groups = np.asarray(groups)
+    if actual.ndim != 3 or groups.shape != (actual.shape[1],):
+        raise ValueError(f"wql_by_group: actual {actual.shape} must be [C, S, H] with one group per series")
+    mask = np.isfinite(actual)
+    loss = pinball_loss(np.where(mask, actual, 0.0), pred, quantiles) * mask[..., None]
+    per_series = loss.sum(axis=(0, 2)).mean(axis=-1)  # [S]: summed over cutoffs/buckets, mean over Q
+    volume = np.abs(np.where(mask, actual, 0.0)).sum(axis=(0, 2))
+    total = per_series.sum()
+    out: dict[str, tuple[float, float]] = {}
+    for label in sorted({str(g) for g in groups}):
+        sel = groups.astype(str) == label
+        vol = volume[sel].sum()
+        wql = 2.0 * per_series[sel].sum() / vol if vol > 0 else float("nan")
+        out[label] = (float(wql), float(per_series[sel].sum() / total) if total > 0 else float("nan"))
+    return out

@@ -4,8 +4,10 @@ import pytest
 from restock.forecasters.metrics import (
     coverage,
     mean_absolute_coverage_error,
+    mean_wql,
     pinball_loss,
     weighted_quantile_loss,
+    wql_by_group,
 )
 
 
@@ -37,3 +39,25 @@ def test_coverage_and_calibration() -> None:
 def test_wql_rejects_all_zero_actuals() -> None:
     with pytest.raises(ValueError, match="sum to zero"):
         weighted_quantile_loss(np.zeros(3), np.zeros((3, 1)), np.array([0.5]))
+
+
+def test_wql_by_group_splits_the_mean_wql_by_actual_volume() -> None:
+    rng = np.random.default_rng(0)
+    q = np.array([0.1, 0.5, 0.9])
+    actual = rng.poisson(5.0, size=(3, 4, 2)).astype(float)
+    actual[:, 3] *= 10  # a high-volume series
+    actual[0, 0, 0] = np.nan  # outside a span: ignored
+    pred = np.sort(rng.gamma(5.0, 1.0, size=(3, 4, 2, 3)), axis=-1)
+    groups = np.array(["a", "a", "b", "b"])
+    parts = wql_by_group(actual, pred, q, groups)
+    assert list(parts) == ["a", "b"]
+    # each group's wQL is the plain mean wQL of its own series
+    assert parts["a"][0] == pytest.approx(mean_wql(actual[:, :2], pred[:, :2], q))
+    assert parts["b"][0] == pytest.approx(mean_wql(actual[:, 2:], pred[:, 2:], q))
+    # shares sum to 1, and the whole is the volume-weighted sum of the groups' wQL
+    assert sum(share for _, share in parts.values()) == pytest.approx(1.0)
+    vol = {g: np.nansum(actual[:, groups == g]) for g in ("a", "b")}
+    whole = sum(parts[g][0] * vol[g] for g in vol) / sum(vol.values())
+    assert whole == pytest.approx(mean_wql(actual, pred, q))
+    with pytest.raises(ValueError, match="one group per series"):
+        wql_by_group(actual, pred, q, groups[:3])
