@@ -86,9 +86,9 @@ class MQConfig:
     without losing much accuracy."""
 
     # ---- training
-    epochs: int = 30
+    epochs: int = 20
     """Most passes over the training windows (early stopping usually ends sooner)."""
-    windows_per_series: int = 8
+    windows_per_series: int = 4
     """Random training windows drawn per series and epoch (each window holds ``context_length`` creation
     times, all trained in one pass: forking sequences)."""
     recent_buckets: int | None = None
