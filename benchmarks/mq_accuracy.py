@@ -77,10 +77,11 @@ def score(
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parser(doc: str | None, models: str) -> argparse.ArgumentParser:
+    """The command line shared by the accuracy benchmarks (data set, models, backtest, MQ overrides)."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="m5", choices=["m5", "carparts", "synthetic"])
-    ap.add_argument("--models", default=",".join(MQ_MODELS))
+    ap.add_argument("--models", default=models)
     ap.add_argument("--cutoffs", type=int, default=8)
     ap.add_argument("--horizon", type=int, default=8)
     ap.add_argument("--n-skus", type=int, default=2000)
@@ -88,15 +89,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=None, help="MQ models: override the epochs")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--set", action="append", default=[], help="MQ config override KEY=VALUE (JSON value)")
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    panel = load(args.data, args.n_skus, args.seed)
+    return ap
+
+
+def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
+    """MQ config overrides: the seed, ``--epochs`` and every ``--set KEY=VALUE`` (JSON values)."""
     overrides: dict[str, Any] = {"seed": args.seed}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     for item in args.set:
         key, _, value = item.partition("=")
         overrides[key] = json.loads(value)
+    return overrides
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser(__doc__, ",".join(MQ_MODELS)).parse_args(argv)
+    torch.set_num_threads(args.threads)
+    panel = load(args.data, args.n_skus, args.seed)
+    overrides = overrides_from(args)
     results = []
     for model in args.models.split(","):
         params = overrides if model in MQ_MODELS else {}

@@ -14,14 +14,13 @@ high-volume series can decide a comparison; this says which.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
 import numpy as np
 import torch
-from mq_accuracy import MQ_MODELS, load
+from mq_accuracy import MQ_MODELS, load, overrides_from, parser
 
 from restock.forecasters.backtest import BacktestResult, backtest
 from restock.forecasters.base import make
@@ -83,28 +82,12 @@ def difference(a: BacktestResult, b: BacktestResult, items: np.ndarray | None, t
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default="m5", choices=["m5", "carparts", "synthetic"])
-    ap.add_argument(
-        "--models", default="quantile-forest,mqcnn", help="comma-separated; the first two are compared"
-    )
-    ap.add_argument("--cutoffs", type=int, default=8)
-    ap.add_argument("--horizon", type=int, default=8)
-    ap.add_argument("--n-skus", type=int, default=2000)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=int, default=None, help="MQ models: override the epochs")
-    ap.add_argument("--threads", type=int, default=2)
+    ap = parser(__doc__, "quantile-forest,mqcnn")
     ap.add_argument("--top", type=int, default=8, help="series and items listed in the difference")
-    ap.add_argument("--set", action="append", default=[], help="MQ config override KEY=VALUE (JSON value)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     panel = load(args.data, args.n_skus, args.seed)
-    overrides: dict[str, Any] = {"seed": args.seed}
-    if args.epochs is not None:
-        overrides["epochs"] = args.epochs
-    for item in args.set:
-        key, _, value = item.partition("=")
-        overrides[key] = json.loads(value)
+    overrides = overrides_from(args)
     models = args.models.split(",")
     results = []
     for model in models:
