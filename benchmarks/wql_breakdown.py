@@ -24,7 +24,7 @@ from mq_accuracy import MQ_MODELS, load, overrides_from, parser
 
 from restock.forecasters.backtest import BacktestResult, backtest
 from restock.forecasters.base import make
-from restock.forecasters.metrics import mean_wql, pinball_loss, wql_by_group
+from restock.forecasters.metrics import mean_wql, series_pinball, wql_by_group
 
 
 def breakdown(res: BacktestResult, groups: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -37,17 +37,11 @@ def breakdown(res: BacktestResult, groups: dict[str, np.ndarray]) -> dict[str, A
     return out
 
 
-def series_loss(res: BacktestResult) -> np.ndarray:
-    """Pinball loss per series [S], summed over cutoffs and buckets, mean over quantiles."""
-    act = res.actuals
-    mask = np.isfinite(act)
-    loss = pinball_loss(np.where(mask, act, 0.0), res.table.per_bucket, res.quantiles) * mask[..., None]
-    return loss.sum(axis=(0, 2)).mean(axis=-1)
-
-
 def difference(a: BacktestResult, b: BacktestResult, items: np.ndarray | None, top: int) -> dict[str, Any]:
     """Series and items carrying the difference in loss between ``b`` and ``a`` (positive: b loses more)."""
-    gap = series_loss(b) - series_loss(a)
+    gap = series_pinball(b.actuals, b.table.per_bucket, b.quantiles) - series_pinball(
+        a.actuals, a.table.per_bucket, a.quantiles
+    )
     ids = np.asarray(a.table.series_ids)
     out: dict[str, Any] = {"total_loss_difference": float(gap.sum())}
     order = np.argsort(-gap)[:top]

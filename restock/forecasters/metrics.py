@@ -47,6 +47,16 @@ def mean_absolute_coverage_error(actual: np.ndarray, pred: np.ndarray, quantiles
     return float(np.abs(coverage(actual, pred) - np.asarray(quantiles, dtype=float)).mean())
 
 
+def series_pinball(actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Pinball loss per series [S] of a backtest: ``actual`` [C, S, H], ``pred`` [C, S, H, Q]; summed over
+    cutoffs and buckets (NaN actuals ignored), averaged over the quantiles. Twice its sum over a set of
+    series, over their summed |actuals|, is their mean wQL."""
+    actual = np.asarray(actual, dtype=float)
+    mask = np.isfinite(actual)
+    loss = pinball_loss(np.where(mask, actual, 0.0), pred, quantiles) * mask[..., None]
+    return loss.sum(axis=(0, 2)).mean(axis=-1)
+
+
 def wql_by_group(
     actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray, groups: np.ndarray
 ) -> dict[str, tuple[float, float]]:
@@ -60,10 +70,8 @@ def wql_by_group(
     groups = np.asarray(groups)
     if actual.ndim != 3 or groups.shape != (actual.shape[1],):
         raise ValueError(f"wql_by_group: actual {actual.shape} must be [C, S, H] with one group per series")
-    mask = np.isfinite(actual)
-    loss = pinball_loss(np.where(mask, actual, 0.0), pred, quantiles) * mask[..., None]
-    per_series = loss.sum(axis=(0, 2)).mean(axis=-1)  # [S]: summed over cutoffs/buckets, mean over Q
-    volume = np.abs(np.where(mask, actual, 0.0)).sum(axis=(0, 2))
+    per_series = series_pinball(actual, pred, quantiles)
+    volume = np.nansum(np.abs(actual), axis=(0, 2))
     total = per_series.sum()
     out: dict[str, tuple[float, float]] = {}
     for label in sorted({str(g) for g in groups}):

@@ -6,6 +6,7 @@ from restock.forecasters.metrics import (
     mean_absolute_coverage_error,
     mean_wql,
     pinball_loss,
+    series_pinball,
     weighted_quantile_loss,
     wql_by_group,
 )
@@ -59,5 +60,6 @@ def test_wql_by_group_splits_the_mean_wql_by_actual_volume() -> None:
     vol = {g: np.nansum(actual[:, groups == g]) for g in ("a", "b")}
     whole = sum(parts[g][0] * vol[g] for g in vol) / sum(vol.values())
     assert whole == pytest.approx(mean_wql(actual, pred, q))
+    assert 2 * series_pinball(actual, pred, q).sum() / np.nansum(actual) == pytest.approx(whole)
     with pytest.raises(ValueError, match="one group per series"):
         wql_by_group(actual, pred, q, groups[:3])
