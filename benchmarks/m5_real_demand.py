@@ -279,7 +279,7 @@ def rollout(policy: Any, ep: Episode) -> dict[str, np.ndarray]:
     state: ReviewState | None = engine.reset()
     totals = {k: to_numpy(engine.initial_totals[k])[:, 0].copy() for k in KPI_KEYS}
     p, n = ep.paths.n_paths, ep.world.n_skus
-    while state is not None:
+    while not state.terminal:
         orders = np.asarray(policy.act(batch, numpy_state(state)), dtype=np.float64)
         state, flows = engine.step(orders.reshape(p, 1, n))
         for k in KPI_KEYS:

@@ -72,7 +72,7 @@ def simulate(act: Any, episode: Any, skip: int) -> np.ndarray:
     state: ReviewState | None = engine.reset()
     cost = np.zeros(episode.batch.size)
     counted = 0
-    while state is not None:
+    while not state.terminal:
         t = state.t
         orders = act(numpy_state(state))
         state, flows = engine.step(np.asarray(orders, dtype=np.float64).reshape(-1, 1, 1))

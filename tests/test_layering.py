@@ -24,6 +24,10 @@ FORBIDDEN: dict[str, set[str]] = {
 }
 
 
+SHARED = {"restock.simulator.flows"}
+"""Modules of names only (no numpy, no torch) that every layer may read: the one list of flow names."""
+
+
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     names: set[str] = set()
@@ -33,7 +37,7 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
     out = set()
-    for name in names:
+    for name in names - SHARED:
         parts = name.split(".")
         out.add(parts[1] if parts[0] == "restock" and len(parts) > 1 else parts[0])
     return out

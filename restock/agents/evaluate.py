@@ -48,12 +48,16 @@ from restock import seeding
 from restock.agents.policy import Policy, checked_orders
 from restock.agents.stats import paired_difference
 from restock.envs.actions import ActionConfig
-from restock.envs.core import DecisionBatch, build_episode, engine_class, load_scenario, numpy_state, to_numpy
+from restock.envs.core import DecisionBatch, build_episode, load_scenario, numpy_state, to_numpy
 from restock.envs.features import ObservationConfig
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.engines import check_engine, make_engine
+from restock.simulator.engines import rollout as run_engine
+from restock.simulator.kpis import kpi_table
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.records import SimulationResult
+from restock.simulator.state import ReviewState
 from restock.simulator.world import World
 
 REFERENCE = "newsvendor"
@@ -70,7 +74,6 @@ SUMMARY_KPIS: tuple[str, ...] = (
     "lost_units",
 )
 """KPIs whose means over seeds the summary shows beside profit and saving."""
-ENGINE_NAMES: tuple[str, ...] = ("des", "batch")
 
 
 @dataclass(frozen=True)
@@ -122,24 +125,20 @@ def decision_batches(ep: Episode, policy: Any) -> list[DecisionBatch]:
 
 def rollout(policy: Policy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
     """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
-    if engine not in ENGINE_NAMES:
-        raise InputError(f"engine must be one of {list(ENGINE_NAMES)}, got {engine!r}")
     name = str(getattr(policy, "name", type(policy).__name__))
     batches = decision_batches(ep, policy)
-    eng = engine_class(engine)(ep.world, ep.paths, record=record)
+    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record)
     p, n, m = ep.paths.n_paths, ep.world.n_skus, len(batches)
-    state = eng.reset()
-    totals = {k: to_numpy(v).copy() for k, v in getattr(eng, "initial_totals", {}).items()}
-    while state is not None:
+
+    def decide(state: ReviewState) -> np.ndarray:
         st = numpy_state(state)
         orders = np.empty((p, m, n), dtype=np.float64)
         for b in batches:
             q = checked_orders(name, policy.act(b, st), b.size, st.t)
             orders[:, b.node, :] = q.reshape(p, n)
-        state, out = eng.step(orders)
-        for k, v in out.items():
-            arr = to_numpy(v)
-            totals[k] = totals[k] + arr if k in totals else arr.copy()
+        return orders
+
+    totals = {k: to_numpy(v) for k, v in run_engine(eng, decide).totals.items()}
     result = None
     if record:
         result = eng.result()
@@ -239,10 +238,7 @@ def evaluate(
 
     ``scenario``: a Scenario or a built-in name/file; ``n_paths``: paths per seed (None: the scenario's).
     """
-    from restock.simulator.kpis import kpi_table
-
-    if engine not in ENGINE_NAMES:
-        raise InputError(f"engine must be one of {list(ENGINE_NAMES)}, got {engine!r}")
+    check_engine(engine)
     named = _named(policies)
     if reference not in named:
         if reference != REFERENCE:

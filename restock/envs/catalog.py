@@ -17,16 +17,15 @@ from restock.envs.core import (
     CASH_KEYS,
     DecisionBatch,
     build_episode,
-    engine_class,
     load_scenario,
     numpy_state,
     observation_bounds,
     scenario_name,
-    terminal_state,
     to_numpy,
 )
 from restock.envs.features import ObservationConfig, feature_names
 from restock.errors import InputError
+from restock.simulator.engines import engine_class
 from restock.simulator.policy import ReviewState
 
 
@@ -206,11 +205,8 @@ class CatalogVecEnv(VecEnv):
             ]
         else:
             infos = [{} for _ in range(n)]
-        if nxt is None:
-            end = terminal_state(
-                self.world, self.paths, state, orders, {k: to_numpy(v) for k, v in out.items()}
-            )
-            term_obs = self.batch.observe(end)[:n]
+        if nxt.terminal:
+            term_obs = self.batch.observe(numpy_state(nxt))[:n]
             for i in range(n):
                 infos[i]["terminal_observation"] = term_obs[i]
                 infos[i]["TimeLimit.truncated"] = True

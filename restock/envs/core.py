@@ -8,7 +8,6 @@ batch with P = N = 1, Catalog-v0 one with thousands of points, Network-v0 one ba
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,37 +30,16 @@ from restock.envs.features import (
 )
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.arrays import to_numpy
+from restock.simulator.flows import MONEY_COLUMNS, UNIT_TOTALS
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
-from restock.simulator.records import MONEY_COLUMNS
 from restock.simulator.world import Economics, LeadTime, World
 
 CASH_KEYS: tuple[str, ...] = MONEY_COLUMNS
 """Money components an engine step reports (unscaled, currency units), summed over the simulated periods."""
-UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received")
-"""Unit totals an engine step reports over the simulated periods."""
-
-ENGINES: dict[str, str] = {
-    "des": "restock.simulator.des:DesEngine",
-    "batch": "restock.simulator.batch:BatchEngine",
-}
-
-
-def engine_class(engine: str | type) -> type:
-    """The engine class for a name in :data:`ENGINES` (imported lazily), or ``engine`` itself if a class."""
-    if isinstance(engine, type):
-        return engine
-    if engine not in ENGINES:
-        raise InputError(f"engine must be one of {sorted(ENGINES)}, got {engine!r}")
-    module, _, attr = ENGINES[engine].partition(":")
-    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
-
-
-def to_numpy(x: Any) -> np.ndarray:
-    """A numpy float64 view of an engine array (numpy or torch)."""
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=np.float64)
+UNIT_KEYS: tuple[str, ...] = UNIT_TOTALS
+"""Unit totals an engine step reports over the simulated periods (received, demand, sales, lost)."""
 
 
 def numpy_state(state: ReviewState) -> ReviewState:
@@ -291,39 +269,6 @@ class DecisionBatch:
     def scaled(self, reward: np.ndarray) -> np.ndarray:
         """A [P, M, N] reward of this node as [B], divided by the reward scale."""
         return self.flat(reward) / self.reward_div
-
-
-def terminal_state(
-    world: World, paths: ExogenousPaths, prev: ReviewState, orders: np.ndarray, out: dict[str, Any]
-) -> ReviewState:
-    """The state after the last period, rolled forward from the last review (engines return None there).
-
-    on-hand = on-hand + received - sales (- shipped downstream); backlog = backlog + demand - sales under
-    backorders; the pipeline is the previous one plus the accepted part of the last order (its due period
-    from the paths), shifted past the simulated periods. Only used for SB3's ``terminal_observation``.
-    """
-    t, end = prev.t, world.horizon
-    steps = end - t
-    received = to_numpy(out["received"])
-    sales = to_numpy(out["sales"])
-    demand = to_numpy(out["demand"])
-    shipped = to_numpy(out["shipped_downstream"]) if "shipped_downstream" in out else 0.0
-    on_hand = np.maximum(prev.on_hand + received - sales - shipped, 0.0)
-    backorder = np.array([n.backorder for n in world.network.nodes])[None, :, None]
-    backlog = np.where(backorder, np.maximum(prev.backlog + demand - sales, 0.0), 0.0)
-    pipe = prev.pipeline
-    k = pipe.shape[-1]
-    lead = paths.lead_time[:, t]  # [P, M, N]
-    accepted = np.minimum(orders, paths.capacity[t][None])
-    full = np.concatenate([pipe, np.zeros((*pipe.shape[:-1], max(k, int(lead.max()) + 1)))], axis=-1)
-    due_idx = lead - 1  # index k: due in t+1+k; lead 0 arrived already
-    mask = due_idx >= 0
-    pp, mm, nn = np.nonzero(mask)
-    np.add.at(full, (pp, mm, nn, due_idx[mask].astype(np.int64)), accepted[mask])
-    shifted = full[..., steps:]
-    if shifted.shape[-1] < k:
-        shifted = np.concatenate([shifted, np.zeros((*shifted.shape[:-1], k - shifted.shape[-1]))], axis=-1)
-    return ReviewState(t=end, on_hand=on_hand, backlog=backlog, pipeline=shifted[..., :k])
 
 
 def load_scenario(scenario: Any, overrides: Any) -> Any:

@@ -15,7 +15,6 @@ from restock.envs.core import (
     UNIT_KEYS,
     DecisionBatch,
     build_episode,
-    engine_class,
     episode_seed,
     load_scenario,
     numpy_state,
@@ -23,7 +22,6 @@ from restock.envs.core import (
     resolve_sku,
     restrict_world,
     scenario_name,
-    terminal_state,
     to_numpy,
     with_carry,
 )
@@ -31,6 +29,7 @@ from restock.envs.features import ObservationConfig, feature_names
 from restock.envs.forecasts import poisson_table, restrict
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.engines import engine_class
 from restock.simulator.paths import ExogenousPaths, sample_paths
 from restock.simulator.policy import ReviewState
 from restock.simulator.world import Economics, FillRate, LeadTime, Network, Node, Vendor, World
@@ -272,11 +271,9 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         for key in (*CASH_KEYS, *UNIT_KEYS):
             if key in out:
                 step_info[key] = float(to_numpy(out[key]).sum())
-        truncated = nxt is None
-        if nxt is None:
-            end = terminal_state(
-                self.world, self.paths, state, orders, {k: to_numpy(v) for k, v in out.items()}
-            )
+        truncated = nxt.terminal
+        if truncated:
+            end = numpy_state(nxt)
             obs = np.concatenate([b.observe(end)[0] for b in self.batches])
             self._state = None
             info = {"t": int(end.t), "episode_seed": self.episode_seed}

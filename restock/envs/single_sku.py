@@ -14,7 +14,6 @@ from restock.envs.core import (
     UNIT_KEYS,
     DecisionBatch,
     build_episode,
-    engine_class,
     episode_seed,
     load_scenario,
     numpy_state,
@@ -22,13 +21,12 @@ from restock.envs.core import (
     resolve_sku,
     restrict_world,
     scenario_name,
-    terminal_state,
-    to_numpy,
     with_carry,
 )
 from restock.envs.features import ObservationConfig, feature_names
 from restock.envs.forecasts import restrict
 from restock.errors import InputError
+from restock.simulator.engines import engine_class
 from restock.simulator.policy import ReviewState
 
 _INFO_KEYS = (*CASH_KEYS, *UNIT_KEYS)
@@ -261,18 +259,14 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             nv_q = self.batch.newsvendor_orders(self._shadow_state).reshape(1, 1, 1)
             shadow_next, nv_out = self._shadow.step(nv_q)
             nv_out, self._shadow_carry = with_carry(nv_out, self._shadow_carry), None
-            self._shadow_state = None if shadow_next is None else numpy_state(shadow_next)
+            self._shadow_state = numpy_state(shadow_next)
             nv_profit = float(nv_out["reward"].item())
             self._nv_profit += nv_profit
             step_info["newsvendor_reward"] = nv_profit
             step_info["saving_vs_newsvendor"] = self._profit - self._nv_profit
         reward = profit / self._reward_div
-        truncated = nxt is None
-        self._state = (
-            terminal_state(self.world, self.paths, state, orders, {k: to_numpy(v) for k, v in out.items()})
-            if nxt is None
-            else numpy_state(nxt)
-        )
+        truncated = nxt.terminal
+        self._state = numpy_state(nxt)  # at the horizon: the engine's terminal state
         obs, info = self._get_obs(), self._get_info()
         info.update(step_info)
         if truncated:

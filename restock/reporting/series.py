@@ -13,25 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-SUMMED: tuple[str, ...] = (
-    "reward",
-    "revenue",
-    "salvage",
-    "purchase_cost",
-    "holding_cost",
-    "penalty_cost",
-    "fixed_order_cost",
-    "demand",
-    "sales",
-    "lost",
-    "backlog",
-    "on_hand",
-    "ordered",
-    "received",
-    "cancelled",
-    "in_transit",
-)
-"""Record columns a series sums over nodes and SKUs (then averages over paths)."""
+from restock.simulator.flows import SERIES_SUMS
+
+SUMMED: tuple[str, ...] = SERIES_SUMS
+"""Record columns a series sums over nodes and SKUs (then averages over paths): the reward, the money,
+the units (:data:`restock.simulator.flows.SERIES_SUMS`)."""
 
 SERIES_COLUMNS: tuple[str, ...] = (*SUMMED, "fill_rate", "cumulative_profit")
 """Columns of :func:`period_series`: the summed columns, the period's fill rate and the running profit."""

@@ -27,9 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from restock.simulator.flows import MONEY_AMOUNTS
 from restock.simulator.records import SimulationResult
 
-MONEY = ("revenue", "salvage", "purchase_cost", "holding_cost", "penalty_cost", "fixed_order_cost")
+MONEY = MONEY_AMOUNTS
+"""The money amounts a KPI table totals (every money column but the reward, which is ``profit``)."""
 
 
 def _n_paths(records: pd.DataFrame) -> int:

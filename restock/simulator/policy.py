@@ -11,32 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-import torch
 
 from restock.errors import InputError
-from restock.simulator.rules import relu
+from restock.simulator.arrays import is_tensor, like, relu
+from restock.simulator.state import ReviewState
 
-
-@dataclass(frozen=True)
-class ReviewState:
-    """The state at a review in period ``t``, after that period's arrivals and before its demand.
-
-    Arrays are numpy (des) or torch (batch), with a leading path axis P, then nodes M, then SKUs N.
-    """
-
-    t: int
-    on_hand: Any
-    """[P, M, N] units on hand."""
-    backlog: Any
-    """[P, M, N] backordered units waiting (0 under lost sales)."""
-    pipeline: Any
-    """[P, M, N, K] units accepted by the source and due in periods t+1 .. t+K (index k: due t+1+k).
-    The vendor confirms the arrival period when it accepts an order; a fill-rate cut is seen on arrival."""
-
-    @property
-    def inventory_position(self) -> Any:
-        """On-hand - backlog + everything in the pipeline, [P, M, N]."""
-        return self.on_hand - self.backlog + self.pipeline.sum(-1)
+__all__ = ["BaseStock", "ConstantOrder", "OrderRule", "OrderSchedule", "ReviewState", "check_orders"]
 
 
 class OrderRule(Protocol):
@@ -47,15 +27,16 @@ class OrderRule(Protocol):
 
 def check_orders(orders: Any, shape: tuple[int, ...], t: int) -> None:
     """Raise :class:`InputError` unless ``orders`` has ``shape`` and is finite and >= 0 (never clipped)."""
-    arr = orders.detach() if isinstance(orders, torch.Tensor) else np.asarray(orders)
+    tensor = is_tensor(orders)
+    arr: Any = orders.detach() if tensor else np.asarray(orders)
     if tuple(arr.shape) != tuple(shape):
         raise InputError(
             f"policy returned orders of shape {tuple(arr.shape)} in period {t}, expected {shape}"
         )
-    finite = torch.isfinite(arr) if isinstance(arr, torch.Tensor) else np.isfinite(arr)
+    finite = arr.isfinite() if tensor else np.isfinite(arr)
     bad = ~finite | (arr < 0)
     if bool(bad.any()):
-        first = bad.nonzero()[0] if isinstance(bad, torch.Tensor) else np.argwhere(bad)[0]
+        first = bad.nonzero()[0] if tensor else np.argwhere(bad)[0]
         idx = tuple(int(i) for i in first)
         raise InputError(
             f"policy returned an invalid order {float(arr[idx])!r} at [path, node, sku]={list(idx)} "
@@ -73,10 +54,7 @@ class BaseStock:
     level: Any
 
     def __call__(self, state: ReviewState) -> Any:
-        level = self.level
-        if isinstance(state.on_hand, torch.Tensor):
-            level = torch.as_tensor(level, dtype=state.on_hand.dtype, device=state.on_hand.device)
-        return relu(level - state.inventory_position)
+        return relu(like(self.level, state.on_hand) - state.inventory_position)
 
 
 @dataclass(frozen=True)
@@ -86,9 +64,8 @@ class ConstantOrder:
     quantity: Any
 
     def __call__(self, state: ReviewState) -> Any:
-        if isinstance(state.on_hand, torch.Tensor):
-            q = torch.as_tensor(self.quantity, dtype=state.on_hand.dtype, device=state.on_hand.device)
-            return torch.zeros_like(state.on_hand) + q
+        if is_tensor(state.on_hand):
+            return state.on_hand * 0 + like(self.quantity, state.on_hand)
         return np.zeros_like(state.on_hand) + np.asarray(self.quantity, dtype=float)
 
 
@@ -103,6 +80,6 @@ class OrderSchedule:
     def __call__(self, state: ReviewState) -> Any:
         r = (state.t - self.review_offset) // self.review_period
         q = self.orders[r]
-        if isinstance(state.on_hand, torch.Tensor):
-            return torch.as_tensor(q, dtype=state.on_hand.dtype, device=state.on_hand.device)
+        if is_tensor(state.on_hand):
+            return like(q, state.on_hand)
         return np.asarray(q, dtype=float)

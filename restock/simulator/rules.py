@@ -8,35 +8,58 @@ Within period t, in this order (DESIGN.md):
 2. At a review the policy orders; the source accepts up to its capacity and will deliver the fill-rate
    share (:func:`accept_order`). An order with lead time 0 arrives now, before demand.
 3. Demand arrives and is served from on-hand (:func:`serve_lost_sales` or :func:`serve_backorders`).
-4. Costs and revenue are booked (:func:`period_cash_flows`).
+4. Costs and revenue are booked (:func:`book_period`: :func:`period_cash_flows`, :func:`salvage` in the
+   last period, and the :func:`reward`).
+
+The names of the quantities are the fields of :class:`restock.simulator.flows.PeriodFlows`. Fast paths
+for an unlimited capacity, a full fill or no storage limit live inside these functions (an engine calls
+them every period and never writes a rule inline).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import numpy as np
-import torch
 
-A = TypeVar("A", np.ndarray, torch.Tensor)
+from restock.simulator.arrays import minimum, relu
+from restock.simulator.flows import COST_COMPONENTS, reward_of
+
+A = TypeVar("A")
+"""A numpy array or a torch tensor (torch is never imported here: see :mod:`restock.simulator.arrays`)."""
+
+__all__ = [
+    "COST_COMPONENTS",
+    "NOTHING",
+    "accept",
+    "accept_order",
+    "book_period",
+    "deliver",
+    "minimum",
+    "period_cash_flows",
+    "receive",
+    "relu",
+    "reward",
+    "salvage",
+    "serve_backorders",
+    "serve_lost_sales",
+]
 
 
-def minimum(a: Any, b: Any) -> Any:
-    """Elementwise minimum for numpy arrays, torch tensors and scalars."""
-    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        ref = a if isinstance(a, torch.Tensor) else b
-        return torch.minimum(
-            torch.as_tensor(a, dtype=ref.dtype, device=ref.device),
-            torch.as_tensor(b, dtype=ref.dtype, device=ref.device),
-        )
-    return np.minimum(a, b)
+NOTHING = 0.0
+"""What :func:`receive` and :func:`accept_order` return for a quantity that is zero by construction (no
+storage limit: nothing disposed; no capacity limit and a full fill: nothing cancelled)."""
 
 
-def relu(a: A) -> A:
-    """max(a, 0), keeping torch tensors differentiable."""
-    if isinstance(a, torch.Tensor):
-        return a.clamp(min=0.0)
-    return np.maximum(a, 0.0)
+def accept(quantity: A, capacity: Any) -> A:
+    """The units a source accepts of an order: ``min(quantity, capacity)``; ``capacity`` None: unlimited."""
+    return quantity if capacity is None else minimum(quantity, capacity)  # type: ignore[no-any-return]
+
+
+def deliver(accepted: A, fill_rate: Any) -> A:
+    """The units the source will deliver of what it accepted; ``fill_rate`` None: a full fill."""
+    return accepted if fill_rate is None else accepted * fill_rate  # type: ignore[operator, no-any-return]
 
 
 def accept_order(quantity: A, capacity: Any, fill_rate: Any) -> tuple[A, A]:
@@ -44,15 +67,22 @@ def accept_order(quantity: A, capacity: Any, fill_rate: Any) -> tuple[A, A]:
 
     The source accepts ``min(quantity, capacity)``; of that it will deliver the ``fill_rate`` share. The
     rest of the order (capacity cut plus fill-rate cut) is cancelled. ``delivered + cancelled == quantity``.
+    ``capacity`` None is no limit and ``fill_rate`` None a full fill; with both, nothing is cancelled
+    (:data:`NOTHING`).
     """
-    accepted = minimum(quantity, capacity)
-    delivered = accepted * fill_rate
-    return delivered, quantity - delivered
+    delivered = deliver(accept(quantity, capacity), fill_rate)
+    if capacity is None and fill_rate is None:
+        return delivered, NOTHING  # type: ignore[return-value]
+    return delivered, quantity - delivered  # type: ignore[operator]
 
 
 def receive(on_hand: A, arriving: A, storage_capacity: Any) -> tuple[A, A]:
-    """Add arriving units to on-hand up to the storage capacity: (new on-hand, disposed overflow)."""
-    total = on_hand + arriving
+    """Add arriving units to on-hand up to the storage capacity: (new on-hand, disposed overflow).
+
+    ``storage_capacity`` None (or inf) is no limit: nothing is disposed (:data:`NOTHING`)."""
+    total = on_hand + arriving  # type: ignore[operator]
+    if storage_capacity is None or (isinstance(storage_capacity, float) and storage_capacity == np.inf):
+        return total, NOTHING  # type: ignore[return-value]
     kept = minimum(total, storage_capacity)
     return kept, total - kept
 
@@ -69,7 +99,7 @@ def serve_backorders(on_hand: A, backlog: A, demand: A) -> tuple[A, A, A]:
     Returns (units shipped, new backlog, new on-hand). Units shipped count as sales (revenue is booked when
     a unit ships, including units that had waited in the backlog).
     """
-    due = backlog + demand
+    due = backlog + demand  # type: ignore[operator]
     shipped = minimum(due, on_hand)
     return shipped, due - shipped, on_hand - shipped
 
@@ -103,5 +133,53 @@ def period_cash_flows(
     }
 
 
-COST_COMPONENTS = ("purchase_cost", "holding_cost", "penalty_cost", "fixed_order_cost")
-"""Names of the cost components, in the order the engines report them."""
+def salvage(end_on_hand: A, salvage_value: Any) -> A:
+    """The value of what is left on hand at the end of the last period (book it in that period only)."""
+    return end_on_hand * salvage_value  # type: ignore[operator, no-any-return]
+
+
+def reward(amounts: Mapping[str, A]) -> A:
+    """Revenue + salvage - purchase, holding, penalty and fixed order costs (:data:`flows.REWARD_TERMS`)."""
+    return reward_of(amounts)  # type: ignore[no-any-return]
+
+
+def book_period(
+    *,
+    sales: A,
+    received: A,
+    end_on_hand: A,
+    lost: A,
+    end_backlog: A,
+    ordered_positive: A,
+    price: Any,
+    unit_cost: Any,
+    holding_cost: Any,
+    penalty: Any,
+    fixed_order_cost: Any,
+    backorder: bool,
+    salvage_value: Any = 0.0,
+    salvage_units: A | None = None,
+) -> dict[str, A]:
+    """Every money amount of a period (:data:`flows.MONEY_COLUMNS`): the cash flows, salvage, reward.
+
+    ``salvage_units``: the units valued at ``salvage_value``: the end on-hand of the last period of the
+    horizon where the booking covers it, 0 elsewhere (None: no salvage in what is booked).
+    """
+    amounts = period_cash_flows(
+        sales=sales,
+        received=received,
+        end_on_hand=end_on_hand,
+        lost=lost,
+        end_backlog=end_backlog,
+        ordered_positive=ordered_positive,
+        price=price,
+        unit_cost=unit_cost,
+        holding_cost=holding_cost,
+        penalty=penalty,
+        fixed_order_cost=fixed_order_cost,
+        backorder=backorder,
+    )
+    units: Any = end_on_hand * 0.0 if salvage_units is None else salvage_units  # type: ignore[operator]
+    amounts["salvage"] = salvage(units, salvage_value)
+    amounts["reward"] = reward(amounts)
+    return amounts

@@ -85,7 +85,7 @@ def test_step_interface_and_flows_sum_to_records() -> None:
     assert first.on_hand.item() == 0  # 5 - 3 - 2 sold before the first review
     state: ReviewState | None = first
     seen, rewards = [], []
-    while state is not None:
+    while not state.terminal:
         seen.append(state.t)
         state, flows = engine.step(torch.full((1, 1, 1), 4.0, dtype=torch.float64))
         assert set(flows) == set(FLOW_KEYS) and all(v.shape == (1, 1, 1) for v in flows.values())
@@ -260,7 +260,7 @@ def test_plain_rollout_in_place_windows_match_the_recording_engine(
     plain, recording = BatchEngine(world, paths, record=False), BatchEngine(world, paths)
     a, b = plain.reset(), recording.reset()
     held: list[tuple[ReviewState, ReviewState]] = []
-    while a is not None and b is not None:
+    while not (a.terminal or b.terminal):
         held.append((a, b))
         for f in ("on_hand", "backlog", "pipeline"):
             torch.testing.assert_close(getattr(a, f), getattr(b, f), rtol=0, atol=1e-12)
@@ -268,7 +268,9 @@ def test_plain_rollout_in_place_windows_match_the_recording_engine(
         (a, fa), (b, fb) = plain.step(orders), recording.step(orders)
         for k in FLOW_KEYS:
             torch.testing.assert_close(fa[k], fb[k], rtol=0, atol=1e-9, msg=k)
-    assert a is None and b is None and len(held) == len(world.review_periods())
+    assert a.terminal and b.terminal and len(held) == len(world.review_periods())  # (was: None at the end)
+    for f in ("on_hand", "backlog", "pipeline"):  # the terminal states agree too
+        torch.testing.assert_close(getattr(a, f), getattr(b, f), rtol=0, atol=1e-12)
     # orders due more than one review period after the next review were seen (the ring wraps around)
     assert any(float(s.pipeline[..., review - 1 :].sum()) > 0 for s, _ in held) or max_lead < 2 * review
     for s, r in held:  # the states handed out earlier are unchanged

@@ -144,7 +144,7 @@ def test_step_totals_without_records_equal_the_recorded_ones_over_uneven_stretch
         engine = DesEngine(world, paths, record=record)
         state: ReviewState | None = engine.reset()
         totals = [engine.initial_totals]
-        while state is not None:
+        while not state.terminal:
             state, tot = engine.step(np.full((2, 1, 3), 6.0))
             totals.append(tot)
         out.append(totals)

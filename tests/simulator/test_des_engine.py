@@ -212,7 +212,7 @@ def test_step_interface_review_by_review() -> None:
     assert state is not None and state.t == 2 and engine.t == 2
     assert len(engine.result().records) == 2 * 2 * 2  # periods 0 and 1 before the first review
     seen, totals = [], []
-    while state is not None:
+    while not state.terminal:
         seen.append(state.t)
         assert state.on_hand.shape == (2, 1, 2) and state.pipeline.shape == (2, 1, 2, 1)
         state, tot = engine.step(np.full((2, 1, 2), 5.0))
@@ -246,7 +246,7 @@ def test_step_interface_review_by_review() -> None:
     quiet = DesEngine(world, paths, record=False)
     s: ReviewState | None = quiet.reset()
     q_totals = []
-    while s is not None:
+    while not s.terminal:
         s, tot = quiet.step(np.full((2, 1, 2), 5.0))
         q_totals.append(tot)
     for a, b in zip(q_totals, totals, strict=True):
@@ -315,7 +315,7 @@ def test_vendor_outage_from_sample_paths_holds_shipments_until_it_ends() -> None
     )
     engine = DesEngine(world, paths)
     state: ReviewState | None = engine.reset()
-    while state is not None:
+    while not state.terminal:
         if state.t == 4:
             # orders of periods 2 and 3 (due 3 and 4) are held until the outage ends in 6
             assert state.pipeline[0, 0, 0].tolist() == [0.0, 2.0, 0.0, 0.0]

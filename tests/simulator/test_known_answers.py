@@ -53,7 +53,7 @@ def per_period_rewards(world: World, paths: ExogenousPaths, level: np.ndarray) -
     state: ReviewState | None = engine.reset()
     rule = BaseStock(level)
     out = []
-    while state is not None:
+    while not state.terminal:
         state, totals = engine.step(rule(state))
         out.append(totals["reward"])
     return np.stack(out)

@@ -193,7 +193,7 @@ def batch_arrays(world: World, paths: ExogenousPaths, rule: OrderRule) -> tuple[
     engine = BatchEngine(world, paths)
     state: ReviewState | None = engine.reset()
     states = []
-    while state is not None:
+    while not state.terminal:
         states.append(state)
         state, _ = engine.step(rule(state))
     rec = engine.result().records
@@ -270,7 +270,7 @@ def des_arrays(
     engine = DesEngine(world, paths)
     state: ReviewState | None = engine.reset()
     states, flows = [], [engine.initial_totals]
-    while state is not None:
+    while not state.terminal:
         states.append(state)
         state, f = engine.step(rule(state))
         flows.append(f)
@@ -289,7 +289,7 @@ def test_batch_matches_des_period_by_period(seed: int, rule_name: str) -> None:
     state: ReviewState | None = engine.reset()
     flows = [engine.initial_totals]
     i = 0
-    while state is not None:
+    while not state.terminal:
         want_state = want_states[i]
         assert state.t == want_state.t
         for name in ("on_hand", "backlog", "pipeline"):

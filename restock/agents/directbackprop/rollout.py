@@ -28,6 +28,7 @@ from restock.envs.features import ObservationConfig
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.batch import BatchEngine
+from restock.simulator.engines import rollout as run_engine
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
 from restock.simulator.world import World
@@ -120,31 +121,21 @@ def rollout(
     engine = BatchEngine(world, paths, record=False, grad=grad, device=device, dtype=dtype)
     scale = episode.observer.scale
     b = episode.batch
-    totals = {k: torch.zeros(b.size, dtype=dtype, device=device) for k in keys}
-    counted = 0
-    ctx = torch.enable_grad() if grad else torch.no_grad()
-    with ctx:
-        state: ReviewState | None = engine.reset()
-        if skip == 0 and world.review_periods()[0] > 0:
-            for k in keys:
-                totals[k] = totals[k] + engine.initial_totals[k][:, 0].reshape(b.size)
-        while state is not None:
-            t = state.t
-            obs = episode.observer.observe(state)
-            if collect_obs is not None:
-                collect_obs.append(obs.detach())
-            orders = net(obs, scale).to(dtype)
-            if round_orders:
-                orders = torch.round(orders)
-            state, flows = engine.step(orders.reshape(b.n_paths, 1, b.n_skus))
-            if t >= skip:
-                end = state.t if state is not None else world.horizon
-                counted += end - t
-                for k in keys:
-                    totals[k] = totals[k] + flows[k][:, 0].reshape(b.size)
-    if skip == 0:
-        counted = world.horizon
-    return RolloutResult(totals=totals, periods=counted)
+
+    def decide(state: ReviewState) -> torch.Tensor:
+        obs = episode.observer.observe(state)
+        if collect_obs is not None:
+            collect_obs.append(obs.detach())
+        orders = net(obs, scale).to(dtype)
+        if round_orders:
+            orders = torch.round(orders)
+        return orders.reshape(b.n_paths, 1, b.n_skus)
+
+    with torch.enable_grad() if grad else torch.no_grad():
+        out = run_engine(engine, decide, count_from=skip, keys=keys)
+        zero = torch.zeros(b.size, dtype=dtype, device=device)
+        totals = {k: out.totals[k][:, 0].reshape(b.size) if k in out.totals else zero for k in keys}
+    return RolloutResult(totals=totals, periods=out.periods)
 
 
 def per_period(result: RolloutResult, n_skus: int) -> np.ndarray:

@@ -15,15 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from restock.envs.core import (
-    CASH_KEYS,
-    DecisionBatch,
-    build_episode,
-    engine_class,
-    numpy_state,
-    review_index,
-    to_numpy,
-)
+from restock.envs.core import CASH_KEYS, DecisionBatch, build_episode, numpy_state, review_index, to_numpy
+from restock.simulator.engines import make_engine
+from restock.simulator.engines import rollout as run_engine
+from restock.simulator.flows import TOTAL_KEYS
 from restock.simulator.policy import ReviewState
 
 Decide = Callable[[DecisionBatch, ReviewState], np.ndarray]
@@ -45,7 +40,7 @@ class Trace:
     scale: np.ndarray
     """[B] forecast scale s (units of one review period of median demand)."""
     totals: dict[str, np.ndarray]
-    """Episode totals per point: the cash components (``CASH_KEYS``), sales, lost, demand, on_hand_sum."""
+    """Episode totals per point [B]: every step total (:data:`restock.simulator.flows.TOTAL_KEYS`)."""
     periods: int
     """Periods simulated (the horizon)."""
     n_paths: int
@@ -73,30 +68,25 @@ def rollout(batch: DecisionBatch, decide: Decide) -> Trace:
     """Run ``decide`` through one episode of the batch engine on ``batch``'s paths."""
     world, paths = batch.world, batch.paths
     p, n = batch.n_paths, batch.n_skus
-    engine = engine_class("batch")(world, paths, record=False)
-    state: ReviewState | None = numpy_state(engine.reset())
-    totals: dict[str, np.ndarray] = {
-        k: batch.flat(to_numpy(v)).astype(np.float64).copy() for k, v in engine.initial_totals.items()
-    }
-    keys = (*CASH_KEYS, "sales", "lost", "demand", "on_hand_sum")
-    for k in keys:
-        totals.setdefault(k, np.zeros(batch.size))
+    engine = make_engine("batch", world, paths, record=False)
     on_hand, orders, demand, band = [], [], [], []
     levels = batch.levels
     pick = [int(np.argmin(np.abs(levels - q))) for q in (0.1, 0.5, 0.9)]
-    while state is not None:
-        q = np.asarray(decide(batch, state), dtype=np.float64).reshape(batch.size)
-        pb, _ = batch.cum_lt(review_index(world, state.t))
-        on_hand.append(batch.flat(state.on_hand).copy())
+
+    def rule(state: ReviewState) -> np.ndarray:
+        st = numpy_state(state)
+        q = np.asarray(decide(batch, st), dtype=np.float64).reshape(batch.size)
+        pb, _ = batch.cum_lt(review_index(world, st.t))
+        on_hand.append(batch.flat(st.on_hand).copy())
         orders.append(q)
         band.append(pb[:, 0, pick])
-        nxt, out = engine.step(q.reshape(p, 1, n))
-        flows = {k: batch.flat(to_numpy(v)) for k, v in out.items()}
-        demand.append(flows["demand"].copy())
-        for k in keys:
-            if k in flows:
-                totals[k] = totals[k] + flows[k]
-        state = None if nxt is None else numpy_state(nxt)
+        return q.reshape(p, 1, n)
+
+    def trace(state: ReviewState, q: Any, flows: Any, nxt: ReviewState) -> None:
+        demand.append(batch.flat(to_numpy(flows["demand"])).copy())
+
+    out = run_engine(engine, rule, on_step=trace)
+    totals = {k: batch.flat(to_numpy(out.totals[k])) for k in TOTAL_KEYS}
     return Trace(
         on_hand=np.stack(on_hand),
         orders=np.stack(orders),

@@ -63,13 +63,15 @@ import torch
 
 from restock.errors import InputError
 from restock.simulator import rules
+from restock.simulator.engines import rollout
+from restock.simulator.flows import RECORD_COLUMNS, TOTAL_KEYS
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
-from restock.simulator.records import MONEY_COLUMNS, RECORD_COLUMNS, SimulationResult
+from restock.simulator.records import SimulationResult
 from restock.simulator.world import World
 
-FLOW_KEYS: tuple[str, ...] = (*MONEY_COLUMNS, "sales", "lost", "demand", "received", "on_hand_sum")
-"""Keys of the dict that :meth:`BatchEngine.step` returns (money, then unit totals over the periods)."""
+FLOW_KEYS: tuple[str, ...] = TOTAL_KEYS
+"""Keys of the dict that :meth:`BatchEngine.step` returns (:data:`restock.simulator.flows.TOTAL_KEYS`)."""
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -124,13 +126,15 @@ class BatchEngine:
         device: torch device of every tensor (``"cpu"``, ``"cuda"``...).
         dtype: ``torch.float64`` (default, for parity with des) or ``torch.float32`` (faster).
 
-    The interface (shared with the des engine): :meth:`reset` returns the :class:`ReviewState` at the first
-    review; :meth:`step` places orders [P, M, N] there, simulates up to the next review and returns the next
-    state (None at the horizon) and the flows of the simulated periods summed per [P, M, N]
-    (:data:`FLOW_KEYS`). The flows of the periods that :meth:`reset` simulates before the first review
-    (``review_offset > 0``) are in :attr:`initial_totals` (as in the des engine): ``initial_totals`` plus
-    the step flows sum to the totals of the horizon.
+    The interface (:class:`restock.simulator.engines.Engine`, shared with the des engine): :meth:`reset`
+    returns the :class:`ReviewState` at the first review; :meth:`step` places orders [P, M, N] there,
+    simulates up to the next review and returns the next state (the terminal state at the horizon) and the
+    flows of the simulated periods summed per [P, M, N] (:data:`FLOW_KEYS`). The flows of the periods that
+    :meth:`reset` simulates before the first review (``review_offset > 0``) are in :attr:`initial_totals` (as
+    in the des engine): ``initial_totals`` plus the step flows sum to the totals of the horizon.
     """
+
+    name = "batch"
 
     def __init__(
         self,
@@ -168,7 +172,8 @@ class BatchEngine:
         self.dtype = resolve_dtype(dtype)
         node = nodes[0]
         self.backorder = node.backorder
-        # A tensor, not a Python float: rules.minimum would turn a float into a float32 tensor.
+        # A tensor, not a Python float: rules.minimum would turn a float into a float32 tensor. None: no
+        # storage limit (rules.receive then only adds).
         self.storage: torch.Tensor | None = (
             None
             if math.isinf(node.storage_capacity)
@@ -237,11 +242,12 @@ class BatchEngine:
             self._started = True
             return self._state()
 
-    def step(self, orders: Any) -> tuple[ReviewState | None, dict[str, torch.Tensor]]:
+    def step(self, orders: Any) -> tuple[ReviewState, dict[str, torch.Tensor]]:
         """Place ``orders`` [P, M, N] at the current review; simulate up to the next review (excluded).
 
-        Returns the state at the next review (None once the horizon is reached) and the flows of the
-        simulated periods summed per [P, M, N] (:data:`FLOW_KEYS`).
+        Returns the state at the next review (the terminal state once the horizon is reached: on-hand
+        after the arrivals due at the horizon) and the flows of the simulated periods summed per
+        [P, M, N] (:data:`FLOW_KEYS`).
         """
         if not self._started:
             raise InputError("batch engine: call reset() before step()")
@@ -257,27 +263,20 @@ class BatchEngine:
             flows = self._flows(block)
             self._review += 1
             self._t = t1
-            state = None
-            if t1 < self.horizon:
-                self._shift()
-                self._pending = self._arrive()
-                state = self._state()
+            self._shift(t1 - t0)
+            self._pending = self._arrive()
+            state = self._state()
             return state, {k: self._fresh(v).unsqueeze(1) for k, v in flows.items()}
 
     def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
-        """Reset, then order with ``rule`` at every review: the flows of the whole horizon per [P, M, N]."""
-        state: ReviewState | None = self.reset()
-        total = {k: v.clone() for k, v in self.initial_totals.items()}  # added to in place below
-        while state is not None:
+        """Reset, then order with ``rule`` at every review (:func:`restock.simulator.engines.rollout`,
+        the rule run in this engine's grad mode): the flows of the whole horizon per [P, M, N]."""
+
+        def decide(state: ReviewState) -> Any:
             with self._grad_mode():
-                orders = rule(state)
-            state, flows = self.step(orders)
-            if self.grad:
-                total = {k: total[k] + flows[k] for k in FLOW_KEYS}
-            else:  # no graph to keep: add in place
-                for k in FLOW_KEYS:
-                    total[k].add_(flows[k])
-        return total
+                return rule(state)
+
+        return rollout(self, decide).totals
 
     def result(self) -> SimulationResult:
         """The per-period records of the periods simulated so far (``record=True`` only)."""
@@ -293,9 +292,9 @@ class BatchEngine:
         return contextlib.nullcontext() if self.grad else torch.no_grad()
 
     def _receive(self, on_hand: torch.Tensor, arriving: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.storage is None:  # rules.receive with an infinite capacity: nothing is disposed
-            return on_hand + arriving, self._zero
-        return rules.receive(on_hand, arriving, self.storage)
+        """:func:`rules.receive`; nothing disposed (no storage limit) is the engine's shared zero."""
+        on_hand, disposed = rules.receive(on_hand, arriving, self.storage)
+        return on_hand, self._zero if disposed is rules.NOTHING else disposed
 
     def _arrive(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Step 1 of the review period self._t: (on_hand_start, received, disposed, accepted_arrived)."""
@@ -307,6 +306,7 @@ class BatchEngine:
         return start, arriving, disposed, self._acc[self._base]
 
     def _state(self) -> ReviewState:
+        """The state at period ``self._t`` after its arrivals (terminal at the horizon)."""
         if self._in_place:  # a copy (the window changes in place after this review), row by row
             size = self.max_lead + 1
             rows = torch.empty((self.max_lead, *self._acc.shape[1:]), dtype=self.dtype, device=self.device)
@@ -320,20 +320,22 @@ class BatchEngine:
             on_hand=self._on_hand.unsqueeze(1),
             backlog=self._fresh(self._backlog).unsqueeze(1),
             pipeline=pipeline,
+            terminal=self._t >= self.horizon,
         )
 
     def _fresh(self, x: torch.Tensor) -> torch.Tensor:
         """``x``, or a new zero tensor if ``x`` is the engine's shared zero (callers may write to theirs)."""
         return torch.zeros_like(x) if x is self._zero else x
 
-    def _shift(self) -> None:
-        """Move the windows from the review just done to the next one (review_period rows later).
+    def _shift(self, r: int) -> None:
+        """Move the windows from the review just done to the next one (``r`` rows later: the review
+        period, or fewer for the last block).
 
         In place (:attr:`_in_place`) the windows are rings: the rows just consumed are zeroed and become
         the last rows, and :attr:`_base` (the physical row of relative row 0) moves on. Otherwise a new
         window is built (``_base`` stays 0), so that every tensor a caller holds keeps its value.
         """
-        r, size = self.review_period, self.max_lead + 1
+        size = self.max_lead + 1
         if self._in_place:
             if r >= size:
                 for j in range(size):
@@ -386,12 +388,8 @@ class BatchEngine:
                 start, rec, disp, acc_arr = self._pending
                 i = self._review
                 lead = self._lead[i]
-                if self._unlimited[i]:  # rules.accept_order with no capacity limit (as in _receive)
-                    accepted = orders
-                    delivered = orders if self._full_fill[i] else orders * self._fill[i]
-                else:
-                    accepted = rules.minimum(orders, self._capacity[i])
-                    delivered, _ = rules.accept_order(orders, self._capacity[i], self._fill[i])
+                accepted = rules.accept(orders, None if self._unlimited[i] else self._capacity[i])
+                delivered = rules.deliver(accepted, None if self._full_fill[i] else self._fill[i])
                 slot = (lead if self._base == 0 else (lead + self._base) % size).unsqueeze(0)
                 if self._in_place:
                     self._acc.scatter_add_(0, slot, accepted.unsqueeze(0))
@@ -485,37 +483,26 @@ class BatchEngine:
         t0, n = b.t0, b.n
         if b.quantities is None:  # the block booked its revenue period by period (sales x price)
             assert b.sums is not None and b.revenue is not None
-            sums, sales = b.sums, b.revenue
-            price: float | torch.Tensor = 1.0
+            sums, revenue = b.sums, b.revenue
         else:  # unbind, not select: see _simulate
-            sums, sales = b.quantities.sum(1).unbind(0), b.quantities.unbind(0)[0]
-            price = self._price[t0 : t0 + n]
+            sums = b.quantities.sum(1).unbind(0)
+            revenue = (b.quantities.unbind(0)[0] * self._price[t0 : t0 + n]).sum(0)
         ordered_positive = self._zero if b.ordered is None else (b.ordered > 0).to(self.dtype)
-        cash = rules.period_cash_flows(
-            sales=sales,
+        out = rules.book_period(
+            sales=revenue,  # the block's revenue at a price of 1
             received=sums[1],
             end_on_hand=sums[2],
             lost=sums[3],
             end_backlog=sums[3],
             ordered_positive=ordered_positive,  # one order at most per block
-            price=price,
+            price=1.0,
             unit_cost=self._unit_cost,
             holding_cost=self._holding,
             penalty=self._penalty,
             fixed_order_cost=self._fixed,
             backorder=self.backorder,
-        )
-        out = dict(cash)
-        if b.quantities is not None:
-            out["revenue"] = cash["revenue"].sum(0)
-        out["salvage"] = b.last_on_hand * self._salvage if t0 + n == self.horizon else self._zero
-        out["reward"] = (
-            out["revenue"]
-            + out["salvage"]
-            - out["purchase_cost"]
-            - out["holding_cost"]
-            - out["penalty_cost"]
-            - out["fixed_order_cost"]
+            salvage_value=self._salvage,
+            salvage_units=b.last_on_hand if t0 + n == self.horizon else self._zero,
         )
         out["sales"] = sums[0]
         out["lost"] = self._zero if self.backorder else sums[3]
@@ -549,7 +536,10 @@ class BatchEngine:
         lost, backlog = (zero, short) if self.backorder else (short, zero)
         cancelled = (ordered - accepted) + (acc_arrived - received)
         in_transit = torch.cumsum(accepted, 0) - torch.cumsum(acc_arrived, 0)
-        cash = rules.period_cash_flows(
+        salvage_units = torch.zeros_like(on_hand)
+        if t_len == self.horizon:
+            salvage_units[-1] = on_hand[-1]
+        cash = rules.book_period(
             sales=sales,
             received=received,
             end_on_hand=on_hand,
@@ -562,17 +552,8 @@ class BatchEngine:
             penalty=self._penalty,
             fixed_order_cost=self._fixed,
             backorder=self.backorder,
-        )
-        salvage = torch.zeros_like(on_hand)
-        if t_len == self.horizon:
-            salvage[-1] = on_hand[-1] * self._salvage
-        reward = (
-            cash["revenue"]
-            + salvage
-            - cash["purchase_cost"]
-            - cash["holding_cost"]
-            - cash["penalty_cost"]
-            - cash["fixed_order_cost"]
+            salvage_value=self._salvage,
+            salvage_units=salvage_units,
         )
         columns: dict[str, torch.Tensor] = {
             "on_hand_start": cat("on_hand_start"),
@@ -587,13 +568,7 @@ class BatchEngine:
             "backlog": backlog,
             "shipped_downstream": torch.zeros_like(sales),
             "on_hand": on_hand,
-            "revenue": cash["revenue"],
-            "salvage": salvage,
-            "purchase_cost": cash["purchase_cost"],
-            "holding_cost": cash["holding_cost"],
-            "penalty_cost": cash["penalty_cost"],
-            "fixed_order_cost": cash["fixed_order_cost"],
-            "reward": reward,
+            **cash,
         }
         # [T, P, N] -> rows ordered by (path, period, sku)
         data: dict[str, Any] = {

@@ -28,8 +28,9 @@ import numpy as np
 import simpy
 
 from restock.simulator.des.engine import DesEngine
+from restock.simulator.engines import rollout
 from restock.simulator.paths import ExogenousPaths
-from restock.simulator.policy import BaseStock, ReviewState
+from restock.simulator.policy import BaseStock
 from restock.simulator.world import World
 
 
@@ -91,12 +92,7 @@ def bare_simpy_loop(
 def des_profit(world: World, paths: ExogenousPaths, levels: np.ndarray, *, record: bool = False) -> float:
     """Total profit of base-stock ``levels`` on the des engine (with records: and the frames built)."""
     engine = DesEngine(world, paths, record=record)
-    rule = BaseStock(levels)
-    state: ReviewState | None = engine.reset()
-    total = float(np.sum(engine.initial_totals["reward"]))
-    while state is not None:
-        state, flows = engine.step(rule(state))
-        total += float(np.sum(flows["reward"]))
+    total = float(np.sum(rollout(engine, BaseStock(levels), keys=("reward",)).totals["reward"]))
     if record:
         engine.result()
     return total

@@ -4,9 +4,11 @@ See docs/simulator.md for the model. The interface is the one every engine imple
 
     engine = DesEngine(world, paths)
     state = engine.reset()                       # the state at the first review
-    while state is not None:
-        state, totals = engine.step(rule(state))  # simulate up to the next review
+    while not state.terminal:
+        state, totals = engine.step(rule(state))  # simulate up to the next review (or the horizon)
     result = engine.result()                     # records + event log
+
+or ``restock.simulator.rollout(engine, rule)``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import simpy
 from simpy.events import Event
 
 from restock.errors import InputError
+from restock.simulator.arrays import to_numpy
 from restock.simulator.des import processes
 from restock.simulator.des.log import EventLog
 from restock.simulator.des.network import Layout, layout
 from restock.simulator.des.state import Sim
+from restock.simulator.engines import rollout
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
 from restock.simulator.records import SimulationResult
@@ -119,44 +123,41 @@ class DesEngine:
                 env.process(processes.customer_demand(env, sim, m))
         env.process(processes.close(env, sim))
         self._next = 0
-        state = self._advance()
+        state = self._advance()  # validate() guarantees a review within the horizon
         self.initial_totals = sim.take_totals()
-        assert state is not None  # validate() guarantees a review within the horizon
         return state
 
-    def _advance(self) -> ReviewState | None:
-        """Run to the next review event (its state) or, after the last review, to the horizon (None)."""
+    def _advance(self) -> ReviewState:
+        """Run to the next review event and return the state there; after the last review, to the
+        horizon, through the arrivals due at it, and return the terminal state."""
         env, sim = self._env, self._sim
         assert env is not None and sim is not None
         if self._next < len(self._reviews):
             t = self._reviews[self._next]
             self._next += 1
-            self._review = processes.review_event(env, t)
-            env.run(until=self._review)
-            return sim.review_state(t)
-        self._review = None
-        env.run(until=self.world.horizon)
-        return None
+        else:
+            t = self.world.horizon
+            self._next = len(self._reviews) + 1
+        self._review = processes.review_event(env, t)
+        env.run(until=self._review)
+        return sim.review_state(t)
 
-    def step(self, orders: Any) -> tuple[ReviewState | None, dict[str, np.ndarray]]:
+    def step(self, orders: Any) -> tuple[ReviewState, dict[str, np.ndarray]]:
         """Place ``orders`` [P, M, N] at the current review, simulate up to the next review.
 
-        Returns the state at the next review (None once the horizon is reached) and the totals of the
-        simulated periods per [P, M, N] (money: revenue, salvage, purchase_cost, holding_cost, penalty_cost,
-        fixed_order_cost, reward; units: sales, lost, demand, received, on_hand_sum).
+        Returns the state at the next review (the terminal state once the horizon is reached) and the
+        totals of the simulated periods per [P, M, N] (:data:`restock.simulator.flows.TOTAL_KEYS`).
         """
         if self._sim is None or self._env is None:
             raise RuntimeError("call reset() before step()")
-        if self._review is None:
+        if self._next > len(self._reviews):
             raise RuntimeError("the episode is over; call reset()")
         t = self.t
         if type(orders) is np.ndarray and orders.shape == self._sim.shape and _finite_nonnegative(orders):
             q = orders.astype(np.float64)  # a copy: the caller may reuse its array
         else:
             check_orders(orders, self.shape, t)
-            if hasattr(orders, "detach"):  # a torch tensor (e.g. from a network policy)
-                orders = orders.detach().cpu().numpy()
-            q = np.array(orders, dtype=np.float64)
+            q = to_numpy(orders).copy()  # a torch tensor (e.g. from a network policy) or a sequence
         processes.place_orders(self._env, self._sim, t, q)
         state = self._advance()
         return state, self._sim.take_totals()
@@ -185,9 +186,7 @@ def _finite_nonnegative(a: np.ndarray) -> bool:
 
 
 def run(world: World, paths: ExogenousPaths, rule: OrderRule, **options: Any) -> SimulationResult:
-    """Simulate ``rule`` over the whole horizon: reset, then step(rule(state)) until the horizon."""
+    """Simulate ``rule`` over the whole horizon (:func:`restock.simulator.rollout`); the records."""
     engine = DesEngine(world, paths, **options)
-    state: ReviewState | None = engine.reset()
-    while state is not None:
-        state, _ = engine.step(rule(state))
+    rollout(engine, rule)
     return engine.result()

@@ -26,10 +26,10 @@ import numpy as np
 import simpy
 from simpy.events import Event
 
+from restock.simulator import rules
 from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER, At
 from restock.simulator.des.network import ration
 from restock.simulator.des.state import Sim
-from restock.simulator.rules import accept_order, receive, serve_backorders
 
 Proc = Generator[Event, Any, None]
 
@@ -54,10 +54,10 @@ def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -
         node["ordered_positive"][...] = q > 0
         if logging:
             sim.emit(t, REVIEW, "order", m, net.sources[m], q)
-        if sim.unlimited_capacity[m]:  # accept_order(q, inf, 1): all accepted, nothing cancelled
-            accepted = q
-        else:
-            accepted, cut = accept_order(q, sim.paths.capacity[t, m], 1.0)
+        capacity = None if sim.unlimited_capacity[m] else sim.paths.capacity[t, m]
+        accepted = rules.accept(q, capacity)
+        if capacity is not None:  # the capacity cut is cancelled now
+            cut = q - accepted
             node["cancelled"] += cut
             if logging:
                 sim.emit(t, REVIEW, "cancel", m, net.sources[m], cut, "capacity")
@@ -98,26 +98,23 @@ def arrive(event: Event) -> None:
     sim, m, qty, fill = cast(tuple[Sim, int, np.ndarray, np.ndarray], event.value)
     node, net = sim.at_node[m], sim.net
     node["in_transit"] -= qty
-    if sim.plain_arrivals[m]:  # fill rate 1, no storage limit: accept_order and receive keep every unit
-        node["on_hand"] += qty
-        node["received"] += qty
-        if net.source_index[m] < 0:
-            node["received_vendor"] += qty
-        if sim.log is not None:
-            sim.emit(int(event.env.now), ARRIVAL, "arrival", m, net.sources[m], qty)
-        return
-    delivered, cut = accept_order(qty, np.inf, fill)
-    node["cancelled"] += cut
-    node["on_hand"][...], disposed = receive(node["on_hand"], delivered, net.storage_capacity[m])
+    # a full fill (None) delivers everything, no storage limit (None) keeps everything: rules.NOTHING is cut
+    delivered, cut = rules.accept_order(qty, None, fill if sim.fill_rate_cut[m] else None)
+    node["on_hand"][...], disposed = rules.receive(node["on_hand"], delivered, sim.storage[m])
     node["received"] += delivered
     if net.source_index[m] < 0:
         node["received_vendor"] += delivered
-    node["disposed"] += disposed
+    if cut is not rules.NOTHING:
+        node["cancelled"] += cut
+    if disposed is not rules.NOTHING:
+        node["disposed"] += disposed
     if sim.log is not None:
         t, peer = int(event.env.now), net.sources[m]
         sim.emit(t, ARRIVAL, "arrival", m, peer, delivered)
-        sim.emit(t, ARRIVAL, "cancel", m, peer, cut, "fill")
-        sim.emit(t, ARRIVAL, "dispose", m, "", disposed)
+        if cut is not rules.NOTHING:
+            sim.emit(t, ARRIVAL, "cancel", m, peer, cut, "fill")
+        if disposed is not rules.NOTHING:
+            sim.emit(t, ARRIVAL, "dispose", m, "", disposed)
 
 
 def transfers(env: simpy.Environment, sim: Sim, u: int) -> Proc:
@@ -144,12 +141,11 @@ def customer_demand(env: simpy.Environment, sim: Sim, m: int) -> Proc:
     """Demand of each period at node ``m``: sales = min(demand, on-hand); the rest lost or backordered
     (:func:`~restock.simulator.rules.serve_lost_sales` / :func:`~restock.simulator.rules.serve_backorders`).
 
-    Lost sales are written in place: sales into the period's row, on-hand reduced by them; the period's
-    demand (from the paths) and lost units (demand - sales) are filled in when the period is booked
-    (:meth:`.state.Sim.book`)."""
+    Sales, lost units, backlog and on-hand go into the period's live rows; the period's demand (from the
+    paths) is filled in when the period is booked (:meth:`.state.Sim.book`)."""
     demand = sim.paths.demand[:, :, m, :]
     node = sim.at_node[m]  # views of the live rows of node m
-    on_hand, backlog, sales = node["on_hand"], node["backlog"], node["sales"]
+    on_hand, backlog, sales, lost = node["on_hand"], node["backlog"], node["sales"], node["lost"]
     backorder = sim.net.backorder[m]
     log = sim.log
     t = int(env.now)
@@ -158,15 +154,14 @@ def customer_demand(env: simpy.Environment, sim: Sim, m: int) -> Proc:
         yield At(env, delay, DEMAND)
         d = demand[:, t]
         if backorder:
-            sales[...], backlog[...], on_hand[...] = serve_backorders(on_hand, backlog, d)
+            sales[...], backlog[...], on_hand[...] = rules.serve_backorders(on_hand, backlog, d)
         else:
-            np.minimum(d, on_hand, out=sales)
-            on_hand -= sales
+            sales[...], lost[...], on_hand[...] = rules.serve_lost_sales(on_hand, d)
         if log is not None:
             sim.emit(t, DEMAND, "demand", m, "", d)
             sim.emit(t, DEMAND, "sale", m, "", sales)
             if not backorder:
-                sim.emit(t, DEMAND, "lost", m, "", d - sales)
+                sim.emit(t, DEMAND, "lost", m, "", lost)
         t, delay = t + 1, 1
 
 

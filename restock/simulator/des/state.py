@@ -10,8 +10,8 @@ Record keeping is cheap by construction:
   of a period copies them into a history buffer in one operation and zeroes the flows in another.
 * The cash flows of the closed periods are booked in one vectorized pass over the periods closed since the
   last booking (:meth:`Sim.book`, called when a step ends and by :meth:`Sim.records`). They are the same
-  elementwise rules (:func:`restock.simulator.rules.period_cash_flows`) applied to the same per-period
-  quantities, so each period's amounts are what a per-period booking gives.
+  elementwise rules (:func:`restock.simulator.rules.book_period`, salvage and reward included) applied to
+  the same per-period quantities, so each period's amounts are what a per-period booking gives.
 * With records, the history holds every period (it *is* the records, built into a DataFrame once, at the
   end); without records it is a window of the longest stretch between two bookings (a review period).
 """
@@ -25,19 +25,15 @@ import pandas as pd
 
 from restock.simulator.des.log import EventLog
 from restock.simulator.des.network import Layout
+from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
-from restock.simulator.records import MONEY_COLUMNS, RECORD_COLUMNS
-from restock.simulator.rules import period_cash_flows
+from restock.simulator.rules import book_period
 from restock.simulator.world import World
-
-FLOW_KEYS: tuple[str, ...] = MONEY_COLUMNS
-"""Money amounts a step returns, summed over its periods per [P, M, N]."""
-UNIT_KEYS: tuple[str, ...] = ("sales", "lost", "demand", "received", "on_hand_sum")
-"""Unit totals a step returns (``on_hand_sum``: end-of-period on-hand summed over the periods)."""
 
 PERIOD_KEYS: tuple[str, ...] = (
     "sales",
+    "lost",
     "received",
     "received_vendor",
     "disposed",
@@ -50,15 +46,14 @@ PERIOD_KEYS: tuple[str, ...] = (
 STATE_KEYS: tuple[str, ...] = ("on_hand", "backlog", "in_transit")
 """Node state, as it stands when a period closes."""
 LIVE_KEYS = PERIOD_KEYS + STATE_KEYS
-DERIVED_KEYS: tuple[str, ...] = ("demand", "lost", "on_hand_start")
-"""Rows filled when the periods are booked: demand from the paths, lost = demand - sales (lost-sales
-nodes), on_hand_start = the previous period's end on-hand."""
-HIST_KEYS = LIVE_KEYS + DERIVED_KEYS + FLOW_KEYS
-"""Rows of the history buffer: what a CLOSE copies, the derived rows, then the booked cash flows."""
+DERIVED_KEYS: tuple[str, ...] = ("demand", "on_hand_start")
+"""Rows filled when the periods are booked: demand from the paths, on_hand_start = the previous period's
+end on-hand."""
+HIST_KEYS = LIVE_KEYS + DERIVED_KEYS + MONEY_COLUMNS
+"""Rows of the history buffer: what a CLOSE copies, the derived rows, then the booked money."""
 _ROW = {k: i for i, k in enumerate(HIST_KEYS)}
 _N_PERIOD, _N_LIVE = len(PERIOD_KEYS), len(LIVE_KEYS)
-_TOTAL_ROWS = np.array([_ROW[k] for k in FLOW_KEYS + UNIT_KEYS[:-1]] + [_ROW["on_hand"]])
-_RECORD_NUMERIC = tuple(c for c in RECORD_COLUMNS if c not in ("path", "period", "node", "sku"))
+_TOTAL_ROWS = np.array([_ROW[TOTAL_SOURCES[k]] for k in TOTAL_KEYS])
 
 
 class Sim:
@@ -89,11 +84,10 @@ class Sim:
         self.grid_p, self.grid_n = np.indices((p, n))
         self.unlimited_capacity = [bool(np.isinf(paths.capacity[:, j]).all()) for j in range(m)]
         """Per node: no capacity limit in any period (every order is accepted in full)."""
-        self.plain_arrivals = [
-            bool((paths.fill_rate[:, :, j] == 1).all()) and bool(np.isinf(net.storage_capacity[j]))
-            for j in range(m)
-        ]
-        """Per node: fill rate 1 in every period and no storage limit (every arriving unit is kept)."""
+        self.fill_rate_cut = [bool((paths.fill_rate[:, :, j] != 1).any()) for j in range(m)]
+        """Per node: whether any shipment's fill rate is below 1 (else every accepted unit is delivered)."""
+        self.storage = [None if np.isinf(c) else float(c) for c in net.storage_capacity]
+        """Per node: the storage capacity, None for no limit (nothing is ever disposed)."""
         self.record = record
         bounds = [0, *world.review_periods(), t_len]
         slots = t_len if record else max(b - a for a, b in itertools.pairwise(bounds))
@@ -114,23 +108,29 @@ class Sim:
             (np.flatnonzero(bo), True), (np.flatnonzero(~bo), False)]  # fmt: skip
         self._price = np.moveaxis(paths.price, 1, 0)[:, :, None, :]  # [T, P, 1, N] view
         self._demand = np.moveaxis(paths.demand, 1, 0)  # [T, P, M, N] view
-        lost_sales = ~bo
-        self._lost_nodes = slice(None) if lost_sales.all() else np.flatnonzero(lost_sales)
+
+    @property
+    def plain_arrivals(self) -> list[bool]:
+        """Per node: fill rate 1 in every period and no storage limit (every arriving unit is kept)."""
+        return [not cut and cap is None for cut, cap in zip(self.fill_rate_cut, self.storage, strict=True)]
 
     # --- what the rule sees ---------------------------------------------------------------------------
     def review_state(self, t: int) -> ReviewState:
+        """The state at the start of ``t`` after its arrivals (terminal at the horizon)."""
         k = self.max_lead
         return ReviewState(
             t=t,
             on_hand=self.on_hand.copy(),
             backlog=self.backlog.copy(),
             pipeline=self.due[..., t + 1 : t + 1 + k].copy(),
+            terminal=t >= self.horizon,
         )
 
     def emit(
         self, time: int, prio: int, kind: str, node: int, peer: str, qty: np.ndarray, reason: str = ""
     ) -> None:
-        if self.log is not None:
+        """Log an event of the horizon (the arrivals of the terminal state, at the horizon, are not)."""
+        if self.log is not None and time < self.horizon:
             self.log.add(time, prio, kind, node, peer, qty, reason)
 
     # --- the end of a period --------------------------------------------------------------------------
@@ -159,70 +159,49 @@ class Sim:
             return
         r, eco = self._rows(a, b), self.eco
         price = self._price[self.booked : self.closed]
-        # the derived rows
-        demand, sales, end_on_hand = r["demand"], r["sales"], r["on_hand"]
-        demand[...] = self._demand[self.booked : self.closed]
-        lost_nodes = self._lost_nodes
-        if isinstance(lost_nodes, slice):  # rules.serve_lost_sales: lost = demand - sales
-            np.subtract(demand, sales, out=r["lost"])
-        elif lost_nodes.size:
-            r["lost"][:, :, lost_nodes] = demand[:, :, lost_nodes] - sales[:, :, lost_nodes]
+        r["demand"][...] = self._demand[self.booked : self.closed]  # the derived rows
+        end_on_hand = r["on_hand"]
         if self.record:  # only the records show it
             start = r["on_hand_start"]
             start[0] = self._end_before
             start[1:] = end_on_hand[:-1]
             self._end_before[...] = end_on_hand[-1]
-        if len(self.groups) == 1:  # rules.period_cash_flows, written into the rows
-            np.multiply(sales, price, out=r["revenue"])
-            np.multiply(r["received_vendor"], eco.unit_cost, out=r["purchase_cost"])
-            np.multiply(end_on_hand, eco.holding_cost, out=r["holding_cost"])
-            penalized = r["backlog"] if self.groups[0][1] else r["lost"]
-            np.multiply(penalized, eco.lost_sale_penalty, out=r["penalty_cost"])
-            np.multiply(r["ordered_positive"], eco.fixed_order_cost, out=r["fixed_order_cost"])
-        else:
-            self._book_groups(r["*"], price)
-        salvage = r["salvage"]  # zero but in the last period (slots are not reused after it)
-        if self.closed == self.horizon:
-            np.multiply(eco.salvage_value, end_on_hand[-1], out=salvage[-1])
-        reward = r["reward"]
-        np.add(r["revenue"], salvage, out=reward)
-        reward -= r["purchase_cost"]
-        reward -= r["holding_cost"]
-        reward -= r["penalty_cost"]
-        reward -= r["fixed_order_cost"]
-        self._acc += r["*"].sum(axis=1)
-        self.booked = self.closed
-        if not self.record:
-            self._base = self.closed
-
-    def _book_groups(self, h: np.ndarray, price: np.ndarray) -> None:
-        """The cash flows of a network with both lost-sales and backorder nodes, group by group."""
-        row, eco = _ROW, self.eco
-        for idx, backorder in self.groups:
+        last = None
+        if self.closed == self.horizon:  # salvage in the last period (slots are not reused after it)
+            last = np.zeros((b - a, 1, 1, 1))
+            last[-1] = 1.0
+        h = r["*"]
+        for idx, backorder in self.groups:  # one group unless lost-sales and backorder nodes mix
             part = h[:, :, :, idx]
-            f = period_cash_flows(
-                sales=part[row["sales"]],
-                received=part[row["received_vendor"]],
-                end_on_hand=part[row["on_hand"]],
-                lost=part[row["lost"]],
-                end_backlog=part[row["backlog"]],
-                ordered_positive=part[row["ordered_positive"]],
+            money = book_period(
+                sales=part[_ROW["sales"]],
+                received=part[_ROW["received_vendor"]],
+                end_on_hand=part[_ROW["on_hand"]],
+                lost=part[_ROW["lost"]],
+                end_backlog=part[_ROW["backlog"]],
+                ordered_positive=part[_ROW["ordered_positive"]],
                 price=price,
                 unit_cost=eco.unit_cost,
                 holding_cost=eco.holding_cost,
                 penalty=eco.lost_sale_penalty,
                 fixed_order_cost=eco.fixed_order_cost,
                 backorder=backorder,
+                salvage_value=eco.salvage_value,
+                salvage_units=None if last is None else part[_ROW["on_hand"]] * last,
             )
-            for k, v in f.items():
-                h[row[k]][:, :, idx] = v
+            for k in MONEY_COLUMNS:
+                h[_ROW[k]][:, :, idx] = money[k]
+        self._acc += h.sum(axis=1)
+        self.booked = self.closed
+        if not self.record:
+            self._base = self.closed
 
     def take_totals(self) -> dict[str, np.ndarray]:
         """Book what is closed; the step totals accumulated since the last call, and reset them."""
         self.book()
         out = self._acc.take(_TOTAL_ROWS, axis=0)  # a copy
         self._acc.fill(0.0)
-        return dict(zip(FLOW_KEYS + UNIT_KEYS, out, strict=True))
+        return dict(zip(TOTAL_KEYS, out, strict=True))
 
     # --- results ----------------------------------------------------------------------------------------
     def records(self) -> pd.DataFrame:
@@ -239,9 +218,9 @@ class Sim:
         cols["period"] = grid[1]
         cols["node"] = np.asarray(self.net.names, dtype=object)[grid[2]]
         cols["sku"] = np.asarray(self.world.skus, dtype=object)[grid[3]]
-        for c in _RECORD_NUMERIC:
+        for c in QUANTITY_COLUMNS:
             cols[c] = np.ascontiguousarray(np.moveaxis(self._hist[_ROW[c], :t], 0, 1)).reshape(rows)
-        df = pd.DataFrame({c: cols[c] for c in RECORD_COLUMNS}, copy=False)
+        df = pd.DataFrame({c: cols[c] for c in (*KEY_COLUMNS, *QUANTITY_COLUMNS)}, copy=False)
         df.attrs.update(
             review_period=self.world.review_period,
             review_offset=self.world.review_offset,

@@ -1,0 +1,53 @@
+"""Elementwise helpers that take numpy arrays, torch tensors and scalars alike, without importing torch.
+
+The des engine (numpy) must run where torch is not installed or not imported; the batch engine (torch)
+passes tensors through the same rules. A value can only be a tensor once torch has been imported, so the
+helpers look torch up in ``sys.modules`` instead of importing it.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+
+
+def torch_module() -> Any:
+    """The torch module if something has imported it, else None."""
+    return sys.modules.get("torch")
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor (False whenever torch is not imported)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def like(value: Any, ref: Any) -> Any:
+    """``value`` as a tensor with ``ref``'s dtype and device when ``ref`` is a tensor, else as given."""
+    if is_tensor(ref):
+        return sys.modules["torch"].as_tensor(value, dtype=ref.dtype, device=ref.device)
+    return value
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """Elementwise minimum for numpy arrays, torch tensors and scalars."""
+    if is_tensor(a) or is_tensor(b):
+        ref = a if is_tensor(a) else b
+        return sys.modules["torch"].minimum(like(a, ref), like(b, ref))
+    return np.minimum(a, b)
+
+
+def relu(a: Any) -> Any:
+    """max(a, 0), keeping torch tensors differentiable."""
+    if is_tensor(a):
+        return a.clamp(min=0.0)
+    return np.maximum(a, 0.0)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """A numpy float64 array of an engine array (numpy or torch, on any device)."""
+    if is_tensor(x):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=np.float64)

@@ -1,0 +1,140 @@
+"""The engines: one protocol, one registry (the one place an engine name is checked), one rollout.
+
+Every caller that drives an engine through an episode uses :func:`rollout`: ``agents.evaluate``, the SB3
+evaluation callback, DirectBackprop (differentiably), the envs' helpers and the engines' own ``run``. What
+a caller needs beyond the totals (a trace of the reviews, observations) it collects with ``on_step``.
+
+Engines are imported when asked for (:func:`engine_class`), so that choosing the des engine never imports
+torch, the batch engine's dependency.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from restock.errors import InputError
+from restock.simulator.arrays import is_tensor
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.records import SimulationResult
+from restock.simulator.state import ReviewState
+from restock.simulator.world import World
+
+Decide = Callable[[ReviewState], Any]
+"""A decision rule as an engine sees it: order quantities [P, M, N] (>= 0, finite) at a review."""
+StepHook = Callable[[ReviewState, Any, Mapping[str, Any], ReviewState], None]
+"""Called after every step with (the state at the review, the orders, the step's flows, the next state)."""
+
+
+class Engine(Protocol):
+    """What both engines implement (:func:`make_engine` builds them by name)."""
+
+    name: str
+    initial_totals: dict[str, Any]
+    """Totals of the periods simulated by :meth:`reset` before the first review (review_offset > 0)."""
+
+    def reset(self) -> ReviewState:
+        """Back to period 0; the state at the first review."""
+        ...
+
+    def step(self, orders: Any) -> tuple[ReviewState, dict[str, Any]]:
+        """Orders [P, M, N] at the current review; the next state (terminal at the horizon) and the flows
+        of the simulated periods per [P, M, N] (:data:`restock.simulator.flows.TOTAL_KEYS`)."""
+        ...
+
+    def result(self) -> SimulationResult:
+        """The per-period records of the run so far."""
+        ...
+
+
+ENGINES: dict[str, str] = {
+    "des": "restock.simulator.des:DesEngine",
+    "batch": "restock.simulator.batch:BatchEngine",
+}
+"""Engine name -> ``module:class``."""
+ENGINE_NAMES: tuple[str, ...] = tuple(ENGINES)
+
+
+def check_engine(name: Any) -> str:
+    """``name`` if it names an engine, else an :class:`InputError` naming it and the known engines."""
+    if not isinstance(name, str) or name not in ENGINES:
+        raise InputError(f"engine must be one of {list(ENGINE_NAMES)}, got {name!r}")
+    return name
+
+
+def engine_class(engine: str | type) -> type:
+    """The engine class for a name in :data:`ENGINES`, or ``engine`` itself if it is a class."""
+    if isinstance(engine, type):
+        return engine
+    module, _, attr = ENGINES[check_engine(engine)].partition(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+def make_engine(engine: str | type, world: World, paths: ExogenousPaths, **options: Any) -> Engine:
+    """An engine over ``world`` and ``paths`` (``options``: ``record=``, and the batch engine's
+    ``grad=``, ``device=``, ``dtype=``)."""
+    return engine_class(engine)(world, paths, **options)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class RolloutTotals:
+    """What :func:`rollout` returns."""
+
+    totals: dict[str, Any]
+    """Flows per [P, M, N] summed over the counted periods (numpy or torch, as the engine reports them)."""
+    state: ReviewState
+    """The terminal state."""
+    periods: int
+    """The number of counted periods."""
+
+
+def rollout(
+    engine: Engine,
+    decide: Decide,
+    *,
+    count_from: int = 0,
+    keys: Sequence[str] | None = None,
+    on_step: StepHook | None = None,
+) -> RolloutTotals:
+    """Reset ``engine`` and step it with ``decide``'s orders until the terminal state.
+
+    ``count_from``: flows of the reviews in periods >= ``count_from`` are counted (a review block counts
+    whole; the periods before the first review count only when ``count_from`` is 0). ``keys``: the flows to
+    add up (default: all). Totals keep the autograd graph when the engine's flows carry one and are added
+    in place otherwise.
+    """
+    state = engine.reset()
+    first = state.t
+    counted = first if count_from == 0 else 0
+    totals: dict[str, Any] = {}
+    if count_from == 0:
+        totals = {k: _copy(v) for k, v in engine.initial_totals.items() if keys is None or k in keys}
+    while not state.terminal:
+        orders = decide(state)
+        nxt, flows = engine.step(orders)
+        if state.t >= count_from:
+            counted += nxt.t - state.t
+            for k in flows if keys is None else keys:
+                totals[k] = _add(totals[k], flows[k]) if k in totals else _copy(flows[k])
+        if on_step is not None:
+            on_step(state, orders, flows, nxt)
+        state = nxt
+    return RolloutTotals(totals, state, counted)
+
+
+def _copy(x: Any) -> Any:
+    if is_tensor(x):
+        return x if x.requires_grad else x.clone()
+    return np.array(x, dtype=np.float64)
+
+
+def _add(total: Any, x: Any) -> Any:
+    """``total + x``, in place unless an autograd graph runs through either."""
+    if is_tensor(total) and (total.requires_grad or x.requires_grad):
+        return total + x
+    total += x
+    return total

@@ -1,0 +1,139 @@
+"""The engine protocol, its registry, the one rollout, the terminal state and the one list of flow names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import fields
+
+import numpy as np
+import pytest
+import torch
+from des_cases import make_paths, single_world
+from test_parity import random_case, rules_for
+
+from restock.errors import InputError
+from restock.simulator import ENGINE_NAMES, check_engine, make_engine, rollout
+from restock.simulator.batch import BatchEngine
+from restock.simulator.des import DesEngine
+from restock.simulator.flows import (
+    COST_COMPONENTS,
+    MONEY_COLUMNS,
+    RECORD_COLUMNS,
+    TOTAL_KEYS,
+    PeriodFlows,
+    reward_of,
+)
+from restock.simulator.policy import BaseStock, OrderSchedule
+from restock.simulator.state import ReviewState
+
+
+def test_the_des_engine_imports_no_torch() -> None:
+    code = "import restock.simulator.des, sys; assert 'torch' not in sys.modules, sorted(sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_registry_names_every_engine_and_refuses_others() -> None:
+    assert ENGINE_NAMES == ("des", "batch")
+    world = single_world(4)
+    paths = make_paths(np.ones((1, 4, 1, 1)))
+    assert isinstance(make_engine("des", world, paths), DesEngine)
+    assert isinstance(make_engine("batch", world, paths), BatchEngine)
+    for bad in ("simpy", "", None, 3):
+        with pytest.raises(InputError, match=r"engine must be one of \['des', 'batch'\], got"):
+            check_engine(bad)
+
+
+def test_flow_names_derive_from_the_period_flows_fields() -> None:
+    names = tuple(f.name for f in fields(PeriodFlows))
+    assert RECORD_COLUMNS == ("path", "period", "node", "sku", *names)
+    assert MONEY_COLUMNS[-1] == "reward" and set(COST_COMPONENTS) < set(MONEY_COLUMNS)
+    amounts = {"revenue": 10.0, "salvage": 2.0, "purchase_cost": 3.0, "holding_cost": 1.0}
+    amounts |= {"penalty_cost": 0.5, "fixed_order_cost": 4.0}
+    assert reward_of(amounts) == 10.0 + 2.0 - 3.0 - 1.0 - 0.5 - 4.0
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_a_step_returns_every_total_key_and_rollout_sums_them_to_the_records(engine: str) -> None:
+    case = random_case(5)
+    rule = rules_for(case)["base_stock"]
+    eng = make_engine(engine, case.world, case.paths)
+    seen: list[int] = []
+    out = rollout(eng, rule, on_step=lambda s, q, f, n: seen.append(s.t) or None)
+    assert set(out.totals) == set(TOTAL_KEYS)
+    assert seen == case.world.review_periods() and out.periods == case.world.horizon
+    assert out.state.terminal and out.state.t == case.world.horizon
+    rec = eng.result().records
+    for key in (*MONEY_COLUMNS, "sales", "lost", "demand", "received"):
+        total = np.asarray(out.totals[key], dtype=float).sum()
+        assert total == pytest.approx(rec[key].sum(), rel=1e-9, abs=1e-9), key
+
+
+def test_rollout_counts_only_the_reviews_from_count_from() -> None:
+    case = random_case(3)
+    w = case.world
+    rule = rules_for(case)["schedule"]
+    later = w.review_periods()[2]
+    full = rollout(make_engine("des", w, case.paths), rule)
+    part = rollout(make_engine("des", w, case.paths), rule, count_from=later, keys=("reward",))
+    assert set(part.totals) == {"reward"} and part.periods == w.horizon - later
+    rec = make_engine("des", w, case.paths)
+    rollout(rec, rule)
+    records = rec.result().records
+    assert part.totals["reward"].sum() == pytest.approx(records.loc[records.period >= later, "reward"].sum())
+    assert full.totals["reward"].sum() == pytest.approx(records["reward"].sum())
+
+
+def test_stepping_past_the_terminal_state_is_refused() -> None:
+    world = single_world(3)
+    paths = make_paths(np.ones((1, 3, 1, 1)))
+    for engine in ENGINE_NAMES:
+        eng = make_engine(engine, world, paths)
+        out = rollout(eng, BaseStock(2.0))
+        assert out.state.terminal
+        with pytest.raises((InputError, RuntimeError), match=r"horizon|over"):
+            eng.step(np.zeros((1, 1, 1)))
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_terminal_state_receives_what_is_due_at_the_horizon_and_keeps_the_rest_in_the_pipeline(
+    engine: str,
+) -> None:
+    """Horizon 6, reviews at 0, 2, 4; lead times 2 (order of t2 arrives at t4), 2 (t4 -> t6 = the horizon)
+    and, for the order of t4 on the second SKU, 4 (due t8). Demand 1 per period."""
+    world = single_world(6, n_skus=2, review_period=2, unit_cost=1.0)
+    lead = np.full((1, 6, 1, 2), 2)
+    lead[0, 4, 0, 1] = 4
+    paths = make_paths(np.ones((1, 6, 1, 2)), lead_time=lead)
+    orders = np.array([[[[3.0, 3.0]]], [[[5.0, 5.0]]], [[[7.0, 9.0]]]])
+    eng = make_engine(engine, world, paths)
+    out = rollout(eng, OrderSchedule(orders, 2))
+    end = out.state
+    assert end.terminal and end.t == 6
+    # on-hand: 3 arrived at t2 and 5 at t4, 4 sold since (t0, t1 lost); the order of t4 on SKU 0
+    # (7 units) arrives at the horizon, SKU 1's (9 units) is due at t8
+    on_hand = np.asarray(end.on_hand, dtype=float)
+    assert on_hand.tolist() == [[[4.0 + 7.0, 4.0]]]
+    pipeline = np.asarray(end.pipeline, dtype=float)[0, 0]  # [sku, k], index k: due at 6 + 1 + k
+    assert pipeline[0].sum() == 0 and pipeline[1].tolist() == [0.0, 9.0, 0.0, 0.0]
+    # what arrives at the horizon is not booked: purchase cost counts the units received in 0..5
+    assert np.asarray(out.totals["purchase_cost"], dtype=float).sum() == pytest.approx(16.0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_terminal_states_of_both_engines_agree(seed: int) -> None:
+    case = random_case(seed)
+    rule = rules_for(case)["base_stock"]
+    des = rollout(make_engine("des", case.world, case.paths), rule).state
+    batch = rollout(make_engine("batch", case.world, case.paths), rule).state
+    assert des.terminal and batch.terminal and des.t == batch.t == case.world.horizon
+    for name in ("on_hand", "backlog", "pipeline"):
+        got = getattr(batch, name)
+        assert isinstance(got, torch.Tensor)
+        np.testing.assert_allclose(got.numpy(), getattr(des, name), rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+def test_a_review_state_is_not_terminal() -> None:
+    state = ReviewState(t=0, on_hand=np.zeros((1, 1, 1)), backlog=np.zeros((1, 1, 1)), pipeline=np.zeros(0))
+    assert not state.terminal
