@@ -8,6 +8,7 @@ prints the result.
 ==========================  ================================================================================
 module                      job
 ==========================  ================================================================================
+:mod:`.demo`                ``restock demo``: catalog, backtest, newsvendor, trainings, replay, report
 :mod:`.evaluation`          ``restock evaluate``: policies side by side on common random numbers
 :mod:`.forecast_training`   ``restock forecast train``: an MQ network trained into a run folder
 :mod:`.inputs`              what the commands share: ``--policies`` lists, ``--data`` specs read in buckets
