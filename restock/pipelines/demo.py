@@ -213,7 +213,7 @@ def run_demo(
         raise InputError(f"--root {root}: its parent folder does not exist")
     show: DemoProgress = Silent() if progress is None else progress
     seconds: dict[str, float] = {}
-    steps = show.add_task("demo", total=5)
+    steps = show.add_task("demo", total=4)  # catalog+backtest, newsvendor, trainings, replay
 
     # 1-2. synthetic catalog and forecaster backtest
     t0 = time.perf_counter()
