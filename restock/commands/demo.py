@@ -55,11 +55,12 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from restock.commands.replay import print_summary
-        from restock.pipelines.demo import DemoSpec, run_demo
+        from restock.pipelines.demo import DemoSpec, check_root, run_demo
 
         spec = DemoSpec(scenario=scenario)
         if quick:
             spec = spec.quick()
+        check_root(root)  # before the bars are drawn
         console = Console()
         start = time.perf_counter()
         with Progress(

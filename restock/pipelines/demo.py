@@ -197,6 +197,12 @@ def trainer_available(agent: str) -> str | None:
     return None if found is not None else f"trainer module {module} is not installed"
 
 
+def check_root(root: Path) -> None:
+    """An InputError naming ``--root`` unless the folder of run folders can be created."""
+    if not Path(root).parent.exists():
+        raise InputError(f"--root {root}: its parent folder does not exist")
+
+
 def run_demo(
     spec: DemoSpec,
     root: Path,
@@ -209,8 +215,7 @@ def run_demo(
     ``progress`` receives the bars and lines of news (None: silence); ``train_progress`` lets the trainers
     show their own progress (on stderr).
     """
-    if not Path(root).parent.exists():
-        raise InputError(f"--root {root}: its parent folder does not exist")
+    check_root(root)
     show: DemoProgress = Silent() if progress is None else progress
     seconds: dict[str, float] = {}
     steps = show.add_task("demo", total=4)  # catalog+backtest, newsvendor, trainings, replay
