@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from restock import runs
-from restock.commands.demo import DemoSpec, trainer_available
+from restock.pipelines.demo import DemoSpec, trainer_available
 
 
 def test_quick_budgets_are_small_and_keep_the_scenario() -> None:

@@ -9,23 +9,36 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "restock"
 
-# What each layer must never import (restock subpackages and third-party libraries).
+# What each layer must never import (restock subpackages and modules, third-party libraries).
 APPS = {"commands", "cli"}
+# the end-to-end jobs and the command on top of them: no library layer imports either
+JOBS = {"pipelines"} | APPS
 RL = {"gymnasium", "stable_baselines3"}
+SUBPACKAGES = {"data", "forecasters", "simulator", "scenarios", "envs", "agents", "reporting"}
 FORBIDDEN: dict[str, set[str]] = {
-    "data": {"forecasters", "simulator", "scenarios", "envs", "agents", "torch"} | APPS | RL,
-    "forecasters": {"simulator", "scenarios", "envs", "agents"} | APPS | RL,
-    "simulator": {"forecasters", "scenarios", "envs", "agents"} | APPS | RL,
-    "scenarios": {"envs", "agents"} | APPS | RL,
-    "envs": {"agents"} | APPS,
-    "agents": APPS,
+    "data": {"forecasters", "simulator", "scenarios", "envs", "agents", "torch"} | JOBS | RL,
+    "forecasters": {"simulator", "scenarios", "envs", "agents"} | JOBS | RL,
+    "simulator": {"forecasters", "scenarios", "envs", "agents"} | JOBS | RL,
+    "scenarios": {"envs", "agents"} | JOBS | RL,
+    "envs": {"agents"} | JOBS,
+    "agents": JOBS,
     # figures, TensorBoard files and HTML of run folders: the agents call it, it calls none of them
-    "reporting": {"forecasters", "simulator", "scenarios", "envs", "agents"} | APPS | RL,
+    "reporting": {"forecasters", "simulator", "scenarios", "envs", "agents"} | JOBS | RL,
+    # the jobs may use every library layer, never the command that calls them
+    "pipelines": APPS,
+    # top-level modules every layer shares (run folders, files, seeds, errors)
+    **{m: SUBPACKAGES | JOBS | RL for m in ("runs", "io", "seeding", "errors")},
 }
 
 
 SHARED = {"restock.simulator.flows"}
 """Modules of names only (no numpy, no torch) that every layer may read: the one list of flow names."""
+
+
+def _files(layer: str) -> list[Path]:
+    """The source files of a layer: a subpackage's modules, or one top-level module."""
+    folder = PACKAGE / layer
+    return sorted(folder.rglob("*.py")) if folder.is_dir() else [PACKAGE / f"{layer}.py"]
 
 
 def _imports(path: Path) -> set[str]:
@@ -46,7 +59,9 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_layer_imports_only_downward(layer: str) -> None:
     offenders = []
-    for path in sorted((PACKAGE / layer).rglob("*.py")):
+    files = _files(layer)
+    assert files and all(p.is_file() for p in files), f"layer {layer!r} has no source in {PACKAGE}"
+    for path in files:
         bad = _imports(path) & FORBIDDEN[layer]
         if bad:
             offenders.append(f"{path.relative_to(PACKAGE.parent)} imports {sorted(bad)}")

@@ -39,15 +39,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")
 
 
-def _load(data: str, freq: str, fill_gaps: bool):  # type: ignore[no-untyped-def]
-    from restock.data import aggregate, load_panel
-
-    panel = load_panel(data, fill_gaps=fill_gaps)
-    if panel.freq == "D" and freq != "D":
-        panel = aggregate(panel, freq)
-    return panel
-
-
 @data_app.command("profile")
 def profile(
     data: DataOpt = "synthetic",
@@ -59,8 +50,9 @@ def profile(
 ) -> None:
     """Share of zeros and the smooth / intermittent / erratic / lumpy mix (Syntetos-Boylan)."""
     from restock.data.profile import summarize
+    from restock.pipelines.inputs import load_buckets
 
-    summary = summarize(_load(data, freq, fill_gaps))
+    summary = summarize(load_buckets(data, freq, fill_gaps=fill_gaps))
     summary["data"] = data
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
@@ -88,10 +80,11 @@ def export(
     """Write the panel as a long table (series_id, date, demand, price, covariates, static attributes)."""
     from restock.errors import InputError
     from restock.io import write_frame
+    from restock.pipelines.inputs import load_buckets
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"{out}: output must end in .csv or .parquet")
-    panel = _load(data, freq, fill_gaps)
+    panel = load_buckets(data, freq, fill_gaps=fill_gaps)
     frame = panel.frame.merge(panel.static, left_on="series_id", right_index=True, how="left")
     write_frame(out, frame)
     typer.echo(f"wrote {len(frame)} rows ({len(panel.series_ids)} series, freq {panel.freq}) to {out}")

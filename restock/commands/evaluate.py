@@ -4,10 +4,10 @@
     restock evaluate --scenario zipkin-lost-sales --set family.instance=p9-L2 \\
         --policies newsvendor,base-stock,capped-base-stock,oracle --seeds 5 --engine batch --json
 
-Policy specs: see :mod:`restock.agents.specs`. Tuned baselines are tuned on training seeds starting at
-``--train-seed`` (on the scenario with ``--train-set`` overrides added, if any: a data replay replays the
-same demand on every seed, so tune it on earlier dates); evaluation uses the root seeds
-``EVAL_SEED_OFFSET + 0 .. seeds - 1``.
+Policy specs: see :mod:`restock.agents.specs`. The job is :func:`restock.pipelines.evaluation.run_evaluation`:
+tuned baselines are tuned on training seeds starting at ``--train-seed`` (on the scenario with
+``--train-set`` overrides added, if any: a data replay replays the same demand on every seed, so tune it on
+earlier dates); evaluation uses the root seeds ``EVAL_SEED_OFFSET + 0 .. seeds - 1``.
 ``--json`` prints ``{"rows": [...], "summary": [...], "reference": "newsvendor"}``; without it, a markdown
 table of the summary.
 """
@@ -19,8 +19,6 @@ import math
 from typing import Annotated, Any
 
 import typer
-
-from restock.errors import InputError
 
 MARKDOWN_COLUMNS: tuple[str, ...] = (
     "policy",
@@ -34,47 +32,6 @@ MARKDOWN_COLUMNS: tuple[str, ...] = (
     "avg_on_hand",
     "n_seeds",
 )
-
-
-def parse_policies(text: str) -> list[str]:
-    """Comma-separated specs, non-empty and distinct."""
-    specs = [s.strip() for s in text.split(",")]
-    if not text.strip() or any(not s for s in specs):
-        raise InputError(f"--policies {text!r}: expected comma-separated policy names")
-    if len(set(specs)) != len(specs):
-        raise InputError(f"--policies {text!r}: a policy is named twice")
-    return specs
-
-
-def run_evaluation(
-    scenario: str,
-    policies: str,
-    *,
-    seeds: int = 10,
-    engine: str = "des",
-    overrides: list[str] | None = None,
-    train_seed: int = 0,
-    n_paths: int | None = None,
-    train_overrides: list[str] | None = None,
-) -> Any:
-    """Load the scenario, resolve the policies, evaluate: the :class:`~restock.agents.evaluate.Evaluation`."""
-    from restock.agents.evaluate import evaluate
-    from restock.agents.specs import resolve_policy
-    from restock.scenarios import load
-
-    if engine not in ("des", "batch"):
-        raise InputError(f"--engine {engine!r}: expected des or batch")
-    if seeds < 1:
-        raise InputError(f"--seeds {seeds!r}: must be >= 1")
-    if n_paths is not None and n_paths < 1:
-        raise InputError(f"--paths {n_paths!r}: must be >= 1")
-    sc = load(scenario, overrides or [])
-    train = load(scenario, [*(overrides or []), *train_overrides]) if train_overrides else None
-    named = {
-        spec: resolve_policy(spec, sc, seed=train_seed, train_scenario=train)
-        for spec in parse_policies(policies)
-    }
-    return evaluate(named, sc, seeds, engine=engine, n_paths=n_paths)
 
 
 def markdown_table(summary: list[dict[str, Any]]) -> str:
@@ -133,16 +90,20 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Evaluate policies on common random numbers; savings against the newsvendor with 95% CIs."""
-        result = run_evaluation(
+        from restock.pipelines.evaluation import EvaluationSpec, run_evaluation
+        from restock.pipelines.inputs import parse_policies
+
+        spec = EvaluationSpec(
             scenario,
-            policies,
+            parse_policies(policies),
             seeds=seeds,
             engine=engine,
-            overrides=set_,
+            scenario_overrides=tuple(set_ or ()),
             train_seed=train_seed,
             n_paths=paths,
-            train_overrides=train_set,
+            train_overrides=tuple(train_set or ()),
         )
+        result = run_evaluation(spec)
         out = result.to_dict()
         if as_json:
             typer.echo(json.dumps(out))

@@ -40,16 +40,6 @@ def parse_params(items: list[str]) -> dict[str, Any]:
     return params
 
 
-def load_buckets(data: str, freq: str) -> Any:
-    """Load ``data`` (a ``--data`` spec) and aggregate a daily panel to ``freq`` buckets ("D" keeps days)."""
-    from restock.data import aggregate, load_panel
-
-    panel = load_panel(data)
-    if panel.freq == "D" and freq != "D":
-        panel = aggregate(panel, freq)
-    return panel
-
-
 @forecast_app.command("models")
 def models() -> None:
     """List the registered forecasters."""
@@ -82,6 +72,7 @@ def backtest_command(
     """Rolling-origin backtest of one forecaster: wQL and coverage per quantile."""
     from restock.forecasters.backtest import backtest
     from restock.forecasters.base import make
+    from restock.pipelines.inputs import load_buckets
 
     forecaster = make(model, **parse_params(param or []))
     panel = load_buckets(data, freq)

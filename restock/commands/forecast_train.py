@@ -1,20 +1,21 @@
 """``restock forecast train`` and ``restock forecast predict``: train an MQ network into a run folder,
 predict from its checkpoint.
 
-A run folder holds ``config.json`` (the command, the resolved model config and the feature set),
-``model.pt`` (the checkpoint), ``history.csv`` (loss and validation wQL per epoch) and ``tensorboard/``.
+Training is :func:`restock.pipelines.forecast_training.train_forecaster` (see its module for what the run
+folder holds: ``run.json``, ``model.pt``, ``history.csv``, ``config.json``, ``tensorboard/``); this
+command builds its spec from the flags (``--param`` items become fields of the model's ``MQConfig``) and
+prints the training summary as one JSON object.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from restock.commands.forecast import forecast_app, load_buckets, parse_params
+from restock.commands.forecast import forecast_app, parse_params
 from restock.errors import InputError
 
 
@@ -53,60 +54,22 @@ def train_command(
     ] = None,
 ) -> None:
     """Train an MQ-RNN / MQ-CNN / MQTransformer on every series of a data set and save its checkpoint."""
-    import pandas as pd
+    from dataclasses import replace
 
-    from restock.forecasters.mq import MQForecaster
-    from restock.forecasters.mq.forecaster import MQCNN, MQRNN, MQTransformer
-    from restock.io import write_frame, write_json
+    from restock.pipelines.forecast_training import ForecastTrainSpec, default_config, train_forecaster
 
-    classes: dict[str, type[MQForecaster]] = {c.name: c for c in (MQRNN, MQCNN, MQTransformer)}
-    if model not in classes:
-        raise InputError(f"--model must be one of {sorted(classes)}, got {model!r}")
+    base = default_config(model)
     params: dict[str, Any] = parse_params(param or [])
-    params.update(seed=seed, device=device, run_dir=str(run_dir), progress=True, num_threads=threads)
+    params.update(seed=seed, device=device, progress=True, num_threads=threads)
     if epochs is not None:
         params["epochs"] = epochs
     try:
-        forecaster = classes[model](**params)
+        config = replace(base, **params)
     except TypeError as exc:
         raise InputError(f"--param: {exc}") from exc
-    panel = load_buckets(data, freq)
-    if until is not None:
-        try:
-            panel = panel.until(pd.Timestamp(until))
-        except ValueError as exc:
-            raise InputError(f"--until: not a date, got {until!r}") from exc
-    started = time.perf_counter()
-    forecaster.fit(panel)
-    seconds = time.perf_counter() - started
-    result = forecaster.train_result_
-    forecaster.save(run_dir / "model.pt")
-    rows = [{k: v for k, v in r.items() if k != "val_wql"} for r in result.history]
-    write_frame(run_dir / "history.csv", pd.DataFrame(rows))
-    summary = {
-        "model": model,
-        "best_epoch": result.best_epoch,
-        "best_val_loss": result.best_val_loss,
-        "epochs_run": result.epochs_run,
-        "best_val_mean_wql": result.history[result.best_epoch].get("val_mean_wql"),
-        "fit_seconds": round(seconds, 2),
-    }
-    write_json(
-        run_dir / "config.json",
-        {
-            "command": "forecast train",
-            "data": data,
-            "freq": panel.freq,
-            "until": until,
-            "series": len(panel.series_ids),
-            "model": model,
-            "config": forecaster.config.to_dict(),
-            "context_length": forecaster.context_,
-            "features": forecaster.spec_.to_dict(),
-            "result": summary,
-        },
-    )
-    typer.echo(json.dumps(summary))
+    spec = ForecastTrainSpec(data, run_dir, model=model, config=config, freq=freq, until=until)
+    result = train_forecaster(spec)
+    typer.echo(json.dumps(result.summary.to_dict()))
 
 
 @forecast_app.command("predict")
@@ -129,6 +92,7 @@ def predict_command(
 
     from restock.forecasters.mq import load_checkpoint
     from restock.io import write_frame
+    from restock.pipelines.inputs import load_buckets
 
     panel = load_buckets(data, freq)
     forecaster = load_checkpoint(checkpoint, panel, device=device)

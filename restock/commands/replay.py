@@ -4,7 +4,8 @@
         --policies newsvendor,base-stock,runs/<ppo run>,runs/<directbackprop run>
     restock replay steady --policies newsvendor,base-stock --seeds 2 --set seeds.n_paths=2 --json
 
-See :mod:`restock.agents.replay` for what the folder holds.
+The job is :func:`restock.agents.replay.replay` (see its module for what the folder holds); this command
+builds its :class:`~restock.agents.replay.ReplaySpec`, calls it and prints the KPI table.
 """
 
 from __future__ import annotations
@@ -14,18 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-
-from restock.errors import InputError
-
-
-def parse_policies(text: str) -> tuple[str, ...]:
-    """``"a, b,c"`` -> ``("a", "b", "c")``; an empty item is an InputError."""
-    items = tuple(p.strip() for p in text.split(","))
-    if not text.strip() or any(not p for p in items):
-        raise InputError(
-            f"--policies {text!r}: expected a comma-separated list of policy specs or run folders"
-        )
-    return items
 
 
 def _fmt(column: str, value: Any) -> str:
@@ -94,6 +83,7 @@ def register(app: typer.Typer) -> None:
         """Replay policies on common paths: TensorBoard runs, trajectories, KPI table, figures."""
         from restock.agents.replay import ReplaySpec
         from restock.agents.replay import replay as run_replay
+        from restock.pipelines.inputs import parse_policies
 
         spec = ReplaySpec(
             scenario=scenario,

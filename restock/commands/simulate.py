@@ -3,6 +3,10 @@
     restock simulate --scenario steady --policy base-stock:S=30 --engine des --seed 0 --json
     restock simulate --scenario my.toml --policy constant:Q=5 --set horizon=56 --set seeds.n_paths=2
 
+The job is :func:`restock.pipelines.simulation.simulate`; this command parses ``--policy`` into its
+:class:`~restock.pipelines.simulation.OrderRule` and prints the KPIs (``--json``: one object, the keys
+``scenario``, ``policy``, ``seed``, then the KPIs).
+
 Policies (the simulator's minimal rules; learned and newsvendor policies run through ``restock.agents``):
 ``base-stock:S=<level>`` orders up to S on the inventory position at every review; ``constant:Q=<qty>``
 orders Q at every review. Every node and SKU gets the same S or Q.
@@ -12,12 +16,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 import typer
 
 from restock.errors import InputError
+from restock.pipelines.simulation import OrderRule
 
 POLICY_PARAMS: dict[str, str] = {"base-stock": "S", "constant": "Q"}
 """Policy name -> its one parameter."""
@@ -31,22 +35,7 @@ SetOption = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class PolicySpec:
-    """A parsed ``--policy`` value."""
-
-    name: Literal["base-stock", "constant"]
-    """Which rule."""
-    value: float
-    """Its parameter: the base-stock level S or the constant quantity Q (finite, >= 0)."""
-
-    def rule(self) -> Any:
-        from restock.simulator.policy import BaseStock, ConstantOrder
-
-        return BaseStock(self.value) if self.name == "base-stock" else ConstantOrder(self.value)
-
-
-def parse_policy(text: str) -> PolicySpec:
+def parse_policy(text: str) -> OrderRule:
     """Parse ``base-stock:S=30`` or ``constant:Q=5``; anything else is an InputError naming it."""
     name, _, params = text.partition(":")
     usage = "expected base-stock:S=<level> or constant:Q=<quantity>"
@@ -62,42 +51,7 @@ def parse_policy(text: str) -> PolicySpec:
         raise InputError(f"--policy {text!r}: {want} must be a number, got {raw!r}") from None
     if not (math.isfinite(value) and value >= 0):
         raise InputError(f"--policy {text!r}: {want} must be finite and >= 0, got {raw!r}")
-    return PolicySpec(name, value)  # type: ignore[arg-type]
-
-
-def simulate_kpis(
-    scenario: str,
-    policy: str,
-    *,
-    engine: str = "des",
-    seed: int | None = None,
-    n_paths: int | None = None,
-    overrides: list[str] | None = None,
-) -> dict[str, Any]:
-    """Load, build, run and summarize: the KPI table of one simulation (what the command prints)."""
-    from restock.scenarios import load
-    from restock.simulator.kpis import kpi_table
-
-    spec = parse_policy(policy)
-    if engine not in ("des", "batch"):
-        raise InputError(f"--engine {engine!r}: expected des or batch")
-    if seed is not None and seed < 0:
-        raise InputError(f"--seed {seed!r}: must be >= 0")
-    if n_paths is not None and n_paths < 1:
-        raise InputError(f"--paths {n_paths!r}: must be >= 1")
-    sc = load(scenario, overrides or [])
-    root = sc.seeds.root if seed is None else seed
-    world, paths = sc.build(root, n_paths or sc.seeds.n_paths)
-    if engine == "des":
-        from restock.simulator import des
-
-        result = des.run(world, paths, spec.rule())
-    else:
-        from restock.simulator import batch
-
-        result = batch.run(world, paths, spec.rule())
-    table = kpi_table(result, review_period=world.review_period, review_offset=world.review_offset)
-    return {"scenario": sc.name, "policy": policy, "seed": root, **table}
+    return OrderRule(name, value)  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:
@@ -122,7 +76,15 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Simulate a scenario with a simple order rule and print its KPIs."""
-        kpis = simulate_kpis(scenario, policy, engine=engine, seed=seed, n_paths=paths, overrides=set_)
+        from restock.pipelines.simulation import SimulationSpec
+        from restock.pipelines.simulation import simulate as run_simulation
+
+        rule = parse_policy(policy)
+        spec = SimulationSpec(
+            scenario, rule, engine=engine, seed=seed, n_paths=paths, scenario_overrides=tuple(set_ or ())
+        )
+        result = run_simulation(spec)
+        kpis = {"scenario": result.scenario, "policy": policy, "seed": result.seed, **result.kpis}
         if as_json:
             typer.echo(json.dumps(kpis))
             return

@@ -1,0 +1,21 @@
+"""The end-to-end jobs of Restock, one module each, callable as library functions.
+
+Each job takes one typed, documented spec (a frozen dataclass) and returns a typed result; it never prints
+to stdout nor reads ``sys.argv`` (progress, where a job has any, goes through a callback). The ``restock``
+command (:mod:`restock.cli`, :mod:`restock.commands`) builds the spec from its flags, calls the job and
+prints the result.
+
+==========================  ================================================================================
+module                      job
+==========================  ================================================================================
+:mod:`.demo`                ``restock demo``: catalog, backtest, newsvendor, trainings, replay, report
+:mod:`.evaluation`          ``restock evaluate``: policies side by side on common random numbers
+:mod:`.forecast_training`   ``restock forecast train``: an MQ network trained into a run folder
+:mod:`.simulation`          ``restock simulate``: one simple order rule through a scenario, its KPIs
+:mod:`.inputs`              what the commands share: ``--policies`` lists, ``--data`` specs read in buckets
+==========================  ================================================================================
+
+The replay (``restock replay``) is :func:`restock.agents.replay.replay`.
+
+Pipelines may import every library layer; no library layer imports them (``tests/test_layering.py``).
+"""

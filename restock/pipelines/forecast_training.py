@@ -1,0 +1,166 @@
+"""Forecast training: an MQ-RNN, MQ-CNN or MQTransformer trained on every series of a data set, into a run
+folder (``restock forecast train``).
+
+``train_forecaster(ForecastTrainSpec(data="synthetic", run_dir=Path("runs/mq"), model="mqcnn"))`` loads the
+data in buckets, trains, and writes the run folder (:mod:`restock.runs`, ``kind = "forecast-train"``):
+
+====================  ===========================================================================
+``run.json``          the resolved :class:`ForecastTrainSpec` (model config included), versions;
+                      written first, once every input has been checked
+``model.pt``          the checkpoint (weights and plain data: :func:`restock.forecasters.mq.load_checkpoint`)
+``history.csv``       loss and validation wQL per epoch
+``config.json``       the command, data spec, bucket, the resolved model config, the feature set and
+                      :class:`ForecastTrainSummary`
+``tensorboard/``      training curves (``train/loss``, ``val/loss``, ``val/mean_wql``, ``val/wql_q*``)
+====================  ===========================================================================
+
+The folder may already hold an earlier forecast training: its files are replaced. A folder holding
+another kind of run is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from restock import io, runs
+from restock.errors import InputError
+from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer
+from restock.pipelines.inputs import load_buckets
+
+KIND = "forecast-train"
+"""The ``kind`` of a forecast-training run folder (``run.json``)."""
+
+MODELS: dict[str, type[MQForecaster]] = {c.name: c for c in (MQRNN, MQCNN, MQTransformer)}
+"""Model name -> class."""
+
+
+def model_class(model: str) -> type[MQForecaster]:
+    """The class of ``model`` (mqrnn, mqcnn, mqtransformer), or an InputError naming ``--model``."""
+    if model not in MODELS:
+        raise InputError(f"--model must be one of {sorted(MODELS)}, got {model!r}")
+    return MODELS[model]
+
+
+def default_config(model: str) -> MQConfig:
+    """The config ``model`` trains with when nothing is overridden (its own encoder)."""
+    return MQConfig(encoder=model_class(model).default_encoder)
+
+
+@dataclass(frozen=True)
+class ForecastTrainSpec:
+    """What to train, and where (the typed config written into the run folder's ``run.json``)."""
+
+    data: str
+    """A data spec (:func:`restock.data.load_panel`): ``m5:PATH``, ``carparts:PATH``, ``long:PATH``, ..."""
+    run_dir: Path
+    """The run folder (created; an earlier forecast training there is replaced)."""
+    model: str = "mqcnn"
+    """``mqrnn``, ``mqcnn`` or ``mqtransformer``."""
+    config: MQConfig | None = None
+    """The model's hyperparameters, seed and device (:class:`~restock.forecasters.mq.MQConfig`; None:
+    :func:`default_config` of :attr:`model`); its ``run_dir`` is set to :attr:`run_dir` (TensorBoard
+    curves under ``<run_dir>/tensorboard``)."""
+    freq: str = "W-SAT"
+    """The bucket daily data is summed to (``D`` keeps days)."""
+    until: str | None = None
+    """Train on rows up to this date only (None: all)."""
+
+
+@dataclass(frozen=True)
+class ForecastTrainSummary:
+    """How training went (printed by ``restock forecast train`` as one JSON object, in this field order)."""
+
+    model: str
+    best_epoch: int
+    """Epoch (from 0) of the lowest validation loss, whose weights are saved."""
+    best_val_loss: float
+    epochs_run: int
+    """Epochs trained (early stopping may end training before ``config.epochs``)."""
+    best_val_mean_wql: float | None
+    """Mean validation wQL at ``best_epoch`` (None if training recorded none)."""
+    fit_seconds: float
+    """Wall time of the fit, rounded to 0.01 s."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ForecastTrainResult:
+    """The run folder and what training reported."""
+
+    run_dir: Path
+    checkpoint: Path
+    """``<run_dir>/model.pt``."""
+    summary: ForecastTrainSummary
+    history: pd.DataFrame
+    """One row per epoch (``history.csv``)."""
+
+
+def _prepare(run_dir: Path) -> None:
+    """Refuse a folder that holds another kind of run; forget an earlier forecast training there."""
+    if not (run_dir / runs.RUN_FILE).exists():
+        return
+    kind = runs.load_run(run_dir)["kind"]
+    if kind != KIND:
+        raise InputError(f"--run-dir {run_dir} holds a {kind!r} run; choose another folder")
+    (run_dir / runs.RUN_FILE).unlink()
+
+
+def train_forecaster(spec: ForecastTrainSpec) -> ForecastTrainResult:
+    """Check the inputs, create the run folder, train, save (see the module docstring)."""
+    cls = model_class(spec.model)
+    base = default_config(spec.model) if spec.config is None else spec.config
+    config = replace(base, run_dir=str(spec.run_dir))
+    forecaster = cls(config)
+    panel = load_buckets(spec.data, spec.freq)
+    if spec.until is not None:
+        try:
+            panel = panel.until(pd.Timestamp(spec.until))
+        except ValueError as exc:
+            raise InputError(f"--until: not a date, got {spec.until!r}") from exc
+    _prepare(spec.run_dir)
+    run_dir = runs.create_run(
+        kind=KIND,
+        scenario=spec.data,
+        agent=spec.model,
+        seed=config.seed,
+        config=replace(spec, config=config),
+        run_dir=spec.run_dir,
+    )
+    started = time.perf_counter()
+    forecaster.fit(panel)
+    seconds = time.perf_counter() - started
+    result = forecaster.train_result_
+    checkpoint = forecaster.save(run_dir / "model.pt")
+    history = pd.DataFrame([{k: v for k, v in r.items() if k != "val_wql"} for r in result.history])
+    io.write_frame(run_dir / "history.csv", history)
+    summary = ForecastTrainSummary(
+        model=spec.model,
+        best_epoch=result.best_epoch,
+        best_val_loss=result.best_val_loss,
+        epochs_run=result.epochs_run,
+        best_val_mean_wql=result.history[result.best_epoch].get("val_mean_wql"),
+        fit_seconds=round(seconds, 2),
+    )
+    io.write_json(
+        run_dir / "config.json",
+        {
+            "command": "forecast train",
+            "data": spec.data,
+            "freq": panel.freq,
+            "until": spec.until,
+            "series": len(panel.series_ids),
+            "model": spec.model,
+            "config": forecaster.config.to_dict(),
+            "context_length": forecaster.context_,
+            "features": forecaster.spec_.to_dict(),
+            "result": summary.to_dict(),
+        },
+    )
+    return ForecastTrainResult(run_dir, checkpoint, summary, history)

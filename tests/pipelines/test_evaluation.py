@@ -1,0 +1,40 @@
+"""``restock.pipelines.evaluation`` called as a library function: the figures ``restock evaluate`` prints."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from restock.errors import InputError
+from restock.pipelines.evaluation import EvaluationSpec, run_evaluation
+
+SMALL = ("horizon=28", "seeds.n_paths=1")
+
+
+def test_run_evaluation_gives_what_the_cli_prints(run_cli) -> None:  # type: ignore[no-untyped-def]
+    spec = EvaluationSpec("steady", ("newsvendor", "myopic"), seeds=2, scenario_overrides=SMALL)
+    result = run_evaluation(spec).to_dict()
+    assert [r["policy"] for r in result["summary"]] == ["newsvendor", "myopic"]
+    assert result["summary"][0]["saving_vs_newsvendor"] == 0.0 and len(result["rows"]) == 4
+    sets = [x for o in SMALL for x in ("--set", o)]
+    out = run_cli("evaluate")(
+        "evaluate", "--scenario", "steady", "--policies", "newsvendor,myopic", "--seeds", "2", *sets, "--json"
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == json.loads(json.dumps(result))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"engine": "gpu"}, "--engine 'gpu': expected des or batch"),
+        ({"seeds": 0}, "--seeds 0: must be >= 1"),
+        ({"n_paths": 0}, "--paths 0: must be >= 1"),
+        ({"policies": ("newsvendor", "newsvendor")}, "policy 'newsvendor' is named twice"),
+    ],
+)
+def test_bad_specs_are_refused_on_construction(change: dict[str, object], message: str) -> None:
+    args: dict[str, object] = {"scenario": "steady", "policies": ("newsvendor",), **change}
+    with pytest.raises(InputError, match=message):
+        EvaluationSpec(**args)  # type: ignore[arg-type]
