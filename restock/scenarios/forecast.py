@@ -191,7 +191,7 @@ def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:
         return TABLES.get(s, "truth", lambda: freeze(_forecaster_table(draw, model, reads_demand=False)))
     if s.forecast.model == "true":
         return TABLES.get(s, "true", lambda: freeze(_true_table(draw)))
-    from restock.forecasters.base import make
+    from restock.forecasters import make
 
     if draw.catalog.demand is not None:
         return TABLES.get(s, "data", lambda: freeze(_forecaster_table(draw, make(s.forecast.model))))
@@ -203,7 +203,7 @@ def _truth_model(draw: ScenarioDraw) -> Any:
     customer-facing nodes, with the demand shocks when ``forecast.foresee`` (else the unshocked truth)."""
     import dataclasses
 
-    from restock.forecasters.base import make
+    from restock.forecasters import make
     from restock.scenarios.build import catalog_mu
 
     s, truth = draw.scenario, draw.catalog.truth

@@ -230,7 +230,7 @@ class ForecastConfig:
 
     model: str = "true"
     """``"true"``: exact quantiles of the stationary model (it does not foresee shocks); else the name of
-    a registered forecaster (``restock.forecasters.base.make``), fitted rolling-origin (data)."""
+    a registered forecaster (``restock.forecasters.make``), fitted rolling-origin (data)."""
     quantiles: tuple[float, ...] = SCENARIO_QUANTILES
     """Quantile levels, strictly increasing in (0, 1)."""
     buckets: int = 8
@@ -439,7 +439,7 @@ class Scenario:
         if f.max_cover is not None:
             _positive(w.child("max_cover"), f.max_cover)
         if f.model != "true":
-            from restock.forecasters.base import available
+            from restock.forecasters import available
 
             known = available()
             if f.model not in known:
