@@ -75,7 +75,7 @@ def simulate_kpis(
     overrides: list[str] | None = None,
 ) -> dict[str, Any]:
     """Load, build, run and summarize: the KPI table of one simulation (what the command prints)."""
-    from restock.scenarios import load
+    from restock.scenarios import build_world, load
     from restock.simulator.kpis import kpi_table
 
     spec = parse_policy(policy)
@@ -87,7 +87,7 @@ def simulate_kpis(
         raise InputError(f"--paths {n_paths!r}: must be >= 1")
     sc = load(scenario, overrides or [])
     root = sc.seeds.root if seed is None else seed
-    world, paths = sc.build(root, n_paths or sc.seeds.n_paths)
+    world, paths = build_world(sc, root, n_paths or sc.seeds.n_paths)
     if engine == "des":
         from restock.simulator import des
 

@@ -29,8 +29,10 @@ from restock.envs.features import (
     observation_template,
     static_columns,
 )
+from restock.envs.forecasts import CodeScenario
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
+from restock.scenarios.schema import Scenario
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
 from restock.simulator.records import MONEY_COLUMNS
@@ -350,7 +352,7 @@ def load_scenario(scenario: Any, overrides: Any) -> Any:
         raise InputError(
             f"overrides {overrides!r} need a scenario name, got a {type(scenario).__name__} object"
         )
-    if not hasattr(scenario, "build"):
+    if not isinstance(scenario, Scenario | CodeScenario):
         raise InputError(f"scenario must be a name or a Scenario, got {scenario!r}")
     return scenario
 
