@@ -4,7 +4,7 @@ Forecasts are data (DESIGN.md): a scenario's :class:`~restock.scenarios.forecast
 at every review, per path, node and SKU, quantiles of demand per review bucket and of cumulative demand
 over ``cover`` periods. ``env.step`` only reads rows of it. :func:`check_matches` rejects a table that does
 not fit the scenario's world (other SKUs, nodes, reviews or paths); :func:`poisson_table` gives exact
-quantiles for i.i.d. Poisson demand (the built-in network world of Network-v0, whose demand law is known).
+quantiles for i.i.d. Poisson demand (a world built in code, whose demand law is known).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ SYNTHETIC = [
     "price-drop",
     "vendor-outage",
     "zipkin-lost-sales",
+    "warehouse-3fc",
 ]
 
 
@@ -128,3 +129,19 @@ def test_zipkin_simulation_matches_the_oracles_exact_base_stock_cost() -> None:
     world, paths = build_world(load("zipkin-lost-sales", ["family.instance=p9-L2", "horizon=20000"]), 0, 4)
     average_cost = -kpi_table(batch.run(world, paths, BaseStock(19.0)))["profit"] / world.horizon
     assert average_cost == pytest.approx(exact, rel=0.02)
+
+
+def test_warehouse_3fc_is_a_warehouse_feeding_three_poisson_fcs() -> None:
+    d = draw(load("warehouse-3fc"), 0, 400)
+    nodes = d.world.network.nodes
+    assert [(n.name, n.source, n.customer_facing) for n in nodes] == [
+        ("dc", "vendor", False), ("fc1", "dc", True), ("fc2", "dc", True), ("fc3", "dc", True),
+    ]  # fmt: skip
+    assert [n.transfer_lead_time for n in nodes[1:]] == [2, 2, 2] and d.world.skus == ("item",)
+    np.testing.assert_array_equal(d.world.initial_on_hand[:, 0], [14 * 15, 7 * 8, 7 * 5, 7 * 2])
+    demand = d.paths.demand[..., 0]  # [P, T, M]
+    np.testing.assert_allclose(demand.mean(axis=(0, 1)), [0, 8, 5, 2], atol=0.05)
+    np.testing.assert_allclose(demand.var(axis=(0, 1))[1:], [8, 5, 2], rtol=0.05)  # Poisson
+    lead = d.paths.lead_time[:, :, 0, 0]
+    assert lead.min() >= 5 and lead.mean() == pytest.approx(7.0, abs=0.05)
+    assert d.world.horizon == 182 and d.world.review_period == 7
