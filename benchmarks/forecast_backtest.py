@@ -33,8 +33,8 @@ import pandas as pd
 
 from restock.data import aggregate, load_panel
 from restock.data.panel import DemandPanel
+from restock.forecasters import available, make
 from restock.forecasters.backtest import BacktestResult, backtest
-from restock.forecasters.base import available, make
 from restock.seeding import generator
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

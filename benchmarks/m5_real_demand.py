@@ -66,7 +66,7 @@ from restock.envs.core import (
     to_numpy,
 )
 from restock.envs.features import ObservationConfig
-from restock.scenarios import Scenario, load
+from restock.scenarios import Scenario, draw, load
 from restock.scenarios.forecast import ScenarioForecast, forecast_table
 from restock.seeding import eval_seed
 from restock.simulator.batch import BatchEngine
@@ -155,7 +155,7 @@ def windows(cfg: ExperimentConfig) -> tuple[Window, list[Window]]:
     """
     base = (f"forecast.model={cfg.forecaster}", f'demand.source="{cfg.data}"', *cfg.overrides)
     default = load(cfg.scenario, list(base))
-    catalog = default.sample(0, 1).catalog
+    catalog = draw(default, 0, 1).catalog
     dates, panel = catalog.dates, catalog.panel
     assert dates is not None and panel is not None
     eval_start = pd.Timestamp(dates[default.warmup])
@@ -183,9 +183,9 @@ class Episode:
 
 
 def episode(window: Window, seed: int, n_paths: int) -> Episode:
-    draw = window.scenario.sample(seed, n_paths)
-    mean = draw.history[0].sum(axis=1).mean(axis=0)
-    return Episode(draw.world, draw.paths, forecast_table(draw), mean)
+    d = draw(window.scenario, seed, n_paths)
+    mean = d.history[0].sum(axis=1).mean(axis=0)
+    return Episode(d.world, d.paths, forecast_table(d), mean)
 
 
 WQL_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
@@ -345,7 +345,7 @@ def train_directbackprop(
     from restock.agents.training import train as train_agent
 
     window = train[-1]
-    world = window.scenario.sample(0, 1).world
+    world = draw(window.scenario, 0, 1).world
     periods = min(int(cfg.dbp_options.get("rollout_periods", 200)), world.horizon)
     reviews = sum(1 for t in world.review_periods() if t < periods)
     paths = int(cfg.dbp_options.get("n_paths", 1024))
@@ -412,7 +412,7 @@ def baselines(
     policies (names end with ``suffix``)."""
     t0 = time.perf_counter()
     ev, train = windows(cfg)
-    items = list(ev.scenario.sample(0, 1).world.skus)
+    items = list(draw(ev.scenario, 0, 1).world.skus)
     tuned = tune([episode(w, 0, cfg.tune_paths) for w in train], items, cfg)
     say(
         f"{cfg.forecaster}: tuned tau {tuned.tau}; per item {sorted(tuned.tau_items.values())} "

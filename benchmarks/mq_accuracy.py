@@ -26,8 +26,8 @@ import torch
 
 from restock.data import aggregate, load_panel
 from restock.data.panel import DemandPanel
+from restock.forecasters import make
 from restock.forecasters.backtest import backtest
-from restock.forecasters.base import make
 from restock.forecasters.mq import forecast_volatility
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"

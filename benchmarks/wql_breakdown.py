@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from mq_accuracy import MQ_MODELS, load, overrides_from, parser
 
+from restock.forecasters import make
 from restock.forecasters.backtest import BacktestResult, backtest
-from restock.forecasters.base import make
 from restock.forecasters.metrics import mean_wql, series_pinball, wql_by_group
 
 

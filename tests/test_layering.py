@@ -72,3 +72,117 @@ def test_layering_check_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "x.py"
     bad.write_text("import gymnasium\nfrom restock.agents import evaluate\n")
     assert _imports(bad) >= {"gymnasium", "agents"}
+
+
+# ---------------------------------------------------------------- import cycles between modules
+
+
+def module_names(root: Path) -> dict[str, Path]:
+    """Dotted name of every module of the package in folder ``root`` (a package is its ``__init__``)."""
+    out = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def import_edges(root: Path) -> dict[str, set[str]]:
+    """The modules of the package in ``root`` that each of its modules imports, anywhere in the file
+    (function bodies and ``TYPE_CHECKING`` blocks included).
+
+    ``import a.b`` and ``from a.b import c`` name the module ``a.b`` (the longest prefix that is a module of
+    the package), or ``a.b.c`` when that is a module; relative imports resolve against the importing
+    module's package. Imports of other packages are left out.
+    """
+    modules = module_names(root)
+
+    def known(name: str) -> str | None:
+        parts = name.split(".")
+        for k in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:k])
+            if prefix in modules:
+                return prefix
+        return None
+
+    edges: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str | None] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(known(alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    source = ".".join([*base, *([node.module] if node.module else [])])
+                else:
+                    source = node.module or ""
+                for alias in node.names:
+                    full = f"{source}.{alias.name}"
+                    targets.add(full if full in modules else known(source))
+        edges[name] = {t for t in targets if t is not None and t != name}
+    return edges
+
+
+def import_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return sorted(out)
+
+
+def test_no_import_cycle_between_modules() -> None:
+    edges = import_edges(PACKAGE)
+    cycles = import_cycles(edges)
+    described = [
+        " <-> ".join(c) + ": " + "; ".join(f"{a} -> {sorted(edges[a] & set(c))}" for a in c) for c in cycles
+    ]
+    assert not cycles, "import cycles:\n" + "\n".join(described)
+
+
+def test_cycle_check_catches_a_cycle_through_function_level_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from pkg import a  # noqa\n")
+    (pkg / "a.py").write_text("def f():\n    from pkg import b\n    return b\n")
+    (pkg / "b.py").write_text("def g():\n    from . import a\n    return a\n")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "mod.py").write_text("import pkg.sub\n\n\ndef h():\n    from ..a import f\n    return f\n")
+    (pkg / "c.py").write_text("from pkg.sub import mod\n")
+    edges = import_edges(pkg)
+    assert edges["pkg"] == {"pkg.a"}
+    assert edges["pkg.sub.mod"] == {"pkg.sub", "pkg.a"}  # a package's own __init__ counts
+    assert edges["pkg.c"] == {"pkg.sub.mod"}  # the submodule, not the package
+    assert import_cycles(edges) == [["pkg.a", "pkg.b"]]
+    (pkg / "sub" / "__init__.py").write_text("from pkg.sub.mod import h\n")
+    assert import_cycles(import_edges(pkg)) == [["pkg.a", "pkg.b"], ["pkg.sub", "pkg.sub.mod"]]

@@ -38,6 +38,7 @@ from restock.reporting import figures as figs
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
 from restock.reporting.series import Phases, period_series, phase_kpis, shock_phases
+from restock.scenarios import Scenario, draw
 
 BAND = (0.1, 0.5, 0.9)
 """Quantile levels of the forecast band figure: low, median, high."""
@@ -113,11 +114,12 @@ def scenario_phases(scenario: Any) -> Phases | None:
 def _figure_skus(scenario: Any, skus: tuple[str, ...], n: int) -> list[int]:
     """Indices of the SKUs to plot: one per category first (the catalog order), then the next ones."""
     chosen: list[int] = []
-    try:
-        draw = scenario.sample(int(scenario.seeds.root), 1)
-        cats = [str(c) for c in (getattr(draw.catalog, "category", ()) or ())]
-    except (InputError, AttributeError, ValueError):  # a catalog without categories: plain order
-        cats = []
+    cats: list[str] = []
+    if isinstance(scenario, Scenario):
+        try:
+            cats = [str(c) for c in draw(scenario, int(scenario.seeds.root), 1).catalog.category]
+        except (InputError, ValueError):  # a catalog without categories: plain order
+            cats = []
     if len(cats) == len(skus):
         seen: set[str] = set()
         for i, c in enumerate(cats):

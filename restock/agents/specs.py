@@ -37,6 +37,7 @@ from restock.agents.baselines.tuning import POLICIES as TUNED
 from restock.agents.baselines.tuning import TuningConfig, tune
 from restock.envs.core import DecisionBatch, load_scenario
 from restock.errors import InputError
+from restock.scenarios.validate import validate
 
 if TYPE_CHECKING:
     import numpy as np
@@ -97,7 +98,7 @@ def true_newsvendor(scenario: Any, *, name: str = "true-newsvendor") -> Policy:
     exact = dataclasses.replace(scenario, forecast=dataclasses.replace(scenario.forecast, model="true"))
     from restock.agents.evaluate import draw_episode
 
-    return TrueNewsvendorPolicy(draw_episode(exact.validate(), 0, 1).forecasts, name=name)
+    return TrueNewsvendorPolicy(draw_episode(validate(exact), 0, 1).forecasts, name=name)
 
 
 def _same_layout(train: Any, scenario: Any) -> Any:

@@ -43,10 +43,10 @@ def parse_params(items: list[str]) -> dict[str, Any]:
 @forecast_app.command("models")
 def models() -> None:
     """List the registered forecasters."""
-    from restock.forecasters import base
+    from restock.forecasters import available, registered
 
-    for name in base.available():
-        cls = base._REGISTRY[name]
+    for name in available():
+        cls = registered(name)
         doc = (cls.__doc__ or "").strip().splitlines()
         typer.echo(f"{name:18s} {doc[0] if doc else ''}")
 
@@ -70,8 +70,8 @@ def backtest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Rolling-origin backtest of one forecaster: wQL and coverage per quantile."""
+    from restock.forecasters import make
     from restock.forecasters.backtest import backtest
-    from restock.forecasters.base import make
     from restock.pipelines.inputs import load_buckets
 
     forecaster = make(model, **parse_params(param or []))

@@ -92,10 +92,10 @@ def validate_cmd(
     set_: SetOption = None,
 ) -> None:
     """Check a scenario file: schema, values, data, shock targets (builds one path of it)."""
-    from restock.scenarios import load
+    from restock.scenarios import build_world, load
 
     scenario = load(path, set_ or [])
-    world, _ = scenario.build(scenario.seeds.root, 1)
+    world, _ = build_world(scenario, scenario.seeds.root, 1)
     typer.echo(
         f"ok: {scenario.name} ({scenario.source}): {world.n_skus} SKUs, {len(world.network.nodes)} node(s), "
         f"{world.horizon} periods, review every {world.review_period}, {len(scenario.shocks)} shock(s)"

@@ -54,8 +54,8 @@ class CatalogVecEnv(VecEnv):
 
     ## Starting state and episodes
 
-    ``reset()`` builds ceil(n_envs / N) paths with ``scenario.build(k, P)``, where the episode's root seed
-    ``k = seeding.int_seed(seed, "catalog/episode", e)`` for the e-th episode (``seed`` from the
+    ``reset()`` builds ceil(n_envs / N) paths with ``build_world(scenario, k, P)``, where the episode's root
+    seed ``k = seeding.int_seed(seed, "catalog/episode", e)`` for the e-th episode (``seed`` from the
     constructor or :meth:`seed`); :attr:`episode_seed` holds it. All sub-environments share the horizon,
     so they all end together: at the horizon ``dones`` is all True, ``infos[i]["TimeLimit.truncated"]`` is
     True, ``infos[i]["terminal_observation"]`` is the observation after the last period, and the returned

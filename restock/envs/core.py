@@ -28,8 +28,10 @@ from restock.envs.features import (
     observation_template,
     static_columns,
 )
+from restock.envs.forecasts import CodeScenario
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
+from restock.scenarios.schema import Scenario
 from restock.simulator.arrays import to_numpy
 from restock.simulator.flows import MONEY_COLUMNS, UNIT_TOTALS
 from restock.simulator.paths import ExogenousPaths
@@ -295,7 +297,7 @@ def load_scenario(scenario: Any, overrides: Any) -> Any:
         raise InputError(
             f"overrides {overrides!r} need a scenario name, got a {type(scenario).__name__} object"
         )
-    if not hasattr(scenario, "build"):
+    if not isinstance(scenario, Scenario | CodeScenario):
         raise InputError(f"scenario must be a name or a Scenario, got {scenario!r}")
     return scenario
 

@@ -4,17 +4,19 @@ Forecasts are data (DESIGN.md): a scenario's :class:`~restock.scenarios.forecast
 at every review, per path, node and SKU, quantiles of demand per review bucket and of cumulative demand
 over ``cover`` periods. ``env.step`` only reads rows of it. :func:`check_matches` rejects a table that does
 not fit the scenario's world (other SKUs, nodes, reviews or paths); :func:`poisson_table` gives exact
-quantiles for i.i.d. Poisson demand (the built-in network world of Network-v0, whose demand law is known).
+quantiles for i.i.d. Poisson demand (a world built in code, whose demand law is known).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from restock.errors import InputError
-from restock.scenarios.forecast import ScenarioForecast
+from restock.scenarios.build import draw
+from restock.scenarios.forecast import ScenarioForecast, forecast_table
+from restock.scenarios.schema import Scenario
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.world import World
 
@@ -138,46 +140,31 @@ def _poisson_quantiles(rate: np.ndarray, periods: np.ndarray, levels: np.ndarray
     return np.where(mu > 0, poisson.ppf(q, np.broadcast_to(mu, q.shape)), 0.0)
 
 
-_TRUE_TABLES: dict[str, ScenarioForecast] = {}
-"""Exact ("true") tables of library scenarios, by the scenario's full repr (at most :data:`_TRUE_CACHE`)."""
-_TRUE_CACHE = 8
+@runtime_checkable
+class CodeScenario(Protocol):
+    """A world built in code instead of a scenario file (a test's fake world): it draws its own world and
+    paths and gives their forecast table."""
 
+    name: str
 
-def _library_table(draw: Any) -> ScenarioForecast:
-    """``forecast_table(draw)``, reusing the table of an earlier draw of the same scenario for model "true".
+    def build(self, seed: int, n_paths: int) -> tuple[World, ExogenousPaths]: ...
 
-    An exact table is a function of the scenario alone (its catalog comes from the scenario's own catalog
-    seed; it is "the same at every review and on every path", shocks foreseen from the scenario file), so
-    it is computed once per scenario value instead of at every reset; a fitted forecaster's table depends
-    on the drawn history and is always recomputed.
-    """
-    from restock.scenarios.forecast import forecast_table
-
-    scenario = draw.scenario
-    if scenario.forecast.model != "true":
-        return forecast_table(draw)
-    key = repr(scenario)
-    table = _TRUE_TABLES.get(key)
-    if table is None:
-        table = forecast_table(draw)
-        if len(_TRUE_TABLES) >= _TRUE_CACHE:
-            _TRUE_TABLES.pop(next(iter(_TRUE_TABLES)))
-        _TRUE_TABLES[key] = table
-    return table
+    def forecast_table_for(self, world: World, paths: ExogenousPaths, seed: int) -> ScenarioForecast: ...
 
 
 def build_episode(
-    scenario: Any, seed: int, n_paths: int, *, source: str
+    scenario: Scenario | CodeScenario, seed: int, n_paths: int, *, source: str
 ) -> tuple[World, ExogenousPaths, ScenarioForecast]:
     """World, paths and forecast table of one episode drawn from root ``seed``.
 
-    A library :class:`~restock.scenarios.Scenario` is drawn once (``scenario.sample``) and its table built
-    from that draw; any other scenario object provides ``build(seed, n_paths)`` and
-    ``forecast_table_for(world, paths, seed)``. The table is checked against the world either way.
+    A :class:`~restock.scenarios.Scenario` is drawn once (:func:`restock.scenarios.draw`) and its table
+    built from that draw by :func:`restock.scenarios.forecast_table` (which caches the tables that do not
+    depend on the paths); a :class:`CodeScenario` builds both itself. The table is checked against the
+    world either way.
     """
-    if hasattr(scenario, "sample") and not hasattr(scenario, "forecast_table_for"):
-        draw = scenario.sample(seed, n_paths)
-        world, paths, fc = draw.world, draw.paths, _library_table(draw)
+    if isinstance(scenario, Scenario):
+        d = draw(scenario, seed, n_paths)
+        world, paths, fc = d.world, d.paths, forecast_table(d)
     else:
         world, paths = scenario.build(seed, n_paths)
         fc = scenario.forecast_table_for(world, paths, seed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -26,69 +25,17 @@ from restock.envs.core import (
     with_carry,
 )
 from restock.envs.features import ObservationConfig, feature_names
-from restock.envs.forecasts import poisson_table, restrict
+from restock.envs.forecasts import restrict
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.engines import engine_class
-from restock.simulator.paths import ExogenousPaths, sample_paths
+from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
-from restock.simulator.world import Economics, FillRate, LeadTime, Network, Node, Vendor, World
+from restock.simulator.world import World
 
-
-@dataclass(frozen=True)
-class WarehouseNetworkScenario:
-    """The default world of Network-v0, built in code: one warehouse feeding three fulfillment centers.
-
-    ==========  ==========================================================================================
-    vendor      lead time 5 + Poisson(2) days (mean 7), fill rate Beta with mean 0.97, no capacity limit
-    warehouse   ``dc``: no customers, sourced from the vendor, starts with 14 days of network demand
-    FCs         ``fc1``, ``fc2``, ``fc3``: customers with i.i.d. Poisson daily demand of 8, 5 and 2 units,
-                lost sales, transfers from ``dc`` take 2 days, each starts with 7 days of its demand
-    economics   price 10, unit cost 6, holding 0.02 per unit and day (at every node), lost-sale penalty 1,
-                no fixed order cost, salvage 3
-    timing      horizon 182 days, weekly reviews (R = 7) at t = 0, 7, ...
-    forecasts   exact Poisson quantiles (the demand law is known); the warehouse sees the sum of its FCs
-    ==========  ==========================================================================================
-    """
-
-    name: str = "warehouse-3fc"
-    rates: tuple[float, ...] = (8.0, 5.0, 2.0)
-    horizon: int = 182
-    price: float = 10.0
-
-    def world(self) -> World:
-        vendor = Vendor(
-            "vendor",
-            lead_time=LeadTime("shifted_poisson", shift=5, mean=7.0),
-            fill_rate=FillRate(mean=0.97, concentration=50.0),
-        )
-        fcs = tuple(Node(f"fc{i + 1}", source="dc", transfer_lead_time=2) for i in range(len(self.rates)))
-        nodes = (Node("dc", source="vendor", customer_facing=False), *fcs)
-        econ = Economics.uniform(
-            1, unit_cost=6.0, holding_cost=0.02, lost_sale_penalty=1.0, salvage_value=3.0
-        )
-        rates = np.asarray(self.rates)
-        start = np.concatenate([[14.0 * rates.sum()], 7.0 * rates])[:, None]
-        return World(("item",), econ, Network((vendor,), nodes), horizon=self.horizon, initial_on_hand=start)
-
-    def rate_matrix(self) -> np.ndarray:
-        """Daily demand rate per node, [M, 1] (0 at the warehouse)."""
-        return np.concatenate([[0.0], np.asarray(self.rates)])[:, None]
-
-    def build(self, seed: int, n_paths: int) -> tuple[World, ExogenousPaths]:
-        world = self.world()
-        rate = self.rate_matrix()
-
-        def demand(rng: np.random.Generator, p: int) -> np.ndarray:
-            return rng.poisson(rate, size=(p, world.horizon, *rate.shape)).astype(np.float64)
-
-        def price(rng: np.random.Generator, p: int) -> np.ndarray:
-            return np.full((p, world.horizon, 1), self.price)
-
-        return world, sample_paths(world, demand, price, n_paths=n_paths, seed=seed)
-
-    def forecast_table_for(self, world: World, paths: ExogenousPaths, seed: int) -> ScenarioForecast:
-        return poisson_table(world, self.rate_matrix())
+DEFAULT_SCENARIO = "warehouse-3fc"
+"""The built-in scenario Network-v0 runs without ``scenario=``: a warehouse feeding three fulfillment
+centers (``restock/scenarios/builtin/warehouse-3fc.toml``)."""
 
 
 class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -96,8 +43,8 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Description
 
-    One SKU over a network of M nodes (by default :class:`WarehouseNetworkScenario`: a warehouse ``dc``
-    fed by a vendor, feeding fulfillment centers ``fc1..fc3`` that face customers). At every review the
+    One SKU over a network of M nodes (by default the built-in scenario ``warehouse-3fc``: a warehouse
+    ``dc`` fed by a vendor, feeding fulfillment centers ``fc1..fc3`` that face customers). At every review the
     agent sets one order per node: the warehouse's goes to the vendor, each FC's is a transfer request to
     the warehouse (which rations when it cannot fill them all, see the des engine). One step is one review
     period.
@@ -140,8 +87,8 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Arguments
 
-    ``scenario`` (None: :class:`WarehouseNetworkScenario`; or a scenario name/object with a multi-node
-    network), ``sku``, ``action_mode``, ``overrides``, ``reward_scale``, ``observation``, ``max_cover``,
+    ``scenario`` (None: :data:`DEFAULT_SCENARIO`; or a scenario name/object with a multi-node network),
+    ``sku``, ``action_mode``, ``overrides``, ``reward_scale``, ``observation``, ``max_cover``,
     ``max_multiple``, ``tau_min``, ``tau_max``, ``engine`` (``"des"``): as SingleSKU-v0.
 
     ## Version History
@@ -169,9 +116,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         if render_mode is not None:
             raise InputError(f"render_mode: Network-v0 does not render, got {render_mode!r}")
         self.render_mode = render_mode
-        self.scenario = WarehouseNetworkScenario() if scenario is None else load_scenario(scenario, overrides)
-        if scenario is None and overrides:
-            raise InputError("Network-v0: overrides need a scenario name")
+        self.scenario = load_scenario(DEFAULT_SCENARIO if scenario is None else scenario, overrides)
         self.obs_config = observation or ObservationConfig()
         self.action_config = ActionConfig(
             mode=action_mode, max_cover=max_cover, max_multiple=max_multiple, tau_min=tau_min, tau_max=tau_max

@@ -97,9 +97,10 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Starting state
 
     ``reset(seed=...)`` draws a scenario root seed from the env's generator and builds one exogenous path
-    (demand, lead times, fill rates, prices) with ``scenario.build(seed, 1)``; the engine then simulates
-    the periods before the first review. ``reset(options={"episode_seed": k, "n_paths": P, "path": i})``
-    replays path i of ``scenario.build(k, P)`` instead (common random numbers, parity with Catalog-v0).
+    (demand, lead times, fill rates, prices) with ``build_world(scenario, seed, 1)``; the engine then
+    simulates the periods before the first review.
+    ``reset(options={"episode_seed": k, "n_paths": P, "path": i})`` replays path i of
+    ``build_world(scenario, k, P)`` instead (common random numbers, parity with Catalog-v0).
 
     ## Episode end
 

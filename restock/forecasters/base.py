@@ -12,7 +12,7 @@ no history at the cutoff still gets a forecast (from similar products, or a docu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from restock.data.panel import DemandPanel
-from restock.errors import InputError
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
 DEFAULT_HORIZON = 8
@@ -121,41 +120,6 @@ class Forecaster(Protocol):
     def get_test_params(cls) -> dict[str, Any]:
         """Constructor arguments that make a small, fast instance for the generic contract test."""
         ...
-
-
-_REGISTRY: dict[str, Callable[..., Forecaster]] = {}
-
-
-def register(name: str) -> Callable[[type], type]:
-    """Class decorator: make a forecaster available as ``make(name)`` and ``--model name``."""
-
-    def deco(cls: type) -> type:
-        if name in _REGISTRY:
-            raise ValueError(f"forecaster {name!r} is registered twice")
-        cls.name = name  # type: ignore[attr-defined]
-        _REGISTRY[name] = cls
-        return cls
-
-    return deco
-
-
-def available() -> list[str]:
-    """Names of all registered forecasters, sorted."""
-    _load_builtin()
-    return sorted(_REGISTRY)
-
-
-def make(name: str, **params: Any) -> Forecaster:
-    """Build the forecaster registered as ``name``; an unknown name lists the known ones."""
-    _load_builtin()
-    if name not in _REGISTRY:
-        raise InputError(f"unknown forecaster {name!r}; known: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name](**params)
-
-
-def _load_builtin() -> None:
-    # Importing the package registers the built-in models (each module decorates its classes).
-    import restock.forecasters  # noqa: F401
 
 
 def sort_quantiles(values: np.ndarray) -> np.ndarray:

@@ -38,7 +38,6 @@ from restock.forecasters.base import (
     DEFAULT_HORIZON,
     DEFAULT_QUANTILES,
     QuantileForecast,
-    register,
     sort_quantiles,
 )
 from restock.forecasters.config import build_config
@@ -58,6 +57,7 @@ from restock.forecasters.history import (
     season_length,
     span_bounds,
 )
+from restock.forecasters.registry import register
 from restock.seeding import generator, int_seed
 
 

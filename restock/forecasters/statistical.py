@@ -39,7 +39,6 @@ from restock.forecasters.base import (
     DEFAULT_HORIZON,
     DEFAULT_QUANTILES,
     QuantileForecast,
-    register,
     sort_quantiles,
 )
 from restock.forecasters.config import build_config
@@ -57,6 +56,7 @@ from restock.forecasters.history import (
     season_length,
     span_bounds,
 )
+from restock.forecasters.registry import register
 
 _CHUNK = 2048  # series per block: bounds the [S, N, H] error arrays' memory
 

@@ -39,10 +39,10 @@ from restock.forecasters.base import (
     DEFAULT_QUANTILES,
     ForecastTable,
     QuantileForecast,
-    register,
 )
 from restock.forecasters.config import build_config
 from restock.forecasters.history import check_request
+from restock.forecasters.registry import register
 
 QUANTILE_TOL = 1e-9
 """Tolerance of the quantile rule F(k) >= q - QUANTILE_TOL."""

@@ -224,8 +224,8 @@ def run_demo(
     t0 = time.perf_counter()
     from restock.data import aggregate
     from restock.data.synthetic import SyntheticConfig, generate_catalog
+    from restock.forecasters import make
     from restock.forecasters.backtest import backtest
-    from restock.forecasters.base import make
 
     task = show.add_task("synthetic catalog + backtest", total=1 + len(spec.forecasters))
     catalog = generate_catalog(

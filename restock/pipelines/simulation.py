@@ -81,12 +81,12 @@ class SimulationKPIs:
 
 def simulate(spec: SimulationSpec) -> SimulationKPIs:
     """Load, build, run and summarize (see the module docstring)."""
-    from restock.scenarios import load
+    from restock.scenarios import build_world, load
     from restock.simulator.kpis import kpi_table
 
     sc = load(spec.scenario, list(spec.scenario_overrides))
     root = sc.seeds.root if spec.seed is None else spec.seed
-    world, paths = sc.build(root, spec.n_paths or sc.seeds.n_paths)
+    world, paths = build_world(sc, root, spec.n_paths or sc.seeds.n_paths)
     if spec.engine == "des":
         from restock.simulator import des
 

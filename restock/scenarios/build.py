@@ -1,6 +1,7 @@
 """From a validated Scenario to a World and ExogenousPaths (with shocks) — and the demand history.
 
-:func:`draw` is what :meth:`Scenario.build` and :meth:`Scenario.sample` call. Randomness: the catalog comes
+:func:`draw` gives the whole draw (world, paths, history, catalog, demand rates); :func:`build_world` its
+world and paths; :func:`build_eval` those of the k-th evaluation draw. Randomness: the catalog comes
 from ``seeds.catalog`` (fixed per scenario); the paths from the root ``seed`` through
 :func:`restock.simulator.paths.sample_paths`, which spawns one child generator per role ("demand",
 "price", "lead_time/<node>", "fill_rate/<node>"). The demand role draws the warm-up history and the
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from restock.data.synthetic import sample_demand
 from restock.scenarios.catalog import Catalog, resolve_catalog
+from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
 from restock.scenarios.shocks import (
     check_targets,
@@ -24,6 +27,7 @@ from restock.scenarios.shocks import (
     transfer_delays,
     vendor_disruptions,
 )
+from restock.seeding import eval_seed
 from restock.simulator.paths import ExogenousPaths, sample_paths
 from restock.simulator.world import Economics, World
 
@@ -171,8 +175,6 @@ def _catalog_demand(
     scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_paths: int
 ) -> np.ndarray:
     """[P, W + T, M, N] fresh draws from the synthetic catalog's truth (shocks scale its mean)."""
-    from restock.data.synthetic import sample_demand
-
     truth = catalog.truth
     assert truth is not None
     mu = catalog_mu(scenario, catalog)
@@ -220,8 +222,11 @@ def _initial_on_hand(scenario: Scenario, catalog: Catalog, shares: np.ndarray) -
     return start
 
 
-def draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
-    """The world, ``n_paths`` paths from root ``seed`` with every shock applied, and the history."""
+def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None) -> ScenarioDraw:
+    """The world, ``n_paths`` paths from root ``seed`` with every shock applied, and the history
+    (defaults: ``seeds.root`` and ``seeds.n_paths``)."""
+    seed = scenario.seeds.root if seed is None else seed
+    n_paths = n_paths or scenario.seeds.n_paths
     catalog = resolve_catalog(scenario)
     check_targets(scenario, catalog)
     shares = node_shares(scenario)
@@ -229,7 +234,7 @@ def draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
     world = World(
         skus=catalog.skus,
         economics=economics,
-        network=scenario.network_with(vendor_disruptions(scenario)),
+        network=scenario_network(scenario, vendor_disruptions(scenario)),
         horizon=scenario.horizon,
         review_period=scenario.review_period,
         review_offset=scenario.review_offset,
@@ -264,3 +269,18 @@ def draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
         catalog=catalog,
         node_share=shares,
     )
+
+
+def build_world(scenario: Scenario, seed: int, n_paths: int) -> tuple[World, ExogenousPaths]:
+    """The world and ``n_paths`` exogenous paths from root ``seed`` (shocks applied).
+
+    Training runs use seeds below :data:`restock.seeding.EVAL_SEED_OFFSET`; evaluation runs use
+    :func:`build_eval`, whose seeds are disjoint from them.
+    """
+    d = draw(scenario, seed, n_paths)
+    return d.world, d.paths
+
+
+def build_eval(scenario: Scenario, k: int, n_paths: int) -> tuple[World, ExogenousPaths]:
+    """The ``k``-th evaluation draw (root seed :func:`restock.seeding.eval_seed` (k))."""
+    return build_world(scenario, eval_seed(k), n_paths)

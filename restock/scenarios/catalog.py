@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from restock import seeding
+from restock.data import load_panel
 from restock.data.panel import DemandPanel
-from restock.data.synthetic import SyntheticTruth
+from restock.data.synthetic import SyntheticConfig, SyntheticTruth, generate_catalog
 from restock.errors import InputError
 from restock.scenarios.cache import ScenarioCache, freeze
+from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
 
 
@@ -63,7 +65,7 @@ def cover_periods(scenario: Scenario) -> int:
     f, b = scenario.forecast, scenario.review_period
     if f.max_cover is not None:
         return f.max_cover
-    network = scenario.network()
+    network = scenario_network(scenario)
     lead = max((v.lead_time.upper(1e-3) for v in network.vendors), default=0)
     transfer = sum(n.transfer_lead_time for n in network.nodes)
     return max(int(lead + transfer + 2 * b), f.buckets * b, 1)
@@ -84,8 +86,6 @@ def resolve_catalog(scenario: Scenario) -> Catalog:
 
 def _from_generator(scenario: Scenario) -> Catalog:
     """The synthetic retail catalog over the periods -W .. T - 1 plus the forecast reach (daily truth)."""
-    from restock.data.synthetic import SyntheticConfig, generate_catalog
-
     w, t = scenario.warmup, scenario.horizon
     reach = cover_periods(scenario) + scenario.review_period
     n_skus = scenario.catalog.n_skus or 0
@@ -167,8 +167,6 @@ def _synthetic(scenario: Scenario) -> Catalog:
 
 
 def _from_data(scenario: Scenario) -> Catalog:
-    from restock.data import load_panel
-
     src = scenario.source
     d = scenario.demand
     try:

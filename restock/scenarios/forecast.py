@@ -32,8 +32,8 @@ Models:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,8 @@ from scipy import stats
 
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
-from restock.scenarios.build import ScenarioDraw
+from restock.forecasters import Forecaster, make
+from restock.scenarios.build import ScenarioDraw, catalog_mu
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
 
@@ -191,21 +192,14 @@ def forecast_table(draw: ScenarioDraw) -> ScenarioForecast:
         return TABLES.get(s, "truth", lambda: freeze(_forecaster_table(draw, model, reads_demand=False)))
     if s.forecast.model == "true":
         return TABLES.get(s, "true", lambda: freeze(_true_table(draw)))
-    from restock.forecasters.base import make
-
     if draw.catalog.demand is not None:
         return TABLES.get(s, "data", lambda: freeze(_forecaster_table(draw, make(s.forecast.model))))
     return _forecaster_table(draw, make(s.forecast.model))
 
 
-def _truth_model(draw: ScenarioDraw) -> Any:
+def _truth_model(draw: ScenarioDraw) -> Forecaster:
     """The true-distribution forecaster of a synthetic catalog: its truth for the demand summed over the
     customer-facing nodes, with the demand shocks when ``forecast.foresee`` (else the unshocked truth)."""
-    import dataclasses
-
-    from restock.forecasters.base import make
-    from restock.scenarios.build import catalog_mu
-
     s, truth = draw.scenario, draw.catalog.truth
     assert truth is not None
     mu = truth.mu * sum(n.demand_share for n in s.nodes if n.customer_facing)
@@ -320,7 +314,9 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
     return panel, starts
 
 
-def _forecaster_table(draw: ScenarioDraw, model: Any, *, reads_demand: bool = True) -> ScenarioForecast:
+def _forecaster_table(
+    draw: ScenarioDraw, model: Forecaster, *, reads_demand: bool = True
+) -> ScenarioForecast:
     """Rolling-origin quantiles from a registered forecaster (see the module docstring).
 
     Per distinct demand path (replayed data: one for every path): fit on the buckets before period 0,

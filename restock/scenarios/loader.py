@@ -2,8 +2,8 @@
 
 Order of work: read the TOML (a built-in name or a file path) -> apply ``--set`` overrides (each key
 checked against the schema) -> expand a ``[family]`` -> parse into typed sections (unknown keys, wrong
-types) -> :meth:`Scenario.validate` (impossible values). Every failure is an InputError naming the file,
-the dotted key and the value.
+types) -> :func:`restock.scenarios.validate.validate` (impossible values). Every failure is an InputError
+naming the file, the dotted key and the value.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from restock.scenarios.families import apply_family
 from restock.scenarios.overrides import Overrides, apply_overrides
 from restock.scenarios.parsing import Where, parse_section
 from restock.scenarios.schema import Scenario
+from restock.scenarios.validate import validate
 
 BUILTIN_FOLDER = "builtin"
 """Folder of the built-in scenarios inside the restock.scenarios package (package data)."""
@@ -61,7 +62,7 @@ def from_raw(raw: dict[str, Any], source: str, overrides: Overrides = ()) -> Sce
         raw = apply_overrides(raw, overrides, Scenario)
     raw = apply_family(raw, source)
     scenario = parse_section(Scenario, raw, Where(source))
-    return replace(scenario, source=source).validate()
+    return validate(replace(scenario, source=source))
 
 
 def load(name_or_path: str, overrides: Overrides = ()) -> Scenario:

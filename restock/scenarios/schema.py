@@ -18,30 +18,20 @@ A scenario file (see ``docs/scenarios.md`` and ``restock/scenarios/builtin/*.tom
     [[shocks]]               # demand / price / launch / vendor / transfer shocks in windows [start, end)
     [family]                 # optional: a benchmark family that fills the sections above (Zipkin's)
 
-Parsing (:mod:`restock.scenarios.parsing`) rejects unknown keys and wrong types; :meth:`Scenario.validate`
-rejects impossible values. Both name the file, the dotted key and the value.
+This module holds data only. Parsing (:mod:`restock.scenarios.parsing`) rejects unknown keys and wrong
+types; :func:`restock.scenarios.validate.validate` rejects impossible values. Both name the file, the
+dotted key and the value. Turning a scenario into a world, paths and forecasts is the job of
+:mod:`restock.scenarios.build` and :mod:`restock.scenarios.forecast`.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-import pandas as pd
-
-from restock.errors import InputError
 from restock.scenarios.amounts import Amount, parse_amount
-from restock.scenarios.parsing import Where, parser
-from restock.simulator.world import Disruption, FillRate, LeadTime, Network, Node, Vendor
-
-if TYPE_CHECKING:
-    from restock.scenarios.build import ScenarioDraw
-    from restock.scenarios.forecast import ScenarioForecast
-    from restock.simulator.paths import ExogenousPaths
-    from restock.simulator.world import World
+from restock.scenarios.parsing import parser
 
 SCENARIO_QUANTILES: tuple[float, ...] = (
     0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.98, 0.99, 0.995, 0.999,
@@ -170,12 +160,6 @@ class LeadTimeConfig:
     var: float = 0.0
     """Variance of the part above the shift (negative_binomial; > mean - shift)."""
 
-    def to_lead_time(self, where: Where) -> LeadTime:
-        try:
-            return LeadTime(self.kind, self.value, self.values, self.probs, self.shift, self.mean, self.var)
-        except InputError as exc:
-            raise InputError(f"scenario {where.source}: key {where.key!r}: {exc}") from None
-
 
 @dataclass(frozen=True)
 class FillRateConfig:
@@ -230,7 +214,7 @@ class ForecastConfig:
 
     model: str = "true"
     """``"true"``: exact quantiles of the stationary model (it does not foresee shocks); else the name of
-    a registered forecaster (``restock.forecasters.base.make``), fitted rolling-origin (data)."""
+    a registered forecaster (``restock.forecasters.make``), fitted rolling-origin (data)."""
     quantiles: tuple[float, ...] = SCENARIO_QUANTILES
     """Quantile levels, strictly increasing in (0, 1)."""
     buckets: int = 8
@@ -288,7 +272,9 @@ class FamilyConfig:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario. Build worlds and paths with :meth:`build`; forecasts with :meth:`forecast`."""
+    """A scenario (validated by :func:`restock.scenarios.validate.validate` when loaded). Build worlds and
+    paths with :func:`restock.scenarios.build.build_world` (or :func:`~restock.scenarios.build.draw`);
+    forecast tables with :func:`restock.scenarios.forecast.forecast_table`."""
 
     name: str
     """Short name (the built-in file's stem)."""
@@ -315,228 +301,3 @@ class Scenario:
     family: FamilyConfig | None = None
     source: str = field(default="<memory>", metadata={"internal": True})
     """Where the scenario was read from (named in errors)."""
-
-    # ------------------------------------------------------------------ validation
-    def validate(self) -> Scenario:
-        """Raise an InputError naming the file, key and value of the first impossible value."""
-        w = Where(self.source)
-        if not self.name.strip():
-            raise w.child("name").error(self.name, "must not be empty")
-        if not self.description.strip():
-            raise w.child("description").error(self.description, "must describe what the scenario models")
-        _positive(w.child("horizon"), self.horizon)
-        _positive(w.child("review_period"), self.review_period)
-        if not 0 <= self.review_offset < self.review_period:
-            raise w.child("review_offset").error(self.review_offset, f"must be in [0, {self.review_period})")
-        _nonneg(w.child("warmup"), self.warmup)
-        _positive(w.child("periods_per_year"), self.periods_per_year)
-        _nonneg(w.child("seeds.root"), self.seeds.root)
-        _nonneg(w.child("seeds.catalog"), self.seeds.catalog)
-        _positive(w.child("seeds.n_paths"), self.seeds.n_paths)
-        self._validate_catalog(w.child("catalog"))
-        self._validate_demand(w.child("demand"))
-        self._validate_economics(w.child("economics"))
-        self.network()
-        self._validate_forecast(w.child("forecast"))
-        from restock.scenarios.shocks import validate_shocks
-
-        validate_shocks(self)
-        return self
-
-    def _validate_catalog(self, w: Where) -> None:
-        c = self.catalog
-        if c.n_skus is not None:
-            _positive(w.child("n_skus"), c.n_skus)
-        if len(set(c.skus)) != len(c.skus):
-            raise w.child("skus").error(list(c.skus), "must not repeat a SKU")
-        if self.demand.kind == "stationary" and c.n_skus is None and not c.skus:
-            raise InputError(f"scenario {w.source}: key 'catalog.n_skus' or 'catalog.skus' is required")
-        names = [cat.name for cat in c.categories]
-        if len(set(names)) != len(names):
-            raise w.child("categories").error(names, "must not repeat a category name")
-        for i, cat in enumerate(c.categories):
-            _positive(w.child("categories").child(i).child("share"), cat.share)
-            if not cat.elasticity <= 0:
-                raise w.child("categories").child(i).child("elasticity").error(cat.elasticity, "must be <= 0")
-        if not c.default_elasticity <= 0:
-            raise w.child("default_elasticity").error(c.default_elasticity, "must be <= 0")
-
-    def _validate_demand(self, w: Where) -> None:
-        d = self.demand
-        if d.kind == "stationary":
-            if (d.mean is None) == (not d.mean_range):
-                raise InputError(
-                    f"scenario {w.source}: give exactly one of 'demand.mean' and 'demand.mean_range' "
-                    f"for stationary demand, got mean={d.mean!r}, mean_range={list(d.mean_range)!r}"
-                )
-            if d.mean is not None:
-                _positive(w.child("mean"), d.mean)
-            else:
-                _range(w.child("mean_range"), d.mean_range)
-            if d.distribution == "negbin" and not d.dispersion > 1:
-                raise w.child("dispersion").error(d.dispersion, "must be > 1 for negbin (variance / mean)")
-            for key in ("source", "start"):
-                if getattr(d, key):
-                    raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
-        elif d.kind == "catalog":
-            _positive(w.child("stores"), d.stores)
-            if self.catalog.n_skus is None or self.catalog.skus:
-                raise InputError(f"scenario {w.source}: key 'catalog.n_skus' is required for catalog demand")
-            for key in ("source", "start"):
-                if getattr(d, key):
-                    raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
-            if d.mean is not None or d.mean_range:
-                raise w.child("mean").error(d.mean, "is only for stationary demand")
-        else:
-            if not d.source:
-                raise InputError(f"scenario {w.source}: key 'demand.source' is required for data demand")
-            kind, _, rest = d.source.partition(":")
-            if kind not in ("m5", "long", "wide", "carparts") or not rest:
-                raise w.child("source").error(
-                    d.source, "must be m5:PATH, long:PATH[:FREQ], wide:PATH, carparts:PATH"
-                )
-            path = rest if kind in ("m5", "carparts") or Path(rest).exists() else rest.rsplit(":", 1)[0]
-            if not Path(path).exists():
-                raise w.child("source").error(
-                    d.source,
-                    f"names a path that does not exist (relative to the current directory "
-                    f"{Path.cwd().name!r})",
-                )
-            if d.start:
-                try:
-                    pd.Timestamp(d.start)
-                except ValueError:
-                    raise w.child("start").error(d.start, "must be an ISO date") from None
-            if d.mean is not None or d.mean_range:
-                raise w.child("mean").error(d.mean, "is only for stationary demand")
-
-    def _validate_economics(self, w: Where) -> None:
-        e = self.economics
-        synthetic = self.demand.kind == "stationary"
-        if e.price is not None and e.price_range:
-            raise InputError(
-                f"scenario {w.source}: give at most one of 'economics.price' and 'economics.price_range'"
-            )
-        if e.price is not None and not (math.isfinite(e.price) and e.price >= 0):
-            raise w.child("price").error(e.price, "must be finite and >= 0")
-        if e.price_range:
-            if not synthetic:
-                raise w.child("price_range").error(list(e.price_range), "is only for stationary demand")
-            _range(w.child("price_range"), e.price_range)
-        if synthetic and e.price is None and not e.price_range:
-            raise InputError(f"scenario {w.source}: key 'economics.price' (or price_range) is required")
-        if e.unit_cost.basis == "cost":
-            raise w.child("unit_cost").error(str(e.unit_cost), "cannot be a fraction of itself")
-        if not 0 < e.discount <= 1:
-            raise w.child("discount").error(e.discount, "must be in (0, 1]")
-
-    def _validate_forecast(self, w: Where) -> None:
-        f = self.forecast
-        q = f.quantiles
-        if not q or any(not 0 < x < 1 for x in q) or any(b <= a for a, b in itertools.pairwise(q)):
-            raise w.child("quantiles").error(list(q), "must be strictly increasing levels in (0, 1)")
-        _positive(w.child("buckets"), f.buckets)
-        if f.max_cover is not None:
-            _positive(w.child("max_cover"), f.max_cover)
-        if f.model != "true":
-            from restock.forecasters.base import available
-
-            known = available()
-            if f.model not in known:
-                raise w.child("model").error(
-                    f.model, f"must be 'true' or a registered forecaster ({', '.join(known)})"
-                )
-        if f.foresee and f.model not in ("true", "true-distribution"):
-            raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
-        if f.model == "true" and self.demand.kind == "data":
-            raise w.child("model").error(
-                f.model, "'true' needs synthetic demand; name a registered forecaster for data demand"
-            )
-
-    # ------------------------------------------------------------------ pieces of the world
-    def network(self) -> Network:
-        """The vendors and nodes as a :class:`~restock.simulator.world.Network` (without shocks)."""
-        return self.network_with(())
-
-    def network_with(self, disruptions: tuple[tuple[str, Disruption], ...]) -> Network:
-        """The network with ``(vendor name, disruption)`` pairs attached to their vendors (shocks)."""
-        w = Where(self.source)
-        vendors = []
-        for i, v in enumerate(self.vendors):
-            vw = w.child("vendors").child(i)
-            lead = v.lead_time.to_lead_time(vw.child("lead_time"))
-            try:
-                fill = FillRate(v.fill_rate.mean, v.fill_rate.concentration)
-            except InputError as exc:
-                raise InputError(f"scenario {w.source}: key '{vw.key}.fill_rate': {exc}") from None
-            if not v.capacity >= 0:
-                raise vw.child("capacity").error(v.capacity, "must be >= 0 (inf: unlimited)")
-            own = tuple(d for name, d in disruptions if name == v.name)
-            vendors.append(Vendor(v.name, lead, fill_rate=fill, capacity=v.capacity, disruptions=own))
-        nodes = []
-        for i, n in enumerate(self.nodes):
-            nw = w.child("nodes").child(i)
-            if not n.demand_share >= 0:
-                raise nw.child("demand_share").error(n.demand_share, "must be >= 0")
-            if not (math.isfinite(n.initial_cover) and n.initial_cover >= 0):
-                raise nw.child("initial_cover").error(n.initial_cover, "must be finite and >= 0")
-            try:
-                nodes.append(
-                    Node(
-                        n.name,
-                        n.source,
-                        customer_facing=n.customer_facing,
-                        backorder=n.backorder,
-                        storage_capacity=n.storage_capacity,
-                        transfer_lead_time=n.transfer_lead_time,
-                    )
-                )
-            except InputError as exc:
-                raise InputError(f"scenario {w.source}: key '{nw.key}': {exc}") from None
-        try:
-            return Network(vendors=tuple(vendors), nodes=tuple(nodes))
-        except InputError as exc:
-            raise InputError(f"scenario {w.source}: keys 'vendors'/'nodes': {exc}") from None
-
-    # ------------------------------------------------------------------ building
-    def sample(self, seed: int | None = None, n_paths: int | None = None) -> ScenarioDraw:
-        """World, exogenous paths and demand history from root ``seed`` (default ``seeds.root``)."""
-        from restock.scenarios.build import draw
-
-        return draw(self, self.seeds.root if seed is None else seed, n_paths or self.seeds.n_paths)
-
-    def build(self, seed: int, n_paths: int) -> tuple[World, ExogenousPaths]:
-        """The world and ``n_paths`` exogenous paths from root ``seed`` (shocks applied).
-
-        Training runs use seeds below :data:`restock.seeding.EVAL_SEED_OFFSET`; evaluation runs use
-        :meth:`build_eval`, whose seeds are disjoint from them.
-        """
-        d = self.sample(seed, n_paths)
-        return d.world, d.paths
-
-    def build_eval(self, k: int, n_paths: int) -> tuple[World, ExogenousPaths]:
-        """The ``k``-th evaluation draw (root seed :func:`restock.seeding.eval_seed` (k))."""
-        from restock.seeding import eval_seed
-
-        return self.build(eval_seed(k), n_paths)
-
-    def forecast_table(self, seed: int | None = None, n_paths: int | None = None) -> ScenarioForecast:
-        """The forecast table of the draw from ``seed`` (see :mod:`restock.scenarios.forecast`)."""
-        from restock.scenarios.forecast import forecast_table
-
-        return forecast_table(self.sample(seed, n_paths))
-
-
-def _positive(w: Where, value: float) -> None:
-    if not (math.isfinite(value) and value > 0):
-        raise w.error(value, "must be > 0")
-
-
-def _nonneg(w: Where, value: float) -> None:
-    if not (math.isfinite(value) and value >= 0):
-        raise w.error(value, "must be >= 0")
-
-
-def _range(w: Where, values: tuple[float, ...]) -> None:
-    if len(values) != 2 or not (0 < values[0] <= values[1] < math.inf):
-        raise w.error(list(values), "must be [low, high] with 0 < low <= high")

@@ -37,17 +37,14 @@ product has none).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from restock.errors import InputError
+from restock.scenarios.catalog import Catalog
 from restock.scenarios.parsing import Where
 from restock.scenarios.schema import Scenario, ShockConfig
 from restock.simulator.world import Disruption, DisruptionKind
-
-if TYPE_CHECKING:
-    from restock.scenarios.catalog import Catalog
 
 DEMAND_KINDS = ("demand_multiplier", "demand_curve", "launch", "price_change")
 VENDOR_KINDS = ("lead_time_multiplier", "fill_rate_drop", "capacity_cut", "vendor_outage")
@@ -95,7 +92,8 @@ def _targets_set(s: ShockConfig) -> set[str]:
 
 
 def validate_shocks(scenario: Scenario) -> None:
-    """Static checks of every shock; for synthetic catalogs also targets and contradictions."""
+    """Static checks of every shock (windows, targets named, factors); :func:`check_targets` checks the
+    targets against a catalog."""
     vendors = {v.name: v for v in scenario.vendors}
     nodes = {n.name: n for n in scenario.nodes}
     for i, s in enumerate(scenario.shocks):
@@ -158,10 +156,6 @@ def validate_shocks(scenario: Scenario) -> None:
                     raise w.child("vendor").error(
                         v.name, "has unlimited capacity: a capacity_cut needs vendors.<i>.capacity set"
                     )
-    if scenario.demand.kind == "stationary":
-        from restock.scenarios.catalog import resolve_catalog
-
-        check_targets(scenario, resolve_catalog(scenario))
 
 
 def sku_mask(scenario: Scenario, i: int, catalog: Catalog) -> np.ndarray:

@@ -104,9 +104,9 @@ def test_tuned_capped_base_stock_is_near_the_exact_best() -> None:
 def test_network_tuning_moves_all_nodes_of_a_sku_together() -> None:
     from restock.agents.baselines.tuning import scales
     from restock.agents.baselines.tuning import training_episode as train_ep
-    from restock.envs.network import WarehouseNetworkScenario
+    from restock.scenarios import load
 
-    sc = WarehouseNetworkScenario(horizon=56)
+    sc = load("warehouse-3fc", ["horizon=56"])
     cfg = TuningConfig(train_seeds=1, n_paths=4, grid=6, rounds=1)
     _, result = tune("base-stock", sc, config=cfg)
     s, c = scales(train_ep(sc, 0, cfg))

@@ -100,10 +100,10 @@ def test_evaluation_seeds_are_disjoint_from_training_seeds() -> None:
 
 
 def test_a_network_gets_one_decision_batch_per_node() -> None:
-    from restock.envs.network import WarehouseNetworkScenario
+    from restock.scenarios import load
 
     spy = NodeSpy(60.0)
-    ev = evaluate([spy], WarehouseNetworkScenario(horizon=28), 1)
+    ev = evaluate([spy], load("warehouse-3fc", ["horizon=28"]), 1)
     assert sorted(set(spy.nodes)) == [0, 1, 2, 3]
     assert ev.rows["nodes"].iloc[0] == 4
 

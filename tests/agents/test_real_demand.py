@@ -19,6 +19,7 @@ import pytest
 
 from restock.agents.baselines import NewsvendorPolicy
 from restock.agents.evaluate import evaluate
+from restock.scenarios import draw
 from restock.seeding import eval_seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,21 +64,21 @@ def small_config(bench: ModuleType, **changes: object) -> object:
 
 def test_windows_are_consecutive_years_ending_with_the_data(bench: ModuleType) -> None:
     ev, train = bench.windows(small_config(bench, train_years=2))
-    eval_dates = ev.scenario.sample(0, 1).catalog.dates
+    eval_dates = draw(ev.scenario, 0, 1).catalog.dates
     assert eval_dates[-1] == LAST_DAY
     assert pd.Timestamp(ev.start) == LAST_DAY - pd.Timedelta(days=55) == eval_dates[364]
     # oldest first; each ends the day before the next one starts
     assert [w.name for w in train] == ["train-1", "train-2"]
     starts = [pd.Timestamp(w.start) for w in [*train, ev]]
     for w, nxt in zip(train, starts[1:], strict=True):
-        dates = w.scenario.sample(0, 1).catalog.dates
+        dates = draw(w.scenario, 0, 1).catalog.dates
         assert dates[364] == pd.Timestamp(w.start)
         assert dates[-1] + pd.Timedelta(days=1) == nxt
 
 
 def test_items_not_yet_on_sale_are_left_out_of_a_window(bench: ModuleType) -> None:
     ev, _ = bench.windows(small_config(bench))
-    panel = ev.scenario.sample(0, 1).catalog.panel
+    panel = draw(ev.scenario, 0, 1).catalog.panel
     # the panel starts a series at its first sale: HOBBIES_2_025_CA_1 first sold on 2014-05-22 (d_1210)
     assert bench.priced_items(panel, ITEMS, pd.Timestamp("2014-05-22")) == [ITEMS[0], ITEMS[2]]
     assert bench.priced_items(panel, ITEMS, pd.Timestamp("2014-05-23")) == list(ITEMS)

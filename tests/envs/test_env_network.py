@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from restock.envs.network import NetworkEnv, WarehouseNetworkScenario
+from restock.envs.network import NetworkEnv
 from restock.errors import InputError
+from restock.scenarios import load
 
 
 def test_default_world_is_one_warehouse_feeding_three_fcs() -> None:
@@ -64,7 +65,7 @@ def test_bad_input() -> None:
     with pytest.raises(InputError, match=">= 2 nodes"):
         NetworkEnv(scenario="steady")
     with pytest.raises(InputError, match="overrides"):
-        NetworkEnv(scenario=WarehouseNetworkScenario(), overrides={"horizon": 7})
+        NetworkEnv(scenario=load("warehouse-3fc"), overrides={"horizon": 7})
 
 
 def test_a_library_scenario_with_a_network_drives_the_env() -> None:

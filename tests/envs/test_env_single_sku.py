@@ -130,16 +130,16 @@ def test_stepping_after_truncation_needs_a_reset() -> None:
 
 
 def test_exact_forecast_tables_are_reused_only_because_they_do_not_depend_on_the_draw() -> None:
-    from restock.envs.forecasts import _library_table
-    from restock.scenarios import load
-    from restock.scenarios.forecast import forecast_table
+    from restock.envs.forecasts import build_episode
+    from restock.scenarios import draw, load
+    from restock.scenarios.forecast import _true_table
 
     scenario = load("publicity-spike")
-    cached = _library_table(scenario.sample(1, 1))
-    fresh = forecast_table(scenario.sample(12345, 3))
+    cached = build_episode(scenario, 1, 1, source="test")[2]
+    fresh = _true_table(draw(scenario, 12345, 3))  # computed anew, not served from the cache
     np.testing.assert_array_equal(cached.per_bucket, fresh.per_bucket)
     np.testing.assert_array_equal(cached.cumulative, fresh.cumulative)
-    assert _library_table(scenario.sample(7, 2)) is cached
+    assert build_episode(scenario, 7, 2, source="test")[2] is cached
 
 
 def test_the_action_fast_path_agrees_with_the_full_check() -> None:

@@ -16,7 +16,8 @@ import pytest
 from restock.data import aggregate, load_panel
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
-from restock.forecasters.base import Forecaster, QuantileForecast, available, make
+from restock.forecasters import available, make
+from restock.forecasters.base import Forecaster, QuantileForecast
 from restock.forecasters.history import span_bounds
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -51,9 +52,9 @@ def _fit_predict(name: str, panel: DemandPanel) -> QuantileForecast:
 
 
 def _params(name: str) -> dict:
-    from restock.forecasters.base import _REGISTRY
+    from restock.forecasters import registered
 
-    return dict(_REGISTRY[name].get_test_params())  # type: ignore[attr-defined]
+    return dict(registered(name).get_test_params())  # type: ignore[attr-defined]
 
 
 def test_the_registry_holds_the_classical_models() -> None:

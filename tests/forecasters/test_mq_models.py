@@ -15,7 +15,7 @@ from scipy import stats
 
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
-from restock.forecasters.base import available, make
+from restock.forecasters import available, make
 from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer, forecast_volatility
 from restock.forecasters.mq.features import FeatureSpec, encode_panel
 from restock.forecasters.mq.layers import non_crossing

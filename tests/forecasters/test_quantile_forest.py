@@ -10,7 +10,8 @@ from scipy import stats
 
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
-from restock.forecasters.base import QuantileForecast, make
+from restock.forecasters import make
+from restock.forecasters.base import QuantileForecast
 from restock.forecasters.features import (
     MISSING,
     FeatureContext,

@@ -8,7 +8,7 @@ from forecast_panels import panel_from_matrix, poisson_panel
 from scipy import stats
 
 from restock.errors import InputError
-from restock.forecasters.base import make
+from restock.forecasters import make
 from restock.forecasters.statistical import seasonal_naive_forecasts, smoothed_levels
 
 QS = (0.1, 0.5, 0.9)

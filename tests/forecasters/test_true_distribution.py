@@ -11,7 +11,7 @@ from restock.data import aggregate
 from restock.data.panel import DemandPanel
 from restock.data.synthetic import SyntheticConfig, SyntheticTruth, generate_catalog
 from restock.errors import InputError
-from restock.forecasters.base import make
+from restock.forecasters import make
 from restock.forecasters.true_distribution import TrueDistributionForecaster, sum_pmfs
 from restock.seeding import generator
 

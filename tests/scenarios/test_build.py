@@ -9,41 +9,41 @@ import numpy as np
 import pytest
 from scenario_tables import raw, scenario
 
-from restock.scenarios import from_raw, load
+from restock.scenarios import build_eval, build_world, draw, from_raw, load
 from restock.seeding import eval_seed
 
 
 def test_same_seed_same_paths_other_seed_other_paths() -> None:
     s = scenario()
-    w1, p1 = s.build(5, 3)
-    _, p2 = s.build(5, 3)
+    w1, p1 = build_world(s, 5, 3)
+    _, p2 = build_world(s, 5, 3)
     for name in ("demand", "lead_time", "fill_rate", "capacity", "price"):
         np.testing.assert_array_equal(getattr(p1, name), getattr(p2, name))
-    _, p3 = s.build(6, 3)
+    _, p3 = build_world(s, 6, 3)
     assert not np.array_equal(p1.demand, p3.demand)
     # the catalog (SKUs, economics) does not depend on the path seed
-    np.testing.assert_array_equal(w1.economics.unit_cost, s.build(6, 1)[0].economics.unit_cost)
+    np.testing.assert_array_equal(w1.economics.unit_cost, build_world(s, 6, 1)[0].economics.unit_cost)
 
 
 def test_evaluation_draws_use_seeds_apart_from_training_seeds() -> None:
     s = scenario()
-    _, train = s.build(0, 2)
-    _, ev = s.build_eval(0, 2)
-    _, ev_direct = s.build(eval_seed(0), 2)
+    _, train = build_world(s, 0, 2)
+    _, ev = build_eval(s, 0, 2)
+    _, ev_direct = build_world(s, eval_seed(0), 2)
     np.testing.assert_array_equal(ev.demand, ev_direct.demand)
     assert not np.array_equal(ev.demand, train.demand)
 
 
 def test_shapes_world_and_history() -> None:
     s = scenario()
-    d = s.sample(1, 4)
+    d = draw(s, 1, 4)
     assert d.paths.demand.shape == (4, 28, 2, 6) and d.paths.price.shape == (4, 28, 6)
     assert d.history.shape == (4, 14, 2, 6)
     assert d.world.skus == tuple(f"SKU{i:03d}" for i in range(6))
     assert d.world.review_period == 7 and d.world.horizon == 28
     assert [n.name for n in d.world.network.nodes] == ["store", "outlet"]
     # default run settings
-    world, paths = s.build(s.seeds.root, s.seeds.n_paths)
+    world, paths = build_world(s, s.seeds.root, s.seeds.n_paths)
     assert paths.n_paths == 2 and world.n_skus == 6
 
 
@@ -59,7 +59,7 @@ def test_economics_as_fractions_of_price_and_cost() -> None:
         "discount": 0.999,
     }
     table["periods_per_year"] = 364
-    d = from_raw(table, "test.toml").sample(0, 1)
+    d = draw(from_raw(table, "test.toml"), 0, 1)
     price = d.paths.price[0, 0]
     assert ((price >= 5) & (price <= 50)).all() and len(set(price.tolist())) == 6
     e = d.world.economics
@@ -76,7 +76,7 @@ def test_initial_stock_is_whole_periods_of_mean_demand() -> None:
         {"name": "store", "source": "vendor", "initial_cover": 2.5},
         {"name": "outlet", "source": "backup", "demand_share": 0.5, "initial_cover": 1.0},
     ]
-    world, _ = scenario(nodes=nodes).build(0, 1)
+    world, _ = build_world(scenario(nodes=nodes), 0, 1)
     np.testing.assert_array_equal(world.initial_on_hand, [[10.0] * 6, [2.0] * 6])  # 2.5 x 4, 1 x 2
 
 
@@ -89,7 +89,7 @@ def test_stationary_demand_has_the_stated_mean_and_dispersion(distribution: str,
     demand = {"kind": "stationary", "distribution": distribution, "mean": 4.0, "dispersion": max(ratio, 1.5)}
     if distribution == "negbin":
         demand["dispersion"] = ratio
-    d = scenario(nodes=nodes, demand=demand).sample(2, 300)
+    d = draw(scenario(nodes=nodes, demand=demand), 2, 300)
     x = d.paths.demand  # [300, 28, 2, 6]
     assert (x == np.rint(x)).all()
     n = x[:, :, 0].size
@@ -101,12 +101,12 @@ def test_stationary_demand_has_the_stated_mean_and_dispersion(distribution: str,
 
 def test_mean_range_draws_a_fixed_catalog_from_the_catalog_seed() -> None:
     demand = {"kind": "stationary", "mean_range": [1.0, 30.0]}
-    a = scenario(demand=demand).sample(0, 1).catalog.mean
-    b = scenario(demand=demand).sample(9, 1).catalog.mean
+    a = draw(scenario(demand=demand), 0, 1).catalog.mean
+    b = draw(scenario(demand=demand), 9, 1).catalog.mean
     assert a is not None and b is not None
     np.testing.assert_array_equal(a, b)
     assert ((a >= 1) & (a <= 30)).all() and len(set(a.tolist())) == 6
-    c = scenario(demand=demand, seeds={"catalog": 1}).sample(0, 1).catalog.mean
+    c = draw(scenario(demand=demand, seeds={"catalog": 1}), 0, 1).catalog.mean
     assert c is not None
     assert not np.array_equal(a, c)
 
@@ -123,7 +123,7 @@ def m5_draw():
     os.chdir(ROOT)
     try:
         s = load("m5-tiny-replay", ["horizon=56", "warmup=182", "seeds.n_paths=2"])
-        return s, s.sample(0, 2)
+        return s, draw(s, 0, 2)
     finally:
         os.chdir(here)
 

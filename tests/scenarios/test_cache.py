@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scenario_tables import raw, scenario
 
-from restock.scenarios import from_raw
+from restock.scenarios import draw, from_raw
 from restock.scenarios.forecast import forecast_table
 
 SINGLE = {
@@ -47,9 +47,9 @@ def test_data_tables_are_reused_read_only_and_never_stale(tmp_path: Path) -> Non
     path = tmp_path / "demand.csv"
     write_long(path, 3.0)
     s = data_scenario(path)
-    first = forecast_table(s.sample(0, 2))
-    old_mean = s.sample(0, 2).paths.demand.mean()
-    again = forecast_table(s.sample(5, 3))
+    first = forecast_table(draw(s, 0, 2))
+    old_mean = draw(s, 0, 2).paths.demand.mean()
+    again = forecast_table(draw(s, 5, 3))
     assert again is first  # replayed data: the same table for every seed
     assert not first.cumulative.flags.writeable
     with pytest.raises(ValueError):
@@ -58,17 +58,17 @@ def test_data_tables_are_reused_read_only_and_never_stale(tmp_path: Path) -> Non
     write_long(path, 9.0)
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    fresh_draw = s.sample(0, 2)
+    fresh_draw = draw(s, 0, 2)
     assert fresh_draw.paths.demand.mean() > 2 * old_mean
     fresh = forecast_table(fresh_draw)
     assert fresh is not first and fresh.cumulative.mean() > 2 * first.cumulative.mean()
     # another setting: another key
     other = data_scenario(path)
-    assert forecast_table(other.sample(0, 1)) is fresh
-    assert forecast_table(from_raw(raw(), "test.toml").sample(0, 1)) is not fresh
+    assert forecast_table(draw(other, 0, 1)) is fresh
+    assert forecast_table(draw(from_raw(raw(), "test.toml"), 0, 1)) is not fresh
 
 
 def test_true_tables_are_shared_across_seeds() -> None:
     s = scenario(**SINGLE)
-    assert forecast_table(s.sample(0, 2)) is forecast_table(s.sample(1, 4))
-    assert forecast_table(scenario(horizon=21, **SINGLE).sample(0, 1)) is not forecast_table(s.sample(0, 1))
+    assert forecast_table(draw(s, 0, 2)) is forecast_table(draw(s, 1, 4))
+    assert forecast_table(draw(scenario(horizon=21, **SINGLE), 0, 1)) is not forecast_table(draw(s, 0, 1))

@@ -7,7 +7,7 @@ import pytest
 from scenario_tables import raw
 
 from restock.errors import InputError
-from restock.scenarios import from_raw
+from restock.scenarios import draw, from_raw
 from restock.scenarios.build import catalog_mu
 from restock.scenarios.forecast import forecast_table
 
@@ -30,13 +30,13 @@ def catalog_scenario(*shocks: dict, foresee: bool = False):
 
 
 def test_catalog_draws_fresh_paths_from_its_truth() -> None:
-    d = catalog_scenario().sample(0, 3)
+    d = draw(catalog_scenario(), 0, 3)
     assert d.paths.demand.shape == (3, 28, 1, 4) and d.history.shape == (3, 112, 1, 4)
     assert d.catalog.truth is not None and len(d.catalog.skus) == 4
     x = d.paths.demand
     assert (x == np.rint(x)).all() and (x >= 0).all()
     assert not np.array_equal(x[0], x[1])  # a new draw per path
-    again = catalog_scenario().sample(0, 3)
+    again = draw(catalog_scenario(), 0, 3)
     np.testing.assert_array_equal(again.paths.demand, x)  # same seed, same draw
     # its own prices and categories; unit cost 60% of the mean price; stock for 7 days of mean demand
     assert (d.paths.price > 0).all() and set(d.catalog.category) <= {"FOODS", "HOUSEHOLD", "HOBBIES"}
@@ -46,8 +46,8 @@ def test_catalog_draws_fresh_paths_from_its_truth() -> None:
 
 def test_a_demand_shock_scales_the_truths_mean_exactly_in_the_window() -> None:
     s = catalog_scenario(SHOCK)
-    d = s.sample(0, 1)
-    base = catalog_scenario().sample(0, 1)
+    d = draw(s, 0, 1)
+    base = draw(catalog_scenario(), 0, 1)
     ratio = catalog_mu(s, d.catalog)[112:] / np.where(
         catalog_mu(base.scenario, base.catalog)[112:] > 0,
         catalog_mu(base.scenario, base.catalog)[112:],
@@ -60,8 +60,8 @@ def test_a_demand_shock_scales_the_truths_mean_exactly_in_the_window() -> None:
 
 
 def test_the_truth_table_foresees_the_shock_only_when_asked() -> None:
-    blind = forecast_table(catalog_scenario(SHOCK).sample(0, 2))
-    seen = forecast_table(catalog_scenario(SHOCK, foresee=True).sample(0, 2))
+    blind = forecast_table(draw(catalog_scenario(SHOCK), 0, 2))
+    seen = forecast_table(draw(catalog_scenario(SHOCK, foresee=True), 0, 2))
     assert blind.model == "true" and blind.cumulative.shape[:2] == (1, 4)  # the truth reads no demand
     # review 1 (period 7) over one week: the shocked week
     lift = seen.cumulative[0, 1, 0, :, 0, 1] / np.maximum(blind.cumulative[0, 1, 0, :, 0, 1], 1e-9)

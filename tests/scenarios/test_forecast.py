@@ -10,6 +10,7 @@ from scenario_tables import scenario, with_shocks
 from scipy import stats
 
 from restock.errors import InputError
+from restock.scenarios import draw
 from restock.scenarios.forecast import forecast_table
 
 SINGLE = {
@@ -19,7 +20,7 @@ SINGLE = {
 
 
 def test_true_table_is_exact_for_poisson_sums() -> None:
-    d = scenario(**SINGLE).sample(0, 2)
+    d = draw(scenario(**SINGLE), 0, 2)
     f = forecast_table(d)
     assert f.model == "true" and list(f.review_periods) == [0, 7, 14, 21]
     assert list(f.cover) == list(range(1, 57))  # max(lead time 3 + 2 reviews of 7, 8 buckets of 7)
@@ -32,7 +33,7 @@ def test_true_table_is_exact_for_poisson_sums() -> None:
 
 def test_true_table_is_exact_for_negbin_sums_and_calibrated_on_the_paths() -> None:
     demand = {"kind": "stationary", "distribution": "negbin", "mean": 4.0, "dispersion": 3.0}
-    d = scenario(demand=demand, **SINGLE).sample(4, 400)
+    d = draw(scenario(demand=demand, **SINGLE), 4, 400)
     f = forecast_table(d)
     k = 10
     # NB with mean 40 and variance 120 over 10 periods: size 20, success probability 1/3
@@ -45,7 +46,7 @@ def test_true_table_is_exact_for_negbin_sums_and_calibrated_on_the_paths() -> No
 
 
 def test_reads_interpolate_linearly_in_tau_and_horizon() -> None:
-    f = forecast_table(scenario(**SINGLE).sample(0, 1))
+    f = forecast_table(draw(scenario(**SINGLE), 0, 1))
     levels = list(f.quantiles)
     i, j = levels.index(0.8), levels.index(0.9)
     lo, hi = f.cumulative[0, 0, 0, 1, 6, i], f.cumulative[0, 0, 0, 1, 6, j]
@@ -67,7 +68,7 @@ def test_reads_interpolate_linearly_in_tau_and_horizon() -> None:
 
 
 def test_cumulative_by_bucket_reads_whole_review_periods() -> None:
-    d = scenario(forecast={"max_cover": 28, "buckets": 4}, **SINGLE).sample(0, 1)
+    d = draw(scenario(forecast={"max_cover": 28, "buckets": 4}, **SINGLE), 0, 1)
     f = forecast_table(d)
     by_bucket = f.cumulative_by_bucket()
     assert by_bucket.shape == (1, 1, 1, 6, 4, len(f.quantiles))
@@ -76,8 +77,8 @@ def test_cumulative_by_bucket_reads_whole_review_periods() -> None:
 
 def test_foresight_sees_the_shocked_rates_and_surprise_does_not() -> None:
     shock = {"kind": "demand_multiplier", "start": 7, "end": 14, "factor": 3.0, "category": "apparel"}
-    blind = forecast_table(with_shocks(shock, **SINGLE).sample(0, 1))
-    seen = forecast_table(with_shocks(shock, forecast={"foresee": True}, **SINGLE).sample(0, 1))
+    blind = forecast_table(draw(with_shocks(shock, **SINGLE), 0, 1))
+    seen = forecast_table(draw(with_shocks(shock, forecast={"foresee": True}, **SINGLE), 0, 1))
     assert blind.cumulative.shape[1] == 1 and seen.cumulative.shape[1] == 4
     # review 1 (period 7), apparel SKU 4, cover 10: 7 shocked periods at 12 and 3 at 4
     np.testing.assert_array_equal(
@@ -95,7 +96,7 @@ def test_a_warehouse_sees_the_demand_of_the_stores_it_feeds() -> None:
         {"name": "a", "source": "dc", "transfer_lead_time": 1},
         {"name": "b", "source": "dc", "transfer_lead_time": 1, "demand_share": 0.5},
     ]
-    f = forecast_table(scenario(nodes=nodes, vendors=SINGLE["vendors"]).sample(0, 1))
+    f = forecast_table(draw(scenario(nodes=nodes, vendors=SINGLE["vendors"]), 0, 1))
     for m, rate in ((0, 6.0), (1, 4.0), (2, 2.0)):
         np.testing.assert_array_equal(f.cumulative[0, 0, m, 0, 4], stats.poisson.ppf(f.quantiles, 5 * rate))
 
@@ -107,7 +108,7 @@ def test_forecaster_table_is_rolling_origin_and_never_looks_ahead() -> None:
         forecast={"model": "seasonal-naive", "buckets": 2, "max_cover": 14, "quantiles": [0.1, 0.5, 0.9]},
         **SINGLE,
     )
-    d = s.sample(0, 2)
+    d = draw(s, 0, 2)
     f = forecast_table(d)
     assert f.cumulative.shape == (2, 6, 1, 6, 2, 3) and list(f.cover) == [7, 14]
     assert (np.diff(f.cumulative, axis=-1) >= 0).all() and (f.cumulative >= 0).all()
@@ -123,7 +124,7 @@ def test_forecaster_table_is_rolling_origin_and_never_looks_ahead() -> None:
 def test_a_short_history_for_a_forecaster_is_an_error() -> None:
     s = scenario(warmup=14, forecast={"model": "seasonal-naive", "buckets": 4}, **SINGLE)
     with pytest.raises(InputError, match=r"'warmup' \(14\)"):
-        forecast_table(s.sample(0, 1))
+        forecast_table(draw(s, 0, 1))
 
 
 def test_an_unknown_forecaster_is_refused_at_load() -> None:

@@ -9,7 +9,7 @@ import pytest
 from scenario_tables import raw, scenario, with_shocks
 
 from restock.errors import InputError
-from restock.scenarios import from_raw
+from restock.scenarios import draw, from_raw
 from restock.scenarios.build import ScenarioDraw
 
 W = 14  # warm-up periods of the test scenario (rates are indexed from period -W)
@@ -25,13 +25,13 @@ def rate(d: ScenarioDraw) -> np.ndarray:
 def draws(
     *shocks: dict, seed: int = 3, n_paths: int = 3, **changes: Any
 ) -> tuple[ScenarioDraw, ScenarioDraw]:
-    base = scenario(**changes).sample(seed, n_paths)
-    shocked = with_shocks(*shocks, **changes).sample(seed, n_paths)
+    base = draw(scenario(**changes), seed, n_paths)
+    shocked = draw(with_shocks(*shocks, **changes), seed, n_paths)
     return base, shocked
 
 
 def test_categories_are_assigned_in_blocks_by_share() -> None:
-    d = scenario().sample(0, 1)
+    d = draw(scenario(), 0, 1)
     assert d.catalog.category == ("staples",) * 3 + ("apparel",) * 3
     assert d.catalog.skus == tuple(f"SKU{i:03d}" for i in range(6))
 

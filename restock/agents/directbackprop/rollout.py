@@ -57,7 +57,7 @@ def make_episode(
     *,
     periods: int | None = None,
 ) -> Episode:
-    """The draw ``scenario.build(seed, n_paths)``, its first ``periods`` periods (default: all).
+    """The draw ``build_world(scenario, seed, n_paths)``, its first ``periods`` periods (default: all).
 
     A scenario with more than one node is an :class:`InputError`.
     """

@@ -34,7 +34,6 @@ from restock.forecasters.base import (
     DEFAULT_HORIZON,
     DEFAULT_QUANTILES,
     QuantileForecast,
-    register,
     sort_quantiles,
 )
 from restock.forecasters.history import check_request
@@ -44,6 +43,7 @@ from restock.forecasters.mq.features import FeatureSpec, PanelArrays, encode_pan
 from restock.forecasters.mq.networks import MQEnsemble, MQNet
 from restock.forecasters.mq.train import TrainResult, fit_network, history_season, net_inputs, to_tensors
 from restock.forecasters.mq.windows import WindowSource
+from restock.forecasters.registry import register
 from restock.seeding import int_seed
 
 

@@ -1,0 +1,180 @@
+"""Static checks of a :class:`~restock.scenarios.schema.Scenario`: impossible values are InputErrors.
+
+:func:`validate` is the last step of :func:`restock.scenarios.load` (after parsing, which rejects unknown
+keys and wrong types). Every error names the file, the dotted key and the value. Besides the values of
+each section it checks the network (:func:`restock.scenarios.network.scenario_network`), the shocks
+(:func:`restock.scenarios.shocks.validate_shocks`; for a stationary catalog also their targets), and that
+``forecast.model`` names a registered forecaster.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from restock.errors import InputError
+from restock.forecasters import available
+from restock.scenarios.catalog import resolve_catalog
+from restock.scenarios.network import scenario_network
+from restock.scenarios.parsing import Where
+from restock.scenarios.schema import Scenario
+from restock.scenarios.shocks import check_targets, validate_shocks
+
+
+def validate(scenario: Scenario) -> Scenario:
+    """``scenario`` itself, or an InputError naming the file, key and value of the first impossible value."""
+    w = Where(scenario.source)
+    if not scenario.name.strip():
+        raise w.child("name").error(scenario.name, "must not be empty")
+    if not scenario.description.strip():
+        raise w.child("description").error(scenario.description, "must describe what the scenario models")
+    _positive(w.child("horizon"), scenario.horizon)
+    _positive(w.child("review_period"), scenario.review_period)
+    if not 0 <= scenario.review_offset < scenario.review_period:
+        raise w.child("review_offset").error(
+            scenario.review_offset, f"must be in [0, {scenario.review_period})"
+        )
+    _nonneg(w.child("warmup"), scenario.warmup)
+    _positive(w.child("periods_per_year"), scenario.periods_per_year)
+    _nonneg(w.child("seeds.root"), scenario.seeds.root)
+    _nonneg(w.child("seeds.catalog"), scenario.seeds.catalog)
+    _positive(w.child("seeds.n_paths"), scenario.seeds.n_paths)
+    _validate_catalog(scenario, w.child("catalog"))
+    _validate_demand(scenario, w.child("demand"))
+    _validate_economics(scenario, w.child("economics"))
+    scenario_network(scenario)
+    _validate_forecast(scenario, w.child("forecast"))
+    validate_shocks(scenario)
+    if scenario.demand.kind == "stationary":
+        # a synthetic catalog is cheap to resolve: check the shocks' targets now, not at the first draw
+        check_targets(scenario, resolve_catalog(scenario))
+    return scenario
+
+
+def _validate_catalog(scenario: Scenario, w: Where) -> None:
+    c = scenario.catalog
+    if c.n_skus is not None:
+        _positive(w.child("n_skus"), c.n_skus)
+    if len(set(c.skus)) != len(c.skus):
+        raise w.child("skus").error(list(c.skus), "must not repeat a SKU")
+    if scenario.demand.kind == "stationary" and c.n_skus is None and not c.skus:
+        raise InputError(f"scenario {w.source}: key 'catalog.n_skus' or 'catalog.skus' is required")
+    names = [cat.name for cat in c.categories]
+    if len(set(names)) != len(names):
+        raise w.child("categories").error(names, "must not repeat a category name")
+    for i, cat in enumerate(c.categories):
+        _positive(w.child("categories").child(i).child("share"), cat.share)
+        if not cat.elasticity <= 0:
+            raise w.child("categories").child(i).child("elasticity").error(cat.elasticity, "must be <= 0")
+    if not c.default_elasticity <= 0:
+        raise w.child("default_elasticity").error(c.default_elasticity, "must be <= 0")
+
+
+def _validate_demand(scenario: Scenario, w: Where) -> None:
+    d = scenario.demand
+    if d.kind == "stationary":
+        if (d.mean is None) == (not d.mean_range):
+            raise InputError(
+                f"scenario {w.source}: give exactly one of 'demand.mean' and 'demand.mean_range' "
+                f"for stationary demand, got mean={d.mean!r}, mean_range={list(d.mean_range)!r}"
+            )
+        if d.mean is not None:
+            _positive(w.child("mean"), d.mean)
+        else:
+            _range(w.child("mean_range"), d.mean_range)
+        if d.distribution == "negbin" and not d.dispersion > 1:
+            raise w.child("dispersion").error(d.dispersion, "must be > 1 for negbin (variance / mean)")
+        for key in ("source", "start"):
+            if getattr(d, key):
+                raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
+    elif d.kind == "catalog":
+        _positive(w.child("stores"), d.stores)
+        if scenario.catalog.n_skus is None or scenario.catalog.skus:
+            raise InputError(f"scenario {w.source}: key 'catalog.n_skus' is required for catalog demand")
+        for key in ("source", "start"):
+            if getattr(d, key):
+                raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
+        if d.mean is not None or d.mean_range:
+            raise w.child("mean").error(d.mean, "is only for stationary demand")
+    else:
+        if not d.source:
+            raise InputError(f"scenario {w.source}: key 'demand.source' is required for data demand")
+        kind, _, rest = d.source.partition(":")
+        if kind not in ("m5", "long", "wide", "carparts") or not rest:
+            raise w.child("source").error(
+                d.source, "must be m5:PATH, long:PATH[:FREQ], wide:PATH, carparts:PATH"
+            )
+        path = rest if kind in ("m5", "carparts") or Path(rest).exists() else rest.rsplit(":", 1)[0]
+        if not Path(path).exists():
+            raise w.child("source").error(
+                d.source,
+                f"names a path that does not exist (relative to the current directory {Path.cwd().name!r})",
+            )
+        if d.start:
+            try:
+                pd.Timestamp(d.start)
+            except ValueError:
+                raise w.child("start").error(d.start, "must be an ISO date") from None
+        if d.mean is not None or d.mean_range:
+            raise w.child("mean").error(d.mean, "is only for stationary demand")
+
+
+def _validate_economics(scenario: Scenario, w: Where) -> None:
+    e = scenario.economics
+    synthetic = scenario.demand.kind == "stationary"
+    if e.price is not None and e.price_range:
+        raise InputError(
+            f"scenario {w.source}: give at most one of 'economics.price' and 'economics.price_range'"
+        )
+    if e.price is not None and not (math.isfinite(e.price) and e.price >= 0):
+        raise w.child("price").error(e.price, "must be finite and >= 0")
+    if e.price_range:
+        if not synthetic:
+            raise w.child("price_range").error(list(e.price_range), "is only for stationary demand")
+        _range(w.child("price_range"), e.price_range)
+    if synthetic and e.price is None and not e.price_range:
+        raise InputError(f"scenario {w.source}: key 'economics.price' (or price_range) is required")
+    if e.unit_cost.basis == "cost":
+        raise w.child("unit_cost").error(str(e.unit_cost), "cannot be a fraction of itself")
+    if not 0 < e.discount <= 1:
+        raise w.child("discount").error(e.discount, "must be in (0, 1]")
+
+
+def _validate_forecast(scenario: Scenario, w: Where) -> None:
+    f = scenario.forecast
+    q = f.quantiles
+    if not q or any(not 0 < x < 1 for x in q) or any(b <= a for a, b in itertools.pairwise(q)):
+        raise w.child("quantiles").error(list(q), "must be strictly increasing levels in (0, 1)")
+    _positive(w.child("buckets"), f.buckets)
+    if f.max_cover is not None:
+        _positive(w.child("max_cover"), f.max_cover)
+    if f.model != "true":
+        known = available()
+        if f.model not in known:
+            raise w.child("model").error(
+                f.model, f"must be 'true' or a registered forecaster ({', '.join(known)})"
+            )
+    if f.foresee and f.model not in ("true", "true-distribution"):
+        raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
+    if f.model == "true" and scenario.demand.kind == "data":
+        raise w.child("model").error(
+            f.model, "'true' needs synthetic demand; name a registered forecaster for data demand"
+        )
+
+
+def _positive(w: Where, value: float) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise w.error(value, "must be > 0")
+
+
+def _nonneg(w: Where, value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise w.error(value, "must be >= 0")
+
+
+def _range(w: Where, values: tuple[float, ...]) -> None:
+    if len(values) != 2 or not (0 < values[0] <= values[1] < math.inf):
+        raise w.error(list(values), "must be [low, high] with 0 < low <= high")
