@@ -73,9 +73,8 @@ def make_env(
         n_envs=n_envs,
         seed=seed,
         overrides=list(overrides),
-        action_mode=opts.action_mode,  # type: ignore[arg-type]
+        action=ActionConfig(mode=opts.action_mode, max_cover=opts.max_cover),  # type: ignore[arg-type]
         reward_scale=opts.reward_scale,
-        max_cover=opts.max_cover,
     )
 
 
