@@ -24,6 +24,7 @@ from restock.envs.core import (
     review_index,
     to_numpy,
 )
+from restock.forecasters.base import BAND_QUANTILES
 from restock.simulator.policy import ReviewState
 
 Decide = Callable[[DecisionBatch, ReviewState], np.ndarray]
@@ -83,7 +84,7 @@ def rollout(batch: DecisionBatch, decide: Decide) -> Trace:
         totals.setdefault(k, np.zeros(batch.size))
     on_hand, orders, demand, band = [], [], [], []
     levels = batch.levels
-    pick = [int(np.argmin(np.abs(levels - q))) for q in (0.1, 0.5, 0.9)]
+    pick = [int(np.argmin(np.abs(levels - q))) for q in BAND_QUANTILES]
     while state is not None:
         q = np.asarray(decide(batch, state), dtype=np.float64).reshape(batch.size)
         pb, _ = batch.cum_lt(review_index(world, state.t))
