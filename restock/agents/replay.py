@@ -34,13 +34,14 @@ import pandas as pd
 
 from restock import io, runs
 from restock.errors import InputError
+from restock.forecasters.base import BAND_QUANTILES
 from restock.reporting import figures as figs
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
 from restock.reporting.series import Phases, period_series, phase_kpis, shock_phases
 from restock.scenarios import Scenario, draw
 
-BAND = (0.1, 0.5, 0.9)
+BAND = BAND_QUANTILES
 """Quantile levels of the forecast band figure: low, median, high."""
 
 

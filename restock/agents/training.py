@@ -2,9 +2,12 @@
 
 Each agent family lives in its own module that provides
 
-* ``train(spec: TrainSpec, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]`` — trains
-  into an existing run folder (``run.json`` already written by :func:`train`), writes its checkpoints,
-  TensorBoard event files and ``kpis.csv`` there, and returns the final evaluation KPIs;
+* ``parse_options(agent: str, options: dict) -> config`` — the typed config of the agent's options
+  (``--set agent.KEY=VALUE``, as ``TrainSpec.options`` records them); bad keys or values: InputError;
+* ``train(spec: TrainSpec, config, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]`` —
+  trains with the parsed ``config`` into an existing run folder (``run.json`` already written by
+  :func:`train`), writes its checkpoints, TensorBoard event files and ``kpis.csv`` there, and returns the
+  final evaluation KPIs;
 * ``load(run_dir: Path, meta: dict) -> Policy`` — the trained policy of a run folder (the best checkpoint),
   an :class:`~restock.errors.InputError` if the checkpoint does not fit the scenario's observation layout.
 
@@ -73,15 +76,25 @@ def trainer(agent: str) -> ModuleType:
     return importlib.import_module(TRAINERS[agent])
 
 
+def parse_options(spec: TrainSpec) -> Any:
+    """The typed config of ``spec.options`` (the trainer module's ``parse_options``)."""
+    return trainer(spec.agent).parse_options(spec.agent, dict(spec.options))
+
+
 def train(
     spec: TrainSpec,
     *,
+    config: Any = None,
     root: str | Path = "runs",
     run_dir: str | Path | None = None,
     resume: str | Path | None = None,
     progress: bool = True,
 ) -> Path:
-    """Train ``spec`` into a new run folder (or continue the run folder ``resume``); returns the folder."""
+    """Train ``spec`` into a new run folder (or continue the run folder ``resume``); returns the folder.
+
+    ``config``: the agent's options already parsed (:func:`parse_options` of ``spec``); None parses them
+    here. A resumed run always parses the options its ``run.json`` recorded.
+    """
     if resume is not None:
         meta = runs.load_run(resume)
         if meta.get("kind") != "train":
@@ -90,8 +103,10 @@ def train(
         saved = TrainSpec(
             **{**meta["config"], "scenario_overrides": tuple(meta["config"]["scenario_overrides"])}
         )
-        trainer(saved.agent).train(saved, path, resume=True, progress=progress)
+        trainer(saved.agent).train(saved, parse_options(saved), path, resume=True, progress=progress)
         return path
+    if config is None:
+        config = parse_options(spec)  # before the run folder exists: bad options leave nothing behind
     path = runs.create_run(
         kind="train",
         scenario=spec.scenario,
@@ -101,7 +116,7 @@ def train(
         root=root,
         run_dir=run_dir,
     )
-    trainer(spec.agent).train(spec, path, resume=False, progress=progress)
+    trainer(spec.agent).train(spec, config, path, resume=False, progress=progress)
     return path
 
 

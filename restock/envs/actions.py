@@ -23,8 +23,9 @@ An action that is NaN or infinite, outside [-1, 1], or of the wrong shape is an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
 
 import numpy as np
 
@@ -75,6 +76,25 @@ class ActionConfig:
         if self.max_cover is not None:
             return np.full(lead_time_mean.shape, float(self.max_cover))
         return 2.0 * (lead_time_mean + review_period) / review_period + 2.0
+
+
+def action_config(action: ActionConfig | Mapping[str, Any] | None, *, source: str) -> ActionConfig:
+    """An env's ``action`` argument as an :class:`ActionConfig` (None: the defaults).
+
+    A mapping of its fields (``{"mode": "quantity", "max_multiple": 3}``) is accepted too, so that
+    ``gymnasium.make(..., action={...})`` works from plain data; an unknown key is an :class:`InputError`.
+    """
+    if action is None:
+        return ActionConfig()
+    if isinstance(action, ActionConfig):
+        return action
+    if isinstance(action, Mapping):
+        known = [f.name for f in fields(ActionConfig)]
+        unknown = sorted(set(action) - set(known))
+        if unknown:
+            raise InputError(f"{source}: unknown key(s) {unknown} in action; known: {known}")
+        return ActionConfig(**action)
+    raise InputError(f"{source}: action must be an ActionConfig or a mapping of its fields, got {action!r}")
 
 
 def check_actions(actions: object, shape: tuple[int, ...], *, field: str = "action") -> np.ndarray:

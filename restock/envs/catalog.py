@@ -1,22 +1,31 @@
-"""``Restock/Catalog-v0``: the batch engine as a Stable-Baselines3 ``VecEnv`` over (SKU, path) pairs."""
+"""``Restock/Catalog-v0``: the batch engine over many (SKU, path) pairs, stepped in lockstep.
+
+Two front doors, one core: :class:`CatalogVectorEnv` is the Gymnasium 1.x ``VectorEnv`` (the id's
+``vector_entry_point``: ``gymnasium.make_vec("Restock/Catalog-v0", num_envs=N)``), and
+:class:`CatalogVecEnv` is a thin Stable-Baselines3 ``VecEnv`` adapter over it (``make_catalog_vec_env``,
+``restock.envs.make``), which SB3 training uses.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
 from restock import seeding
-from restock.envs.actions import ActionConfig, ActionMode, check_actions
+from restock.envs.actions import ActionConfig, action_config, check_actions
 from restock.envs.core import (
     CASH_KEYS,
     DecisionBatch,
     build_episode,
+    episode_seed,
     load_scenario,
     numpy_state,
     observation_bounds,
@@ -28,97 +37,140 @@ from restock.errors import InputError
 from restock.simulator.engines import engine_class
 from restock.simulator.policy import ReviewState
 
+SOURCE = "Restock/Catalog-v0"
 
-class CatalogVecEnv(VecEnv):
-    """Many (SKU, path) buying problems stepped together on the batch engine, as an SB3 ``VecEnv``.
+
+def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
+    if isinstance(mode, AutoresetMode):
+        return mode
+    try:
+        return AutoresetMode(mode)
+    except ValueError:
+        known = [m.value for m in AutoresetMode]
+        raise InputError(f"{SOURCE}: autoreset_mode must be one of {known}, got {mode!r}") from None
+
+
+def _check_seed(seed: Any, key: str) -> int:
+    if isinstance(seed, bool) or not (isinstance(seed, int | np.integer) and seed >= 0):
+        raise InputError(f"{SOURCE}: {key} must be an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
+class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
+    """Buy a whole catalog at once: many (SKU, path) problems stepped together on the batch engine.
 
     ## Description
 
-    Sub-environment ``i`` is SKU ``i % N`` of the scenario's N SKUs on exogenous path ``i // N``; a
-    VecEnv of ``n_envs`` sub-environments simulates ceil(n_envs / N) paths of the whole catalog (the
-    sub-environments past ``n_envs`` are simulated with the smallest action and never shown). Every
-    sub-environment is exactly a ``Restock/SingleSKU-v0`` problem: the same order of events, observation
-    (:mod:`restock.envs.features`), action mapping (:mod:`restock.envs.actions`) and reward, built by the
-    same code; a parity test checks that returns agree with SingleSKU-v0 on the same paths.
+    A Gymnasium 1.x ``VectorEnv`` (``gymnasium.make_vec("Restock/Catalog-v0", num_envs=N, ...)``).
+    Sub-environment ``i`` is SKU ``i % S`` of the scenario's S SKUs on exogenous path ``i // S``: the
+    env simulates ceil(num_envs / S) paths of the whole catalog in lockstep (the sub-environments past
+    ``num_envs`` are simulated with the smallest action and never shown). ``num_envs`` is therefore the
+    number of (SKU, path) pairs, not of independent copies: ``num_envs = S`` is one path of the catalog.
+    Every sub-environment is exactly a ``Restock/SingleSKU-v0`` problem: the same order of events,
+    observation (:mod:`restock.envs.features`), action mapping (:mod:`restock.envs.actions`) and reward,
+    built by the same code; a parity test checks that returns agree with SingleSKU-v0 on the same paths.
 
-    ## Spaces
+    ## Order of events (each period t; a step runs from one review to the next)
 
-    ``observation_space``: the SingleSKU-v0 ``Box(float32, (F,))`` (F = 30 by default), observations come
-    as a numpy array [n_envs, F]. ``action_space``: ``Box(-1, 1, (1,), float32)``, actions go in as
-    [n_envs, 1]; NaN, inf, out-of-range values or another shape raise :class:`~restock.errors.InputError`.
+    As SingleSKU-v0: 1. shipments due in t arrive; 2. at a review, the orders from the actions are placed;
+    3. demand is served from on-hand, the rest lost (or backordered); 4. revenue and costs are booked.
+
+    ## Action space
+
+    ``single_action_space``: ``Box(-1, 1, (1,), float32)``; ``action_space``: ``Box(-1, 1, (num_envs, 1),
+    float32)``, mapped to orders as in SingleSKU-v0 by ``action`` (an
+    :class:`~restock.envs.actions.ActionConfig`). NaN, inf, out-of-range values or another shape raise
+    :class:`~restock.errors.InputError` (never clipped).
+
+    ## Observation space
+
+    ``single_observation_space``: the SingleSKU-v0 ``Box(float32, (F,))`` (F = 30 by default, the table in
+    SingleSKU-v0's docstring); ``observation_space``: its batch, observations come as [num_envs, F].
 
     ## Rewards
 
     Per sub-environment, the profit of the review period divided by ``reward_scale`` (default p_ref x s),
-    float32 [n_envs].
+    float32 [num_envs].
 
-    ## Starting state and episodes
+    ## Starting state
 
-    ``reset()`` builds ceil(n_envs / N) paths with ``build_world(scenario, k, P)``, where the episode's root
-    seed ``k = seeding.int_seed(seed, "catalog/episode", e)`` for the e-th episode (``seed`` from the
-    constructor or :meth:`seed`); :attr:`episode_seed` holds it. All sub-environments share the horizon,
-    so they all end together: at the horizon ``dones`` is all True, ``infos[i]["TimeLimit.truncated"]`` is
-    True, ``infos[i]["terminal_observation"]`` is the observation after the last period, and the returned
-    observation is the first of the next episode (SB3's auto-reset).
+    ``reset(seed=k)`` makes ``k`` the root seed and restarts the sequence of episodes; the e-th episode
+    builds its paths with ``build_world(scenario, seeding.int_seed(k, "catalog/episode", e), P)``
+    (:attr:`episode_seed`). ``reset()`` without a seed starts the next episode of the sequence; on a fresh
+    env it draws the root seed from ``self.np_random``. ``reset`` takes no options.
+
+    ## Episode end and autoreset
+
+    All sub-environments share the horizon, so they end together: the step that simulates the last period
+    returns ``truncated`` all True (``terminated`` is always False). Then, by ``autoreset_mode``
+    (``metadata["autoreset_mode"]``, https://farama.org/Vector-Autoreset-Mode):
+
+    * ``NextStep`` (default, Gymnasium's): that step returns the observation after the last period; the
+      next ``step`` ignores its actions, starts the next episode and returns its first observation with
+      reward 0 and ``truncated`` False.
+    * ``SameStep`` (what SB3 expects): that step returns the next episode's first observation already;
+      the observation after the last period is in ``info["final_obs"]`` (an object array of [F] arrays,
+      mask ``info["_final_obs"]``), the step's own info in ``info["final_info"]``.
+    * ``Disabled``: that step returns the observation after the last period; stepping on needs ``reset``.
 
     ## Info
 
-    ``infos[i]`` is empty between episode ends (thousands of dicts of costs would dominate the step time);
-    with ``info_costs=True`` it holds the unscaled cost components of the step. The unscaled components of
-    the last step are always in :attr:`last_cash` (arrays [n_envs]).
+    A dict of arrays with ``_key`` masks (Gymnasium's vector convention). After ``reset`` and at the start
+    of an episode: ``episode_seed``. After a step: empty (thousands of cost entries would dominate the
+    step time), or with ``info_costs=True`` the unscaled cost components of the step, float64
+    [num_envs]. The components of the last step are always in :attr:`last_cash`.
 
     ## Arguments
 
-    ``scenario``, ``action_mode``, ``overrides``, ``reward_scale``, ``observation``, ``max_cover``,
-    ``max_multiple``, ``tau_min``, ``tau_max``: as SingleSKU-v0. ``n_envs``: number of sub-environments.
-    ``seed``: root seed of the episodes. ``engine``: ``"batch"`` (default) or ``"des"``;
-    ``engine_options``: keyword arguments of the engine (e.g. ``device``; the batch engine's ``dtype`` is
-    float64 by default, which keeps parity with SingleSKU-v0; ``{"dtype": "float32"}`` steps about 10%
-    faster, with rewards and observations off by float32 rounding). ``info_costs``: see Info.
+    ``num_envs``: the number of (SKU, path) pairs (passed by ``make_vec``). ``scenario``, ``action``,
+    ``overrides``, ``reward_scale``, ``observation``: as SingleSKU-v0. ``engine``: ``"batch"`` (default)
+    or ``"des"``; ``engine_options``: keyword arguments of the engine (e.g. ``device``; the batch engine's
+    ``dtype`` is float64 by default, which keeps parity with SingleSKU-v0; ``{"dtype": "float32"}`` steps
+    about 10% faster, rewards and observations off by float32 rounding). ``info_costs``: see Info.
+    ``autoreset_mode``: see Episode end.
+
+    ``gymnasium.make("Restock/Catalog-v0")`` raises an :class:`~restock.errors.InputError` that points here:
+    one (SKU, path) of the batch engine is ``gymnasium.make("Restock/SingleSKU-v0", engine="batch")``.
 
     ## Speed
 
     A step costs about 0.3 µs of CPU per sub-environment at 16,384 of them (float64, ``steady``;
-    ``benchmarks/bench_envs.py``, docs/envs.md): about 45% the batch engine, 25% the observations, 13%
-    the ``infos`` dicts. The engine's plain rollout works one [P, N] slab per operation, so up to
-    32,768 sub-environments nothing is handed to torch's intra-op threads (which stall on a busy
-    machine); the thread count does not change the cost of a step.
-
-    ``gymnasium.make`` cannot return a VecEnv: the id ``Restock/Catalog-v0`` is registered with
-    :func:`make_catalog_vec_env` as its entry point; build it with that factory (or
-    :func:`restock.envs.make`), not with ``gymnasium.make``.
+    ``benchmarks/bench_envs.py``, docs/envs.md): about 45% the batch engine, 25% the observations. The
+    engine's plain rollout works one [P, S] slab per operation, so up to 32,768 sub-environments nothing is
+    handed to torch's intra-op threads (which stall on a busy machine).
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version (an SB3 VecEnv only); the Gymnasium ``VectorEnv`` and ``vector_entry_point``
+      registration added with the same dynamics, rewards and seeds.
     """
+
+    metadata: dict[str, Any] = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012
 
     def __init__(
         self,
+        num_envs: int = 1024,
         scenario: Any = "steady",
-        n_envs: int = 1024,
-        seed: int = 0,
-        action_mode: ActionMode = "order_up_to",
+        action: ActionConfig | Mapping[str, Any] | None = None,
         overrides: Any = None,
         reward_scale: float | None = None,
         observation: ObservationConfig | None = None,
-        max_cover: float | None = None,
-        max_multiple: float = 4.0,
-        tau_min: float | None = None,
-        tau_max: float | None = None,
         engine: str | type = "batch",
         engine_options: dict[str, Any] | None = None,
         info_costs: bool = False,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        render_mode: str | None = None,
     ) -> None:
-        if not (isinstance(n_envs, int | np.integer) and n_envs >= 1):
-            raise InputError(f"Catalog-v0: n_envs must be an integer >= 1, got {n_envs!r}")
-        if not (isinstance(seed, int | np.integer) and seed >= 0):
-            raise InputError(f"Catalog-v0: seed must be an integer >= 0, got {seed!r}")
+        if isinstance(num_envs, bool) or not (isinstance(num_envs, int | np.integer) and num_envs >= 1):
+            raise InputError(f"{SOURCE}: num_envs must be an integer >= 1, got {num_envs!r}")
+        if render_mode is not None:
+            raise InputError(f"{SOURCE}: render_mode: Catalog-v0 does not render, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.autoreset_mode = _autoreset_mode(autoreset_mode)
+        self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
         self.scenario = load_scenario(scenario, overrides)
         self.obs_config = observation or ObservationConfig()
-        self.action_config = ActionConfig(
-            mode=action_mode, max_cover=max_cover, max_multiple=max_multiple, tau_min=tau_min, tau_max=tau_max
-        )
+        self.action_config = action_config(action, source=SOURCE)
         self.reward_scale = reward_scale
         self.info_costs = bool(info_costs)
         self._engine_cls = engine_class(engine)
@@ -126,32 +178,34 @@ class CatalogVecEnv(VecEnv):
         world, paths, fc = build_episode(self.scenario, 0, 1)
         if len(world.network.nodes) != 1:
             raise InputError(
-                f"Catalog-v0 (scenario {scenario_name(self.scenario)!r}) needs a one-node network, "
-                "the scenario "
-                f"has {len(world.network.nodes)} nodes (use Restock/Network-v0)"
+                f"{SOURCE} (scenario {scenario_name(self.scenario)!r}) needs a one-node network, the "
+                f"scenario has {len(world.network.nodes)} nodes (use Restock/Network-v0)"
             )
         DecisionBatch(world, paths, fc, 0, self.obs_config, self.action_config, reward_scale)  # validates
+        self.num_envs = int(num_envs)
         self.n_skus = world.n_skus
-        self.n_paths = math.ceil(int(n_envs) / self.n_skus)
-        self.root_seed = int(seed)
-        self.render_mode: str | None = None
+        self.n_paths = math.ceil(self.num_envs / self.n_skus)
         self.feature_names = feature_names(self.obs_config)
-        self._episode = 0
-        self.episode_seed: int | None = None
-        self._state: ReviewState | None = None
-        self._actions: np.ndarray | None = None
-        self.last_cash: dict[str, np.ndarray] = {}
-        self.last_orders = np.zeros((self.n_paths, 1, self.n_skus))
-        """The orders [P, 1, N] (units) of the last step, padding sub-environments included."""
         low, high = observation_bounds(self.obs_config)
-        super().__init__(
-            int(n_envs),
-            spaces.Box(low, high, dtype=np.float32),
-            spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32),
-        )
+        self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
+        self.single_action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.root_seed: int | None = None
+        """Root seed of the episode sequence (set by ``reset(seed=...)``)."""
+        self.episode_seed: int | None = None
+        """Root seed of the current episode's paths: ``seeding.int_seed(root_seed, "catalog/episode", e)``."""
+        self._episode = 0
+        self._state: ReviewState | None = None
+        self._pending_reset = False
+        self.last_cash: dict[str, np.ndarray] = {}
+        """Unscaled cost components [num_envs] of the last step."""
+        self.last_orders = np.zeros((self.n_paths, 1, self.n_skus))
+        """The orders [P, 1, S] (units) of the last step, padding sub-environments included."""
 
     # ---------------------------------------------------------------------------------------- episodes
-    def _start_episode(self) -> np.ndarray:
+    def _start_episode(self) -> tuple[np.ndarray, dict[str, Any]]:
+        assert self.root_seed is not None
         self.episode_seed = seeding.int_seed(self.root_seed, "catalog/episode", self._episode)
         self._episode += 1
         world, paths, fc = build_episode(self.scenario, self.episode_seed, self.n_paths)
@@ -161,15 +215,152 @@ class CatalogVecEnv(VecEnv):
         )
         self._engine = self._engine_cls(world, paths, record=False, **self.engine_options)
         self._state = numpy_state(self._engine.reset())
-        return self.batch.observe(self._state)[: self.num_envs]
+        self._pending_reset = False
+        n = self.num_envs
+        info = {
+            "episode_seed": np.full(n, self.episode_seed, dtype=np.int64),
+            "_episode_seed": np.ones(n, bool),
+        }
+        return self.batch.observe(self._state)[:n], info
 
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        if seed is not None:
+            seed = _check_seed(seed, "seed")
+        super().reset(seed=seed)
+        if options:
+            raise InputError(f"{SOURCE}: reset takes no options, got {sorted(options)}")
+        if seed is not None:
+            self.root_seed, self._episode = seed, 0
+        elif self.root_seed is None:
+            self.root_seed = episode_seed(self.np_random)
+        return self._start_episode()
+
+    # ---------------------------------------------------------------------------------------- stepping
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        n = self.num_envs
+        a = check_actions(actions, (n, 1), field="actions")
+        if self._pending_reset:  # NextStep autoreset: this step only starts the next episode
+            first, reset_info = self._start_episode()
+            return first, np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, bool), reset_info
+        if self._state is None:
+            raise InputError(
+                f"{SOURCE}: call reset() before step() (and after an episode ends, autoreset off)"
+            )
+        state = self._state
+        full = np.full(self.batch.size, -1.0)
+        full[:n] = a[:, 0]
+        q, _ = self.batch.orders(full, state)
+        orders = q.reshape(self.n_paths, 1, self.n_skus)
+        self.last_orders = orders
+        nxt, out = self._engine.step(orders)
+        rewards = self.batch.scaled(to_numpy(out["reward"]))[:n].astype(np.float32)
+        self.last_cash = {k: self.batch.flat(to_numpy(out[k]))[:n] for k in CASH_KEYS if k in out}
+        info: dict[str, Any] = {}
+        if self.info_costs:
+            for k, v in self.last_cash.items():
+                info[k], info[f"_{k}"] = v, np.ones(n, bool)
+        terminated = np.zeros(n, bool)
+        if not nxt.terminal:
+            self._state = numpy_state(nxt)
+            return self.batch.observe(self._state)[:n], rewards, terminated, np.zeros(n, bool), info
+        final_obs = self.batch.observe(numpy_state(nxt))[:n]  # the engine's terminal state
+        self._state = None
+        truncated = np.ones(n, bool)
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            boxed = np.empty(n, dtype=object)
+            boxed[:] = list(final_obs)
+            obs, reset_info = self._start_episode()
+            info = {
+                "final_obs": boxed,
+                "_final_obs": truncated.copy(),
+                "final_info": info,
+                "_final_info": truncated.copy(),
+                **reset_info,
+            }
+            return obs, rewards, terminated, truncated, info
+        self._pending_reset = self.autoreset_mode == AutoresetMode.NEXT_STEP
+        return final_obs, rewards, terminated, truncated, info
+
+    def close_extras(self, **kwargs: Any) -> None:
+        self._engine = None
+        self._state = None
+        self._pending_reset = False
+
+
+def no_single_env(**kwargs: Any) -> NoReturn:
+    """The single-env entry point of ``Restock/Catalog-v0``: an error that says how to build it."""
+    raise InputError(
+        f"{SOURCE} is a vector env over (SKU, path) pairs: build it with "
+        f"gymnasium.make_vec({SOURCE!r}, num_envs=N, ...) (or restock.envs.make_catalog_vec_env for SB3); "
+        "one (SKU, path) on the batch engine is gymnasium.make('Restock/SingleSKU-v0', engine='batch')"
+    )
+
+
+class CatalogVecEnv(VecEnv):
+    """``Restock/Catalog-v0`` as an SB3 ``VecEnv``: a thin adapter over :class:`CatalogVectorEnv`.
+
+    The dynamics, spaces, rewards and seeds are the core's (its docstring is the spec); the adapter runs
+    it in ``SameStep`` autoreset and speaks SB3's API:
+
+    * ``reset()`` returns the observations only; the e-th episode's seed is
+      ``seeding.int_seed(seed, "catalog/episode", e)`` with ``seed`` from the constructor or from
+      :meth:`seed` (applied at the next reset), so ``CatalogVecEnv(seed=k)`` steps exactly like
+      ``gymnasium.make_vec(..., num_envs=n).reset(seed=k)``.
+    * ``step`` returns (obs, rewards float32 [n], dones [n], infos: a list of n dicts). At the horizon
+      ``dones`` is all True, ``infos[i]["TimeLimit.truncated"]`` is True, ``infos[i]["terminal_observation"]``
+      is the observation after the last period, and the observation returned is the next episode's first.
+      ``infos[i]`` is otherwise empty, or holds the step's unscaled cost components with ``info_costs=True``.
+    * Sub-environments share every attribute: ``get_attr``/``env_method`` return the shared value once per
+      index, ``set_attr`` needs every index; ``env_is_wrapped`` is all False. Attributes the adapter does
+      not hold (``world``, ``paths``, ``batch``, ``last_cash``, ``episode_seed``, ``n_skus``, ...) are read
+      from the core, :attr:`env`.
+
+    Arguments: ``scenario``, ``n_envs`` (the core's ``num_envs``), ``seed`` (root seed of the episodes),
+    and the core's keyword arguments (``action``, ``overrides``, ``reward_scale``, ``observation``,
+    ``engine``, ``engine_options``, ``info_costs``).
+    """
+
+    def __init__(self, scenario: Any = "steady", n_envs: int = 1024, seed: int = 0, **kwargs: Any) -> None:
+        if isinstance(n_envs, bool) or not (isinstance(n_envs, int | np.integer) and n_envs >= 1):
+            raise InputError(f"{SOURCE}: n_envs must be an integer >= 1, got {n_envs!r}")
+        self._next_root: int | None = _check_seed(seed, "seed")
+        if "autoreset_mode" in kwargs or "num_envs" in kwargs:
+            raise InputError(
+                f"{SOURCE}: the SB3 VecEnv sets num_envs (from n_envs) and autoreset_mode itself"
+            )
+        self.env = CatalogVectorEnv(
+            num_envs=int(n_envs), scenario=scenario, autoreset_mode=AutoresetMode.SAME_STEP, **kwargs
+        )
+        self.render_mode: str | None = None
+        self._actions: np.ndarray | None = None
+        super().__init__(int(n_envs), self.env.single_observation_space, self.env.single_action_space)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "env":
+            raise AttributeError(name)
+        if "env" not in self.__dict__:  # during __init__
+            raise AttributeError(name)
+        return getattr(self.__dict__["env"], name)
+
+    @property
+    def info_costs(self) -> bool:
+        return bool(self.env.info_costs)
+
+    @info_costs.setter
+    def info_costs(self, value: bool) -> None:
+        self.env.info_costs = bool(value)
+
+    # ---------------------------------------------------------------------------------------- episodes
     def reset(self) -> VecEnvObs:
         if self._seeds and self._seeds[0] is not None:
-            self.root_seed, self._episode = int(self._seeds[0]), 0
+            self._next_root = int(self._seeds[0])
         self._reset_seeds()
         self._reset_options()
-        obs = self._start_episode()
-        self.reset_infos = [{"episode_seed": self.episode_seed} for _ in range(self.num_envs)]
+        obs, _ = self.env.reset(seed=self._next_root)
+        self._next_root = None
+        self.reset_infos = [{"episode_seed": self.env.episode_seed} for _ in range(self.num_envs)]
         return obs
 
     def seed(self, seed: int | None = None) -> Sequence[int | None]:
@@ -187,63 +378,51 @@ class CatalogVecEnv(VecEnv):
         self._actions = check_actions(actions, (self.num_envs, 1))
 
     def step_wait(self) -> VecEnvStepReturn:
-        if self._state is None or self._actions is None:
-            raise InputError("Catalog-v0: call reset() and step_async() before step_wait()")
-        state, n = self._state, self.num_envs
-        full = np.full(self.batch.size, -1.0)
-        full[:n] = self._actions[:, 0]
-        self._actions = None
-        q, _ = self.batch.orders(full, state)
-        orders = q.reshape(self.n_paths, 1, self.n_skus)
-        self.last_orders = orders
-        nxt, out = self._engine.step(orders)
-        rewards = self.batch.scaled(to_numpy(out["reward"]))[:n].astype(np.float32)
-        self.last_cash = {k: self.batch.flat(to_numpy(out[k]))[:n] for k in CASH_KEYS if k in out}
-        if self.info_costs:
-            infos: list[dict[str, Any]] = [
-                {k: float(v[i]) for k, v in self.last_cash.items()} for i in range(n)
-            ]
+        if self._actions is None:
+            raise InputError(f"{SOURCE}: call reset() and step_async() before step_wait()")
+        actions, self._actions = self._actions, None
+        obs, rewards, terminated, truncated, info = self.env.step(actions)
+        n = self.num_envs
+        if self.env.info_costs:
+            cash = self.env.last_cash
+            infos: list[dict[str, Any]] = [{k: float(v[i]) for k, v in cash.items()} for i in range(n)]
         else:
             infos = [{} for _ in range(n)]
-        if nxt.terminal:
-            term_obs = self.batch.observe(numpy_state(nxt))[:n]
-            for i in range(n):
-                infos[i]["terminal_observation"] = term_obs[i]
-                infos[i]["TimeLimit.truncated"] = True
-            obs = self._start_episode()
-            dones = np.ones(n, dtype=bool)
-        else:
-            self._state = numpy_state(nxt)
-            obs = self.batch.observe(self._state)[:n]
-            dones = np.zeros(n, dtype=bool)
+        dones = terminated | truncated
+        if dones.any():
+            final_obs = info["final_obs"]
+            for i in np.flatnonzero(dones):
+                infos[i]["terminal_observation"] = final_obs[i]
+                infos[i]["TimeLimit.truncated"] = bool(truncated[i] and not terminated[i])
+                self.reset_infos[i] = {"episode_seed": self.env.episode_seed}
         return obs, rewards, dones, infos
 
     def close(self) -> None:
-        self._engine = None  # type: ignore[assignment]
-        self._state = None
+        self.env.close()
 
     # ---------------------------------------------------------------------------------------- attributes
     def _indices(self, indices: VecEnvIndices) -> list[int]:
         idx = list(self._get_indices(indices))
         bad = [i for i in idx if not 0 <= int(i) < self.num_envs]
         if bad:
-            raise InputError(f"Catalog-v0: indices must be in [0, {self.num_envs}), got {bad[:5]}")
+            raise InputError(f"{SOURCE}: indices must be in [0, {self.num_envs}), got {bad[:5]}")
         return [int(i) for i in idx]
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
-        """Sub-environments share every attribute: the VecEnv's own, once per index."""
+        """Sub-environments share every attribute: the VecEnv's own (or the core's), once per index."""
         value = getattr(self, attr_name)
         return [value for _ in self._indices(indices)]
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        """Set a shared attribute; since sub-environments share it, ``indices`` must cover all of them."""
+        """Set a shared attribute (on the core unless the adapter holds it); ``indices`` must cover all."""
         idx = self._indices(indices)
         if len(set(idx)) != self.num_envs:
             raise InputError(
-                f"Catalog-v0: sub-environments share attribute {attr_name!r}; set_attr needs every index, "
+                f"{SOURCE}: sub-environments share attribute {attr_name!r}; set_attr needs every index, "
                 f"got {len(set(idx))} of {self.num_envs}"
             )
-        setattr(self, attr_name, value)
+        holder = self if attr_name in self.__dict__ or hasattr(type(self), attr_name) else self.env
+        setattr(holder, attr_name, value)
 
     def env_method(
         self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
@@ -253,7 +432,7 @@ class CatalogVecEnv(VecEnv):
         result = getattr(self, method_name)(*method_args, **method_kwargs)
         return [result for _ in idx]
 
-    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:
+    def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:  # type: ignore[type-arg]
         """Sub-environments are arrays, never wrapped Gymnasium envs."""
         return [False for _ in self._indices(indices)]
 
@@ -264,5 +443,5 @@ class CatalogVecEnv(VecEnv):
 def make_catalog_vec_env(
     scenario: Any = "steady", n_envs: int = 1024, seed: int = 0, **kwargs: Any
 ) -> CatalogVecEnv:
-    """Build ``Restock/Catalog-v0`` (the registered id's entry point; ``gymnasium.make`` cannot build it)."""
+    """``Restock/Catalog-v0`` as an SB3 ``VecEnv`` (:class:`CatalogVecEnv`); Gymnasium's is ``make_vec``."""
     return CatalogVecEnv(scenario=scenario, n_envs=n_envs, seed=seed, **kwargs)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from restock.errors import InputError
+from restock.forecasters.base import BAND_QUANTILES
 from restock.simulator.world import LeadTime
 
 
@@ -48,8 +49,8 @@ class ObservationConfig:
     """Open orders are summed per review period of their due date, this many buckets (last one open-ended)."""
     n_forecast_buckets: int = 4
     """Number of future review buckets whose demand quantiles are shown."""
-    obs_quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
-    """Quantile levels shown (interpolated from the forecast table's levels)."""
+    obs_quantiles: tuple[float, ...] = BAND_QUANTILES
+    """Quantile levels shown (interpolated from the forecast table's levels); P10/P50/P90 by default."""
     scale_floor: float = 1.0
     """Smallest forecast scale (units per review period), so that slow movers do not blow up features."""
     periods_per_year: float = 365.25

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from restock.envs.actions import ActionConfig, ActionMode, check_actions
+from restock.envs.actions import ActionConfig, action_config, check_actions
 from restock.envs.core import (
     CASH_KEYS,
     UNIT_KEYS,
@@ -88,12 +88,13 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Arguments
 
     ``scenario`` (None: :data:`DEFAULT_SCENARIO`; or a scenario name/object with a multi-node network),
-    ``sku``, ``action_mode``, ``overrides``, ``reward_scale``, ``observation``, ``max_cover``,
-    ``max_multiple``, ``tau_min``, ``tau_max``, ``engine`` (``"des"``): as SingleSKU-v0.
+    ``sku``, ``action`` (an :class:`~restock.envs.actions.ActionConfig`), ``overrides``, ``reward_scale``,
+    ``observation``, ``engine`` (``"des"``): as SingleSKU-v0.
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version. The action settings are one ``action`` argument (formerly the keywords
+      ``action_mode``, ``max_cover``, ``max_multiple``, ``tau_min``, ``tau_max``).
     """
 
     metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 (Gymnasium's convention)
@@ -102,14 +103,10 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         self,
         scenario: Any = None,
         sku: int | str = 0,
-        action_mode: ActionMode = "order_up_to",
+        action: ActionConfig | None = None,
         overrides: Any = None,
         reward_scale: float | None = None,
         observation: ObservationConfig | None = None,
-        max_cover: float | None = None,
-        max_multiple: float = 4.0,
-        tau_min: float | None = None,
-        tau_max: float | None = None,
         engine: str | type = "des",
         render_mode: str | None = None,
     ) -> None:
@@ -118,9 +115,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.render_mode = render_mode
         self.scenario = load_scenario(DEFAULT_SCENARIO if scenario is None else scenario, overrides)
         self.obs_config = observation or ObservationConfig()
-        self.action_config = ActionConfig(
-            mode=action_mode, max_cover=max_cover, max_multiple=max_multiple, tau_min=tau_min, tau_max=tau_max
-        )
+        self.action_config = action_config(action, source="Restock/Network-v0")
         self.reward_scale = reward_scale
         self._engine_cls = engine_class(engine)
         source = f"Restock/Network-v0 (scenario {scenario_name(self.scenario)!r})"

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from restock.envs.actions import ActionConfig, ActionMode, check_actions
+from restock.envs.actions import ActionConfig, action_config, check_actions
 from restock.envs.core import (
     CASH_KEYS,
     UNIT_KEYS,
@@ -56,7 +56,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
     scale and IP the inventory position (see :mod:`restock.envs.actions`):
 
     ==================  ================================================================================
-    action_mode         order placed
+    action.mode         order placed
     ==================  ================================================================================
     order_up_to         (default) max(u * max_cover * s - IP, 0); max_cover defaults to 2 (E[L] + R) / R + 2
     quantity            u * max_multiple * s
@@ -120,9 +120,9 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
 
     * ``scenario``: a built-in scenario name or file (``restock.scenarios.load``), or a Scenario object.
     * ``sku``: index or name of the SKU in the scenario.
-    * ``action_mode``: ``order_up_to`` | ``quantity`` | ``service_quantile``; ``max_cover``,
-      ``max_multiple``, ``tau_min``, ``tau_max``: its parameters
-      (:class:`~restock.envs.actions.ActionConfig`).
+    * ``action``: an :class:`~restock.envs.actions.ActionConfig` (``mode``: ``order_up_to`` | ``quantity``
+      | ``service_quantile``, and its parameters ``max_cover``, ``max_multiple``, ``tau_min``,
+      ``tau_max``), or a mapping of its fields; None: the defaults (order_up_to).
     * ``overrides``: scenario overrides (dotted keys), with a scenario name.
     * ``reward_scale``: a constant reward divisor instead of p_ref x s.
     * ``compare_newsvendor``: run the newsvendor shadow engine and report the saving.
@@ -131,7 +131,9 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Version History
 
-    * v0: initial version.
+    * v0: initial version. The action settings are one ``action`` argument (formerly the keywords
+      ``action_mode``, ``max_cover``, ``max_multiple``, ``tau_min``, ``tau_max``); the dynamics are
+      unchanged.
     """
 
     metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012 (Gymnasium's convention)
@@ -140,15 +142,11 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         self,
         scenario: Any = "steady",
         sku: int | str = 0,
-        action_mode: ActionMode = "order_up_to",
+        action: ActionConfig | None = None,
         overrides: dict[str, Any] | None = None,
         reward_scale: float | None = None,
         compare_newsvendor: bool = False,
         observation: ObservationConfig | None = None,
-        max_cover: float | None = None,
-        max_multiple: float = 4.0,
-        tau_min: float | None = None,
-        tau_max: float | None = None,
         engine: str | type = "des",
         render_mode: str | None = None,
     ) -> None:
@@ -157,9 +155,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         self.render_mode = render_mode
         self.scenario = load_scenario(scenario, overrides)
         self.obs_config = observation or ObservationConfig()
-        self.action_config = ActionConfig(
-            mode=action_mode, max_cover=max_cover, max_multiple=max_multiple, tau_min=tau_min, tau_max=tau_max
-        )
+        self.action_config = action_config(action, source="Restock/SingleSKU-v0")
         self.reward_scale = reward_scale
         self.compare_newsvendor = bool(compare_newsvendor)
         self._engine_cls = engine_class(engine)

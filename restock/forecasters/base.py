@@ -22,6 +22,9 @@ import pandas as pd
 from restock.data.panel import DemandPanel
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+BAND_QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
+"""P10 / P50 / P90: the low, median and high quantiles that env observations show and that forecast
+bands in figures and evaluation traces draw (read from, or interpolated between, a table's levels)."""
 DEFAULT_HORIZON = 8
 
 

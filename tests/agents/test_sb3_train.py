@@ -45,7 +45,7 @@ def _tensorboard(run_dir: Path) -> tuple[dict[str, list[tuple[int, float]]], set
 def test_ppo_on_catalog_improves_eval_profit_and_logs_eval_scalars(tmp_path: Path) -> None:
     # The default scenario (steady). The order-up-to box is widened (max_cover 12 review periods), so the
     # untrained policy (action ~ 0: order up to ~6 weeks of demand) overstocks; PPO must learn to lower it.
-    spec = _spec(timesteps=128 * 52 * 6, n_envs=128, max_cover=12.0, eval_freq=128 * 52 * 2)
+    spec = _spec(timesteps=128 * 52 * 6, n_envs=128, eval_freq=128 * 52 * 2, **{"action.max_cover": 12.0})
     run = training.train(spec, run_dir=tmp_path / "run", progress=False)
     rows = pd.read_csv(run / "kpis.csv")
     assert rows["timesteps"].iloc[0] == 0 and rows["timesteps"].iloc[-1] >= spec.timesteps
@@ -70,7 +70,7 @@ def test_ppo_on_catalog_improves_eval_profit_and_logs_eval_scalars(tmp_path: Pat
     assert isinstance(policy, SB3Policy)
     from restock.agents.sb3.train import load, setup
 
-    trace = rollout(setup(spec).eval_batch, policy.act)
+    trace = rollout(setup(spec, parse_options(spec.agent, spec.options)).eval_batch, policy.act)
     assert kpis(trace)["profit"] == pytest.approx(best["profit"], rel=1e-9)
     assert load(run, json.loads((run / "run.json").read_text())).name.startswith("ppo:")
 
@@ -164,6 +164,24 @@ def test_bad_input_is_a_clear_error_and_nothing_is_overwritten(tmp_path: Path) -
         parse_options("ppo", {"gamma": 1.5})
 
 
+def test_action_options_nest_into_one_action_config() -> None:
+    opts = parse_options("ppo", {"action.mode": "quantity", "action.max_multiple": 3, "gamma": 0.9})
+    assert opts.action == ActionConfig(mode="quantity", max_multiple=3.0) and opts.gamma == 0.9
+    assert parse_options("sac", {"action": {"max_cover": 8}}).action == ActionConfig(max_cover=8.0)
+    # The earlier spellings, as older run folders' run.json hold them.
+    legacy = parse_options("ppo", {"action_mode": "service_quantile", "max_cover": 5.0})
+    assert legacy.action == ActionConfig(mode="service_quantile", max_cover=5.0)
+    assert parse_options("ppo", {}).action == ActionConfig()
+    with pytest.raises(InputError, match=r"unknown option agent\.action\.max_cov"):
+        parse_options("ppo", {"action.max_cov": 3.0})
+    with pytest.raises(InputError, match=r"agent\.action: max_cover must be finite and > 0, got -1\.0"):
+        parse_options("ppo", {"action.max_cover": -1})
+    with pytest.raises(InputError, match=r"agent\.action: action_mode must be one of"):
+        parse_options("ppo", {"action_mode": "magic"})
+    with pytest.raises(InputError, match=r"agent\.action must be a table"):
+        parse_options("ppo", {"action": "quantity"})
+
+
 @pytest.mark.parametrize("agent", ["a2c", "sac", "td3"])
 def test_every_sb3_agent_trains_checkpoints_and_loads(tmp_path: Path, agent: str) -> None:
     extra = (
@@ -189,7 +207,7 @@ def _first_state(batch):
 
 def test_model_rule_matches_policy_act_in_service_quantile_mode(tmp_path: Path) -> None:
     # A model trained in service_quantile mode maps actions with its own settings, whatever the batch's.
-    spec = _spec(timesteps=64 * 4, n_envs=64, n_steps=4, action_mode="service_quantile", figure_skus=0)
+    spec = _spec(timesteps=64 * 4, n_envs=64, n_steps=4, figure_skus=0, **{"action.mode": "service_quantile"})
     run = training.train(spec, run_dir=tmp_path / "run", progress=False)
     policy = training.load_policy(run)
     held = HeldOut(_load("steady"), 1_000_003, 1)

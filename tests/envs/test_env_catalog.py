@@ -1,13 +1,15 @@
-"""Catalog-v0: parity with SingleSKU-v0 on the same paths, SB3 auto-reset semantics, the VecEnv API."""
+"""Catalog-v0: parity with SingleSKU-v0 on the same paths, Gymnasium and SB3 autoreset, the VecEnv API."""
 
 from __future__ import annotations
 
 import gymnasium
 import numpy as np
 import pytest
+from gymnasium.vector import AutoresetMode
 
 from restock.envs import make_catalog_vec_env
-from restock.envs.catalog import CatalogVecEnv
+from restock.envs.actions import ActionConfig
+from restock.envs.catalog import CatalogVecEnv, CatalogVectorEnv
 from restock.envs.single_sku import SingleSkuEnv
 from restock.errors import InputError
 
@@ -31,7 +33,7 @@ def _vec_returns(vec: CatalogVecEnv, action: float) -> tuple[np.ndarray, np.ndar
 def _single_return(
     sku: int, action: float, seed: int, n_paths: int, path: int, mode: str
 ) -> tuple[float, float]:
-    env = SingleSkuEnv("steady", sku=sku, overrides=SHORT, action_mode=mode)  # type: ignore[arg-type]
+    env = SingleSkuEnv("steady", sku=sku, overrides=SHORT, action=ActionConfig(mode=mode))  # type: ignore[arg-type]
     env.reset(options={"episode_seed": seed, "n_paths": n_paths, "path": path})
     total, profit = 0.0, 0.0
     while True:
@@ -46,7 +48,13 @@ def _single_return(
     ("mode", "action"), [("order_up_to", 0.1), ("service_quantile", 0.4), ("quantity", -0.5)]
 )
 def test_catalog_on_the_batch_engine_matches_single_sku_on_des(mode: str, action: float) -> None:
-    vec = make_catalog_vec_env("steady", n_envs=43, seed=11, overrides=SHORT, action_mode=mode)
+    vec = make_catalog_vec_env(
+        "steady",
+        n_envs=43,
+        seed=11,
+        overrides=SHORT,
+        action=ActionConfig(mode=mode),  # type: ignore[arg-type]
+    )
     n = vec.n_skus
     returns, profits, seed = _vec_returns(vec, action)
     assert vec.n_paths == 3  # 43 sub-environments over 20 SKUs
@@ -119,3 +127,91 @@ def test_bad_arguments_are_input_errors() -> None:
         make_catalog_vec_env("steady", n_envs=0)
     with pytest.raises(InputError, match="no-such"):
         make_catalog_vec_env("no-such")
+
+
+def _vector(autoreset_mode: str, **kwargs: object) -> CatalogVectorEnv:
+    env = gymnasium.make_vec(
+        "Restock/Catalog-v0", num_envs=20, overrides=SHORT, autoreset_mode=autoreset_mode, **kwargs
+    )
+    assert isinstance(env, CatalogVectorEnv)
+    return env
+
+
+def test_same_step_autoreset_puts_the_final_observation_in_info() -> None:
+    env = _vector("SameStep", info_costs=True)
+    assert env.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
+    env.reset(seed=1)
+    seed0 = env.episode_seed
+    for _ in range(8):
+        obs, rewards, term, trunc, info = env.step(np.zeros((20, 1), dtype=np.float32))
+    assert trunc.all() and not term.any() and env.episode_seed != seed0
+    assert np.all(obs[:, -1] == 1.0)  # already the next episode's first observation
+    assert info["_final_obs"].all() and info["final_obs"].dtype == object
+    assert all(env.single_observation_space.contains(o) and o[-1] == 0.0 for o in info["final_obs"])
+    assert info["episode_seed"][0] == env.episode_seed and info["_final_info"].all()
+    np.testing.assert_array_equal(info["final_info"]["reward"], env.last_cash["reward"])
+    assert info["final_info"]["_revenue"].all()
+    # The SB3 adapter runs this mode: its terminal observations are the same arrays.
+    sb3 = make_catalog_vec_env("steady", n_envs=20, seed=1, overrides=SHORT)
+    sb3.reset()
+    for _ in range(8):
+        obs_s, rewards_s, _, infos = sb3.step(np.zeros((20, 1), dtype=np.float32))
+    np.testing.assert_array_equal(rewards_s, rewards)
+    np.testing.assert_array_equal(obs_s, obs)
+    np.testing.assert_array_equal(
+        np.stack([i["terminal_observation"] for i in infos]), np.stack(info["final_obs"])
+    )
+
+
+def test_disabled_autoreset_needs_a_reset_and_info_costs_are_arrays() -> None:
+    env = _vector("Disabled", info_costs=True)
+    env.reset(seed=2)
+    for _ in range(8):
+        obs, _, _, trunc, info = env.step(np.zeros((20, 1), dtype=np.float32))
+        assert info["reward"].shape == (20,) and info["_reward"].all()
+        np.testing.assert_array_equal(info["holding_cost"], env.last_cash["holding_cost"])
+    assert trunc.all() and np.all(obs[:, -1] == 0.0)
+    with pytest.raises(InputError, match="reset"):
+        env.step(np.zeros((20, 1), dtype=np.float32))
+    first, _ = env.reset(seed=2)
+    again, _ = env.reset(seed=2)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_unseeded_resets_continue_the_episode_sequence() -> None:
+    env = _vector("NextStep")
+    env.reset(seed=5)
+    seeds = [env.episode_seed]
+    env.reset()
+    seeds.append(env.episode_seed)
+    sb3 = make_catalog_vec_env("steady", n_envs=20, seed=5, overrides=SHORT)
+    sb3.reset()
+    sb3.reset()
+    assert sb3.episode_seed == seeds[1] != seeds[0]  # the adapter reads the core's attributes
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"num_envs": 0}, "num_envs"),
+        ({"num_envs": 4, "autoreset_mode": "Later"}, "autoreset_mode"),
+        ({"num_envs": 4, "render_mode": "human"}, "render_mode"),
+        ({"num_envs": 4, "action": {"mode": "magic"}}, "action_mode"),
+    ],
+)
+def test_bad_vector_arguments_are_input_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        CatalogVectorEnv(scenario="steady", overrides=SHORT, **kwargs)  # type: ignore[arg-type]
+
+
+def test_bad_vector_reset_and_step_are_input_errors() -> None:
+    env = _vector("NextStep")
+    with pytest.raises(InputError, match="reset"):
+        env.step(np.zeros((20, 1), dtype=np.float32))
+    with pytest.raises(InputError, match="seed"):
+        env.reset(seed=-1)
+    with pytest.raises(InputError, match="options"):
+        env.reset(seed=0, options={"path": 1})
+    env.reset(seed=0)
+    with pytest.raises(InputError, match=r"actions\[3, 0\]"):
+        env.step(np.full((20, 1), 2.0, dtype=np.float32) * (np.arange(20) == 3)[:, None])

@@ -9,11 +9,13 @@ import gymnasium
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env as gym_check_env
+from gymnasium.vector import AutoresetMode, VectorEnv
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 from stable_baselines3.common.vec_env import VecEnv
 
 import restock  # noqa: F401  (registers the ids)
 from restock.envs import CATALOG_ID, ENV_IDS, NETWORK_ID, SINGLE_SKU_ID, VEC_ENV_IDS, make
+from restock.errors import InputError
 from restock.scenarios import list_builtin, load
 
 PER_REVIEW_SHOCKS = {"demand_curve", "price_change", "launch"}
@@ -121,3 +123,68 @@ def test_vec_env_contract(env_id: str, scenario: Any) -> None:
     assert obs[0, -1] == 1.0  # auto-reset: the first observation of the next episode
     assert vec.env_is_wrapped(gymnasium.Wrapper) == [False] * 45
     vec.close()
+
+
+@pytest.mark.parametrize(("env_id", "scenario"), _pairs(vec=True))
+def test_make_vec_gives_a_gymnasium_vector_env_with_next_step_autoreset(env_id: str, scenario: Any) -> None:
+    n = 45
+    vec = gymnasium.make_vec(env_id, num_envs=n, **_kwargs(scenario))
+    assert isinstance(vec, VectorEnv) and vec.num_envs == n and vec.spec is not None and vec.spec.id == env_id
+    assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
+    single_obs, single_act = vec.single_observation_space, vec.single_action_space
+    assert isinstance(single_obs, gymnasium.spaces.Box) and single_obs.dtype == np.float32
+    assert isinstance(single_act, gymnasium.spaces.Box) and single_act.shape == (1,)
+    assert np.all(single_act.low == -1) and np.all(single_act.high == 1)
+    assert vec.observation_space.shape == (n, *single_obs.shape)
+    assert vec.action_space.shape == (n, 1)
+
+    def actions(seed: int) -> Any:
+        rng = np.random.default_rng(seed)
+        while True:
+            yield rng.uniform(-1, 1, size=(n, 1)).astype(np.float32)
+
+    def episode(env: Any, seed: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        obs, info = env.reset(seed=seed)
+        assert obs.shape == (n, single_obs.shape[0]) and obs.dtype == np.float32
+        assert vec.observation_space.contains(obs) and info["_episode_seed"].all()
+        observations, rewards, truncs = [obs], [], []
+        for a in actions(seed):
+            assert env.action_space.contains(a)
+            obs, r, term, trunc, _ = env.step(a)
+            assert r.shape == term.shape == trunc.shape == (n,) and not term.any()
+            assert trunc.all() == trunc.any()  # the sub-environments share the horizon
+            observations.append(obs)
+            rewards.append(r)
+            truncs.append(trunc)
+            if trunc.all():
+                break
+        return observations, rewards, truncs
+
+    obs_a, rew_a, trunc_a = episode(vec, 3)
+    n_reviews = len(vec.unwrapped.world.review_periods())  # type: ignore[attr-defined]
+    assert len(rew_a) == n_reviews > 1 and not any(t.any() for t in trunc_a[:-1])
+    assert np.all(obs_a[-1][:, -1] == 0.0)  # the observation after the last period (horizon_left 0)
+    first_seed = vec.unwrapped.episode_seed  # type: ignore[attr-defined]
+    # Next-step autoreset: the next step ignores its actions and starts the next episode.
+    obs, r, term, trunc, info = vec.step(np.ones((n, 1), dtype=np.float32))
+    assert np.all(r == 0) and not term.any() and not trunc.any() and np.all(obs[:, -1] == 1.0)
+    assert info["episode_seed"][0] == vec.unwrapped.episode_seed != first_seed  # type: ignore[attr-defined]
+    # The same seed gives the same episode, another seed another one.
+    other = gymnasium.make_vec(env_id, num_envs=n, **_kwargs(scenario))
+    obs_b, rew_b, _ = episode(other, 3)
+    for x, y in zip(obs_a + rew_a, obs_b + rew_b, strict=True):
+        np.testing.assert_array_equal(x, y)
+    _, rew_c, _ = episode(other, 4)
+    assert not np.array_equal(np.stack(rew_a), np.stack(rew_c))
+    # The SB3 VecEnv of the same id and seed steps identically.
+    sb3 = make(env_id, n_envs=n, seed=3, **_kwargs(scenario))
+    np.testing.assert_array_equal(sb3.reset(), obs_a[0])
+    for t, a in zip(range(n_reviews), actions(3), strict=False):
+        obs_s, rew_s, dones, _ = sb3.step(a)
+        np.testing.assert_array_equal(rew_s, rew_a[t])
+        if t < n_reviews - 1:
+            np.testing.assert_array_equal(obs_s, obs_a[t + 1])
+    assert dones.all()
+    vec.close()
+    with pytest.raises(InputError, match="make_vec"):
+        gymnasium.make(env_id, **_kwargs(scenario))

@@ -10,6 +10,7 @@ import pytest
 from env_fakes import PoissonScenario
 
 import restock  # noqa: F401
+from restock.envs.actions import ActionConfig
 from restock.envs.single_sku import SingleSkuEnv
 from restock.errors import InputError
 from restock.simulator.des import run
@@ -63,14 +64,14 @@ def test_units_are_scaled_so_slow_and_fast_movers_look_alike() -> None:
 
 def test_ordering_the_newsvendor_quantile_saves_nothing_against_it() -> None:
     sc = PoissonScenario(rates=(6.0,), price=10.0)
-    env = SingleSkuEnv(sc, action_mode="service_quantile", compare_newsvendor=True)
+    env = SingleSkuEnv(sc, action=ActionConfig(mode="service_quantile"), compare_newsvendor=True)
     lo, hi = env.batch.tau_range
     tau = 5.0 / 5.14  # (p - c + b) / (p - c + b + h R) with p=10, c=6, b=1, h=0.02, R=7
     infos = _episode(env, [2 * (tau - lo) / (hi - lo) - 1])
     assert infos[-1]["saving_vs_newsvendor"] == pytest.approx(0.0, abs=1e-3)  # float32 action rounding
     assert all(i["tau"] == pytest.approx(tau, abs=1e-6) for i in infos)
     # Never ordering loses against it.
-    starve = _episode(SingleSkuEnv(sc, action_mode="quantity", compare_newsvendor=True), [-1.0])
+    starve = _episode(SingleSkuEnv(sc, action=ActionConfig(mode="quantity"), compare_newsvendor=True), [-1.0])
     assert starve[-1]["saving_vs_newsvendor"] < 0
     assert all(i["order"] == 0.0 for i in starve)
 
@@ -96,7 +97,9 @@ def test_reset_options_replay_a_given_path() -> None:
         ({"scenario": "steady", "sku": "nope"}, "unknown sku 'nope'"),
         ({"scenario": "steady", "sku": 99}, "sku index"),
         ({"scenario": "steady", "overrides": {"no_such_key": 1}}, "no_such_key"),
-        ({"scenario": "steady", "action_mode": "magic"}, "action_mode"),
+        ({"scenario": "steady", "action": {"mode": "magic"}}, "action_mode"),
+        ({"scenario": "steady", "action": {"mod": "quantity"}}, r"unknown key\(s\) \['mod'\] in action"),
+        ({"scenario": "steady", "action": "quantity"}, "action must be an ActionConfig"),
         ({"scenario": "steady", "reward_scale": -1.0}, "reward_scale"),
         ({"scenario": PoissonScenario(table_skus=("x", "y", "z"))}, "forecast table SKUs"),
     ],

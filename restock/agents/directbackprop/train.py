@@ -95,9 +95,18 @@ def _lr(cfg: DirectBackpropConfig, i: int, iterations: int) -> float:
     return cfg.lr_final + (cfg.lr - cfg.lr_final) * 0.5 * (1.0 + math.cos(math.pi * frac))
 
 
-def train(spec: TrainSpec, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
-    """Train into ``run_dir`` (see the module docstring); the final KPIs of the best checkpoint."""
-    cfg = DirectBackpropConfig.from_options(dict(spec.options))
+def parse_options(agent: str, options: dict[str, Any]) -> DirectBackpropConfig:
+    """The typed config of ``--set agent.KEY=VALUE`` items (:meth:`DirectBackpropConfig.from_options`)."""
+    return DirectBackpropConfig.from_options(dict(options))
+
+
+def train(
+    spec: TrainSpec, cfg: DirectBackpropConfig, run_dir: Path, *, resume: bool, progress: bool
+) -> dict[str, float]:
+    """Train with the parsed ``cfg`` into ``run_dir`` (see the module docstring); the final KPIs of the
+    best checkpoint."""
+    if not isinstance(cfg, DirectBackpropConfig):
+        raise InputError(f"directbackprop train: cfg must be a DirectBackpropConfig, got {cfg!r}")
     threads = torch.get_num_threads()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)

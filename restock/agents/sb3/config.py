@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from restock.envs.actions import ACTION_MODES
+from restock.envs.actions import ActionConfig
 from restock.errors import InputError
 
 ALGOS: tuple[str, ...] = ("ppo", "a2c", "sac", "td3")
@@ -31,10 +31,11 @@ class SB3Options:
     # ---- environment (Restock/Catalog-v0)
     n_envs: int | None = None
     """Sub-environments (SKU x path pairs) of the training VecEnv; None: 256 (PPO/A2C), 64 (SAC/TD3)."""
-    action_mode: str = "order_up_to"
-    """How an action becomes an order: order_up_to | quantity | service_quantile (docs/envs.md)."""
-    max_cover: float | None = None
-    """order_up_to: level at action 1, in review periods of forecast demand; None: the env's default."""
+    action: ActionConfig = field(default_factory=ActionConfig)
+    """How an action becomes an order (:class:`~restock.envs.actions.ActionConfig`, docs/envs.md):
+    ``agent.action.mode`` = order_up_to | quantity | service_quantile, ``agent.action.max_cover`` (level
+    at action 1 in review periods of forecast demand), ``agent.action.max_multiple``,
+    ``agent.action.tau_min``, ``agent.action.tau_max``."""
     reward_scale: float | None = None
     """Constant reward divisor; None: the env's per-SKU p_ref x s."""
     # ---- network
@@ -108,10 +109,8 @@ class SB3Options:
             raise InputError(f"agent.learning_starts must be an integer >= 0, got {self.learning_starts!r}")
         if not (isinstance(self.figure_skus, int) and self.figure_skus >= 0):
             raise InputError(f"agent.figure_skus must be an integer >= 0, got {self.figure_skus!r}")
-        if self.action_mode not in ACTION_MODES:
-            raise InputError(
-                f"agent.action_mode must be one of {list(ACTION_MODES)}, got {self.action_mode!r}"
-            )
+        if not isinstance(self.action, ActionConfig):
+            raise InputError(f"agent.action must be an ActionConfig, got {self.action!r}")
         if self.activation not in ACTIVATIONS:
             raise InputError(f"agent.activation must be one of {list(ACTIVATIONS)}, got {self.activation!r}")
         if not self.net_arch or not all(isinstance(h, int) and h >= 1 for h in self.net_arch):
@@ -123,7 +122,7 @@ class SB3Options:
             v = getattr(self, name)
             if v is not None and not (_real(v) and 0.0 < v <= 1.0):
                 raise InputError(f"agent.{name} must be in (0, 1], got {v!r}")
-        for name in ("learning_rate", "clip_range", "max_cover", "reward_scale", "max_grad_norm"):
+        for name in ("learning_rate", "clip_range", "reward_scale", "max_grad_norm"):
             v = getattr(self, name)
             if v is not None and not (_real(v) and v > 0):
                 raise InputError(f"agent.{name} must be a finite number > 0, got {v!r}")
@@ -139,13 +138,52 @@ def _real(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
-    """Typed options for ``agent`` from ``--set agent.KEY=VALUE`` items (unknown or foreign keys: error)."""
-    if agent not in ALGOS:
-        raise InputError(f"SB3 agent must be one of {list(ALGOS)}, got {agent!r}")
-    known = {f.name: f for f in fields(SB3Options)}
+ACTION_PREFIX = "action."
+"""``agent.action.<field>`` sets a field of :attr:`SB3Options.action`."""
+LEGACY_ACTION_KEYS: dict[str, str] = {"action_mode": "mode", "max_cover": "max_cover"}
+"""Earlier spellings of two action options (``agent.action_mode``, ``agent.max_cover``), still read so
+that the ``run.json`` of older training runs loads."""
+
+
+def _action(options: dict[str, Any]) -> ActionConfig:
+    """The :class:`ActionConfig` of ``agent.action.*`` items (keys without the prefix)."""
+    known = {f.name: f for f in fields(ActionConfig)}
     values: dict[str, Any] = {}
     for key, value in options.items():
+        f = known.get(key)
+        if f is None:
+            raise InputError(f"unknown option agent.action.{key}; known: {sorted(known)}")
+        if isinstance(value, int) and not isinstance(value, bool) and "float" in str(f.type):
+            value = float(value)
+        values[key] = value
+    try:
+        return ActionConfig(**values)
+    except InputError as exc:
+        raise InputError(f"agent.action: {exc}") from None
+
+
+def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
+    """Typed options for ``agent`` from ``--set agent.KEY=VALUE`` items (unknown or foreign keys: error).
+
+    ``action.<field>`` keys (and the legacy ``action_mode``, ``max_cover``) build the nested
+    :class:`ActionConfig`; ``action`` itself may be a mapping of its fields (a TOML inline table).
+    """
+    if agent not in ALGOS:
+        raise InputError(f"SB3 agent must be one of {list(ALGOS)}, got {agent!r}")
+    known = {f.name: f for f in fields(SB3Options) if f.name != "action"}
+    values: dict[str, Any] = {}
+    action: dict[str, Any] = {}
+    for key, value in options.items():
+        if key == "action":
+            if not isinstance(value, dict):
+                raise InputError(f"agent.action must be a table of action fields, got {value!r}")
+            action.update(value)
+            continue
+        if key.startswith(ACTION_PREFIX) or key in LEGACY_ACTION_KEYS:
+            action[
+                key[len(ACTION_PREFIX) :] if key.startswith(ACTION_PREFIX) else LEGACY_ACTION_KEYS[key]
+            ] = value
+            continue
         f = known.get(key)
         if f is None:
             raise InputError(f"unknown option agent.{key} for {agent}; known: {sorted(known)}")
@@ -157,7 +195,7 @@ def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
         if isinstance(value, int) and not isinstance(value, bool) and f.type in ("float", "float | None"):
             value = float(value)
         values[key] = value
-    return replace(SB3Options(), **values)
+    return replace(SB3Options(), **values, action=_action(action))
 
 
 ZIPKIN_PPO_OPTIONS: dict[str, Any] = {

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from restock.envs.core import CASH_KEYS, DecisionBatch, build_episode, numpy_state, review_index, to_numpy
+from restock.forecasters.base import BAND_QUANTILES
 from restock.simulator.engines import make_engine
 from restock.simulator.engines import rollout as run_engine
 from restock.simulator.flows import TOTAL_KEYS
@@ -71,7 +72,7 @@ def rollout(batch: DecisionBatch, decide: Decide) -> Trace:
     engine = make_engine("batch", world, paths, record=False)
     on_hand, orders, demand, band = [], [], [], []
     levels = batch.levels
-    pick = [int(np.argmin(np.abs(levels - q))) for q in (0.1, 0.5, 0.9)]
+    pick = [int(np.argmin(np.abs(levels - q))) for q in BAND_QUANTILES]
 
     def rule(state: ReviewState) -> np.ndarray:
         st = numpy_state(state)

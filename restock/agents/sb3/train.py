@@ -2,8 +2,10 @@
 
 The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2c``, ``sac`` and ``td3``:
 
-* :func:`train` builds the Catalog-v0 VecEnv of the spec's scenario (seeded from the run seed), the SB3
-  model from :class:`~restock.agents.sb3.config.SB3Options` (``--set agent.KEY=VALUE``), logs to
+* :func:`parse_options` (from :mod:`restock.agents.sb3.config`) turns ``--set agent.KEY=VALUE`` items
+  into :class:`~restock.agents.sb3.config.SB3Options`;
+* :func:`train` takes those parsed options, builds the Catalog-v0 VecEnv of the spec's scenario (seeded
+  from the run seed) and the SB3 model, logs to
   TensorBoard under ``<run>/tb`` (SB3's own scalars plus the ``eval/`` KPIs of
   :class:`~restock.agents.sb3.callbacks.KpiEvalCallback` on held-out paths), and writes checkpoints and
   ``kpis.csv`` (:mod:`restock.agents.sb3.callbacks`). ``resume=True`` continues from the newest checkpoint
@@ -73,9 +75,8 @@ def make_env(
         n_envs=n_envs,
         seed=seed,
         overrides=list(overrides),
-        action_mode=opts.action_mode,  # type: ignore[arg-type]
+        action=opts.action,
         reward_scale=opts.reward_scale,
-        max_cover=opts.max_cover,
     )
 
 
@@ -144,9 +145,8 @@ class Setup:
     """Reviews (decisions) per episode of the scenario."""
 
 
-def setup(spec: Any) -> Setup:
-    """Options, training VecEnv and held-out evaluation batch of ``spec``."""
-    opts = parse_options(spec.agent, dict(spec.options))
+def setup(spec: Any, opts: SB3Options) -> Setup:
+    """Training VecEnv and held-out evaluation batch of ``spec`` with its parsed options ``opts``."""
     from stable_baselines3.common.vec_env import VecMonitor
 
     catalog = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
@@ -157,14 +157,17 @@ def setup(spec: Any) -> Setup:
     return Setup(opts, env, batch, eval_freq, len(held.world.review_periods()))
 
 
-def train(spec: Any, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
-    """Train ``spec`` into ``run_dir`` (see the module docstring); the final evaluation KPIs."""
+def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
+    """Train ``spec`` with its parsed options ``opts`` (:func:`parse_options` of ``spec.options``) into
+    ``run_dir`` (see the module docstring); the final evaluation KPIs."""
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.logger import configure
 
     run_dir = Path(run_dir)
     check_device(spec.device)
-    s = setup(spec)
+    if not isinstance(opts, SB3Options):
+        raise InputError(f"sb3 train: options must be parsed SB3Options (parse_options), got {opts!r}")
+    s = setup(spec, opts)
     if s.opts.torch_threads is not None:
         import torch
 
@@ -301,5 +304,4 @@ def load(run_dir: Path, meta: dict[str, Any]) -> SB3Policy:
             f"{file}: the model takes observations of shape {model.observation_space.shape}, "
             f"the scenario's layout has {expected}"
         )
-    action_config = ActionConfig(mode=opts.action_mode, max_cover=opts.max_cover)  # type: ignore[arg-type]
-    return SB3Policy(model, action_config, name=f"{agent}:{run_dir.name}")
+    return SB3Policy(model, opts.action, name=f"{agent}:{run_dir.name}")
