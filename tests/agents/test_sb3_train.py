@@ -200,7 +200,8 @@ def test_every_sb3_agent_trains_checkpoints_and_loads(tmp_path: Path, agent: str
 
 
 def _first_state(batch):
-    from restock.envs.core import engine_class, numpy_state
+    from restock.envs.core import numpy_state
+    from restock.simulator.engines import engine_class
 
     return numpy_state(engine_class("batch")(batch.world, batch.paths, record=False).reset())
 
