@@ -14,7 +14,7 @@ windows** are the ``--train-years`` years before it, one scenario per year (``de
 rolling-origin inside it, so training sees forecasts exactly as good as the ones it meets in evaluation.
 
 Policies (every one acts through :class:`restock.agents.policy.Policy` on a
-:class:`restock.envs.core.DecisionBatch`, simulated by the batch engine):
+:class:`restock.envs.observer.Observer`, simulated by the batch engine):
 
 * ``newsvendor``: order up to the critical-fractile quantile tau* = (p - c + b) / (p - c + b + h R) of
   demand over E[L] + R from the forecast table;
@@ -52,24 +52,18 @@ import pandas as pd
 
 from restock.agents.baselines.classical import BaseStockPolicy
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
+from restock.agents.evaluate import engine_rule
 from restock.agents.policy import checked_orders
 from restock.agents.stats import paired_difference
 from restock.data.panel import DemandPanel
-from restock.envs.actions import ActionConfig
-from restock.envs.core import (
-    CASH_KEYS,
-    UNIT_KEYS,
-    DecisionBatch,
-    lead_time_stats,
-    numpy_state,
-    review_index,
-    to_numpy,
-)
+from restock.envs.core import CASH_KEYS, UNIT_KEYS, to_numpy
 from restock.envs.features import ObservationConfig
+from restock.envs.observer import Observer, lead_time_stats
 from restock.scenarios import Scenario, draw, load
 from restock.scenarios.forecast import ScenarioForecast, forecast_table
 from restock.seeding import eval_seed
 from restock.simulator.batch import BatchEngine
+from restock.simulator.engines import rollout as run_engine
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
 from restock.simulator.world import World
@@ -238,12 +232,11 @@ class HorizonNewsvendor:
     tau: Any
     name: str = "newsvendor-tuned-horizon"
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         w, n = batch.world, batch.n_skus
         cover = np.minimum(batch.lt_periods[:n], w.horizon - state.t)  # [N], the same on every path
         tau = np.broadcast_to(np.asarray(self.tau, dtype=np.float64), (n,))
-        level = batch.forecasts.cumulative_quantiles(review_index(w, state.t), cover, tau)[:, batch.node]
-        level = np.broadcast_to(level, (batch.n_paths, n)).reshape(batch.size)
+        level = batch.demand_quantiles(state.t, cover, tau)
         orders = np.maximum(level - batch.position(state), 0.0)
         return checked_orders(self.name, orders, batch.size, state.t)
 
@@ -274,17 +267,10 @@ def rollout(policy: Any, ep: Episode) -> dict[str, np.ndarray]:
         or getattr(policy, "obs_config", None)
         or ObservationConfig()
     )
-    batch = DecisionBatch(ep.world, ep.paths, ep.forecasts, 0, obs, ActionConfig())
+    observer = Observer(ep.world, ep.paths.price, ep.forecasts, 0, obs)
     engine = BatchEngine(ep.world, ep.paths, record=False)
-    state: ReviewState | None = engine.reset()
-    totals = {k: to_numpy(engine.initial_totals[k])[:, 0].copy() for k in KPI_KEYS}
-    p, n = ep.paths.n_paths, ep.world.n_skus
-    while not state.terminal:
-        orders = np.asarray(policy.act(batch, numpy_state(state)), dtype=np.float64)
-        state, flows = engine.step(orders.reshape(p, 1, n))
-        for k in KPI_KEYS:
-            totals[k] += to_numpy(flows[k])[:, 0]
-    return totals
+    out = run_engine(engine, engine_rule(policy, [observer]), keys=KPI_KEYS)
+    return {k: to_numpy(out.totals[k])[:, 0] for k in KPI_KEYS}
 
 
 def item_profit_grid(

@@ -55,7 +55,7 @@ def evaluate_run(run: Path, n_paths: int) -> dict[str, Any]:
         LostSalesConfig(demand="poisson:5", lead_time=lead, penalty=penalty, holding=1.0)
     )
     held = HeldOut(scenario, seeding.eval_seed(1), n_paths)
-    batch = held.batch(ObservationConfig(), ActionConfig(), None)
+    view = held.view(ObservationConfig(), ActionConfig())
     level = float(report["best_base_stock"]["level"])
     table = solution.policy
 
@@ -69,9 +69,9 @@ def evaluate_run(run: Path, n_paths: int) -> dict[str, Any]:
 
     policy = load_policy(run)
     cost = {
-        "ppo": kpis(rollout(batch, policy.act))["cost_per_period"],
-        "optimal_policy": kpis(rollout(batch, optimal))["cost_per_period"],
-        "best_base_stock": kpis(rollout(batch, base_stock))["cost_per_period"],
+        "ppo": kpis(rollout(view, policy.act))["cost_per_period"],
+        "optimal_policy": kpis(rollout(view, optimal))["cost_per_period"],
+        "best_base_stock": kpis(rollout(view, base_stock))["cost_per_period"],
     }
     return {
         "run": run.name,

@@ -47,6 +47,7 @@ from restock.agents.training import TrainSpec, load_policy, train
 from restock.envs.core import load_scenario, numpy_state
 from restock.envs.features import ObservationConfig
 from restock.simulator.batch import BatchEngine
+from restock.simulator.engines import rollout as run_engine
 from restock.simulator.policy import ReviewState
 
 INSTANCES = tuple(f"p{p}-L{lead}" for p in (4, 9, 19, 39) for lead in (1, 2, 3, 4))
@@ -69,17 +70,12 @@ DB_OPTIONS: dict[str, Any] = {
 def simulate(act: Any, episode: Any, skip: int) -> np.ndarray:
     """Average cost per period of each path [P] from period ``skip`` on, ordering ``act(state) -> [B]``."""
     engine = BatchEngine(episode.world, episode.paths, record=False)
-    state: ReviewState | None = engine.reset()
-    cost = np.zeros(episode.batch.size)
-    counted = 0
-    while not state.terminal:
-        t = state.t
-        orders = act(numpy_state(state))
-        state, flows = engine.step(np.asarray(orders, dtype=np.float64).reshape(-1, 1, 1))
-        if t >= skip:
-            cost -= flows["reward"].numpy().reshape(-1)
-            counted += 1
-    return cost / counted
+
+    def decide(state: ReviewState) -> np.ndarray:
+        return np.asarray(act(numpy_state(state)), dtype=np.float64).reshape(-1, 1, 1)
+
+    out = run_engine(engine, decide, count_from=skip, keys=("reward",))
+    return -out.totals["reward"].numpy().reshape(-1) / out.periods
 
 
 def oracle_act(solution: Any, lead: int) -> Any:
@@ -146,7 +142,7 @@ def run_instance(instance: str, args: argparse.Namespace, root: Path) -> dict[st
     row["directbackprop_train_seconds"] = round(time.perf_counter() - t0, 1)
     policy = load_policy(run_dir)
     for key, rounded in (("directbackprop", False), ("directbackprop_rounded", True)):
-        costs = simulate(policy_act(policy, episode.batch, rounded), episode, args.skip)
+        costs = simulate(policy_act(policy, episode.observer, rounded), episode, args.skip)
         row[key] = stats(costs, optimal, reference)
     if args.ppo:
         row["ppo"] = run_ppo(instance, args, root, episode, optimal, reference)
@@ -173,7 +169,7 @@ def run_ppo(
     except (ImportError, ModuleNotFoundError) as exc:
         return {"error": f"PPO not available: {exc}"}
     out: dict[str, Any] = stats(
-        simulate(policy_act(policy, episode.batch, False), episode, args.skip), optimal, reference
+        simulate(policy_act(policy, episode.observer, False), episode, args.skip), optimal, reference
     )
     out["train_seconds"] = round(time.perf_counter() - t0, 1)
     return out

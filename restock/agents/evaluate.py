@@ -6,10 +6,10 @@ every policy on it with the chosen engine (common random numbers: the paths do n
 orders). Seeds: an integer ``k`` means the evaluation root seeds ``seeding.eval_seed(0..k-1)``
 (``EVAL_SEED_OFFSET + i``), disjoint from every training seed; an explicit sequence is used as given.
 
-At every review the engine's state goes to each node's :class:`~restock.envs.core.DecisionBatch` (one
-per node, B = P x N points); the policy's orders [B] per node are checked
-(:func:`restock.agents.policy.checked_orders`: NaN, inf or negative orders are an InputError naming the
-policy and the period) and stacked into the engine's [P, M, N].
+At every review the engine's state goes to each node's :class:`~restock.envs.observer.Observer` (one
+per node, B = P x N points; :func:`engine_rule`, the one adapter); the policy's orders [B] per node are
+checked (:func:`restock.agents.policy.checked_orders`: NaN, inf or negative orders are an InputError
+naming the policy and the period) and stacked into the engine's [P, M, N].
 
 :class:`Evaluation`
 -------------------
@@ -47,12 +47,12 @@ import pandas as pd
 from restock import seeding
 from restock.agents.policy import Policy, checked_orders
 from restock.agents.stats import paired_difference
-from restock.envs.actions import ActionConfig
-from restock.envs.core import DecisionBatch, build_episode, load_scenario, numpy_state, to_numpy
+from restock.envs.core import build_episode, load_scenario, numpy_state, to_numpy
 from restock.envs.features import ObservationConfig
+from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
-from restock.simulator.engines import check_engine, make_engine
+from restock.simulator.engines import Decide, check_engine, make_engine
 from restock.simulator.engines import rollout as run_engine
 from restock.simulator.kpis import kpi_table
 from restock.simulator.paths import ExogenousPaths
@@ -109,35 +109,38 @@ class Rollout:
     """The engine's records (``record=True`` only)."""
 
 
-def decision_batches(ep: Episode, policy: Any) -> list[DecisionBatch]:
-    """One :class:`DecisionBatch` per node of ``ep`` with the policy's observation and action settings.
-
-    A policy may carry ``observation_config`` / ``action_config`` attributes (a learned policy acts
-    through the layout it was trained with); defaults otherwise.
-    """
+def observers(ep: Episode, policy: Any) -> list[Observer]:
+    """One :class:`~restock.envs.observer.Observer` per node of ``ep`` with the policy's observation
+    settings (a learned policy carries the ``observation_config`` it was trained with; defaults otherwise)."""
     obs = getattr(policy, "observation_config", None) or ObservationConfig()
-    act = getattr(policy, "action_config", None) or ActionConfig()
     return [
-        DecisionBatch(ep.world, ep.paths, ep.forecasts, m, obs, act)
-        for m in range(len(ep.world.network.nodes))
+        Observer(ep.world, ep.paths.price, ep.forecasts, m, obs) for m in range(len(ep.world.network.nodes))
     ]
 
 
-def rollout(policy: Policy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
-    """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
+def engine_rule(policy: Policy, observers: Sequence[Observer]) -> Decide:
+    """The one adapter from a :class:`Policy` to an engine's decision rule: at every review, each node's
+    observer shows the policy the (numpy) state, its orders [B] are checked
+    (:func:`~restock.agents.policy.checked_orders`) and stacked into the engine's [P, M, N]."""
     name = str(getattr(policy, "name", type(policy).__name__))
-    batches = decision_batches(ep, policy)
-    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record)
-    p, n, m = ep.paths.n_paths, ep.world.n_skus, len(batches)
+    first = observers[0]
+    p, n, m = first.n_paths, first.n_skus, len(observers)
 
     def decide(state: ReviewState) -> np.ndarray:
         st = numpy_state(state)
         orders = np.empty((p, m, n), dtype=np.float64)
-        for b in batches:
-            q = checked_orders(name, policy.act(b, st), b.size, st.t)
-            orders[:, b.node, :] = q.reshape(p, n)
+        for o in observers:
+            q = checked_orders(name, policy.act(o, st), o.size, st.t)
+            orders[:, o.node, :] = q.reshape(p, n)
         return orders
 
+    return decide
+
+
+def rollout(policy: Policy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
+    """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
+    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record)
+    decide = engine_rule(policy, observers(ep, policy))
     totals = {k: to_numpy(v) for k, v in run_engine(eng, decide).totals.items()}
     result = None
     if record:

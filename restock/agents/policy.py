@@ -1,18 +1,20 @@
 """The one protocol for everything that buys: baselines, the oracle, SB3 models and DirectBackprop.
 
-A policy decides at a review for the B = P x N decision points of one node (a
-:class:`~restock.envs.core.DecisionBatch`: the episode's world, paths, forecast table, observation and
-action settings) in a :class:`~restock.simulator.policy.ReviewState`, and returns order quantities in
-units, one per point, finite and >= 0.
+A policy decides at a review for the B = P x N decision points of one node, seen through an
+:class:`~restock.envs.observer.Observer` (what is known at the review: the state, the forecast rows issued
+then, the period's price, costs and lead-time statistics; never demand), in a
+:class:`~restock.simulator.policy.ReviewState`, and returns order quantities in units, one per point,
+finite and >= 0. Engines take policies through one adapter (:func:`restock.agents.evaluate.engine_rule`).
 
 Why not only SB3's ``predict(obs, deterministic)``: classical policies think in units (an inventory
 position, a quantile of demand over lead time + review), and a learned policy thinks in the env's
-normalized observation. The batch gives both views, so a newsvendor and a PPO model are called the
-same way. A learned policy observes through ``batch.observe`` and maps its actions to orders with the
-action settings it was trained with (:class:`restock.agents.sb3.train.SB3Policy` wraps SB3's ``predict``;
-DirectBackprop reads the same observation as torch features), so a model is judged exactly as it was
-trained. A policy may carry ``observation_config`` / ``action_config`` attributes: the decision batches
-:func:`restock.agents.evaluate.evaluate` builds for it use them.
+normalized observation. The observer gives both views, so a newsvendor and a PPO model are called the
+same way. A learned policy observes through ``observer.observe`` and maps its actions to orders with an
+:class:`~restock.envs.actions.ActionMap` of the settings it was trained with
+(:class:`restock.agents.sb3.train.SB3Policy` wraps SB3's ``predict``; DirectBackprop reads the same
+observation as torch features), so a model is judged exactly as it was trained. A policy may carry an
+``observation_config`` attribute: the observers :func:`restock.agents.evaluate.evaluate` builds for it use
+it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 from restock.errors import InputError
 
 if TYPE_CHECKING:
-    from restock.envs.core import DecisionBatch
+    from restock.envs.observer import Observer
     from restock.simulator.policy import ReviewState
 
 
@@ -34,8 +36,8 @@ class Policy(Protocol):
 
     name: str
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        """Order quantities [B] in units (finite, >= 0) for ``batch``'s node at ``state``."""
+    def act(self, observer: Observer, state: ReviewState) -> np.ndarray:
+        """Order quantities [B] in units (finite, >= 0) for ``observer``'s node at ``state``."""
         ...
 
 

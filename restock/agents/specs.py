@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 from restock.agents.baselines.newsvendor import MyopicPolicy, NewsvendorPolicy
 from restock.agents.baselines.tuning import POLICIES as TUNED
 from restock.agents.baselines.tuning import TuningConfig, tune
-from restock.envs.core import DecisionBatch, load_scenario
+from restock.envs.core import load_scenario
+from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.scenarios.validate import validate
 
@@ -68,18 +69,12 @@ class TrueNewsvendorPolicy:
     table: Any
     """A :class:`~restock.scenarios.forecast.ScenarioForecast` with the episode's nodes, SKUs and reviews."""
     name: str = "true-newsvendor"
-    _batches: dict[int, tuple[DecisionBatch, DecisionBatch]] = field(default_factory=dict, repr=False)
+    _batches: dict[int, tuple[Observer, Observer]] = field(default_factory=dict, repr=False)
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         hit = self._batches.get(id(batch))
         if hit is None or hit[0] is not batch:
-            from restock.envs.forecasts import check_matches
-
-            check_matches(self.table, batch.world, batch.paths, source=f"policy {self.name!r}")
-            twin = DecisionBatch(
-                batch.world, batch.paths, self.table, batch.node, batch.obs_config, batch.action_config
-            )
-            hit = (batch, twin)
+            hit = (batch, batch.with_forecasts(self.table, source=f"policy {self.name!r}"))
             if len(self._batches) > 16:
                 self._batches.clear()
             self._batches[id(batch)] = hit

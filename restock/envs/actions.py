@@ -30,7 +30,9 @@ from typing import Any, Literal
 import numpy as np
 
 from restock.envs.features import interp_quantiles
+from restock.envs.observer import Observer
 from restock.errors import InputError
+from restock.simulator.state import ReviewState
 
 ActionMode = Literal["order_up_to", "quantity", "service_quantile"]
 ACTION_MODES: tuple[str, ...] = ("order_up_to", "quantity", "service_quantile")
@@ -144,3 +146,35 @@ def service_tau(actions: np.ndarray, tau_range: tuple[float, float]) -> np.ndarr
     """The service quantile tau an action picks in ``service_quantile`` mode."""
     lo, hi = tau_range
     return lo + (actions + 1.0) * 0.5 * (hi - lo)
+
+
+class ActionMap:
+    """Normalized actions of an observer's decision points -> orders, with one :class:`ActionConfig`.
+
+    A learned policy maps with the settings it was trained under (its own map over the caller's
+    observer), so it is judged as it learned.
+    """
+
+    def __init__(self, config: ActionConfig, observer: Observer) -> None:
+        self.config, self.observer = config, observer
+        self.cover = config.cover(observer.static.lead_time_mean, observer.world.review_period)
+        """max_cover per decision point [B] (order_up_to)."""
+        self.tau_range = (
+            config.tau_range(observer.levels) if config.mode == "service_quantile" else (0.0, 1.0)
+        )
+        """(tau at a = -1, tau at a = 1) (service_quantile)."""
+
+    def orders(self, actions: np.ndarray, state: ReviewState) -> tuple[np.ndarray, np.ndarray]:
+        """(orders [B], targets [B]) for checked actions [B] at ``state``."""
+        obs = self.observer
+        _, cum = obs.forecast_rows(state.t)
+        return to_orders(
+            actions,
+            config=self.config,
+            scale=obs.static.scale,
+            position=obs.position(state),
+            cum_lt=cum,
+            levels=obs.levels,
+            cover=self.cover,
+            tau_range=self.tau_range,
+        )

@@ -20,10 +20,9 @@ from gymnasium.vector.utils import batch_space
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
 from restock import seeding
-from restock.envs.actions import ActionConfig, action_config, check_actions
+from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions
 from restock.envs.core import (
     CASH_KEYS,
-    DecisionBatch,
     build_episode,
     episode_seed,
     load_scenario,
@@ -33,6 +32,7 @@ from restock.envs.core import (
     to_numpy,
 )
 from restock.envs.features import ObservationConfig, feature_names
+from restock.envs.observer import Observer, reward_divisor
 from restock.errors import InputError
 from restock.simulator.engines import engine_class
 from restock.simulator.policy import ReviewState
@@ -181,7 +181,9 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
                 f"{SOURCE} (scenario {scenario_name(self.scenario)!r}) needs a one-node network, the "
                 f"scenario has {len(world.network.nodes)} nodes (use Restock/Network-v0)"
             )
-        DecisionBatch(world, paths, fc, 0, self.obs_config, self.action_config, reward_scale)  # validates
+        observer = Observer(world, paths.price, fc, 0, self.obs_config)  # validates the settings:
+        ActionMap(self.action_config, observer)
+        reward_divisor(observer, reward_scale)
         self.num_envs = int(num_envs)
         self.n_skus = world.n_skus
         self.n_paths = math.ceil(self.num_envs / self.n_skus)
@@ -210,9 +212,9 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         self._episode += 1
         world, paths, fc = build_episode(self.scenario, self.episode_seed, self.n_paths)
         self.world, self.paths = world, paths
-        self.batch = DecisionBatch(
-            world, paths, fc, 0, self.obs_config, self.action_config, self.reward_scale
-        )
+        self.observer = Observer(world, paths.price, fc, 0, self.obs_config)
+        self.actions = ActionMap(self.action_config, self.observer)
+        self.reward_div = reward_divisor(self.observer, self.reward_scale)
         self._engine = self._engine_cls(world, paths, record=False, **self.engine_options)
         self._state = numpy_state(self._engine.reset())
         self._pending_reset = False
@@ -221,7 +223,7 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
             "episode_seed": np.full(n, self.episode_seed, dtype=np.int64),
             "_episode_seed": np.ones(n, bool),
         }
-        return self.batch.observe(self._state)[:n], info
+        return self.observer.observe(self._state)[:n], info
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -249,14 +251,14 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
                 f"{SOURCE}: call reset() before step() (and after an episode ends, autoreset off)"
             )
         state = self._state
-        full = np.full(self.batch.size, -1.0)
+        full = np.full(self.observer.size, -1.0)
         full[:n] = a[:, 0]
-        q, _ = self.batch.orders(full, state)
+        q, _ = self.actions.orders(full, state)
         orders = q.reshape(self.n_paths, 1, self.n_skus)
         self.last_orders = orders
         nxt, out = self._engine.step(orders)
-        rewards = self.batch.scaled(to_numpy(out["reward"]))[:n].astype(np.float32)
-        self.last_cash = {k: self.batch.flat(to_numpy(out[k]))[:n] for k in CASH_KEYS if k in out}
+        rewards = (self.observer.flat(to_numpy(out["reward"])) / self.reward_div)[:n].astype(np.float32)
+        self.last_cash = {k: self.observer.flat(to_numpy(out[k]))[:n] for k in CASH_KEYS if k in out}
         info: dict[str, Any] = {}
         if self.info_costs:
             for k, v in self.last_cash.items():
@@ -264,8 +266,8 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         terminated = np.zeros(n, bool)
         if not nxt.terminal:
             self._state = numpy_state(nxt)
-            return self.batch.observe(self._state)[:n], rewards, terminated, np.zeros(n, bool), info
-        final_obs = self.batch.observe(numpy_state(nxt))[:n]  # the engine's terminal state
+            return self.observer.observe(self._state)[:n], rewards, terminated, np.zeros(n, bool), info
+        final_obs = self.observer.observe(numpy_state(nxt))[:n]  # the engine's terminal state
         self._state = None
         truncated = np.ones(n, bool)
         if self.autoreset_mode == AutoresetMode.SAME_STEP:

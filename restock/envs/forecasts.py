@@ -39,8 +39,9 @@ DEFAULT_LEVELS: tuple[float, ...] = (
 )
 
 
-def check_matches(fc: ScenarioForecast, world: World, paths: ExogenousPaths, *, source: str) -> None:
-    """Raise :class:`InputError` unless ``fc`` covers exactly the world's SKUs, nodes, reviews and paths."""
+def check_matches(fc: ScenarioForecast, world: World, n_paths: int, *, source: str) -> None:
+    """Raise :class:`InputError` unless ``fc`` covers exactly the world's SKUs, nodes, reviews and ``n_paths``
+    paths."""
     if tuple(fc.skus) != tuple(world.skus):
         raise InputError(
             f"{source}: forecast table SKUs {list(fc.skus)[:5]} (n={len(fc.skus)}) do not match the "
@@ -61,10 +62,8 @@ def check_matches(fc: ScenarioForecast, world: World, paths: ExogenousPaths, *, 
         )
     for name in ("per_bucket", "cumulative"):
         p = getattr(fc, name).shape[0]
-        if p not in (1, paths.n_paths):
-            raise InputError(
-                f"{source}: forecast table {name} has {p} paths, the scenario built {paths.n_paths}"
-            )
+        if p not in (1, n_paths):
+            raise InputError(f"{source}: forecast table {name} has {p} paths, the scenario built {n_paths}")
     if fc.bucket_length != world.review_period:
         raise InputError(
             f"{source}: forecast table bucket_length {fc.bucket_length} differs from the review period "
@@ -172,5 +171,5 @@ def build_episode(
         raise InputError(
             f"{source}: the forecast table is a {type(fc).__name__}, expected a ScenarioForecast"
         )
-    check_matches(fc, world, paths, source=source)
+    check_matches(fc, world, paths.n_paths, source=source)
     return world, paths, fc

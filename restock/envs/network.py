@@ -8,11 +8,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from restock.envs.actions import ActionConfig, action_config, check_actions
+from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions
 from restock.envs.core import (
     CASH_KEYS,
     UNIT_KEYS,
-    DecisionBatch,
     build_episode,
     episode_seed,
     load_scenario,
@@ -26,6 +25,7 @@ from restock.envs.core import (
 )
 from restock.envs.features import ObservationConfig, feature_names
 from restock.envs.forecasts import restrict
+from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.engines import engine_class
@@ -144,13 +144,13 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.world = restrict_world(world, self.sku_index)
         self.paths = paths.path(path).skus(j)
         fc1 = restrict(fc, self.sku_index, path)
-        self.batches = [
-            DecisionBatch(self.world, self.paths, fc1, m, self.obs_config, self.action_config, 1.0)
-            for m in range(self.n_nodes)
+        self.observers = [
+            Observer(self.world, self.paths.price, fc1, m, self.obs_config) for m in range(self.n_nodes)
         ]
+        self.actions = [ActionMap(self.action_config, o) for o in self.observers]
         facing = [m for m, n in enumerate(self.world.network.nodes) if n.customer_facing]
-        b0 = self.batches[0]
-        net_scale = sum(float(self.batches[m].static.scale[0]) for m in facing)
+        b0 = self.observers[0]
+        net_scale = sum(float(self.observers[m].static.scale[0]) for m in facing)
         self.reward_div = (
             float(self.reward_scale)
             if self.reward_scale is not None
@@ -185,7 +185,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _get_obs(self) -> np.ndarray:
         assert self._state is not None
-        return np.concatenate([b.observe(self._state)[0] for b in self.batches])
+        return np.concatenate([o.observe(self._state)[0] for o in self.observers])
 
     def _get_info(self) -> dict[str, Any]:
         assert self._state is not None
@@ -202,7 +202,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
             )
         a = check_actions(action, (self.n_nodes,))
         state = self._state
-        q = np.array([b.orders(a[m : m + 1], state)[0][0] for m, b in enumerate(self.batches)])
+        q = np.array([am.orders(a[m : m + 1], state)[0][0] for m, am in enumerate(self.actions)])
         orders = q.reshape(1, self.n_nodes, 1)
         nxt, out = self._engine.step(orders)
         out, self._carry = with_carry(out, self._carry), None
@@ -214,7 +214,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         truncated = nxt.terminal
         if truncated:
             end = numpy_state(nxt)
-            obs = np.concatenate([b.observe(end)[0] for b in self.batches])
+            obs = np.concatenate([o.observe(end)[0] for o in self.observers])
             self._state = None
             info = {"t": int(end.t), "episode_seed": self.episode_seed}
         else:

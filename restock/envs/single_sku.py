@@ -8,11 +8,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from restock.envs.actions import ActionConfig, action_config, check_actions
+from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions
 from restock.envs.core import (
     CASH_KEYS,
     UNIT_KEYS,
-    DecisionBatch,
     build_episode,
     episode_seed,
     load_scenario,
@@ -25,6 +24,7 @@ from restock.envs.core import (
 )
 from restock.envs.features import ObservationConfig, feature_names
 from restock.envs.forecasts import restrict
+from restock.envs.observer import Observer, reward_divisor
 from restock.errors import InputError
 from restock.simulator.engines import engine_class
 from restock.simulator.policy import ReviewState
@@ -179,12 +179,11 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         self.world = restrict_world(world, self.sku_index)
         self.paths = paths.path(path).skus(j)
         fc1 = restrict(fc, self.sku_index, path)
-        self.batch = DecisionBatch(
-            self.world, self.paths, fc1, 0, self.obs_config, self.action_config, self.reward_scale
-        )
+        self.observer = Observer(self.world, self.paths.price, fc1, 0, self.obs_config)
+        self.actions = ActionMap(self.action_config, self.observer)
         self.episode_seed = seed
-        self._scale = float(self.batch.static.scale[0])
-        self._reward_div = float(self.batch.reward_div[0])
+        self._scale = float(self.observer.static.scale[0])
+        self._reward_div = float(reward_divisor(self.observer, self.reward_scale)[0])
         self._state: ReviewState | None = None
 
     def reset(
@@ -217,7 +216,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _get_obs(self) -> np.ndarray:
         assert self._state is not None
-        return self.batch.observe(self._state)[0]
+        return self.observer.observe(self._state)[0]
 
     def _get_info(self) -> dict[str, Any]:
         st = self._state
@@ -238,13 +237,13 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
             )
         a = _checked_action(action)
         state = self._state
-        q, target = self.batch.orders(a, state)
+        q, target = self.actions.orders(a, state)
         orders = q.reshape(1, 1, 1)
         nxt, out = self._engine.step(orders)
         out, self._carry = with_carry(out, self._carry), None
         step_info: dict[str, Any] = {"order": float(q[0]), "target": float(target[0])}
         if self.action_config.mode == "service_quantile":
-            lo, hi = self.batch.tau_range
+            lo, hi = self.actions.tau_range
             step_info["tau"] = float(lo + (a[0] + 1) * 0.5 * (hi - lo))
         for key in _INFO_KEYS:
             if key in out:
@@ -253,7 +252,9 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         self._profit += profit
         if self.compare_newsvendor:
             assert self._shadow_state is not None
-            nv_q = self.batch.newsvendor_orders(self._shadow_state).reshape(1, 1, 1)
+            shadow = self._shadow_state
+            level = self.observer.newsvendor_levels(shadow.t)
+            nv_q = np.maximum(level - self.observer.position(shadow), 0.0).reshape(1, 1, 1)
             shadow_next, nv_out = self._shadow.step(nv_q)
             nv_out, self._shadow_carry = with_carry(nv_out, self._shadow_carry), None
             self._shadow_state = numpy_state(shadow_next)

@@ -10,7 +10,7 @@ from baseline_worlds import zero_lead_scenario, zipkin
 
 from restock.agents.baselines import BaseStockPolicy, ConstantPolicy, RQPolicy, SSPolicy, TuningConfig, tune
 from restock.agents.baselines.tuning import repeat_episode, training_seeds
-from restock.agents.evaluate import decision_batches, draw_episode
+from restock.agents.evaluate import draw_episode, observers
 from restock.agents.oracle import (
     CappedBaseStockEvaluator,
     best_base_stock,
@@ -25,7 +25,7 @@ from restock.simulator.policy import ReviewState
 @pytest.fixture
 def batch(tmp_path: Path):  # type: ignore[no-untyped-def]
     ep = draw_episode(zero_lead_scenario(tmp_path, n_paths=1, n_skus=4), 1)
-    return decision_batches(ep, None)[0]
+    return observers(ep, None)[0]
 
 
 def state_at(position: list[float], pipeline: float = 0.0) -> ReviewState:

@@ -10,8 +10,9 @@ from baseline_worlds import CRITICAL_RATIO, zero_lead_scenario
 from scipy import stats
 
 from restock.agents.baselines import MyopicPolicy, NewsvendorPolicy, TuningConfig, tune
-from restock.agents.evaluate import decision_batches, draw_episode, rollout
+from restock.agents.evaluate import draw_episode, observers, rollout
 from restock.envs.core import numpy_state
+from restock.envs.features import interp_quantiles
 from restock.errors import InputError
 from restock.simulator.des import DesEngine
 from restock.simulator.policy import ReviewState
@@ -20,7 +21,7 @@ from restock.simulator.policy import ReviewState
 def _first_review(tmp_path: Path):  # type: ignore[no-untyped-def]
     sc = zero_lead_scenario(tmp_path)
     ep = draw_episode(sc, 5)
-    batch = decision_batches(ep, None)[0]
+    batch = observers(ep, None)[0]
     state = numpy_state(DesEngine(ep.world, ep.paths).reset())
     return sc, ep, batch, state
 
@@ -50,9 +51,20 @@ def test_zero_lead_time_newsvendor_orders_the_critical_fractile_quantile(tmp_pat
     np.testing.assert_allclose(q2[0], np.maximum(expected - pos, 0.0))
 
 
-def test_newsvendor_matches_the_envs_critical_fractile_rule(tmp_path: Path) -> None:
-    _, _, batch, state = _first_review(tmp_path)
-    np.testing.assert_allclose(NewsvendorPolicy().act(batch, state), batch.newsvendor_orders(state))
+def test_newsvendor_is_the_critical_fractile_of_the_cumulative_forecast(tmp_path: Path) -> None:
+    """tau* = (p - c + b) / (p - c + b + h R) at the period's price, inside the table's levels, on the
+    quantiles of demand over E[L] + R the observer reads (the one newsvendor rule; the envs' shadow
+    newsvendor is the same :meth:`Observer.newsvendor_levels`)."""
+    _, ep, batch, state = _first_review(tmp_path)
+    e, r, p = ep.world.economics, ep.world.review_period, ep.paths.n_paths
+    price = ep.paths.price[:, state.t, :].reshape(-1)
+    c, h, b = (np.tile(x, p) for x in (e.unit_cost, e.holding_cost, e.lost_sale_penalty))
+    tau = np.clip((price - c + b) / (price - c + b + h * r), batch.levels[0], batch.levels[-1])
+    _, cum = batch.forecast_rows(state.t)
+    want = np.maximum(interp_quantiles(batch.levels, cum, tau) - batch.position(state), 0.0)
+    np.testing.assert_allclose(NewsvendorPolicy().act(batch, state), want)
+    shadow = np.maximum(batch.newsvendor_levels(state.t) - batch.position(state), 0.0)
+    np.testing.assert_array_equal(NewsvendorPolicy().act(batch, state), shadow)
 
 
 def test_fixed_tau_outside_the_table_levels_is_an_input_error(tmp_path: Path) -> None:

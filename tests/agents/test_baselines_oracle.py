@@ -7,7 +7,7 @@ import pytest
 from baseline_worlds import zipkin
 
 from restock.agents.baselines import oracle_policy
-from restock.agents.evaluate import decision_batches, draw_episode, rollout
+from restock.agents.evaluate import draw_episode, observers, rollout
 from restock.errors import InputError
 from restock.scenarios import load
 from restock.simulator.policy import ReviewState
@@ -19,7 +19,7 @@ def test_oracle_reads_on_hand_and_the_pipeline_due_before_its_lead_time() -> Non
     table = policy.tables[0]
     assert table.lead_time == 2
     ep = draw_episode(sc, 1, n_paths=4)
-    batch = decision_batches(ep, None)[0]
+    batch = observers(ep, None)[0]
     on_hand = np.array([0.0, 3.0, 7.0, 30.0])
     due_next = np.array([5.0, 0.0, 9.0, 1.0])  # pipeline index 0: due at t+1
     pipe = np.zeros((4, 1, 1, 3))

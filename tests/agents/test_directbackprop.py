@@ -19,9 +19,9 @@ from restock.agents.directbackprop.network import PolicyNetwork
 from restock.agents.directbackprop.policy import DirectBackpropPolicy
 from restock.agents.directbackprop.rollout import Episode, make_episode, per_period, rollout
 from restock.agents.training import TrainSpec, load_policy, train
-from restock.envs.actions import ActionConfig
-from restock.envs.core import DecisionBatch, load_scenario, numpy_state
+from restock.envs.core import load_scenario, numpy_state
 from restock.envs.features import ObservationConfig, feature_names, pipeline_buckets
+from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.simulator.batch import BatchEngine
 
@@ -44,8 +44,8 @@ FAST = {
 ZIPKIN = ("family.instance=p4-L1", "horizon=300")
 
 
-def random_states(scenario: str, overrides: list[str], reviews: int) -> tuple[DecisionBatch, list]:
-    """A batch and the engine states at its first reviews under random orders (pipelines filled)."""
+def random_states(scenario: str, overrides: list[str], reviews: int) -> tuple[Observer, list]:
+    """An observer and the engine states at its first reviews under random orders (pipelines filled)."""
     sc = load_scenario(scenario, overrides)
     ep = make_episode(sc, 3, 4, ObservationConfig(), "cpu")
     rng = np.random.default_rng(0)
@@ -54,8 +54,8 @@ def random_states(scenario: str, overrides: list[str], reviews: int) -> tuple[De
     states = []
     for _ in range(reviews):
         states.append(state)
-        state, _ = engine.step(rng.uniform(0, 40, (ep.batch.n_paths, 1, ep.batch.n_skus)))
-    return ep.batch, states
+        state, _ = engine.step(rng.uniform(0, 40, (ep.observer.n_paths, 1, ep.observer.n_skus)))
+    return ep.observer, states
 
 
 @pytest.mark.parametrize(
@@ -132,12 +132,12 @@ def test_short_training_lands_near_the_zipkin_optimum(tmp_path: Path) -> None:
     assert cost < P4_L1_OPTIMAL * 1.02, cost
     assert cost > P4_L1_OPTIMAL * 0.98, cost  # a simulation of a feasible policy cannot beat it by much
     assert cost < constant_cost(ep, 5.0, skip=30) - 1.0
-    # the policy acts through the Policy protocol on the env's DecisionBatch
+    # the policy acts through the Policy protocol on the env's Observer
     engine = BatchEngine(ep.world, ep.paths, record=False)
-    orders = policy.act(ep.batch, numpy_state(engine.reset()))
+    orders = policy.act(ep.observer, numpy_state(engine.reset()))
     assert orders.shape == (512,) and (orders >= 0).all()
     rounded = DirectBackpropPolicy(policy.net, policy.obs_config, round_orders=True)
-    assert np.array_equal(rounded.act(ep.batch, numpy_state(engine.reset())), np.rint(orders))
+    assert np.array_equal(rounded.act(ep.observer, numpy_state(engine.reset())), np.rint(orders))
     # a checkpoint trained for another observation layout is a clear error
     meta_file = run_dir / "run.json"
     meta = json.loads(meta_file.read_text())
@@ -145,9 +145,7 @@ def test_short_training_lands_near_the_zipkin_optimum(tmp_path: Path) -> None:
     meta_file.write_text(json.dumps(meta))
     with pytest.raises(InputError, match="observation layout"):
         load_policy(run_dir)
-    other = DecisionBatch(
-        ep.world, ep.paths, ep.forecasts, 0, ObservationConfig(n_pipeline_buckets=2), ActionConfig()
-    )
+    other = Observer(ep.world, ep.paths.price, ep.forecasts, 0, ObservationConfig(n_pipeline_buckets=2))
     with pytest.raises(InputError, match="trained on observations"):
         policy.act(other, numpy_state(engine.reset()))
 

@@ -129,14 +129,13 @@ def test_the_whole_pipeline_on_a_small_slice(bench: ModuleType, tmp_path: Path) 
 
 
 def test_the_horizon_newsvendor_is_the_newsvendor_until_the_year_ends(bench: ModuleType) -> None:
-    from restock.envs.actions import ActionConfig
-    from restock.envs.core import DecisionBatch
     from restock.envs.features import ObservationConfig
+    from restock.envs.observer import Observer
     from restock.simulator.policy import ReviewState
 
     ev, _ = bench.windows(small_config(bench))
     ep = bench.episode(ev, eval_seed(0), 2)
-    batch = DecisionBatch(ep.world, ep.paths, ep.forecasts, 0, ObservationConfig(), ActionConfig())
+    batch = Observer(ep.world, ep.paths.price, ep.forecasts, 0, ObservationConfig())
     tau = np.array([0.8, 0.9, 0.95])
     horizon = bench.HorizonNewsvendor(tau)
     plain = NewsvendorPolicy(tau)

@@ -70,7 +70,7 @@ def test_ppo_on_catalog_improves_eval_profit_and_logs_eval_scalars(tmp_path: Pat
     assert isinstance(policy, SB3Policy)
     from restock.agents.sb3.train import load, setup
 
-    trace = rollout(setup(spec, parse_options(spec.agent, spec.options)).eval_batch, policy.act)
+    trace = rollout(setup(spec, parse_options(spec.agent, spec.options)).eval_view, policy.act)
     assert kpis(trace)["profit"] == pytest.approx(best["profit"], rel=1e-9)
     assert load(run, json.loads((run / "run.json").read_text())).name.startswith("ppo:")
 
@@ -87,8 +87,8 @@ def test_ppo_with_default_options_beats_its_start_and_the_newsvendor_on_steady(t
 
 def test_newsvendor_saving_is_zero_for_the_newsvendor_itself() -> None:
     held = HeldOut(_load("steady"), 1_000_003, 1)
-    batch = held.batch(ObservationConfig(), ActionConfig(), None)
-    nv = rollout(batch, newsvendor_rule)
+    view = held.view(ObservationConfig(), ActionConfig())
+    nv = rollout(view, newsvendor_rule)
     k = kpis(nv, nv)
     assert k["saving_vs_newsvendor"] == 0.0 and k["profit"] == k["newsvendor_profit"]
     costs = k["purchase_cost"] + k["holding_cost"] + k["penalty_cost"] + k["fixed_order_cost"]
@@ -195,15 +195,16 @@ def test_every_sb3_agent_trains_checkpoints_and_loads(tmp_path: Path, agent: str
         assert (run / "checkpoints" / callbacks.REPLAY_FILE).is_file()
     policy = training.load_policy(run)
     held = HeldOut(_load("steady"), 1_000_003, 1)
-    orders = policy.act(batch := held.batch(ObservationConfig(), ActionConfig(), None), _first_state(batch))
+    view = held.view(ObservationConfig(), ActionConfig())
+    orders = policy.act(view.observer, _first_state(view))
     assert orders.shape == (20,) and np.isfinite(orders).all() and (orders >= 0).all()
 
 
-def _first_state(batch):
+def _first_state(view):
     from restock.envs.core import numpy_state
     from restock.simulator.engines import engine_class
 
-    return numpy_state(engine_class("batch")(batch.world, batch.paths, record=False).reset())
+    return numpy_state(engine_class("batch")(view.world, view.paths, record=False).reset())
 
 
 def test_model_rule_matches_policy_act_in_service_quantile_mode(tmp_path: Path) -> None:
@@ -212,7 +213,8 @@ def test_model_rule_matches_policy_act_in_service_quantile_mode(tmp_path: Path) 
     run = training.train(spec, run_dir=tmp_path / "run", progress=False)
     policy = training.load_policy(run)
     held = HeldOut(_load("steady"), 1_000_003, 1)
-    own = held.batch(ObservationConfig(), ActionConfig(mode="service_quantile"), None)
-    other = held.batch(ObservationConfig(), ActionConfig(), None)
+    own = held.view(ObservationConfig(), ActionConfig(mode="service_quantile"))
+    other = held.view(ObservationConfig(), ActionConfig())
     state = _first_state(own)
-    np.testing.assert_allclose(policy.act(other, state), model_rule(policy.model)(own, state))
+    own_rule = model_rule(policy.model, own.actions)
+    np.testing.assert_allclose(policy.act(other.observer, state), own_rule(own.observer, state))

@@ -75,17 +75,20 @@ def test_unknown_mode_is_an_input_error() -> None:
     "other",
     [ActionConfig(mode="service_quantile"), ActionConfig(max_cover=12.0), ActionConfig(mode="quantity")],
 )
-def test_batch_maps_actions_with_another_config_as_a_batch_built_with_it(other: ActionConfig) -> None:
-    from restock.envs.core import DecisionBatch, build_episode, load_scenario, numpy_state
+def test_an_action_map_maps_with_its_own_config_over_any_observer(other: ActionConfig) -> None:
+    from restock.envs.actions import ActionMap
+    from restock.envs.core import build_episode, load_scenario, numpy_state
     from restock.envs.features import ObservationConfig
+    from restock.envs.observer import Observer
     from restock.simulator.des import DesEngine
 
     world, paths, forecasts = build_episode(load_scenario("steady", ["horizon=28"]), seed=5, n_paths=2)
     state = numpy_state(DesEngine(world, paths).reset())
-    own = DecisionBatch(world, paths, forecasts, 0, ObservationConfig(), ActionConfig())
-    built = DecisionBatch(world, paths, forecasts, 0, ObservationConfig(), other)
-    actions = np.linspace(-0.9, 0.9, own.size)
-    want, _ = built.orders(actions, state)
-    got, _ = own.orders(actions, state, other)
+    observer = Observer(world, paths.price, forecasts, 0, ObservationConfig())
+    fresh = Observer(world, paths.price, forecasts, 0, ObservationConfig())
+    own = ActionMap(ActionConfig(), observer)
+    actions = np.linspace(-0.9, 0.9, observer.size)
+    want, _ = ActionMap(other, fresh).orders(actions, state)
+    got, _ = ActionMap(other, observer).orders(actions, state)
     np.testing.assert_array_equal(got, want)
     assert not np.array_equal(own.orders(actions, state)[0], want)  # the config really changes the orders

@@ -18,7 +18,7 @@ def test_default_world_is_one_warehouse_feeding_three_fcs() -> None:
     w = env.world
     assert [n.source for n in w.network.nodes] == ["vendor", "dc", "dc", "dc"]
     # The warehouse's forecast scale is the network's weekly demand; each FC's its own.
-    scales = [float(b.static.scale[0]) for b in env.batches]
+    scales = [float(b.static.scale[0]) for b in env.observers]
     assert scales == pytest.approx([7 * 15.0, 7 * 8.0, 7 * 5.0, 7 * 2.0], rel=0.05)
 
 
@@ -96,6 +96,6 @@ def test_a_library_scenario_with_a_network_drives_the_env() -> None:
     }
     env = NetworkEnv(scenario=from_raw(raw, "steady-network"), sku=2)
     assert env.node_names == ["dc", "fc1", "fc2"] and env.action_space.shape == (3,)
-    scales = [float(b.static.scale[0]) for b in env.batches]
+    scales = [float(b.static.scale[0]) for b in env.observers]
     assert scales[0] == pytest.approx(scales[1] + scales[2], rel=0.15)  # the warehouse sees both FCs
     check_env(env, skip_render_check=True)

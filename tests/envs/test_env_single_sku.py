@@ -38,7 +38,7 @@ def test_rewards_are_the_engines_profit_of_the_orders_placed() -> None:
         profit = info["revenue"] + info["salvage"] - sum(info[k] for k in CASH[2:])
         assert info["reward"] == pytest.approx(profit)
         assert info["scaled"] == pytest.approx(
-            info["reward"] / (env.batch.static.ref_price[0] * info["scale"])
+            info["reward"] / (env.observer.static.ref_price[0] * info["scale"])
         )
     # Replaying the same orders through the engine's own run() gives the same total profit.
     orders = np.array([i["order"] for i in infos]).reshape(-1, 1, 1, 1)
@@ -57,15 +57,15 @@ def test_units_are_scaled_so_slow_and_fast_movers_look_alike() -> None:
     for f in ("forecast_h1_q50", "cum_lt_q50"):
         i = names.index(f)
         assert o_slow[i] == pytest.approx(o_fast[i], rel=0.2)
-    assert slow.batch.static.scale[0] == pytest.approx(14.0) and fast.batch.static.scale[0] == pytest.approx(
-        280.0
-    )
+    assert slow.observer.static.scale[0] == pytest.approx(14.0) and fast.observer.static.scale[
+        0
+    ] == pytest.approx(280.0)
 
 
 def test_ordering_the_newsvendor_quantile_saves_nothing_against_it() -> None:
     sc = PoissonScenario(rates=(6.0,), price=10.0)
     env = SingleSkuEnv(sc, action=ActionConfig(mode="service_quantile"), compare_newsvendor=True)
-    lo, hi = env.batch.tau_range
+    lo, hi = env.actions.tau_range
     tau = 5.0 / 5.14  # (p - c + b) / (p - c + b + h R) with p=10, c=6, b=1, h=0.02, R=7
     infos = _episode(env, [2 * (tau - lo) / (hi - lo) - 1])
     assert infos[-1]["saving_vs_newsvendor"] == pytest.approx(0.0, abs=1e-3)  # float32 action rounding

@@ -33,7 +33,7 @@ from restock.agents.policy import checked_orders
 from restock.errors import InputError
 
 if TYPE_CHECKING:
-    from restock.envs.core import DecisionBatch
+    from restock.envs.observer import Observer
     from restock.simulator.policy import ReviewState
 
 
@@ -49,7 +49,7 @@ class BaseStockPolicy:
         self._level = as_param(f"{self.name}.level", self.level)
         self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap, allow_inf=True)
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         q = np.maximum(per_point(f"{self.name}.level", self._level, batch) - batch.position(state), 0.0)
         if self._cap is not None:
             q = np.minimum(q, per_point(f"{self.name}.cap", self._cap, batch))
@@ -70,7 +70,7 @@ class SSPolicy:
         if self._s.shape == self._S.shape and (self._s > self._S).any():
             raise InputError(f"policy {self.name!r}: s must be <= S, got s={self.s!r}, S={self.S!r}")
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         s = per_point(f"{self.name}.s", self._s, batch)
         big = per_point(f"{self.name}.S", self._S, batch)
         ip = batch.position(state)
@@ -92,7 +92,7 @@ class RQPolicy:
         if (self._q <= 0).any():
             raise InputError(f"policy {self.name!r}: the lot size Q must be > 0, got {self.Q!r}")
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         r = per_point(f"{self.name}.r", self._r, batch)
         lot = per_point(f"{self.name}.Q", self._q, batch)
         ip = batch.position(state)
@@ -110,7 +110,7 @@ class ConstantPolicy:
     def __post_init__(self) -> None:
         self._q = as_param(f"{self.name}.quantity", self.quantity)
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         return checked_orders(
             self.name, per_point(f"{self.name}.quantity", self._q, batch), batch.size, state.t
         )

@@ -19,7 +19,9 @@ The level tau comes from the economics (``tau=None``): one more unit of stock
   it only waits): ``co = holding x R``;
 
 so ``tau* = cu / (cu + co) = (p - c + b) / (p - c + b + h R)`` at this period's price
-(:func:`restock.envs.features.critical_fractile`; DecisionBatch.newsvendor_orders is the same rule).
+(:func:`restock.envs.features.critical_fractile`; the levels are
+:meth:`restock.envs.observer.Observer.newsvendor_levels`, the one newsvendor rule, which the envs'
+``compare_newsvendor`` shadow uses too).
 This is the lost-sales ratio; under backorders (a waiting unit is sold later and charged the penalty
 per period of backlog) it over-protects: use the tuned variant there.
 The forecast table resolves quantiles between its lowest and highest level only, so tau* is kept inside
@@ -54,12 +56,11 @@ import numpy as np
 
 from restock.agents.baselines.params import as_param, per_point
 from restock.agents.policy import checked_orders
-from restock.envs.core import review_index
 from restock.envs.features import cover_weights, critical_fractile, cumulative_at, interp_quantiles
 from restock.errors import InputError
 
 if TYPE_CHECKING:
-    from restock.envs.core import DecisionBatch
+    from restock.envs.observer import Observer
     from restock.simulator.policy import ReviewState
 
 
@@ -67,11 +68,12 @@ SAMPLE_SEED = 20080501
 """Seed of the myopic policy's fixed sample levels (the policy is deterministic)."""
 
 
-def economic_tau(batch: DecisionBatch, t: int) -> np.ndarray:
+def economic_tau(batch: Observer, t: int) -> np.ndarray:
     """tau* = (p - c + b) / (p - c + b + h R) per point [B] at period ``t``'s price (see the module doc)."""
-    price = batch.paths.price[:, min(t, batch.world.horizon - 1), :].reshape(batch.size)
     s = batch.static
-    return critical_fractile(price, s.unit_cost, s.holding_cost, s.penalty, batch.world.review_period)
+    return critical_fractile(
+        batch.price(t), s.unit_cost, s.holding_cost, s.penalty, batch.world.review_period
+    )
 
 
 def check_tau(name: str, tau: np.ndarray, levels: np.ndarray) -> None:
@@ -83,14 +85,6 @@ def check_tau(name: str, tau: np.ndarray, levels: np.ndarray) -> None:
             f"policy {name!r}: tau {float(tau[bad][0])!r} is outside the forecast table's levels "
             f"[{lo}, {hi}]; quantiles are never extrapolated"
         )
-
-
-def cumulative_rows(batch: DecisionBatch, review: int) -> np.ndarray:
-    """The table's cumulative quantiles [B, K, Q] of ``batch``'s node at review index ``review``."""
-    fc = batch.forecasts
-    cu = fc.cumulative[:, min(review, fc.cumulative.shape[1] - 1), batch.node]  # [P or 1, N, K, Q]
-    cu = np.broadcast_to(cu, (batch.n_paths, *cu.shape[1:]))
-    return cu.reshape(batch.size, *cu.shape[2:])
 
 
 @dataclass
@@ -105,17 +99,15 @@ class NewsvendorPolicy:
     def __post_init__(self) -> None:
         self._tau = None if self.tau is None else as_param(f"{self.name}.tau", self.tau)
 
-    def levels(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        """The order-up-to levels [B] (units) at ``state``."""
-        _, cum = batch.cum_lt(review_index(batch.world, state.t))
+    def levels(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        """The order-up-to levels [B] (units) at ``state`` (:meth:`Observer.newsvendor_levels`)."""
         if self._tau is None:
-            tau = np.clip(economic_tau(batch, state.t), batch.levels[0], batch.levels[-1])
-        else:
-            tau = per_point(f"{self.name}.tau", self._tau, batch)
-            check_tau(self.name, tau, batch.levels)
-        return interp_quantiles(batch.levels, cum, tau)
+            return batch.newsvendor_levels(state.t)
+        tau = per_point(f"{self.name}.tau", self._tau, batch)
+        check_tau(self.name, tau, batch.levels)
+        return batch.newsvendor_levels(state.t, tau)
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         orders = np.maximum(self.levels(batch, state) - batch.position(state), 0.0)
         return checked_orders(self.name, orders, batch.size, state.t)
 
@@ -131,19 +123,19 @@ class MyopicPolicy:
     """Level grid per demand of the approximate projection (n_grid**2 equally likely points)."""
     _memo: dict[int, tuple[Any, ...]] = field(default_factory=dict, repr=False)
 
-    def _weights(self, batch: DecisionBatch) -> tuple[Any, ...]:
+    def _weights(self, batch: Observer) -> tuple[Any, ...]:
         hit = self._memo.get(id(batch))
         if hit is None or hit[0] is not batch:
             lead = batch.static.lead_time_mean
             r = np.full(batch.size, float(batch.world.review_period))
-            hit = (batch, cover_weights(batch.forecasts.cover, lead), cover_weights(batch.forecasts.cover, r))
+            cover = batch.forecast_cover
+            hit = (batch, cover_weights(cover, lead), cover_weights(cover, r))
             self._memo = {id(batch): hit}
         return hit
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        review = review_index(batch.world, state.t)
-        cum = cumulative_rows(batch, review)
-        if batch.forecasts.cover[0] == 1:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        cum = batch.cumulative(state.t)
+        if batch.forecast_cover[0] == 1:
             gap = self._per_period_gap(batch, state, cum)
         else:
             gap = self._approximate_gap(batch, state, cum)
@@ -160,7 +152,7 @@ class MyopicPolicy:
         u = (np.argsort(rng.random((periods, n)), axis=1).T + rng.random((n, periods))) / n
         return levels[0] + u * (levels[-1] - levels[0])
 
-    def _per_period_gap(self, batch: DecisionBatch, state: ReviewState, cum: np.ndarray) -> np.ndarray:
+    def _per_period_gap(self, batch: Observer, state: ReviewState, cum: np.ndarray) -> np.ndarray:
         """Samples [B, n_samples] of D_R - X with X simulated period by period under lost sales."""
         r = batch.world.review_period
         lead = np.rint(batch.static.lead_time_mean).astype(np.int64)  # [B]
@@ -184,7 +176,7 @@ class MyopicPolicy:
         cycle = csum[b, :, lead + r] - csum[b, :, lead]  # [B, S]
         return cycle - x
 
-    def _approximate_gap(self, batch: DecisionBatch, state: ReviewState, cum: np.ndarray) -> np.ndarray:
+    def _approximate_gap(self, batch: Observer, state: ReviewState, cum: np.ndarray) -> np.ndarray:
         """Samples [B, n_grid**2] of D_R - (IP - D_L)^+ on a level grid (tables without per-period cover)."""
         _, w_lead, w_cycle = self._weights(batch)
         d_lead = cumulative_at(cum, *w_lead)  # [B, Q] over E[L]

@@ -32,7 +32,7 @@ from restock.agents.policy import checked_orders
 from restock.errors import InputError
 
 if TYPE_CHECKING:
-    from restock.envs.core import DecisionBatch
+    from restock.envs.observer import Observer
     from restock.simulator.policy import ReviewState
 
 
@@ -48,7 +48,7 @@ class OraclePolicy:
     instances: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     """The oracle instance of each SKU (demand spec, lead time, penalty, holding)."""
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         n = batch.n_skus
         if batch.node != 0 or len(self.tables) != n:
             raise InputError(

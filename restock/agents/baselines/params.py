@@ -1,7 +1,7 @@
 """Per-decision-point parameters of the classical policies (pure helpers).
 
 A baseline's parameter (a level, a quantity, a quantile level) is given per node and SKU and broadcast
-to the B = P x N decision points of a :class:`~restock.envs.core.DecisionBatch` (path-major: point ``i``
+to the B = P x N decision points of a :class:`~restock.envs.observer.Observer` (path-major: point ``i``
 is path ``i // N``, SKU ``i % N``):
 
 * a scalar: the same for every node, SKU and path;
@@ -19,7 +19,7 @@ import numpy as np
 from restock.errors import InputError
 
 if TYPE_CHECKING:
-    from restock.envs.core import DecisionBatch
+    from restock.envs.observer import Observer
 
 
 def as_param(name: str, value: Any, *, low: float = 0.0, allow_inf: bool = False) -> np.ndarray:
@@ -39,7 +39,7 @@ def as_param(name: str, value: Any, *, low: float = 0.0, allow_inf: bool = False
     return arr
 
 
-def per_point(name: str, arr: np.ndarray, batch: DecisionBatch) -> np.ndarray:
+def per_point(name: str, arr: np.ndarray, batch: Observer) -> np.ndarray:
     """The parameter ``arr`` (see the module docstring) for ``batch``'s node, as [B]."""
     p, n, node = batch.n_paths, batch.n_skus, batch.node
     if arr.ndim == 0:

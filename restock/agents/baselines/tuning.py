@@ -44,9 +44,9 @@ import numpy as np
 from restock import seeding
 from restock.agents.baselines.classical import BaseStockPolicy, ConstantPolicy, RQPolicy, SSPolicy
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
-from restock.agents.evaluate import Episode, decision_batches, draw_episode, rollout
+from restock.agents.evaluate import Episode, draw_episode, observers, rollout
 from restock.agents.policy import Policy
-from restock.envs.core import lead_time_stats
+from restock.envs.observer import lead_time_stats
 from restock.errors import InputError
 from restock.simulator.paths import ExogenousPaths
 
@@ -244,7 +244,7 @@ def _snap(axis: Axis, values: np.ndarray) -> np.ndarray:
 
 def scales(ep: Episode) -> tuple[np.ndarray, np.ndarray]:
     """(forecast scale s [M, N] averaged over paths, cover c = (E[L] + R) / R [M, N]) of ``ep``."""
-    batches = decision_batches(ep, None)
+    batches = observers(ep, None)
     p, n = ep.paths.n_paths, ep.world.n_skus
     s = np.stack([b.static.scale.reshape(p, n).mean(axis=0) for b in batches])
     lt_mean, _ = lead_time_stats(ep.world)

@@ -1,18 +1,18 @@
 """The env's observation as a torch function of the engine's state, so that profit backpropagates through it.
 
-:meth:`restock.envs.core.DecisionBatch.observe` builds observations [B, F] in numpy (float32). Of its
+:meth:`restock.envs.observer.Observer.observe` builds observations [B, F] in numpy (float32). Of its
 columns (:mod:`restock.envs.features`) only the first ``1 + n_pipeline_buckets`` depend on the buying
 decisions: the net inventory and the pipeline buckets, both divided by the SKU's forecast scale ``s``.
 Every other column (forecast quantiles, prices, costs, lead-time statistics, time) is exogenous.
 
-:class:`TorchObserver` therefore takes those exogenous columns from ``DecisionBatch.observe`` itself (on a
+:class:`TorchObserver` therefore takes those exogenous columns from ``Observer.observe`` itself (on a
 zero state: the columns do not read the state) and computes the state columns in torch, in float64:
 
 * ``net_inventory = (on_hand - backlog) / s``;
 * ``pipeline_b{i} = sum of pipeline[k] for k in [i R, (i + 1) R) / s`` (the last bucket also holds
   everything due later), with R the review period.
 
-``observe(state).float()`` equals ``DecisionBatch.observe(state)`` (float32) — a test checks it — and the
+``observe(state).float()`` equals ``Observer.observe(state)`` (float32) — a test checks it — and the
 float64 values carry the autograd graph of the state back to every earlier order.
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from restock.envs.core import DecisionBatch
 from restock.envs.features import feature_names
+from restock.envs.observer import Observer
 from restock.simulator.policy import ReviewState
 
 
@@ -37,20 +37,21 @@ def bucket_matrix(k: int, review_period: int, n_buckets: int) -> np.ndarray:
 
 
 class TorchObserver:
-    """Observations [B, F] of one :class:`DecisionBatch` as torch tensors (see the module docstring)."""
+    """Observations [B, F] of one :class:`~restock.envs.observer.Observer` as torch tensors (see the module
+    docstring)."""
 
-    def __init__(self, batch: DecisionBatch, *, device: str | torch.device = "cpu") -> None:
-        self.batch = batch
+    def __init__(self, observer: Observer, *, device: str | torch.device = "cpu") -> None:
+        self.observer = observer
         self.device = torch.device(device)
-        self.names = feature_names(batch.obs_config)
-        self.n_state = 1 + batch.obs_config.n_pipeline_buckets
+        self.names = feature_names(observer.obs_config)
+        self.n_state = 1 + observer.obs_config.n_pipeline_buckets
         """Number of leading state-dependent columns."""
-        self.scale = torch.as_tensor(batch.static.scale, dtype=torch.float64, device=self.device)
+        self.scale = torch.as_tensor(observer.static.scale, dtype=torch.float64, device=self.device)
         self._zero: ReviewState | None = None
         self._buckets: dict[int, torch.Tensor] = {}
 
     def _zero_state(self, t: int, k: int) -> ReviewState:
-        p, m, n = self.batch.n_paths, len(self.batch.world.network.nodes), self.batch.n_skus
+        p, m, n = self.observer.n_paths, len(self.observer.world.network.nodes), self.observer.n_skus
         z = self._zero
         if z is None or z.pipeline.shape[-1] != k:
             z = self._zero = ReviewState(
@@ -60,12 +61,12 @@ class TorchObserver:
 
     def exogenous(self, t: int, k: int) -> torch.Tensor:
         """The columns after the state columns at a review in period ``t`` [B, F - n_state], float64."""
-        obs = self.batch.observe(self._zero_state(t, k), t=t)
+        obs = self.observer.observe(self._zero_state(t, k), t=t)
         return torch.as_tensor(obs[:, self.n_state :], dtype=torch.float64, device=self.device)
 
     def state_columns(self, state: ReviewState) -> torch.Tensor:
         """Net inventory and pipeline buckets [B, 1 + n_pipeline_buckets] / s (float64, graph kept)."""
-        b = self.batch
+        b = self.observer
         node = b.node
         on_hand = _tensor(state.on_hand, self.device)[:, node].reshape(b.size)
         backlog = _tensor(state.backlog, self.device)[:, node].reshape(b.size)

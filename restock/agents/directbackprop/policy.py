@@ -21,8 +21,8 @@ from restock import io
 from restock.agents.directbackprop.features import TorchObserver
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.agents.policy import checked_orders
-from restock.envs.core import DecisionBatch
 from restock.envs.features import ObservationConfig, feature_names
+from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.simulator.policy import ReviewState
 
@@ -106,7 +106,8 @@ def _tuple(v: Any) -> Any:
 
 @dataclass
 class DirectBackpropPolicy:
-    """Orders of a trained network for any :class:`DecisionBatch` with the network's observation layout."""
+    """Orders of a trained network for any :class:`~restock.envs.observer.Observer` with the network's
+    observation layout."""
 
     net: PolicyNetwork
     obs_config: ObservationConfig
@@ -121,22 +122,22 @@ class DirectBackpropPolicy:
         """The layout it was trained on: what :func:`restock.agents.evaluate.evaluate` observes it with."""
         return self.obs_config
 
-    def observer(self, batch: DecisionBatch) -> TorchObserver:
+    def observer(self, batch: Observer) -> TorchObserver:
         if batch.obs_config != self.obs_config:
             raise InputError(
                 f"policy {self.name!r} was trained on observations {feature_names(self.obs_config)[:6]}... "
-                f"({len(feature_names(self.obs_config))} features, {self.obs_config}); this batch observes "
+                f"({len(feature_names(self.obs_config))} features, {self.obs_config}); this observer shows "
                 f"{len(feature_names(batch.obs_config))} features ({batch.obs_config})"
             )
         key = id(batch)
         obs = self._observers.get(key)
-        if obs is None or obs.batch is not batch:
+        if obs is None or obs.observer is not batch:
             obs = TorchObserver(batch, device=self.device)
             self._observers.clear()
             self._observers[key] = obs
         return obs
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         """Order quantities [B] in units (the network's output; rounded if ``round_orders``)."""
         observer = self.observer(batch)
         with torch.no_grad():

@@ -1,7 +1,8 @@
 """Rollouts of a policy network on the batch engine: differentiable (training) or not (evaluation).
 
-An :class:`Episode` is a scenario draw (world, paths, forecast table) with its :class:`DecisionBatch` (the
-env's observation of the scenario's world) and :class:`TorchObserver`. A training episode keeps only the
+An :class:`Episode` is a scenario draw (world, paths, forecast table) with its
+:class:`~restock.envs.observer.Observer` (the env's observation of the scenario's world) and
+:class:`TorchObserver`. A training episode keeps only the
 first ``periods`` periods of its paths (:func:`window`): the engine runs on the cut world and paths, while
 the observations are still those of the whole scenario (``horizon_left`` reads the full horizon), so a
 network sees in training exactly what it sees when it is evaluated or acts in an env.
@@ -22,9 +23,9 @@ import torch
 
 from restock.agents.directbackprop.features import TorchObserver
 from restock.agents.directbackprop.network import PolicyNetwork
-from restock.envs.actions import ActionConfig
-from restock.envs.core import DecisionBatch, build_episode, numpy_state
+from restock.envs.core import build_episode, numpy_state
 from restock.envs.features import ObservationConfig
+from restock.envs.observer import Observer, reward_divisor
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.batch import BatchEngine
@@ -43,9 +44,12 @@ class Episode:
     paths: ExogenousPaths
     """The paths the engine simulates (cut like ``world``)."""
     forecasts: ScenarioForecast
-    batch: DecisionBatch
-    """Observations of the scenario's (uncut) world."""
-    observer: TorchObserver
+    observer: Observer
+    """What the buyer knows, in the scenario's (uncut) world (``horizon_left`` reads the whole horizon)."""
+    torch_observer: TorchObserver
+    """The same observations as a torch function of the state (gradients flow through them)."""
+    reward_div: np.ndarray
+    """The env's per-point reward scale [B] (:func:`restock.envs.observer.reward_divisor`)."""
 
 
 def make_episode(
@@ -68,8 +72,15 @@ def make_episode(
             f"{len(world.network.nodes)} nodes; the batch engine (and DirectBackprop) needs exactly one"
         )
     cut_world, cut_paths = window(world, paths, world.horizon if periods is None else periods)
-    batch = DecisionBatch(world, cut_paths, fc, 0, obs_config, ActionConfig())
-    return Episode(cut_world, cut_paths, fc, batch, TorchObserver(batch, device=device))
+    observer = Observer(world, paths.price, fc, 0, obs_config)
+    return Episode(
+        cut_world,
+        cut_paths,
+        fc,
+        observer,
+        TorchObserver(observer, device=device),
+        reward_divisor(observer, None),
+    )
 
 
 def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, ExogenousPaths]:
@@ -88,7 +99,7 @@ def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, Ex
 
 @dataclass
 class RolloutResult:
-    """Flows of a rollout from period ``skip`` on, per decision point [B] (path-major, as DecisionBatch)."""
+    """Flows of a rollout from period ``skip`` on, per decision point [B] (path-major, as the Observer)."""
 
     totals: dict[str, torch.Tensor]
     """reward, holding_cost, penalty_cost, ... summed over the counted periods, [B]."""
@@ -117,13 +128,13 @@ def rollout(
     """
     horizon = episode.world.horizon if periods is None else min(periods, episode.world.horizon)
     world, paths = window(episode.world, episode.paths, horizon)  # (a no-op for a cut training episode)
-    device = episode.observer.device
+    device = episode.torch_observer.device
     engine = BatchEngine(world, paths, record=False, grad=grad, device=device, dtype=dtype)
-    scale = episode.observer.scale
-    b = episode.batch
+    scale = episode.torch_observer.scale
+    b = episode.observer
 
     def decide(state: ReviewState) -> torch.Tensor:
-        obs = episode.observer.observe(state)
+        obs = episode.torch_observer.observe(state)
         if collect_obs is not None:
             collect_obs.append(obs.detach())
         orders = net(obs, scale).to(dtype)
@@ -148,5 +159,6 @@ def newsvendor_level(episode: Episode) -> np.ndarray:
     """The newsvendor's (critical-fractile) order-up-to level [B] in units at the first review."""
     engine = BatchEngine(episode.world, episode.paths, record=False)
     state = numpy_state(engine.reset())
-    b = episode.batch
-    return np.asarray(b.newsvendor_orders(state) + b.position(state))
+    b = episode.observer
+    position = b.position(state)
+    return np.asarray(np.maximum(b.newsvendor_levels(state.t) - position, 0.0) + position)

@@ -73,18 +73,18 @@ def evaluate(
     net: PolicyNetwork, episode: Episode, skip: int, dtype: torch.dtype, round_orders: bool = False
 ) -> dict[str, float]:
     """KPIs of ``net`` on ``episode`` over its whole horizon (see the module docstring)."""
-    n = episode.batch.n_skus
+    n = episode.observer.n_skus
     tail = rollout(
         net, episode, skip=skip, grad=False, dtype=dtype, keys=EVAL_KEYS, round_orders=round_orders
     )
     whole = rollout(net, episode, grad=False, dtype=dtype, round_orders=round_orders) if skip else tail
     ppp = per_period(tail, n)
     out = {
-        "profit": float(whole.totals["reward"].sum().item() / episode.batch.n_paths),
+        "profit": float(whole.totals["reward"].sum().item() / episode.observer.n_paths),
         "profit_per_period": float(ppp.mean()),
         "profit_per_period_se": float(ppp.std(ddof=1) / math.sqrt(ppp.size)) if ppp.size > 1 else math.nan,
     }
-    denom = episode.batch.size * max(tail.periods, 1)
+    denom = episode.observer.size * max(tail.periods, 1)
     for k in EVAL_KEYS[1:]:
         out[k] = float(tail.totals[k].sum().item() / denom)
     return out
@@ -147,7 +147,7 @@ def _train(
             f"agent option 'burn_in' ({cfg.burn_in}) must be below the periods of a rollout ({periods})"
         )
     reviews = sum(1 for t in first.world.review_periods() if t < periods)
-    iterations = max(1, math.ceil(spec.timesteps / (cfg.n_paths * first.batch.n_skus * max(reviews, 1))))
+    iterations = max(1, math.ceil(spec.timesteps / (cfg.n_paths * first.observer.n_skus * max(reviews, 1))))
     eval_episode = make_episode(
         scenario, seeding.eval_seed(0), cfg.eval_paths, obs_config, device, periods=cfg.eval_periods or None
     )
@@ -173,7 +173,7 @@ def _train(
         optimizer.load_state_dict(stored["optimizer"])
         start, best, history = int(stored["iteration"]), float(stored["best"]), list(stored["history"])
     else:
-        net.set_level(float((newsvendor_level(first) / first.batch.static.scale).mean()))
+        net.set_level(float((newsvendor_level(first) / first.observer.static.scale).mean()))
         obs: list[torch.Tensor] = []
         rollout(net, first, periods=periods, grad=False, dtype=dtype, collect_obs=obs)
         net.fit_normalization(torch.cat(obs))
@@ -193,15 +193,15 @@ def _train(
             for group in optimizer.param_groups:
                 group["lr"] = lr
             res = rollout(net, episode, periods=periods, skip=cfg.burn_in, grad=True, dtype=dtype)
-            div = torch.as_tensor(episode.batch.reward_div, dtype=dtype, device=device)
-            loss = -(res.totals["reward"] / div).sum() / (episode.batch.size * res.periods)
+            div = torch.as_tensor(episode.reward_div, dtype=dtype, device=device)
+            loss = -(res.totals["reward"] / div).sum() / (episode.observer.size * res.periods)
             optimizer.zero_grad()
             loss.backward()
             grad_norm = float(torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip))
             if not math.isfinite(grad_norm):
                 raise InputError(f"directbackprop: the gradient is not finite at iteration {it}")
             optimizer.step()
-            profit = float(res.totals["reward"].sum().item() / (episode.batch.size * res.periods))
+            profit = float(res.totals["reward"].sum().item() / (episode.observer.size * res.periods))
             writer.add_scalar("train/loss", float(loss.item()), it)
             writer.add_scalar("train/profit_per_period", profit, it)
             writer.add_scalar("train/grad_norm", grad_norm, it)

@@ -27,9 +27,8 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.logger import Figure
 
 from restock import io as rio
-from restock.agents.sb3.evaluation import Trace, kpis, model_rule, rollout
+from restock.agents.sb3.evaluation import EvalView, Trace, kpis, model_rule, rollout
 from restock.agents.sb3.figures import trajectories_figure
-from restock.envs.core import DecisionBatch
 
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "state.json"
@@ -82,7 +81,7 @@ class KpiEvalCallback(BaseCallback):
 
     def __init__(
         self,
-        batch: DecisionBatch,
+        view: EvalView,
         newsvendor: Trace,
         run_dir: Path,
         eval_freq: int,
@@ -91,7 +90,7 @@ class KpiEvalCallback(BaseCallback):
         best: float = -np.inf,
     ) -> None:
         super().__init__()
-        self.batch = batch
+        self.view = view
         self.newsvendor = newsvendor
         self.run_dir = run_dir
         self.eval_freq = eval_freq
@@ -118,7 +117,7 @@ class KpiEvalCallback(BaseCallback):
 
     def evaluate(self) -> dict[str, float]:
         """Evaluate now, log, write ``kpis.csv`` and maybe ``best.zip``; returns the KPIs."""
-        trace = rollout(self.batch, model_rule(self.model))
+        trace = rollout(self.view, model_rule(self.model, self.view.actions))
         values = kpis(trace, self.newsvendor)
         step = self.num_timesteps
         for name, value in values.items():

@@ -1,10 +1,10 @@
 """Domain KPIs of a policy on held-out paths, beside the newsvendor on the same paths (batch engine).
 
 :func:`rollout` runs one decision rule through an episode of the batch engine exactly as
-``Restock/Catalog-v0`` does (same :class:`~restock.envs.core.DecisionBatch`: observation, action mapping,
-order of events) and keeps per-review traces; :func:`kpis` reduces a trace (and the newsvendor's trace on
-the same paths) to the numbers logged under ``eval/``. Pure functions of their inputs: the same paths give
-the same KPIs.
+``Restock/Catalog-v0`` does (the same :class:`~restock.envs.observer.Observer` and
+:class:`~restock.envs.actions.ActionMap`, the same order of events) and keeps per-review traces;
+:func:`kpis` reduces a trace (and the newsvendor's trace on the same paths) to the numbers logged under
+``eval/``. Pure functions of their inputs: the same paths give the same KPIs.
 """
 
 from __future__ import annotations
@@ -15,15 +15,34 @@ from typing import Any
 
 import numpy as np
 
-from restock.envs.core import CASH_KEYS, DecisionBatch, build_episode, numpy_state, review_index, to_numpy
+from restock.agents.baselines.newsvendor import NewsvendorPolicy
+from restock.envs.actions import ActionConfig, ActionMap
+from restock.envs.core import CASH_KEYS, build_episode, numpy_state, to_numpy
+from restock.envs.features import ObservationConfig
+from restock.envs.observer import Observer
 from restock.forecasters.base import BAND_QUANTILES
 from restock.simulator.engines import make_engine
 from restock.simulator.engines import rollout as run_engine
 from restock.simulator.flows import TOTAL_KEYS
+from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
+from restock.simulator.world import World
 
-Decide = Callable[[DecisionBatch, ReviewState], np.ndarray]
-"""A decision rule: order quantities [B] (units) for the batch's decision points at a review."""
+
+@dataclass(frozen=True)
+class EvalView:
+    """A held-out episode as the catalog env sees it: what the engine runs (world, paths), what a policy
+    sees (the observer of node 0) and how its actions become orders (the action map)."""
+
+    world: World
+    paths: ExogenousPaths
+    observer: Observer
+    actions: ActionMap
+
+
+Decide = Callable[[Observer, ReviewState], np.ndarray]
+"""A decision rule: order quantities [B] (units) for the observer's decision points at a review (the
+signature of :meth:`restock.agents.policy.Policy.act`: any policy's ``act`` is one)."""
 
 
 @dataclass(frozen=True)
@@ -59,41 +78,40 @@ class HeldOut:
     def __post_init__(self) -> None:
         self.world, self.paths, self.forecasts = build_episode(self.scenario, self.seed, self.n_paths)
 
-    def batch(self, obs_config: Any, action_config: Any, reward_scale: float | None) -> DecisionBatch:
-        return DecisionBatch(
-            self.world, self.paths, self.forecasts, 0, obs_config, action_config, reward_scale
-        )
+    def view(self, obs_config: ObservationConfig, action_config: ActionConfig) -> EvalView:
+        """The episode observed with ``obs_config`` and acted on with ``action_config`` (node 0)."""
+        observer = Observer(self.world, self.paths.price, self.forecasts, 0, obs_config)
+        return EvalView(self.world, self.paths, observer, ActionMap(action_config, observer))
 
 
-def rollout(batch: DecisionBatch, decide: Decide) -> Trace:
-    """Run ``decide`` through one episode of the batch engine on ``batch``'s paths."""
-    world, paths = batch.world, batch.paths
-    p, n = batch.n_paths, batch.n_skus
-    engine = make_engine("batch", world, paths, record=False)
+def rollout(view: EvalView, decide: Decide) -> Trace:
+    """Run ``decide`` through one episode of the batch engine on ``view``'s paths."""
+    world, obs = view.world, view.observer
+    p, n = obs.n_paths, obs.n_skus
+    engine = make_engine("batch", world, view.paths, record=False)
     on_hand, orders, demand, band = [], [], [], []
-    levels = batch.levels
-    pick = [int(np.argmin(np.abs(levels - q))) for q in BAND_QUANTILES]
+    pick = [int(np.argmin(np.abs(obs.levels - q))) for q in BAND_QUANTILES]
 
     def rule(state: ReviewState) -> np.ndarray:
         st = numpy_state(state)
-        q = np.asarray(decide(batch, st), dtype=np.float64).reshape(batch.size)
-        pb, _ = batch.cum_lt(review_index(world, st.t))
-        on_hand.append(batch.flat(st.on_hand).copy())
+        q = np.asarray(decide(obs, st), dtype=np.float64).reshape(obs.size)
+        pb, _ = obs.forecast_rows(st.t)
+        on_hand.append(obs.flat(st.on_hand).copy())
         orders.append(q)
         band.append(pb[:, 0, pick])
         return q.reshape(p, 1, n)
 
     def trace(state: ReviewState, q: Any, flows: Any, nxt: ReviewState) -> None:
-        demand.append(batch.flat(to_numpy(flows["demand"])).copy())
+        demand.append(obs.flat(to_numpy(flows["demand"])).copy())
 
     out = run_engine(engine, rule, on_step=trace)
-    totals = {k: batch.flat(to_numpy(out.totals[k])) for k in TOTAL_KEYS}
+    totals = {k: obs.flat(to_numpy(out.totals[k])) for k in TOTAL_KEYS}
     return Trace(
         on_hand=np.stack(on_hand),
         orders=np.stack(orders),
         demand=np.stack(demand),
         band=np.stack(band),
-        scale=batch.static.scale.copy(),
+        scale=obs.static.scale.copy(),
         totals=totals,
         periods=world.horizon,
         n_paths=p,
@@ -101,20 +119,19 @@ def rollout(batch: DecisionBatch, decide: Decide) -> Trace:
     )
 
 
-def model_rule(model: Any, *, deterministic: bool = True) -> Decide:
-    """The decision rule of a model with SB3's ``predict`` (acting through the batch's action mapping)."""
+def model_rule(model: Any, actions: ActionMap, *, deterministic: bool = True) -> Decide:
+    """The decision rule of a model with SB3's ``predict``, acting through ``actions`` (the env's map)."""
 
-    def decide(batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-        action, _ = model.predict(batch.observe(state), deterministic=deterministic)
-        orders, _ = batch.orders(np.asarray(action, dtype=np.float64).reshape(batch.size), state)
+    def decide(observer: Observer, state: ReviewState) -> np.ndarray:
+        action, _ = model.predict(observer.observe(state), deterministic=deterministic)
+        orders, _ = actions.orders(np.asarray(action, dtype=np.float64).reshape(observer.size), state)
         return orders
 
     return decide
 
 
-def newsvendor_rule(batch: DecisionBatch, state: ReviewState) -> np.ndarray:
-    """The critical-fractile newsvendor on the forecast table (:meth:`DecisionBatch.newsvendor_orders`)."""
-    return batch.newsvendor_orders(state)
+newsvendor_rule: Decide = NewsvendorPolicy().act
+"""The critical-fractile newsvendor on the forecast table (the one :class:`NewsvendorPolicy`)."""
 
 
 def kpis(trace: Trace, newsvendor: Trace | None = None) -> dict[str, float]:

@@ -19,7 +19,7 @@ env's seeds ``seeding.int_seed(<model seed>, "catalog/episode", e)``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,10 @@ from restock.agents.sb3.callbacks import (
     read_state,
 )
 from restock.agents.sb3.config import OFF_POLICY, ON_POLICY, SB3Options, parse_options
-from restock.agents.sb3.evaluation import HeldOut, newsvendor_rule, rollout
-from restock.envs.actions import ActionConfig
+from restock.agents.sb3.evaluation import EvalView, HeldOut, newsvendor_rule, rollout
+from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
-from restock.envs.core import DecisionBatch
+from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.simulator.policy import ReviewState
 
@@ -139,7 +139,8 @@ class Setup:
     opts: SB3Options
     env: Any
     """The training VecEnv: Catalog-v0 in SB3's ``VecMonitor`` (episode returns: rollout/ep_rew_mean)."""
-    eval_batch: DecisionBatch
+    eval_view: EvalView
+    """The held-out episode, observed and acted on as the training env does."""
     eval_freq: int
     reviews: int
     """Reviews (decisions) per episode of the scenario."""
@@ -152,9 +153,9 @@ def setup(spec: Any, opts: SB3Options) -> Setup:
     catalog = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
     env = VecMonitor(catalog)
     held = HeldOut(catalog.scenario, seeding.eval_seed(0), opts.eval_paths)
-    batch = held.batch(catalog.obs_config, catalog.action_config, catalog.reward_scale)
+    view = held.view(catalog.obs_config, catalog.action_config)
     eval_freq = opts.eval_freq or max(spec.timesteps // 10, env.num_envs)
-    return Setup(opts, env, batch, eval_freq, len(held.world.review_periods()))
+    return Setup(opts, env, view, eval_freq, len(held.world.review_periods()))
 
 
 def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
@@ -215,9 +216,9 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
         )
         rows, best = [], -np.inf
     model.set_logger(configure(str(run_dir / TB_DIR), ["tensorboard"]))
-    newsvendor = rollout(s.eval_batch, newsvendor_rule)
+    newsvendor = rollout(s.eval_view, newsvendor_rule)
     evaluator = KpiEvalCallback(
-        s.eval_batch, newsvendor, run_dir, s.eval_freq, s.opts.figure_skus, rows=rows, best=best
+        s.eval_view, newsvendor, run_dir, s.eval_freq, s.opts.figure_skus, rows=rows, best=best
     )
     checkpoints = CheckpointCallback(
         run_dir, s.eval_freq, keep=s.opts.keep_checkpoints, save_replay=spec.agent in OFF_POLICY
@@ -260,16 +261,19 @@ def _best_profit(file: Path) -> float:
 class SB3Policy:
     """A trained SB3 model as a :class:`~restock.agents.policy.Policy`.
 
-    It maps actions to orders with the action settings it was trained with (not the caller's batch's), so
-    a model trained in ``service_quantile`` mode is judged as it learned.
+    It maps actions to orders with the action settings it was trained with (its own
+    :class:`~restock.envs.actions.ActionMap` over the caller's observer), so a model trained in
+    ``service_quantile`` mode is judged as it learned.
     """
 
     model: Any
     action_config: ActionConfig
     name: str = "sb3"
     deterministic: bool = True
+    _maps: tuple[Observer, ActionMap] | None = field(default=None, repr=False, compare=False)
+    """The action map over the observer last acted on (rebuilt for another observer)."""
 
-    def act(self, batch: DecisionBatch, state: ReviewState) -> np.ndarray:
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         obs = batch.observe(state)
         if obs.shape[1:] != self.model.observation_space.shape:
             raise InputError(
@@ -278,7 +282,10 @@ class SB3Policy:
             )
         action, _ = self.model.predict(obs, deterministic=self.deterministic)
         action = np.asarray(action, dtype=np.float64).reshape(batch.size)
-        orders, _ = batch.orders(action, state, self.action_config)
+        maps = self._maps
+        if maps is None or maps[0] is not batch:
+            maps = self._maps = (batch, ActionMap(self.action_config, batch))
+        orders, _ = maps[1].orders(action, state)
         return checked_orders(self.name, orders, batch.size, state.t)
 
 
