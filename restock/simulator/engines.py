@@ -20,12 +20,15 @@ import numpy as np
 from restock.errors import InputError
 from restock.simulator.arrays import is_tensor
 from restock.simulator.paths import ExogenousPaths
+from restock.simulator.policy import OrderRule
 from restock.simulator.records import SimulationResult
 from restock.simulator.state import ReviewState
 from restock.simulator.world import World
 
-Decide = Callable[[ReviewState], Any]
-"""A decision rule as an engine sees it: order quantities [P, M, N] (>= 0, finite) at a review."""
+Decide = OrderRule
+"""A decision rule as an engine sees it (:class:`restock.simulator.policy.OrderRule`): order quantities
+[P, M, N] (>= 0, finite) at a review. A :class:`restock.agents.policy.Policy` becomes one through
+``restock.agents.evaluate.engine_rule``."""
 StepHook = Callable[[ReviewState, Any, Mapping[str, Any], ReviewState], None]
 """Called after every step with (the state at the review, the orders, the step's flows, the next state)."""
 

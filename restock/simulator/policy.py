@@ -13,10 +13,18 @@ from typing import Any, Protocol
 import numpy as np
 
 from restock.errors import InputError
-from restock.simulator.arrays import is_tensor, like, relu
+from restock.simulator.arrays import is_tensor, like, minimum, relu
 from restock.simulator.state import ReviewState
 
-__all__ = ["BaseStock", "ConstantOrder", "OrderRule", "OrderSchedule", "ReviewState", "check_orders"]
+__all__ = [
+    "BaseStock",
+    "ConstantOrder",
+    "OrderRule",
+    "OrderSchedule",
+    "ReviewState",
+    "base_stock_order",
+    "check_orders",
+]
 
 
 class OrderRule(Protocol):
@@ -44,6 +52,17 @@ def check_orders(orders: Any, shape: tuple[int, ...], t: int) -> None:
         )
 
 
+def base_stock_order(level: Any, position: Any, cap: Any = None) -> Any:
+    """The base-stock order: ``max(level - position, 0)``, at most ``cap`` (None: no cap).
+
+    The one base-stock rule: :class:`BaseStock` (engines), the baseline
+    ``restock.agents.baselines.BaseStockPolicy`` and the DP oracle's ``BaseStockPolicy`` all call it. Works
+    on numbers, numpy arrays and torch tensors (differentiable in ``level``).
+    """
+    q = relu(level - position)
+    return q if cap is None else minimum(q, cap)
+
+
 @dataclass(frozen=True)
 class BaseStock:
     """Order up to ``level`` on the inventory position: q = max(S - position, 0).
@@ -54,7 +73,7 @@ class BaseStock:
     level: Any
 
     def __call__(self, state: ReviewState) -> Any:
-        return relu(like(self.level, state.on_hand) - state.inventory_position)
+        return base_stock_order(like(self.level, state.on_hand), state.inventory_position)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import numpy as np
 from restock.agents.baselines.params import as_param, per_point
 from restock.agents.policy import checked_orders
 from restock.errors import InputError
+from restock.simulator.policy import base_stock_order
 
 if TYPE_CHECKING:
     from restock.envs.observer import Observer
@@ -50,9 +51,9 @@ class BaseStockPolicy:
         self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap, allow_inf=True)
 
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
-        q = np.maximum(per_point(f"{self.name}.level", self._level, batch) - batch.position(state), 0.0)
-        if self._cap is not None:
-            q = np.minimum(q, per_point(f"{self.name}.cap", self._cap, batch))
+        level = per_point(f"{self.name}.level", self._level, batch)
+        cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
+        q = base_stock_order(level, batch.position(state), cap)
         return checked_orders(self.name, q, batch.size, state.t)
 
 

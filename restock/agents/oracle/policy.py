@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from restock.errors import InputError
+from restock.simulator.policy import base_stock_order
 
 
 def pipeline_length(lead_time: int) -> int:
@@ -95,5 +96,4 @@ class BaseStockPolicy:
     def order(self, on_hand: int, pipeline: Sequence[int] = ()) -> int:
         """The order in state (``on_hand``, ``pipeline``) — see the module docstring."""
         _check_pipeline(self.lead_time, pipeline)
-        q = max(self.level - on_hand - sum(pipeline), 0)
-        return q if self.cap is None else min(q, self.cap)
+        return int(base_stock_order(self.level, on_hand + sum(pipeline), self.cap))
