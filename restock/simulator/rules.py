@@ -143,42 +143,16 @@ def reward(amounts: Mapping[str, A]) -> A:
     return reward_of(amounts)  # type: ignore[no-any-return]
 
 
-def book_period(
-    *,
-    sales: A,
-    received: A,
-    end_on_hand: A,
-    lost: A,
-    end_backlog: A,
-    ordered_positive: A,
-    price: Any,
-    unit_cost: Any,
-    holding_cost: Any,
-    penalty: Any,
-    fixed_order_cost: Any,
-    backorder: bool,
-    salvage_value: Any = 0.0,
-    salvage_units: A | None = None,
-) -> dict[str, A]:
+def book_period(*, salvage_value: Any = 0.0, salvage_units: Any = None, **flows: Any) -> dict[str, Any]:
     """Every money amount of a period (:data:`flows.MONEY_COLUMNS`): the cash flows, salvage, reward.
 
-    ``salvage_units``: the units valued at ``salvage_value``: the end on-hand of the last period of the
-    horizon where the booking covers it, 0 elsewhere (None: no salvage in what is booked).
+    ``flows``: the keyword arguments of :func:`period_cash_flows` (the period's quantities, prices, costs
+    and the service model). ``salvage_units``: the units valued at ``salvage_value``: the end on-hand of
+    the last period of the horizon where the booking covers it, 0 elsewhere (None: no salvage in what is
+    booked).
     """
-    amounts = period_cash_flows(
-        sales=sales,
-        received=received,
-        end_on_hand=end_on_hand,
-        lost=lost,
-        end_backlog=end_backlog,
-        ordered_positive=ordered_positive,
-        price=price,
-        unit_cost=unit_cost,
-        holding_cost=holding_cost,
-        penalty=penalty,
-        fixed_order_cost=fixed_order_cost,
-        backorder=backorder,
-    )
+    amounts = period_cash_flows(**flows)
+    end_on_hand = flows["end_on_hand"]
     units: Any = end_on_hand * 0.0 if salvage_units is None else salvage_units  # type: ignore[operator]
     amounts["salvage"] = salvage(units, salvage_value)
     amounts["reward"] = reward(amounts)
