@@ -14,7 +14,7 @@ module                      job
                             folder; its quantile forecasts from the checkpoint, as a long table
 :mod:`.replay`              ``restock replay``: policies on common paths, written as a replay run folder
 :mod:`.simulation`          ``restock simulate``: one simple order rule through a scenario, its KPIs
-:mod:`.inputs`              what the commands share: ``--policies`` lists, ``--data`` specs read in buckets
+:mod:`.inputs`              what the commands share: ``--policies`` lists
 ==========================  ================================================================================
 
 Pipelines may import every library layer; no library layer imports them (``tests/test_layering.py``).

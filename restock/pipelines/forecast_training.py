@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from restock import io, runs
+from restock.data import load_buckets
 from restock.errors import InputError
 from restock.forecasters.base import QuantileForecast
 from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer, load_checkpoint
-from restock.pipelines.inputs import load_buckets
 
 KIND = "forecast-train"
 """The ``kind`` of a forecast-training run folder (``run.json``)."""

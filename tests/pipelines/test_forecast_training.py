@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from restock import runs
+from restock.data import load_buckets
 from restock.errors import InputError
 from restock.forecasters.mq import MQCNN, load_checkpoint
 from restock.pipelines.forecast_training import (
@@ -24,7 +25,6 @@ from restock.pipelines.forecast_training import (
     predict_forecaster,
     train_forecaster,
 )
-from restock.pipelines.inputs import load_buckets
 
 TINY = {"context_length": 8, "hidden_size": 8, "cnn_channels": 8, "global_hidden": 16, "local_hidden": 8}
 
