@@ -12,6 +12,11 @@ Each agent family lives in its own module that provides
   an :class:`~restock.errors.InputError` if the checkpoint does not fit the scenario's observation layout.
 
 :data:`TRAINERS` maps agent names to those modules (imported lazily, so ``restock --help`` stays fast).
+
+A caller parses the options once (:func:`parse_options`) and hands the config to :func:`train`, which
+checks what would otherwise fail after the run folder exists (:func:`check`: the scenario, the network the
+agent needs, the torch device) before creating it. :func:`saved_spec` reads back the spec of a run folder
+(what ``--resume`` continues).
 """
 
 from __future__ import annotations
@@ -20,17 +25,28 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from restock import runs
 from restock.errors import InputError
+from restock.scenarios import load
 from restock.scenarios.overrides import parse_override
 
+if TYPE_CHECKING:
+    from restock.agents.directbackprop.config import DirectBackpropConfig
+    from restock.agents.sb3.config import SB3Options
+
+    AgentConfig: TypeAlias = SB3Options | DirectBackpropConfig
+    """The parsed options of one agent (:func:`parse_options`)."""
+
+SB3_TRAINER = "restock.agents.sb3.train"
+"""The trainer module of the Stable-Baselines3 agents (they train on ``Restock/Catalog-v0``)."""
+
 TRAINERS: dict[str, str] = {
-    "ppo": "restock.agents.sb3.train",
-    "sac": "restock.agents.sb3.train",
-    "td3": "restock.agents.sb3.train",
-    "a2c": "restock.agents.sb3.train",
+    "ppo": SB3_TRAINER,
+    "sac": SB3_TRAINER,
+    "td3": SB3_TRAINER,
+    "a2c": SB3_TRAINER,
     "directbackprop": "restock.agents.directbackprop.train",
 }
 AGENT_PREFIX = "agent."
@@ -76,15 +92,54 @@ def trainer(agent: str) -> ModuleType:
     return importlib.import_module(TRAINERS[agent])
 
 
-def parse_options(spec: TrainSpec) -> Any:
-    """The typed config of ``spec.options`` (the trainer module's ``parse_options``)."""
-    return trainer(spec.agent).parse_options(spec.agent, dict(spec.options))
+def parse_options(spec: TrainSpec) -> AgentConfig:
+    """The typed config of ``spec.options`` (the trainer module's ``parse_options``); bad keys or values
+    are an :class:`InputError` naming ``agent.KEY``."""
+    config: AgentConfig = trainer(spec.agent).parse_options(spec.agent, dict(spec.options))
+    return config
+
+
+def check(spec: TrainSpec) -> None:
+    """Fail on what would stop ``spec`` once its run folder exists: a scenario or override that does not
+    load, a network the agent cannot train on (the SB3 agents' ``Restock/Catalog-v0`` is one node), a
+    torch device this machine lacks (SB3 would fall back to the CPU silently). Options are
+    :func:`parse_options`'s to check."""
+    scenario = load(spec.scenario, list(spec.scenario_overrides))
+    if TRAINERS[spec.agent] == SB3_TRAINER:
+        nodes = len(scenario.nodes)
+        if nodes > 1:
+            raise InputError(
+                f"{spec.agent} trains on Restock/Catalog-v0, which needs a one-node network; scenario "
+                f"{spec.scenario!r} has {nodes} nodes"
+            )
+        trainer(spec.agent).check_device(spec.device)
+
+
+def saved_spec(run_dir: str | Path) -> TrainSpec:
+    """The :class:`TrainSpec` recorded in a training run's ``run.json``; a folder that is not a training
+    run, or a config that does not describe one, is an :class:`InputError` naming the folder."""
+    meta = runs.load_run(run_dir)
+    if meta.get("kind") != "train":
+        raise InputError(f"{run_dir} is a {meta.get('kind')!r} run, not a training run; cannot resume it")
+    cfg = meta.get("config")
+    where = f"{Path(run_dir) / runs.RUN_FILE}: config"
+    if not isinstance(cfg, dict):
+        raise InputError(f"{where} does not describe a training run (not a table: {cfg!r})")
+    overrides = cfg.get("scenario_overrides", [])
+    if not (isinstance(overrides, list) and all(isinstance(o, str) for o in overrides)):
+        raise InputError(f"{where}.scenario_overrides must be a list of strings, got {overrides!r}")
+    if not isinstance(cfg.get("options", {}), dict):
+        raise InputError(f"{where}.options must be a table, got {cfg['options']!r}")
+    try:
+        return TrainSpec(**{**cfg, "scenario_overrides": tuple(overrides)})
+    except TypeError as exc:
+        raise InputError(f"{where} does not describe a training run ({exc})") from None
 
 
 def train(
     spec: TrainSpec,
     *,
-    config: Any = None,
+    config: AgentConfig | None = None,
     root: str | Path = "runs",
     run_dir: str | Path | None = None,
     resume: str | Path | None = None,
@@ -93,20 +148,22 @@ def train(
     """Train ``spec`` into a new run folder (or continue the run folder ``resume``); returns the folder.
 
     ``config``: the agent's options already parsed (:func:`parse_options` of ``spec``); None parses them
-    here. A resumed run always parses the options its ``run.json`` recorded.
+    here. :func:`check` runs before anything is written, so bad input leaves no half-made run folder.
+    A resumed run continues the spec its ``run.json`` records (:func:`saved_spec`); ``spec`` must be that
+    spec when ``config`` is given (else ``config`` would not be the options the run was started with).
     """
     if resume is not None:
-        meta = runs.load_run(resume)
-        if meta.get("kind") != "train":
-            raise InputError(f"{resume} is a {meta.get('kind')!r} run, not a training run; cannot resume it")
+        saved = saved_spec(resume)
+        if config is not None and spec != saved:
+            raise InputError(f"{resume}: resume with the spec its run.json records, not {spec!r}")
+        config = parse_options(saved) if config is None else config
+        check(saved)
         path = Path(resume)
-        saved = TrainSpec(
-            **{**meta["config"], "scenario_overrides": tuple(meta["config"]["scenario_overrides"])}
-        )
-        trainer(saved.agent).train(saved, parse_options(saved), path, resume=True, progress=progress)
+        trainer(saved.agent).train(saved, config, path, resume=True, progress=progress)
         return path
     if config is None:
-        config = parse_options(spec)  # before the run folder exists: bad options leave nothing behind
+        config = parse_options(spec)
+    check(spec)
     path = runs.create_run(
         kind="train",
         scenario=spec.scenario,

@@ -49,8 +49,8 @@ def profile(
     ] = False,
 ) -> None:
     """Share of zeros and the smooth / intermittent / erratic / lumpy mix (Syntetos-Boylan)."""
+    from restock.data import load_buckets
     from restock.data.profile import summarize
-    from restock.pipelines.inputs import load_buckets
 
     summary = summarize(load_buckets(data, freq, fill_gaps=fill_gaps))
     summary["data"] = data
@@ -78,9 +78,9 @@ def export(
     fill_gaps: FillOpt = False,
 ) -> None:
     """Write the panel as a long table (series_id, date, demand, price, covariates, static attributes)."""
+    from restock.data import load_buckets
     from restock.errors import InputError
     from restock.io import write_frame
-    from restock.pipelines.inputs import load_buckets
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"{out}: output must end in .csv or .parquet")

@@ -70,9 +70,9 @@ def backtest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
     """Rolling-origin backtest of one forecaster: wQL and coverage per quantile."""
+    from restock.data import load_buckets
     from restock.forecasters import make
     from restock.forecasters.backtest import backtest
-    from restock.pipelines.inputs import load_buckets
 
     forecaster = make(model, **parse_params(param or []))
     panel = load_buckets(data, freq)

@@ -4,7 +4,9 @@ predict from its checkpoint.
 Training is :func:`restock.pipelines.forecast_training.train_forecaster` (see its module for what the run
 folder holds: ``run.json``, ``model.pt``, ``history.csv``, ``config.json``, ``tensorboard/``); this
 command builds its spec from the flags (``--param`` items become fields of the model's ``MQConfig``) and
-prints the training summary as one JSON object.
+prints the training summary as one JSON object. Prediction is
+:func:`~restock.pipelines.forecast_training.predict_forecaster` (the long table written to ``--out``);
+the command prints its size.
 """
 
 from __future__ import annotations
@@ -87,27 +89,13 @@ def predict_command(
     device: Annotated[str, typer.Option("--device", help="torch device.")] = "cpu",
 ) -> None:
     """Quantile forecasts of every series at one cutoff from a checkpoint (per bucket and cumulative)."""
-    import numpy as np
-    import pandas as pd
+    from restock.pipelines.forecast_training import ForecastPredictSpec, predict_forecaster
 
-    from restock.forecasters.mq import load_checkpoint
-    from restock.io import write_frame
-    from restock.pipelines.inputs import load_buckets
-
-    panel = load_buckets(data, freq)
-    forecaster = load_checkpoint(checkpoint, panel, device=device)
-    at = panel.dates[-1] if cutoff is None else pd.Timestamp(cutoff)
-    f = forecaster.predict(panel, at, horizon=horizon)
-    s, h, q = f.per_bucket.shape
-    frame = pd.DataFrame(
-        {
-            "series_id": np.repeat(f.series_ids, h * q),
-            "cutoff": at,
-            "horizon": np.tile(np.repeat(np.arange(1, h + 1), q), s),
-            "quantile": np.tile(f.quantiles, s * h),
-            "per_bucket": f.per_bucket.reshape(-1),
-            "cumulative": f.cumulative.reshape(-1),
-        }
+    spec = ForecastPredictSpec(
+        checkpoint, data, cutoff=cutoff, horizon=horizon, freq=freq, device=device, out=out
     )
-    write_frame(out, frame)
-    typer.echo(f"wrote {len(frame)} rows ({s} series x {h} buckets x {q} quantiles) to {out}")
+    p = predict_forecaster(spec)
+    typer.echo(
+        f"wrote {len(p.table)} rows ({p.n_series} series x {p.horizon} buckets x {p.n_quantiles} quantiles) "
+        f"to {out}"
+    )

@@ -4,8 +4,8 @@
         --policies newsvendor,base-stock,runs/<ppo run>,runs/<directbackprop run>
     restock replay steady --policies newsvendor,base-stock --seeds 2 --set seeds.n_paths=2 --json
 
-The job is :func:`restock.agents.replay.replay` (see its module for what the folder holds); this command
-builds its :class:`~restock.agents.replay.ReplaySpec`, calls it and prints the KPI table.
+The job is :func:`restock.pipelines.replay.replay` (see its module for what the folder holds); this
+command builds its :class:`~restock.pipelines.replay.ReplaySpec`, calls it and prints the KPI table.
 """
 
 from __future__ import annotations
@@ -81,9 +81,9 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Replay policies on common paths: TensorBoard runs, trajectories, KPI table, figures."""
-        from restock.agents.replay import ReplaySpec
-        from restock.agents.replay import replay as run_replay
         from restock.pipelines.inputs import parse_policies
+        from restock.pipelines.replay import ReplaySpec
+        from restock.pipelines.replay import replay as run_replay
 
         spec = ReplaySpec(
             scenario=scenario,

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from restock.errors import InputError
-
-if TYPE_CHECKING:
-    from restock.agents.training import TrainSpec
 
 
 def register(app: typer.Typer) -> None:
@@ -70,7 +67,9 @@ def train_command(
         given += ["--set"] * bool(sets) + ["--run-dir"] * (run_dir is not None)
         if given:
             raise InputError(f"--resume continues the run as its run.json says; drop {', '.join(given)}")
-        path = training.train(_saved_spec(resume), resume=resume, progress=progress)
+        spec = training.saved_spec(resume)
+        config = training.parse_options(spec)
+        path = training.train(spec, config=config, resume=resume, progress=progress)
     else:
         missing = [
             n
@@ -89,8 +88,8 @@ def train_command(
             options=options,
             device=device,
         )
-        _check(spec)
-        path = training.train(spec, root=root, run_dir=run_dir, progress=progress)
+        config = training.parse_options(spec)
+        path = training.train(spec, config=config, root=root, run_dir=run_dir, progress=progress)
     kpis = path / "kpis.csv"
     typer.echo(f"run folder: {path}")
     if kpis.is_file():
@@ -102,41 +101,3 @@ def train_command(
         }
         typer.echo(f"final evaluation: {json.dumps(shown)}")
     typer.echo(f"tensorboard --logdir {path}")
-
-
-def _saved_spec(run_dir: Path) -> TrainSpec:
-    """The TrainSpec recorded in a training run's ``run.json`` (a folder that is not one: InputError)."""
-    from restock import runs
-    from restock.agents.training import TrainSpec
-
-    meta = runs.load_run(run_dir)
-    if meta.get("kind") != "train":
-        raise InputError(f"{run_dir} is a {meta.get('kind')!r} run, not a training run; cannot resume it")
-    cfg = dict(meta["config"])
-    try:
-        return TrainSpec(**{**cfg, "scenario_overrides": tuple(cfg.get("scenario_overrides", ()))})
-    except TypeError as exc:
-        raise InputError(f"{run_dir}/run.json: config does not describe a training run ({exc})") from None
-
-
-def _check(spec: TrainSpec) -> None:
-    """Fail on a bad scenario, override or SB3 option before a run folder is created."""
-    from restock.envs.core import load_scenario
-
-    scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
-    if spec.agent in ("ppo", "a2c", "sac", "td3"):
-        nodes = len(getattr(scenario, "nodes", ()) or ())
-        if nodes > 1:
-            raise InputError(
-                f"{spec.agent} trains on Restock/Catalog-v0, which needs a one-node network; scenario "
-                f"{spec.scenario!r} has {nodes} nodes"
-            )
-        from restock.agents.sb3.config import parse_options
-        from restock.agents.sb3.train import check_device
-
-        parse_options(spec.agent, dict(spec.options))
-        check_device(spec.device)
-    elif spec.agent == "directbackprop":
-        from restock.agents.directbackprop.config import DirectBackpropConfig
-
-        DirectBackpropConfig.from_options(dict(spec.options))

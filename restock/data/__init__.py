@@ -10,7 +10,8 @@ The one entry point the CLI's ``--data`` option uses is :func:`load_panel`::
     synthetic:N[:SEED]    the synthetic catalog with N SKUs (and a root seed)
 
 :func:`load_catalog` gives a synthetic spec's panel together with its truth.
-Real data loads at its own frequency (M5: days; carparts: months); use :func:`aggregate` to go to weeks.
+Real data loads at its own frequency (M5: days; carparts: months); use :func:`aggregate` to go to weeks,
+or :func:`load_buckets`, which sums a daily panel to the commands' ``--freq`` bucket.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "DemandPanel",
     "aggregate",
     "bucket_start",
+    "load_buckets",
     "load_catalog",
     "load_long",
     "load_m5",
@@ -60,6 +62,15 @@ def load_panel(spec: str, *, fill_gaps: bool = False) -> DemandPanel:
     path, freq = _split_freq(rest, spec)
     loader = load_long if kind == "long" else load_wide
     return loader(path, freq=freq, fill_gaps=fill_gaps)
+
+
+def load_buckets(spec: str, freq: str, *, fill_gaps: bool = False) -> DemandPanel:
+    """Load ``spec`` (a ``--data`` spec, :func:`load_panel`) and sum a daily panel to ``freq`` buckets
+    (:func:`aggregate`; ``"D"`` keeps days). A panel that is not daily is returned as it was read."""
+    panel = load_panel(spec, fill_gaps=fill_gaps)
+    if panel.freq == "D" and freq != "D":
+        panel = aggregate(panel, freq)
+    return panel
 
 
 def _split_freq(rest: str, spec: str) -> tuple[str, str | None]:

@@ -10,12 +10,12 @@ module                      job
 ==========================  ================================================================================
 :mod:`.demo`                ``restock demo``: catalog, backtest, newsvendor, trainings, replay, report
 :mod:`.evaluation`          ``restock evaluate``: policies side by side on common random numbers
-:mod:`.forecast_training`   ``restock forecast train``: an MQ network trained into a run folder
+:mod:`.forecast_training`   ``restock forecast train`` / ``predict``: an MQ network trained into a run
+                            folder; its quantile forecasts from the checkpoint, as a long table
+:mod:`.replay`              ``restock replay``: policies on common paths, written as a replay run folder
 :mod:`.simulation`          ``restock simulate``: one simple order rule through a scenario, its KPIs
-:mod:`.inputs`              what the commands share: ``--policies`` lists, ``--data`` specs read in buckets
+:mod:`.inputs`              what the commands share: ``--policies`` lists
 ==========================  ================================================================================
-
-The replay (``restock replay``) is :func:`restock.agents.replay.replay`.
 
 Pipelines may import every library layer; no library layer imports them (``tests/test_layering.py``).
 """

@@ -11,7 +11,7 @@
    so through :meth:`DemoProgress.warn`).
 5. **Replay** of the scenario (covid-shock by default) with the newsvendor, base-stock (tuned, like the
    learned agents, on the world before the shock) and the trained policies on the same paths (SimPy
-   engine, :func:`restock.agents.replay.replay`), and ``report.html`` written into its run folder.
+   engine, :func:`restock.pipelines.replay.replay`), and ``report.html`` written into its run folder.
 
 ``run_demo(DemoSpec().quick(), Path("runs"))`` runs it silently and returns a :class:`DemoResult`; the
 command passes a :class:`DemoProgress` that draws rich progress bars and prints the KPI table.
@@ -294,7 +294,7 @@ def run_demo(
 
     # 5. replay and report
     t0 = time.perf_counter()
-    from restock.agents.replay import ReplaySpec, replay
+    from restock.pipelines.replay import ReplaySpec, replay
     from restock.reporting.run_report import write_report
 
     policies = ("newsvendor", "base-stock", *(str(p) for p in training_runs.values()))

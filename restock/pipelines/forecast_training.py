@@ -1,5 +1,6 @@
 """Forecast training: an MQ-RNN, MQ-CNN or MQTransformer trained on every series of a data set, into a run
-folder (``restock forecast train``).
+folder (``restock forecast train``), and its quantile forecasts from the checkpoint (``restock forecast
+predict``).
 
 ``train_forecaster(ForecastTrainSpec(data="synthetic", run_dir=Path("runs/mq"), model="mqcnn"))`` loads the
 data in buckets, trains, and writes the run folder (:mod:`restock.runs`, ``kind = "forecast-train"``):
@@ -16,6 +17,11 @@ data in buckets, trains, and writes the run folder (:mod:`restock.runs`, ``kind 
 
 The folder may already hold an earlier forecast training: its files are replaced. A folder holding
 another kind of run is refused.
+
+``predict_forecaster(ForecastPredictSpec(Path("runs/mq/model.pt"), "synthetic", out=Path("f.parquet")))``
+loads the checkpoint (weights and plain data only) against the data read in the same buckets, forecasts
+every series at one cutoff and writes the long table :data:`PREDICTION_COLUMNS` (one row per series,
+bucket ahead and quantile level).
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from restock import io, runs
+from restock.data import load_buckets
 from restock.errors import InputError
-from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer
-from restock.pipelines.inputs import load_buckets
+from restock.forecasters.base import QuantileForecast
+from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer, load_checkpoint
 
 KIND = "forecast-train"
 """The ``kind`` of a forecast-training run folder (``run.json``)."""
@@ -164,3 +172,89 @@ def train_forecaster(spec: ForecastTrainSpec) -> ForecastTrainResult:
         },
     )
     return ForecastTrainResult(run_dir, checkpoint, summary, history)
+
+
+PREDICTION_COLUMNS: tuple[str, ...] = (
+    "series_id",
+    "cutoff",
+    "horizon",
+    "quantile",
+    "per_bucket",
+    "cumulative",
+)
+"""Columns of the prediction table: ``horizon`` counts buckets after ``cutoff`` from 1; ``per_bucket`` is
+the quantile of that bucket's demand, ``cumulative`` of the demand summed over buckets 1..horizon."""
+
+
+@dataclass(frozen=True)
+class ForecastPredictSpec:
+    """What to forecast, from which checkpoint (errors name the command-line flag)."""
+
+    checkpoint: Path
+    """A ``model.pt`` written by :func:`train_forecaster`."""
+    data: str
+    """A data spec (:func:`restock.data.load_panel`) with the feature set the model was trained on."""
+    cutoff: str | None = None
+    """The last bucket the forecast may see, a date (None: the data's last bucket)."""
+    horizon: int = 8
+    """Buckets to forecast, >= 1."""
+    freq: str = "W-SAT"
+    """The bucket daily data is summed to (``D`` keeps days); the model's own bucket."""
+    device: str = "cpu"
+    """The torch device the model runs on."""
+    out: Path | None = None
+    """The table is written here (``.csv`` or ``.parquet``, :func:`restock.io.write_frame`); None: not
+    written."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.horizon, bool) or not isinstance(self.horizon, int) or self.horizon < 1:
+            raise InputError(f"--horizon must be a positive integer, got {self.horizon!r}")
+
+
+@dataclass(frozen=True)
+class ForecastPrediction:
+    """The forecast of every series at one cutoff, as a long table."""
+
+    table: pd.DataFrame
+    """One row per (series, bucket ahead, quantile level): :data:`PREDICTION_COLUMNS`."""
+    cutoff: pd.Timestamp
+    n_series: int
+    horizon: int
+    n_quantiles: int
+    out: Path | None
+    """Where :attr:`table` was written (None: nowhere)."""
+
+
+def prediction_table(forecast: QuantileForecast, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """``forecast`` [S, H, Q] as the long table :data:`PREDICTION_COLUMNS` (series, then bucket, then
+    quantile level, in the forecast's order)."""
+    s, h, q = forecast.per_bucket.shape
+    return pd.DataFrame(
+        {
+            "series_id": np.repeat(forecast.series_ids, h * q),
+            "cutoff": cutoff,
+            "horizon": np.tile(np.repeat(np.arange(1, h + 1), q), s),
+            "quantile": np.tile(forecast.quantiles, s * h),
+            "per_bucket": forecast.per_bucket.reshape(-1),
+            "cumulative": forecast.cumulative.reshape(-1),
+        }
+    )
+
+
+def predict_forecaster(spec: ForecastPredictSpec) -> ForecastPrediction:
+    """Load the data and the checkpoint, forecast at the cutoff, write the table (module docstring)."""
+    panel = load_buckets(spec.data, spec.freq)
+    forecaster = load_checkpoint(spec.checkpoint, panel, device=spec.device)
+    if spec.cutoff is None:
+        at = panel.dates[-1]
+    else:
+        try:
+            at = pd.Timestamp(spec.cutoff)
+        except ValueError as exc:
+            raise InputError(f"--cutoff: not a date, got {spec.cutoff!r}") from exc
+    forecast = forecaster.predict(panel, at, horizon=spec.horizon)
+    table = prediction_table(forecast, at)
+    if spec.out is not None:
+        io.write_frame(spec.out, table)
+    s, h, q = forecast.per_bucket.shape
+    return ForecastPrediction(table, at, s, h, q, spec.out)

@@ -1,13 +1,12 @@
-"""What several jobs read from a user: lists of policy specs and demand data in buckets.
+"""What several jobs read from a user: lists of policy specs.
 
 A policy spec itself (``newsvendor``, ``base-stock``, ``runs/<dir>``, ...) is resolved by
-:func:`restock.agents.specs.resolve_policy`; a data spec (``m5:PATH``, ``long:PATH``, ``synthetic``, ...)
-by :func:`restock.data.load_panel`.
+:func:`restock.agents.specs.resolve_policy`. A data spec (``m5:PATH``, ``long:PATH``, ``synthetic``, ...)
+is read by :func:`restock.data.load_panel`, in ``--freq`` buckets by :func:`restock.data.load_buckets`.
 """
 
 from __future__ import annotations
 
-from restock.data import DemandPanel, aggregate, load_panel
 from restock.errors import InputError
 
 
@@ -22,14 +21,3 @@ def parse_policies(text: str) -> tuple[str, ...]:
             f"--policies {text!r}: expected a comma-separated list of policy specs or run folders"
         )
     return specs
-
-
-def load_buckets(data: str, freq: str, *, fill_gaps: bool = False) -> DemandPanel:
-    """Load ``data`` (a ``--data`` spec) and sum a daily panel to ``freq`` buckets ("D" keeps days).
-
-    A panel that is not daily is returned as it was read.
-    """
-    panel = load_panel(data, fill_gaps=fill_gaps)
-    if panel.freq == "D" and freq != "D":
-        panel = aggregate(panel, freq)
-    return panel

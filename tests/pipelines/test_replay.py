@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from restock import runs
-from restock.agents import replay as rp
 from restock.errors import InputError
+from restock.pipelines import replay as rp
 from restock.reporting.tensorboard import FIGURES_RUN, SERIES_TAGS, read_scalars, run_label
 from restock.seeding import eval_seed
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from restock.agents import replay as rp
+from restock.pipelines import replay as rp
 from restock.scenarios import list_builtin, load
 
 M5_TINY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "m5-tiny"

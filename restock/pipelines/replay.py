@@ -1,7 +1,9 @@
-"""Replay: every policy through one scenario on the same paths (SimPy engine), written as a run folder.
+"""Replay: every policy through one scenario on the same paths (SimPy engine), written as a run folder
+(``restock replay``).
 
 ``replay(ReplaySpec(scenario="covid-shock", policies=("newsvendor", "base-stock", "runs/<ppo run>"),
-seeds=5))`` calls :func:`restock.agents.evaluate.evaluate` (common random numbers: every policy on the
+seeds=5))`` resolves the policy specs (:func:`restock.agents.specs.resolve_policy`), calls
+:func:`restock.agents.evaluate.evaluate` (common random numbers: every policy on the
 same exogenous paths of each evaluation seed, paired savings against the newsvendor with 95% CIs) and
 writes ``runs/<scenario>__replay__s<seeds>__<timestamp>/`` (:mod:`restock.runs`, ``kind = "replay"``):
 
@@ -33,13 +35,15 @@ import numpy as np
 import pandas as pd
 
 from restock import io, runs
+from restock.agents import specs as policy_specs
+from restock.agents.evaluate import draw_episode, evaluate
 from restock.errors import InputError
 from restock.forecasters.base import BAND_QUANTILES
 from restock.reporting import figures as figs
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
 from restock.reporting.series import Phases, period_series, phase_kpis, shock_phases
-from restock.scenarios import Scenario, draw
+from restock.scenarios import Scenario, draw, load
 
 BAND = BAND_QUANTILES
 """Quantile levels of the forecast band figure: low, median, high."""
@@ -180,8 +184,6 @@ def forecast_bands(
 
 def _band_table(scenario: Any, seed: int, n_paths: int) -> Any:
     """The forecast table of the episode ``evaluate`` drew at root ``seed`` (the same draw, rebuilt)."""
-    from restock.agents.evaluate import draw_episode
-
     return draw_episode(scenario, int(seed), int(n_paths)).forecasts
 
 
@@ -228,21 +230,16 @@ def resolve_policies(spec: ReplaySpec, scenario: Any) -> dict[str, Any]:
     """``{spec: Policy}`` for every policy spec (:func:`restock.agents.specs.resolve_policy`, tuned
     policies on the scenario's root training seed); a spec that names no known policy or run is an
     :class:`InputError` raised here, before anything runs or is written."""
-    from restock.agents.specs import resolve_policy
-    from restock.scenarios import load
-
     root = int(scenario.seeds.root)
     train = (
         load(spec.scenario, [*spec.scenario_overrides, *spec.train_overrides])
         if spec.train_overrides
         else None
     )
-    return {p: resolve_policy(p, scenario, root, train_scenario=train) for p in spec.policies}
+    return {p: policy_specs.resolve_policy(p, scenario, root, train_scenario=train) for p in spec.policies}
 
 
 def _evaluate(spec: ReplaySpec, scenario: Any) -> Any:
-    from restock.agents.evaluate import evaluate
-
     labels = policy_labels(spec.policies)
     policies = {labels[k]: v for k, v in resolve_policies(spec, scenario).items()}
     return evaluate(policies, scenario, spec.seeds, engine=spec.engine, keep_records=True)
@@ -256,8 +253,6 @@ def replay(
     progress: Progress | None = None,
 ) -> ReplayResult:
     """Evaluate ``spec``'s policies on common paths and write the replay run folder (module docstring)."""
-    from restock.scenarios import load
-
     say = progress or (lambda _msg: None)
     scenario = load(spec.scenario, list(spec.scenario_overrides))
     say(f"evaluating {len(spec.policies)} policies x {spec.seeds} seeds on {scenario.name} ({spec.engine})")
