@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,19 @@ def test_cycle_check_catches_a_cycle_through_function_level_imports(tmp_path: Pa
     assert import_cycles(edges) == [["pkg.a", "pkg.b"]]
     (pkg / "sub" / "__init__.py").write_text("from pkg.sub.mod import h\n")
     assert import_cycles(import_edges(pkg)) == [["pkg.a", "pkg.b"], ["pkg.sub", "pkg.sub.mod"]]
+
+
+@pytest.mark.parametrize("module", ["restock.simulator.des", "restock.simulator.des.bench"])
+def test_the_simpy_reference_engine_runs_without_torch(module: str) -> None:
+    """``restock.simulator.des`` (and what it imports) never imports torch: the reference engine runs where
+    torch is absent. A fresh interpreter, so that no other test's import counts."""
+    code = f"import sys, {module}; bad = 'torch' in sys.modules; print(bad); sys.exit(int(bad))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"{module} imported torch\n{done.stderr[-2000:]}"
+
+
+def test_the_torch_check_catches_an_import(tmp_path: Path) -> None:
+    (tmp_path / "uses_torch.py").write_text("import torch\n")
+    code = "import sys, uses_torch; sys.exit(int('torch' in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, check=False)
+    assert done.returncode == 1
