@@ -24,7 +24,7 @@ from restock.simulator.arrays import to_numpy
 from restock.simulator.flows import MONEY_COLUMNS, UNIT_TOTALS
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
-from restock.simulator.world import Economics, World
+from restock.simulator.world import World
 
 CASH_KEYS: tuple[str, ...] = MONEY_COLUMNS
 """Money components an engine step reports (unscaled, currency units), summed over the simulated periods."""
@@ -46,15 +46,7 @@ def numpy_state(state: ReviewState) -> ReviewState:
 
 def restrict_world(world: World, sku_index: int) -> World:
     """The world of one SKU (economics, initial stock and names sliced; network and timing unchanged)."""
-    e = world.economics
-    econ = Economics(
-        unit_cost=e.unit_cost[[sku_index]],
-        holding_cost=e.holding_cost[[sku_index]],
-        lost_sale_penalty=e.lost_sale_penalty[[sku_index]],
-        fixed_order_cost=e.fixed_order_cost[[sku_index]],
-        salvage_value=e.salvage_value[[sku_index]],
-        discount=e.discount,
-    )
+    econ = world.economics.skus([sku_index])
     init = None if world.initial_on_hand is None else world.initial_on_hand[:, [sku_index]]
     return replace(world, skus=(world.skus[sku_index],), economics=econ, initial_on_hand=init)
 

@@ -22,8 +22,8 @@ Vendor disruptions are applied here, to the paths, so that engines stay free of 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -83,25 +83,50 @@ class ExogenousPaths:
     def max_lead_time(self) -> int:
         return int(self.lead_time.max()) if self.lead_time.size else 0
 
-    def path(self, i: int) -> ExogenousPaths:
-        """The i-th path alone (P = 1)."""
+    def transform(
+        self,
+        per_path: Callable[[np.ndarray], np.ndarray],
+        shared: Callable[[np.ndarray], np.ndarray] = lambda a: a,
+    ) -> ExogenousPaths:
+        """New paths with ``per_path`` applied to every array with a path axis (:data:`PATH_FIELDS`, path
+        then period first) and ``shared`` to the others (``capacity``, period first)."""
         return ExogenousPaths(
-            demand=self.demand[i : i + 1],
-            lead_time=self.lead_time[i : i + 1],
-            fill_rate=self.fill_rate[i : i + 1],
-            capacity=self.capacity,
-            price=self.price[i : i + 1],
+            **{
+                f.name: (per_path if f.name in PATH_FIELDS else shared)(getattr(self, f.name))
+                for f in fields(self)
+            }
         )
 
+    def path(self, i: int) -> ExogenousPaths:
+        """The i-th path alone (P = 1)."""
+        return self.transform(lambda a: a[i : i + 1])
+
     def skus(self, index: np.ndarray) -> ExogenousPaths:
-        """The paths restricted to the SKUs at ``index``."""
+        """The paths restricted to the SKUs at ``index`` (the last axis of every array)."""
+        return self.transform(lambda a: a[..., index], lambda a: a[..., index])
+
+    def first_periods(self, periods: int) -> ExogenousPaths:
+        """The paths of the first ``periods`` periods."""
+        return self.transform(lambda a: a[:, :periods], lambda a: a[:periods])
+
+    @staticmethod
+    def stack(parts: Sequence[ExogenousPaths]) -> ExogenousPaths:
+        """Paths of the same world concatenated along the path axis (the shared arrays of the first)."""
+        first = parts[0]
         return ExogenousPaths(
-            demand=self.demand[..., index],
-            lead_time=self.lead_time[..., index],
-            fill_rate=self.fill_rate[..., index],
-            capacity=self.capacity[..., index],
-            price=self.price[..., index],
+            **{
+                f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                if f.name in PATH_FIELDS
+                else getattr(first, f.name)
+                for f in fields(first)
+            }
         )
+
+
+SHARED_FIELDS: tuple[str, ...] = ("capacity",)
+"""Fields of :class:`ExogenousPaths` without a path axis (the same for every path)."""
+PATH_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ExogenousPaths) if f.name not in SHARED_FIELDS)
+"""Fields of :class:`ExogenousPaths` with a leading path axis."""
 
 
 def _check(name: str, arr: np.ndarray, ok: Callable[[np.ndarray], np.ndarray], expected: str) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 import numpy as np
@@ -60,7 +60,7 @@ class Economics:
 
     def __post_init__(self) -> None:
         n = None
-        for name in ("unit_cost", "holding_cost", "lost_sale_penalty", "fixed_order_cost", "salvage_value"):
+        for name in ECONOMICS_ARRAYS:
             arr = _finite_nonneg(f"economics.{name}", getattr(self, name))
             object.__setattr__(self, name, arr)
             if arr.ndim != 1:
@@ -78,12 +78,21 @@ class Economics:
     @classmethod
     def uniform(cls, n_skus: int, **values: float) -> Economics:
         """The same economics for every SKU (``unit_cost=..., holding_cost=...``; missing costs are 0)."""
-        names = ("unit_cost", "holding_cost", "lost_sale_penalty", "fixed_order_cost", "salvage_value")
+        names = ECONOMICS_ARRAYS
         unknown = set(values) - {*names, "discount"}
         if unknown:
             raise InputError(f"economics: unknown field(s) {sorted(unknown)}; known: {list(names)}")
         arrays = {k: np.full(n_skus, float(values.get(k, 0.0))) for k in names}
         return cls(**arrays, discount=float(values.get("discount", 1.0)))
+
+    def skus(self, index: Sequence[int] | np.ndarray) -> Economics:
+        """The economics of the SKUs at ``index``."""
+        arrays = {name: getattr(self, name)[np.asarray(index)] for name in ECONOMICS_ARRAYS}
+        return Economics(**arrays, discount=self.discount)
+
+
+ECONOMICS_ARRAYS: tuple[str, ...] = tuple(f.name for f in fields(Economics) if f.name != "discount")
+"""The per-SKU arrays of :class:`Economics` (every field but the discount factor)."""
 
 
 @dataclass(frozen=True)

@@ -99,14 +99,7 @@ def training_episode(scenario: Any, seed: int, config: TuningConfig) -> Episode:
 
 def stack_paths(paths: Sequence[ExogenousPaths]) -> ExogenousPaths:
     """Paths of the same world concatenated along the path axis (capacity is shared)."""
-    cat = lambda name: np.concatenate([getattr(p, name) for p in paths])  # noqa: E731
-    return ExogenousPaths(
-        demand=cat("demand"),
-        lead_time=cat("lead_time"),
-        fill_rate=cat("fill_rate"),
-        capacity=paths[0].capacity,
-        price=cat("price"),
-    )
+    return ExogenousPaths.stack(paths)
 
 
 def _stack_fc(eps: Sequence[Episode]) -> Any:
@@ -140,13 +133,7 @@ def repeat_episode(ep: Episode, copies: int) -> Episode:
     """``ep`` with its paths repeated ``copies`` times along the path axis (copy-major: g * P + p)."""
     p = ep.paths
     rep = lambda a: np.tile(a, (copies,) + (1,) * (a.ndim - 1))  # noqa: E731
-    paths = ExogenousPaths(
-        demand=rep(p.demand),
-        lead_time=rep(p.lead_time),
-        fill_rate=rep(p.fill_rate),
-        capacity=p.capacity,
-        price=rep(p.price),
-    )
+    paths = p.transform(rep)
     fc = ep.forecasts
     if fc.per_bucket.shape[0] > 1 or fc.cumulative.shape[0] > 1:
         fc = replace(

@@ -87,14 +87,7 @@ def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, Ex
     """The world and paths of the first ``periods`` periods (unchanged if the horizon is not longer)."""
     if periods >= world.horizon:
         return world, paths
-    cut = ExogenousPaths(
-        demand=paths.demand[:, :periods],
-        lead_time=paths.lead_time[:, :periods],
-        fill_rate=paths.fill_rate[:, :periods],
-        capacity=paths.capacity[:periods],
-        price=paths.price[:, :periods],
-    )
-    return replace(world, horizon=periods), cut
+    return replace(world, horizon=periods), paths.first_periods(periods)
 
 
 @dataclass
