@@ -22,11 +22,8 @@ from restock.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
-    """The commands live on ``forecast_app``, which the ``forecast`` module attaches to the root app.
-
-    Importing the MQ package registers its models, so ``restock forecast backtest --model mqcnn`` works.
-    """
-    import restock.forecasters.mq  # noqa: F401
+    """The commands live on ``forecast_app``, which the ``forecast`` module attaches to the root app (the
+    MQ models are registered by name and imported when one is made: the CLI starts without torch)."""
 
 
 @forecast_app.command("train")
