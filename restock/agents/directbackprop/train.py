@@ -126,7 +126,7 @@ def _train(
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     device = spec.device
     scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
-    obs_config = cfg.observation()
+    obs_config = cfg.observation
     names = feature_names(obs_config)
     pool: dict[int, Episode] = {}
 
@@ -245,7 +245,7 @@ def load(run_dir: Path, meta: dict[str, Any]) -> DirectBackpropPolicy:
     net, obs_config, _ = load_checkpoint(Path(run_dir) / CHECKPOINTS / BEST)
     options = dict(meta.get("config", {}).get("options", {}))
     cfg = DirectBackpropConfig.from_options(options)
-    expected = cfg.observation()
+    expected = cfg.observation
     if expected != obs_config:
         raise InputError(
             f"directbackprop: {run_dir}: the checkpoint was trained for observation layout {obs_config} "
