@@ -12,8 +12,8 @@ The one KPI module. Two inputs, one set of definitions:
   array; a "point" is one element (a path, node and SKU).
 
 Where both inputs give the same quantity they share its definition (:func:`fill_rate_of`,
-:func:`average_level`, :func:`relative_saving`, :func:`saving_of`), and a test checks that profit, fill rate,
-lost units, the money amounts and the average on-hand agree on the same rollout.
+:func:`mean_per_period`, :func:`relative_saving`, :func:`saving_of`), and a test checks that profit, fill
+rate, lost units, the money amounts and the average on-hand agree on the same rollout.
 
 Money and unit totals are summed over periods, nodes and SKUs and averaged over paths (a figure per path).
 Ratios (fill rate, service levels) pool all rows. The definitions, also in docs/simulator.md:
@@ -70,10 +70,10 @@ def fill_rate_of(sales: float, demand: float, *, no_demand: float = 1.0) -> floa
     return sales / demand if demand > 0 else no_demand
 
 
-def average_level(level_sum: float, periods: int, count: int) -> float:
-    """A level summed over ``periods`` periods and ``count`` units of account (paths, or points), as a mean
-    per period and unit."""
-    return level_sum / (max(periods, 1) * max(count, 1))
+def mean_per_period(total: float, periods: int, count: int) -> float:
+    """A quantity summed over ``periods`` periods and ``count`` units of account (paths, or points), as a
+    mean per period and unit (an average on-hand, a profit per SKU-period)."""
+    return total / (max(periods, 1) * max(count, 1))
 
 
 def relative_saving(profit: float, reference: float, *, scale: float = 1.0) -> float:
@@ -152,7 +152,9 @@ def in_stock_rate(records: pd.DataFrame, demand_nodes: Sequence[str] | None = No
 
 def avg_on_hand(records: pd.DataFrame) -> float:
     """End-of-period on-hand summed over nodes and SKUs, averaged over periods and paths."""
-    return average_level(float(records["on_hand"].sum()), int(records["period"].nunique()), _n_paths(records))
+    return mean_per_period(
+        float(records["on_hand"].sum()), int(records["period"].nunique()), _n_paths(records)
+    )
 
 
 def inventory_turns(records: pd.DataFrame, unit_cost: Mapping[str, float]) -> float:
@@ -217,8 +219,8 @@ def totals_money(totals: Totals, n_paths: int, keys: Sequence[str] = MONEY_AMOUN
 
 
 def totals_per_point_period(totals: Totals, key: str, periods: int) -> float:
-    """The total ``key`` per point and counted period (:func:`average_level` over the points)."""
-    return average_level(totals_sum(totals, key), periods, totals_points(totals, key))
+    """The total ``key`` per point and counted period (:func:`mean_per_period` over the points)."""
+    return mean_per_period(totals_sum(totals, key), periods, totals_points(totals, key))
 
 
 def totals_avg_on_hand_per_point(totals: Totals, periods: int) -> float:

@@ -77,8 +77,8 @@ def test_shared_definitions_and_their_edge_cases() -> None:
     assert kpis.fill_rate_of(0.0, 0.0) == 1.0
     assert math.isnan(kpis.fill_rate_of(0.0, 0.0, no_demand=math.nan))
     assert kpis.totals_fill_rate({"sales": np.zeros(3), "demand": np.zeros(3)}) == 1.0
-    assert kpis.average_level(12.0, 3, 2) == 2.0
-    assert kpis.average_level(5.0, 0, 0) == 5.0  # no period counted: no division by zero
+    assert kpis.mean_per_period(12.0, 3, 2) == 2.0
+    assert kpis.mean_per_period(5.0, 0, 0) == 5.0  # no period counted: no division by zero
     assert kpis.saving_of(90.0, 120.0) == {"saving": -30.0, "saving_relative": -0.25}
     assert kpis.saving_of(-90.0, -120.0) == {"saving": 30.0, "saving_relative": 0.25}
     assert kpis.relative_saving(90.0, 120.0, scale=100.0) == -25.0
