@@ -59,6 +59,7 @@ from restock.data.panel import DemandPanel
 from restock.envs.core import CASH_KEYS, UNIT_KEYS, to_numpy
 from restock.envs.features import ObservationConfig
 from restock.envs.observer import Observer, lead_time_stats
+from restock.forecasters.base import DEFAULT_QUANTILES
 from restock.scenarios import Scenario, draw, load
 from restock.scenarios.forecast import ScenarioForecast, forecast_table
 from restock.seeding import eval_seed
@@ -182,8 +183,8 @@ def episode(window: Window, seed: int, n_paths: int) -> Episode:
     return Episode(d.world, d.paths, forecast_table(d), mean)
 
 
-WQL_LEVELS: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
-"""Quantile levels of the mean wQL (those of docs/forecasting.md)."""
+WQL_LEVELS: tuple[float, ...] = DEFAULT_QUANTILES
+"""Quantile levels of the mean wQL: the forecasters' default grid (those of docs/forecasting.md)."""
 
 
 def forecast_wql(ep: Episode) -> dict[str, float]:

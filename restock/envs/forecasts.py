@@ -16,27 +16,9 @@ import numpy as np
 from restock.errors import InputError
 from restock.scenarios.build import draw
 from restock.scenarios.forecast import ScenarioForecast, forecast_table
-from restock.scenarios.schema import Scenario
+from restock.scenarios.schema import SCENARIO_QUANTILES, Scenario
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.world import World
-
-DEFAULT_LEVELS: tuple[float, ...] = (
-    0.01,
-    0.05,
-    0.1,
-    0.2,
-    0.3,
-    0.4,
-    0.5,
-    0.6,
-    0.7,
-    0.8,
-    0.9,
-    0.95,
-    0.98,
-    0.99,
-    0.999,
-)
 
 
 def check_matches(fc: ScenarioForecast, world: World, n_paths: int, *, source: str) -> None:
@@ -92,10 +74,12 @@ def restrict(fc: ScenarioForecast, sku: int, path: int) -> ScenarioForecast:
 
 
 def poisson_table(
-    world: World, rate: np.ndarray, *, buckets: int = 8, levels: tuple[float, ...] = DEFAULT_LEVELS
+    world: World, rate: np.ndarray, *, buckets: int = 8, levels: tuple[float, ...] = SCENARIO_QUANTILES
 ) -> ScenarioForecast:
     """Exact quantiles when customer demand at node m, SKU n is i.i.d. Poisson(``rate[m, n]``) per period.
 
+    ``levels`` defaults to the grid of a scenario's forecast table
+    (:data:`~restock.scenarios.schema.SCENARIO_QUANTILES`).
     A node without customers (a warehouse) sees the demand of the nodes it feeds, recursively (a sum of
     independent Poissons is Poisson). The cumulative cover reaches the longest 99.9% lead time plus all
     transfer lead times plus two review periods.

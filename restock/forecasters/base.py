@@ -22,9 +22,16 @@ import pandas as pd
 from restock.data.panel import DemandPanel
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98)
+"""The forecasters' default quantile grid: the levels ``predict`` and ``backtest`` return by default, the
+heads the MQ networks train (``MQConfig.quantiles``) and the levels of the mean wQL (docs/forecasting.md,
+benchmarks/m5_real_demand.py). Deliberately not :data:`restock.scenarios.schema.SCENARIO_QUANTILES` (the
+default grid of a scenario's forecast table, which adds the far upper tail that newsvendor critical
+fractiles need) nor :data:`BAND_QUANTILES` (three levels shown and drawn): a model is trained and scored on
+these 12 levels, and a table interpolates or asks for the levels it stores."""
 BAND_QUANTILES: tuple[float, float, float] = (0.1, 0.5, 0.9)
-"""P10 / P50 / P90: the low, median and high quantiles that env observations show and that forecast
-bands in figures and evaluation traces draw (read from, or interpolated between, a table's levels)."""
+"""P10 / P50 / P90: the low, median and high quantiles that env observations show
+(``ObservationConfig.obs_quantiles``) and that forecast bands in figures and evaluation traces draw (read
+from, or interpolated between, a table's levels); a display grid, not a default of any table or model."""
 DEFAULT_HORIZON = 8
 
 

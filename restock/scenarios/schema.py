@@ -36,8 +36,12 @@ from restock.scenarios.parsing import parser
 SCENARIO_QUANTILES: tuple[float, ...] = (
     0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.98, 0.99, 0.995, 0.999,
 )  # fmt: skip
-"""Default quantile levels of a scenario's forecast table: dense in the upper tail, where newsvendor
-critical fractiles of retail economics lie (0.9 .. 0.999)."""
+"""Default quantile levels of a scenario's forecast table (``forecast.quantiles``) and of the exact Poisson
+table of a world built in code (:func:`restock.envs.forecasts.poisson_table`): dense in the upper tail,
+where newsvendor critical fractiles of retail economics lie (0.9 .. 0.999). Deliberately wider than
+:data:`restock.forecasters.base.DEFAULT_QUANTILES` (the forecasters' training and scoring grid, 0.05 ..
+0.98): policies read tau* quantiles off this table, and it resolves quantiles between its lowest and
+highest level only."""
 
 ShockKind = Literal[
     "demand_multiplier",
@@ -216,7 +220,7 @@ class ForecastConfig:
     """``"true"``: exact quantiles of the stationary model (it does not foresee shocks); else the name of
     a registered forecaster (``restock.forecasters.make``), fitted rolling-origin (data)."""
     quantiles: tuple[float, ...] = SCENARIO_QUANTILES
-    """Quantile levels, strictly increasing in (0, 1)."""
+    """Quantile levels, strictly increasing in (0, 1); default :data:`SCENARIO_QUANTILES` (0.01 .. 0.999)."""
     buckets: int = 8
     """Number of future buckets (of ``review_period`` periods) with per-bucket quantiles."""
     max_cover: int | None = None

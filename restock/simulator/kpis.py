@@ -1,4 +1,19 @@
-"""KPIs: small pure functions over the per-period records of a run (either engine).
+"""KPIs: small pure functions over the per-period records of a run or a rollout's totals (either engine).
+
+The one KPI module. Two inputs, one set of definitions:
+
+* **records** (``SimulationResult.records``, one row per path, period, node and SKU): :func:`kpi_table`
+  and the functions it calls (``profit``, ``fill_rate``, ...);
+* **totals** (the dict that :func:`restock.simulator.rollout` returns, keyed by
+  :data:`restock.simulator.flows.TOTAL_KEYS`, numpy or torch arrays shaped [P, M, N] or per decision point
+  [B = P x N], path-major), with the number of paths and of counted periods: the ``totals_*`` functions,
+  which the training evaluations call (:func:`restock.agents.sb3.evaluation.kpis`,
+  :func:`restock.agents.directbackprop.train.evaluate`). A total is summed over every element of its
+  array; a "point" is one element (a path, node and SKU).
+
+Where both inputs give the same quantity they share its definition (:func:`fill_rate_of`,
+:func:`mean_per_period`, :func:`relative_saving`, :func:`saving_of`), and a test checks that profit, fill
+rate, lost units, the money amounts and the average on-hand agree on the same rollout.
 
 Money and unit totals are summed over periods, nodes and SKUs and averaged over paths (a figure per path).
 Ratios (fill rate, service levels) pool all rows. The definitions, also in docs/simulator.md:
@@ -17,6 +32,14 @@ Ratios (fill rate, service levels) pool all rows. The definitions, also in docs/
   value (end-of-period on-hand x unit cost, summed over nodes and SKUs, averaged over periods); not
   annualized. ``inf`` with sales and no inventory, 0 with no sales.
 * ``saving``: profit - the reference run's profit on the same paths, and relative to |reference profit|.
+
+From totals, besides the per-path profit, lost units and money amounts and the pooled fill rate:
+
+* ``per point-period`` means (:func:`totals_per_point_period`): a total / (points x counted periods), e.g.
+  the average end-of-period on-hand per point (:func:`totals_avg_on_hand_per_point`) and the cost per
+  point-period, -reward / (points x periods) (:func:`totals_cost_per_period`: Zipkin's average cost when
+  the price is 0);
+* :func:`totals_path_rates`: each path's total per point-period [P] (paths are the replications).
 """
 
 from __future__ import annotations
@@ -27,11 +50,43 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from restock.simulator.arrays import is_tensor
 from restock.simulator.flows import MONEY_AMOUNTS
 from restock.simulator.records import SimulationResult
 
 MONEY = MONEY_AMOUNTS
 """The money amounts a KPI table totals (every money column but the reward, which is ``profit``)."""
+
+
+Totals = Mapping[str, Any]
+"""A rollout's totals: numpy arrays or torch tensors by :data:`~restock.simulator.flows.TOTAL_KEYS` name."""
+
+
+# The definitions both inputs share (on sums).
+
+
+def fill_rate_of(sales: float, demand: float, *, no_demand: float = 1.0) -> float:
+    """Units sold / units demanded; ``no_demand`` (1.0: nothing was missed) when nothing was demanded."""
+    return sales / demand if demand > 0 else no_demand
+
+
+def mean_per_period(total: float, periods: int, count: int) -> float:
+    """A quantity summed over ``periods`` periods and ``count`` units of account (paths, or points), as a
+    mean per period and unit (an average on-hand, a profit per SKU-period)."""
+    return total / (max(periods, 1) * max(count, 1))
+
+
+def relative_saving(profit: float, reference: float, *, scale: float = 1.0) -> float:
+    """``scale`` x (profit - reference) / |reference| (``scale`` 100: in %); nan for a zero reference."""
+    return scale * (profit - reference) / abs(reference) if reference != 0 else float("nan")
+
+
+def saving_of(profit: float, reference: float) -> dict[str, float]:
+    """``saving`` (profit - reference) and ``saving_relative`` (that / |reference|)."""
+    return {"saving": profit - reference, "saving_relative": relative_saving(profit, reference)}
+
+
+# From the records.
 
 
 def _n_paths(records: pd.DataFrame) -> int:
@@ -56,8 +111,7 @@ def discounted_profit(records: pd.DataFrame, discount: float) -> float:
 
 def fill_rate(records: pd.DataFrame) -> float:
     """Units sold / units demanded, pooled over everything (1.0 with no demand)."""
-    demand = float(records["demand"].sum())
-    return float(records["sales"].sum()) / demand if demand > 0 else 1.0
+    return fill_rate_of(float(records["sales"].sum()), float(records["demand"].sum()))
 
 
 def _demand_rows(records: pd.DataFrame, demand_nodes: Sequence[str] | None) -> pd.DataFrame:
@@ -98,8 +152,9 @@ def in_stock_rate(records: pd.DataFrame, demand_nodes: Sequence[str] | None = No
 
 def avg_on_hand(records: pd.DataFrame) -> float:
     """End-of-period on-hand summed over nodes and SKUs, averaged over periods and paths."""
-    n_periods = max(int(records["period"].nunique()), 1)
-    return float(records["on_hand"].sum()) / (n_periods * _n_paths(records))
+    return mean_per_period(
+        float(records["on_hand"].sum()), int(records["period"].nunique()), _n_paths(records)
+    )
 
 
 def inventory_turns(records: pd.DataFrame, unit_cost: Mapping[str, float]) -> float:
@@ -120,9 +175,73 @@ def lost_units(records: pd.DataFrame) -> float:
 
 def saving(records: pd.DataFrame, reference: pd.DataFrame) -> dict[str, float]:
     """Profit minus the reference's profit on the same paths, absolute and relative to |reference profit|."""
-    ours, ref = profit(records), profit(reference)
-    diff = ours - ref
-    return {"saving": diff, "saving_relative": diff / abs(ref) if ref != 0 else float("nan")}
+    return saving_of(profit(records), profit(reference))
+
+
+# From a rollout's totals.
+
+
+def totals_sum(totals: Totals, key: str) -> float:
+    """The total ``key`` summed over every path, node and SKU."""
+    x = totals[key]
+    return float((x.detach() if is_tensor(x) else x).sum())
+
+
+def totals_points(totals: Totals, key: str = "reward") -> int:
+    """The points (path, node, SKU) that ``totals[key]`` holds: its number of elements."""
+    return int(np.prod(tuple(totals[key].shape)))
+
+
+def totals_per_path(totals: Totals, key: str, n_paths: int) -> float:
+    """The total ``key`` summed over nodes and SKUs, averaged over ``n_paths`` paths."""
+    return totals_sum(totals, key) / n_paths
+
+
+def totals_profit(totals: Totals, n_paths: int) -> float:
+    """Profit (the reward) per path, as :func:`profit` of the records."""
+    return totals_per_path(totals, "reward", n_paths)
+
+
+def totals_lost_units(totals: Totals, n_paths: int) -> float:
+    """Units of demand lost per path, as :func:`lost_units` of the records."""
+    return totals_per_path(totals, "lost", n_paths)
+
+
+def totals_fill_rate(totals: Totals, *, no_demand: float = 1.0) -> float:
+    """Units sold / units demanded, pooled (:func:`fill_rate_of`), as :func:`fill_rate` of the records."""
+    return fill_rate_of(totals_sum(totals, "sales"), totals_sum(totals, "demand"), no_demand=no_demand)
+
+
+def totals_money(totals: Totals, n_paths: int, keys: Sequence[str] = MONEY_AMOUNTS) -> dict[str, float]:
+    """Each money amount of ``keys`` (default: every one the reward adds up) that ``totals`` holds, per
+    path, in the order of ``keys``."""
+    return {k: totals_per_path(totals, k, n_paths) for k in keys if k in totals}
+
+
+def totals_per_point_period(totals: Totals, key: str, periods: int) -> float:
+    """The total ``key`` per point and counted period (:func:`mean_per_period` over the points)."""
+    return mean_per_period(totals_sum(totals, key), periods, totals_points(totals, key))
+
+
+def totals_avg_on_hand_per_point(totals: Totals, periods: int) -> float:
+    """End-of-period on-hand per point, averaged over the periods (``on_hand_sum`` / (points x periods)).
+
+    :func:`avg_on_hand` of the records sums over nodes and SKUs instead: it is this times the points per
+    path."""
+    return totals_per_point_period(totals, "on_hand_sum", periods)
+
+
+def totals_cost_per_period(totals: Totals, periods: int) -> float:
+    """Cost per point and period: -reward / (points x periods) (Zipkin's average cost when price is 0)."""
+    return -totals_per_point_period(totals, "reward", periods)
+
+
+def totals_path_rates(totals: Totals, key: str, n_paths: int, periods: int) -> np.ndarray:
+    """Each path's total ``key`` per point and period [P] (path-major arrays: a path's points are
+    contiguous), in the arrays' dtype."""
+    x = totals[key]
+    per_path = np.asarray(x.detach().cpu().numpy() if is_tensor(x) else x).reshape(n_paths, -1)
+    return np.asarray(per_path.sum(1) / (per_path.shape[1] * max(periods, 1)))
 
 
 def kpi_table(

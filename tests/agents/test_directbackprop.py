@@ -226,3 +226,27 @@ def test_resume_continues_from_the_last_checkpoint(tmp_path: Path) -> None:
     assert last["iteration"] == 4
     assert [h["iteration"] for h in last["history"]] == [1, 2, 3, 4]
     assert any(not torch.equal(first["state_dict"][k], last["state_dict"][k]) for k in first["state_dict"])
+
+
+def test_the_observation_layout_is_a_nested_config_read_from_nested_flat_or_table_keys() -> None:
+    nested = DirectBackpropConfig.from_options(
+        {"observation.n_pipeline_buckets": 2, "observation.obs_quantiles": [0.25, 0.5, 0.75]}
+    )
+    assert nested.observation == ObservationConfig(n_pipeline_buckets=2, obs_quantiles=(0.25, 0.5, 0.75))
+    # the flat spellings of older run folders' run.json, and a TOML inline table, give the same config
+    assert DirectBackpropConfig.from_options(
+        {"n_pipeline_buckets": 2, "n_forecast_buckets": 3}
+    ).observation == (ObservationConfig(n_pipeline_buckets=2, n_forecast_buckets=3))
+    table = DirectBackpropConfig.from_options({"observation": {"n_forecast_buckets": 3, "scale_floor": 2}})
+    assert table.observation == ObservationConfig(n_forecast_buckets=3, scale_floor=2.0)
+    assert DirectBackpropConfig().observation == ObservationConfig()
+    cfg = DirectBackpropConfig.from_options({"hidden": [8, 4], "observation.n_forecast_buckets": 2})
+    assert DirectBackpropConfig.from_options(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    with pytest.raises(InputError, match=r"unknown option agent.observation.n_buckets"):
+        DirectBackpropConfig.from_options({"observation.n_buckets": 2})
+    with pytest.raises(InputError, match=r"'observation.n_pipeline_buckets' must be an integer >= 1"):
+        DirectBackpropConfig.from_options({"observation.n_pipeline_buckets": 2.5})
+    with pytest.raises(InputError, match=r"agent.observation: observation.n_forecast_buckets must be >= 1"):
+        DirectBackpropConfig.from_options({"n_forecast_buckets": 0})
+    with pytest.raises(InputError, match=r"agent\.observation must be a table"):
+        DirectBackpropConfig.from_options({"observation": 3})

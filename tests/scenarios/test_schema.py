@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
 from scenario_tables import raw, scenario
 
 from restock.errors import InputError
+from restock.forecasters.base import BAND_QUANTILES, DEFAULT_QUANTILES
 from restock.scenarios import from_raw, list_builtin, load
 from restock.scenarios.amounts import Amount
 from restock.scenarios.overrides import parse_override
+from restock.scenarios.schema import SCENARIO_QUANTILES, ForecastConfig
 
 
 def test_a_valid_table_becomes_typed_sections() -> None:
@@ -165,3 +168,12 @@ def test_every_builtin_has_a_description_and_validates(at_root) -> None:
         s = load(name)
         assert s.name == name
         assert len(s.description.split()) >= 15, f"{name}: describe what it models and why"
+
+
+def test_the_default_quantile_grids_nest() -> None:
+    # A scenario's table (SCENARIO_QUANTILES) holds every level the forecasters train and score on
+    # (DEFAULT_QUANTILES) and the P10/P50/P90 band, so neither is interpolated from a default table.
+    for grid in (SCENARIO_QUANTILES, DEFAULT_QUANTILES, BAND_QUANTILES):
+        assert all(0 < a < b < 1 for a, b in itertools.pairwise(grid))
+    assert set(BAND_QUANTILES) < set(DEFAULT_QUANTILES) < set(SCENARIO_QUANTILES)
+    assert ForecastConfig().quantiles == SCENARIO_QUANTILES

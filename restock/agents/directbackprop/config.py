@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from restock.agents.options import nested_config, split_nested
 from restock.envs.features import ObservationConfig
 from restock.errors import InputError
 
@@ -52,10 +53,12 @@ class DirectBackpropConfig:
     """Held-out paths of the final evaluation of the best checkpoint (``seeding.eval_seed(1)``)."""
     checkpoint_every: int = 50
     """Iterations between periodic checkpoints (``last.pt``; always written at the end)."""
-    n_pipeline_buckets: int = 4
-    """Observation layout (see :class:`restock.envs.features.ObservationConfig`)."""
-    n_forecast_buckets: int = 4
-    """Observation layout (see :class:`restock.envs.features.ObservationConfig`)."""
+    observation: ObservationConfig = field(default_factory=ObservationConfig)
+    """What the network observes (:class:`~restock.envs.features.ObservationConfig`, docs/envs.md):
+    ``agent.observation.n_pipeline_buckets``, ``agent.observation.n_forecast_buckets``,
+    ``agent.observation.obs_quantiles``, ``agent.observation.scale_floor``,
+    ``agent.observation.periods_per_year``. A checkpoint stores it, and loading a run checks that the run's
+    config asks for the layout its checkpoint holds."""
     dtype: str = "float64"
     """Engine and network precision: ``float64`` or ``float32``."""
     round_orders: bool = False
@@ -76,12 +79,15 @@ class DirectBackpropConfig:
             "eval_paths": 1,
             "final_eval_paths": 1,
             "checkpoint_every": 1,
-            "n_pipeline_buckets": 1,
-            "n_forecast_buckets": 1,
             "threads": 0,
+            "observation.n_pipeline_buckets": 1,
+            "observation.n_forecast_buckets": 1,
         }
+        if not isinstance(self.observation, ObservationConfig):
+            raise InputError(f"agent.observation must be an ObservationConfig, got {self.observation!r}")
         for name, low in ints.items():
-            value = getattr(self, name)
+            owner = self.observation if name.startswith("observation.") else self
+            value = getattr(owner, name.removeprefix("observation."))
             if not (isinstance(value, int) and not isinstance(value, bool) and value >= low):
                 raise InputError(f"agent option {name!r} must be an integer >= {low}, got {value!r}")
         if self.burn_in >= self.rollout_periods:
@@ -106,12 +112,19 @@ class DirectBackpropConfig:
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> DirectBackpropConfig:
-        """The config of ``TrainSpec.options``; an unknown key or a bad value is an :class:`InputError`."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(options) - known)
+        """The config of ``TrainSpec.options``; an unknown key or a bad value is an :class:`InputError`.
+
+        ``observation.<field>`` keys (or an ``observation`` table, and the flat ``n_pipeline_buckets``,
+        ``n_forecast_buckets`` of older run folders) build the nested :class:`ObservationConfig`.
+        """
+        values, observation = split_nested(options, "observation", LEGACY_OBSERVATION_KEYS)
+        known = {f.name for f in fields(cls) if f.name != "observation"}
+        unknown = sorted(set(values) - known)
         if unknown:
-            raise InputError(f"unknown directbackprop option(s) {unknown}; known: {sorted(known)}")
-        values = dict(options)
+            raise InputError(
+                f"unknown directbackprop option(s) {unknown}; known: {sorted(known)} and "
+                f"observation.<field> ({', '.join(f.name for f in fields(ObservationConfig))})"
+            )
         if "hidden" in values:
             hidden = values["hidden"]
             if isinstance(hidden, int) and not isinstance(hidden, bool):
@@ -119,14 +132,20 @@ class DirectBackpropConfig:
             if not isinstance(hidden, list | tuple):
                 raise InputError(f"agent option 'hidden' must be a list of positive integers, got {hidden!r}")
             values["hidden"] = tuple(hidden)
-        return cls(**values)
-
-    def observation(self) -> ObservationConfig:
-        return ObservationConfig(
-            n_pipeline_buckets=self.n_pipeline_buckets, n_forecast_buckets=self.n_forecast_buckets
-        )
+        return cls(**values, observation=nested_config(ObservationConfig, "observation", observation))
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain data (lists, not tuples) that :meth:`from_options` reads back."""
         out = asdict(self)
         out["hidden"] = list(self.hidden)
+        out["observation"]["obs_quantiles"] = list(self.observation.obs_quantiles)
         return out
+
+
+LEGACY_OBSERVATION_KEYS: dict[str, str] = {
+    "n_pipeline_buckets": "n_pipeline_buckets",
+    "n_forecast_buckets": "n_forecast_buckets",
+}
+"""Earlier flat spellings of two observation options (``agent.n_pipeline_buckets``,
+``agent.n_forecast_buckets``, when the config copied those fields), still read so that the ``run.json`` of
+older training runs loads."""

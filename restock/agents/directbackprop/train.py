@@ -50,18 +50,22 @@ from restock.agents.directbackprop.rollout import (
     Episode,
     make_episode,
     newsvendor_level,
-    per_period,
     rollout,
 )
 from restock.agents.training import TrainSpec
 from restock.envs.core import load_scenario
 from restock.envs.features import feature_names
 from restock.errors import InputError
+from restock.simulator import kpis as kpi
+from restock.simulator.flows import MONEY_AMOUNTS
 
 CHECKPOINTS = "checkpoints"
 BEST = "best.pt"
 LAST = "last.pt"
-EVAL_KEYS = ("reward", "revenue", "purchase_cost", "holding_cost", "penalty_cost")
+EVAL_KEYS = ("reward", *(k for k in MONEY_AMOUNTS if k not in ("salvage", "fixed_order_cost")))
+"""The flows an evaluation totals: the reward and the money amounts logged per SKU-period (revenue,
+purchase, holding and penalty cost: the flows' money amounts but salvage and the fixed order cost, so
+that the ``kpis.csv`` columns stay as they were; a new money field is logged too)."""
 
 
 def train_seed(seed: int, iteration: int) -> int:
@@ -73,20 +77,19 @@ def evaluate(
     net: PolicyNetwork, episode: Episode, skip: int, dtype: torch.dtype, round_orders: bool = False
 ) -> dict[str, float]:
     """KPIs of ``net`` on ``episode`` over its whole horizon (see the module docstring)."""
-    n = episode.observer.n_skus
+    p = episode.observer.n_paths
     tail = rollout(
         net, episode, skip=skip, grad=False, dtype=dtype, keys=EVAL_KEYS, round_orders=round_orders
     )
     whole = rollout(net, episode, grad=False, dtype=dtype, round_orders=round_orders) if skip else tail
-    ppp = per_period(tail, n)
+    ppp = kpi.totals_path_rates(tail.totals, "reward", p, tail.periods)
     out = {
-        "profit": float(whole.totals["reward"].sum().item() / episode.observer.n_paths),
+        "profit": kpi.totals_profit(whole.totals, p),
         "profit_per_period": float(ppp.mean()),
         "profit_per_period_se": float(ppp.std(ddof=1) / math.sqrt(ppp.size)) if ppp.size > 1 else math.nan,
     }
-    denom = episode.observer.size * max(tail.periods, 1)
     for k in EVAL_KEYS[1:]:
-        out[k] = float(tail.totals[k].sum().item() / denom)
+        out[k] = kpi.totals_per_point_period(tail.totals, k, tail.periods)
     return out
 
 
@@ -123,7 +126,7 @@ def _train(
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     device = spec.device
     scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
-    obs_config = cfg.observation()
+    obs_config = cfg.observation
     names = feature_names(obs_config)
     pool: dict[int, Episode] = {}
 
@@ -242,7 +245,7 @@ def load(run_dir: Path, meta: dict[str, Any]) -> DirectBackpropPolicy:
     net, obs_config, _ = load_checkpoint(Path(run_dir) / CHECKPOINTS / BEST)
     options = dict(meta.get("config", {}).get("options", {}))
     cfg = DirectBackpropConfig.from_options(options)
-    expected = cfg.observation()
+    expected = cfg.observation
     if expected != obs_config:
         raise InputError(
             f"directbackprop: {run_dir}: the checkpoint was trained for observation layout {obs_config} "

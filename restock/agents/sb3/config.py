@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from restock.agents.options import nested_config, split_nested
 from restock.envs.actions import ActionConfig
 from restock.errors import InputError
 
@@ -138,8 +139,6 @@ def _real(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-ACTION_PREFIX = "action."
-"""``agent.action.<field>`` sets a field of :attr:`SB3Options.action`."""
 LEGACY_ACTION_KEYS: dict[str, str] = {"action_mode": "mode", "max_cover": "max_cover"}
 """Earlier spellings of two action options (``agent.action_mode``, ``agent.max_cover``), still read so
 that the ``run.json`` of older training runs loads."""
@@ -147,19 +146,7 @@ that the ``run.json`` of older training runs loads."""
 
 def _action(options: dict[str, Any]) -> ActionConfig:
     """The :class:`ActionConfig` of ``agent.action.*`` items (keys without the prefix)."""
-    known = {f.name: f for f in fields(ActionConfig)}
-    values: dict[str, Any] = {}
-    for key, value in options.items():
-        f = known.get(key)
-        if f is None:
-            raise InputError(f"unknown option agent.action.{key}; known: {sorted(known)}")
-        if isinstance(value, int) and not isinstance(value, bool) and "float" in str(f.type):
-            value = float(value)
-        values[key] = value
-    try:
-        return ActionConfig(**values)
-    except InputError as exc:
-        raise InputError(f"agent.action: {exc}") from None
+    return nested_config(ActionConfig, "action", options)
 
 
 def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
@@ -172,18 +159,8 @@ def parse_options(agent: str, options: dict[str, Any]) -> SB3Options:
         raise InputError(f"SB3 agent must be one of {list(ALGOS)}, got {agent!r}")
     known = {f.name: f for f in fields(SB3Options) if f.name != "action"}
     values: dict[str, Any] = {}
-    action: dict[str, Any] = {}
-    for key, value in options.items():
-        if key == "action":
-            if not isinstance(value, dict):
-                raise InputError(f"agent.action must be a table of action fields, got {value!r}")
-            action.update(value)
-            continue
-        if key.startswith(ACTION_PREFIX) or key in LEGACY_ACTION_KEYS:
-            action[
-                key[len(ACTION_PREFIX) :] if key.startswith(ACTION_PREFIX) else LEGACY_ACTION_KEYS[key]
-            ] = value
-            continue
+    rest, action = split_nested(options, "action", LEGACY_ACTION_KEYS)
+    for key, value in rest.items():
         f = known.get(key)
         if f is None:
             raise InputError(f"unknown option agent.{key} for {agent}; known: {sorted(known)}")

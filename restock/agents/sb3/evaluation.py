@@ -17,10 +17,11 @@ import numpy as np
 
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
 from restock.envs.actions import ActionConfig, ActionMap
-from restock.envs.core import CASH_KEYS, build_episode, numpy_state, to_numpy
+from restock.envs.core import build_episode, numpy_state, to_numpy
 from restock.envs.features import ObservationConfig
 from restock.envs.observer import Observer
 from restock.forecasters.base import BAND_QUANTILES
+from restock.simulator import kpis as kpi
 from restock.simulator.engines import make_engine
 from restock.simulator.engines import rollout as run_engine
 from restock.simulator.flows import TOTAL_KEYS
@@ -138,28 +139,25 @@ def kpis(trace: Trace, newsvendor: Trace | None = None) -> dict[str, float]:
     """The ``eval/`` KPIs of a trace, money per catalog path (all SKUs), units per SKU and period.
 
     ``profit``: mean episode profit of the catalog per path; ``saving_vs_newsvendor``: profit minus the
-    newsvendor's on the same paths (and ``saving_pct``: relative to |newsvendor profit|); ``fill_rate``:
-    sales / demand; ``lost_units``: lost units per path; ``avg_on_hand``: mean end-of-period on-hand per
-    SKU; ``cost_per_period``: -profit per SKU and period (Zipkin's average cost when price is 0); one
-    ``<component>`` per cash flow, per path.
+    newsvendor's on the same paths (and ``saving_pct``: relative to |newsvendor profit|, in %);
+    ``fill_rate``: sales / demand (nan with no demand); ``lost_units``: lost units per path;
+    ``avg_on_hand``: mean end-of-period on-hand per SKU; ``cost_per_period``: -profit per SKU and period
+    (Zipkin's average cost when price is 0); one ``<component>`` per money amount, per path. The
+    definitions are :mod:`restock.simulator.kpis`' ``totals_*`` functions.
     """
-    t = trace.totals
-    per_path = float(trace.n_paths)
-    profit = float(t["reward"].sum()) / per_path
-    demand = float(t["demand"].sum())
+    t, p = trace.totals, trace.n_paths
+    profit = kpi.totals_profit(t, p)
     out: dict[str, float] = {
         "profit": profit,
-        "fill_rate": float(t["sales"].sum()) / demand if demand > 0 else float("nan"),
-        "lost_units": float(t["lost"].sum()) / per_path,
-        "avg_on_hand": float(t["on_hand_sum"].sum()) / (trace.periods * t["on_hand_sum"].size),
-        "cost_per_period": -float(t["reward"].sum()) / (trace.periods * t["reward"].size),
+        "fill_rate": kpi.totals_fill_rate(t, no_demand=float("nan")),
+        "lost_units": kpi.totals_lost_units(t, p),
+        "avg_on_hand": kpi.totals_avg_on_hand_per_point(t, trace.periods),
+        "cost_per_period": kpi.totals_cost_per_period(t, trace.periods),
+        **kpi.totals_money(t, p),
     }
-    for k in CASH_KEYS:
-        if k != "reward" and k in t:
-            out[k] = float(t[k].sum()) / per_path
     if newsvendor is not None:
-        base = float(newsvendor.totals["reward"].sum()) / per_path
+        base = kpi.totals_profit(newsvendor.totals, p)
         out["newsvendor_profit"] = base
-        out["saving_vs_newsvendor"] = profit - base
-        out["saving_pct"] = 100.0 * (profit - base) / abs(base) if base != 0 else float("nan")
+        out["saving_vs_newsvendor"] = kpi.saving_of(profit, base)["saving"]
+        out["saving_pct"] = kpi.relative_saving(profit, base, scale=100.0)
     return out
