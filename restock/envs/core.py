@@ -107,6 +107,27 @@ def episode_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**31 - 1))
 
 
+def reset_episode(
+    scenario: Any, options: dict[str, Any] | None, rng: np.random.Generator
+) -> tuple[World, ExogenousPaths, ScenarioForecast, int, int]:
+    """The episode a single-path env's ``reset(options=...)`` draws: (world, paths, forecasts, episode
+    seed, path). Options: ``episode_seed`` (default: drawn from ``rng``), ``n_paths`` (1) and ``path``
+    (0, the path the env steps through); any other key is an :class:`InputError`."""
+    opts = dict(options or {})
+    unknown = set(opts) - {"episode_seed", "n_paths", "path"}
+    if unknown:
+        raise InputError(
+            f"reset options: unknown key(s) {sorted(unknown)}; known: episode_seed, n_paths, path"
+        )
+    ep_seed = int(opts["episode_seed"]) if "episode_seed" in opts else episode_seed(rng)
+    n_paths = int(opts.get("n_paths", 1))
+    path = int(opts.get("path", 0))
+    if not 0 <= path < n_paths:
+        raise InputError(f"reset options: path must be in [0, n_paths={n_paths}), got {path!r}")
+    world, paths, fc = build_episode(scenario, ep_seed, n_paths)
+    return world, paths, fc, ep_seed, path
+
+
 def observation_bounds(config: ObservationConfig) -> tuple[np.ndarray, np.ndarray]:
     """Finite (low, high) bounds of every feature, float32 (generous: scaled units stay far inside)."""
     from restock.envs.features import feature_names

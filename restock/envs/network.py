@@ -13,10 +13,10 @@ from restock.envs.core import (
     CASH_KEYS,
     UNIT_KEYS,
     build_episode,
-    episode_seed,
     load_scenario,
     numpy_state,
     observation_bounds,
+    reset_episode,
     resolve_sku,
     restrict_world,
     scenario_name,
@@ -165,22 +165,11 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        opts = dict(options or {})
-        unknown = set(opts) - {"episode_seed", "n_paths", "path"}
-        if unknown:
-            raise InputError(
-                f"reset options: unknown key(s) {sorted(unknown)}; known: episode_seed, n_paths, path"
-            )
-        ep_seed = int(opts["episode_seed"]) if "episode_seed" in opts else episode_seed(self.np_random)
-        n_paths = int(opts.get("n_paths", 1))
-        path = int(opts.get("path", 0))
-        if not 0 <= path < n_paths:
-            raise InputError(f"reset options: path must be in [0, n_paths={n_paths}), got {path!r}")
-        world, paths, fc = build_episode(self.scenario, ep_seed, n_paths)
+        world, paths, fc, ep_seed, path = reset_episode(self.scenario, options, self.np_random)
         self._setup(world, paths, fc, ep_seed, path)
         self._engine = self._engine_cls(self.world, self.paths, record=False)
         self._state = numpy_state(self._engine.reset())
-        self._carry = getattr(self._engine, "initial_totals", None)
+        self._carry = self._engine.initial_totals
         return self._get_obs(), self._get_info()
 
     def _get_obs(self) -> np.ndarray:
