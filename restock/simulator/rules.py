@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from restock.simulator.arrays import minimum, relu
-from restock.simulator.flows import COST_COMPONENTS, reward_of
+from restock.simulator.flows import COST_COMPONENTS, REWARD_TERMS
 
 A = TypeVar("A")
 """A numpy array or a torch tensor (torch is never imported here: see :mod:`restock.simulator.arrays`)."""
@@ -87,10 +87,19 @@ def receive(on_hand: A, arriving: A, storage_capacity: Any) -> tuple[A, A]:
     return kept, total - kept
 
 
-def serve_lost_sales(on_hand: A, demand: A) -> tuple[A, A, A]:
-    """Lost sales: (sales, lost, new on-hand) with sales = min(demand, on-hand)."""
+def serve_lost_sales(on_hand: A, demand: A, out: tuple[Any, Any, Any] | None = None) -> tuple[A, A, A]:
+    """Lost sales: (sales, lost, new on-hand) with sales = min(demand, on-hand).
+
+    ``out``: numpy arrays (sales, lost, on-hand; on-hand may be ``on_hand`` itself) to write the result
+    into instead of allocating (the des engine serves every period this way; the same arithmetic)."""
+    if out is not None:
+        sales, lost, left = out
+        np.minimum(demand, on_hand, out=sales)  # type: ignore[call-overload]
+        np.subtract(demand, sales, out=lost)  # type: ignore[call-overload]
+        np.subtract(on_hand, sales, out=left)  # type: ignore[call-overload]
+        return sales, lost, left
     sales = minimum(demand, on_hand)
-    return sales, demand - sales, on_hand - sales
+    return sales, demand - sales, on_hand - sales  # type: ignore[operator]
 
 
 def serve_backorders(on_hand: A, backlog: A, demand: A) -> tuple[A, A, A]:
@@ -138,9 +147,24 @@ def salvage(end_on_hand: A, salvage_value: Any) -> A:
     return end_on_hand * salvage_value  # type: ignore[operator, no-any-return]
 
 
+_INCOME = tuple(k for k, sign in REWARD_TERMS.items() if sign > 0)
+_COSTS = tuple(k for k, sign in REWARD_TERMS.items() if sign < 0)
+
+
 def reward(amounts: Mapping[str, A]) -> A:
-    """Revenue + salvage - purchase, holding, penalty and fixed order costs (:data:`flows.REWARD_TERMS`)."""
-    return reward_of(amounts)  # type: ignore[no-any-return]
+    """Revenue + salvage - purchase, holding, penalty and fixed order costs (:data:`flows.REWARD_TERMS`;
+    :func:`restock.simulator.flows.reward_of` is the same sum). On numpy arrays the costs are taken off
+    in place, on the one new array the income makes."""
+    total: Any = amounts[_INCOME[0]]
+    for name in _INCOME[1:]:
+        total = total + amounts[name]
+    in_place = type(total) is np.ndarray and len(_INCOME) > 1
+    for name in _COSTS:
+        if in_place:
+            total -= amounts[name]
+        else:
+            total = total - amounts[name]
+    return total  # type: ignore[no-any-return]
 
 
 def book_period(*, salvage_value: Any = 0.0, salvage_units: Any = None, **flows: Any) -> dict[str, Any]:
@@ -151,9 +175,7 @@ def book_period(*, salvage_value: Any = 0.0, salvage_units: Any = None, **flows:
     the last period of the horizon where the booking covers it, 0 elsewhere (None: no salvage in what is
     booked).
     """
-    amounts = period_cash_flows(**flows)
-    end_on_hand = flows["end_on_hand"]
-    units: Any = end_on_hand * 0.0 if salvage_units is None else salvage_units  # type: ignore[operator]
-    amounts["salvage"] = salvage(units, salvage_value)
+    amounts: dict[str, Any] = period_cash_flows(**flows)
+    amounts["salvage"] = 0.0 if salvage_units is None else salvage(salvage_units, salvage_value)
     amounts["reward"] = reward(amounts)
     return amounts

@@ -156,7 +156,7 @@ def customer_demand(env: simpy.Environment, sim: Sim, m: int) -> Proc:
         if backorder:
             sales[...], backlog[...], on_hand[...] = rules.serve_backorders(on_hand, backlog, d)
         else:
-            sales[...], lost[...], on_hand[...] = rules.serve_lost_sales(on_hand, d)
+            rules.serve_lost_sales(on_hand, d, out=(sales, lost, on_hand))
         if log is not None:
             sim.emit(t, DEMAND, "demand", m, "", d)
             sim.emit(t, DEMAND, "sale", m, "", sales)
