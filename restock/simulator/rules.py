@@ -127,19 +127,28 @@ def period_cash_flows(
     penalty: Any,
     fixed_order_cost: Any,
     backorder: bool,
+    out: Mapping[str, Any] | None = None,
 ) -> dict[str, A]:
     """The booked amounts of one period (all >= 0); reward = revenue - the four costs.
 
     ``ordered_positive`` is 1 where an order with a positive quantity was placed this period, else 0.
     The penalty is per lost unit (lost sales) or per unit of end-of-period backlog (backorders).
+    ``out``: numpy arrays by amount name to write the amounts into (the des engine books into its history
+    rows this way), instead of new arrays.
     """
+    o = out or {}
     return {
-        "revenue": sales * price,
-        "purchase_cost": received * unit_cost,
-        "holding_cost": end_on_hand * holding_cost,
-        "penalty_cost": (end_backlog if backorder else lost) * penalty,
-        "fixed_order_cost": ordered_positive * fixed_order_cost,
+        "revenue": _times(sales, price, o.get("revenue")),
+        "purchase_cost": _times(received, unit_cost, o.get("purchase_cost")),
+        "holding_cost": _times(end_on_hand, holding_cost, o.get("holding_cost")),
+        "penalty_cost": _times(end_backlog if backorder else lost, penalty, o.get("penalty_cost")),
+        "fixed_order_cost": _times(ordered_positive, fixed_order_cost, o.get("fixed_order_cost")),
     }
+
+
+def _times(quantity: Any, coefficient: Any, out: Any) -> Any:
+    """``quantity x coefficient``, into ``out`` when given (a numpy array of the result's shape)."""
+    return quantity * coefficient if out is None else np.multiply(quantity, coefficient, out=out)
 
 
 def salvage(end_on_hand: A, salvage_value: Any) -> A:
@@ -151,31 +160,45 @@ _INCOME = tuple(k for k, sign in REWARD_TERMS.items() if sign > 0)
 _COSTS = tuple(k for k, sign in REWARD_TERMS.items() if sign < 0)
 
 
-def reward(amounts: Mapping[str, A]) -> A:
+def reward(amounts: Mapping[str, A], out: Any = None) -> A:
     """Revenue + salvage - purchase, holding, penalty and fixed order costs (:data:`flows.REWARD_TERMS`;
-    :func:`restock.simulator.flows.reward_of` is the same sum). On numpy arrays the costs are taken off
-    in place, on the one new array the income makes."""
-    total: Any = amounts[_INCOME[0]]
-    for name in _INCOME[1:]:
-        total = total + amounts[name]
-    in_place = type(total) is np.ndarray and len(_INCOME) > 1
+    :func:`restock.simulator.flows.reward_of` is the same sum). ``out``: a numpy array to write it into.
+    On numpy the costs are taken off in place, on the one new array (or ``out``) the income makes; torch
+    tensors stay out of place (differentiable)."""
+    if out is None:
+        total: Any = amounts[_INCOME[0]]
+        for name in _INCOME[1:]:
+            total = total + amounts[name]
+        fresh = type(total) is np.ndarray and len(_INCOME) > 1
+    else:
+        total, fresh = out, True
+        np.copyto(total, amounts[_INCOME[0]])  # type: ignore[arg-type]
+        for name in _INCOME[1:]:
+            total += amounts[name]
     for name in _COSTS:
-        if in_place:
+        if fresh:
             total -= amounts[name]
         else:
             total = total - amounts[name]
     return total  # type: ignore[no-any-return]
 
 
-def book_period(*, salvage_value: Any = 0.0, salvage_units: Any = None, **flows: Any) -> dict[str, Any]:
+def book_period(
+    *, salvage_value: Any = 0.0, salvage_units: Any = None, out: Mapping[str, Any] | None = None, **flows: Any
+) -> dict[str, Any]:
     """Every money amount of a period (:data:`flows.MONEY_COLUMNS`): the cash flows, salvage, reward.
 
     ``flows``: the keyword arguments of :func:`period_cash_flows` (the period's quantities, prices, costs
     and the service model). ``salvage_units``: the units valued at ``salvage_value``: the end on-hand of
     the last period of the horizon where the booking covers it, 0 elsewhere (None: no salvage in what is
+    booked). ``out``: numpy arrays by money column to write into (salvage is then left as it is unless
     booked).
     """
-    amounts: dict[str, Any] = period_cash_flows(**flows)
-    amounts["salvage"] = 0.0 if salvage_units is None else salvage(salvage_units, salvage_value)
-    amounts["reward"] = reward(amounts)
+    o = out or {}
+    amounts: dict[str, Any] = period_cash_flows(**flows, out=out)
+    if salvage_units is None:
+        amounts["salvage"] = o.get("salvage", 0.0)
+    else:
+        amounts["salvage"] = _times(salvage_units, salvage_value, o.get("salvage"))
+    amounts["reward"] = reward(amounts, o.get("reward"))
     return amounts

@@ -152,8 +152,8 @@ class Sim:
         return rows
 
     def book(self) -> None:
-        """Book the cash flows of the periods closed since the last booking (rules.period_cash_flows), in
-        one pass over those periods, and add them and the unit totals to the step totals."""
+        """Book the cash flows of the periods closed since the last booking (rules.book_period), in one
+        pass over those periods, and add them and the unit totals to the step totals."""
         a, b = self.booked - self._base, self.closed - self._base
         if b <= a:
             return
@@ -172,14 +172,15 @@ class Sim:
             last[-1] = 1.0
         h = r["*"]
         for idx, backorder in self.groups:  # one group unless lost-sales and backorder nodes mix
-            part = h[:, :, :, idx]
+            whole = isinstance(idx, slice)  # every node: book straight into the history rows (views)
+            rows = r if whole else {k: h[i][:, :, idx] for k, i in _ROW.items()}
             money = book_period(
-                sales=part[_ROW["sales"]],
-                received=part[_ROW["received_vendor"]],
-                end_on_hand=part[_ROW["on_hand"]],
-                lost=part[_ROW["lost"]],
-                end_backlog=part[_ROW["backlog"]],
-                ordered_positive=part[_ROW["ordered_positive"]],
+                sales=rows["sales"],
+                received=rows["received_vendor"],
+                end_on_hand=rows["on_hand"],
+                lost=rows["lost"],
+                end_backlog=rows["backlog"],
+                ordered_positive=rows["ordered_positive"],
                 price=price,
                 unit_cost=eco.unit_cost,
                 holding_cost=eco.holding_cost,
@@ -187,10 +188,12 @@ class Sim:
                 fixed_order_cost=eco.fixed_order_cost,
                 backorder=backorder,
                 salvage_value=eco.salvage_value,
-                salvage_units=None if last is None else part[_ROW["on_hand"]] * last,
+                salvage_units=None if last is None else rows["on_hand"] * last,
+                out=r if whole else None,
             )
-            for k in MONEY_COLUMNS:
-                h[_ROW[k]][:, :, idx] = money[k]
+            if not whole:  # a group of nodes: its rows were copies
+                for k in MONEY_COLUMNS:
+                    h[_ROW[k]][:, :, idx] = money[k]
         self._acc += h.sum(axis=1)
         self.booked = self.closed
         if not self.record:
