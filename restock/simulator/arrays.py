@@ -35,9 +35,14 @@ def minimum(a: Any, b: Any) -> Any:
     """Elementwise minimum for numpy arrays, torch tensors and scalars."""
     if type(a) is np.ndarray and type(b) is np.ndarray:  # the des engine's case, checked first
         return np.minimum(a, b)
-    if is_tensor(a) or is_tensor(b):
-        ref = a if is_tensor(a) else b
-        return sys.modules["torch"].minimum(like(a, ref), like(b, ref))
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        a_tensor, b_tensor = isinstance(a, torch.Tensor), isinstance(b, torch.Tensor)
+        if a_tensor and b_tensor and a.dtype == b.dtype and a.device == b.device:  # the batch engine's
+            return torch.minimum(a, b)
+        if a_tensor or b_tensor:
+            ref = a if a_tensor else b
+            return torch.minimum(like(a, ref), like(b, ref))
     return np.minimum(a, b)
 
 

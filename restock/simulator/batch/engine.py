@@ -502,8 +502,10 @@ class BatchEngine:
             fixed_order_cost=self._fixed,
             backorder=self.backorder,
             salvage_value=self._salvage,
-            salvage_units=b.last_on_hand if t0 + n == self.horizon else self._zero,
+            salvage_units=b.last_on_hand if t0 + n == self.horizon else None,
         )
+        if not isinstance(out["salvage"], torch.Tensor):  # no salvage before the last block
+            out["salvage"] = self._zero
         out["sales"] = sums[0]
         out["lost"] = self._zero if self.backorder else sums[3]
         out["demand"] = self._block_demand[t0]
