@@ -55,7 +55,7 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"directbackprop: checkpoint {path} does not exist")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=False)
+        data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds on a corrupt file
         raise InputError(f"directbackprop: {path} is not a readable checkpoint ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:

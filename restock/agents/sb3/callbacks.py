@@ -6,7 +6,7 @@ Layout they maintain inside the run folder::
     tb/                      TensorBoard event files (SB3's train/, rollout/, time/ and our eval/)
     checkpoints/
       step_<timesteps>.zip   periodic checkpoints (the newest ``keep`` are kept)
-      replay_buffer.pkl      off-policy algorithms: the replay buffer of the newest checkpoint
+      replay_buffer.npz      off-policy algorithms: the replay buffer of the newest checkpoint (arrays)
       best.zip, best.json    the model with the best evaluation profit so far, and that evaluation
       state.json             the newest checkpoint, its timesteps, whether training finished
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,16 @@ from stable_baselines3.common.logger import Figure
 from restock import io as rio
 from restock.agents.sb3.evaluation import EvalView, Trace, kpis, model_rule, rollout
 from restock.agents.sb3.figures import trajectories_figure
+from restock.agents.sb3.models import save_replay_buffer
+from restock.errors import InputError
 
 CHECKPOINTS = "checkpoints"
 STATE_FILE = "state.json"
 BEST_MODEL = "best.zip"
 BEST_FILE = "best.json"
-REPLAY_FILE = "replay_buffer.pkl"
+REPLAY_FILE = "replay_buffer.npz"
+"""The replay buffer of an off-policy run, as plain arrays
+(:func:`~restock.agents.sb3.models.save_replay_buffer`)."""
 KPI_FILE = "kpis.csv"
 NOT_SCALAR = ("stdout", "log", "json", "csv")
 
@@ -47,11 +52,30 @@ def save_model(model: Any, path: Path) -> None:
 
 
 def read_state(run_dir: Path) -> dict[str, Any] | None:
-    """The checkpoint state of a run folder, None if it has no checkpoint yet."""
+    """The checkpoint state of a run folder, None if it has no checkpoint yet.
+
+    The folder may come from a stranger: ``last`` must name a checkpoint file of this folder
+    (``step_<12 digits>.zip``, no path), ``timesteps`` a whole number >= 0 and ``finished`` a bool."""
     file = run_dir / CHECKPOINTS / STATE_FILE
     if not file.is_file():
         return None
-    return dict(json.loads(file.read_text(encoding="utf-8")))
+    try:
+        state = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{file}: not readable JSON ({exc})") from exc
+    if not isinstance(state, dict):
+        raise InputError(f"{file}: must be a table, got {state!r}")
+    last = state.get("last")
+    if not (isinstance(last, str) and re.fullmatch(r"step_\d{12}\.zip", last)):
+        raise InputError(
+            f"{file}: last must name a checkpoint step_<12 digits>.zip of the folder, got {last!r}"
+        )
+    steps = state.get("timesteps")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise InputError(f"{file}: timesteps must be a whole number >= 0, got {steps!r}")
+    if not isinstance(state.get("finished", False), bool):
+        raise InputError(f"{file}: finished must be true or false, got {state.get('finished')!r}")
+    return dict(state)
 
 
 def read_kpis(run_dir: Path, up_to: int | None = None) -> list[dict[str, float]]:
@@ -170,9 +194,7 @@ class CheckpointCallback(BaseCallback):
         path = self.dir / f"step_{step:012d}.zip"
         save_model(self.model, path)
         if self.save_replay:
-            buf = io.BytesIO()
-            self.model.save_replay_buffer(buf)  # type: ignore[attr-defined]
-            rio.write_bytes(self.dir / REPLAY_FILE, buf.getvalue())
+            rio.write_bytes(self.dir / REPLAY_FILE, save_replay_buffer(self.model))
         rio.write_json(self.dir / STATE_FILE, {"last": path.name, "timesteps": step, "finished": finished})
         for old in sorted(self.dir.glob("step_*.zip"))[: -self.keep]:
             old.unlink(missing_ok=True)

@@ -40,6 +40,7 @@ from restock.agents.sb3.callbacks import (
 )
 from restock.agents.sb3.config import OFF_POLICY, ON_POLICY, SB3Options, parse_options
 from restock.agents.sb3.evaluation import EvalView, HeldOut, newsvendor_rule, rollout
+from restock.agents.sb3.models import algorithm, load_model, load_replay_buffer, policy_kwargs
 from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
 from restock.envs.observer import Observer
@@ -53,16 +54,6 @@ AGENT_FILE = "agent.json"
 
 def _plain(value: Any) -> Any:
     return value.__name__ if isinstance(value, type) else value
-
-
-def algorithm(agent: str) -> Any:
-    """The SB3 class of ``agent``."""
-    from stable_baselines3 import A2C, PPO, SAC, TD3
-
-    classes: dict[str, Any] = {"ppo": PPO, "a2c": A2C, "sac": SAC, "td3": TD3}
-    if agent not in classes:
-        raise InputError(f"not an SB3 agent: {agent!r}; known: {sorted(classes)}")
-    return classes[agent]
 
 
 def make_env(
@@ -80,29 +71,14 @@ def make_env(
     )
 
 
-def _activation(name: str) -> Any:
-    import torch
-
-    return {
-        "tanh": torch.nn.Tanh,
-        "relu": torch.nn.ReLU,
-        "elu": torch.nn.ELU,
-        "leaky_relu": torch.nn.LeakyReLU,
-    }[name]
-
-
 def model_kwargs(agent: str, opts: SB3Options, n_envs: int, reviews: int) -> dict[str, Any]:
     """Keyword arguments of the SB3 constructor (options left at None keep SB3's defaults)."""
-    arch = list(opts.net_arch)
     kw: dict[str, Any] = {"gamma": opts.gamma}
     if opts.learning_rate is not None:
         kw["learning_rate"] = opts.learning_rate
-    policy_kwargs: dict[str, Any] = {"activation_fn": _activation(opts.activation)}
     if agent in ON_POLICY:
         n_steps = opts.n_steps or min(reviews, 128)
         kw["n_steps"] = n_steps
-        policy_kwargs["net_arch"] = {"pi": arch, "vf": arch}
-        policy_kwargs["log_std_init"] = opts.log_std_init
         for name in ("gae_lambda", "ent_coef", "vf_coef", "max_grad_norm", "normalize_advantage"):
             if getattr(opts, name) is not None:
                 kw[name] = getattr(opts, name)
@@ -114,9 +90,6 @@ def model_kwargs(agent: str, opts: SB3Options, n_envs: int, reviews: int) -> dic
         elif opts.batch_size is not None:
             raise InputError("option agent.batch_size does not apply to a2c (it trains on whole rollouts)")
     else:
-        policy_kwargs["net_arch"] = {"pi": arch, "qf": arch}
-        if agent == "sac":
-            policy_kwargs["log_std_init"] = opts.log_std_init
         if opts.n_steps is not None:
             raise InputError(f"option agent.n_steps does not apply to {agent} (use agent.train_freq)")
         kw.update(
@@ -128,7 +101,7 @@ def model_kwargs(agent: str, opts: SB3Options, n_envs: int, reviews: int) -> dic
         )
         if opts.tau is not None:
             kw["tau"] = opts.tau
-    kw["policy_kwargs"] = policy_kwargs
+    kw["policy_kwargs"] = policy_kwargs(agent, opts)
     return kw
 
 
@@ -183,9 +156,11 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
                 f"{run_dir} finished training ({state['timesteps']} of {spec.timesteps} timesteps); "
                 "nothing to resume"
             )
-        model = cls.load(run_dir / CHECKPOINTS / state["last"], env=s.env, device=spec.device)
+        model = load_model(
+            spec.agent, run_dir / CHECKPOINTS / state["last"], opts, env=s.env, device=spec.device
+        )
         if spec.agent in OFF_POLICY and (run_dir / CHECKPOINTS / REPLAY_FILE).is_file():
-            model.load_replay_buffer(run_dir / CHECKPOINTS / REPLAY_FILE)
+            load_replay_buffer(model, run_dir / CHECKPOINTS / REPLAY_FILE)
         # Fresh training episodes after the resume point (not a replay of the first ones).
         model.set_random_seed(seeding.int_seed(spec.seed, "sb3/resume", int(model.num_timesteps)))
         rows = read_kpis(run_dir, up_to=int(model.num_timesteps))
@@ -302,7 +277,7 @@ def load(run_dir: Path, meta: dict[str, Any]) -> SB3Policy:
         file = run_dir / CHECKPOINTS / state["last"]
     else:
         raise InputError(f"{run_dir} holds no checkpoint ({CHECKPOINTS}/{BEST_MODEL} or state.json)")
-    model = algorithm(agent).load(file, device="cpu")
+    model = load_model(agent, file, opts, device="cpu")
     from restock.envs.features import ObservationConfig, feature_names
 
     expected = (len(feature_names(ObservationConfig())),)
