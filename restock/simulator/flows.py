@@ -135,20 +135,8 @@ TOTAL_SOURCES: dict[str, str] = {
     **{f.metadata["total"]: f.name for f in FLOW_FIELDS if f.metadata["total"]},
 }
 """For each step total, the record column it sums over the step's periods."""
-SERIES_SUMS: tuple[str, ...] = (
-    "reward",
-    *MONEY_AMOUNTS,
-    *sorted(
-        (f.name for f in FLOW_FIELDS if f.metadata["series"] is not None),
-        key=lambda name: next(f.metadata["series"] for f in FLOW_FIELDS if f.name == name),
-    ),
+_SERIES = sorted(
+    (f for f in FLOW_FIELDS if f.metadata["series"] is not None), key=lambda f: f.metadata["series"]
 )
+SERIES_SUMS: tuple[str, ...] = ("reward", *MONEY_AMOUNTS, *(f.name for f in _SERIES))
 """Record columns a per-period series sums over nodes and SKUs: the reward, the money, then units."""
-
-
-def reward_of(amounts: Any) -> Any:
-    """The reward from a mapping of the money amounts (arrays or numbers): income minus costs."""
-    total: Any = 0.0
-    for name, sign in REWARD_TERMS.items():
-        total = total + amounts[name] if sign > 0 else total - amounts[name]
-    return total

@@ -161,8 +161,8 @@ _COSTS = tuple(k for k, sign in REWARD_TERMS.items() if sign < 0)
 
 
 def reward(amounts: Mapping[str, A], out: Any = None) -> A:
-    """Revenue + salvage - purchase, holding, penalty and fixed order costs (:data:`flows.REWARD_TERMS`;
-    :func:`restock.simulator.flows.reward_of` is the same sum). ``out``: a numpy array to write it into.
+    """Revenue + salvage - purchase, holding, penalty and fixed order costs (:data:`flows.REWARD_TERMS`,
+    their signs). ``out``: a numpy array to write it into.
     On numpy the costs are taken off in place, on the one new array (or ``out``) the income makes; torch
     tensors stay out of place (differentiable)."""
     if out is None:

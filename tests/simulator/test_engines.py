@@ -20,9 +20,9 @@ from restock.simulator.flows import (
     RECORD_COLUMNS,
     TOTAL_KEYS,
     PeriodFlows,
-    reward_of,
 )
 from restock.simulator.policy import BaseStock, OrderSchedule
+from restock.simulator.rules import reward
 from restock.simulator.state import ReviewState
 
 
@@ -43,7 +43,10 @@ def test_flow_names_derive_from_the_period_flows_fields() -> None:
     assert MONEY_COLUMNS[-1] == "reward" and set(COST_COMPONENTS) < set(MONEY_COLUMNS)
     amounts = {"revenue": 10.0, "salvage": 2.0, "purchase_cost": 3.0, "holding_cost": 1.0}
     amounts |= {"penalty_cost": 0.5, "fixed_order_cost": 4.0}
-    assert reward_of(amounts) == 10.0 + 2.0 - 3.0 - 1.0 - 0.5 - 4.0
+    assert reward(amounts) == 10.0 + 2.0 - 3.0 - 1.0 - 0.5 - 4.0
+    assert reward({k: np.array([v]) for k, v in amounts.items()}).tolist() == [
+        10.0 + 2.0 - 3.0 - 1.0 - 0.5 - 4.0
+    ]
 
 
 @pytest.mark.parametrize("engine", ENGINE_NAMES)

@@ -142,12 +142,6 @@ def rollout(
     return RolloutResult(totals=totals, periods=out.periods)
 
 
-def per_period(result: RolloutResult, n_skus: int) -> np.ndarray:
-    """Mean reward per SKU-period of each path [P] (paths are the independent replications)."""
-    r = result.totals["reward"].detach().cpu().numpy().reshape(-1, n_skus)
-    return np.asarray(r.sum(1) / (n_skus * max(result.periods, 1)))
-
-
 def newsvendor_level(episode: Episode) -> np.ndarray:
     """The newsvendor's (critical-fractile) order-up-to level [B] in units at the first review."""
     engine = BatchEngine(episode.world, episode.paths, record=False)

@@ -41,7 +41,7 @@ class EvalView:
     actions: ActionMap
 
 
-Decide = Callable[[Observer, ReviewState], np.ndarray]
+Act = Callable[[Observer, ReviewState], np.ndarray]
 """A decision rule: order quantities [B] (units) for the observer's decision points at a review (the
 signature of :meth:`restock.agents.policy.Policy.act`: any policy's ``act`` is one)."""
 
@@ -85,7 +85,7 @@ class HeldOut:
         return EvalView(self.world, self.paths, observer, ActionMap(action_config, observer))
 
 
-def rollout(view: EvalView, decide: Decide) -> Trace:
+def rollout(view: EvalView, decide: Act) -> Trace:
     """Run ``decide`` through one episode of the batch engine on ``view``'s paths."""
     world, obs = view.world, view.observer
     p, n = obs.n_paths, obs.n_skus
@@ -120,7 +120,7 @@ def rollout(view: EvalView, decide: Decide) -> Trace:
     )
 
 
-def model_rule(model: Any, actions: ActionMap, *, deterministic: bool = True) -> Decide:
+def model_rule(model: Any, actions: ActionMap, *, deterministic: bool = True) -> Act:
     """The decision rule of a model with SB3's ``predict``, acting through ``actions`` (the env's map)."""
 
     def decide(observer: Observer, state: ReviewState) -> np.ndarray:
@@ -131,7 +131,7 @@ def model_rule(model: Any, actions: ActionMap, *, deterministic: bool = True) ->
     return decide
 
 
-newsvendor_rule: Decide = NewsvendorPolicy().act
+newsvendor_rule: Act = NewsvendorPolicy().act
 """The critical-fractile newsvendor on the forecast table (the one :class:`NewsvendorPolicy`)."""
 
 
