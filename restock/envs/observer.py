@@ -83,6 +83,9 @@ class Observer:
                 f"observer: prices must have shape [paths, {world.horizon}, {world.n_skus}], "
                 f"got {price.shape}"
             )
+        if not np.isfinite(price).all():
+            idx = tuple(int(i) for i in np.argwhere(~np.isfinite(price))[0])
+            raise InputError(f"observer: prices{list(idx)} must be finite, got {price[idx].item()!r}")
         self.world, self.node, self.obs_config = world, node, obs_config
         self._price, self._forecasts = price, forecasts
         self.n_paths, self.n_skus = int(price.shape[0]), world.n_skus

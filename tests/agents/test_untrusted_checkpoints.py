@@ -87,6 +87,10 @@ def test_an_unknown_pickled_entry_refuses_the_file(sb3_model: tuple[Any, Path], 
     with pytest.raises(InputError, match=r"pickled entries \['surprise'\].*not loaded"):
         load_model("sac", evil, parse_options("sac", {}))
     assert not marker.exists()
+    bad_rate = tmp_path / "rate.zip"
+    _rewrite_data(path, bad_rate, lambda d: d.update(learning_rate="fast"))
+    with pytest.raises(InputError, match="learning_rate must be a number, got 'fast'"):
+        load_model("sac", bad_rate, parse_options("sac", {}))
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     with pytest.raises(InputError, match="not an SB3 model archive"):
         load_model("sac", tmp_path / "junk.zip", parse_options("sac", {}))
