@@ -13,11 +13,6 @@ from typing import Any
 import numpy as np
 
 
-def torch_module() -> Any:
-    """The torch module if something has imported it, else None."""
-    return sys.modules.get("torch")
-
-
 def is_tensor(x: Any) -> bool:
     """Whether ``x`` is a torch tensor (False whenever torch is not imported)."""
     torch = sys.modules.get("torch")

@@ -132,3 +132,24 @@ def test_terminal_states_of_both_engines_agree(seed: int) -> None:
 def test_a_review_state_is_not_terminal() -> None:
     state = ReviewState(t=0, on_hand=np.zeros((1, 1, 1)), backlog=np.zeros((1, 1, 1)), pipeline=np.zeros(0))
     assert not state.terminal
+
+
+def test_unlimited_limits_are_fast_paths_inside_the_rules() -> None:
+    from restock.simulator import rules
+
+    q, fill = np.array([5.0, 0.0, 7.0]), np.array([0.5, 1.0, 0.2])
+    assert rules.accept(q, None) is q and rules.deliver(q, None) is q
+    delivered, cancelled = rules.accept_order(q, None, None)
+    assert delivered is q and cancelled is rules.NOTHING
+    delivered, cancelled = rules.accept_order(q, None, fill)  # a fill cut without a capacity limit
+    np.testing.assert_allclose(delivered, [2.5, 0.0, 1.4])
+    np.testing.assert_allclose(cancelled, [2.5, 0.0, 5.6])
+    for limit in (None, float("inf")):
+        kept, disposed = rules.receive(np.array([3.0, 1.0]), np.array([4.0, 2.0]), limit)
+        assert kept.tolist() == [7.0, 3.0] and disposed is rules.NOTHING
+    assert rules.book_period(
+        sales=np.array([2.0]), received=np.array([3.0]), end_on_hand=np.array([4.0]), lost=np.array([1.0]),
+        end_backlog=np.array([0.0]), ordered_positive=np.array([1.0]), price=10.0, unit_cost=2.0,
+        holding_cost=0.5, penalty=3.0, fixed_order_cost=7.0, backorder=False, salvage_value=1.5,
+        salvage_units=np.array([4.0]),
+    )["reward"].tolist() == [20.0 + 6.0 - 6.0 - 2.0 - 3.0 - 7.0]  # fmt: skip
