@@ -173,7 +173,7 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         self.action_config = action_config(action, source=SOURCE)
         self.reward_scale = reward_scale
         self.info_costs = bool(info_costs)
-        self._engine_cls = engine_class(engine)
+        self._engine_cls: Any = engine_class(engine)
         self.engine_options = dict(engine_options or {})
         world, paths, fc = build_episode(self.scenario, 0, 1)
         if len(world.network.nodes) != 1:

@@ -41,6 +41,8 @@ def numpy_state(state: ReviewState) -> ReviewState:
         on_hand=to_numpy(state.on_hand),
         backlog=to_numpy(state.backlog),
         pipeline=to_numpy(state.pipeline),
+        owed=None if state.owed is None else to_numpy(state.owed),
+        owes=None if state.owes is None else to_numpy(state.owes),
     )
 
 

@@ -95,7 +95,7 @@ def poisson_table(
 
     total = np.stack([served(i) for i in range(len(nodes))])  # [M, N]
     lead = max((v.lead_time.upper(1e-3) for v in world.network.vendors), default=0)
-    k = lead + sum(n.transfer_lead_time for n in nodes) + 2 * world.review_period
+    k = lead + sum(n.transfer_distribution.upper(1e-3) for n in nodes) + 2 * world.review_period
     cover = np.arange(1, k + 1)
     lv = np.asarray(levels, dtype=np.float64)
     r = world.review_period

@@ -117,7 +117,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.obs_config = observation or ObservationConfig()
         self.action_config = action_config(action, source="Restock/Network-v0")
         self.reward_scale = reward_scale
-        self._engine_cls = engine_class(engine)
+        self._engine_cls: Any = engine_class(engine)
         source = f"Restock/Network-v0 (scenario {scenario_name(self.scenario)!r})"
         world, paths, fc = build_episode(self.scenario, 0, 1)
         self.n_nodes = len(world.network.nodes)

@@ -35,11 +35,11 @@ from restock.envs.forecasts import check_matches
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.state import ReviewState
-from restock.simulator.world import LeadTime, World
+from restock.simulator.world import World
 
 
 def lead_time_stats(world: World) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, std) of each node's replenishment lead time per SKU, [M, N] each (transfers: deterministic)."""
+    """(mean, std) of each node's replenishment lead time per SKU, [M, N] each (vendor or transfer)."""
     m, n = len(world.network.nodes), world.n_skus
     mean, std = np.zeros((m, n)), np.zeros((m, n))
     for i, node in enumerate(world.network.nodes):
@@ -48,7 +48,7 @@ def lead_time_stats(world: World) -> tuple[np.ndarray, np.ndarray]:
                 vendor = world.network.vendor(node.source)
                 dist = vendor.lead_time_by_sku.get(sku, vendor.lead_time)
             else:
-                dist = LeadTime("deterministic", value=node.transfer_lead_time)
+                dist = node.transfer_distribution
             mean[i, j], std[i, j] = lead_time_moments(dist)
     return mean, std
 
@@ -189,9 +189,18 @@ class Observer:
         a = arr[:, self.node]
         return a.reshape(self.size, *a.shape[2:])
 
+    def net_inventory(self, state: ReviewState) -> np.ndarray:
+        """[B] on-hand - backlog; with backorders upstream also + what the upstream node owes this node
+        - what this node owes the nodes it feeds (the position is this plus the pipeline)."""
+        net = self.flat(state.on_hand) - self.flat(state.backlog)
+        if state.owed is not None:
+            net = net + self.flat(state.owed) - self.flat(state.owes)
+        return net
+
     def position(self, state: ReviewState) -> np.ndarray:
-        """The inventory position [B]: on-hand - backlog + the pipeline."""
-        return self.flat(state.on_hand) - self.flat(state.backlog) + self.flat(state.pipeline).sum(-1)
+        """The inventory position [B] (:attr:`ReviewState.inventory_position`): :meth:`net_inventory` +
+        the pipeline."""
+        return self.net_inventory(state) + self.flat(state.pipeline).sum(-1)
 
     def observe(self, state: ReviewState, *, t: int | None = None) -> np.ndarray:
         """Observations [B, F] at ``state`` (``t`` overrides the state's period)."""
@@ -202,7 +211,7 @@ class Observer:
         return build_observations(
             config=self.obs_config,
             static=self.static,
-            net_inventory=self.flat(state.on_hand) - self.flat(state.backlog),
+            net_inventory=self.net_inventory(state),
             pipeline=self.flat(state.pipeline),
             per_bucket=pb,
             cum_lt=cum,

@@ -158,7 +158,7 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
         self.action_config = action_config(action, source="Restock/SingleSKU-v0")
         self.reward_scale = reward_scale
         self.compare_newsvendor = bool(compare_newsvendor)
-        self._engine_cls = engine_class(engine)
+        self._engine_cls: Any = engine_class(engine)
         source = f"Restock/SingleSKU-v0 (scenario {scenario_name(self.scenario)!r})"
         world, paths, fc = build_episode(self.scenario, 0, 1)  # a probe: names, shapes, checks
         if len(world.network.nodes) != 1:

@@ -67,7 +67,7 @@ def cover_periods(scenario: Scenario) -> int:
         return f.max_cover
     network = scenario_network(scenario)
     lead = max((v.lead_time.upper(1e-3) for v in network.vendors), default=0)
-    transfer = sum(n.transfer_lead_time for n in network.nodes)
+    transfer = sum(n.transfer_distribution.upper(1e-3) for n in network.nodes)
     return max(int(lead + transfer + 2 * b), f.buckets * b, 1)
 
 

@@ -41,6 +41,18 @@ def minimum(a: Any, b: Any) -> Any:
     return np.minimum(a, b)
 
 
+def where(condition: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``condition`` holds, else ``b``: ``torch.where`` when any argument is a tensor."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        ref = next((x for x in (a, b, condition) if isinstance(x, torch.Tensor)), None)
+        if ref is not None:
+            if not isinstance(condition, torch.Tensor):
+                condition = torch.as_tensor(condition, device=ref.device)
+            return torch.where(condition, like(a, ref) if isinstance(a, np.ndarray) else a, b)
+    return np.where(condition, a, b)
+
+
 def relu(a: Any) -> Any:
     """max(a, 0), keeping torch tensors differentiable."""
     if is_tensor(a):

@@ -56,9 +56,9 @@ class Engine(Protocol):
 
 ENGINES: dict[str, str] = {
     "des": "restock.simulator.des:DesEngine",
-    "batch": "restock.simulator.batch:BatchEngine",
+    "batch": "restock.simulator.batch:batch_engine",
 }
-"""Engine name -> ``module:class``."""
+"""Engine name -> ``module:constructor`` (a class, or a function that picks one for the world)."""
 ENGINE_NAMES: tuple[str, ...] = tuple(ENGINES)
 
 
@@ -69,18 +69,23 @@ def check_engine(name: Any) -> str:
     return name
 
 
-def engine_class(engine: str | type) -> type:
-    """The engine class for a name in :data:`ENGINES`, or ``engine`` itself if it is a class."""
-    if isinstance(engine, type):
+EngineFactory = Callable[..., Engine]
+"""Builds an engine: ``factory(world, paths, **options)`` (an engine class, or a function choosing one)."""
+
+
+def engine_class(engine: str | EngineFactory) -> EngineFactory:
+    """The constructor of the engine named ``engine`` in :data:`ENGINES` (``engine`` itself if it is
+    one): the batch engine's picks the single-node fast path or the network engine for the world."""
+    if not isinstance(engine, str):
         return engine
     module, _, attr = ENGINES[check_engine(engine)].partition(":")
     return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
 
-def make_engine(engine: str | type, world: World, paths: ExogenousPaths, **options: Any) -> Engine:
+def make_engine(engine: str | EngineFactory, world: World, paths: ExogenousPaths, **options: Any) -> Engine:
     """An engine over ``world`` and ``paths`` (``options``: ``record=``, and the batch engine's
     ``grad=``, ``device=``, ``dtype=``)."""
-    return engine_class(engine)(world, paths, **options)  # type: ignore[no-any-return]
+    return engine_class(engine)(world, paths, **options)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class PeriodFlows:
 
     The engines hold these quantities as arrays (numpy in des, torch in batch); the dataclass is the
     schema. Conservation laws (tested on both engines):
-    cumulative ordered = cumulative received + cumulative cancelled + in_transit;
+    cumulative ordered = cumulative received + cumulative cancelled + in_transit + owed;
     on_hand = on_hand_start + received - disposed - sales - shipped_downstream;
     demand = sales + lost (lost sales); cumulative demand = cumulative sales + backlog (backorders).
     """
@@ -69,6 +69,13 @@ class PeriodFlows:
             series=8,
         )
     )
+    owed: Any = field(
+        metadata=_m(
+            "level",
+            "units requested from the upstream node and not yet shipped at the end of the period (the "
+            "upstream node backorders them)",
+        )
+    )
     demand: Any = field(metadata=_m("units", "customer demand of the period", total="demand", series=0))
     sales: Any = field(
         metadata=_m(
@@ -91,7 +98,11 @@ class PeriodFlows:
         metadata=_m("money", "salvage value x end on-hand in the last period (else 0)", sign=+1)
     )
     purchase_cost: Any = field(metadata=_m("money", "unit cost x units received", sign=-1))
-    holding_cost: Any = field(metadata=_m("money", "holding cost x end on-hand", sign=-1))
+    holding_cost: Any = field(
+        metadata=_m(
+            "money", "holding cost x end on-hand (+ the node's transit holding cost x in transit)", sign=-1
+        )
+    )
     penalty_cost: Any = field(
         metadata=_m("money", "penalty x lost (lost sales) or x end backlog (backorders)", sign=-1)
     )

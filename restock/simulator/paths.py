@@ -174,11 +174,11 @@ def sample_paths(
     fill = np.ones((n_paths, t_len, len(nodes), n), dtype=np.float64)
     cap = np.full((t_len, len(nodes), n), math.inf)
     for m, node in enumerate(nodes):
+        rng_l = seeding.generator(seed, f"lead_time/{node.name}")
         if not world.network.is_vendor(node.source):
-            lead[:, :, m, :] = node.transfer_lead_time
+            lead[:, :, m, :] = node.transfer_distribution.sample(rng_l, (n_paths, t_len, n))
             continue
         vendor = world.network.vendor(node.source)
-        rng_l = seeding.generator(seed, f"lead_time/{node.name}")
         rng_f = seeding.generator(seed, f"fill_rate/{node.name}")
         for j, sku in enumerate(world.skus):
             dist = vendor.lead_time_by_sku.get(sku, vendor.lead_time)
@@ -220,3 +220,43 @@ def apply_disruption(
             raise InputError(f"disruption fill_rate_multiplier factor must be <= 1, got {d.factor!r}")
         fill[:, start:end] = fill[:, start:end] * d.factor
     return lead, fill, cap
+
+
+def check_fit(world: World, paths: ExogenousPaths) -> None:
+    """Raise :class:`InputError` unless ``paths`` fit ``world`` (shapes, values, network rules): what every
+    engine checks before a run."""
+    paths.__post_init__()  # the arrays are mutable: check their values again, now
+    _, t_len, m, n = paths.demand.shape
+    if t_len != world.horizon:
+        raise InputError(f"paths.demand has {t_len} periods, world.horizon is {world.horizon}")
+    nodes = world.network.nodes
+    if m != len(nodes):
+        names = [x.name for x in nodes]
+        raise InputError(f"paths.demand has {m} nodes, the network has {len(nodes)} ({names})")
+    if n != world.n_skus:
+        raise InputError(f"paths.demand has {n} SKUs, the world has {world.n_skus}")
+    lead = paths.lead_time
+    if not np.issubdtype(lead.dtype, np.integer):
+        bad = lead != np.floor(lead)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise InputError(
+                f"paths.lead_time{list(idx)} must be a whole number of periods, got {lead[idx].item()!r}"
+            )
+    for i, node in enumerate(nodes):
+        if not node.customer_facing and paths.demand[:, :, i].any():
+            t = int(np.argwhere(paths.demand[:, :, i])[0][1])
+            raise InputError(
+                f"paths.demand at node {node.name!r} (not customer-facing) must be 0; period {t}"
+            )
+        if not world.network.is_vendor(node.source) and (paths.fill_rate[:, :, i] != 1).any():
+            bad_fill = paths.fill_rate[:, :, i][paths.fill_rate[:, :, i] != 1][0].item()
+            raise InputError(
+                f"paths.fill_rate at node {node.name!r} (fed by node {node.source!r}) must be 1 for "
+                f"transfers, got {bad_fill!r}"
+            )
+    if not world.review_periods():
+        raise InputError(
+            f"world: no review period within the horizon {world.horizon} "
+            f"(review_offset {world.review_offset})"
+        )

@@ -7,6 +7,7 @@ rules run on numpy arrays (des engine) and torch tensors (batch engine).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,11 +20,13 @@ from restock.simulator.state import ReviewState
 __all__ = [
     "BaseStock",
     "ConstantOrder",
+    "EchelonBaseStock",
     "OrderRule",
     "OrderSchedule",
     "ReviewState",
     "base_stock_order",
     "check_orders",
+    "echelon_position",
 ]
 
 
@@ -74,6 +77,41 @@ class BaseStock:
 
     def __call__(self, state: ReviewState) -> Any:
         return base_stock_order(like(self.level, state.on_hand), state.inventory_position)
+
+
+def echelon_position(state: ReviewState, subtree: Any) -> Any:
+    """The echelon inventory position of every node, [P, M, N].
+
+    Node j's echelon is j and every node downstream of it (``subtree`` [M, M], row j; see
+    ``restock.simulator.topology.Layout.subtree``). Its position is the stock on hand in the echelon,
+    minus the customer backlog there, plus everything in transit to its nodes, plus what j's upstream node
+    owes j. What a node of the echelon owes another one is inside the echelon and cancels out.
+    """
+    local = state.on_hand - state.backlog + state.pipeline.sum(-1)
+    if is_tensor(local):
+        position = sys.modules["torch"].einsum("jk,pkn->pjn", like(subtree, local), local)
+    else:
+        position = np.einsum("jk,pkn->pjn", np.asarray(subtree, dtype=np.float64), local)
+    return position if state.owed is None else position + state.owed
+
+
+@dataclass(frozen=True)
+class EchelonBaseStock:
+    """Order up to ``level`` on each node's echelon position (:func:`echelon_position`):
+    q_j = max(S_j - echelon position_j, 0), at most ``cap`` (None: no cap).
+
+    ``level`` and ``cap`` broadcast to [M, N]; ``subtree`` is the network's [M, M] echelon matrix.
+    On a serial system with backorders at every stage the optimal policy has this form (Clark & Scarf).
+    """
+
+    level: Any
+    subtree: Any
+    cap: Any = None
+
+    def __call__(self, state: ReviewState) -> Any:
+        position = echelon_position(state, self.subtree)
+        cap = None if self.cap is None else like(self.cap, state.on_hand)
+        return base_stock_order(like(self.level, state.on_hand), position, cap)
 
 
 @dataclass(frozen=True)

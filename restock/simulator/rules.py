@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from restock.simulator.arrays import minimum, relu
+from restock.simulator.arrays import minimum, relu, where
 from restock.simulator.flows import COST_COMPONENTS, REWARD_TERMS
 
 A = TypeVar("A")
@@ -38,12 +38,14 @@ __all__ = [
     "deliver",
     "minimum",
     "period_cash_flows",
+    "ration",
     "receive",
     "relu",
     "reward",
     "salvage",
     "serve_backorders",
     "serve_lost_sales",
+    "serve_queue",
 ]
 
 
@@ -87,6 +89,35 @@ def receive(on_hand: A, arriving: A, storage_capacity: Any) -> tuple[A, A]:
     return kept, total - kept
 
 
+def ration(requests: A, available: A) -> tuple[A, A]:
+    """Fill ``requests`` [C, ...] of C requesters from ``available`` [...] in proportion to their size.
+
+    Returns (shipped [C, ...], left [...]). Where the requests fit, each is filled in full and the rest is
+    left; where they exceed what is available, every request gets the same share ``available / total``
+    and nothing is left. Differentiable in both arguments (the share's denominator is never 0).
+    """
+    total = requests.sum(0)  # type: ignore[attr-defined]
+    short = total > available
+    share = where(short, available / where(short, total, 1.0), 1.0)  # type: ignore[operator]
+    return requests * share, where(short, 0.0, available - total)  # type: ignore[operator]
+
+
+def serve_queue(cohorts: list[A], available: A) -> tuple[list[A], list[A], A]:
+    """Ship a queue of requests first-come first-served from ``available`` [...].
+
+    ``cohorts``: the open requests, oldest first, each [C, ...] (what each of C requesters asked for at
+    one review and still waits for). The oldest cohort is served first; within a cohort the requesters
+    share pro rata (:func:`ration`). Returns (shipped per cohort, still owed per cohort, left [...]).
+    """
+    shipped, owed = [], []
+    left = available
+    for cohort in cohorts:
+        out, left = ration(cohort, left)
+        shipped.append(out)
+        owed.append(cohort - out)  # type: ignore[operator]
+    return shipped, owed, left
+
+
 def serve_lost_sales(on_hand: A, demand: A, out: tuple[Any, Any, Any] | None = None) -> tuple[A, A, A]:
     """Lost sales: (sales, lost, new on-hand) with sales = min(demand, on-hand).
 
@@ -127,20 +158,30 @@ def period_cash_flows(
     penalty: Any,
     fixed_order_cost: Any,
     backorder: bool,
+    in_transit: Any = None,
+    transit_holding_cost: Any = None,
     out: Mapping[str, Any] | None = None,
 ) -> dict[str, A]:
     """The booked amounts of one period (all >= 0); reward = revenue - the four costs.
 
     ``ordered_positive`` is 1 where an order with a positive quantity was placed this period, else 0.
-    The penalty is per lost unit (lost sales) or per unit of end-of-period backlog (backorders).
+    The penalty is per lost unit (lost sales) or per unit of end-of-period backlog (backorders). Holding
+    is charged on the end on-hand and, where ``transit_holding_cost`` is given, on the units ``in_transit``
+    at the end of the period too.
     ``out``: numpy arrays by amount name to write the amounts into (the des engine books into its history
     rows this way), instead of new arrays.
     """
     o = out or {}
+    holding = _times(end_on_hand, holding_cost, o.get("holding_cost"))
+    if transit_holding_cost is not None:
+        if o.get("holding_cost") is None:
+            holding = holding + in_transit * transit_holding_cost
+        else:
+            holding += in_transit * transit_holding_cost
     return {
         "revenue": _times(sales, price, o.get("revenue")),
         "purchase_cost": _times(received, unit_cost, o.get("purchase_cost")),
-        "holding_cost": _times(end_on_hand, holding_cost, o.get("holding_cost")),
+        "holding_cost": holding,
         "penalty_cost": _times(end_backlog if backorder else lost, penalty, o.get("penalty_cost")),
         "fixed_order_cost": _times(ordered_positive, fixed_order_cost, o.get("fixed_order_cost")),
     }

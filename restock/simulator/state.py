@@ -36,8 +36,15 @@ class ReviewState:
     The vendor confirms the arrival period when it accepts an order; a fill-rate cut is seen on arrival."""
     terminal: bool = False
     """True for the state at the horizon: no review, no further step."""
+    owed: Any = None
+    """[P, M, N] units node m requested from its upstream node that wait there, not yet shipped (the
+    upstream node backorders them); None: nothing is owed anywhere (one node, or no backorders upstream)."""
+    owes: Any = None
+    """[P, M, N] units node m owes the nodes it feeds (the sum of their ``owed``); None with ``owed``."""
 
     @property
     def inventory_position(self) -> Any:
-        """On-hand - backlog + everything in the pipeline, [P, M, N]."""
-        return self.on_hand - self.backlog + self.pipeline.sum(-1)
+        """The installation position, [P, M, N]: on-hand - backlog + everything in the pipeline, + what the
+        upstream node owes this node - what this node owes the nodes it feeds."""
+        position = self.on_hand - self.backlog + self.pipeline.sum(-1)
+        return position if self.owed is None else position + self.owed - self.owes

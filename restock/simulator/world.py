@@ -251,8 +251,13 @@ class Node:
     """A stocking location.
 
     A node is replenished from one ``source``: a vendor (orders subject to the vendor's lead times, fill
-    rate, capacity and disruptions) or an upstream node (a transfer, taking ``transfer_lead_time`` periods;
-    when the upstream node cannot fill all requests of a period it rations, see the des engine).
+    rate, capacity and disruptions) or an upstream node (a transfer, taking ``transfer_lead_time``
+    periods, a number or a distribution). When the upstream node cannot fill all requests of a period it
+    rations them pro rata (:func:`restock.simulator.rules.ration`): under lost sales at the upstream node
+    the unfilled part is cancelled; with ``backorder`` there it waits and is shipped first-come
+    first-served as stock arrives (:func:`restock.simulator.rules.serve_queue`).
+
+    Costs per node are factors on the SKU's economics (a warehouse holds more cheaply than an FC).
     """
 
     name: str
@@ -260,21 +265,47 @@ class Node:
     customer_facing: bool = True
     """Whether customer demand arrives at this node."""
     backorder: bool = False
-    """Unmet customer demand is backordered (True) or lost (False, the default)."""
+    """Unmet demand at this node waits (True) or is lost (False, the default): customer demand, and the
+    transfer requests of the nodes it feeds."""
     storage_capacity: float = math.inf
     """Most units of one SKU the node can hold; units arriving beyond it are disposed and recorded."""
-    transfer_lead_time: int = 0
-    """Lead time of transfers from an upstream node (ignored for vendor-fed nodes)."""
+    transfer_lead_time: int | LeadTime = 0
+    """Lead time of transfers from an upstream node: whole periods, or a distribution drawn per transfer
+    (only for node-fed nodes)."""
+    holding_factor: float = 1.0
+    """Holding cost here per unit and period = ``holding_factor`` x the SKU's holding cost."""
+    transit_holding_factor: float = 0.0
+    """Holding cost of units in transit to this node per unit and period, as a factor of the SKU's."""
+    penalty_factor: float = 1.0
+    """Penalty per unit lost or backordered here = ``penalty_factor`` x the SKU's lost-sale penalty."""
 
     def __post_init__(self) -> None:
         if not (self.storage_capacity >= 0):
             raise InputError(
                 f"node {self.name!r}: storage_capacity must be >= 0, got {self.storage_capacity!r}"
             )
-        if self.transfer_lead_time < 0:
+        lead = self.transfer_lead_time
+        if not isinstance(lead, LeadTime) and (
+            isinstance(lead, bool) or not isinstance(lead, int) or lead < 0
+        ):
             raise InputError(
-                f"node {self.name!r}: transfer_lead_time must be >= 0, got {self.transfer_lead_time!r}"
+                f"node {self.name!r}: transfer_lead_time must be a whole number >= 0 or a lead-time "
+                f"distribution, got {lead!r}"
             )
+        for name in NODE_FACTORS:
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise InputError(f"node {self.name!r}: {name} must be finite and >= 0, got {value!r}")
+
+    @property
+    def transfer_distribution(self) -> LeadTime:
+        """The transfer lead time as a distribution."""
+        lead = self.transfer_lead_time
+        return lead if isinstance(lead, LeadTime) else LeadTime(value=lead)
+
+
+NODE_FACTORS: tuple[str, ...] = ("holding_factor", "transit_holding_factor", "penalty_factor")
+"""The per-node cost factors of :class:`Node`."""
 
 
 @dataclass(frozen=True)

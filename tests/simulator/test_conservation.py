@@ -48,7 +48,10 @@ def build(shape: str, n_fc: int, backorders: list[bool], storage: list[float]) -
             Node(f"fc{i}", source="wh", backorder=backorders[i + 1], storage_capacity=storage[i + 1])
             for i in range(n_fc)
         )
-        nodes = (Node("wh", source="v", customer_facing=False, storage_capacity=storage[0]), *fcs)
+        wh = Node(
+            "wh", source="v", customer_facing=False, backorder=backorders[0], storage_capacity=storage[0]
+        )
+        nodes = (wh, *fcs)
     return Network(vendors=(Vendor("v"),), nodes=nodes)
 
 
@@ -125,10 +128,10 @@ def test_conservation_laws_hold_on_random_networks(case: tuple[World, ExogenousP
     # nothing negative
     numeric = rec.drop(columns=["path", "period", "node", "sku", "reward"])
     assert (numeric.to_numpy() >= -TOL).all()
-    # orders: cumulative ordered = cumulative received + cumulative cancelled + in transit
+    # orders: cumulative ordered = cumulative received + cumulative cancelled + in transit + owed upstream
     np.testing.assert_allclose(
         cumulative(rec, "ordered"),
-        cumulative(rec, "received") + cumulative(rec, "cancelled") + rec["in_transit"],
+        cumulative(rec, "received") + cumulative(rec, "cancelled") + rec["in_transit"] + rec["owed"],
         atol=1e-8,
     )
     # stock: end = start + received - disposed - sold - shipped downstream; start = previous end

@@ -113,7 +113,10 @@ def test_bad_world_parameters_name_field_and_value() -> None:
         Vendor("v", capacity=-5.0)
     with pytest.raises(InputError, match=r"node 'a': storage_capacity must be >= 0, got -1\.0"):
         Node("a", "v", storage_capacity=-1.0)
-    with pytest.raises(InputError, match="node 'a': transfer_lead_time must be >= 0, got -2"):
+    with pytest.raises(
+        InputError,
+        match="node 'a': transfer_lead_time must be a whole number >= 0 or a lead-time distribution, got -2",
+    ):
         Node("a", "v", transfer_lead_time=-2)
     with pytest.raises(InputError, match="node 'fc' has unknown source 'ghost'"):
         Network(vendors=(Vendor("v"),), nodes=(Node("fc", "ghost"),))

@@ -1,5 +1,38 @@
-"""The batch engine: many SKUs and paths at once as torch tensors, differentiable (see :mod:`.engine`)."""
+"""The batch engine: many SKUs and paths at once as torch tensors, differentiable.
+
+:class:`BatchEngine` (:mod:`.engine`) is the fast path for one node; :class:`NetworkEngine`
+(:mod:`.network`) carries trees of nodes and every per-node rule. :func:`batch_engine` picks the one a
+world needs, and is what ``make_engine("batch", ...)`` builds.
+"""
+
+from typing import Any
 
 from restock.simulator.batch.engine import FLOW_KEYS, BatchEngine, resolve_dtype, rollout_totals, run
+from restock.simulator.batch.network import NetworkEngine
+from restock.simulator.paths import ExogenousPaths
+from restock.simulator.world import World
 
-__all__ = ["FLOW_KEYS", "BatchEngine", "resolve_dtype", "rollout_totals", "run"]
+
+def needs_network_engine(world: World) -> bool:
+    """Whether ``world`` needs :class:`NetworkEngine`: several nodes, or a holding cost in transit."""
+    nodes = world.network.nodes
+    return len(nodes) > 1 or any(n.transit_holding_factor for n in nodes)
+
+
+def batch_engine(world: World, paths: ExogenousPaths, **options: Any) -> BatchEngine | NetworkEngine:
+    """The batch engine for ``world``: :class:`BatchEngine` for one node, :class:`NetworkEngine` else."""
+    if needs_network_engine(world):
+        return NetworkEngine(world, paths, **options)
+    return BatchEngine(world, paths, **options)
+
+
+__all__ = [
+    "FLOW_KEYS",
+    "BatchEngine",
+    "NetworkEngine",
+    "batch_engine",
+    "needs_network_engine",
+    "resolve_dtype",
+    "rollout_totals",
+    "run",
+]

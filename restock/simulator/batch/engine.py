@@ -68,6 +68,7 @@ from restock.simulator.flows import RECORD_COLUMNS, TOTAL_KEYS
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
 from restock.simulator.records import SimulationResult
+from restock.simulator.topology import node_costs
 from restock.simulator.world import World
 
 FLOW_KEYS: tuple[str, ...] = TOTAL_KEYS
@@ -158,6 +159,13 @@ class BatchEngine:
             raise InputError(
                 f"batch engine: paths have [periods, nodes, skus] = {list(got)}, world expects {list(expect)}"
             )
+        costs = node_costs(world)
+        if costs.transit_holding is not None:
+            raise InputError(
+                "batch engine: the single-node fast path has no holding cost in transit "
+                f"(node {nodes[0].name!r}: transit_holding_factor {nodes[0].transit_holding_factor!r}); "
+                "use restock.simulator.batch.NetworkEngine (make_engine('batch', ...) picks it)"
+            )
         reviews = world.review_periods()
         if not reviews:
             raise InputError(
@@ -207,8 +215,8 @@ class BatchEngine:
         """Per review: every fill rate is 1 (the vendor delivers everything it accepts)."""
         econ = world.economics
         self._unit_cost = tens(econ.unit_cost)
-        self._holding = tens(econ.holding_cost)
-        self._penalty = tens(econ.lost_sale_penalty)
+        self._holding = tens(costs.holding[0])
+        self._penalty = tens(costs.penalty[0])
         self._fixed = tens(econ.fixed_order_cost)
         self._salvage = tens(econ.salvage_value)
         self._initial = tens(np.tile(world.start_on_hand()[0], (self.n_paths, 1)))
@@ -564,6 +572,7 @@ class BatchEngine:
             "ordered": ordered,
             "cancelled": cancelled,
             "in_transit": in_transit,
+            "owed": zero,
             "demand": self._demand[:t_len],
             "sales": sales,
             "lost": lost,

@@ -7,7 +7,6 @@ rule)`` for a whole horizon.
 from restock.simulator.des.engine import DesEngine, run
 from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER
 from restock.simulator.des.log import EVENT_COLUMNS, trace
-from restock.simulator.des.network import ration
 
 __all__ = [
     "ARRIVAL",
@@ -17,7 +16,6 @@ __all__ = [
     "REVIEW",
     "TRANSFER",
     "DesEngine",
-    "ration",
     "run",
     "trace",
 ]

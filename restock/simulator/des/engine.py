@@ -23,51 +23,23 @@ from simpy.events import Event
 from restock.errors import InputError
 from restock.simulator.arrays import to_numpy
 from restock.simulator.des import processes
+from restock.simulator.des.events import MAX_LEVELS
 from restock.simulator.des.log import EventLog
-from restock.simulator.des.network import Layout, layout
 from restock.simulator.des.state import Sim
 from restock.simulator.engines import rollout
-from restock.simulator.paths import ExogenousPaths
+from restock.simulator.paths import ExogenousPaths, check_fit
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
 from restock.simulator.records import SimulationResult
+from restock.simulator.topology import Layout, layout
 from restock.simulator.world import World
 
 
 def validate(world: World, paths: ExogenousPaths, net: Layout) -> None:
-    """Raise :class:`InputError` unless ``paths`` fit ``world`` (shapes, values, network rules)."""
-    paths.__post_init__()  # the arrays are mutable: check their values again, now
-    _, t_len, m, n = paths.demand.shape
-    if t_len != world.horizon:
-        raise InputError(f"paths.demand has {t_len} periods, world.horizon is {world.horizon}")
-    if m != net.n_nodes:
-        raise InputError(f"paths.demand has {m} nodes, the network has {net.n_nodes} ({list(net.names)})")
-    if n != world.n_skus:
-        raise InputError(f"paths.demand has {n} SKUs, the world has {world.n_skus}")
-    lead = paths.lead_time
-    if not np.issubdtype(lead.dtype, np.integer):
-        bad = lead != np.floor(lead)
-        if bad.any():
-            idx = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise InputError(
-                f"paths.lead_time{list(idx)} must be a whole number of periods, got {lead[idx].item()!r}"
-            )
-    for i in range(m):
-        if not net.customer_facing[i] and paths.demand[:, :, i].any():
-            t = int(np.argwhere(paths.demand[:, :, i])[0][1])
-            raise InputError(
-                f"paths.demand at node {net.names[i]!r} (not customer-facing) must be 0; period {t}"
-            )
-        if net.source_index[i] >= 0 and (paths.fill_rate[:, :, i] != 1).any():
-            bad_fill = paths.fill_rate[:, :, i][paths.fill_rate[:, :, i] != 1][0].item()
-            raise InputError(
-                f"paths.fill_rate at node {net.names[i]!r} (fed by node {net.sources[i]!r}) must be 1 for "
-                f"transfers, got {bad_fill!r}"
-            )
-    if not world.review_periods():
-        raise InputError(
-            f"world: no review period within the horizon {world.horizon} "
-            f"(review_offset {world.review_offset})"
-        )
+    """Raise :class:`InputError` unless ``paths`` fit ``world`` (:func:`check_fit`) and the des engine can
+    order the network's levels."""
+    check_fit(world, paths)
+    if max(net.levels) >= MAX_LEVELS:
+        raise InputError(f"network: at most {MAX_LEVELS} levels of nodes, got {max(net.levels) + 1}")
 
 
 class DesEngine:

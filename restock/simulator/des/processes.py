@@ -8,7 +8,9 @@ processes them all as numpy arrays, in the same order a per-SKU event would (SKU
   until; it shows the rule the state there and places the orders (:func:`place_orders`: vendor orders
   ship at once, transfer requests wait for the TRANSFER phase) before running on;
 * :func:`transfers` — per node that feeds other nodes: at every review, ships the requests of its children
-  (rationed, see :mod:`.network`);
+  (rationed pro rata, the cut cancelled: :func:`~restock.simulator.rules.ration`); a node that backorders
+  keeps what it cannot ship as a queue and ships from it in every period, oldest request first
+  (:func:`~restock.simulator.rules.serve_queue`);
 * a shipment — one scheduled :class:`~.events.At` event per (order, node, distinct lead time), due at
   ``(t + lead, ARRIVAL)``, whose callback :func:`arrive` delivers it;
 * :func:`customer_demand` — per customer-facing node: serves each period's demand;
@@ -28,7 +30,6 @@ from simpy.events import Event
 
 from restock.simulator import rules
 from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER, At
-from restock.simulator.des.network import ration
 from restock.simulator.des.state import Sim
 
 Proc = Generator[Event, Any, None]
@@ -118,23 +119,45 @@ def arrive(event: Event) -> None:
 
 
 def transfers(env: simpy.Environment, sim: Sim, u: int) -> Proc:
-    """Node ``u`` ships its children's requests at every review, rationed when its on-hand falls short."""
-    net, per = sim.net, sim.period
+    """Node ``u`` ships its children's requests: at every review, rationed pro rata when its on-hand falls
+    short, the cut cancelled; if ``u`` backorders, the cut waits in its queue instead, and the queue is
+    served first-come first-served in every period."""
+    net = sim.net
     kids = list(net.children[u])
     prio = TRANSFER + net.levels[u]
-    for t in sim.world.review_periods():
+    queue = sim.queues.get(u)
+    reviews = set(sim.world.review_periods())
+    periods = range(sim.horizon) if queue is not None else sorted(reviews)
+    for t in periods:
         yield At(env, t - int(env.now), prio)
-        req = np.moveaxis(sim.requests[:, kids, :], 1, 0)  # [C, P, N]
-        shipped, left = ration(req, sim.on_hand[:, u])
-        per["shipped_downstream"][:, u] += sim.on_hand[:, u] - left
+        new = np.moveaxis(sim.requests[:, kids, :], 1, 0) if t in reviews else None  # [C, P, N]
+        if queue is None:
+            assert new is not None
+            shipped, left = rules.ration(new, sim.on_hand[:, u])
+            cut = new - shipped
+        else:
+            if new is not None:
+                if len(kids) == 1 and queue:  # one requester: first-come first-served is the total
+                    queue[0] = queue[0] + new
+                else:
+                    queue.append(new)
+            parts, owed, left = rules.serve_queue(queue, sim.on_hand[:, u])
+            shipped = sum(parts[1:], parts[0]) if parts else np.zeros((len(kids), *sim.on_hand[:, u].shape))
+            while owed and not owed[0].any():  # drop the requests served in full
+                owed.pop(0)
+            queue[:] = owed
+            sim.owed[:, kids] = np.moveaxis(sum(owed[1:], owed[0]), 0, 1) if owed else 0.0
+            cut = None
+        sim.period["shipped_downstream"][:, u] += sim.on_hand[:, u] - left
         sim.on_hand[:, u] = left
         for i, c in enumerate(kids):
             sim.emit(t, prio, "transfer", u, net.names[c], shipped[i])
-            cut = req[i] - shipped[i]
-            per["cancelled"][:, c] += cut
-            sim.emit(t, prio, "cancel", c, net.names[u], cut, "rationing")
+            if cut is not None:
+                sim.period["cancelled"][:, c] += cut[i]
+                sim.emit(t, prio, "cancel", c, net.names[u], cut[i], "rationing")
             dispatch(env, sim, t, c, shipped[i])
-        sim.requests[:, kids] = 0.0
+        if new is not None:
+            sim.requests[:, kids] = 0.0
 
 
 def customer_demand(env: simpy.Environment, sim: Sim, m: int) -> Proc:

@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from restock.simulator.des.log import EventLog
-from restock.simulator.des.network import Layout
 from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
 from restock.simulator.rules import book_period
+from restock.simulator.topology import Layout, node_costs
 from restock.simulator.world import World
 
 PERIOD_KEYS: tuple[str, ...] = (
@@ -43,7 +43,7 @@ PERIOD_KEYS: tuple[str, ...] = (
     "shipped_downstream",
 )
 """Flows of the current period that the events write (zeroed when it closes)."""
-STATE_KEYS: tuple[str, ...] = ("on_hand", "backlog", "in_transit")
+STATE_KEYS: tuple[str, ...] = ("on_hand", "backlog", "in_transit", "owed")
 """Node state, as it stands when a period closes."""
 LIVE_KEYS = PERIOD_KEYS + STATE_KEYS
 DERIVED_KEYS: tuple[str, ...] = ("demand", "on_hand_start")
@@ -71,7 +71,7 @@ class Sim:
         self._live = np.zeros((len(LIVE_KEYS), p, m, n))
         self.period = {k: self._live[i] for i, k in enumerate(PERIOD_KEYS)}
         """This period's flows per node (views of the live array; zeroed when the period closes)."""
-        self.on_hand, self.backlog, self.in_transit = self._live[_N_PERIOD:]
+        self.on_hand, self.backlog, self.in_transit, self.owed = self._live[_N_PERIOD:]
         self.on_hand[...] = world.start_on_hand()
         self._end_before = self.on_hand.copy()
         """End on-hand of the period before the first unbooked one (the start on-hand at first)."""
@@ -81,6 +81,9 @@ class Sim:
         """Accepted units by the period they are due in (the vendor's confirmed schedule)."""
         self.requests = np.zeros(self.shape)
         """Transfer requests of node-fed nodes at the current review (after the capacity cut)."""
+        self.queues: dict[int, list[np.ndarray]] = {u: [] for u in net.shippers() if net.backorder[u]}
+        """Per node that backorders its children's requests: what it owes them, oldest request first, as
+        cohorts [C, P, N] (one per review; one in all for a single child, where the order is moot)."""
         self.grid_p, self.grid_n = np.indices((p, n))
         self.unlimited_capacity = [bool(np.isinf(paths.capacity[:, j]).all()) for j in range(m)]
         """Per node: no capacity limit in any period (every order is accepted in full)."""
@@ -103,6 +106,7 @@ class Sim:
         """Number of periods whose cash flows are booked (and added to the step totals)."""
         self.log = EventLog(net.names, world.skus) if log_events else None
         self.eco = world.economics
+        self.costs = node_costs(world)
         bo = np.array(net.backorder)
         self.groups = [(slice(None), bool(bo[0]))] if bo.all() or not bo.any() else [
             (np.flatnonzero(bo), True), (np.flatnonzero(~bo), False)]  # fmt: skip
@@ -124,7 +128,16 @@ class Sim:
             backlog=self.backlog.copy(),
             pipeline=self.due[..., t + 1 : t + 1 + k].copy(),
             terminal=t >= self.horizon,
+            owed=self.owed.copy() if self.queues else None,
+            owes=self._owes() if self.queues else None,
         )
+
+    def _owes(self) -> np.ndarray:
+        """[P, M, N] what each node owes the nodes it feeds."""
+        owes = np.zeros(self.shape)
+        for u in self.queues:
+            owes[:, u] = self.owed[:, list(self.net.children[u])].sum(axis=1)
+        return owes
 
     def emit(
         self, time: int, prio: int, kind: str, node: int, peer: str, qty: np.ndarray, reason: str = ""
@@ -170,10 +183,11 @@ class Sim:
         if self.closed == self.horizon:  # salvage in the last period (slots are not reused after it)
             last = np.zeros((b - a, 1, 1, 1))
             last[-1] = 1.0
-        h = r["*"]
+        h, costs = r["*"], self.costs
         for idx, backorder in self.groups:  # one group unless lost-sales and backorder nodes mix
             whole = isinstance(idx, slice)  # every node: book straight into the history rows (views)
             rows = r if whole else {k: h[i][:, :, idx] for k, i in _ROW.items()}
+            transit = None if costs.transit_holding is None else costs.transit_holding[idx]
             money = book_period(
                 sales=rows["sales"],
                 received=rows["received_vendor"],
@@ -183,10 +197,12 @@ class Sim:
                 ordered_positive=rows["ordered_positive"],
                 price=price,
                 unit_cost=eco.unit_cost,
-                holding_cost=eco.holding_cost,
-                penalty=eco.lost_sale_penalty,
+                holding_cost=costs.holding[idx],
+                penalty=costs.penalty[idx],
                 fixed_order_cost=eco.fixed_order_cost,
                 backorder=backorder,
+                in_transit=rows["in_transit"],
+                transit_holding_cost=transit,
                 salvage_value=eco.salvage_value,
                 salvage_units=None if last is None else rows["on_hand"] * last,
                 out=r if whole else None,

@@ -1,14 +1,11 @@
-"""The network as the des engine uses it: array layout of nodes, levels, and the rationing rule.
+"""The network as both engines index it: the array layout of nodes, their levels and children.
 
-Nodes are indexed in ``world.network.nodes`` order (the M axis of paths and records). A node is fed by a
-vendor (level 0) or by an upstream node (level = upstream level + 1). Transfers are requested at a review
-and shipped in the TRANSFER phase of the upstream node's level, from the upstream node's on-hand after that
-period's arrivals (and after its own zero-lead-time vendor arrivals), before customer demand.
-
-Rationing (:func:`ration`): when the requests of the nodes fed by one upstream node exceed its on-hand for
-a SKU, each request is filled in proportion to its size (every requester gets the same share
-``on_hand / total requested``). The unfilled part of a request is cancelled in that period and recorded as
-``cancelled`` at the requesting node (event ``cancel``, reason ``rationing``); it is not backordered.
+Nodes are indexed in ``world.network.nodes`` order (the M axis of paths, states and records). A node is fed
+by a vendor (level 0) or by an upstream node (level = upstream level + 1). Transfers are shipped in the
+TRANSFER phase of the upstream node's level, upstream levels first, from the upstream node's on-hand after
+that period's arrivals (and after its own zero-lead-time arrivals), before customer demand; how a node
+that cannot fill its children's requests rations them is a rule of the period
+(:func:`restock.simulator.rules.ration`, :func:`restock.simulator.rules.serve_queue`).
 """
 
 from __future__ import annotations
@@ -17,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restock.errors import InputError
-from restock.simulator.des.events import MAX_LEVELS
 from restock.simulator.world import World
 
 
@@ -50,6 +45,17 @@ class Layout:
         """[M] bool: fed by a vendor."""
         return np.array([s < 0 for s in self.source_index])
 
+    def subtree(self) -> np.ndarray:
+        """[M, M] 0/1: row j marks node j and every node downstream of it (node j's echelon)."""
+        m = self.n_nodes
+        out = np.eye(m)
+        for k in range(m):
+            j = self.source_index[k]
+            while j >= 0:
+                out[j, k] = 1.0
+                j = self.source_index[j]
+        return out
+
     def shippers(self) -> list[int]:
         """Nodes that feed other nodes, upstream first."""
         return sorted((m for m in range(self.n_nodes) if self.children[m]), key=lambda m: self.levels[m])
@@ -65,8 +71,6 @@ def layout(world: World) -> Layout:
     for node in net.topological_order():
         i = pos[node.name]
         levels[i] = 0 if src_idx[i] < 0 else levels[src_idx[i]] + 1
-    if max(levels) >= MAX_LEVELS:
-        raise InputError(f"network: at most {MAX_LEVELS} levels of nodes, got {max(levels) + 1}")
     children = tuple(tuple(j for j in range(len(names)) if src_idx[j] == i) for i in range(len(names)))
     return Layout(
         names=names,
@@ -80,15 +84,28 @@ def layout(world: World) -> Layout:
     )
 
 
-def ration(requests: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fill ``requests`` [C, ...] from ``available`` [...] in proportion to their size.
+@dataclass(frozen=True)
+class NodeCosts:
+    """The cost coefficients per node and SKU: the SKU's economics times the node's factors."""
 
-    Returns (shipped [C, ...], left on hand [...]). Where the requests fit, each is filled in full; where
-    they exceed what is available, every request gets the share ``available / total`` and nothing is left.
-    """
-    total = requests.sum(axis=0)
-    short = total > available
-    share = np.where(short, available / np.where(short, total, 1.0), 1.0)
-    shipped = requests * share
-    left = np.where(short, 0.0, available - total)
-    return shipped, left
+    holding: np.ndarray
+    """[M, N] per unit on hand at the end of a period."""
+    transit_holding: np.ndarray | None
+    """[M, N] per unit in transit to the node at the end of a period; None where every factor is 0."""
+    penalty: np.ndarray
+    """[M, N] per unit lost (lost sales) or backordered at the end of a period (backorders)."""
+
+
+def node_costs(world: World) -> NodeCosts:
+    """The :class:`NodeCosts` of ``world`` (the factors of :class:`~restock.simulator.world.Node`)."""
+    nodes, eco = world.network.nodes, world.economics
+
+    def per_node(factor: str, cost: np.ndarray) -> np.ndarray:
+        return np.array([getattr(n, factor) for n in nodes], dtype=np.float64)[:, None] * cost[None, :]
+
+    transit = any(n.transit_holding_factor for n in nodes)
+    return NodeCosts(
+        holding=per_node("holding_factor", eco.holding_cost),
+        transit_holding=per_node("transit_holding_factor", eco.holding_cost) if transit else None,
+        penalty=per_node("penalty_factor", eco.lost_sale_penalty),
+    )
