@@ -10,6 +10,8 @@ true-newsvendor     the newsvendor on the exact quantiles of the scenario's dema
                     demand only): the gap to ``newsvendor`` is the value of forecast accuracy
 myopic              the one-period newsvendor on the projected stock at the order's arrival
 base-stock          order up to a level S per node and SKU, tuned on training paths
+echelon-base-stock  order up to a level per node and SKU on the node's echelon position, tuned (networks:
+                    jointly over the nodes)
 capped-base-stock   base-stock with at most r units per review, (S, r) tuned
 s-S                 (s, S), tuned
 r-Q                 (r, nQ), tuned
@@ -52,6 +54,7 @@ KNOWN: tuple[str, ...] = (
     "true-newsvendor",
     "myopic",
     "base-stock",
+    "echelon-base-stock",
     "capped-base-stock",
     "s-S",
     "r-Q",

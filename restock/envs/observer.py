@@ -34,7 +34,9 @@ from restock.envs.features import (
 from restock.envs.forecasts import check_matches
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
+from restock.simulator.policy import echelon_position
 from restock.simulator.state import ReviewState
+from restock.simulator.topology import layout
 from restock.simulator.world import World
 
 
@@ -117,6 +119,13 @@ class Observer:
         self._templates: dict[tuple[int, int], np.ndarray] = {}
         """:func:`observation_template` of the latest review read (kept like ``_cache``)."""
         self._static_block = static_columns(self.static, world.review_period)
+        self._subtree: np.ndarray | None = None
+
+    def for_node(self, node: int) -> Observer:
+        """The same decision points observed at another node of the network (``self`` for its own)."""
+        if node == self.node:
+            return self
+        return Observer(self.world, self._price, self._forecasts, node, self.obs_config)
 
     def with_forecasts(self, forecasts: ScenarioForecast, *, source: str) -> Observer:
         """The same decision points observed through another forecast table (checked to fit them)."""
@@ -201,6 +210,14 @@ class Observer:
         """The inventory position [B] (:attr:`ReviewState.inventory_position`): :meth:`net_inventory` +
         the pipeline."""
         return self.net_inventory(state) + self.flat(state.pipeline).sum(-1)
+
+    def echelon_position(self, state: ReviewState) -> np.ndarray:
+        """The echelon inventory position [B] of this node (its own stock and everything downstream;
+        :func:`restock.simulator.policy.echelon_position`). For a node that feeds no other node it is
+        :meth:`position`."""
+        if self._subtree is None:
+            self._subtree = layout(self.world).subtree()
+        return self.flat(echelon_position(state, self._subtree))
 
     def observe(self, state: ReviewState, *, t: int | None = None) -> np.ndarray:
         """Observations [B, F] at ``state`` (``t`` overrides the state's period)."""

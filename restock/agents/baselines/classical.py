@@ -6,7 +6,9 @@ policy orders, per decision point:
 ==================  =====================================================================================
 policy              order q at a review
 ==================  =====================================================================================
-base-stock          ``q = max(S - IP, 0)``: order up to the level S.
+base-stock          ``q = max(S - IP, 0)``: order up to the level S (installation base-stock in a network).
+echelon base-stock  ``q = max(S - EIP, 0)`` on the node's echelon position EIP (its stock and everything
+                    downstream of it, in transit included, plus what its upstream node owes it).
 capped base-stock   ``q = min(max(S - IP, 0), r)``: base-stock, at most r units per review (Xin 2021,
                     near-optimal for lost sales with long lead times).
 (s, S)              ``q = S - IP`` if ``IP <= s`` else 0 (s <= S): order up to S when at or below s.
@@ -54,6 +56,30 @@ class BaseStockPolicy:
         level = per_point(f"{self.name}.level", self._level, batch)
         cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
         q = base_stock_order(level, batch.position(state), cap)
+        return checked_orders(self.name, q, batch.size, state.t)
+
+
+@dataclass
+class EchelonBaseStockPolicy:
+    """Order up to ``level`` on the node's *echelon* position (its stock, everything downstream of it and
+    in transit to them, plus what its upstream node owes it), at most ``cap`` units per review.
+
+    At a node that feeds no other node it is base-stock. On a serial system with backorders at every
+    stage the optimal policy has this form (Clark & Scarf 1960; ``restock oracle serial``).
+    """
+
+    level: Any
+    cap: Any = None
+    name: str = "echelon-base-stock"
+
+    def __post_init__(self) -> None:
+        self._level = as_param(f"{self.name}.level", self.level)
+        self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap, allow_inf=True)
+
+    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        level = per_point(f"{self.name}.level", self._level, batch)
+        cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
+        q = base_stock_order(level, batch.echelon_position(state), cap)
         return checked_orders(self.name, q, batch.size, state.t)
 
 

@@ -29,7 +29,15 @@ capped base-stock  S, cap r                                   S as base-stock (`
 constant           Q                                          ``s x [0, 2]``
 =================  =========================================  =============================================
 
-The default engine is the batch engine (fast; one node only); networks are tuned on the des engine.
+**Networks** (base-stock and echelon base-stock): the nodes of a SKU interact, so their levels are searched
+jointly, judged on the network's profit per SKU (:func:`network_search`): first a joint grid with one axis
+per depth of the tree (the nodes at one depth move together, each on its own scaled grid; at least
+``grid`` points per depth and 256 candidates in all), then ``rounds + 1`` sweeps of coordinate search,
+node by node, each a grid of ``grid`` points around the node's current level
+with the other levels fixed. An echelon level's grid is scaled by the node's forecast scale (the demand of
+its subtree) and its echelon cover ``(E[L] + the longest downstream chain of E[L] + R) / R``.
+
+The engine is the batch engine (its network engine for networks), or ``engine`` if set.
 """
 
 from __future__ import annotations
@@ -42,13 +50,20 @@ from typing import Any
 import numpy as np
 
 from restock import seeding
-from restock.agents.baselines.classical import BaseStockPolicy, ConstantPolicy, RQPolicy, SSPolicy
+from restock.agents.baselines.classical import (
+    BaseStockPolicy,
+    ConstantPolicy,
+    EchelonBaseStockPolicy,
+    RQPolicy,
+    SSPolicy,
+)
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
 from restock.agents.evaluate import Episode, draw_episode, observers, rollout
 from restock.agents.policy import Policy
 from restock.envs.observer import lead_time_stats
 from restock.errors import InputError
 from restock.simulator.paths import ExogenousPaths
+from restock.simulator.topology import layout
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,7 @@ class TuningConfig:
     rounds: int = 2
     """Grid searches: the first plus refinements around the best."""
     engine: str | None = None
-    """``"batch"`` or ``"des"``; None: batch for one node, des for networks."""
+    """``"batch"`` or ``"des"``; None: batch."""
 
     def __post_init__(self) -> None:
         for key in ("train_seeds", "grid", "grid2", "rounds"):
@@ -247,12 +262,88 @@ def whole_units(ep: Episode) -> bool:
 
 
 def _engine(ep: Episode, config: TuningConfig) -> str:
-    if config.engine is not None:
-        return config.engine
-    return "batch" if len(ep.world.network.nodes) == 1 else "des"
+    return "batch" if config.engine is None else config.engine
 
 
-POLICIES: tuple[str, ...] = ("newsvendor-tuned", "base-stock", "capped-base-stock", "s-S", "r-Q", "constant")
+def echelon_cover(ep: Episode) -> np.ndarray:
+    """Echelon cover ``(E[L_j] + longest downstream chain of E[L] + R) / R`` per node and SKU [M, N]."""
+    lt_mean, _ = lead_time_stats(ep.world)
+    net = layout(ep.world)
+    down = np.zeros_like(lt_mean)
+    for j in sorted(range(net.n_nodes), key=lambda k: -net.levels[k]):  # downstream first
+        for c in net.children[j]:
+            down[j] = np.maximum(down[j], lt_mean[c] + down[c])
+    r = ep.world.review_period
+    return (lt_mean + down + r) / r
+
+
+def network_search(
+    build: Callable[[dict[str, np.ndarray]], Policy],
+    axis: Axis,
+    ep: Episode,
+    *,
+    points: int,
+    rounds: int,
+    engine: str,
+) -> TuningResult:
+    """The best one-parameter levels [M, N] of a network, judged on the network's profit per SKU (see the
+    module docstring): a joint grid over the depths of the tree, then coordinate sweeps node by node."""
+    m, n = len(ep.world.network.nodes), ep.world.n_skus
+    p = ep.paths.n_paths
+    lo = np.broadcast_to(axis.low, (m, n)).astype(np.float64)
+    hi = np.broadcast_to(axis.high, (m, n)).astype(np.float64)
+    depth = np.asarray(layout(ep.world).levels)
+    depths = sorted(set(depth.tolist()))
+    total = 0
+
+    def evaluate(values: np.ndarray) -> np.ndarray:
+        """Network profit per SKU [C, N] of candidate levels [C, M, N]."""
+        nonlocal total
+        c = values.shape[0]
+        total += c
+        out = rollout(
+            build({axis.name: np.repeat(values, p, axis=0)}),
+            repeat_episode(ep, c),
+            engine=engine,
+            record=False,
+        )
+        return np.asarray(out.totals["reward"]).reshape(c, p, m, n).mean(axis=1).sum(axis=1)
+
+    per_depth = max(points, round(256 ** (1 / len(depths))))  # at least 256 candidates in all
+    unit = np.linspace(0.0, 1.0, per_depth)
+    combos = list(itertools.product(range(per_depth), repeat=len(depths)))
+    frac = np.array([[unit[c[depths.index(d)]] for d in depth] for c in combos])  # [C, M]
+    values = _snap(axis, lo[None] + (hi - lo)[None] * frac[:, :, None])
+    profit = evaluate(values)  # [C, N]
+    pick = profit.argmax(axis=0)
+    best = values[pick, :, np.arange(n)].T  # [M, N]
+    best_profit = profit[pick, np.arange(n)]
+    step = (hi - lo) / (per_depth - 1)
+    for _ in range(rounds + 1):
+        for j in range(m):
+            grid = best[j][None] + step[j][None] * np.linspace(-1.0, 1.0, points)[:, None]  # [G, N]
+            values = np.repeat(best[None], points, axis=0)
+            values[:, j] = grid
+            values = _snap(axis, values)
+            profit = evaluate(values)
+            pick = profit.argmax(axis=0)
+            chosen = profit[pick, np.arange(n)]
+            better = chosen > best_profit
+            best[j] = np.where(better, values[pick, j, np.arange(n)], best[j])
+            best_profit = np.where(better, chosen, best_profit)
+        step = step * 2.0 / (points - 1)
+    return TuningResult({axis.name: best}, np.broadcast_to(best_profit, (m, n)).copy(), total)
+
+
+POLICIES: tuple[str, ...] = (
+    "newsvendor-tuned",
+    "base-stock",
+    "echelon-base-stock",
+    "capped-base-stock",
+    "s-S",
+    "r-Q",
+    "constant",
+)
 """The baselines this module tunes."""
 
 
@@ -280,6 +371,18 @@ def tune(
         axis = Axis("tau", np.full_like(s, lo), np.full_like(s, hi), floor=lo, ceil=hi)
         res = search(lambda q: NewsvendorPolicy(tau=q["tau"], name=kind), [axis], g1)
         return NewsvendorPolicy(tau=res.params["tau"], name=kind), res
+    networked = len(ep.world.network.nodes) > 1
+    if kind == "echelon-base-stock" or (kind == "base-stock" and networked):
+        policy = EchelonBaseStockPolicy if kind == "echelon-base-stock" else BaseStockPolicy
+        high = s * (2 * echelon_cover(ep) + 2) if kind == "echelon-base-stock" else hi_level
+        axis = Axis("S", zero, high, whole)
+        if networked:
+            res = network_search(
+                lambda q: policy(q["S"], name=kind), axis, ep, points=g1, rounds=cfg.rounds, engine=engine
+            )
+        else:
+            res = search(lambda q: policy(q["S"], name=kind), [axis], g1)
+        return policy(res.params["S"], name=kind), res
     if kind == "base-stock":
         res = search(lambda q: BaseStockPolicy(q["S"], name=kind), [Axis("S", zero, hi_level, whole)], g1)
         return BaseStockPolicy(res.params["S"], name=kind), res

@@ -8,7 +8,8 @@ Every other column (forecast quantiles, prices, costs, lead-time statistics, tim
 :class:`TorchObserver` therefore takes those exogenous columns from ``Observer.observe`` itself (on a
 zero state: the columns do not read the state) and computes the state columns in torch, in float64:
 
-* ``net_inventory = (on_hand - backlog) / s``;
+* ``net_inventory = (on_hand - backlog) / s`` (with backorders upstream also + owed - owes,
+  :meth:`restock.envs.observer.Observer.net_inventory`);
 * ``pipeline_b{i} = sum of pipeline[k] for k in [i R, (i + 1) R) / s`` (the last bucket also holds
   everything due later), with R the review period.
 
@@ -80,7 +81,12 @@ class TorchObserver:
                 bucket_matrix(k, b.world.review_period, nb), dtype=torch.float64, device=self.device
             )
         buckets = pipe @ mat if k else torch.zeros((b.size, nb), dtype=torch.float64, device=self.device)
-        net = (on_hand - backlog) / self.scale
+        net = on_hand - backlog
+        if state.owed is not None:
+            owed = _tensor(state.owed, self.device)[:, node].reshape(b.size)
+            owes = _tensor(state.owes, self.device)[:, node].reshape(b.size)
+            net = net + owed - owes
+        net = net / self.scale
         return torch.cat([net.unsqueeze(1), buckets / self.scale.unsqueeze(1)], dim=1)
 
     def observe(self, state: ReviewState) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""The policy network: observations [B, F] -> order quantities [B] in units.
+"""The policy network: observations [B, F] -> order quantities [B] in units (a network of M nodes:
+observations [B, M F], every node's features one after the other, -> orders [B, M], one per node).
 
 The network outputs a state-dependent order-up-to level; the order is a smoothed ``max(level - IP, 0)``::
 
@@ -12,6 +13,11 @@ the level. Since ``level`` depends on the whole state, any order is representabl
 policy, Zipkin's optimal lost-sales policy); what the structure buys is the start: the last layer starts
 small and its bias at the newsvendor level (:meth:`PolicyNetwork.set_level`), so the untrained
 network is the critical-fractile base-stock policy and training learns the correction.
+
+In a network of M nodes the MLP sees the whole network's state (every node's features) and outputs one
+level per node; node m's ``ip`` is the sum of node m's state columns and ``s`` is node m's forecast scale
+(a warehouse's: the demand of the nodes it feeds), so each node's order is its own smoothed base-stock
+order on a level that depends on the state of the whole network.
 
 ``mean`` and ``std`` are buffers fitted once, before training, on the observations of a rollout of the
 untrained network, i.e. of the newsvendor policy (:meth:`PolicyNetwork.fit_normalization`); features
@@ -34,6 +40,7 @@ class PolicyNetwork(nn.Module):
     mask: torch.Tensor
     mean: torch.Tensor
     std: torch.Tensor
+    state_index: torch.Tensor
 
     def __init__(
         self,
@@ -43,13 +50,24 @@ class PolicyNetwork(nn.Module):
         time_features: bool = True,
         smoothing: float = 0.05,
         dtype: torch.dtype = torch.float64,
+        n_nodes: int = 1,
     ) -> None:
         super().__init__()
         self.names = list(names)
         self.smoothing = float(smoothing)
-        self.n_state = sum(1 for name in names if name == "net_inventory" or name.startswith("pipeline_b"))
-        """The leading columns whose sum is the inventory position / s."""
+        self.n_nodes = int(n_nodes)
         n = len(names)
+        if self.n_nodes < 1 or n % self.n_nodes:
+            raise ValueError(f"{n} feature names do not split into {n_nodes} nodes")
+        block = n // self.n_nodes
+        local = [name.rsplit("/", 1)[-1] for name in names[:block]]
+        self.n_state = sum(1 for name in local if name == "net_inventory" or name.startswith("pipeline_b"))
+        """The leading columns of a node's features whose sum is its inventory position / s."""
+        self.register_buffer(
+            "state_index",
+            torch.tensor([m * block + i for m in range(self.n_nodes) for i in range(self.n_state)]),
+            persistent=False,
+        )
         mask = torch.ones(n, dtype=dtype)
         if not time_features:
             for i, name in enumerate(names):
@@ -63,7 +81,7 @@ class PolicyNetwork(nn.Module):
         for h in hidden:
             layers += [nn.Linear(width, h, dtype=dtype), nn.ReLU()]
             width = h
-        last = nn.Linear(width, 1, dtype=dtype)
+        last = nn.Linear(width, self.n_nodes, dtype=dtype)
         with torch.no_grad():
             last.weight.mul_(0.1)
             last.bias.fill_(1.0)  # replaced by the newsvendor level in fit_normalization
@@ -74,12 +92,13 @@ class PolicyNetwork(nn.Module):
     def n_features(self) -> int:
         return len(self.names)
 
-    def set_level(self, level: float) -> None:
-        """Set the output bias: the starting order-up-to level in units of s (e.g. the newsvendor's)."""
+    def set_level(self, level: float | torch.Tensor) -> None:
+        """Set the output bias: the starting order-up-to level in units of s (e.g. the newsvendor's), one
+        for every node or one per node [M]."""
         last = self.mlp[-1]
         assert isinstance(last, nn.Linear)
         with torch.no_grad():
-            last.bias.fill_(float(level))
+            last.bias.copy_(torch.as_tensor(level, dtype=last.bias.dtype).expand(self.n_nodes))
 
     def fit_normalization(self, obs: torch.Tensor) -> None:
         """Set ``mean`` and ``std`` from observations [n, F] (std <= 1e-6 -> 1: constant columns)."""
@@ -91,10 +110,14 @@ class PolicyNetwork(nn.Module):
         self.std.copy_(std)
 
     def forward(self, obs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        """Orders [B] in units for observations [B, F] and forecast scales [B]."""
+        """Orders in units for observations [B, F] and forecast scales [B]: [B]; in a network of M nodes
+        observations [B, M F] and scales [B, M]: [B, M]."""
         obs = obs.to(self.mean.dtype)
         x = (obs * self.mask - self.mean) / self.std
-        level = self.mlp(x).squeeze(-1)
-        ip = obs[:, : self.n_state].sum(1)
+        level = self.mlp(x)  # [B, M]
+        ip = obs.index_select(1, self.state_index).view(obs.shape[0], self.n_nodes, self.n_state).sum(-1)
         w = self.smoothing
-        return w * nn.functional.softplus((level - ip) / w) * scale.to(level.dtype)
+        orders = w * nn.functional.softplus((level - ip) / w)
+        if self.n_nodes == 1:
+            return orders.squeeze(-1) * scale.to(level.dtype)
+        return orders * scale.to(level.dtype)

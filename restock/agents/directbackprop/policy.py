@@ -10,6 +10,7 @@ checkpoint, or weights that do not fit the stored layout, is an :class:`~restock
 from __future__ import annotations
 
 import io as _io
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,17 +38,34 @@ def save_checkpoint(path: Path, net: PolicyNetwork, meta: dict[str, Any], extra:
     io.write_bytes(path, buf.getvalue())
 
 
+def input_names(obs_config: ObservationConfig, nodes: Sequence[str]) -> list[str]:
+    """The network's input columns: the observation's features; in a network of several nodes every
+    node's, node after node, as ``node/feature`` (Network-v0's layout)."""
+    names = feature_names(obs_config)
+    if len(nodes) <= 1:
+        return names
+    return [f"{node}/{name}" for node in nodes for name in names]
+
+
 def network_meta(
-    net: PolicyNetwork, obs_config: ObservationConfig, hidden: tuple[int, ...], **more: Any
+    net: PolicyNetwork,
+    obs_config: ObservationConfig,
+    hidden: tuple[int, ...],
+    nodes: Sequence[str] = (),
+    **more: Any,
 ) -> dict:
-    """The layout part of a checkpoint: what :func:`load_checkpoint` needs to rebuild ``net``."""
-    return {
+    """The layout part of a checkpoint: what :func:`load_checkpoint` needs to rebuild ``net`` (``nodes``:
+    the names of a network's nodes, stored for a network of several)."""
+    meta = {
         "names": list(net.names),
         "observation": asdict(obs_config),
         "hidden": list(hidden),
         "dtype": str(net.mean.dtype).removeprefix("torch."),
         **more,
     }
+    if len(nodes) > 1:
+        meta["nodes"] = list(nodes)
+    return meta
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -73,7 +91,10 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
         raise InputError(
             f"directbackprop: {path}: bad observation layout {meta.get('observation')!r}"
         ) from exc
-    names = feature_names(obs_config)
+    nodes = meta.get("nodes", [])
+    if not (isinstance(nodes, list) and all(isinstance(x, str) for x in nodes)):
+        raise InputError(f"directbackprop: {path}: bad node names {nodes!r}")
+    names = input_names(obs_config, nodes)
     if list(meta["names"]) != names:
         raise InputError(
             f"directbackprop: {path}: stored feature names ({len(meta['names'])}) do not match the stored "
@@ -88,6 +109,7 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
         time_features=bool(meta["time_features"]),
         smoothing=float(meta["smoothing"]),
         dtype=dtype,
+        n_nodes=max(len(nodes), 1),
     )
     try:
         net.load_state_dict(data["state_dict"])
@@ -116,6 +138,9 @@ class DirectBackpropPolicy:
     round_orders: bool = False
     """Round every order to whole units."""
     _observers: dict[int, TorchObserver] = field(default_factory=dict, repr=False)
+    _network: dict[int, tuple[Observer, list[TorchObserver]]] = field(default_factory=dict, repr=False)
+    _last: tuple[ReviewState, np.ndarray] | None = field(default=None, repr=False)
+    """The orders [B, M] of the latest state a network policy decided (one decision serves every node)."""
 
     @property
     def observation_config(self) -> ObservationConfig:
@@ -138,10 +163,37 @@ class DirectBackpropPolicy:
         return obs
 
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
-        """Order quantities [B] in units (the network's output; rounded if ``round_orders``)."""
+        """Order quantities [B] in units for ``batch``'s node (the network's output; rounded if
+        ``round_orders``). A network policy decides for every node at once, from every node's
+        observation, and answers each node's call from that one decision."""
+        if self.net.n_nodes > 1:
+            return self._network_act(batch, state)
         observer = self.observer(batch)
         with torch.no_grad():
             orders = self.net(observer.observe(state), observer.scale)
         if self.round_orders:
             orders = torch.round(orders)
         return checked_orders(self.name, orders.cpu().numpy(), batch.size, state.t)
+
+    def _network_act(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        m = len(batch.world.network.nodes)
+        if m != self.net.n_nodes:
+            raise InputError(
+                f"policy {self.name!r} was trained on a network of {self.net.n_nodes} nodes; this world "
+                f"has {m}"
+            )
+        if self._last is None or self._last[0] is not state:
+            hit = self._network.get(id(batch))
+            if hit is None or hit[0] is not batch:
+                self.observer(batch)  # checks the layout
+                torch_observers = [TorchObserver(batch.for_node(j), device=self.device) for j in range(m)]
+                hit = (batch, torch_observers)
+                self._network = {id(batch): hit}
+            obs = torch.cat([o.observe(state) for o in hit[1]], dim=1)
+            scale = torch.stack([o.scale for o in hit[1]], dim=1)
+            with torch.no_grad():
+                orders = self.net(obs, scale)
+            if self.round_orders:
+                orders = torch.round(orders)
+            self._last = (state, orders.cpu().numpy())
+        return checked_orders(self.name, self._last[1][:, batch.node], batch.size, state.t)

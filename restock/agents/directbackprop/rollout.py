@@ -7,10 +7,16 @@ first ``periods`` periods of its paths (:func:`window`): the engine runs on the 
 the observations are still those of the whole scenario (``horizon_left`` reads the full horizon), so a
 network sees in training exactly what it sees when it is evaluated or acts in an env.
 
-The engine here is :class:`~restock.simulator.batch.BatchEngine` unchanged: ``grad=True`` keeps the graph
-from every order to every period's cash flows, and the observer keeps the graph from the state back to the
-orders, so ``loss.backward()`` differentiates total profit with respect to the network's parameters
-through the whole rollout (the state dependence included: pathwise gradients, Madeka et al. 2022).
+The engine here is the batch engine (:func:`~restock.simulator.batch.batch_engine`: the single-node fast
+path, or the network engine for a network) unchanged: ``grad=True`` keeps the graph from every order to
+every period's cash flows, and the observer keeps the graph from the state back to the orders, so
+``loss.backward()`` differentiates total profit with respect to the network's parameters through the whole
+rollout (the state dependence included: pathwise gradients, Madeka et al. 2022), in a network through the
+transfers, rationing and queues of every node.
+
+In a network of M nodes a decision point is a (path, SKU) of the whole network: the policy sees every
+node's observation and orders for every node; the reward is the network's (summed over nodes), scaled as
+Network-v0 scales it (p_ref x the forecast scale of the network's customer demand).
 """
 
 from __future__ import annotations
@@ -26,9 +32,8 @@ from restock.agents.directbackprop.network import PolicyNetwork
 from restock.envs.core import build_episode, numpy_state
 from restock.envs.features import ObservationConfig
 from restock.envs.observer import Observer, reward_divisor
-from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
-from restock.simulator.batch import BatchEngine
+from restock.simulator.batch import batch_engine
 from restock.simulator.engines import rollout as run_engine
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
@@ -37,19 +42,46 @@ from restock.simulator.world import World
 
 @dataclass
 class Episode:
-    """One scenario draw over P paths, observed as the envs observe it (node 0, the only node)."""
+    """One scenario draw over P paths, observed as the envs observe it (every node)."""
 
     world: World
     """The world the engine simulates (the scenario's, cut to the episode's periods)."""
     paths: ExogenousPaths
     """The paths the engine simulates (cut like ``world``)."""
     forecasts: ScenarioForecast
-    observer: Observer
-    """What the buyer knows, in the scenario's (uncut) world (``horizon_left`` reads the whole horizon)."""
-    torch_observer: TorchObserver
+    observers: list[Observer]
+    """What the buyer knows at each node, in the scenario's (uncut) world (``horizon_left`` reads the
+    whole horizon)."""
+    torch_observers: list[TorchObserver]
     """The same observations as a torch function of the state (gradients flow through them)."""
     reward_div: np.ndarray
-    """The env's per-point reward scale [B] (:func:`restock.envs.observer.reward_divisor`)."""
+    """The env's per-point reward scale [B] (:func:`restock.envs.observer.reward_divisor`; a network's:
+    p_ref x the summed scale of its customer-facing nodes)."""
+
+    @property
+    def observer(self) -> Observer:
+        """The first node's observer (the only one for a single node; its sizes are every node's)."""
+        return self.observers[0]
+
+    @property
+    def torch_observer(self) -> TorchObserver:
+        return self.torch_observers[0]
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.observers)
+
+    def scales(self) -> torch.Tensor:
+        """Forecast scales [B] (one node) or [B, M] (a network)."""
+        if self.n_nodes == 1:
+            return self.torch_observer.scale
+        return torch.stack([o.scale for o in self.torch_observers], dim=1)
+
+    def observe(self, state: ReviewState) -> torch.Tensor:
+        """The policy's input [B, F] (one node) or [B, M F] (a network, node after node)."""
+        if self.n_nodes == 1:
+            return self.torch_observer.observe(state)
+        return torch.cat([o.observe(state) for o in self.torch_observers], dim=1)
 
 
 def make_episode(
@@ -61,26 +93,28 @@ def make_episode(
     *,
     periods: int | None = None,
 ) -> Episode:
-    """The draw ``build_world(scenario, seed, n_paths)``, its first ``periods`` periods (default: all).
-
-    A scenario with more than one node is an :class:`InputError`.
-    """
+    """The draw ``build_world(scenario, seed, n_paths)``, its first ``periods`` periods (default: all)."""
     world, paths, fc = build_episode(scenario, seed, n_paths)
-    if len(world.network.nodes) != 1:
-        raise InputError(
-            f"directbackprop: scenario {getattr(scenario, 'name', scenario)!r} has "
-            f"{len(world.network.nodes)} nodes; the batch engine (and DirectBackprop) needs exactly one"
-        )
     cut_world, cut_paths = window(world, paths, world.horizon if periods is None else periods)
-    observer = Observer(world, paths.price, fc, 0, obs_config)
+    observers = [Observer(world, paths.price, fc, m, obs_config) for m in range(len(world.network.nodes))]
     return Episode(
         cut_world,
         cut_paths,
         fc,
-        observer,
-        TorchObserver(observer, device=device),
-        reward_divisor(observer, None),
+        observers,
+        [TorchObserver(o, device=device) for o in observers],
+        network_reward_divisor(world, observers),
     )
+
+
+def network_reward_divisor(world: World, observers: list[Observer]) -> np.ndarray:
+    """The per-point reward scale [B]: the env's (:func:`reward_divisor`) for one node; for a network,
+    p_ref x the summed forecast scale of its customer-facing nodes (as Network-v0)."""
+    if len(observers) == 1:
+        return reward_divisor(observers[0], None)
+    facing = [m for m, n in enumerate(world.network.nodes) if n.customer_facing]
+    scale = sum(observers[m].static.scale for m in facing)
+    return np.asarray(observers[0].static.ref_price * scale, dtype=np.float64)
 
 
 def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, ExogenousPaths]:
@@ -122,30 +156,33 @@ def rollout(
     horizon = episode.world.horizon if periods is None else min(periods, episode.world.horizon)
     world, paths = window(episode.world, episode.paths, horizon)  # (a no-op for a cut training episode)
     device = episode.torch_observer.device
-    engine = BatchEngine(world, paths, record=False, grad=grad, device=device, dtype=dtype)
-    scale = episode.torch_observer.scale
-    b = episode.observer
+    engine = batch_engine(world, paths, record=False, grad=grad, device=device, dtype=dtype)
+    scale = episode.scales()
+    b, m = episode.observer, episode.n_nodes
 
     def decide(state: ReviewState) -> torch.Tensor:
-        obs = episode.torch_observer.observe(state)
+        obs = episode.observe(state)
         if collect_obs is not None:
             collect_obs.append(obs.detach())
         orders = net(obs, scale).to(dtype)
         if round_orders:
             orders = torch.round(orders)
-        return orders.reshape(b.n_paths, 1, b.n_skus)
+        return orders.reshape(b.n_paths, b.n_skus, m).permute(0, 2, 1)
 
     with torch.enable_grad() if grad else torch.no_grad():
         out = run_engine(engine, decide, count_from=skip, keys=keys)
         zero = torch.zeros(b.size, dtype=dtype, device=device)
-        totals = {k: out.totals[k][:, 0].reshape(b.size) if k in out.totals else zero for k in keys}
+        totals = {k: out.totals[k].sum(1).reshape(b.size) if k in out.totals else zero for k in keys}
     return RolloutResult(totals=totals, periods=out.periods)
 
 
 def newsvendor_level(episode: Episode) -> np.ndarray:
-    """The newsvendor's (critical-fractile) order-up-to level [B] in units at the first review."""
-    engine = BatchEngine(episode.world, episode.paths, record=False)
+    """The newsvendor's (critical-fractile) order-up-to level [B, M] in units at the first review, per
+    node (a warehouse's on the demand of the nodes it feeds, over its own lead time)."""
+    engine = batch_engine(episode.world, episode.paths, record=False)
     state = numpy_state(engine.reset())
-    b = episode.observer
-    position = b.position(state)
-    return np.asarray(np.maximum(b.newsvendor_levels(state.t) - position, 0.0) + position)
+    levels = []
+    for b in episode.observers:
+        position = b.position(state)
+        levels.append(np.maximum(b.newsvendor_levels(state.t) - position, 0.0) + position)
+    return np.stack(levels, axis=1)

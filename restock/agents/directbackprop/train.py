@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -41,6 +42,7 @@ from restock.agents.directbackprop.config import DirectBackpropConfig
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.agents.directbackprop.policy import (
     DirectBackpropPolicy,
+    input_names,
     load_checkpoint,
     network_meta,
     read_checkpoint,
@@ -127,7 +129,6 @@ def _train(
     device = spec.device
     scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
     obs_config = cfg.observation
-    names = feature_names(obs_config)
     pool: dict[int, Episode] = {}
 
     def training_episode(it: int) -> Episode:
@@ -144,6 +145,8 @@ def _train(
         return pool[j]
 
     first = training_episode(0)
+    nodes = [n.name for n in first.world.network.nodes]
+    names = input_names(obs_config, nodes)
     periods = first.world.horizon  # rollout_periods, or the scenario's horizon if shorter
     if cfg.burn_in >= periods:
         raise InputError(
@@ -158,10 +161,17 @@ def _train(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seeding.int_seed(spec.seed, "directbackprop/init"))
         net = PolicyNetwork(
-            names, cfg.hidden, time_features=cfg.time_features, smoothing=cfg.smoothing, dtype=dtype
+            names,
+            cfg.hidden,
+            time_features=cfg.time_features,
+            smoothing=cfg.smoothing,
+            dtype=dtype,
+            n_nodes=len(nodes),
         ).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    meta = network_meta(net, obs_config, cfg.hidden, time_features=cfg.time_features, smoothing=cfg.smoothing)
+    meta = network_meta(
+        net, obs_config, cfg.hidden, nodes, time_features=cfg.time_features, smoothing=cfg.smoothing
+    )
     ckpt_dir = Path(run_dir) / CHECKPOINTS
     start, best = 0, -math.inf
     history: list[dict[str, float]] = []
@@ -176,7 +186,8 @@ def _train(
         optimizer.load_state_dict(stored["optimizer"])
         start, best, history = int(stored["iteration"]), float(stored["best"]), list(stored["history"])
     else:
-        net.set_level(float((newsvendor_level(first) / first.observer.static.scale).mean()))
+        scales = np.stack([o.static.scale for o in first.observers], axis=1)  # [B, M]
+        net.set_level(torch.as_tensor((newsvendor_level(first) / scales).mean(axis=0)))
         obs: list[torch.Tensor] = []
         rollout(net, first, periods=periods, grad=False, dtype=dtype, collect_obs=obs)
         net.fit_normalization(torch.cat(obs))
