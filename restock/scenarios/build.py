@@ -52,10 +52,16 @@ class ScenarioDraw:
     ``demand_share`` plus those of the customer-facing nodes it feeds, directly or not."""
 
 
+def own_shares(scenario: Scenario) -> np.ndarray:
+    """[M] the multiple of a SKU's base demand model arriving at each node itself (``own_share``: its
+    ``demand_share`` at a customer-facing node, 0 elsewhere)."""
+    return np.array([n.own_share for n in scenario.nodes], dtype=np.float64)
+
+
 def node_shares(scenario: Scenario) -> np.ndarray:
     """[M] the demand share at or below each node (see :attr:`ScenarioDraw.node_share`)."""
     nodes = scenario.nodes
-    own = {n.name: (n.demand_share if n.customer_facing else 0.0) for n in nodes}
+    own = {n.name: n.own_share for n in nodes}
     parent = {n.name: n.source for n in nodes}
 
     def below(name: str) -> float:
@@ -129,7 +135,7 @@ def demand_rate(scenario: Scenario, catalog: Catalog) -> np.ndarray:
     """
     assert catalog.mean is not None
     w = scenario.warmup
-    own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+    own = own_shares(scenario)
     rate = np.broadcast_to(
         (own[:, None] * catalog.mean[None, :])[None], (w + scenario.horizon, len(own), catalog.n_skus)
     ).copy()
@@ -143,7 +149,7 @@ def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_pa
     w, t_len = scenario.warmup, scenario.horizon
     m, n = len(scenario.nodes), catalog.n_skus
     if catalog.demand is not None:
-        own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+        own = own_shares(scenario)
         out = own[None, None, :, None] * catalog.demand[None, :, None, :]
         out = np.broadcast_to(out, (n_paths, w + t_len, m, n)).copy()
         out[:, w:] *= demand_factors(scenario, catalog)[None]
@@ -164,7 +170,7 @@ def catalog_mu(scenario: Scenario, catalog: Catalog) -> np.ndarray:
     assert catalog.truth is not None
     w = scenario.warmup
     base = catalog.truth.mu[:, : w + scenario.horizon].T  # [W + T, N]
-    own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+    own = own_shares(scenario)
     mu = own[None, :, None] * base[:, None, :]
     mu[w:] *= demand_factors(scenario, catalog)
     mu[:w, :, launched(scenario, catalog)] = 0.0

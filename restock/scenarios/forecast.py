@@ -42,7 +42,7 @@ from scipy import stats
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters import Forecaster, make
-from restock.scenarios.build import ScenarioDraw, catalog_mu
+from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
 
@@ -202,7 +202,7 @@ def _truth_model(draw: ScenarioDraw) -> Forecaster:
     customer-facing nodes, with the demand shocks when ``forecast.foresee`` (else the unshocked truth)."""
     s, truth = draw.scenario, draw.catalog.truth
     assert truth is not None
-    mu = truth.mu * sum(n.demand_share for n in s.nodes if n.customer_facing)
+    mu = truth.mu * sum(n.own_share for n in s.nodes)
     if s.forecast.foresee:
         shocked = catalog_mu(s, draw.catalog).sum(axis=1)  # [W + T, N], summed over nodes
         mu[:, : shocked.shape[0]] = shocked.T
@@ -257,9 +257,7 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
         # rates of the simulated periods, extended past the horizon with the unshocked rate
         own = draw.rate[s.warmup :]
         tail_len = max(k, b * h)
-        unshocked = (
-            np.array([n.demand_share if n.customer_facing else 0.0 for n in s.nodes])[:, None] * cat.mean
-        )
+        unshocked = own_shares(s)[:, None] * cat.mean
         tail = np.broadcast_to(unshocked, (tail_len, *unshocked.shape))
         rate = served_rate(draw, np.concatenate([own, tail]))  # [T + tail, M, N]
         csum = np.concatenate([np.zeros((1, *rate.shape[1:])), np.cumsum(rate, axis=0)])  # csum[t] = sum < t
@@ -350,7 +348,7 @@ def _forecaster_table(
             cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
         per_path_bucket.append(np.stack(bucket_rows))
         per_path_cum.append(np.stack(cum_rows))
-    total = sum(n.demand_share for n in s.nodes if n.customer_facing) or 1.0
+    total = sum(n.own_share for n in s.nodes) or 1.0
     share = (draw.node_share / total)[None, None, :, None, None, None]
     bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]
     cum = np.stack(per_path_cum)[:, :, None] * share

@@ -204,12 +204,22 @@ class NodeConfig:
     storage_capacity: float = math.inf
     """Most units of one SKU the node can hold."""
     transfer_lead_time: int = 0
-    """Lead time of transfers from an upstream node (periods)."""
-    demand_share: float = 1.0
+    """Lead time of transfers from an upstream node (periods, >= 0); a node fed by a vendor refuses any
+    value but 0 (the vendor's ``lead_time`` applies)."""
+    demand_share: float | None = None
     """This node's demand is ``demand_share`` x the SKU's demand model (each customer-facing node draws
-    its own; replayed data is scaled)."""
+    its own; replayed data is scaled). Unset: 1 at a customer-facing node; a node that is not
+    customer-facing refuses it (its demand is that of the nodes it feeds)."""
     initial_cover: float = 0.0
     """Starting on-hand in periods of the SKU's mean demand at (or below) this node."""
+
+    @property
+    def own_share(self) -> float:
+        """The multiple of the SKU's demand model that arrives at this node itself: ``demand_share`` (1
+        when unset) at a customer-facing node, 0 elsewhere."""
+        if not self.customer_facing:
+            return 0.0
+        return 1.0 if self.demand_share is None else self.demand_share
 
 
 @dataclass(frozen=True)

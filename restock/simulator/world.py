@@ -264,12 +264,20 @@ class Node:
     storage_capacity: float = math.inf
     """Most units of one SKU the node can hold; units arriving beyond it are disposed and recorded."""
     transfer_lead_time: int = 0
-    """Lead time of transfers from an upstream node (ignored for vendor-fed nodes)."""
+    """Lead time of transfers from an upstream node (a whole number >= 0; a vendor-fed node refuses any
+    value but 0, since the vendor's lead time applies)."""
 
     def __post_init__(self) -> None:
         if not (self.storage_capacity >= 0):
             raise InputError(
                 f"node {self.name!r}: storage_capacity must be >= 0, got {self.storage_capacity!r}"
+            )
+        if isinstance(self.transfer_lead_time, bool) or not isinstance(
+            self.transfer_lead_time, int | np.integer
+        ):
+            raise InputError(
+                f"node {self.name!r}: transfer_lead_time must be a whole number of periods, "
+                f"got {self.transfer_lead_time!r}"
             )
         if self.transfer_lead_time < 0:
             raise InputError(
@@ -305,6 +313,12 @@ class Network:
                 )
             if node.source == node.name:
                 raise InputError(f"network: node {node.name!r} cannot source from itself")
+            if node.source in vnames and node.transfer_lead_time != 0:
+                raise InputError(
+                    f"network: node {node.name!r} is fed by vendor {node.source!r}, whose lead time "
+                    f"applies; transfer_lead_time {node.transfer_lead_time!r} is only for a node fed by "
+                    "another node"
+                )
         self.topological_order()  # raises on a cycle
 
     @classmethod
