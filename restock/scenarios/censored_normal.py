@@ -51,7 +51,7 @@ from scipy import special
 TAIL_LIPSCHITZ = 10.0
 """The grid covers E[S] + TAIL_LIPSCHITZ x L (see the module docstring): P(beyond) < exp(-50)."""
 CELLS_PER_SD = 32
-"""Default least number of grid cells per standard deviation of the narrowest sum asked for."""
+"""Default least number of grid cells per root-mean-square standard deviation of a sum's terms."""
 MIN_GRID = 2**8
 MAX_GRID = 2**16
 """Fewest and most grid cells (powers of two)."""
@@ -59,11 +59,8 @@ MAX_GRID = 2**16
 
 def unit_moments(cv: float) -> tuple[float, float]:
     """(mean, variance) of Y = max(0, 1 + cv Z): demand per unit of its rate (module docstring)."""
-    a = 1.0 / cv
-    cdf, pdf = special.ndtr(a), np.exp(-0.5 * a * a) / np.sqrt(2.0 * np.pi)
-    mean = cdf + cv * pdf
-    second = (1.0 + cv * cv) * cdf + cv * pdf
-    return float(mean), float(second - mean * mean)
+    mean, var = moments(1.0, cv)
+    return float(mean), float(var)
 
 
 def moments(mu: np.ndarray | float, sigma: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
