@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats
 
 from restock.data.synthetic import sample_demand
+from restock.scenarios import censored_normal
 from restock.scenarios.catalog import Catalog, resolve_catalog
 from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
@@ -45,23 +46,37 @@ class ScenarioDraw:
     history: np.ndarray
     """[P, W, M, N] demand of the ``warmup`` periods before period 0 (never shocked; 0 for launched SKUs)."""
     rate: np.ndarray | None
-    """[W + T, M, N] mean demand per period with every demand shock applied (stationary; None for data)."""
+    """[W + T, M, N] mean rate per period with every demand shock applied (stationary; None for data): the
+    mean demand of poisson and negbin, the mean of the normal before censoring at 0."""
     catalog: Catalog
     node_share: np.ndarray
     """[M] multiple of a SKU's base demand model seen at (or below) each node: a customer-facing node's own
     ``demand_share`` plus those of the customer-facing nodes it feeds, directly or not."""
 
 
+def own_shares(scenario: Scenario) -> np.ndarray:
+    """[M] the multiple of a SKU's base demand model arriving at each node itself (``own_share``: its
+    ``demand_share`` at a customer-facing node, 0 elsewhere)."""
+    return np.array([n.own_share for n in scenario.nodes], dtype=np.float64)
+
+
+def served_matrix(scenario: Scenario) -> np.ndarray:
+    """[M, M] 1.0 where node c (column) is node m (row) or is fed by m, directly or not: the nodes whose
+    customers a node's stock ends up serving."""
+    names = [n.name for n in scenario.nodes]
+    out = np.eye(len(names))
+    for c, node in enumerate(scenario.nodes):
+        up, seen = node.source, {node.name}
+        while up in names and up not in seen:  # a validated network has no cycle
+            out[names.index(up), c] = 1.0
+            seen.add(up)
+            up = scenario.nodes[names.index(up)].source
+    return out
+
+
 def node_shares(scenario: Scenario) -> np.ndarray:
     """[M] the demand share at or below each node (see :attr:`ScenarioDraw.node_share`)."""
-    nodes = scenario.nodes
-    own = {n.name: (n.demand_share if n.customer_facing else 0.0) for n in nodes}
-    parent = {n.name: n.source for n in nodes}
-
-    def below(name: str) -> float:
-        return own[name] + sum(below(c) for c, p in parent.items() if p == name)
-
-    return np.array([below(n.name) for n in nodes], dtype=np.float64)
+    return served_matrix(scenario) @ own_shares(scenario)
 
 
 TAIL = 1e-15
@@ -129,7 +144,7 @@ def demand_rate(scenario: Scenario, catalog: Catalog) -> np.ndarray:
     """
     assert catalog.mean is not None
     w = scenario.warmup
-    own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+    own = own_shares(scenario)
     rate = np.broadcast_to(
         (own[:, None] * catalog.mean[None, :])[None], (w + scenario.horizon, len(own), catalog.n_skus)
     ).copy()
@@ -143,7 +158,7 @@ def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_pa
     w, t_len = scenario.warmup, scenario.horizon
     m, n = len(scenario.nodes), catalog.n_skus
     if catalog.demand is not None:
-        own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+        own = own_shares(scenario)
         out = own[None, None, :, None] * catalog.demand[None, :, None, :]
         out = np.broadcast_to(out, (n_paths, w + t_len, m, n)).copy()
         out[:, w:] *= demand_factors(scenario, catalog)[None]
@@ -154,6 +169,9 @@ def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_pa
     rate = demand_rate(scenario, catalog)
     uniforms = rng.random((n_paths, w + t_len, m, n))
     d = scenario.demand
+    if d.distribution == "normal":
+        assert d.cv is not None
+        return censored_normal.draw(rate[None], d.cv, uniforms)
     return stationary_demand(d.distribution, rate[None], d.dispersion, uniforms)
 
 
@@ -164,7 +182,7 @@ def catalog_mu(scenario: Scenario, catalog: Catalog) -> np.ndarray:
     assert catalog.truth is not None
     w = scenario.warmup
     base = catalog.truth.mu[:, : w + scenario.horizon].T  # [W + T, N]
-    own = np.array([nd.demand_share if nd.customer_facing else 0.0 for nd in scenario.nodes])
+    own = own_shares(scenario)
     mu = own[None, :, None] * base[:, None, :]
     mu[w:] *= demand_factors(scenario, catalog)
     mu[:w, :, launched(scenario, catalog)] = 0.0
@@ -208,7 +226,9 @@ def _economics(scenario: Scenario, catalog: Catalog) -> tuple[Economics, np.ndar
 def _initial_on_hand(scenario: Scenario, catalog: Catalog, shares: np.ndarray) -> np.ndarray:
     """[M, N] whole units: initial_cover x mean demand per period at or below each node."""
     if catalog.mean is not None:
-        mean = catalog.mean
+        cv = scenario.demand.cv
+        # the censored normal's mean demand is above the mean of X (censored_normal.unit_moments)
+        mean = catalog.mean * (censored_normal.unit_moments(cv)[0] if cv is not None else 1.0)
     elif catalog.truth is not None:
         expected = catalog.truth.mean()[:, : scenario.warmup + scenario.horizon]
         mean = expected[:, : scenario.warmup].mean(axis=1) if scenario.warmup else expected.mean(axis=1)

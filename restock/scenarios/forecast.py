@@ -20,10 +20,13 @@ Models:
 
 * ``"true"`` (stationary demand): exact quantiles of the base model, the same at every review and on
   every path (demand is i.i.d.): a sum of k Poisson(mu) is Poisson(k mu); a sum of k negative binomials
-  with the same variance-to-mean ratio is negative binomial with k times the size. The true model does
-  not foresee shocks: like any forecaster, it is surprised by them. With ``forecast.foresee = true`` it
-  knows the shocked demand rates in advance (a known season, a planned promotion or launch) and gives
-  the exact quantiles of the shocked sums at every review (periods past the horizon at the base rate).
+  with the same variance-to-mean ratio is negative binomial with k times the size; a sum of censored
+  normals is none of these: its quantiles come from a discretized convolution over every period and
+  every customer-facing node served (:func:`restock.scenarios.censored_normal.window_quantiles`, exact
+  up to a documented grid error of a few 1e-4 standard deviations). The true model does not foresee
+  shocks: like any forecaster, it is surprised by them. With ``forecast.foresee = true`` it knows the
+  shocked demand rates in advance (a known season, a planned promotion or launch) and gives the exact
+  quantiles of the shocked sums at every review (periods past the horizon at the base rate).
 * a registered forecaster (data demand): fitted once on the history before period 0 in buckets of
   ``review_period`` periods, then asked rolling-origin at every review (using only demand up to the
   review), see :func:`_forecaster_table`. Its cumulative quantiles are on whole buckets
@@ -42,7 +45,8 @@ from scipy import stats
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters import Forecaster, make
-from restock.scenarios.build import ScenarioDraw, catalog_mu
+from restock.scenarios import censored_normal
+from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served_matrix
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
 
@@ -202,7 +206,7 @@ def _truth_model(draw: ScenarioDraw) -> Forecaster:
     customer-facing nodes, with the demand shocks when ``forecast.foresee`` (else the unshocked truth)."""
     s, truth = draw.scenario, draw.catalog.truth
     assert truth is not None
-    mu = truth.mu * sum(n.demand_share for n in s.nodes if n.customer_facing)
+    mu = truth.mu * sum(n.own_share for n in s.nodes)
     if s.forecast.foresee:
         shocked = catalog_mu(s, draw.catalog).sum(axis=1)  # [W + T, N], summed over nodes
         mu[:, : shocked.shape[0]] = shocked.T
@@ -228,13 +232,7 @@ def sum_quantiles(distribution: str, total: np.ndarray, dispersion: float, level
 
 def served_rate(draw: ScenarioDraw, rate: np.ndarray) -> np.ndarray:
     """[..., M, N] demand rate at or below each node, from the nodes' own rates [..., M, N]."""
-    nodes = draw.world.network.nodes
-    names = [n.name for n in nodes]
-    out = rate.copy()
-    for node in reversed(draw.world.network.topological_order()):  # children before their source
-        if node.source in names:
-            out[..., names.index(node.source), :] += out[..., names.index(node.name), :]
-    return out
+    return np.einsum("mc,...cn->...mn", served_matrix(draw.scenario), rate)
 
 
 def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
@@ -247,7 +245,9 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
     cover = np.arange(1, k + 1)
     reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
     d = s.demand
-    if not s.forecast.foresee:
+    if d.distribution == "normal":
+        bucket, cum = _normal_true_tables(draw, reviews, cover, levels)
+    elif not s.forecast.foresee:
         mean = draw.node_share[:, None] * cat.mean[None, :]  # [M, N]
         cum = sum_quantiles(d.distribution, mean[:, :, None] * cover, d.dispersion, levels)[None, None]
         bucket = sum_quantiles(d.distribution, mean[:, :, None] * np.full(h, b), d.dispersion, levels)[
@@ -257,9 +257,7 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
         # rates of the simulated periods, extended past the horizon with the unshocked rate
         own = draw.rate[s.warmup :]
         tail_len = max(k, b * h)
-        unshocked = (
-            np.array([n.demand_share if n.customer_facing else 0.0 for n in s.nodes])[:, None] * cat.mean
-        )
+        unshocked = own_shares(s)[:, None] * cat.mean
         tail = np.broadcast_to(unshocked, (tail_len, *unshocked.shape))
         rate = served_rate(draw, np.concatenate([own, tail]))  # [T + tail, M, N]
         csum = np.concatenate([np.zeros((1, *rate.shape[1:])), np.cumsum(rate, axis=0)])  # csum[t] = sum < t
@@ -279,6 +277,53 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
         cover=cover,
         cumulative=cum,
     )
+
+
+def _normal_true_tables(
+    draw: ScenarioDraw, reviews: np.ndarray, cover: np.ndarray, levels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(per_bucket, cumulative) of the "true" table for censored normal demand (see the module docstring).
+
+    Demand at or below node m over a window is a sum of independent terms rate x Y, one per period and
+    customer-facing node it serves, Y = max(0, 1 + cv Z); :func:`censored_normal.window_quantiles` gives
+    its quantiles. They scale with the rate, so SKUs whose rates are the same multiple of their means in
+    every period and node (all of them without foresight) share one computation.
+    """
+    s, cat = draw.scenario, draw.catalog
+    cv = s.demand.cv
+    assert cat.mean is not None and draw.rate is not None and cv is not None
+    b, h = s.review_period, s.forecast.buckets
+    served, own = served_matrix(s), own_shares(s)
+    n_nodes, n_skus = len(s.nodes), cat.n_skus
+    if s.forecast.foresee:
+        # rates of the simulated periods per unit of each SKU's mean, then the unshocked rate past the
+        # horizon; SKUs with the same such multiples (to 12 decimals) form one group
+        tail = np.broadcast_to(own[None, :, None], (max(len(cover), b * h), n_nodes, n_skus))
+        unit = np.concatenate([draw.rate[s.warmup :] / cat.mean, tail])  # [T + tail, M, N]
+        flat = np.round(unit.reshape(-1, n_skus).T, 12)
+        _, first, group = np.unique(flat, axis=0, return_index=True, return_inverse=True)
+        unit = unit[:, :, first]  # [T + tail, M, G]
+        cum_starts, bucket_starts = reviews, (reviews[:, None] + b * np.arange(h)[None, :]).ravel()
+    else:
+        unit = np.broadcast_to(own[None, :, None], (max(len(cover), b), n_nodes, 1))
+        group = np.zeros(n_skus, dtype=np.int64)
+        cum_starts, bucket_starts = np.zeros(1, np.int64), np.zeros(1, np.int64)
+    n_rev = len(cum_starts)
+    cum = np.zeros((1, n_rev, n_nodes, n_skus, len(cover), len(levels)))
+    bucket = np.zeros((1, n_rev, n_nodes, n_skus, h, len(levels)))
+    for g in range(unit.shape[2]):
+        skus = np.flatnonzero(group.ravel() == g)
+        scale = cat.mean[skus][None, :, None, None]
+        for m in range(n_nodes):
+            terms = np.flatnonzero((served[m] > 0) & (own > 0))  # customer-facing nodes m serves
+            if terms.size == 0:
+                continue
+            scales = unit[:, terms, g]
+            per = censored_normal.window_quantiles(scales, cum_starts, cover, cv, levels)  # [R', K, Q]
+            one = censored_normal.window_quantiles(scales, bucket_starts, np.array([b]), cv, levels)
+            cum[0, :, m][:, skus] = scale * per[:, None]
+            bucket[0, :, m][:, skus] = scale * one[:, 0].reshape(n_rev, -1, len(levels))[:, None]
+    return bucket, cum
 
 
 def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray]:
@@ -350,7 +395,7 @@ def _forecaster_table(
             cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
         per_path_bucket.append(np.stack(bucket_rows))
         per_path_cum.append(np.stack(cum_rows))
-    total = sum(n.demand_share for n in s.nodes if n.customer_facing) or 1.0
+    total = sum(n.own_share for n in s.nodes) or 1.0
     share = (draw.node_share / total)[None, None, :, None, None, None]
     bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]
     cum = np.stack(per_path_cum)[:, :, None] * share

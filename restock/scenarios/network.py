@@ -1,8 +1,19 @@
 """A scenario's vendors and nodes as a :class:`~restock.simulator.world.Network`.
 
 :func:`scenario_network` is the one conversion from the ``[[vendors]]`` and ``[[nodes]]`` sections to the
-simulator's network: validation runs it to check them (errors name the file and the key), and the
-builder runs it with the vendor shocks attached as disruptions.
+simulator's network: validation runs it to check them, and the builder runs it with the vendor shocks
+attached as disruptions. Every error names the file, the dotted key of the entry at fault
+(``nodes.1.source``) and its value:
+
+* names: a vendor or node name used twice, or by both a vendor and a node; at least one node;
+* sources: a node's ``source`` names a vendor or another node, and following sources from any node leads
+  back to a vendor (no cycle such as a <- b <- a);
+* settings a node cannot honour are refused, never ignored: ``transfer_lead_time`` (other than 0) on a
+  node fed by a vendor (the vendor's ``lead_time`` applies), ``demand_share`` on a node that is not
+  customer-facing (its demand is that of the nodes it feeds), and a node that is not customer-facing and
+  feeds no node (nothing would ever leave it);
+* values: ``transfer_lead_time`` >= 0, ``storage_capacity`` >= 0, ``demand_share`` finite and >= 0,
+  ``initial_cover`` finite and >= 0, vendor ``capacity`` >= 0, and each vendor's lead time and fill rate.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ import math
 
 from restock.errors import InputError
 from restock.scenarios.parsing import Where
-from restock.scenarios.schema import LeadTimeConfig, Scenario
+from restock.scenarios.schema import LeadTimeConfig, NodeConfig, Scenario
 from restock.simulator.world import Disruption, FillRate, LeadTime, Network, Node, Vendor
 
 
@@ -40,13 +51,9 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
             raise vw.child("capacity").error(v.capacity, "must be >= 0 (inf: unlimited)")
         own = tuple(d for name, d in disruptions if name == v.name)
         vendors.append(Vendor(v.name, lead, fill_rate=fill, capacity=v.capacity, disruptions=own))
+    check_nodes(scenario)
     nodes = []
     for i, n in enumerate(scenario.nodes):
-        nw = w.child("nodes").child(i)
-        if not n.demand_share >= 0:
-            raise nw.child("demand_share").error(n.demand_share, "must be >= 0")
-        if not (math.isfinite(n.initial_cover) and n.initial_cover >= 0):
-            raise nw.child("initial_cover").error(n.initial_cover, "must be finite and >= 0")
         try:
             nodes.append(
                 Node(
@@ -58,9 +65,111 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
                     transfer_lead_time=n.transfer_lead_time,
                 )
             )
-        except InputError as exc:
-            raise InputError(f"scenario {w.source}: key '{nw.key}': {exc}") from None
+        except InputError as exc:  # a check the simulator has and check_nodes lacks
+            raise InputError(f"scenario {w.source}: key 'nodes.{i}': {exc}") from None
     try:
         return Network(vendors=tuple(vendors), nodes=tuple(nodes))
-    except InputError as exc:
+    except InputError as exc:  # likewise
         raise InputError(f"scenario {w.source}: keys 'vendors'/'nodes': {exc}") from None
+
+
+def check_nodes(scenario: Scenario) -> None:
+    """The checks of the module docstring on ``[[vendors]]`` names and ``[[nodes]]``: the first failure
+    is an InputError naming the file, the key and the value."""
+    w = Where(scenario.source)
+    if not scenario.nodes:
+        raise w.child("nodes").error([], "must list at least one node")
+    vendor_at: dict[str, int] = {}
+    for i, v in enumerate(scenario.vendors):
+        if v.name in vendor_at:
+            raise (
+                w.child("vendors")
+                .child(i)
+                .child("name")
+                .error(v.name, f"must not repeat the name of vendors.{vendor_at[v.name]}")
+            )
+        vendor_at[v.name] = i
+    node_at: dict[str, int] = {}
+    for i, n in enumerate(scenario.nodes):
+        nw = w.child("nodes").child(i).child("name")
+        if n.name in node_at:
+            raise nw.error(n.name, f"must not repeat the name of nodes.{node_at[n.name]}")
+        if n.name in vendor_at:
+            raise nw.error(n.name, f"must not be the name of a vendor too (vendors.{vendor_at[n.name]})")
+        node_at[n.name] = i
+    for i, n in enumerate(scenario.nodes):
+        _check_node(n, w.child("nodes").child(i), vendor_at, node_at)
+    for i, n in enumerate(scenario.nodes):
+        cycle = _cycle_from(n, scenario.nodes, node_at)
+        if cycle:
+            raise (
+                w.child("nodes")
+                .child(i)
+                .child("source")
+                .error(
+                    n.source,
+                    f"must lead back to a vendor, but nodes feed each other in a cycle {' <- '.join(cycle)} "
+                    "(x <- y: x is fed by y)",
+                )
+            )
+    feeders = {n.source for n in scenario.nodes}
+    for i, n in enumerate(scenario.nodes):
+        if not n.customer_facing and n.name not in feeders:
+            raise (
+                w.child("nodes")
+                .child(i)
+                .child("customer_facing")
+                .error(
+                    n.customer_facing,
+                    f"must be true for node {n.name!r}, which feeds no node: without customers or a node "
+                    "to feed, nothing would leave it",
+                )
+            )
+
+
+def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: dict[str, int]) -> None:
+    """One node's source and settings (its name is checked by the caller)."""
+    if n.source == n.name:
+        raise nw.child("source").error(n.source, "must name a vendor or another node, not the node itself")
+    if n.source not in vendor_at and n.source not in node_at:
+        raise nw.child("source").error(
+            n.source,
+            f"must name a vendor ({', '.join(map(repr, vendor_at)) or 'none'}) or another node "
+            f"({', '.join(repr(x) for x in node_at if x != n.name) or 'none'})",
+        )
+    if n.transfer_lead_time < 0:
+        raise nw.child("transfer_lead_time").error(n.transfer_lead_time, "must be >= 0")
+    if n.source in vendor_at and n.transfer_lead_time != 0:
+        raise nw.child("transfer_lead_time").error(
+            n.transfer_lead_time,
+            f"applies only to a node fed by another node; node {n.name!r} is fed by vendor {n.source!r}, "
+            "whose lead_time applies (remove the key)",
+        )
+    if not n.storage_capacity >= 0:
+        raise nw.child("storage_capacity").error(n.storage_capacity, "must be >= 0 (inf: unlimited)")
+    if n.demand_share is not None:
+        if not n.customer_facing:
+            raise nw.child("demand_share").error(
+                n.demand_share,
+                f"applies only to a customer-facing node; node {n.name!r} has customer_facing = false "
+                "(its demand is that of the nodes it feeds)",
+            )
+        if not (math.isfinite(n.demand_share) and n.demand_share >= 0):
+            raise nw.child("demand_share").error(n.demand_share, "must be finite and >= 0")
+    if not (math.isfinite(n.initial_cover) and n.initial_cover >= 0):
+        raise nw.child("initial_cover").error(n.initial_cover, "must be finite and >= 0")
+
+
+def _cycle_from(start: NodeConfig, nodes: tuple[NodeConfig, ...], node_at: dict[str, int]) -> list[str]:
+    """The names of the cycle ``start`` lies on, from ``start`` back to it, following sources (empty when
+    following sources from ``start`` reaches a vendor or a cycle ``start`` is not on)."""
+    chain = [start.name]
+    name = start.source
+    while name in node_at:
+        if name == start.name:
+            return [*chain, name]
+        if name in chain:
+            return []  # a cycle upstream of start: reported at a node on it
+        chain.append(name)
+        name = nodes[node_at[name]].source
+    return []

@@ -10,7 +10,7 @@ A scenario file (see ``docs/scenarios.md`` and ``restock/scenarios/builtin/*.tom
 
     [seeds]                  # root seed and number of paths of a default run; the catalog's own seed
     [catalog]                # which SKUs (n_skus or a list), categories with price elasticities
-    [demand]                 # stationary poisson/negbin per SKU, or replayed data ("m5:PATH")
+    [demand]                 # stationary poisson/negbin/normal per SKU, or replayed data ("m5:PATH")
     [economics]              # price, unit cost, holding, penalty, fixed order cost, salvage, discount
     [[vendors]]              # lead time, fill rate, capacity
     [[nodes]]                # stocking locations: source, transfer lead time, storage, backorders
@@ -106,14 +106,21 @@ class DemandConfig:
     """``stationary``: i.i.d. demand per SKU and period from ``distribution``; ``data``: replay a data set;
     ``catalog``: the synthetic retail catalog of :mod:`restock.data.synthetic` (life cycles, seasons,
     holidays, promotions, spikes), fresh draws from its known truth on every path."""
-    distribution: Literal["poisson", "negbin"] = "poisson"
-    """Stationary model per SKU and period (negbin: variance = dispersion x mean)."""
+    distribution: Literal["poisson", "negbin", "normal"] = "poisson"
+    """Stationary model per SKU, node and period around its mean m: ``poisson`` (whole units), ``negbin``
+    (whole units, variance = dispersion x m) or ``normal``: max(0, X) with X ~ Normal(m, (cv x m)^2),
+    censored at 0 (the mass below 0 is an atom at 0, so the mean is m Phi(1/cv) + cv m phi(1/cv) >= m)
+    and not rounded (real-valued demand); see :mod:`restock.scenarios.censored_normal`."""
     mean: float | None = None
-    """Mean demand per period, the same for every SKU (stationary)."""
+    """Mean m per period, the same for every SKU (stationary; normal: the mean of X before censoring)."""
     mean_range: tuple[float, ...] = ()
     """``[low, high]``: each SKU's mean drawn log-uniformly in it with the catalog seed (stationary)."""
     dispersion: float = 2.0
     """Variance-to-mean ratio of the negbin model (> 1)."""
+    cv: float | None = None
+    """Coefficient of variation of the normal model before censoring: X's standard deviation is cv x m,
+    so it scales with each SKU's mean, a node's demand share and the demand shocks (normal: required,
+    finite and > 0; refused with the other distributions)."""
     source: str = ""
     """Data spec for :func:`restock.data.load_panel` (``"m5:PATH"``, ``"long:PATH"``, ...); a relative
     PATH is resolved against the current directory (data)."""
@@ -204,12 +211,22 @@ class NodeConfig:
     storage_capacity: float = math.inf
     """Most units of one SKU the node can hold."""
     transfer_lead_time: int = 0
-    """Lead time of transfers from an upstream node (periods)."""
-    demand_share: float = 1.0
+    """Lead time of transfers from an upstream node (periods, >= 0); a node fed by a vendor refuses any
+    value but 0 (the vendor's ``lead_time`` applies)."""
+    demand_share: float | None = None
     """This node's demand is ``demand_share`` x the SKU's demand model (each customer-facing node draws
-    its own; replayed data is scaled)."""
+    its own; replayed data is scaled). Unset: 1 at a customer-facing node; a node that is not
+    customer-facing refuses it (its demand is that of the nodes it feeds)."""
     initial_cover: float = 0.0
     """Starting on-hand in periods of the SKU's mean demand at (or below) this node."""
+
+    @property
+    def own_share(self) -> float:
+        """The multiple of the SKU's demand model that arrives at this node itself: ``demand_share`` (1
+        when unset) at a customer-facing node, 0 elsewhere."""
+        if not self.customer_facing:
+            return 0.0
+        return 1.0 if self.demand_share is None else self.demand_share
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ transfer_delay         node fed by another node: transfers ordered in the window
 =====================  =============================================================================
 
 Demand shocks multiply the demand *rate* of stationary synthetic demand, which is then drawn by
-inversion from the same uniforms as without the shock (so demand stays in whole units, is unchanged
-outside the window and common random numbers hold across scenarios); replayed data has no rate, so its
-values are multiplied (a fractional factor gives fractional units, which the simulator allows).
+inversion from the same uniforms as without the shock (so demand stays in whole units, or real numbers
+for the normal model, is unchanged outside the window and common random numbers hold across
+scenarios); replayed data has no rate, so its values are multiplied (a fractional factor gives
+fractional units, which the simulator allows).
 Demand multipliers of overlapping shocks compose (they multiply); two shocks of a kind that sets a
 value (price_change, launch, the vendor kinds except outages, transfer_delay) on overlapping windows and
 targets contradict each other and are an error.

@@ -87,6 +87,16 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
             _range(w.child("mean_range"), d.mean_range)
         if d.distribution == "negbin" and not d.dispersion > 1:
             raise w.child("dispersion").error(d.dispersion, "must be > 1 for negbin (variance / mean)")
+        if d.distribution == "normal":
+            if d.cv is None:
+                raise InputError(
+                    f"scenario {w.source}: key 'demand.cv' is required for distribution = 'normal' "
+                    "(the standard deviation before censoring at 0 is cv x mean)"
+                )
+            if not (math.isfinite(d.cv) and d.cv > 0):
+                raise w.child("cv").error(d.cv, "must be finite and > 0 (standard deviation / mean)")
+        elif d.cv is not None:
+            raise w.child("cv").error(d.cv, f"is only for distribution = 'normal', not {d.distribution!r}")
         for key in ("source", "start"):
             if getattr(d, key):
                 raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
@@ -99,6 +109,8 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
                 raise w.child(key).error(getattr(d, key), "is only for demand.kind = 'data'")
         if d.mean is not None or d.mean_range:
             raise w.child("mean").error(d.mean, "is only for stationary demand")
+        if d.cv is not None:
+            raise w.child("cv").error(d.cv, "is only for stationary demand")
     else:
         if not d.source:
             raise InputError(f"scenario {w.source}: key 'demand.source' is required for data demand")
@@ -120,6 +132,8 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
                 raise w.child("start").error(d.start, "must be an ISO date") from None
         if d.mean is not None or d.mean_range:
             raise w.child("mean").error(d.mean, "is only for stationary demand")
+        if d.cv is not None:
+            raise w.child("cv").error(d.cv, "is only for stationary demand")
 
 
 def _validate_economics(scenario: Scenario, w: Where) -> None:

@@ -271,7 +271,7 @@ class Node:
     """Most units of one SKU the node can hold; units arriving beyond it are disposed and recorded."""
     transfer_lead_time: int | LeadTime = 0
     """Lead time of transfers from an upstream node: whole periods, or a distribution drawn per transfer
-    (only for node-fed nodes)."""
+    (a vendor-fed node refuses any value but 0, since the vendor's lead time applies)."""
     holding_factor: float = 1.0
     """Holding cost here per unit and period = ``holding_factor`` x the SKU's holding cost."""
     transit_holding_factor: float = 0.0
@@ -285,13 +285,14 @@ class Node:
                 f"node {self.name!r}: storage_capacity must be >= 0, got {self.storage_capacity!r}"
             )
         lead = self.transfer_lead_time
-        if not isinstance(lead, LeadTime) and (
-            isinstance(lead, bool) or not isinstance(lead, int) or lead < 0
-        ):
-            raise InputError(
-                f"node {self.name!r}: transfer_lead_time must be a whole number >= 0 or a lead-time "
-                f"distribution, got {lead!r}"
-            )
+        if not isinstance(lead, LeadTime):
+            if isinstance(lead, bool) or not isinstance(lead, int | np.integer):
+                raise InputError(
+                    f"node {self.name!r}: transfer_lead_time must be a whole number of periods or a "
+                    f"lead-time distribution, got {lead!r}"
+                )
+            if lead < 0:
+                raise InputError(f"node {self.name!r}: transfer_lead_time must be >= 0, got {lead!r}")
         for name in NODE_FACTORS:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
@@ -336,6 +337,12 @@ class Network:
                 )
             if node.source == node.name:
                 raise InputError(f"network: node {node.name!r} cannot source from itself")
+            if node.source in vnames and node.transfer_distribution != LeadTime():
+                raise InputError(
+                    f"network: node {node.name!r} is fed by vendor {node.source!r}, whose lead time "
+                    f"applies; transfer_lead_time {node.transfer_lead_time!r} is only for a node fed by "
+                    "another node"
+                )
         self.topological_order()  # raises on a cycle
 
     @classmethod

@@ -39,6 +39,9 @@ def test_oracle_reads_on_hand_and_the_pipeline_due_before_its_lead_time() -> Non
 def test_oracle_refuses_what_it_cannot_solve() -> None:
     with pytest.raises(InputError, match="review every period"):
         oracle_policy(load("steady"))
+    # its demand lives on whole units: real-valued normal demand is refused, not solved as a negbin
+    with pytest.raises(InputError, match=r"whole-unit demand \(poisson or negbin\).*'normal'"):
+        oracle_policy(load("steady", ["demand.distribution=normal", "demand.cv=0.3"]))
 
 
 def test_simulated_oracle_cost_matches_the_dp_value_on_zipkin_p9_l2() -> None:

@@ -115,7 +115,7 @@ def test_bad_world_parameters_name_field_and_value() -> None:
         Node("a", "v", storage_capacity=-1.0)
     with pytest.raises(
         InputError,
-        match="node 'a': transfer_lead_time must be a whole number >= 0 or a lead-time distribution, got -2",
+        match="node 'a': transfer_lead_time must be >= 0, got -2",
     ):
         Node("a", "v", transfer_lead_time=-2)
     with pytest.raises(InputError, match="node 'fc' has unknown source 'ghost'"):

@@ -90,6 +90,8 @@ def oracle_instances(scenario: Any) -> list[dict[str, Any]]:
     d = scenario.demand
     if d.kind != "stationary":
         raise refuse(f"needs stationary demand, the scenario has demand.kind = {d.kind!r}")
+    if d.distribution not in ("poisson", "negbin"):
+        raise refuse(f"needs whole-unit demand (poisson or negbin), the scenario has {d.distribution!r}")
     if scenario.shocks:
         raise refuse(f"needs a scenario without shocks, it has {len(scenario.shocks)}")
     dr = draw(scenario, 0, 1)
