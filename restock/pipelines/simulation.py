@@ -87,13 +87,10 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
     sc = load(spec.scenario, list(spec.scenario_overrides))
     root = sc.seeds.root if spec.seed is None else spec.seed
     world, paths = build_world(sc, root, spec.n_paths or sc.seeds.n_paths)
-    if spec.engine == "des":
-        from restock.simulator import des
+    from restock.simulator.engines import make_engine, rollout
 
-        result = des.run(world, paths, spec.policy.rule())
-    else:
-        from restock.simulator import batch
-
-        result = batch.run(world, paths, spec.policy.rule())
+    engine = make_engine(spec.engine, world, paths)  # batch: the network engine for a network
+    rollout(engine, spec.policy.rule())
+    result = engine.result()
     table = kpi_table(result, review_period=world.review_period, review_offset=world.review_offset)
     return SimulationKPIs(sc.name, int(root), dict(table))

@@ -12,8 +12,10 @@ attached as disruptions. Every error names the file, the dotted key of the entry
   node fed by a vendor (the vendor's ``lead_time`` applies), ``demand_share`` on a node that is not
   customer-facing (its demand is that of the nodes it feeds), and a node that is not customer-facing and
   feeds no node (nothing would ever leave it);
-* values: ``transfer_lead_time`` >= 0, ``storage_capacity`` >= 0, ``demand_share`` finite and >= 0,
-  ``initial_cover`` finite and >= 0, vendor ``capacity`` >= 0, and each vendor's lead time and fill rate.
+* values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity`` >= 0,
+  ``demand_share`` finite and >= 0, ``initial_cover`` finite and >= 0, the cost factors
+  (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``) finite and >= 0, vendor
+  ``capacity`` >= 0, and each vendor's lead time and fill rate.
 """
 
 from __future__ import annotations
@@ -62,7 +64,10 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
                     customer_facing=n.customer_facing,
                     backorder=n.backorder,
                     storage_capacity=n.storage_capacity,
-                    transfer_lead_time=n.transfer_lead_time,
+                    transfer_lead_time=transfer_lead_time(n, w.child("nodes").child(i)),
+                    holding_factor=n.holding_factor,
+                    transit_holding_factor=n.transit_holding_factor,
+                    penalty_factor=n.penalty_factor,
                 )
             )
         except InputError as exc:  # a check the simulator has and check_nodes lacks
@@ -71,6 +76,14 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
         return Network(vendors=tuple(vendors), nodes=tuple(nodes))
     except InputError as exc:  # likewise
         raise InputError(f"scenario {w.source}: keys 'vendors'/'nodes': {exc}") from None
+
+
+def transfer_lead_time(node: NodeConfig, where: Where) -> int | LeadTime:
+    """A node's transfer lead time for the simulator: whole periods, or the distribution of its table."""
+    lead = node.transfer_lead_time
+    if isinstance(lead, LeadTimeConfig):
+        return lead_time(lead, where.child("transfer_lead_time"))
+    return lead
 
 
 def check_nodes(scenario: Scenario) -> None:
@@ -137,9 +150,12 @@ def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: di
             f"must name a vendor ({', '.join(map(repr, vendor_at)) or 'none'}) or another node "
             f"({', '.join(repr(x) for x in node_at if x != n.name) or 'none'})",
         )
-    if n.transfer_lead_time < 0:
-        raise nw.child("transfer_lead_time").error(n.transfer_lead_time, "must be >= 0")
-    if n.source in vendor_at and n.transfer_lead_time != 0:
+    lead = n.transfer_lead_time
+    if isinstance(lead, LeadTimeConfig):
+        lead_time(lead, nw.child("transfer_lead_time"))  # its own checks
+    elif lead < 0:
+        raise nw.child("transfer_lead_time").error(lead, "must be >= 0")
+    if n.source in vendor_at and lead != 0:
         raise nw.child("transfer_lead_time").error(
             n.transfer_lead_time,
             f"applies only to a node fed by another node; node {n.name!r} is fed by vendor {n.source!r}, "
@@ -147,6 +163,10 @@ def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: di
         )
     if not n.storage_capacity >= 0:
         raise nw.child("storage_capacity").error(n.storage_capacity, "must be >= 0 (inf: unlimited)")
+    for key in ("holding_factor", "transit_holding_factor", "penalty_factor"):
+        value = getattr(n, key)
+        if not (math.isfinite(value) and value >= 0):
+            raise nw.child(key).error(value, "must be finite and >= 0")
     if n.demand_share is not None:
         if not n.customer_facing:
             raise nw.child("demand_share").error(

@@ -97,6 +97,11 @@ def convert(tp: Any, value: Any, where: Where) -> Any:
             return None
         if len(args) == 1:
             return convert(args[0], value, where)
+        sections = [a for a in args if is_section(a)]
+        if len(sections) == 1 and len(args) == 2:  # a scalar or a table: each with its own errors
+            if isinstance(value, dict):
+                return parse_section(sections[0], value, where)
+            return convert(next(a for a in args if not is_section(a)), value, where)
         for a in args:
             try:
                 return convert(a, value, where)

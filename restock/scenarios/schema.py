@@ -210,9 +210,16 @@ class NodeConfig:
     """Unmet demand is backordered (true) or lost (false)."""
     storage_capacity: float = math.inf
     """Most units of one SKU the node can hold."""
-    transfer_lead_time: int = 0
-    """Lead time of transfers from an upstream node (periods, >= 0); a node fed by a vendor refuses any
-    value but 0 (the vendor's ``lead_time`` applies)."""
+    transfer_lead_time: int | LeadTimeConfig = 0
+    """Lead time of transfers from an upstream node: whole periods (>= 0), or a lead-time table like a
+    vendor's (``{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }``), drawn per
+    transfer; a node fed by a vendor refuses any value but 0 (the vendor's ``lead_time`` applies)."""
+    holding_factor: float = 1.0
+    """Holding cost here = ``holding_factor`` x the SKU's ``holding_cost`` (a warehouse holds cheaply)."""
+    transit_holding_factor: float = 0.0
+    """Holding cost per unit in transit to this node per period, as a factor of the SKU's."""
+    penalty_factor: float = 1.0
+    """Penalty per unit lost or backordered here = ``penalty_factor`` x the SKU's ``lost_sale_penalty``."""
     demand_share: float | None = None
     """This node's demand is ``demand_share`` x the SKU's demand model (each customer-facing node draws
     its own; replayed data is scaled). Unset: 1 at a customer-facing node; a node that is not

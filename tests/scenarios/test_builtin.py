@@ -18,6 +18,7 @@ SYNTHETIC = [
     "vendor-outage",
     "zipkin-lost-sales",
     "warehouse-3fc",
+    "warehouse-10fc",
 ]
 
 

@@ -91,6 +91,24 @@ BAD = {
         "'2'",
         "must be an integer",
     ),
+    "a negative holding factor": (
+        DC + node("store", "dc", holding_factor=-0.5),
+        "nodes.1.holding_factor",
+        "-0.5",
+        "must be finite and >= 0",
+    ),
+    "an infinite penalty factor": (
+        node("store", "vendor", penalty_factor="inf"),
+        "nodes.0.penalty_factor",
+        "inf",
+        "must be finite and >= 0",
+    ),
+    "a transit holding factor that is not a number": (
+        node("store", "vendor", transit_holding_factor="nan"),
+        "nodes.0.transit_holding_factor",
+        "nan",
+        "not nan",
+    ),
     "duplicate node names": (
         node("a", "vendor") + node("a", "vendor"),
         "nodes.1.name",
@@ -230,3 +248,41 @@ def test_an_unset_demand_share_is_one_at_a_store_and_zero_at_a_warehouse() -> No
     assert (dc.own_share, store.own_share) == (0.0, 1.0)
     s = from_raw(tomllib.loads(HEAD + GOOD["a warehouse feeding two stores"]), "net.toml")
     assert [n.own_share for n in s.nodes] == [0.0, 0.6, 0.4]
+
+
+def test_a_bad_transfer_lead_time_table_is_refused_naming_the_key_and_the_value(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    table = '{ kind = "empirical", values = [1, 2], probs = [0.5, 0.6] }'
+    path = scenario_file(tmp_path, DC + node("store", "dc", transfer_lead_time=table))
+    out = cli("scenarios", "validate", str(path))
+    assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+    assert f"scenario {path}: key 'nodes.1.transfer_lead_time'" in out.stderr
+    assert "must be >= 0 and sum to 1, got [0.5, 0.6]" in out.stderr
+    path = scenario_file(
+        tmp_path, DC + node("store", "dc", transfer_lead_time='{ kind = "deterministic", days = 2 }')
+    )
+    out = cli("scenarios", "validate", str(path))
+    assert out.returncode == 2 and "unknown key 'nodes.1.transfer_lead_time.days' (value 2" in out.stderr
+
+
+def test_stochastic_transfer_lead_times_and_node_costs_reach_the_world_and_the_paths() -> None:
+    from restock.scenarios import build_world
+    from restock.simulator.topology import node_costs
+    from restock.simulator.world import LeadTime
+
+    table = '{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }'
+    text = (
+        HEAD
+        + node("dc", "vendor", customer_facing=False, holding_factor=0.25)
+        + node("store", "dc", transfer_lead_time=table, transit_holding_factor=0.5, penalty_factor=2.0)
+    )
+    scenario = from_raw(tomllib.loads(text), "net.toml")
+    world, paths = build_world(scenario, 0, 4)
+    store = world.network.nodes[1]
+    assert store.transfer_lead_time == LeadTime("empirical", values=(1, 2, 3), probs=(0.2, 0.6, 0.2))
+    drawn = paths.lead_time[:, :, 1]
+    assert set(drawn.ravel().tolist()) == {1, 2, 3}  # drawn per transfer
+    costs = node_costs(world)
+    holding = world.economics.holding_cost
+    assert (costs.holding[0] == 0.25 * holding).all() and (costs.holding[1] == holding).all()
+    assert costs.transit_holding is not None and (costs.transit_holding[1] == 0.5 * holding).all()
+    assert (costs.penalty[1] == 2.0 * world.economics.lost_sale_penalty).all()
