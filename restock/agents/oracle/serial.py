@@ -108,23 +108,32 @@ class SerialDemand:
         """Integer demand (levels are integers)."""
         return self.kind == "poisson"
 
+    def lead_time_support(self, periods: int, step: float) -> tuple[int, int]:
+        """The grid indices (k0, k1) that the demand of ``periods`` periods is cut to (both kept)."""
+        if periods == 0:
+            return 0, 0
+        if self.kind == "poisson":
+            dist = stats.poisson(periods * self.mean)
+            k = int(dist.isf(SERIAL_TAIL_MASS))
+            while dist.sf(k) > SERIAL_TAIL_MASS:
+                k += 1
+            while k > 0 and dist.sf(k - 1) <= SERIAL_TAIL_MASS:
+                k -= 1
+            return 0, k
+        m, s = periods * self.mean, math.sqrt(periods) * self.sd
+        z = float(stats.norm.isf(SERIAL_TAIL_MASS))
+        return math.floor((m - z * s) / step), math.ceil((m + z * s) / step)
+
     def lead_time_masses(self, periods: int, step: float) -> tuple[int, NDArray[np.float64]]:
         """Demand of ``periods`` periods on the grid of ``step``: (k0, w) with P(D ≈ (k0 + i) step) = w[i]."""
+        k0, k1 = self.lead_time_support(periods, step)
         if periods == 0:
             return 0, np.ones(1)
         if self.kind == "poisson":
-            dist = stats.poisson(periods * self.mean)
-            top = int(dist.isf(SERIAL_TAIL_MASS)) + 2
-            k = np.arange(top + 1)
-            below = np.nonzero(dist.sf(k) <= SERIAL_TAIL_MASS)[0]
-            cut = int(below[0]) if below.size else top
-            w = dist.pmf(k[: cut + 1])
-            w[-1] += max(0.0, 1.0 - float(w.sum()))
+            w = stats.poisson.pmf(np.arange(k1 + 1), periods * self.mean)
+            w[-1] += max(0.0, 1.0 - float(w.sum()))  # the folded tail
             return 0, np.asarray(w / w.sum(), dtype=np.float64)
         m, s = periods * self.mean, math.sqrt(periods) * self.sd
-        z = float(stats.norm.isf(SERIAL_TAIL_MASS))
-        k0 = math.floor((m - z * s) / step)
-        k1 = math.ceil((m + z * s) / step)
         edges = (np.arange(k0, k1 + 2) - 0.5) * step  # edges[i] .. edges[i+1] rounds to (k0 + i) step
         u = (edges - m) / s
         lower = stats.norm.cdf(u)  # accurate below the mean
@@ -265,16 +274,14 @@ class _Grid:
 
 def _grid(config: SerialConfig, demand: SerialDemand, extra_levels: Sequence[float] = ()) -> _Grid:
     step = config.step()
-    masses = tuple(demand.lead_time_masses(int(L), step) for L in config.lead_times)
-    top_total = sum(k0 + w.shape[0] - 1 for k0, w in masses)
-    low_total = sum(k0 for k0, _ in masses)
-    search_lo = min(0, low_total) - 1
-    hi = top_total + 1
+    support = [demand.lead_time_support(int(L), step) for L in config.lead_times]
+    search_lo = min(0, sum(k0 for k0, _ in support)) - 1
+    hi = sum(k1 for _, k1 in support) + 1
     for level in extra_levels:
         hi = max(hi, math.ceil(level / step) + 1)
         search_lo = min(search_lo, math.floor(level / step) - 1)
     # C_j must be valid from search_lo up, so the grid reaches down by every stage's largest demand.
-    lo = search_lo - sum(max(0, k0 + w.shape[0] - 1) for k0, w in masses)
+    lo = search_lo - sum(max(0, k1) for _, k1 in support)
     size = hi - lo + 1
     if size > config.max_grid_points:
         raise InputError(
@@ -282,6 +289,7 @@ def _grid(config: SerialConfig, demand: SerialDemand, extra_levels: Sequence[flo
             f"need a grid of {size:,} points (limit {config.max_grid_points:,}, max_grid_points); "
             f"use a coarser grid_step"
         )
+    masses = tuple(demand.lead_time_masses(int(L), step) for L in config.lead_times)
     return _Grid(step=step, lo=lo, size=size, masses=masses, search_lo=search_lo)
 
 
