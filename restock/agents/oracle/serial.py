@@ -260,7 +260,7 @@ def local_levels(echelon_levels: Sequence[float]) -> tuple[float, ...]:
     as the echelon policy.
     """
     effective = np.minimum.accumulate(np.asarray(echelon_levels, dtype=np.float64)[::-1])[::-1]
-    return tuple(float(x) for x in np.diff(effective, prepend=0.0))
+    return tuple(round(float(x), 12) for x in np.diff(effective, prepend=0.0))
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,7 @@ def _recursion(
                     f"serial recursion: stage {j + 1}'s minimizer lies at the bottom of the search range "
                     f"({(grid.lo + i) * grid.step:g}); the instance is outside what the grid covers"
                 )
-            level = (grid.lo + i) * grid.step
+            level = round((grid.lo + i) * grid.step, 12)  # a grid point, without the product's round-off
             level_cost = float(c[i])
         else:
             level = float(fixed[j])
