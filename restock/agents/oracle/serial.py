@@ -131,7 +131,7 @@ class SerialDemand:
             return 0, np.ones(1)
         if self.kind == "poisson":
             w = stats.poisson.pmf(np.arange(k1 + 1), periods * self.mean)
-            w[-1] += max(0.0, 1.0 - float(w.sum()))  # the folded tail
+            w[-1] += stats.poisson.sf(k1, periods * self.mean)  # the folded tail, <= SERIAL_TAIL_MASS
             return 0, np.asarray(w / w.sum(), dtype=np.float64)
         m, s = periods * self.mean, math.sqrt(periods) * self.sd
         edges = (np.arange(k0, k1 + 2) - 0.5) * step  # edges[i] .. edges[i+1] rounds to (k0 + i) step
@@ -195,8 +195,8 @@ class SerialConfig:
     demand: str
     """Demand per period at stage 1: ``poisson:MEAN`` or ``normal:MEAN:SD``."""
     lead_times: tuple[int, ...]
-    """L_1..L_N, integers >= 0, textbook convention (:data:`SERIAL_CONVENTION`): stage j's echelon sees
-    L_j periods of demand; L_N is the outside supplier's lead time to stage N."""
+    """L_1..L_N (a list is accepted), integers >= 0, textbook convention (:data:`SERIAL_CONVENTION`):
+    stage j's echelon sees L_j periods of demand; L_N is the outside supplier's lead time to stage N."""
     echelon_holding: tuple[float, ...]
     """h_1..h_N >= 0: cost per unit of echelon net inventory per period (h'_j - h'_{j+1})."""
     penalty: float
@@ -209,8 +209,10 @@ class SerialConfig:
     def __post_init__(self) -> None:
         demand = parse_serial_demand(self.demand)
         for name in ("lead_times", "echelon_holding"):
-            if not isinstance(getattr(self, name), tuple) or not getattr(self, name):
-                raise bad_value(name, getattr(self, name), "must be a non-empty tuple, stage 1 first")
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, Sequence) or not value:
+                raise bad_value(name, value, "must be a non-empty sequence, stage 1 first")
+            object.__setattr__(self, name, tuple(value))  # lists are accepted, kept as tuples
         if len(self.lead_times) != len(self.echelon_holding):
             raise InputError(
                 f"lead_times and echelon_holding must have one entry per stage, got {len(self.lead_times)} "
