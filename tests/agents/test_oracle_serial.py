@@ -154,6 +154,34 @@ def test_two_stage_poisson_optimum_is_the_minimum_of_a_brute_force_grid() -> Non
         assert serial_cost(cfg, (s1, s2)) == pytest.approx(cost, abs=1e-9)
 
 
+@pytest.mark.parametrize("levels", [None, (12, 9, 20)])
+def test_three_stage_poisson_cost_is_a_direct_triple_sum(levels: tuple[int, int, int] | None) -> None:
+    """stockpyl 1.0.2 gives the same optimal levels (10, 14, 23) for this instance and cost 16.1898 with
+    its discretization; the direct sum below, and ours, give 16.19114."""
+    cfg = SerialConfig(
+        demand="poisson:3", lead_times=(2, 1, 2), echelon_holding=(1.0, 0.5, 0.25), penalty=19.0
+    )
+    if levels is None:
+        sol = solve_serial(cfg)
+        assert sol.echelon_levels == (10, 14, 23)
+        levels, cost = sol.echelon_levels, sol.average_cost  # type: ignore[assignment]
+    else:
+        cost = serial_cost(cfg, levels)
+    h, leads, p = cfg.echelon_holding, cfg.lead_times, cfg.penalty
+    k = np.arange(80)
+    pmf = [stats.poisson.pmf(k, 3.0 * lead) for lead in leads]
+    total = h[2] * (levels[2] - 3.0 * leads[2])
+    for d3, q3 in zip(k, pmf[2], strict=True):
+        y2 = min(levels[1], levels[2] - d3)  # stage 2's position: capped by echelon 3's stock
+        total += q3 * h[1] * (y2 - 3.0 * leads[1])
+        for d2, q2 in zip(k, pmf[1], strict=True):
+            y1 = min(levels[0], y2 - d2)
+            total += (
+                q3 * q2 * (h[0] * (y1 - 3.0 * leads[0]) + (p + sum(h)) * (pmf[0] @ np.maximum(k - y1, 0)))
+            )
+    assert cost == pytest.approx(total, abs=1e-9)
+
+
 # ---------------------------------------------------------------------------------------------- simulation
 
 Draw = Callable[[np.random.Generator, int], np.ndarray]
