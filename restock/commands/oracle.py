@@ -1,19 +1,25 @@
-"""``restock oracle``: exact optimal costs and policies of single-node lost-sales and backorder systems.
+"""``restock oracle``: exact optimal costs and policies of single-node lost-sales and backorder systems,
+and of serial systems with backorders.
 
-Lead times are in our convention (an order placed in period t arrives at the start of period t+L, before
-that period's demand), which equals Zipkin (2008)'s L; every output says so.
+``lost-sales`` and ``backorder`` take lead times in our convention (an order placed in period t arrives at
+the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L. ``serial`` takes the
+textbook's (Snyder & Shen ch. 6: stage j's echelon sees L_j periods of demand) and prints Restock's
+equivalent beside it. Every output says which.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated, Any
 
 import typer
 
+from restock.errors import InputError
+
 oracle_app = typer.Typer(
     name="oracle",
-    help="Exact optimum (relative value iteration) of single-node lost-sales / backorder inventory.",
+    help="Exact optimum of single-node lost-sales / backorder inventory and of serial backorder systems.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -128,4 +134,119 @@ def backorder_command(
             ("closed-form level", solution.closed_form_level),
             ("closed-form cost", solution.closed_form_cost),
         ],
+    )
+
+
+def _number(option: str, text: str, *, positive: bool) -> float:
+    """``text`` as a finite number (> 0 or >= 0), else an :class:`InputError` naming ``option``."""
+    bound = "> 0" if positive else ">= 0"
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option} must be a finite number {bound}, got {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise InputError(f"{option} must be a finite number {bound}, got {text!r}")
+    return value
+
+
+def _list(option: str, text: str, kind: str) -> list[str]:
+    items = [item.strip() for item in text.split(",")]
+    if not text.strip() or any(not item for item in items):
+        raise InputError(f"{option} must be a comma-separated list of {kind}, stage 1 first, got {text!r}")
+    return items
+
+
+def _lead_times(option: str, text: str) -> tuple[int, ...]:
+    out = []
+    for j, item in enumerate(_list(option, text, "integers >= 0"), start=1):
+        try:
+            value = int(item)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise InputError(
+                f"{option}: stage {j}'s lead time must be an integer >= 0, got {item!r} in {text!r}"
+            )
+        out.append(value)
+    return tuple(out)
+
+
+def _costs(option: str, text: str) -> tuple[float, ...]:
+    out = []
+    for j, item in enumerate(_list(option, text, "finite numbers >= 0"), start=1):
+        try:
+            out.append(_number(option, item, positive=False))
+        except InputError:
+            raise InputError(
+                f"{option}: stage {j}'s cost must be a finite number >= 0, got {item!r} in {text!r}"
+            ) from None
+    return tuple(out)
+
+
+@oracle_app.command("serial")
+def serial_command(
+    demand: Annotated[
+        str, typer.Option("--demand", help="Demand per period at stage 1: poisson:MEAN or normal:MEAN:SD.")
+    ],
+    lead_times: Annotated[
+        str,
+        typer.Option(
+            "--lead-times",
+            help="L_1,...,L_N, stage 1 (customer) first; textbook convention: stage j's echelon sees L_j "
+            "periods of demand (Restock's l_1 = L_1 - 1, l_j = L_j).",
+        ),
+    ],
+    echelon_holding: Annotated[
+        str,
+        typer.Option("--echelon-holding", help="h_1,...,h_N >= 0, stage 1 first: h_j = h'_j - h'_{j+1}."),
+    ],
+    penalty: Annotated[
+        str, typer.Option("--penalty", help="p > 0 per unit backordered at stage 1, per period.")
+    ],
+    grid_step: Annotated[
+        str | None, typer.Option("--grid-step", help="Grid step for normal demand (default SD/100).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Optimal echelon base-stock levels and cost of an N-stage serial system (Chen & Zheng 1994)."""
+    from restock.agents.oracle import SerialConfig, solve_serial
+
+    leads = _lead_times("--lead-times", lead_times)
+    holding = _costs("--echelon-holding", echelon_holding)
+    if len(leads) != len(holding):
+        raise InputError(
+            f"--lead-times and --echelon-holding must list one value per stage, got {len(leads)} lead "
+            f"times {lead_times!r} and {len(holding)} holding costs {echelon_holding!r}"
+        )
+    step = None if grid_step is None else _number("--grid-step", grid_step, positive=True)
+    config = SerialConfig(
+        demand=demand,
+        lead_times=leads,
+        echelon_holding=holding,
+        penalty=_number("--penalty", penalty, positive=True),
+        grid_step=step,
+    )
+    report = solve_serial(config).summary()
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    rows: list[tuple[str, Any]] = [("lead-time convention", report["lead_time_convention"])]
+    for j in range(config.stages):
+        rows.append(
+            (
+                f"stage {j + 1}: L={report['lead_times'][j]}, h={report['echelon_holding'][j]:g}, "
+                f"h'={report['installation_holding'][j]:g}",
+                f"echelon S={report['echelon_levels'][j]:.6g}, local s={report['local_levels'][j]:.6g}",
+            )
+        )
+    rows.append(("optimal expected cost per period", report["average_cost"]))
+    restock = report["restock"]
+    if restock is None:
+        rows.append(("restock equivalent", "none (L_1 = 0)"))
+    else:
+        rows.append(("restock lead times l_1..l_N", ",".join(str(v) for v in restock["lead_times"])))
+        rows.append(("restock cost (on-hand holding + backlog)", restock["average_cost"]))
+    rows.append(("grid step, points", f"{report['grid_step']:g}, {report['grid_points']:,}"))
+    _print_table(
+        f"serial system: demand {demand}, L={lead_times}, h={echelon_holding}, p={report['penalty']:g}", rows
     )

@@ -72,3 +72,75 @@ def test_bad_input_is_one_line_and_exit_code_2(cli, args: list[str], needle: str
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0]
+
+
+SERIAL_6_1 = (
+    "oracle",
+    "serial",
+    "--demand",
+    "normal:5:1",
+    "--lead-times",
+    "1,1,2",
+    "--echelon-holding",
+    "3,2,2",
+)
+
+
+def test_serial_json_reproduces_example_6_1(cli) -> None:
+    out = cli(*SERIAL_6_1, "--penalty", "37.12", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for key in ("echelon_levels", "average_cost", "local_levels", "lead_times", "echelon_holding", "penalty",
+                "demand", "lead_time_convention", "restock"):  # fmt: skip
+        assert key in report
+    assert report["echelon_levels"] == pytest.approx([6.49, 12.02, 22.71], abs=0.006)
+    assert report["local_levels"] == pytest.approx([6.49, 5.53, 10.69], abs=0.011)
+    assert report["average_cost"] == pytest.approx(47.66, abs=0.005)
+    assert report["lead_times"] == [1, 1, 2] and report["echelon_holding"] == [3.0, 2.0, 2.0]
+    assert report["penalty"] == 37.12 and report["demand"] == "normal:5:1"
+    assert "snyder-shen" in report["lead_time_convention"]
+    assert report["restock"]["lead_times"] == [0, 1, 2]
+
+
+def test_serial_table_and_poisson_levels_are_integers(cli) -> None:
+    table = cli(*SERIAL_6_1, "--penalty", "37.12")
+    assert table.returncode == 0, table.stderr
+    assert "echelon S=12.02" in table.stdout and "restock lead times" in table.stdout
+    out = cli("oracle", "serial", "--demand", "poisson:5", "--lead-times", "3", "--echelon-holding", "1",
+              "--penalty", "39", "--json")  # fmt: skip
+    report = json.loads(out.stdout)
+    assert report["echelon_levels"] == [23] and report["local_levels"] == [23]  # = backorder L=2 above
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--lead-times", "1,1", "--echelon-holding", "3,2,2", "--penalty", "9"], "one value per stage"),
+        (["--lead-times", "1,-1,2", "--echelon-holding", "3,2,2", "--penalty", "9"], "stage 2's lead time"),
+        (["--lead-times", "1,a,2", "--echelon-holding", "3,2,2", "--penalty", "9"], "'a'"),
+        (["--lead-times", "1,,2", "--echelon-holding", "3,2,2", "--penalty", "9"], "--lead-times"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,-2,2", "--penalty", "9"], "stage 2's cost"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,nan,2", "--penalty", "9"], "'nan'"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,2,inf", "--penalty", "9"], "'inf'"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,2,x", "--penalty", "9"], "--echelon-holding"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,2,2", "--penalty", "0"], "--penalty"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,2,2", "--penalty", "-1"], "'-1'"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,2,2", "--penalty", "nan"], "'nan'"),
+        (["--lead-times", "1,1,2", "--echelon-holding", "3,2,2", "--penalty", "ten"], "'ten'"),
+        (
+            ["--lead-times", "1,1,2", "--echelon-holding", "3,2,2", "--penalty", "9", "--demand", "gamma:5"],
+            "unknown distribution 'gamma'",
+        ),
+        (
+            ["--lead-times", "1,1,2", "--echelon-holding", "3,2,2", "--penalty", "9", "--grid-step", "0"],
+            "--grid-step",
+        ),
+    ],
+)
+def test_serial_bad_input_is_one_line_and_exit_code_2(cli, args: list[str], needle: str) -> None:
+    if "--demand" not in args:
+        args = [*args, "--demand", "normal:5:1"]
+    out = cli("oracle", "serial", *args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], lines

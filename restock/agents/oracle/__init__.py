@@ -7,9 +7,14 @@
   :func:`backorder_base_stock`.
 * :class:`CappedBaseStockEvaluator`, :func:`best_base_stock`, :func:`best_capped_base_stock` — exact costs
   of the classical baselines; :func:`lost_sales_report` — all of it for one instance.
+* :func:`solve_serial` (:class:`SerialConfig`) — exact echelon base-stock levels and cost of an N-stage
+  serial system with backorders (Chen & Zheng 1994); :func:`serial_cost` at given levels;
+  :class:`RestockChain` — the same chain in Restock's terms.
 * :mod:`~restock.agents.oracle.conventions` — our lead time vs Zipkin (2008)'s.
 
-Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L).
+Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L),
+except :class:`SerialConfig`, which takes the textbook's (Snyder & Shen ch. 6; :data:`SERIAL_CONVENTION`)
+and maps to ours through :class:`RestockChain`.
 """
 
 from restock.agents.oracle.backorder import (
@@ -29,9 +34,19 @@ from restock.agents.oracle.demand import TAIL_MASS, DiscreteDemand, parse_demand
 from restock.agents.oracle.lost_sales import LostSalesConfig, LostSalesSolution, morton_cap, solve_lost_sales
 from restock.agents.oracle.policy import BaseStockPolicy, OrderTable
 from restock.agents.oracle.report import lost_sales_report
+from restock.agents.oracle.serial import (
+    SERIAL_CONVENTION,
+    RestockChain,
+    SerialConfig,
+    SerialSolution,
+    parse_serial_demand,
+    serial_cost,
+    solve_serial,
+)
 
 __all__ = [
     "CONVENTION_NOTE",
+    "SERIAL_CONVENTION",
     "TAIL_MASS",
     "BackorderConfig",
     "BackorderSolution",
@@ -42,14 +57,20 @@ __all__ = [
     "LostSalesSolution",
     "OrderTable",
     "PolicyCost",
+    "RestockChain",
+    "SerialConfig",
+    "SerialSolution",
     "backorder_base_stock",
     "best_base_stock",
     "best_capped_base_stock",
     "lost_sales_report",
     "morton_cap",
     "parse_demand",
+    "parse_serial_demand",
     "restock_to_zipkin",
+    "serial_cost",
     "solve_backorder",
     "solve_lost_sales",
+    "solve_serial",
     "zipkin_to_restock",
 ]
