@@ -22,6 +22,8 @@ def is_tensor(x: Any) -> bool:
 def like(value: Any, ref: Any) -> Any:
     """``value`` as a tensor with ``ref``'s dtype and device when ``ref`` is a tensor, else as given."""
     if is_tensor(ref):
+        if isinstance(value, np.ndarray):  # torch takes no negative strides (a reversed view)
+            value = np.ascontiguousarray(value)
         return sys.modules["torch"].as_tensor(value, dtype=ref.dtype, device=ref.device)
     return value
 
