@@ -9,12 +9,13 @@ per SKU-period over the periods from ``burn_in`` on (``reward_div`` is the env's
 p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate decayed by a
 cosine from ``lr`` to ``lr_final``).
 
-Every ``eval_every`` iterations the network is evaluated on held-out paths (root seed
-``seeding.eval_seed(0)``, ``eval_periods`` periods, profit per SKU-period from ``burn_in`` on); the
-best so far is checkpointed to ``checkpoints/best.pt``. ``checkpoints/last.pt`` (every
-``checkpoint_every`` iterations and at the end) holds the optimizer too and is what ``resume`` continues
-from. TensorBoard scalars go to ``tensorboard/`` (``train/loss``, ``train/profit_per_period``,
-``train/grad_norm``, ``train/lr``, ``eval/profit_per_period``, ``eval/best_profit_per_period``).
+Every ``eval_every`` iterations the network is evaluated on held-out paths (the selection draw
+``seeding.selection_seed(0)``, apart from every training and evaluation draw; ``eval_periods`` periods,
+profit per SKU-period from ``burn_in`` on); the best so far is checkpointed to ``checkpoints/best.pt``.
+``checkpoints/last.pt`` (every ``checkpoint_every`` iterations and at the end) holds the optimizer too and
+is what ``resume`` continues from. TensorBoard scalars go to ``tensorboard/`` (``train/loss``,
+``train/profit_per_period``, ``train/grad_norm``, ``train/lr``, ``eval/profit_per_period``,
+``eval/best_profit_per_period``).
 
 At the end the best checkpoint is evaluated on fresh held-out paths (``seeding.eval_seed(1)``,
 ``final_eval_paths``); its KPIs are written to ``kpis.csv`` and returned:
@@ -152,7 +153,12 @@ def _train(
     reviews = sum(1 for t in first.world.review_periods() if t < periods)
     iterations = max(1, math.ceil(spec.timesteps / (cfg.n_paths * first.observer.n_skus * max(reviews, 1))))
     eval_episode = make_episode(
-        scenario, seeding.eval_seed(0), cfg.eval_paths, obs_config, device, periods=cfg.eval_periods or None
+        scenario,
+        seeding.selection_seed(0),
+        cfg.eval_paths,
+        obs_config,
+        device,
+        periods=cfg.eval_periods or None,
     )
 
     with torch.random.fork_rng(devices=[]):

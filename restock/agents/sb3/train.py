@@ -12,9 +12,11 @@ The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2
   up to the same total timesteps.
 * :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy`.
 
-Held-out paths: draw ``seeding.eval_seed(0)`` of the scenario (``eval_paths`` catalog paths), the same for
-every run of a scenario, so runs and seeds compare on common random numbers. Training episodes use the
-env's seeds ``seeding.int_seed(<model seed>, "catalog/episode", e)``.
+Held-out paths: the selection draw ``seeding.selection_seed(0)`` of the scenario (``eval_paths`` catalog
+paths), the same for every run of a scenario, so runs and seeds compare on common random numbers; the
+best checkpoint is chosen on them, so they lie apart from every evaluation seed of ``restock evaluate``
+(and from every training draw). Training episodes use the env's seeds
+``seeding.int_seed(<model seed>, "catalog/episode", e)``.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def setup(spec: Any, opts: SB3Options) -> Setup:
 
     catalog = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
     env = VecMonitor(catalog)
-    held = HeldOut(catalog.scenario, seeding.eval_seed(0), opts.eval_paths)
+    held = HeldOut(catalog.scenario, seeding.selection_seed(0), opts.eval_paths)
     view = held.view(catalog.obs_config, catalog.action_config)
     eval_freq = opts.eval_freq or max(spec.timesteps // 10, env.num_envs)
     return Setup(opts, env, view, eval_freq, len(held.world.review_periods()))
@@ -178,7 +180,7 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
                 "policy_kwargs": {k: _plain(v) for k, v in kwargs["policy_kwargs"].items()},
             },
             "eval_freq": s.eval_freq,
-            "eval_seed": seeding.eval_seed(0),
+            "selection_seed": seeding.selection_seed(0),
         }
         rio.write_json(run_dir / AGENT_FILE, resolved)
         model = cls(
