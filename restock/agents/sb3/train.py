@@ -9,7 +9,8 @@ The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2
   TensorBoard under ``<run>/tb`` (SB3's own scalars plus the ``eval/`` KPIs of
   :class:`~restock.agents.sb3.callbacks.KpiEvalCallback` on held-out paths), and writes checkpoints and
   ``kpis.csv`` (:mod:`restock.agents.sb3.callbacks`). ``resume=True`` continues from the newest checkpoint
-  up to the same total timesteps.
+  up to the same total timesteps; TensorBoard then discards the killed run's points after that
+  checkpoint (:func:`restock.reporting.tensorboard.purge_from`), so every tag has one value per step.
 * :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy`.
 
 Held-out paths: the selection draw ``seeding.selection_seed(0)`` of the scenario (``eval_paths`` catalog
@@ -47,6 +48,7 @@ from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
 from restock.envs.observer import Observer
 from restock.errors import InputError
+from restock.reporting.tensorboard import purge_from
 from restock.simulator.policy import ReviewState
 
 TB_DIR = "tb"
@@ -137,7 +139,7 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
     """Train ``spec`` with its parsed options ``opts`` (:func:`parse_options` of ``spec.options``) into
     ``run_dir`` (see the module docstring); the final evaluation KPIs."""
     from stable_baselines3.common.callbacks import CallbackList
-    from stable_baselines3.common.logger import configure
+    from stable_baselines3.common.logger import TensorBoardOutputFormat, configure
 
     run_dir = Path(run_dir)
     check_device(spec.device)
@@ -192,7 +194,13 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
             **kwargs,
         )
         rows, best = [], -np.inf
-    model.set_logger(configure(str(run_dir / TB_DIR), ["tensorboard"]))
+    logger = configure(str(run_dir / TB_DIR), ["tensorboard"])
+    if resume:
+        # the killed run's points after its checkpoint are discarded (one value per tag and step)
+        for fmt in logger.output_formats:
+            if isinstance(fmt, TensorBoardOutputFormat):
+                purge_from(fmt.writer, int(model.num_timesteps) + 1)
+    model.set_logger(logger)
     newsvendor = rollout(s.eval_view, newsvendor_rule)
     evaluator = KpiEvalCallback(
         s.eval_view, newsvendor, run_dir, s.eval_freq, s.opts.figure_skus, rows=rows, best=best
