@@ -26,7 +26,7 @@ ENV = "RESTOCK_TEST_DATA"
 """The environment variable that moves the data folder (empty or unset: ``../shared/data``)."""
 DEFAULT = "../shared/data"
 """The data folder relative to the repository root, as the built-in scenarios and benchmarks name it."""
-DATA = Path(os.environ[ENV]) if os.environ.get(ENV) else ROOT / DEFAULT
+DATA = Path(os.environ[ENV]) if os.environ.get(ENV) else ROOT.parent / "shared" / "data"
 M5_TINY = DATA / "m5-tiny"
 CARPARTS = DATA / "carparts" / "carparts.csv"
 MISSING = (
