@@ -19,6 +19,8 @@ import pytest
 
 import restock.agents.evaluate
 
+pytestmark = pytest.mark.filterwarnings("ignore:rich is experimental")  # SB3's progress bar, as users see it
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 OVERRIDES = ("horizon=84", "warmup=84", "catalog.n_skus=4")
 SMALL: dict[str, list[str]] = {
