@@ -3,7 +3,7 @@
 For each training run folder of scenario ``zipkin-lost-sales`` (``restock train --agent ppo ...
 --set family.instance=p9-L2``; docs/training.md gives the recommended options), this script simulates
 on ``--paths`` fresh held-out paths (draw ``seeding.eval_seed(1)``, never used for training nor for
-picking the best checkpoint, which used ``eval_seed(0)``), with the batch engine:
+picking the best checkpoint, which uses ``selection_seed(0)``), with the batch engine:
 
 * the run's policy (its best checkpoint, as :func:`restock.agents.training.load_policy` returns it),
 * the exact optimal policy of the instance (``restock oracle lost-sales``' order table),

@@ -9,8 +9,21 @@ the numbers of another one, and training and evaluation never share a stream::
     >>> bool((rng_a.integers(0, 1000, 5) == rng_b.integers(0, 1000, 5)).all())
     True
 
-Evaluation seeds live in a separate range of root seeds from training seeds (:func:`eval_seed`), so the
-paths a policy is judged on were never seen while it learned.
+Root seeds are split into three ranges, one per role of the paths they draw:
+
+* training: below ``2**32`` (:func:`int_seed` gives 32-bit seeds, the envs' episodes use them;
+  DirectBackprop's episodes and the tuned baselines' seeds stay below :data:`EVAL_SEED_OFFSET`);
+* evaluation: ``EVAL_SEED_OFFSET + k`` for ``0 <= k <= MAX_EVAL_INDEX`` (:func:`eval_seed`);
+* selection: ``SELECTION_SEED_OFFSET + k``, at and above ``2**32`` (:func:`selection_seed`).
+
+Evaluation seeds lie apart from the training seeds that the trainers number themselves (below
+:data:`EVAL_SEED_OFFSET`), so the paths a policy is judged on were not seen while it learned (the envs'
+32-bit episode seeds can land on one of a thousand evaluation seeds by a chance of about 1 in 4 million
+per episode). Selection seeds lie above every seed of both ranges: the paths a trainer
+chooses its best checkpoint on are neither trained on nor judged on, so an evaluation does not flatter
+the checkpoint picked for doing well on its own paths (an evaluation refuses them,
+:func:`restock.agents.evaluate.eval_seeds`). A selection seed is wider than 32 bits, which a
+:class:`numpy.random.SeedSequence` takes as it takes any other root seed of a path draw.
 """
 
 from __future__ import annotations
@@ -21,6 +34,13 @@ import numpy as np
 
 EVAL_SEED_OFFSET = 1_000_003
 """Evaluation root seed ``k`` maps to ``EVAL_SEED_OFFSET + k``: disjoint from any training seed below it."""
+
+SELECTION_SEED_OFFSET = 2**32
+"""Selection root seed ``k`` maps to ``SELECTION_SEED_OFFSET + k``: above every 32-bit seed (every training
+seed, :func:`int_seed`) and every evaluation seed."""
+
+MAX_EVAL_INDEX = SELECTION_SEED_OFFSET - EVAL_SEED_OFFSET - 1
+"""The largest evaluation index ``k`` (its root seed stays below the selection range)."""
 
 
 def _role_key(role: str) -> int:
@@ -47,4 +67,19 @@ def int_seed(root_seed: int, role: str, *index: int) -> int:
 
 def eval_seed(k: int) -> int:
     """The root seed of the ``k``-th evaluation run (disjoint from training seeds < EVAL_SEED_OFFSET)."""
+    if not 0 <= k <= MAX_EVAL_INDEX:
+        raise ValueError(f"evaluation index must be in [0, {MAX_EVAL_INDEX}], got {k}")
     return EVAL_SEED_OFFSET + k
+
+
+def selection_seed(k: int = 0) -> int:
+    """The root seed of the ``k``-th selection draw: the held-out paths a trainer evaluates its checkpoints
+    on to choose the best one (disjoint from every training and evaluation seed)."""
+    if k < 0:
+        raise ValueError(f"selection index must be >= 0, got {k}")
+    return SELECTION_SEED_OFFSET + k
+
+
+def is_selection_seed(seed: int) -> bool:
+    """Whether root ``seed`` lies in the selection range (:func:`selection_seed`)."""
+    return seed >= SELECTION_SEED_OFFSET

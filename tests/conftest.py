@@ -1,4 +1,8 @@
-"""Fixtures every test directory shares."""
+"""Fixtures every test directory shares, and the skip of tests that need the team's data.
+
+A test marked ``needs_data`` reads the team's demand data (:mod:`shared_data`: ``../shared/data`` from the
+repository root, or ``$RESTOCK_TEST_DATA``); without that folder it is skipped, with one reason.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from shared_data import MISSING, have_data
 
 import restock.commands
 from restock.cli import main
@@ -21,6 +26,16 @@ class CliResult:
 
 
 CliRun = Callable[..., CliResult]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the tests marked ``needs_data`` when the data folder is missing."""
+    if have_data():
+        return
+    skip = pytest.mark.skip(reason=MISSING)
+    for item in items:
+        if item.get_closest_marker("needs_data") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture

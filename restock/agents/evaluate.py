@@ -195,16 +195,23 @@ def _plain(v: Any) -> Any:
 
 
 def eval_seeds(seeds: int | Sequence[int]) -> list[int]:
-    """Root seeds of an evaluation: ``k`` -> ``eval_seed(0..k-1)``; a sequence as given (>= 0, distinct)."""
+    """Root seeds of an evaluation: ``k`` -> ``eval_seed(0..k-1)``; a sequence as given (>= 0, distinct,
+    none a selection seed: the paths trainers choose checkpoints on are not judged on)."""
     if isinstance(seeds, bool):
         raise InputError(f"seeds must be a count or a sequence of root seeds, got {seeds!r}")
     if isinstance(seeds, int | np.integer):
-        if seeds < 1:
-            raise InputError(f"seeds must be >= 1, got {seeds!r}")
+        if not 1 <= seeds <= seeding.MAX_EVAL_INDEX + 1:
+            raise InputError(f"seeds must be in [1, {seeding.MAX_EVAL_INDEX + 1}], got {seeds!r}")
         return [seeding.eval_seed(k) for k in range(int(seeds))]
     out = [int(s) for s in seeds]
     if not out or any(s < 0 for s in out) or len(set(out)) != len(out):
         raise InputError(f"seeds must be distinct integers >= 0, got {list(seeds)!r}")
+    chosen = [s for s in out if seeding.is_selection_seed(s)]
+    if chosen:
+        raise InputError(
+            f"seed {chosen[0]} is a selection seed (>= {seeding.SELECTION_SEED_OFFSET}): trainers choose "
+            "their best checkpoint on those paths, so an evaluation must not use them"
+        )
     return out
 
 

@@ -32,6 +32,7 @@ import io as _io
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,6 +116,29 @@ def write_figures(
     finally:
         writer.close()
     return log_dir
+
+
+def purge_from(writer: Any, step: int) -> None:
+    """Discard, when the folder is read, every event at ``step`` or later that earlier sessions wrote into
+    ``writer``'s folder.
+
+    A training run resumed from its checkpoint at step C calls it with C + 1: the points that the killed
+    run wrote after its checkpoint go, the resumed run's own points take their place, and every tag keeps
+    one value per step. It writes what ``SummaryWriter(purge_step=step)`` writes when it starts (a
+    file-version event and a ``SessionLog.START`` at ``step``), for a writer that exists already (SB3's
+    logger makes its own). TensorBoard's ``EventAccumulator`` (and so :func:`read_scalars`) drops the
+    earlier events from ``step`` on; the event files themselves are left as they are.
+    """
+    from tensorboard.compat.proto.event_pb2 import Event, SessionLog
+
+    if step < 0:
+        raise ValueError(f"purge step must be >= 0, got {step}")
+    file_writer = writer.file_writer
+    if file_writer is None:
+        raise ValueError("purge_from: the writer is closed")
+    file_writer.add_event(Event(step=step, file_version="brain.Event:2"))
+    file_writer.add_event(Event(step=step, session_log=SessionLog(status=SessionLog.START)))
+    writer.flush()
 
 
 def read_scalars(log_dir: str | Path) -> dict[str, pd.DataFrame]:

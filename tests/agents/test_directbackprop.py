@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -211,6 +212,58 @@ def test_bad_options_and_layouts_are_input_errors(tmp_path: Path) -> None:
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(InputError, match="not a readable checkpoint"):
         load_checkpoint(tmp_path / "junk.pt")
+
+
+class Killed(Exception):
+    """Stands for the process being killed mid-training."""
+
+
+def _scalar_steps(log_dir: Path) -> dict[str, list[int]]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(log_dir), size_guidance={"scalars": 0})
+    acc.Reload()
+    return {tag: [e.step for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def test_a_resumed_run_has_one_tensorboard_value_per_tag_and_iteration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from restock.agents.directbackprop import train as db_train
+
+    options = {**FAST, "n_paths": 16, "eval_paths": 16, "hidden": [8], "train_episodes": 1}
+    options |= {"eval_every": 1, "checkpoint_every": 2, "final_eval_paths": 8, "eval_periods": 30}
+    spec = TrainSpec(
+        agent="directbackprop",
+        scenario="zipkin-lost-sales",
+        timesteps=5 * 16 * 60,  # 5 iterations
+        seed=1,
+        scenario_overrides=("family.instance=p4-L1", "horizon=60"),
+        options=options,
+    )
+    lr = db_train._lr
+
+    def dying(cfg: DirectBackpropConfig, i: int, iterations: int) -> float:
+        if i == 3:  # killed in the 4th iteration: the 3rd was logged after the checkpoint of iteration 2
+            raise Killed
+        return lr(cfg, i, iterations)
+
+    monkeypatch.setattr(db_train, "_lr", dying)
+    run_dir = tmp_path / "run"
+    with pytest.raises(Killed):
+        train(spec, run_dir=run_dir, progress=False)
+    assert torch.load(run_dir / "checkpoints" / "last.pt", weights_only=False)["iteration"] == 2
+    killed = _scalar_steps(run_dir / "tensorboard")
+    assert killed["train/loss"] == [1, 2, 3] and killed["eval/profit_per_period"] == [1, 2, 3]
+    monkeypatch.setattr(db_train, "_lr", lr)
+    time.sleep(1.0)  # event files sort by their second of creation; a real resume comes later still
+    train(spec, resume=run_dir, progress=False)
+    steps = _scalar_steps(run_dir / "tensorboard")
+    assert set(steps) == {"train/loss", "train/profit_per_period", "train/grad_norm", "train/lr"} | {
+        "eval/profit_per_period",
+        "eval/best_profit_per_period",
+    }
+    assert all(s == [1, 2, 3, 4, 5] for s in steps.values()), steps
 
 
 @pytest.mark.slow

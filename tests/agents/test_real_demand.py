@@ -16,6 +16,7 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 import pytest
+from shared_data import M5_TINY
 
 from restock.agents.baselines import NewsvendorPolicy
 from restock.agents.evaluate import evaluate
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ITEMS = ("FOODS_3_586_CA_1", "HOBBIES_2_025_CA_1", "HOUSEHOLD_1_179_CA_1")
 SMALL = ("catalog.skus=[" + ", ".join(f'"{s}"' for s in ITEMS) + "]", "horizon=56", "warmup=364")
 LAST_DAY = pd.Timestamp("2016-04-24")  # d_1913, the last day of sales_train_evaluation.csv
+
+pytestmark = pytest.mark.needs_data  # every test reads m5-tiny
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,7 @@ def small_config(bench: ModuleType, **changes: object) -> object:
         dbp_options=options,
         dbp_iterations=1,
         extra_forecasters=("ets",),
+        data=f"m5:{M5_TINY}",
     )
     return cfg if not changes else replace(cfg, **changes)
 

@@ -7,6 +7,7 @@ Short budgets (a few PPO updates on small VecEnvs) keep the default set fast; to
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,17 @@ def _tensorboard(run_dir: Path) -> tuple[dict[str, list[tuple[int, float]]], set
     return scalars, {t for kind in ("images", "histograms") for t in acc.Tags()[kind]}
 
 
+def _repeated_steps(scalars: dict[str, list[tuple[int, float]]]) -> dict[str, list[int]]:
+    """``{tag: steps that hold more than one value}`` for every tag that has any."""
+    out = {}
+    for tag, points in scalars.items():
+        steps = [step for step, _ in points]
+        twice = sorted({s for s in steps if steps.count(s) > 1})
+        if twice:
+            out[tag] = twice
+    return out
+
+
 def test_ppo_on_catalog_improves_eval_profit_and_logs_eval_scalars(tmp_path: Path) -> None:
     # The default scenario (steady). The order-up-to box is widened (max_cover 12 review periods), so the
     # untrained policy (action ~ 0: order up to ~6 weeks of demand) overstocks; PPO must learn to lower it.
@@ -59,6 +71,8 @@ def test_ppo_on_catalog_improves_eval_profit_and_logs_eval_scalars(tmp_path: Pat
         assert list(steps) == rows["timesteps"].astype(int).tolist()
         np.testing.assert_allclose(values, rows[key], rtol=1e-5)
     assert "train/value_loss" in tb and "rollout/ep_rew_mean" in tb
+    # one value per tag and step: an evaluation does not dump SB3's pending train/ values a second time
+    assert _repeated_steps(tb) == {}
     assert {"eval/trajectories", "eval/orders_cover", "eval/inventory_cover"} <= other
     # Checkpoints: periodic, best (the best evaluation), finished state.
     state = json.loads((run / "checkpoints" / "state.json").read_text())
@@ -124,9 +138,17 @@ def test_resume_continues_a_killed_run_to_the_same_total(
         training.train(spec, run_dir=run, progress=False)
     state = json.loads((run / "checkpoints" / "state.json").read_text())
     assert not state["finished"] and state["timesteps"] == 64 * 8 * 2
+    killed, _ = _tensorboard(run)
+    assert max(step for step, _ in killed["time/fps"]) > state["timesteps"]  # points after the checkpoint
     monkeypatch.setattr(KpiEvalCallback, "evaluate", evaluate)
     run_json = (run / "run.json").read_bytes()
+    time.sleep(1.0)  # event files sort by their second of creation; a real resume comes later still
     assert training.train(spec, resume=run, progress=False) == run
+    # TensorBoard: the killed run's points after its checkpoint are purged, one value per tag and step
+    tb, _ = _tensorboard(run)
+    assert _repeated_steps(tb) == {}
+    assert [s for s, _ in tb["eval/profit"]] == [64 * 8 * k for k in range(7)]
+    assert [s for s, _ in tb["time/fps"]] == [64 * 8 * k for k in range(1, 7)]
     state = json.loads((run / "checkpoints" / "state.json").read_text())
     assert state["finished"] and state["timesteps"] == spec.timesteps
     rows = pd.read_csv(run / "kpis.csv")

@@ -1,9 +1,10 @@
-"""Shared fixtures of the data tests: the real files in ../shared/data and small synthetic catalogs."""
+"""Shared fixtures of the data tests: the real m5-tiny files (tests using them are marked ``needs_data``)
+and small synthetic catalogs."""
 
 from __future__ import annotations
 
 import pytest
-from data_paths import M5_TINY
+from shared_data import M5_TINY
 
 from restock.data import load_m5
 from restock.data.panel import DemandPanel

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
-from data_paths import M5_TINY
+from shared_data import M5_TINY
 from typer.testing import CliRunner
 
 from restock.commands.data import register
@@ -29,6 +29,7 @@ def app() -> typer.Typer:
     return root
 
 
+@pytest.mark.needs_data
 def test_profile_json_is_the_summary(app: typer.Typer) -> None:
     result = CliRunner().invoke(
         app, ["data", "profile", "--data", f"m5:{M5_TINY}", "--freq", "W-SAT", "--json"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_paths import CARPARTS
+from shared_data import CARPARTS
 
 from restock.data import load_long, load_panel, load_wide
 from restock.errors import InputError
@@ -91,6 +91,7 @@ def test_missing_file_and_columns(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- wide
+@pytest.mark.needs_data
 def test_carparts_reads_as_monthly_with_trailing_blanks_outside_the_span() -> None:
     panel = load_panel(f"carparts:{CARPARTS}")
     raw = pd.read_csv(CARPARTS)

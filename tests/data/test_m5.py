@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from data_paths import M5_TINY
+from shared_data import M5_TINY
 
 from restock.data import aggregate, bucket_start, load_m5, load_panel
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
+
+pytestmark = pytest.mark.needs_data  # every test reads m5-tiny (or a copy of it)
 
 
 def test_reads_m5_tiny_with_the_documented_columns() -> None:

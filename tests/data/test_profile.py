@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from data_paths import M5_TINY
+from shared_data import M5_TINY
 
 from restock.data.panel import DemandPanel
 from restock.data.profile import (
@@ -57,6 +57,7 @@ def test_profile_of_a_small_panel() -> None:
     assert per.loc["lumpy", "cv2"] == pytest.approx(16 / 25)
 
 
+@pytest.mark.needs_data
 def test_m5_tiny_profile_matches_the_raw_file(m5_tiny: DemandPanel) -> None:
     raw = pd.read_csv(M5_TINY / "sales_train_evaluation.csv").filter(like="d_").to_numpy(dtype=float)
     assert (raw == 0).mean() == pytest.approx(0.506, abs=0.001)  # "about half of all cells" (README)

@@ -1,16 +1,13 @@
-"""Small panels shared by the forecaster tests (built in memory; real data only in slow tests)."""
+"""Small panels shared by the forecaster tests (built in memory; real data only in slow tests, marked
+``needs_data``)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from restock.data.panel import DemandPanel
 from restock.seeding import generator
-
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 def poisson_panel(

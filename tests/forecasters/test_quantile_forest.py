@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from forecast_panels import DATA, poisson_panel
+from forecast_panels import poisson_panel
 from scipy import stats
+from shared_data import M5_TINY
 
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
@@ -135,11 +136,12 @@ def test_bad_config_is_an_input_error() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.needs_data
 def test_forest_beats_seasonal_naive_on_m5_tiny() -> None:
     from restock.data import aggregate, load_panel
     from restock.forecasters.backtest import backtest
 
-    panel = aggregate(load_panel(f"m5:{DATA / 'm5-tiny'}"), "W-SAT")
+    panel = aggregate(load_panel(f"m5:{M5_TINY}"), "W-SAT")
     forest = backtest(make("quantile-forest"), panel, cutoffs=8, horizon=8)
     naive = backtest(make("seasonal-naive"), panel, cutoffs=8, horizon=8)
     assert forest.mean_wql < 0.9 * naive.mean_wql

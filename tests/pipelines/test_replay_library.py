@@ -6,27 +6,25 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from shared_data import data_overrides, scenario_params
 
 from restock.pipelines import replay as rp
 from restock.scenarios import list_builtin, load
 
-M5_TINY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "m5-tiny"
 EXTRA: dict[str, tuple[str, ...]] = {
-    # real data: its folder from anywhere, a short horizon after half a year of history
-    "m5-tiny-replay": (f"demand.source=m5:{M5_TINY.resolve()}", "horizon=56", "warmup=182"),
+    # real data: a short horizon after half a year of history
+    "m5-tiny-replay": ("horizon=56", "warmup=182"),
 }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(list_builtin()))
+@pytest.mark.parametrize("name", scenario_params(sorted(list_builtin())))
 def test_every_builtin_scenario_replays(name: str, tmp_path: Path) -> None:
-    if name == "m5-tiny-replay" and not M5_TINY.is_dir():
-        pytest.skip(f"the m5-tiny data set is not at {M5_TINY}")
     spec = rp.ReplaySpec(
         name,
         ("newsvendor", "base-stock"),
         seeds=1,
-        scenario_overrides=("seeds.n_paths=1", *EXTRA.get(name, ())),
+        scenario_overrides=("seeds.n_paths=1", *data_overrides(name), *EXTRA.get(name, ())),
     )
     result = rp.replay(spec, root=tmp_path)
     d = result.run_dir

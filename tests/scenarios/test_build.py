@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scenario_tables import raw, scenario
+from shared_data import M5_TINY, data_overrides
 
 from restock.scenarios import build_eval, build_world, draw, from_raw, load
 from restock.seeding import eval_seed
@@ -111,23 +109,15 @@ def test_mean_range_draws_a_fixed_catalog_from_the_catalog_seed() -> None:
     assert not np.array_equal(a, c)
 
 
-ROOT = Path(__file__).resolve().parents[2]
-M5_TINY = ROOT / ".." / "shared" / "data" / "m5-tiny"
-
-
 @pytest.fixture(scope="module")
 def m5_draw():
-    """The m5-tiny-replay scenario, 8 weeks after 26 weeks of history (its data path is relative to the
-    repository root, where the scenario is loaded from)."""
-    here = os.getcwd()
-    os.chdir(ROOT)
-    try:
-        s = load("m5-tiny-replay", ["horizon=56", "warmup=182", "seeds.n_paths=2"])
-        return s, draw(s, 0, 2)
-    finally:
-        os.chdir(here)
+    """The m5-tiny-replay scenario, 8 weeks after 26 weeks of history."""
+    overrides = [*data_overrides("m5-tiny-replay"), "horizon=56", "warmup=182", "seeds.n_paths=2"]
+    s = load("m5-tiny-replay", overrides)
+    return s, draw(s, 0, 2)
 
 
+@pytest.mark.needs_data
 def test_replayed_data_is_the_data_itself(m5_draw) -> None:
     from restock.data import load_panel
 

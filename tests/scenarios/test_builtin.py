@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from shared_data import data_overrides
 
 from restock.scenarios import build_world, draw, list_builtin, load
 from restock.scenarios.families import ZIPKIN_LEAD_TIMES, ZIPKIN_PENALTIES
+from restock.scenarios.loader import read_raw
 
 SYNTHETIC = [
     "steady",
@@ -97,9 +99,14 @@ def test_every_zipkin_instance(p: int, lead: int) -> None:
     assert (paths.price == 0).all()
 
 
-def test_m5_tiny_replay_validates(at_root) -> None:
-    s = load("m5-tiny-replay")
-    assert s.demand.source == "m5:../shared/data/m5-tiny" and len(s.catalog.skus) == 28
+def test_m5_tiny_replay_names_the_data_folder_from_the_repository_root() -> None:
+    assert read_raw("m5-tiny-replay")[0]["demand"]["source"] == "m5:../shared/data/m5-tiny"
+
+
+@pytest.mark.needs_data
+def test_m5_tiny_replay_validates() -> None:
+    s = load("m5-tiny-replay", list(data_overrides("m5-tiny-replay")))
+    assert len(s.catalog.skus) == 28
     assert s.forecast.model != "true"
 
 

@@ -48,7 +48,8 @@ class DirectBackpropConfig:
     eval_periods: int = 0
     """Periods of each evaluation during training (0: the scenario's horizon)."""
     eval_paths: int = 256
-    """Held-out paths of each evaluation during training (root seed ``seeding.eval_seed(0)``)."""
+    """Held-out paths of each evaluation during training, which chooses the best checkpoint (root seed
+    ``seeding.selection_seed(0)``, apart from every training and evaluation draw)."""
     final_eval_paths: int = 1024
     """Held-out paths of the final evaluation of the best checkpoint (``seeding.eval_seed(1)``)."""
     checkpoint_every: int = 50

@@ -9,12 +9,14 @@ per SKU-period over the periods from ``burn_in`` on (``reward_div`` is the env's
 p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate decayed by a
 cosine from ``lr`` to ``lr_final``).
 
-Every ``eval_every`` iterations the network is evaluated on held-out paths (root seed
-``seeding.eval_seed(0)``, ``eval_periods`` periods, profit per SKU-period from ``burn_in`` on); the
-best so far is checkpointed to ``checkpoints/best.pt``. ``checkpoints/last.pt`` (every
-``checkpoint_every`` iterations and at the end) holds the optimizer too and is what ``resume`` continues
-from. TensorBoard scalars go to ``tensorboard/`` (``train/loss``, ``train/profit_per_period``,
-``train/grad_norm``, ``train/lr``, ``eval/profit_per_period``, ``eval/best_profit_per_period``).
+Every ``eval_every`` iterations the network is evaluated on held-out paths (the selection draw
+``seeding.selection_seed(0)``, apart from every training and evaluation draw; ``eval_periods`` periods,
+profit per SKU-period from ``burn_in`` on); the best so far is checkpointed to ``checkpoints/best.pt``.
+``checkpoints/last.pt`` (every ``checkpoint_every`` iterations and at the end) holds the optimizer too and
+is what ``resume`` continues from. TensorBoard scalars go to ``tensorboard/`` (``train/loss``,
+``train/profit_per_period``, ``train/grad_norm``, ``train/lr``, ``eval/profit_per_period``,
+``eval/best_profit_per_period``), the step being the iterations completed (1 for the first); a resumed
+run discards the killed run's points after its checkpoint, so every tag keeps one value per step.
 
 At the end the best checkpoint is evaluated on fresh held-out paths (``seeding.eval_seed(1)``,
 ``final_eval_paths``); its KPIs are written to ``kpis.csv`` and returned:
@@ -155,7 +157,12 @@ def _train(
     reviews = sum(1 for t in first.world.review_periods() if t < periods)
     iterations = max(1, math.ceil(spec.timesteps / (cfg.n_paths * first.observer.n_skus * max(reviews, 1))))
     eval_episode = make_episode(
-        scenario, seeding.eval_seed(0), cfg.eval_paths, obs_config, device, periods=cfg.eval_periods or None
+        scenario,
+        seeding.selection_seed(0),
+        cfg.eval_paths,
+        obs_config,
+        device,
+        periods=cfg.eval_periods or None,
     )
 
     with torch.random.fork_rng(devices=[]):
@@ -194,7 +201,11 @@ def _train(
 
     from torch.utils.tensorboard import SummaryWriter  # imported late: it takes a while
 
-    writer = SummaryWriter(log_dir=str(Path(run_dir) / "tensorboard"))
+    # Steps are iterations completed. A resumed run discards the killed run's points after its checkpoint
+    # (iteration ``start``), so every tag has one value per step.
+    writer = SummaryWriter(
+        log_dir=str(Path(run_dir) / "tensorboard"), purge_step=start + 1 if resume else None
+    )
 
     def checkpoint(path: Path, it: int) -> None:
         extra = {"iteration": it, "best": best, "history": history, "optimizer": optimizer.state_dict()}
@@ -216,11 +227,11 @@ def _train(
                 raise InputError(f"directbackprop: the gradient is not finite at iteration {it}")
             optimizer.step()
             profit = float(res.totals["reward"].sum().item() / (episode.observer.size * res.periods))
-            writer.add_scalar("train/loss", float(loss.item()), it)
-            writer.add_scalar("train/profit_per_period", profit, it)
-            writer.add_scalar("train/grad_norm", grad_norm, it)
-            writer.add_scalar("train/lr", lr, it)
             done = it + 1
+            writer.add_scalar("train/loss", float(loss.item()), done)
+            writer.add_scalar("train/profit_per_period", profit, done)
+            writer.add_scalar("train/grad_norm", grad_norm, done)
+            writer.add_scalar("train/lr", lr, done)
             if done % cfg.eval_every == 0 or done == iterations:
                 score = evaluate(net, eval_episode, cfg.burn_in, dtype, cfg.round_orders)["profit_per_period"]
                 history.append({"iteration": done, "eval_profit_per_period": score})

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.logger import Figure
+from stable_baselines3.common.logger import Figure, Logger
 
 from restock import io as rio
 from restock.agents.sb3.evaluation import EvalView, Trace, kpis, model_rule, rollout
@@ -99,8 +99,12 @@ class KpiEvalCallback(BaseCallback):
     Logs ``eval/<kpi>`` scalars (see :func:`restock.agents.sb3.evaluation.kpis`), histograms
     ``eval/orders_cover`` and ``eval/inventory_cover`` (orders and on-hand at reviews, in review periods
     of forecast demand, so SKUs of every size share one axis), and the figure ``eval/trajectories``
-    through SB3's logger; appends a row to ``kpis.csv``; saves ``best.zip`` when the profit is the best
+    to SB3's output formats; appends a row to ``kpis.csv``; saves ``best.zip`` when the profit is the best
     so far. Also evaluates before the first update (timesteps 0) and at the end of training.
+
+    The ``eval/`` values go out through a logger of their own on the model's output formats: dumping the
+    model's logger would also write the ``train/`` values SB3 has recorded but not yet dumped, at this
+    step, and SB3 writes them again at its next dump (two values of every ``train/`` tag per evaluation).
     """
 
     def __init__(
@@ -123,10 +127,18 @@ class KpiEvalCallback(BaseCallback):
         self.best = best
         self.last_eval = int(self.rows[-1]["timesteps"]) if self.rows else -1
         self.last_kpis: dict[str, float] = {}
+        self._out: Logger | None = None
 
     def _on_training_start(self) -> None:
         if self.last_eval < 0:
             self.evaluate()
+
+    @property
+    def out(self) -> Logger:
+        """The logger of the ``eval/`` values: the model's output formats, its own pending values."""
+        if self._out is None or self._out.output_formats is not self.logger.output_formats:
+            self._out = Logger(self.logger.dir, self.logger.output_formats)
+        return self._out
 
     def _on_rollout_start(self) -> None:
         if _due(self.num_timesteps, max(self.last_eval, 0), self.eval_freq):
@@ -144,15 +156,16 @@ class KpiEvalCallback(BaseCallback):
         trace = rollout(self.view, model_rule(self.model, self.view.actions))
         values = kpis(trace, self.newsvendor)
         step = self.num_timesteps
+        out = self.out
         for name, value in values.items():
-            self.logger.record(f"eval/{name}", value)
+            out.record(f"eval/{name}", value)
         cover = trace.scale[None, :]
-        self.logger.record("eval/orders_cover", (trace.orders / cover).ravel(), exclude=NOT_SCALAR)
-        self.logger.record("eval/inventory_cover", (trace.on_hand / cover).ravel(), exclude=NOT_SCALAR)
+        out.record("eval/orders_cover", (trace.orders / cover).ravel(), exclude=NOT_SCALAR)
+        out.record("eval/inventory_cover", (trace.on_hand / cover).ravel(), exclude=NOT_SCALAR)
         if self.figure_skus > 0:
             fig = trajectories_figure(trace, self.figure_skus, title=f"held-out path 0, timesteps {step}")
-            self.logger.record("eval/trajectories", Figure(fig, close=False), exclude=NOT_SCALAR)
-        self.logger.dump(step)
+            out.record("eval/trajectories", Figure(fig, close=False), exclude=NOT_SCALAR)
+        out.dump(step)
         self.rows.append({"timesteps": float(step), **values})
         rio.write_frame(self.run_dir / KPI_FILE, pd.DataFrame(self.rows))
         if values["profit"] > self.best:

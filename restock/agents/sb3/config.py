@@ -87,7 +87,8 @@ class SB3Options:
     eval_freq: int | None = None
     """Timesteps between evaluations (and checkpoints); None: timesteps / 10, at least one vector step."""
     eval_paths: int = 8
-    """Held-out catalog paths (draw ``seeding.eval_seed(0)`` of the scenario) each evaluation simulates."""
+    """Held-out catalog paths (the selection draw ``seeding.selection_seed(0)`` of the scenario, apart from
+    every training and evaluation draw) each evaluation simulates; the best checkpoint is chosen on them."""
     figure_skus: int = 3
     """SKUs shown in the evaluation figure (inventory / orders / demand against the forecast band)."""
     torch_threads: int | None = None

@@ -9,12 +9,15 @@ The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2
   TensorBoard under ``<run>/tb`` (SB3's own scalars plus the ``eval/`` KPIs of
   :class:`~restock.agents.sb3.callbacks.KpiEvalCallback` on held-out paths), and writes checkpoints and
   ``kpis.csv`` (:mod:`restock.agents.sb3.callbacks`). ``resume=True`` continues from the newest checkpoint
-  up to the same total timesteps.
+  up to the same total timesteps; TensorBoard then discards the killed run's points after that
+  checkpoint (:func:`restock.reporting.tensorboard.purge_from`), so every tag has one value per step.
 * :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy`.
 
-Held-out paths: draw ``seeding.eval_seed(0)`` of the scenario (``eval_paths`` catalog paths), the same for
-every run of a scenario, so runs and seeds compare on common random numbers. Training episodes use the
-env's seeds ``seeding.int_seed(<model seed>, "catalog/episode", e)``.
+Held-out paths: the selection draw ``seeding.selection_seed(0)`` of the scenario (``eval_paths`` catalog
+paths), the same for every run of a scenario, so runs and seeds compare on common random numbers; the
+best checkpoint is chosen on them, so they lie apart from every evaluation seed of ``restock evaluate``
+(and from every training draw). Training episodes use the env's seeds
+``seeding.int_seed(<model seed>, "catalog/episode", e)``.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
 from restock.envs.observer import Observer
 from restock.errors import InputError
+from restock.reporting.tensorboard import purge_from
 from restock.simulator.policy import ReviewState
 
 TB_DIR = "tb"
@@ -125,7 +129,7 @@ def setup(spec: Any, opts: SB3Options) -> Setup:
 
     catalog = make_env(spec.scenario, tuple(spec.scenario_overrides), opts, spec.agent, spec.seed)
     env = VecMonitor(catalog)
-    held = HeldOut(catalog.scenario, seeding.eval_seed(0), opts.eval_paths)
+    held = HeldOut(catalog.scenario, seeding.selection_seed(0), opts.eval_paths)
     view = held.view(catalog.obs_config, catalog.action_config)
     eval_freq = opts.eval_freq or max(spec.timesteps // 10, env.num_envs)
     return Setup(opts, env, view, eval_freq, len(held.world.review_periods()))
@@ -135,7 +139,7 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
     """Train ``spec`` with its parsed options ``opts`` (:func:`parse_options` of ``spec.options``) into
     ``run_dir`` (see the module docstring); the final evaluation KPIs."""
     from stable_baselines3.common.callbacks import CallbackList
-    from stable_baselines3.common.logger import configure
+    from stable_baselines3.common.logger import TensorBoardOutputFormat, configure
 
     run_dir = Path(run_dir)
     check_device(spec.device)
@@ -178,7 +182,7 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
                 "policy_kwargs": {k: _plain(v) for k, v in kwargs["policy_kwargs"].items()},
             },
             "eval_freq": s.eval_freq,
-            "eval_seed": seeding.eval_seed(0),
+            "selection_seed": seeding.selection_seed(0),
         }
         rio.write_json(run_dir / AGENT_FILE, resolved)
         model = cls(
@@ -190,7 +194,13 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
             **kwargs,
         )
         rows, best = [], -np.inf
-    model.set_logger(configure(str(run_dir / TB_DIR), ["tensorboard"]))
+    logger = configure(str(run_dir / TB_DIR), ["tensorboard"])
+    if resume:
+        # the killed run's points after its checkpoint are discarded (one value per tag and step)
+        for fmt in logger.output_formats:
+            if isinstance(fmt, TensorBoardOutputFormat):
+                purge_from(fmt.writer, int(model.num_timesteps) + 1)
+    model.set_logger(logger)
     newsvendor = rollout(s.eval_view, newsvendor_rule)
     evaluator = KpiEvalCallback(
         s.eval_view, newsvendor, run_dir, s.eval_freq, s.opts.figure_skus, rows=rows, best=best
