@@ -7,9 +7,10 @@ orders). Seeds: an integer ``k`` means the evaluation root seeds ``seeding.eval_
 (``EVAL_SEED_OFFSET + i``), disjoint from every training seed; an explicit sequence is used as given.
 
 At every review the engine's state goes to each node's :class:`~restock.envs.observer.Observer` (one
-per node, B = P x N points; :func:`engine_rule`, the one adapter); the policy's orders [B] per node are
-checked (:func:`restock.agents.policy.checked_orders`: NaN, inf or negative orders are an InputError
-naming the policy and the period) and stacked into the engine's [P, M, N].
+per node, B = P x N points; :func:`engine_rule`, the one adapter); the policy's orders [B] per node (or
+[M, B] at once from a :class:`~restock.agents.policy.NetworkPolicy`) are checked
+(:func:`restock.agents.policy.checked_orders`: NaN, inf or negative orders are an InputError naming the
+policy and the period) and stacked into the engine's [P, M, N].
 
 :class:`Evaluation`
 -------------------
@@ -45,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from restock import seeding
-from restock.agents.policy import Policy, checked_orders
+from restock.agents.policy import NetworkPolicy, Policy, checked_orders
 from restock.agents.stats import paired_difference
 from restock.envs.core import build_episode, load_scenario, numpy_state, to_numpy
 from restock.envs.features import ObservationConfig
@@ -118,10 +119,12 @@ def observers(ep: Episode, policy: Any) -> list[Observer]:
     ]
 
 
-def engine_rule(policy: Policy, observers: Sequence[Observer]) -> Decide:
-    """The one adapter from a :class:`Policy` to an engine's decision rule: at every review, each node's
-    observer shows the policy the (numpy) state, its orders [B] are checked
-    (:func:`~restock.agents.policy.checked_orders`) and stacked into the engine's [P, M, N]."""
+def engine_rule(policy: Policy | NetworkPolicy, observers: Sequence[Observer]) -> Decide:
+    """The one adapter from a policy to an engine's decision rule: at every review, each node's observer
+    shows the policy the (numpy) state, its orders [B] are checked
+    (:func:`~restock.agents.policy.checked_orders`) and stacked into the engine's [P, M, N]. A
+    :class:`~restock.agents.policy.NetworkPolicy` is asked once per review for every node's orders
+    [M, B] (``act_network(observers, state)``); any other policy once per node (``act``)."""
     name = str(getattr(policy, "name", type(policy).__name__))
     first = observers[0]
     p, n, m = first.n_paths, first.n_skus, len(observers)
@@ -129,6 +132,16 @@ def engine_rule(policy: Policy, observers: Sequence[Observer]) -> Decide:
     def decide(state: ReviewState) -> np.ndarray:
         st = numpy_state(state)
         orders = np.empty((p, m, n), dtype=np.float64)
+        if isinstance(policy, NetworkPolicy):
+            q = np.asarray(policy.act_network(observers, st), dtype=np.float64)
+            if q.ndim != 2 or q.shape[0] != m:
+                raise InputError(
+                    f"policy {name!r} returned network orders of shape {q.shape} in period {st.t}, "
+                    f"expected ({m}, {first.size})"
+                )
+            for k, o in enumerate(observers):
+                orders[:, o.node, :] = checked_orders(name, q[k], o.size, st.t).reshape(p, n)
+            return orders
         for o in observers:
             q = checked_orders(name, policy.act(o, st), o.size, st.t)
             orders[:, o.node, :] = q.reshape(p, n)
@@ -137,7 +150,9 @@ def engine_rule(policy: Policy, observers: Sequence[Observer]) -> Decide:
     return decide
 
 
-def rollout(policy: Policy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
+def rollout(
+    policy: Policy | NetworkPolicy, ep: Episode, *, engine: str = "des", record: bool = True
+) -> Rollout:
     """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
     eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record)
     decide = engine_rule(policy, observers(ep, policy))
@@ -215,7 +230,9 @@ def eval_seeds(seeds: int | Sequence[int]) -> list[int]:
     return out
 
 
-def _named(policies: Mapping[str, Policy] | Sequence[Policy]) -> dict[str, Policy]:
+def _named(
+    policies: Mapping[str, Policy | NetworkPolicy] | Sequence[Policy | NetworkPolicy],
+) -> dict[str, Policy | NetworkPolicy]:
     if isinstance(policies, Mapping):
         named = {str(k): v for k, v in policies.items()}
     else:
@@ -228,13 +245,15 @@ def _named(policies: Mapping[str, Policy] | Sequence[Policy]) -> dict[str, Polic
     if not named:
         raise InputError("evaluate needs at least one policy")
     for key, pol in named.items():
-        if not callable(getattr(pol, "act", None)):
-            raise InputError(f"policy {key!r} has no act(batch, state) method: {pol!r}")
+        if not (callable(getattr(pol, "act", None)) or callable(getattr(pol, "act_network", None))):
+            raise InputError(
+                f"policy {key!r} has no act(batch, state) or act_network(observers, state) method: {pol!r}"
+            )
     return named
 
 
 def evaluate(
-    policies: Mapping[str, Policy] | Sequence[Policy],
+    policies: Mapping[str, Policy | NetworkPolicy] | Sequence[Policy | NetworkPolicy],
     scenario: Any,
     seeds: int | Sequence[int],
     *,

@@ -15,10 +15,16 @@ same way. A learned policy observes through ``observer.observe`` and maps its ac
 observation as torch features), so a model is judged exactly as it was trained. A policy may carry an
 ``observation_config`` attribute: the observers :func:`restock.agents.evaluate.evaluate` builds for it use
 it.
+
+A policy that decides for a whole network at once (a model trained on ``Restock/NetworkCatalog-v0``
+observes every node's features and acts on every node) is a :class:`NetworkPolicy`: it is shown every
+node's observer at a review and returns the orders of every node. The engine adapter calls
+``act_network`` once per review when a policy has it, ``act`` once per node otherwise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -38,6 +44,18 @@ class Policy(Protocol):
 
     def act(self, observer: Observer, state: ReviewState) -> np.ndarray:
         """Order quantities [B] in units (finite, >= 0) for ``observer``'s node at ``state``."""
+        ...
+
+
+@runtime_checkable
+class NetworkPolicy(Protocol):
+    """Orders for every node of a network at a review (see the module docstring)."""
+
+    name: str
+
+    def act_network(self, observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
+        """Order quantities [M, B] in units (finite, >= 0): row k for ``observers[k]``'s node (one
+        observer per node of the network, in network order) at ``state``."""
         ...
 
 

@@ -14,8 +14,8 @@ Each agent family lives in its own module that provides
 :data:`TRAINERS` maps agent names to those modules (imported lazily, so ``restock --help`` stays fast).
 
 A caller parses the options once (:func:`parse_options`) and hands the config to :func:`train`, which
-checks what would otherwise fail after the run folder exists (:func:`check`: the scenario, the network the
-agent needs, the torch device) before creating it. :func:`saved_spec` reads back the spec of a run folder
+checks what would otherwise fail after the run folder exists (:func:`check`: the scenario, the torch
+device) before creating it. :func:`saved_spec` reads back the spec of a run folder
 (what ``--resume`` continues).
 """
 
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     """The parsed options of one agent (:func:`parse_options`)."""
 
 SB3_TRAINER = "restock.agents.sb3.train"
-"""The trainer module of the Stable-Baselines3 agents (they train on ``Restock/Catalog-v0``)."""
+"""The trainer module of the Stable-Baselines3 agents (they train on ``Restock/Catalog-v0``, or on
+``Restock/NetworkCatalog-v0`` for a scenario with several nodes)."""
 
 TRAINERS: dict[str, str] = {
     "ppo": SB3_TRAINER,
@@ -101,17 +102,10 @@ def parse_options(spec: TrainSpec) -> AgentConfig:
 
 def check(spec: TrainSpec) -> None:
     """Fail on what would stop ``spec`` once its run folder exists: a scenario or override that does not
-    load, a network the agent cannot train on (the SB3 agents' ``Restock/Catalog-v0`` is one node), a
-    torch device this machine lacks (SB3 would fall back to the CPU silently). Options are
+    load, a torch device this machine lacks (SB3 would fall back to the CPU silently). Options are
     :func:`parse_options`'s to check."""
-    scenario = load(spec.scenario, list(spec.scenario_overrides))
+    load(spec.scenario, list(spec.scenario_overrides))
     if TRAINERS[spec.agent] == SB3_TRAINER:
-        nodes = len(scenario.nodes)
-        if nodes > 1:
-            raise InputError(
-                f"{spec.agent} trains on Restock/Catalog-v0, which needs a one-node network; scenario "
-                f"{spec.scenario!r} has {nodes} nodes"
-            )
         trainer(spec.agent).check_device(spec.device)
 
 

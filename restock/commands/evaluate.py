@@ -67,7 +67,9 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "newsvendor,base-stock",
         seeds: Annotated[int, typer.Option("--seeds", help="Evaluation seeds (episodes).")] = 10,
-        engine: Annotated[str, typer.Option("--engine", help="des (reference) or batch (one node).")] = "des",
+        engine: Annotated[
+            str, typer.Option("--engine", help="des (reference) or batch (faster; any network).")
+        ] = "des",
         set_: Annotated[
             list[str] | None,
             typer.Option("--set", help="Override a scenario key: --set dotted.key=value (repeatable)."),

@@ -1,18 +1,23 @@
 """Gymnasium environments and the SB3 VecEnv over the simulator (importing this registers them).
 
-======================  ==========================================================  =======================
-id                      what                                                        build with
-======================  ==========================================================  =======================
-Restock/SingleSKU-v0    one SKU at one node, SimPy engine, one review per step       gymnasium.make
-Restock/Network-v0      warehouse feeding fulfillment centers, SimPy, node actions  gymnasium.make
-Restock/Catalog-v0      (SKU, path) pairs on the batch engine, stepped in lockstep  gymnasium.make_vec (SB3:
-                                                                                    make_catalog_vec_env)
-======================  ==========================================================  =======================
+=========================  =================================================  ==========================
+id                         what                                               build with
+=========================  =================================================  ==========================
+Restock/SingleSKU-v0       one SKU at one node, SimPy, one review per step    gymnasium.make
+Restock/Network-v0         warehouse feeding fulfillment centers, SimPy,      gymnasium.make
+                           node actions
+Restock/Catalog-v0         (SKU, path) pairs on the batch engine, lockstep    gymnasium.make_vec (SB3:
+                                                                              make_catalog_vec_env)
+Restock/NetworkCatalog-v0  (path, SKU) networks on the batch engine,          gymnasium.make_vec (SB3:
+                           lockstep, one action per node                      make_network_catalog_vec_env)
+=========================  =================================================  ==========================
 
-Catalog-v0 is registered with a ``vector_entry_point`` (:class:`~restock.envs.catalog.CatalogVectorEnv`,
-a Gymnasium ``VectorEnv``, ``num_envs`` = the number of (SKU, path) pairs); ``gymnasium.make`` of it is an
-:class:`~restock.errors.InputError` that names ``make_vec``. :func:`make` builds any id, Catalog-v0 as the
-SB3 ``VecEnv`` that training uses. The observation builder (:mod:`restock.envs.features`) and the action
+Catalog-v0 and NetworkCatalog-v0 are registered with a ``vector_entry_point`` (one core,
+:class:`~restock.envs.catalog.CatalogVectorEnv`, a Gymnasium ``VectorEnv``, ``num_envs`` = the number of
+(SKU, path) pairs; NetworkCatalog-v0 is its subclass for scenarios of >= 2 nodes,
+:class:`~restock.envs.network_catalog.NetworkCatalogVectorEnv`); ``gymnasium.make`` of either is an
+:class:`~restock.errors.InputError` that names ``make_vec``. :func:`make` builds any id, the vector ids as
+the SB3 ``VecEnv`` that training uses. The observation builder (:mod:`restock.envs.features`) and the action
 mapping (:mod:`restock.envs.actions`) are public, so agents acting outside an env see the same features.
 See ``docs/envs.md``.
 """
@@ -26,9 +31,10 @@ import gymnasium
 SINGLE_SKU_ID = "Restock/SingleSKU-v0"
 NETWORK_ID = "Restock/Network-v0"
 CATALOG_ID = "Restock/Catalog-v0"
-ENV_IDS: tuple[str, ...] = (SINGLE_SKU_ID, NETWORK_ID, CATALOG_ID)
+NETWORK_CATALOG_ID = "Restock/NetworkCatalog-v0"
+ENV_IDS: tuple[str, ...] = (SINGLE_SKU_ID, NETWORK_ID, CATALOG_ID, NETWORK_CATALOG_ID)
 """Every registered Restock env id."""
-VEC_ENV_IDS: tuple[str, ...] = (CATALOG_ID,)
+VEC_ENV_IDS: tuple[str, ...] = (CATALOG_ID, NETWORK_CATALOG_ID)
 """Ids registered with a ``vector_entry_point``: ``gymnasium.make_vec`` builds them, :func:`make` gives the
 SB3 VecEnv, ``gymnasium.make`` refuses them."""
 
@@ -42,28 +48,28 @@ def register_envs() -> None:
     for env_id, entry in single.items():
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point=entry)
-    if CATALOG_ID not in gymnasium.registry:
-        gymnasium.register(
-            id=CATALOG_ID,
-            entry_point="restock.envs.catalog:no_single_env",
-            vector_entry_point="restock.envs.catalog:CatalogVectorEnv",
-        )
+    vector = {
+        CATALOG_ID: "restock.envs.catalog:CatalogVectorEnv",
+        NETWORK_CATALOG_ID: "restock.envs.network_catalog:NetworkCatalogVectorEnv",
+    }
+    for env_id, entry in vector.items():
+        if env_id not in gymnasium.registry:
+            module = entry.partition(":")[0]
+            gymnasium.register(id=env_id, entry_point=f"{module}:no_single_env", vector_entry_point=entry)
 
 
 def make(env_id: str, **kwargs: Any) -> Any:
     """Build a Restock env by id: ``gymnasium.make`` for Gymnasium envs, the SB3 VecEnv for vector ids.
 
-    For Catalog-v0, ``kwargs`` are :func:`make_catalog_vec_env`'s (``n_envs``, ``seed``, ...); its
-    Gymnasium ``VectorEnv`` is ``gymnasium.make_vec("Restock/Catalog-v0", num_envs=N, ...)``.
+    For the vector ids, ``kwargs`` are :func:`make_catalog_vec_env`'s (``n_envs``, ``seed``, ...); their
+    Gymnasium ``VectorEnv`` is ``gymnasium.make_vec(env_id, num_envs=N, ...)``.
     """
     from restock.errors import InputError
 
     if env_id not in ENV_IDS:
         raise InputError(f"unknown env id {env_id!r}; known: {list(ENV_IDS)}")
     if env_id in VEC_ENV_IDS:
-        from restock.envs.catalog import make_catalog_vec_env
-
-        return make_catalog_vec_env(**kwargs)
+        return VEC_FACTORIES[env_id](**kwargs)
     return gymnasium.make(env_id, **kwargs)
 
 
@@ -73,5 +79,19 @@ def make_catalog_vec_env(*args: Any, **kwargs: Any) -> Any:
 
     return factory(*args, **kwargs)
 
+
+def make_network_catalog_vec_env(*args: Any, **kwargs: Any) -> Any:
+    """``Restock/NetworkCatalog-v0`` as an SB3 VecEnv (see
+    :class:`restock.envs.network_catalog.NetworkCatalogVecEnv`)."""
+    from restock.envs.network_catalog import make_network_catalog_vec_env as factory
+
+    return factory(*args, **kwargs)
+
+
+VEC_FACTORIES: dict[str, Any] = {
+    CATALOG_ID: make_catalog_vec_env,
+    NETWORK_CATALOG_ID: make_network_catalog_vec_env,
+}
+"""The SB3 VecEnv factory of each vector id (what :func:`make` calls)."""
 
 register_envs()

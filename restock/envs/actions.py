@@ -23,7 +23,7 @@ An action that is NaN or infinite, outside [-1, 1], or of the wrong shape is an 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -178,3 +178,9 @@ class ActionMap:
             cover=self.cover,
             tau_range=self.tau_range,
         )
+
+
+def network_orders(maps: Sequence[ActionMap], actions: np.ndarray, state: ReviewState) -> np.ndarray:
+    """Orders [M, B] of a network's decision points for checked actions [B, M]: column m is node m's
+    action, mapped by ``maps[m]`` (node m's :class:`ActionMap`, with its forecast scale and position)."""
+    return np.stack([am.orders(actions[:, m], state)[0] for m, am in enumerate(maps)])

@@ -4,6 +4,10 @@ Two front doors, one core: :class:`CatalogVectorEnv` is the Gymnasium 1.x ``Vect
 ``vector_entry_point``: ``gymnasium.make_vec("Restock/Catalog-v0", num_envs=N)``), and
 :class:`CatalogVecEnv` is a thin Stable-Baselines3 ``VecEnv`` adapter over it (``make_catalog_vec_env``,
 ``restock.envs.make``), which SB3 training uses.
+
+The core carries networks too: with M nodes a sub-environment's observation is every node's features
+(node-major) and its action one entry per node. ``Restock/NetworkCatalog-v0``
+(:mod:`restock.envs.network_catalog`) is that core on multi-node scenarios; Catalog-v0 is M = 1.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from gymnasium.vector.utils import batch_space
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvObs, VecEnvStepReturn
 
 from restock import seeding
-from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions
+from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions, network_orders
 from restock.envs.core import (
     CASH_KEYS,
     build_episode,
@@ -31,8 +35,13 @@ from restock.envs.core import (
     scenario_name,
     to_numpy,
 )
-from restock.envs.features import ObservationConfig, feature_names
-from restock.envs.observer import Observer, reward_divisor
+from restock.envs.features import ObservationConfig
+from restock.envs.observer import (
+    network_feature_names,
+    network_observation,
+    network_observers,
+    network_reward_divisor,
+)
 from restock.errors import InputError
 from restock.simulator.engines import engine_class
 from restock.simulator.policy import ReviewState
@@ -40,19 +49,19 @@ from restock.simulator.policy import ReviewState
 SOURCE = "Restock/Catalog-v0"
 
 
-def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
+def _autoreset_mode(mode: AutoresetMode | str, source: str) -> AutoresetMode:
     if isinstance(mode, AutoresetMode):
         return mode
     try:
         return AutoresetMode(mode)
     except ValueError:
         known = [m.value for m in AutoresetMode]
-        raise InputError(f"{SOURCE}: autoreset_mode must be one of {known}, got {mode!r}") from None
+        raise InputError(f"{source}: autoreset_mode must be one of {known}, got {mode!r}") from None
 
 
-def _check_seed(seed: Any, key: str) -> int:
+def _check_seed(seed: Any, key: str, source: str) -> int:
     if isinstance(seed, bool) or not (isinstance(seed, int | np.integer) and seed >= 0):
-        raise InputError(f"{SOURCE}: {key} must be an integer >= 0, got {seed!r}")
+        raise InputError(f"{source}: {key} must be an integer >= 0, got {seed!r}")
     return int(seed)
 
 
@@ -131,6 +140,9 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
 
     ``gymnasium.make("Restock/Catalog-v0")`` raises an :class:`~restock.errors.InputError` that points here:
     one (SKU, path) of the batch engine is ``gymnasium.make("Restock/SingleSKU-v0", engine="batch")``.
+    A scenario with several nodes is an :class:`~restock.errors.InputError` that names
+    ``Restock/NetworkCatalog-v0`` (:class:`~restock.envs.network_catalog.NetworkCatalogVectorEnv`, this
+    core with one action per node).
 
     ## Speed
 
@@ -142,15 +154,22 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
     ## Version History
 
     * v0: initial version (an SB3 VecEnv only); the Gymnasium ``VectorEnv`` and ``vector_entry_point``
-      registration added with the same dynamics, rewards and seeds.
+      registration added with the same dynamics, rewards and seeds. The core was generalized to networks
+      (``Restock/NetworkCatalog-v0``) without changing Catalog-v0's dynamics, spaces, rewards or seeds.
     """
 
     metadata: dict[str, Any] = {"render_modes": [], "autoreset_mode": AutoresetMode.NEXT_STEP}  # noqa: RUF012
+    env_id: str = SOURCE
+    """The Gymnasium id this class is the vector entry point of (named in every error)."""
+    default_scenario: str = "steady"
+    """The built-in scenario of ``scenario=None``."""
+    network: bool = False
+    """False: one-node scenarios only (Catalog-v0); True: networks of >= 2 nodes only (NetworkCatalog-v0)."""
 
     def __init__(
         self,
         num_envs: int = 1024,
-        scenario: Any = "steady",
+        scenario: Any = None,
         action: ActionConfig | Mapping[str, Any] | None = None,
         overrides: Any = None,
         reward_scale: float | None = None,
@@ -161,36 +180,48 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         render_mode: str | None = None,
     ) -> None:
+        source = self.env_id
         if isinstance(num_envs, bool) or not (isinstance(num_envs, int | np.integer) and num_envs >= 1):
-            raise InputError(f"{SOURCE}: num_envs must be an integer >= 1, got {num_envs!r}")
+            raise InputError(f"{source}: num_envs must be an integer >= 1, got {num_envs!r}")
         if render_mode is not None:
-            raise InputError(f"{SOURCE}: render_mode: Catalog-v0 does not render, got {render_mode!r}")
+            raise InputError(f"{source}: render_mode: {source} does not render, got {render_mode!r}")
         self.render_mode = render_mode
-        self.autoreset_mode = _autoreset_mode(autoreset_mode)
+        self.autoreset_mode = _autoreset_mode(autoreset_mode, source)
         self.metadata = {**self.metadata, "autoreset_mode": self.autoreset_mode}
-        self.scenario = load_scenario(scenario, overrides)
+        self.scenario = load_scenario(self.default_scenario if scenario is None else scenario, overrides)
         self.obs_config = observation or ObservationConfig()
-        self.action_config = action_config(action, source=SOURCE)
+        self.action_config = action_config(action, source=source)
         self.reward_scale = reward_scale
         self.info_costs = bool(info_costs)
         self._engine_cls: Any = engine_class(engine)
         self.engine_options = dict(engine_options or {})
         world, paths, fc = build_episode(self.scenario, 0, 1)
-        if len(world.network.nodes) != 1:
+        self.n_nodes = len(world.network.nodes)
+        """M: the nodes of the network (1 for Catalog-v0); each has one action."""
+        named = f"{source} (scenario {scenario_name(self.scenario)!r})"
+        if not self.network and self.n_nodes != 1:
             raise InputError(
-                f"{SOURCE} (scenario {scenario_name(self.scenario)!r}) needs a one-node network, the "
-                f"scenario has {len(world.network.nodes)} nodes (use Restock/Network-v0)"
+                f"{named} needs a one-node network, the scenario has {self.n_nodes} nodes "
+                "(use Restock/NetworkCatalog-v0, or Restock/Network-v0 for one path)"
             )
-        observer = Observer(world, paths.price, fc, 0, self.obs_config)  # validates the settings:
-        ActionMap(self.action_config, observer)
-        reward_divisor(observer, reward_scale)
+        if self.network and self.n_nodes < 2:
+            raise InputError(
+                f"{named} needs a network of >= 2 nodes, the scenario has {self.n_nodes} "
+                "(use Restock/Catalog-v0)"
+            )
+        observers = network_observers(world, paths.price, fc, self.obs_config)  # validates the settings:
+        for o in observers:
+            ActionMap(self.action_config, o)
+        network_reward_divisor(observers, reward_scale)
+        self.node_names = [node.name for node in world.network.nodes]
         self.num_envs = int(num_envs)
         self.n_skus = world.n_skus
         self.n_paths = math.ceil(self.num_envs / self.n_skus)
-        self.feature_names = feature_names(self.obs_config)
+        self.feature_names = network_feature_names(world, self.obs_config)
         low, high = observation_bounds(self.obs_config)
-        self.single_observation_space = spaces.Box(low, high, dtype=np.float32)
-        self.single_action_space = spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32)
+        m = self.n_nodes
+        self.single_observation_space = spaces.Box(np.tile(low, m), np.tile(high, m), dtype=np.float32)
+        self.single_action_space = spaces.Box(-1.0, 1.0, shape=(m,), dtype=np.float32)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.root_seed: int | None = None
@@ -202,8 +233,8 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         self._pending_reset = False
         self.last_cash: dict[str, np.ndarray] = {}
         """Unscaled cost components [num_envs] of the last step."""
-        self.last_orders = np.zeros((self.n_paths, 1, self.n_skus))
-        """The orders [P, 1, S] (units) of the last step, padding sub-environments included."""
+        self.last_orders = np.zeros((self.n_paths, m, self.n_skus))
+        """The orders [P, M, S] (units) of the last step, padding sub-environments included."""
 
     # ---------------------------------------------------------------------------------------- episodes
     def _start_episode(self) -> tuple[np.ndarray, dict[str, Any]]:
@@ -212,9 +243,11 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         self._episode += 1
         world, paths, fc = build_episode(self.scenario, self.episode_seed, self.n_paths)
         self.world, self.paths = world, paths
-        self.observer = Observer(world, paths.price, fc, 0, self.obs_config)
-        self.actions = ActionMap(self.action_config, self.observer)
-        self.reward_div = reward_divisor(self.observer, self.reward_scale)
+        self.observers = network_observers(world, paths.price, fc, self.obs_config)
+        """One observer per node over the episode's P x S decision points."""
+        self.action_maps = [ActionMap(self.action_config, o) for o in self.observers]
+        """Node m's actions -> orders (its forecast scale and inventory position)."""
+        self.reward_div = network_reward_divisor(self.observers, self.reward_scale)
         self._engine = self._engine_cls(world, paths, record=False, **self.engine_options)
         self._state = numpy_state(self._engine.reset())
         self._pending_reset = False
@@ -223,16 +256,25 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
             "episode_seed": np.full(n, self.episode_seed, dtype=np.int64),
             "_episode_seed": np.ones(n, bool),
         }
-        return self.observer.observe(self._state)[:n], info
+        return self._observe(self._state), info
+
+    def _observe(self, state: ReviewState) -> np.ndarray:
+        """Observations [num_envs, M x F] at ``state`` (node-major, padding dropped)."""
+        return network_observation(self.observers, state)[: self.num_envs]
+
+    def _per_point(self, arr: np.ndarray) -> np.ndarray:
+        """A [P, M, S] flow summed over nodes, as [num_envs] (padding dropped)."""
+        total = arr[:, 0] if self.n_nodes == 1 else arr.sum(axis=1)
+        return total.reshape(-1)[: self.num_envs]
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         if seed is not None:
-            seed = _check_seed(seed, "seed")
+            seed = _check_seed(seed, "seed", self.env_id)
         super().reset(seed=seed)
         if options:
-            raise InputError(f"{SOURCE}: reset takes no options, got {sorted(options)}")
+            raise InputError(f"{self.env_id}: reset takes no options, got {sorted(options)}")
         if seed is not None:
             self.root_seed, self._episode = seed, 0
         elif self.root_seed is None:
@@ -241,24 +283,24 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
 
     # ---------------------------------------------------------------------------------------- stepping
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        n = self.num_envs
-        a = check_actions(actions, (n, 1), field="actions")
+        n, m = self.num_envs, self.n_nodes
+        a = check_actions(actions, (n, m), field="actions")
         if self._pending_reset:  # NextStep autoreset: this step only starts the next episode
             first, reset_info = self._start_episode()
             return first, np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, bool), reset_info
         if self._state is None:
             raise InputError(
-                f"{SOURCE}: call reset() before step() (and after an episode ends, autoreset off)"
+                f"{self.env_id}: call reset() before step() (and after an episode ends, autoreset off)"
             )
         state = self._state
-        full = np.full(self.observer.size, -1.0)
-        full[:n] = a[:, 0]
-        q, _ = self.actions.orders(full, state)
-        orders = q.reshape(self.n_paths, 1, self.n_skus)
+        full = np.full((self.observers[0].size, m), -1.0)
+        full[:n] = a
+        q = network_orders(self.action_maps, full, state)  # [M, P x S]
+        orders = np.ascontiguousarray(q.reshape(m, self.n_paths, self.n_skus).transpose(1, 0, 2))
         self.last_orders = orders
         nxt, out = self._engine.step(orders)
-        rewards = (self.observer.flat(to_numpy(out["reward"])) / self.reward_div)[:n].astype(np.float32)
-        self.last_cash = {k: self.observer.flat(to_numpy(out[k]))[:n] for k in CASH_KEYS if k in out}
+        rewards = (self._per_point(to_numpy(out["reward"])) / self.reward_div[:n]).astype(np.float32)
+        self.last_cash = {k: self._per_point(to_numpy(out[k])) for k in CASH_KEYS if k in out}
         info: dict[str, Any] = {}
         if self.info_costs:
             for k, v in self.last_cash.items():
@@ -266,8 +308,8 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         terminated = np.zeros(n, bool)
         if not nxt.terminal:
             self._state = numpy_state(nxt)
-            return self.observer.observe(self._state)[:n], rewards, terminated, np.zeros(n, bool), info
-        final_obs = self.observer.observe(numpy_state(nxt))[:n]  # the engine's terminal state
+            return self._observe(self._state), rewards, terminated, np.zeros(n, bool), info
+        final_obs = self._observe(numpy_state(nxt))  # the engine's terminal state
         self._state = None
         truncated = np.ones(n, bool)
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
@@ -321,18 +363,23 @@ class CatalogVecEnv(VecEnv):
 
     Arguments: ``scenario``, ``n_envs`` (the core's ``num_envs``), ``seed`` (root seed of the episodes),
     and the core's keyword arguments (``action``, ``overrides``, ``reward_scale``, ``observation``,
-    ``engine``, ``engine_options``, ``info_costs``).
+    ``engine``, ``engine_options``, ``info_costs``). :attr:`core` is the core's class (a subclass adapts
+    another id: :class:`~restock.envs.network_catalog.NetworkCatalogVecEnv`).
     """
 
-    def __init__(self, scenario: Any = "steady", n_envs: int = 1024, seed: int = 0, **kwargs: Any) -> None:
+    core: type[CatalogVectorEnv] = CatalogVectorEnv
+    """The Gymnasium ``VectorEnv`` class this adapts."""
+
+    def __init__(self, scenario: Any = None, n_envs: int = 1024, seed: int = 0, **kwargs: Any) -> None:
+        source = self.core.env_id
         if isinstance(n_envs, bool) or not (isinstance(n_envs, int | np.integer) and n_envs >= 1):
-            raise InputError(f"{SOURCE}: n_envs must be an integer >= 1, got {n_envs!r}")
-        self._next_root: int | None = _check_seed(seed, "seed")
+            raise InputError(f"{source}: n_envs must be an integer >= 1, got {n_envs!r}")
+        self._next_root: int | None = _check_seed(seed, "seed", source)
         if "autoreset_mode" in kwargs or "num_envs" in kwargs:
             raise InputError(
-                f"{SOURCE}: the SB3 VecEnv sets num_envs (from n_envs) and autoreset_mode itself"
+                f"{source}: the SB3 VecEnv sets num_envs (from n_envs) and autoreset_mode itself"
             )
-        self.env = CatalogVectorEnv(
+        self.env = self.core(
             num_envs=int(n_envs), scenario=scenario, autoreset_mode=AutoresetMode.SAME_STEP, **kwargs
         )
         self.render_mode: str | None = None
@@ -377,11 +424,11 @@ class CatalogVecEnv(VecEnv):
 
     # ---------------------------------------------------------------------------------------- stepping
     def step_async(self, actions: np.ndarray) -> None:
-        self._actions = check_actions(actions, (self.num_envs, 1))
+        self._actions = check_actions(actions, (self.num_envs, self.env.n_nodes))
 
     def step_wait(self) -> VecEnvStepReturn:
         if self._actions is None:
-            raise InputError(f"{SOURCE}: call reset() and step_async() before step_wait()")
+            raise InputError(f"{self.env.env_id}: call reset() and step_async() before step_wait()")
         actions, self._actions = self._actions, None
         obs, rewards, terminated, truncated, info = self.env.step(actions)
         n = self.num_envs
@@ -407,7 +454,7 @@ class CatalogVecEnv(VecEnv):
         idx = list(self._get_indices(indices))
         bad = [i for i in idx if not 0 <= int(i) < self.num_envs]
         if bad:
-            raise InputError(f"{SOURCE}: indices must be in [0, {self.num_envs}), got {bad[:5]}")
+            raise InputError(f"{self.env.env_id}: indices must be in [0, {self.num_envs}), got {bad[:5]}")
         return [int(i) for i in idx]
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
@@ -420,8 +467,8 @@ class CatalogVecEnv(VecEnv):
         idx = self._indices(indices)
         if len(set(idx)) != self.num_envs:
             raise InputError(
-                f"{SOURCE}: sub-environments share attribute {attr_name!r}; set_attr needs every index, "
-                f"got {len(set(idx))} of {self.num_envs}"
+                f"{self.env.env_id}: sub-environments share attribute {attr_name!r}; set_attr needs every "
+                f"index, got {len(set(idx))} of {self.num_envs}"
             )
         holder = self if attr_name in self.__dict__ or hasattr(type(self), attr_name) else self.env
         setattr(holder, attr_name, value)
@@ -443,7 +490,7 @@ class CatalogVecEnv(VecEnv):
 
 
 def make_catalog_vec_env(
-    scenario: Any = "steady", n_envs: int = 1024, seed: int = 0, **kwargs: Any
+    scenario: Any = None, n_envs: int = 1024, seed: int = 0, **kwargs: Any
 ) -> CatalogVecEnv:
     """``Restock/Catalog-v0`` as an SB3 ``VecEnv`` (:class:`CatalogVecEnv`); Gymnasium's is ``make_vec``."""
     return CatalogVecEnv(scenario=scenario, n_envs=n_envs, seed=seed, **kwargs)

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions
+from restock.envs.actions import ActionConfig, ActionMap, action_config, check_actions, network_orders
 from restock.envs.core import (
     CASH_KEYS,
     UNIT_KEYS,
@@ -23,9 +23,14 @@ from restock.envs.core import (
     to_numpy,
     with_carry,
 )
-from restock.envs.features import ObservationConfig, feature_names
+from restock.envs.features import ObservationConfig
 from restock.envs.forecasts import restrict
-from restock.envs.observer import Observer
+from restock.envs.observer import (
+    network_feature_names,
+    network_observation,
+    network_observers,
+    network_reward_divisor,
+)
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.engines import engine_class
@@ -133,9 +138,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
             np.tile(low, self.n_nodes), np.tile(high, self.n_nodes), dtype=np.float32
         )
         self.action_space = spaces.Box(-1.0, 1.0, shape=(self.n_nodes,), dtype=np.float32)
-        self.feature_names = [
-            f"{node}/{f}" for node in self.node_names for f in feature_names(self.obs_config)
-        ]
+        self.feature_names = network_feature_names(world, self.obs_config)
 
     def _setup(
         self, world: World, paths: ExogenousPaths, fc: ScenarioForecast, seed: int, path: int = 0
@@ -144,20 +147,9 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         self.world = restrict_world(world, self.sku_index)
         self.paths = paths.path(path).skus(j)
         fc1 = restrict(fc, self.sku_index, path)
-        self.observers = [
-            Observer(self.world, self.paths.price, fc1, m, self.obs_config) for m in range(self.n_nodes)
-        ]
+        self.observers = network_observers(self.world, self.paths.price, fc1, self.obs_config)
         self.actions = [ActionMap(self.action_config, o) for o in self.observers]
-        facing = [m for m, n in enumerate(self.world.network.nodes) if n.customer_facing]
-        b0 = self.observers[0]
-        net_scale = sum(float(self.observers[m].static.scale[0]) for m in facing)
-        self.reward_div = (
-            float(self.reward_scale)
-            if self.reward_scale is not None
-            else float(b0.static.ref_price[0]) * net_scale
-        )
-        if not (np.isfinite(self.reward_div) and self.reward_div > 0):
-            raise InputError(f"reward_scale must be finite and > 0, got {self.reward_scale!r}")
+        self.reward_div = float(network_reward_divisor(self.observers, self.reward_scale)[0])
         self.episode_seed = seed
         self._state: ReviewState | None = None
 
@@ -174,7 +166,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _get_obs(self) -> np.ndarray:
         assert self._state is not None
-        return np.concatenate([o.observe(self._state)[0] for o in self.observers])
+        return network_observation(self.observers, self._state)[0]
 
     def _get_info(self) -> dict[str, Any]:
         assert self._state is not None
@@ -191,7 +183,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
             )
         a = check_actions(action, (self.n_nodes,))
         state = self._state
-        q = np.array([am.orders(a[m : m + 1], state)[0][0] for m, am in enumerate(self.actions)])
+        q = network_orders(self.actions, a[None, :], state)[:, 0]
         orders = q.reshape(1, self.n_nodes, 1)
         nxt, out = self._engine.step(orders)
         out, self._carry = with_carry(out, self._carry), None
@@ -203,7 +195,7 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
         truncated = nxt.terminal
         if truncated:
             end = numpy_state(nxt)
-            obs = np.concatenate([o.observe(end)[0] for o in self.observers])
+            obs = network_observation(self.observers, end)[0]
             self._state = None
             info = {"t": int(end.t), "episode_seed": self.episode_seed}
         else:

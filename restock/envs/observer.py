@@ -15,6 +15,8 @@ scale rewards with :func:`reward_divisor`: one job each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from restock.envs.features import (
@@ -24,6 +26,7 @@ from restock.envs.features import (
     cover_weights,
     critical_fractile,
     cumulative_at,
+    feature_names,
     forecast_features,
     forecast_scale,
     interp_quantiles,
@@ -265,3 +268,52 @@ def reward_divisor(observer: Observer, reward_scale: float | None) -> np.ndarray
     if not (np.isfinite(reward_scale) and reward_scale > 0):
         raise InputError(f"reward_scale must be finite and > 0, got {reward_scale!r}")
     return np.full(observer.size, float(reward_scale))
+
+
+# --- a network: one observer per node ------------------------------------------------------------------
+def network_observers(
+    world: World, price: np.ndarray, forecasts: ScenarioForecast, obs_config: ObservationConfig
+) -> list[Observer]:
+    """One :class:`Observer` per node of ``world``, in ``world.network.nodes`` order."""
+    return [Observer(world, price, forecasts, m, obs_config) for m in range(len(world.network.nodes))]
+
+
+def network_observation(observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
+    """The observations [B, M x F] of a network's decision points, node-major: node m's F features at
+    columns m F .. (m + 1) F - 1 (one node: :meth:`Observer.observe` itself)."""
+    if len(observers) == 1:
+        return observers[0].observe(state)
+    return np.concatenate([o.observe(state) for o in observers], axis=1)
+
+
+def network_feature_names(world: World, obs_config: ObservationConfig) -> list[str]:
+    """The names of :func:`network_observation`'s columns: ``<node>/<feature>`` (one node: the feature
+    names alone)."""
+    return node_feature_names([node.name for node in world.network.nodes], obs_config)
+
+
+def node_feature_names(nodes: Sequence[str], obs_config: ObservationConfig) -> list[str]:
+    """:func:`network_feature_names` of a network with these node names."""
+    names = feature_names(obs_config)
+    if len(nodes) <= 1:
+        return names
+    return [f"{node}/{f}" for node in nodes for f in names]
+
+
+def network_reward_divisor(observers: Sequence[Observer], reward_scale: float | None) -> np.ndarray:
+    """The divisor [B] of a network's reward (its profit summed over nodes), per (path, SKU).
+
+    ``reward_scale`` if given (finite, > 0), else p_ref x s_net: the reference price times the summed
+    forecast scale of the customer-facing nodes (the money of one review period of the network's median
+    customer demand). One node: :func:`reward_divisor`.
+    """
+    if len(observers) == 1:
+        return reward_divisor(observers[0], reward_scale)
+    if reward_scale is not None:
+        return reward_divisor(observers[0], reward_scale)
+    nodes = observers[0].world.network.nodes
+    facing = [o for o in observers if nodes[o.node].customer_facing]
+    if not facing:
+        raise InputError("reward scale: the network has no customer-facing node among the observed ones")
+    scale = np.sum([o.static.scale for o in facing], axis=0)
+    return observers[0].static.ref_price * scale

@@ -11,13 +11,14 @@ import pytest
 import torch
 
 from restock.agents.directbackprop.network import PolicyNetwork
-from restock.agents.directbackprop.policy import DirectBackpropPolicy, input_names, load_checkpoint
+from restock.agents.directbackprop.policy import DirectBackpropPolicy, load_checkpoint
 from restock.agents.directbackprop.rollout import make_episode, rollout
 from restock.agents.evaluate import draw_episode
 from restock.agents.evaluate import rollout as policy_rollout
 from restock.agents.training import TrainSpec, load_policy, train
 from restock.envs.core import load_scenario
 from restock.envs.features import ObservationConfig
+from restock.envs.observer import node_feature_names
 
 SCENARIO = "warehouse-3fc"
 NODES = ["dc", "fc1", "fc2", "fc3"]
@@ -25,14 +26,14 @@ NODES = ["dc", "fc1", "fc2", "fc3"]
 
 def network(seed: int = 0) -> PolicyNetwork:
     torch.manual_seed(seed)
-    net = PolicyNetwork(input_names(ObservationConfig(), NODES), (8,), n_nodes=4)
+    net = PolicyNetwork(node_feature_names(NODES, ObservationConfig()), (8,), n_nodes=4)
     net.set_level(torch.tensor([6.0, 2.0, 2.0, 2.0]))
     return net
 
 
-def test_input_names_are_every_nodes_features_node_after_node() -> None:
-    names = input_names(ObservationConfig(), NODES)
-    assert len(names) == 4 * len(input_names(ObservationConfig(), ["dc"]))
+def test_the_inputs_are_every_nodes_features_node_after_node() -> None:
+    names = node_feature_names(NODES, ObservationConfig())
+    assert len(names) == 4 * len(node_feature_names(["dc"], ObservationConfig()))
     assert names[0] == "dc/net_inventory" and names[len(names) // 4] == "fc1/net_inventory"
 
 

@@ -239,4 +239,6 @@ def test_model_rule_matches_policy_act_in_service_quantile_mode(tmp_path: Path) 
     other = held.view(ObservationConfig(), ActionConfig())
     state = _first_state(own)
     own_rule = model_rule(policy.model, own.actions)
-    np.testing.assert_allclose(policy.act(other.observer, state), own_rule(own.observer, state))
+    np.testing.assert_allclose(
+        policy.act(other.observer, state), own_rule.act_network(own.observers, state)[0]
+    )

@@ -15,7 +15,16 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 from stable_baselines3.common.vec_env import VecEnv
 
 import restock  # noqa: F401  (registers the ids)
-from restock.envs import CATALOG_ID, ENV_IDS, NETWORK_ID, SINGLE_SKU_ID, VEC_ENV_IDS, make
+from restock.envs import (
+    CATALOG_ID,
+    ENV_IDS,
+    NETWORK_CATALOG_ID,
+    NETWORK_ID,
+    SINGLE_SKU_ID,
+    VEC_ENV_IDS,
+    make,
+)
+from restock.envs.network import DEFAULT_SCENARIO
 from restock.errors import InputError
 from restock.scenarios import list_builtin, load
 from restock.scenarios.loader import read_raw
@@ -33,7 +42,7 @@ def _cases() -> list[Any]:
     loaded, here: it is validated against its files, which a clone without the team's data lacks
     (``needs_data``).
     """
-    cases: list[Any] = [(NETWORK_ID, None)]
+    cases: list[Any] = [(NETWORK_ID, None), (NETWORK_CATALOG_ID, None)]
     for name in list_builtin():
         if reads_data(name):
             nodes = len(read_raw(name)[0]["nodes"])
@@ -43,7 +52,7 @@ def _cases() -> list[Any]:
             nodes = len(scenario.nodes)
             per_review = any(sh.kind in PER_REVIEW_SHOCKS for sh in scenario.shocks)
             marks = [] if scenario.forecast.model == "true" and not per_review else [pytest.mark.slow]
-        ids = [SINGLE_SKU_ID, CATALOG_ID] if nodes == 1 else [NETWORK_ID]
+        ids = [SINGLE_SKU_ID, CATALOG_ID] if nodes == 1 else [NETWORK_ID, NETWORK_CATALOG_ID]
         cases += [pytest.param(env_id, name, marks=marks, id=f"{env_id}-{name}") for env_id in ids]
     return cases
 
@@ -70,6 +79,11 @@ def _kwargs(scenario: Any) -> dict[str, Any]:
         return {}
     overrides = data_overrides(scenario)  # a data replay reads the test data folder
     return {"scenario": load(scenario, list(overrides)) if overrides else scenario}
+
+
+def _nodes(scenario: Any) -> int:
+    """The nodes of ``scenario`` (None: the network ids' default), one action each in the vector envs."""
+    return len(load(DEFAULT_SCENARIO if scenario is None else scenario).nodes)
 
 
 @pytest.mark.parametrize(("env_id", "scenario"), _pairs(vec=False))
@@ -117,13 +131,15 @@ def test_same_seed_same_rollout_and_truncated_at_the_horizon(env_id: str, scenar
 def test_vec_env_contract(env_id: str, scenario: Any) -> None:
     vec = make(env_id, n_envs=45, seed=3, **_kwargs(scenario))
     assert isinstance(vec, VecEnv) and vec.num_envs == 45 and vec.render_mode is None
+    m = _nodes(scenario)
+    assert vec.action_space.shape == (m,) and (m == 1) == (env_id == CATALOG_ID)
     obs = vec.reset()
     assert isinstance(obs, np.ndarray)
     assert obs.shape == (45, vec.observation_space.shape[0]) and obs.dtype == np.float32  # type: ignore[index]
     assert all(vec.observation_space.contains(o) for o in obs)
     n_reviews = len(vec.get_attr("world")[0].review_periods())
     for step in range(n_reviews):
-        obs_step, rewards, dones, infos = vec.step(np.zeros((45, 1), dtype=np.float32))
+        obs_step, rewards, dones, infos = vec.step(np.zeros((45, m), dtype=np.float32))
         assert isinstance(obs_step, np.ndarray)
         obs = obs_step
         assert rewards.shape == (45,) and dones.shape == (45,) and len(infos) == 45
@@ -139,21 +155,23 @@ def test_vec_env_contract(env_id: str, scenario: Any) -> None:
 
 @pytest.mark.parametrize(("env_id", "scenario"), _pairs(vec=True))
 def test_make_vec_gives_a_gymnasium_vector_env_with_next_step_autoreset(env_id: str, scenario: Any) -> None:
-    n = 45
+    n, m = 45, _nodes(scenario)
     vec = gymnasium.make_vec(env_id, num_envs=n, **_kwargs(scenario))
     assert isinstance(vec, VectorEnv) and vec.num_envs == n and vec.spec is not None and vec.spec.id == env_id
     assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
     single_obs, single_act = vec.single_observation_space, vec.single_action_space
     assert isinstance(single_obs, gymnasium.spaces.Box) and single_obs.dtype == np.float32
-    assert isinstance(single_act, gymnasium.spaces.Box) and single_act.shape == (1,)
+    assert isinstance(single_act, gymnasium.spaces.Box) and single_act.shape == (m,)
+    assert (m == 1) == (env_id == CATALOG_ID)  # one action per node
     assert np.all(single_act.low == -1) and np.all(single_act.high == 1)
     assert vec.observation_space.shape == (n, *single_obs.shape)
-    assert vec.action_space.shape == (n, 1)
+    assert single_obs.shape == (m * 30,)
+    assert vec.action_space.shape == (n, m)
 
     def actions(seed: int) -> Any:
         rng = np.random.default_rng(seed)
         while True:
-            yield rng.uniform(-1, 1, size=(n, 1)).astype(np.float32)
+            yield rng.uniform(-1, 1, size=(n, m)).astype(np.float32)
 
     def episode(env: Any, seed: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         obs, info = env.reset(seed=seed)
@@ -178,7 +196,7 @@ def test_make_vec_gives_a_gymnasium_vector_env_with_next_step_autoreset(env_id: 
     assert np.all(obs_a[-1][:, -1] == 0.0)  # the observation after the last period (horizon_left 0)
     first_seed = vec.unwrapped.episode_seed  # type: ignore[attr-defined]
     # Next-step autoreset: the next step ignores its actions and starts the next episode.
-    obs, r, term, trunc, info = vec.step(np.ones((n, 1), dtype=np.float32))
+    obs, r, term, trunc, info = vec.step(np.ones((n, m), dtype=np.float32))
     assert np.all(r == 0) and not term.any() and not trunc.any() and np.all(obs[:, -1] == 1.0)
     assert info["episode_seed"][0] == vec.unwrapped.episode_seed != first_seed  # type: ignore[attr-defined]
     # The same seed gives the same episode, another seed another one.

@@ -23,7 +23,7 @@ from restock.agents.directbackprop.features import TorchObserver
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.agents.policy import checked_orders
 from restock.envs.features import ObservationConfig, feature_names
-from restock.envs.observer import Observer
+from restock.envs.observer import Observer, node_feature_names
 from restock.errors import InputError
 from restock.simulator.policy import ReviewState
 
@@ -36,15 +36,6 @@ def save_checkpoint(path: Path, net: PolicyNetwork, meta: dict[str, Any], extra:
     buf = _io.BytesIO()
     torch.save({"format": FORMAT, "meta": meta, "state_dict": net.state_dict(), **extra}, buf)
     io.write_bytes(path, buf.getvalue())
-
-
-def input_names(obs_config: ObservationConfig, nodes: Sequence[str]) -> list[str]:
-    """The network's input columns: the observation's features; in a network of several nodes every
-    node's, node after node, as ``node/feature`` (Network-v0's layout)."""
-    names = feature_names(obs_config)
-    if len(nodes) <= 1:
-        return names
-    return [f"{node}/{name}" for node in nodes for name in names]
 
 
 def network_meta(
@@ -94,7 +85,7 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
     nodes = meta.get("nodes", [])
     if not (isinstance(nodes, list) and all(isinstance(x, str) for x in nodes)):
         raise InputError(f"directbackprop: {path}: bad node names {nodes!r}")
-    names = input_names(obs_config, nodes)
+    names = node_feature_names(nodes, obs_config)
     if list(meta["names"]) != names:
         raise InputError(
             f"directbackprop: {path}: stored feature names ({len(meta['names'])}) do not match the stored "
@@ -138,9 +129,6 @@ class DirectBackpropPolicy:
     round_orders: bool = False
     """Round every order to whole units."""
     _observers: dict[int, TorchObserver] = field(default_factory=dict, repr=False)
-    _network: dict[int, tuple[Observer, list[TorchObserver]]] = field(default_factory=dict, repr=False)
-    _last: tuple[ReviewState, np.ndarray] | None = field(default=None, repr=False)
-    """The orders [B, M] of the latest state a network policy decided (one decision serves every node)."""
 
     @property
     def observation_config(self) -> ObservationConfig:
@@ -158,16 +146,17 @@ class DirectBackpropPolicy:
         obs = self._observers.get(key)
         if obs is None or obs.observer is not batch:
             obs = TorchObserver(batch, device=self.device)
-            self._observers.clear()
+            if len(self._observers) >= 64:  # one per node of the episodes in use
+                self._observers.clear()
             self._observers[key] = obs
         return obs
 
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         """Order quantities [B] in units for ``batch``'s node (the network's output; rounded if
-        ``round_orders``). A network policy decides for every node at once, from every node's
-        observation, and answers each node's call from that one decision."""
+        ``round_orders``). On a network the decision reads every node (:meth:`act_network`)."""
         if self.net.n_nodes > 1:
-            return self._network_act(batch, state)
+            others = [batch.for_node(j) for j in range(len(batch.world.network.nodes))]
+            return self.act_network(others, state)[batch.node]
         observer = self.observer(batch)
         with torch.no_grad():
             orders = self.net(observer.observe(state), observer.scale)
@@ -175,25 +164,21 @@ class DirectBackpropPolicy:
             orders = torch.round(orders)
         return checked_orders(self.name, orders.cpu().numpy(), batch.size, state.t)
 
-    def _network_act(self, batch: Observer, state: ReviewState) -> np.ndarray:
-        m = len(batch.world.network.nodes)
-        if m != self.net.n_nodes:
+    def act_network(self, observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
+        """Orders [M, B] for every node at once, from every node's observation
+        (:class:`~restock.agents.policy.NetworkPolicy`; one node: :meth:`act`'s orders as one row)."""
+        if len(observers) != self.net.n_nodes:
             raise InputError(
-                f"policy {self.name!r} was trained on a network of {self.net.n_nodes} nodes; this world "
-                f"has {m}"
+                f"policy {self.name!r} was trained on {self.net.n_nodes} node(s); this world has "
+                f"{len(observers)}"
             )
-        if self._last is None or self._last[0] is not state:
-            hit = self._network.get(id(batch))
-            if hit is None or hit[0] is not batch:
-                self.observer(batch)  # checks the layout
-                torch_observers = [TorchObserver(batch.for_node(j), device=self.device) for j in range(m)]
-                hit = (batch, torch_observers)
-                self._network = {id(batch): hit}
-            obs = torch.cat([o.observe(state) for o in hit[1]], dim=1)
-            scale = torch.stack([o.scale for o in hit[1]], dim=1)
-            with torch.no_grad():
-                orders = self.net(obs, scale)
-            if self.round_orders:
-                orders = torch.round(orders)
-            self._last = (state, orders.cpu().numpy())
-        return checked_orders(self.name, self._last[1][:, batch.node], batch.size, state.t)
+        if self.net.n_nodes == 1:
+            return self.act(observers[0], state)[None]
+        torch_observers = [self.observer(o) for o in observers]
+        obs = torch.cat([o.observe(state) for o in torch_observers], dim=1)
+        scale = torch.stack([o.scale for o in torch_observers], dim=1)
+        with torch.no_grad():
+            orders = self.net(obs, scale)
+        if self.round_orders:
+            orders = torch.round(orders)
+        return orders.cpu().numpy().T

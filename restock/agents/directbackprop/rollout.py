@@ -31,7 +31,7 @@ from restock.agents.directbackprop.features import TorchObserver
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.envs.core import build_episode, numpy_state
 from restock.envs.features import ObservationConfig
-from restock.envs.observer import Observer, reward_divisor
+from restock.envs.observer import Observer, network_observers, network_reward_divisor
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.batch import batch_engine
 from restock.simulator.engines import rollout as run_engine
@@ -55,8 +55,8 @@ class Episode:
     torch_observers: list[TorchObserver]
     """The same observations as a torch function of the state (gradients flow through them)."""
     reward_div: np.ndarray
-    """The env's per-point reward scale [B] (:func:`restock.envs.observer.reward_divisor`; a network's:
-    p_ref x the summed scale of its customer-facing nodes)."""
+    """The env's per-point reward scale [B] (:func:`restock.envs.observer.network_reward_divisor`: a
+    network's is p_ref x the summed scale of its customer-facing nodes)."""
 
     @property
     def observer(self) -> Observer:
@@ -96,25 +96,15 @@ def make_episode(
     """The draw ``build_world(scenario, seed, n_paths)``, its first ``periods`` periods (default: all)."""
     world, paths, fc = build_episode(scenario, seed, n_paths)
     cut_world, cut_paths = window(world, paths, world.horizon if periods is None else periods)
-    observers = [Observer(world, paths.price, fc, m, obs_config) for m in range(len(world.network.nodes))]
+    observers = network_observers(world, paths.price, fc, obs_config)
     return Episode(
         cut_world,
         cut_paths,
         fc,
         observers,
         [TorchObserver(o, device=device) for o in observers],
-        network_reward_divisor(world, observers),
+        network_reward_divisor(observers, None),
     )
-
-
-def network_reward_divisor(world: World, observers: list[Observer]) -> np.ndarray:
-    """The per-point reward scale [B]: the env's (:func:`reward_divisor`) for one node; for a network,
-    p_ref x the summed forecast scale of its customer-facing nodes (as Network-v0)."""
-    if len(observers) == 1:
-        return reward_divisor(observers[0], None)
-    facing = [m for m, n in enumerate(world.network.nodes) if n.customer_facing]
-    scale = sum(observers[m].static.scale for m in facing)
-    return np.asarray(observers[0].static.ref_price * scale, dtype=np.float64)
 
 
 def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, ExogenousPaths]:

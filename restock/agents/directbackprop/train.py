@@ -44,7 +44,6 @@ from restock.agents.directbackprop.config import DirectBackpropConfig
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.agents.directbackprop.policy import (
     DirectBackpropPolicy,
-    input_names,
     load_checkpoint,
     network_meta,
     read_checkpoint,
@@ -59,6 +58,7 @@ from restock.agents.directbackprop.rollout import (
 from restock.agents.training import TrainSpec
 from restock.envs.core import load_scenario
 from restock.envs.features import feature_names
+from restock.envs.observer import node_feature_names
 from restock.errors import InputError
 from restock.simulator import kpis as kpi
 from restock.simulator.flows import MONEY_AMOUNTS
@@ -148,7 +148,7 @@ def _train(
 
     first = training_episode(0)
     nodes = [n.name for n in first.world.network.nodes]
-    names = input_names(obs_config, nodes)
+    names = node_feature_names(nodes, obs_config)
     periods = first.world.horizon  # rollout_periods, or the scenario's horizon if shorter
     if cfg.burn_in >= periods:
         raise InputError(

@@ -153,7 +153,7 @@ class KpiEvalCallback(BaseCallback):
 
     def evaluate(self) -> dict[str, float]:
         """Evaluate now, log, write ``kpis.csv`` and maybe ``best.zip``; returns the KPIs."""
-        trace = rollout(self.view, model_rule(self.model, self.view.actions))
+        trace = rollout(self.view, model_rule(self.model, self.view.action_maps))
         values = kpis(trace, self.newsvendor)
         step = self.num_timesteps
         out = self.out

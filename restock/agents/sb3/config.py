@@ -29,16 +29,17 @@ def _only(*algos: str) -> dict[str, Any]:
 class SB3Options:
     """Options of one SB3 run; ``restock train --set agent.<field>=VALUE`` sets a field."""
 
-    # ---- environment (Restock/Catalog-v0)
+    # ---- environment (Restock/Catalog-v0; Restock/NetworkCatalog-v0 for a network)
     n_envs: int | None = None
-    """Sub-environments (SKU x path pairs) of the training VecEnv; None: 256 (PPO/A2C), 64 (SAC/TD3)."""
+    """Sub-environments (SKU x path pairs; on a network, each a whole network) of the training VecEnv;
+    None: 256 (PPO/A2C), 64 (SAC/TD3)."""
     action: ActionConfig = field(default_factory=ActionConfig)
     """How an action becomes an order (:class:`~restock.envs.actions.ActionConfig`, docs/envs.md):
     ``agent.action.mode`` = order_up_to | quantity | service_quantile, ``agent.action.max_cover`` (level
     at action 1 in review periods of forecast demand), ``agent.action.max_multiple``,
     ``agent.action.tau_min``, ``agent.action.tau_max``."""
     reward_scale: float | None = None
-    """Constant reward divisor; None: the env's per-SKU p_ref x s."""
+    """Constant reward divisor; None: the env's per-SKU p_ref x s (a network: p_ref x s_net)."""
     # ---- network
     net_arch: tuple[int, ...] = (64, 64)
     """Hidden layer sizes of the actor and of the critic (the same for both)."""

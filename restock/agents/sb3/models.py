@@ -73,8 +73,9 @@ def policy_kwargs(agent: str, opts: SB3Options) -> dict[str, Any]:
     return kw
 
 
-def _replacements(agent: str, opts: SB3Options, data: dict[str, Any]) -> dict[str, Any]:
-    """What each pickled entry of a Restock model's ``data`` is, rebuilt from the run's options."""
+def _replacements(agent: str, opts: SB3Options, data: dict[str, Any], n_nodes: int) -> dict[str, Any]:
+    """What each pickled entry of a Restock model's ``data`` is, rebuilt from the run's options and the
+    env's layout (``n_nodes`` nodes: every node's features, one action per node)."""
     from gymnasium import spaces
     from stable_baselines3.common.buffers import ReplayBuffer, RolloutBuffer
     from stable_baselines3.common.utils import ConstantSchedule
@@ -89,8 +90,8 @@ def _replacements(agent: str, opts: SB3Options, data: dict[str, Any]) -> dict[st
         clip = inspect.signature(cls.__init__).parameters["clip_range"].default
     return {
         "policy_class": cls.policy_aliases["MlpPolicy"],
-        "observation_space": spaces.Box(low, high, dtype=np.float32),
-        "action_space": spaces.Box(-1.0, 1.0, shape=(1,), dtype=np.float32),
+        "observation_space": spaces.Box(np.tile(low, n_nodes), np.tile(high, n_nodes), dtype=np.float32),
+        "action_space": spaces.Box(-1.0, 1.0, shape=(n_nodes,), dtype=np.float32),
         "lr_schedule": ConstantSchedule(float(learning_rate)),
         "clip_range": clip,
         "policy_kwargs": policy_kwargs(agent, opts),
@@ -102,8 +103,13 @@ def _replacements(agent: str, opts: SB3Options, data: dict[str, Any]) -> dict[st
     }
 
 
-def load_model(agent: str, file: Path, opts: SB3Options, *, env: Any = None, device: str = "cpu") -> Any:
-    """The SB3 model in ``file`` (a run's checkpoint), without unpickling anything it holds."""
+def load_model(
+    agent: str, file: Path, opts: SB3Options, *, env: Any = None, device: str = "cpu", n_nodes: int = 1
+) -> Any:
+    """The SB3 model in ``file`` (a run's checkpoint), without unpickling anything it holds.
+
+    ``n_nodes``: the nodes of the scenario it was trained on (``Restock/Catalog-v0``: 1;
+    ``Restock/NetworkCatalog-v0``: M), which fix its observation and action spaces."""
     try:
         with zipfile.ZipFile(file) as archive:
             data = json.loads(archive.read("data"))
@@ -112,7 +118,7 @@ def load_model(agent: str, file: Path, opts: SB3Options, *, env: Any = None, dev
     if not isinstance(data, dict):
         raise InputError(f"{file}: the model's data is not a table")
     pickled = sorted(k for k, v in data.items() if isinstance(v, dict) and ":serialized:" in v)
-    known = _replacements(agent, opts, data)
+    known = _replacements(agent, opts, data, n_nodes)
     unknown = [k for k in pickled if k not in known]
     if unknown:
         raise InputError(

@@ -1,17 +1,20 @@
-"""Train and load Stable-Baselines3 agents (PPO, A2C, SAC, TD3) on ``Restock/Catalog-v0``.
+"""Train and load Stable-Baselines3 agents (PPO, A2C, SAC, TD3) on ``Restock/Catalog-v0`` (one node) or
+``Restock/NetworkCatalog-v0`` (a network: every node's features, one action per node).
 
 The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2c``, ``sac`` and ``td3``:
 
 * :func:`parse_options` (from :mod:`restock.agents.sb3.config`) turns ``--set agent.KEY=VALUE`` items
   into :class:`~restock.agents.sb3.config.SB3Options`;
-* :func:`train` takes those parsed options, builds the Catalog-v0 VecEnv of the spec's scenario (seeded
-  from the run seed) and the SB3 model, logs to
+* :func:`train` takes those parsed options, builds the VecEnv of the spec's scenario (:func:`env_class`:
+  Catalog-v0 for one node, NetworkCatalog-v0 for a network; seeded from the run seed) and the SB3
+  model, logs to
   TensorBoard under ``<run>/tb`` (SB3's own scalars plus the ``eval/`` KPIs of
   :class:`~restock.agents.sb3.callbacks.KpiEvalCallback` on held-out paths), and writes checkpoints and
   ``kpis.csv`` (:mod:`restock.agents.sb3.callbacks`). ``resume=True`` continues from the newest checkpoint
   up to the same total timesteps; TensorBoard then discards the killed run's points after that
   checkpoint (:func:`restock.reporting.tensorboard.purge_from`), so every tag has one value per step.
-* :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy`.
+* :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy` (and
+  :class:`~restock.agents.policy.NetworkPolicy`: a network model acts on every node at once).
 
 Held-out paths: the selection draw ``seeding.selection_seed(0)`` of the scenario (``eval_paths`` catalog
 paths), the same for every run of a scenario, so runs and seeds compare on common random numbers; the
@@ -22,6 +25,7 @@ best checkpoint is chosen on them, so they lie apart from every evaluation seed 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,10 +46,12 @@ from restock.agents.sb3.callbacks import (
     read_state,
 )
 from restock.agents.sb3.config import OFF_POLICY, ON_POLICY, SB3Options, parse_options
-from restock.agents.sb3.evaluation import EvalView, HeldOut, newsvendor_rule, rollout
+from restock.agents.sb3.evaluation import EvalView, HeldOut, model_orders, newsvendor_rule, rollout
 from restock.agents.sb3.models import algorithm, load_model, load_replay_buffer, policy_kwargs
 from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
+from restock.envs.core import load_scenario
+from restock.envs.network_catalog import NetworkCatalogVecEnv
 from restock.envs.observer import Observer
 from restock.errors import InputError
 from restock.reporting.tensorboard import purge_from
@@ -60,16 +66,27 @@ def _plain(value: Any) -> Any:
     return value.__name__ if isinstance(value, type) else value
 
 
+def scenario_nodes(scenario: Any) -> int:
+    """The nodes of a scenario (a name, a file or a Scenario; 1 for a world built in code without them)."""
+    return len(getattr(scenario, "nodes", None) or (None,))
+
+
+def env_class(n_nodes: int) -> type[CatalogVecEnv]:
+    """The SB3 VecEnv a scenario of ``n_nodes`` nodes trains on: ``Restock/Catalog-v0``'s for one node,
+    ``Restock/NetworkCatalog-v0``'s for a network."""
+    return CatalogVecEnv if n_nodes == 1 else NetworkCatalogVecEnv
+
+
 def make_env(
     scenario: str, overrides: tuple[str, ...], opts: SB3Options, agent: str, seed: int
 ) -> CatalogVecEnv:
-    """The training VecEnv of a run."""
+    """The training VecEnv of a run (:func:`env_class` of the scenario's nodes)."""
     n_envs = opts.n_envs or (256 if agent in ON_POLICY else 64)
-    return CatalogVecEnv(
-        scenario=scenario,
+    sc = load_scenario(scenario, list(overrides))
+    return env_class(scenario_nodes(sc))(
+        scenario=sc,
         n_envs=n_envs,
         seed=seed,
-        overrides=list(overrides),
         action=opts.action,
         reward_scale=opts.reward_scale,
     )
@@ -115,7 +132,8 @@ class Setup:
 
     opts: SB3Options
     env: Any
-    """The training VecEnv: Catalog-v0 in SB3's ``VecMonitor`` (episode returns: rollout/ep_rew_mean)."""
+    """The training VecEnv: Catalog-v0 or NetworkCatalog-v0 in SB3's ``VecMonitor`` (episode returns:
+    rollout/ep_rew_mean)."""
     eval_view: EvalView
     """The held-out episode, observed and acted on as the training env does."""
     eval_freq: int
@@ -161,7 +179,12 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
                 "nothing to resume"
             )
         model = load_model(
-            spec.agent, run_dir / CHECKPOINTS / state["last"], opts, env=s.env, device=spec.device
+            spec.agent,
+            run_dir / CHECKPOINTS / state["last"],
+            opts,
+            env=s.env,
+            device=spec.device,
+            n_nodes=s.eval_view.n_nodes,
         )
         if spec.agent in OFF_POLICY and (run_dir / CHECKPOINTS / REPLAY_FILE).is_file():
             load_replay_buffer(model, run_dir / CHECKPOINTS / REPLAY_FILE)
@@ -244,33 +267,53 @@ def _best_profit(file: Path) -> float:
 
 @dataclass
 class SB3Policy:
-    """A trained SB3 model as a :class:`~restock.agents.policy.Policy`.
+    """A trained SB3 model as a :class:`~restock.agents.policy.Policy` and
+    :class:`~restock.agents.policy.NetworkPolicy`.
 
     It maps actions to orders with the action settings it was trained with (its own
-    :class:`~restock.envs.actions.ActionMap` over the caller's observer), so a model trained in
-    ``service_quantile`` mode is judged as it learned.
+    :class:`~restock.envs.actions.ActionMap` over each of the caller's observers), so a model trained in
+    ``service_quantile`` mode is judged as it learned. A model trained on a network
+    (``Restock/NetworkCatalog-v0``) observes every node and acts on every node at once
+    (:meth:`act_network`); :meth:`act` (one node's orders) serves one-node models.
     """
 
     model: Any
     action_config: ActionConfig
     name: str = "sb3"
     deterministic: bool = True
-    _maps: tuple[Observer, ActionMap] | None = field(default=None, repr=False, compare=False)
-    """The action map over the observer last acted on (rebuilt for another observer)."""
+    _maps: tuple[tuple[Observer, ...], tuple[ActionMap, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The action maps over the observers last acted on (rebuilt for other observers)."""
+
+    @property
+    def n_nodes(self) -> int:
+        """The nodes the model acts on (its action entries)."""
+        return int(self.model.action_space.shape[0])
+
+    def act_network(self, observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
+        if len(observers) != self.n_nodes:
+            raise InputError(
+                f"policy {self.name!r} was trained on a network of {self.n_nodes} node(s), the episode "
+                f"has {len(observers)}"
+            )
+        maps = self._maps
+        if maps is None or any(a is not b for a, b in zip(maps[0], observers, strict=True)):
+            maps = self._maps = (
+                tuple(observers),
+                tuple(ActionMap(self.action_config, o) for o in observers),
+            )
+        return model_orders(
+            self.model, observers, maps[1], state, deterministic=self.deterministic, name=self.name
+        )
 
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
-        obs = batch.observe(state)
-        if obs.shape[1:] != self.model.observation_space.shape:
+        if self.n_nodes != 1:
             raise InputError(
-                f"policy {self.name!r} was trained on observations of shape "
-                f"{self.model.observation_space.shape}, the batch gives {obs.shape[1:]}"
+                f"policy {self.name!r} acts on a network of {self.n_nodes} nodes at once: call "
+                "act_network(observers, state) with every node's observer"
             )
-        action, _ = self.model.predict(obs, deterministic=self.deterministic)
-        action = np.asarray(action, dtype=np.float64).reshape(batch.size)
-        maps = self._maps
-        if maps is None or maps[0] is not batch:
-            maps = self._maps = (batch, ActionMap(self.action_config, batch))
-        orders, _ = maps[1].orders(action, state)
+        orders = self.act_network([batch], state)[0]
         return checked_orders(self.name, orders, batch.size, state.t)
 
 
@@ -278,7 +321,8 @@ def load(run_dir: Path, meta: dict[str, Any]) -> SB3Policy:
     """The best checkpoint of a training run (the newest periodic one if no evaluation saved a best)."""
     run_dir = Path(run_dir)
     agent = str(meta["agent"])
-    opts = parse_options(agent, dict(meta["config"].get("options", {})))
+    config = meta["config"]
+    opts = parse_options(agent, dict(config.get("options", {})))
     best = run_dir / CHECKPOINTS / BEST_MODEL
     state = read_state(run_dir)
     if best.is_file():
@@ -287,10 +331,12 @@ def load(run_dir: Path, meta: dict[str, Any]) -> SB3Policy:
         file = run_dir / CHECKPOINTS / state["last"]
     else:
         raise InputError(f"{run_dir} holds no checkpoint ({CHECKPOINTS}/{BEST_MODEL} or state.json)")
-    model = load_model(agent, file, opts, device="cpu")
+    scenario = load_scenario(str(config["scenario"]), list(config.get("scenario_overrides", [])))
+    n_nodes = scenario_nodes(scenario)
+    model = load_model(agent, file, opts, device="cpu", n_nodes=n_nodes)
     from restock.envs.features import ObservationConfig, feature_names
 
-    expected = (len(feature_names(ObservationConfig())),)
+    expected = (n_nodes * len(feature_names(ObservationConfig())),)
     if model.observation_space.shape != expected:
         raise InputError(
             f"{file}: the model takes observations of shape {model.observation_space.shape}, "
