@@ -17,8 +17,9 @@ engine). Two measures per episode:
 * ``profit`` over the whole horizon (what ``restock evaluate`` reports; it includes the end of the
   horizon, where a policy that knows the time left can run its stock down);
 * ``cost`` per period in the window [``--window``] that leaves out the start-up and the last weeks:
-  ``(price - unit cost) x demand - profit`` of the window's periods, i.e. the lost margin + holding +
-  penalty (+ purchase timing), the steady-state cost the published comparison is about.
+  holding + penalty + fixed order cost + ``(price - unit cost) x lost units`` (the lost margin) of the
+  window's periods, per (path, SKU): the steady-state cost the published comparison is about (holding
+  and lost sales), free of when stock bought before or after the window is paid for.
 
 Differences are paired per evaluation seed against ``--reference`` (default the echelon base-stock):
 mean and 95% CI (t over seeds); ``cost_pct`` = the cost difference / the reference's mean cost (negative:
@@ -76,10 +77,10 @@ def episode_measures(policy: Any, ep: Any, start: int, end: int) -> dict[str, fl
         engine_rule(policy, observers(ep, policy)),  # observers of the whole episode: the same view
         count_from=start,
     )
-    totals = {k: to_numpy(v) for k, v in part.totals.items()}
+    totals = {k: to_numpy(v).sum(axis=(0, 1)) for k, v in part.totals.items()}  # [N]
     margin = ep.paths.price.mean(axis=(0, 1)) - ep.world.economics.unit_cost  # [N]
-    lost_margin_free = (totals["demand"] * margin).sum()  # the margin of all demand
-    cost = (lost_margin_free - totals["reward"].sum()) / (ep.paths.n_paths * part.periods)
+    paid = totals["holding_cost"] + totals["penalty_cost"] + totals["fixed_order_cost"]
+    cost = (paid + margin * totals["lost"]).sum() / (ep.paths.n_paths * ep.world.n_skus * part.periods)
     return {"profit": profit, "cost": float(cost)}
 
 
