@@ -21,6 +21,7 @@ SYNTHETIC = [
     "zipkin-lost-sales",
     "warehouse-3fc",
     "warehouse-10fc",
+    "serial-3",
 ]
 
 
