@@ -33,9 +33,16 @@ def bench(
     device: str = typer.Option(
         "cpu", help="torch device of the batch engine and bare torch loop (cpu, cuda)."
     ),
+    network: bool = typer.Option(
+        False,
+        "--network",
+        help="The batch engine on the ten-FC network instead (one warehouse, ten FCs; 10,000 SKUs, "
+        "--quick 1,000; --batch-skus sets the SKUs) against a bare torch loop: network_* keys.",
+    ),
 ) -> None:
     """Throughput (SKU-periods/s, medians of repeats) of the des and batch engines, with and without
-    gradient, and of bare SimPy and torch loops of the same rules measured in the same run."""
+    gradient, and of bare SimPy and torch loops of the same rules measured in the same run; with
+    --network, of the batch engine on the ten-FC network (SKU-node-periods/s)."""
     from dataclasses import replace
 
     import torch
@@ -55,6 +62,11 @@ def bench(
         torch.device(device)
     except RuntimeError as exc:
         raise InputError(f"restock bench: --device {device!r} is not a torch device ({exc})") from exc
+    if network:
+        if des_skus is not None:
+            raise InputError("restock bench: --des-skus has no meaning with --network (no des run)")
+        _network(json_output, quick, batch_skus, periods, repeats, dtype, threads, device)
+        return
     cfg = replace(
         cfg, dtype=dtype, threads=threads, device=device, **{k: v for k, v in sizes.items() if v is not None}
     )
@@ -77,3 +89,47 @@ def bench(
         value = result.get(key)
         typer.echo(f"{key:34s} {'n/a' if value is None else f'{value:,.3f}'}")
     typer.echo(f"{'scaling max/min rate':34s} {result['scaling']['max_over_min_rate']:.2f}")
+
+
+def _network(
+    json_output: bool,
+    quick: bool,
+    skus: int | None,
+    periods: int | None,
+    repeats: int | None,
+    dtype: str,
+    threads: int,
+    device: str,
+) -> None:
+    """``restock bench --network``: the batch engine on the ten-FC network against a bare torch loop."""
+    from dataclasses import replace
+
+    from restock.simulator.batch.network_bench import NetworkBenchConfig, run_network_benchmark
+
+    cfg = NetworkBenchConfig.quick() if quick else NetworkBenchConfig()
+    sizes = {"skus": skus, "periods": periods, "repeats": repeats}
+    cfg = replace(
+        cfg, dtype=dtype, threads=threads, device=device, **{k: v for k, v in sizes.items() if v is not None}
+    )
+    progress = None if json_output else lambda msg: typer.echo(msg, err=True)
+    result = run_network_benchmark(cfg, progress=progress)
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    keys = (
+        "network_sku_node_periods_per_s",
+        "network_grad_sku_node_periods_per_s",
+        "network_bare_torch_sku_node_periods_per_s",
+        "network_ratio",
+        "network_grad_ratio",
+        "network_cpu_sku_node_periods_per_s",
+        "network_grad_cpu_sku_node_periods_per_s",
+        "network_bare_torch_cpu_sku_node_periods_per_s",
+        "network_cpu_ratio",
+        "network_grad_cpu_ratio",
+        "network_vs_bare_profit_rel_diff",
+    )
+    for key in keys:
+        typer.echo(f"{key:46s} {result[key]:,.3f}" if key != keys[-1] else f"{key:46s} {result[key]:.2e}")
+    load = result["load_average"]
+    typer.echo(f"{'load average (1 min) start / end':46s} {load['start']} / {load['end']}")

@@ -120,11 +120,11 @@ def instance(n_skus: int, periods: int, seed: int) -> Instance:
 
 
 def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], Any]:
-    sec, times, _, out = _median_times(fn, repeats)
+    sec, times, _, out = median_times(fn, repeats)
     return sec, times, out
 
 
-def _median_times(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], float, Any]:
+def median_times(fn: Callable[[], Any], repeats: int) -> tuple[float, list[float], float, Any]:
     """(median wall seconds, wall seconds of each run, median CPU seconds, the last result)."""
     times, cpu, out = [], [], None
     for _ in range(repeats):
@@ -190,14 +190,14 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
     engine = BatchEngine(inst.world, inst.paths, record=False, dtype=dtype, device=cfg.device)
     setup_s = time.perf_counter() - t0
     rule = BaseStock(inst.levels)
-    fwd_s, fwd_times, fwd_cpu, totals = _median_times(lambda: engine.rollout(rule), cfg.repeats)
+    fwd_s, fwd_times, fwd_cpu, totals = median_times(lambda: engine.rollout(rule), cfg.repeats)
     engine_bytes = _tensor_bytes(engine)
 
     # the bare loop on the same tensors
     demand = engine._demand[:, 0, :]
     lead = engine._lead[:, 0, :]
     levels = torch.as_tensor(inst.levels[0], dtype=dtype, device=cfg.device)
-    bare_s, bare_times, bare_cpu, bare_profit = _median_times(
+    bare_s, bare_times, bare_cpu, bare_profit = median_times(
         lambda: bare_torch_loop(demand, lead, levels, inst.world.review_period), cfg.repeats
     )
     agree = float((bare_profit - totals["reward"][0, 0]).abs().max() / bare_profit.abs().max())
@@ -218,7 +218,7 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
         assert level.grad is not None
         return level.grad
 
-    grad_s, grad_times, grad_cpu, grad = _median_times(grad_run, cfg.repeats)
+    grad_s, grad_times, grad_cpu, grad = median_times(grad_run, cfg.repeats)
     return {
         "batch_sku_periods_per_s": sku_periods / fwd_s,
         "batch_grad_sku_periods_per_s": sku_periods / grad_s,
@@ -270,7 +270,7 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
             "torch_threads": torch.get_num_threads(),
             "statistic": "median",
         },
-        "load_average": {"start": _load()},
+        "load_average": {"start": load_average()},
     }
     result.update(measure_des(instance(cfg.des_skus, cfg.periods, cfg.seed), cfg))
     say(f"batch forward, bare torch and batch grad on {cfg.batch_skus} SKUs x {cfg.periods} periods")
@@ -288,8 +288,8 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
     }
     rates = list(result["scaling"]["batch_sku_periods_per_s"].values())
     result["scaling"]["max_over_min_rate"] = max(rates) / min(rates)
-    result["peak_rss_bytes"] = _peak_rss()
-    result["load_average"]["end"] = _load()
+    result["peak_rss_bytes"] = peak_rss()
+    result["load_average"]["end"] = load_average()
     result["targets"] = {
         "des_ratio": 0.6,
         "batch_ratio": 0.3,
@@ -313,7 +313,7 @@ def _sync() -> None:
         torch.cuda.synchronize()
 
 
-def _load() -> float | None:
+def load_average() -> float | None:
     """The 1-minute load average of the machine (None where the OS does not report it)."""
     try:
         return round(os.getloadavg()[0], 2)
@@ -321,6 +321,6 @@ def _load() -> float | None:
         return None
 
 
-def _peak_rss() -> int:
+def peak_rss() -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(rss if sys.platform == "darwin" else rss * 1024)

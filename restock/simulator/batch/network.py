@@ -18,38 +18,89 @@ every (path, node, SKU) at once, with the same rules (:mod:`restock.simulator.ru
 5. booking (:func:`~restock.simulator.rules.book_period`, with per-node holding and penalty coefficients
    and the holding cost of units in transit, :func:`~restock.simulator.topology.node_costs`).
 
-Every update is out of place, so with ``grad=True`` the profit is differentiable with respect to every
+Every update is out of place with ``grad=True``, so the profit is differentiable with respect to every
 order, through transfers and rationing. Gradients through rationing are those of ``min`` and of the share
 ``available / requested`` (piecewise smooth); whether a queue's oldest request is done is a comparison
 with 0 (no gradient through it, as for any ``min``).
 
-The pipeline is a window of K + 1 rows [P, M, N] (K = ``paths.max_lead_time``), row j the units due in
-t + j (accepted and delivered shares apart: a fill-rate cut shows on arrival); moving to the next period
-drops row 0 and appends a zero row (a list of rows, so nothing is copied).
+Booking per review block
+------------------------
+The money of a period is linear in its quantities with a coefficient per node and SKU; only the price
+changes with the period. So a step books its block once: the quantities are summed over the block's
+periods (sales as sales x price, the revenue at a price of 1) and :func:`~restock.simulator.rules.
+book_period` runs once on the sums (as in :class:`~restock.simulator.batch.engine.BatchEngine`). The
+records (``record=True``) keep every period's quantities; their money is booked from them, all periods at
+once, when :meth:`NetworkEngine.result` builds them. Quantities that no step total needs (units in transit
+without a holding cost in transit, cancellations, disposals, shipments downstream) are only computed for
+the records.
+
+The pipeline
+------------
+A window of K + 1 rows [P, M, N] (K = ``paths.max_lead_time``): the units due in t + j (accepted, and the
+delivered share where some fill rate is below 1: a fill-rate cut shows on arrival). Shipments are grouped
+by the nodes they go to (the vendor-fed nodes; the children of each shipping node), and ship only the
+lead times that occur among those nodes in that period (lead 0: the share that arrives now).
+
+A shipment puts every unit in its row with one ``index_add`` per window, at positions precomputed from
+the lead times (no mask per lead time: on this CPU a comparison or ``where`` costs ten times an add);
+what lands in the row of the current period (lead time 0) arrives at once.
+
+* Plain rollouts (``grad=False``, ``record=False``) keep the window as a ring [K + 1, P, M, N] updated
+  in place: a shipment of period t lands in rows (t + lead) mod (K + 1); a row is zeroed when it
+  arrives, and skipped while nothing was shipped into it; block sums are added in place; a review state
+  gets a copy of the pipeline, so that what a caller holds never changes.
+* Otherwise the window is a list of rows (moving to the next period drops row 0 and appends a zero row:
+  nothing is copied); a shipment fills a fresh window and is added to the rows of the lead times that
+  occur.
+
+A group of nodes that are consecutive in the node order (the children of a node usually are) is a slice
+of the M axis, a view; other groups go through ``index_select``.
 
 It also runs a single node (M = 1), where :class:`~restock.simulator.batch.engine.BatchEngine` is the fast
-path with its review-block booking; the parity tests run both against des.
+path; the parity tests run both against des.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from restock.errors import InputError
 from restock.simulator import rules
 from restock.simulator.batch.engine import resolve_dtype
 from restock.simulator.engines import rollout
-from restock.simulator.flows import KEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
+from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths, check_fit
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
 from restock.simulator.records import SimulationResult
 from restock.simulator.topology import layout, node_costs
 from restock.simulator.world import World
+
+_UNITS = tuple(c for c in QUANTITY_COLUMNS if c not in MONEY_COLUMNS)
+"""The record columns of units and levels (the money of the records is booked from them)."""
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A group of nodes that receive shipments together (the vendor-fed nodes, or a node's children)."""
+
+    nodes: tuple[int, ...]
+    index: torch.Tensor
+    """[C] the nodes, as an index of the M axis."""
+    span: slice | None
+    """The nodes as a slice of the M axis where they are consecutive (then :meth:`pick` is a view)."""
+    leads: tuple[tuple[int, ...], ...]
+    """Per period: the lead times that occur among these nodes' shipments of the period."""
+
+    def pick(self, x: torch.Tensor) -> torch.Tensor:
+        """The group's rows of ``x`` [P, M, ...]: [P, C, ...]."""
+        return x[:, self.span] if self.span is not None else x.index_select(1, self.index)
 
 
 class NetworkEngine:
@@ -82,8 +133,10 @@ class NetworkEngine:
         self.horizon = world.horizon
         self.reviews = world.review_periods()
         self._review_set = set(self.reviews)
-        self.max_lead = paths.max_lead_time
+        self.max_lead = k = paths.max_lead_time
         self.shape = (paths.n_paths, net.n_nodes, world.n_skus)
+        self._in_place = not (grad or record)
+        """Plain rollouts keep the window as a ring updated in place (see the module docstring)."""
 
         def tens(a: Any, dtype: torch.dtype | None = None) -> torch.Tensor:
             return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype or self.dtype, device=self.device)
@@ -94,18 +147,25 @@ class NetworkEngine:
         # period-major exogenous inputs: period t is a [P, M, N] slice
         self._demand = tens(paths.demand.transpose(1, 0, 2, 3))
         self._price = tens(paths.price.transpose(1, 0, 2)[:, :, None, :])  # [T, P, 1, N]
-        self._lead = tens(paths.lead_time.transpose(1, 0, 2, 3), torch.int64)
-        self._fill = tens(paths.fill_rate.transpose(1, 0, 2, 3))
         self._capacity = tens(paths.capacity)  # [T, M, N]
-        lead_np = paths.lead_time
-        self._leads = [sorted(set(np.unique(lead_np[:, t]).tolist())) for t in range(self.horizon)]
-        """Per period: the distinct lead times of its shipments (one masked add per value)."""
+        # where a shipment of period t lands: the window row (its lead time in a list of rows, row j due in
+        # t + j; (t + lead time) mod (K + 1) in a ring), as a position in the flattened window [K+1, P, M, N]
+        lead = paths.lead_time.transpose(1, 0, 2, 3)
+        slot = torch.tensor(lead, dtype=torch.int64, device=self.device)  # a copy: updated in place below
+        if self._in_place:
+            slot.add_(torch.arange(self.horizon, device=self.device).view(-1, 1, 1, 1)).remainder_(k + 1)
+        cells = int(np.prod(self.shape))
+        slot.mul_(cells).add_(torch.arange(cells, device=self.device).view(self.shape))
+        self._slot = slot
+        """[T, P, M, N] the position in the flattened window a shipment of period t goes to."""
+        present = np.stack([(paths.lead_time == v).any(axis=(0, 3)) for v in range(k + 1)], -1)  # [T, M, K+1]
         self._unlimited = np.isinf(paths.capacity).all(axis=(1, 2)).tolist()
         self._full_fill = (paths.fill_rate == 1).all(axis=(0, 2, 3)).tolist()
+        self._one_window = all(self._full_fill)
+        """Every fill rate is 1: the delivered window is the accepted one."""
+        self._fill = None if self._one_window else tens(paths.fill_rate.transpose(1, 0, 2, 3))
         vendor_fed = np.asarray(net.source_index) < 0
         self._vendor = column(vendor_fed)
-        self._node_fed = column(~vendor_fed)
-        self._has_transfers = bool((~vendor_fed).any())
         storage = net.storage_capacity
         self._storage = None if np.isinf(storage).all() else column(storage)
         backorder = np.asarray(net.backorder)
@@ -116,8 +176,26 @@ class NetworkEngine:
         self._salvage = tens(eco.salvage_value)
         self._holding, self._penalty = tens(costs.holding), tens(costs.penalty)
         self._transit = None if costs.transit_holding is None else tens(costs.transit_holding)
+        self._track_transit = record or self._transit is not None
+        """Units in transit are needed for the records and for a holding cost in transit only."""
         self._initial = tens(np.broadcast_to(world.start_on_hand()[None], self.shape).copy())
         self._zero = torch.zeros(self.shape, dtype=self.dtype, device=self.device)
+        starts = [0] * (self.reviews[0] > 0) + self.reviews
+        ends = [*starts[1:], self.horizon]
+        self._block_demand = {a: self._demand[a:b].sum(0) for a, b in zip(starts, ends, strict=True)}
+        """Demand summed over each step's block of periods (exogenous: once), by first period."""
+
+        def rows(nodes: list[int]) -> _Rows:
+            consecutive = nodes == list(range(nodes[0], nodes[0] + len(nodes)))
+            leads = np.asarray(present[:, nodes].any(1))  # [T, K + 1]
+            return _Rows(
+                nodes=tuple(nodes),
+                index=torch.tensor(nodes, device=self.device),
+                span=slice(nodes[0], nodes[0] + len(nodes)) if consecutive else None,
+                leads=tuple(tuple(np.flatnonzero(row).tolist()) for row in leads),
+            )
+
+        self._vendor_rows = rows(np.flatnonzero(vendor_fed).tolist()) if vendor_fed.any() else None
         # transfers, by level of the shipping node (upstream first)
         self._levels: list[list[int]] = []
         for u in net.shippers():
@@ -125,11 +203,17 @@ class NetworkEngine:
             while len(self._levels) <= level:
                 self._levels.append([])
             self._levels[level].append(u)
-        self._kids = {u: torch.tensor(net.children[u], device=self.device) for u in net.shippers()}
+        self._kids = {u: rows(list(net.children[u])) for u in net.shippers()}
         self._self = {u: torch.tensor([u], device=self.device) for u in net.shippers()}
         self._queued = [u for u in net.shippers() if net.backorder[u]]
         """Shippers that backorder their children's requests (a queue each)."""
+        self._keep = {
+            u: column(np.isin(np.arange(net.n_nodes), net.children[u], invert=True)) for u in self._queued
+        }
+        """[1, M, 1] per queued shipper: 0 at its children (their owed units are recomputed), 1 elsewhere."""
         self.initial_totals: dict[str, torch.Tensor] = {}
+        self._rec: dict[str, torch.Tensor] = {}
+        """The record columns of the current period (records only)."""
         self._t = -1
 
     # ------------------------------------------------------------------ the interface
@@ -138,19 +222,28 @@ class NetworkEngine:
         """Back to period 0: simulate the periods before the first review; the state at the first review."""
         with self._grad_mode():
             rows = self.max_lead + 1
-            self._due_acc = [self._zero] * rows
-            self._due_dlv = [self._zero] * rows
+            if self._in_place:
+                self._ring_acc = torch.zeros((rows, *self.shape), dtype=self.dtype, device=self.device)
+                self._ring_dlv = self._ring_acc if self._one_window else torch.zeros_like(self._ring_acc)
+                self._empty = [True] * rows
+                """Ring rows nothing was shipped into since they last arrived."""
+            else:
+                self._rows_acc = [self._zero] * rows
+                self._rows_dlv = self._rows_acc if self._one_window else [self._zero] * rows
             self._on_hand = self._initial.clone()
             self._backlog = self._zero
             self._in_transit = self._zero
             self._owed = self._zero
-            self._requests = self._zero
+            self._accepted = self._zero
             self._queues: dict[int, list[torch.Tensor]] = {u: [] for u in self._queued}
             self._periods: list[dict[str, torch.Tensor]] = []
+            self._sums: dict[str, torch.Tensor] = {}
             self._t = 0
             self._arrive()
-            totals = self._run_until(self.reviews[0], None)
-            self.initial_totals = totals
+            first = self.reviews[0]
+            self.initial_totals = (
+                self._run_until(first, None) if first > 0 else dict.fromkeys(TOTAL_KEYS, self._zero)
+            )
             return self._state()
 
     def step(self, orders: Any) -> tuple[ReviewState, dict[str, torch.Tensor]]:
@@ -194,7 +287,20 @@ class NetworkEngine:
     def _state(self) -> ReviewState:
         """The state at period ``self._t`` after its arrivals (terminal at the horizon)."""
         k = self.max_lead
-        pipeline = torch.stack(self._due_acc[1 : k + 1], -1) if k else self._zero.unsqueeze(-1)[..., :0]
+        if self._in_place:  # a copy (the ring changes in place after this review), row by row
+            size, t = k + 1, self._t
+            pipeline = torch.empty((k, *self.shape), dtype=self.dtype, device=self.device)
+            for j, row in enumerate(pipeline.unbind(0)):
+                r = (t + 1 + j) % size
+                if self._empty[r]:
+                    row.zero_()
+                else:
+                    row.copy_(self._ring_acc[r])
+            pipeline = pipeline.permute(1, 2, 3, 0)
+        elif k:
+            pipeline = torch.stack(self._rows_acc[1 : k + 1]).permute(1, 2, 3, 0)
+        else:
+            pipeline = self._zero.unsqueeze(-1)[..., :0]
         return ReviewState(
             t=self._t,
             on_hand=self._on_hand,
@@ -209,71 +315,139 @@ class NetworkEngine:
         """[P, M, N] what each node owes the nodes it feeds."""
         owes = self._zero
         for u in self._queued:
-            total = self._owed.index_select(1, self._kids[u]).sum(1, keepdim=True)
+            total = self._kids[u].pick(self._owed).sum(1, keepdim=True)
             owes = owes + torch.zeros_like(self._zero).index_add(1, self._self[u], total)
         return owes
 
-    def _arrive(self) -> None:
-        """Step 1 of period ``self._t``: what is due arrives; the period's first flows."""
-        acc, dlv = self._due_acc[0], self._due_dlv[0]
-        start = self._on_hand
-        self._on_hand, disposed = self._receive(start, dlv)
-        self._in_transit = self._in_transit - acc
-        self._flows = {
-            "on_hand_start": start,
-            "received": dlv,
-            "received_vendor": dlv * self._vendor,
-            "disposed": disposed,
-            "cancelled": acc - dlv,
-            "ordered": self._zero,
-            "ordered_positive": self._zero,
-            "shipped_downstream": self._zero,
-        }
+    def _add(self, key: str, x: torch.Tensor) -> None:
+        """Add ``x`` [P, M, N] to the block sum ``key`` (in place in a plain rollout)."""
+        if x is self._zero:
+            return
+        sums = self._sums
+        if key not in sums:
+            sums[key] = x.clone() if self._in_place else x
+        elif self._in_place:
+            sums[key].add_(x)
+        else:
+            sums[key] = sums[key] + x
+
+    def _note(self, key: str, x: torch.Tensor) -> None:
+        """Add ``x`` [P, M, N] to the period's record column ``key`` (records only)."""
+        rec = self._rec
+        rec[key] = x if rec[key] is self._zero else rec[key] + x
+
+    def _spread(self, rows: _Rows, x: torch.Tensor) -> torch.Tensor:
+        """A group's rows [P, C, N] as [P, M, N] (zero elsewhere)."""
+        if rows.span is None:
+            return torch.zeros_like(self._zero).index_add(1, rows.index, x)
+        a, b, m = rows.span.start, rows.span.stop, self.shape[1]
+        return x if (a, b) == (0, m) else F.pad(x, (0, 0, a, m - b))
 
     def _receive(self, on_hand: torch.Tensor, arriving: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         on_hand, disposed = rules.receive(on_hand, arriving, self._storage)
         return on_hand, self._zero if disposed is rules.NOTHING else disposed
 
-    def _ship(self, t: int, accepted: torch.Tensor, delivered: torch.Tensor) -> None:
-        """Units accepted [P, M, N] (and their delivered share) leave for their nodes in period ``t``, due
-        at t + the node's lead time of the period; lead time 0 arrives now."""
-        lead = self._lead[t]
-        self._in_transit = self._in_transit + accepted
-        for v in self._leads[t]:
+    def _arrive(self) -> None:
+        """Step 1 of period ``self._t``: what is due arrives (in the block of that period)."""
+        t = self._t
+        if self.record:
+            self._rec = dict.fromkeys(_UNITS, self._zero)
+            self._rec["on_hand_start"] = self._on_hand
+        if self._in_place:
+            r = t % (self.max_lead + 1)
+            if not self._empty[r] or (t == 0 and self._storage is not None):
+                self._take_in(*self._ring_row(r))
+                self._clear(r)
+            return
+        acc, dlv = self._rows_acc[0], self._rows_dlv[0]
+        if acc is not self._zero or dlv is not self._zero or (t == 0 and self._storage is not None):
+            # (an initial on-hand above the storage capacity is disposed in period 0)
+            self._take_in(acc, dlv)
+
+    def _take_in(self, acc: torch.Tensor, dlv: torch.Tensor) -> None:
+        """Units due now arrive: ``acc`` accepted, of which ``dlv`` delivered [P, M, N]."""
+        self._on_hand, disposed = self._receive(self._on_hand, dlv)
+        self._add("received", dlv)
+        if self._track_transit:
+            self._in_transit = self._in_transit - acc
+        if self.record:
+            self._note("received", dlv)
+            self._note("disposed", disposed)
+            if acc is not dlv:
+                self._note("cancelled", acc - dlv)
+
+    def _ring_row(self, r: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Ring row ``r``: (accepted, delivered) [P, M, N] views (one tensor with one window)."""
+        acc = self._ring_acc[r]
+        return acc, acc if self._ring_dlv is self._ring_acc else self._ring_dlv[r]
+
+    def _clear(self, r: int) -> None:
+        """Ring row ``r`` has arrived: zero it."""
+        self._ring_acc[r].zero_()
+        if self._ring_dlv is not self._ring_acc:
+            self._ring_dlv[r].zero_()
+        self._empty[r] = True
+
+    def _ship(self, t: int, rows: _Rows, accepted: torch.Tensor, delivered: torch.Tensor) -> None:
+        """Units accepted [P, C, N] (and their delivered share) leave in period ``t`` for the group
+        ``rows``, due at t + each node's lead time of the period; lead time 0 arrives now.
+
+        One ``index_add`` per window puts every unit in its row (no mask per lead time). A ring takes
+        the units in place; otherwise they go to a fresh window of K + 1 rows, added to the rows of the
+        lead times that occur. Either way, what lands in the row of period t itself (lead time 0)
+        arrives now."""
+        leads = rows.leads[t]
+        slot = rows.pick(self._slot[t]).reshape(-1)
+        if self._track_transit:
+            self._in_transit = self._in_transit + self._spread(rows, accepted)
+        if self._in_place:
+            self._ring_acc.view(-1).index_add_(0, slot, accepted.reshape(-1))
+            if self._ring_dlv is not self._ring_acc:
+                self._ring_dlv.view(-1).index_add_(0, slot, delivered.reshape(-1))
+            size = self.max_lead + 1
+            for v in leads:
+                self._empty[(t + v) % size] = False
+            if leads[0] == 0:
+                r = t % size
+                self._take_in(*self._ring_row(r))
+                self._clear(r)
+            return
+        acc = self._window(slot, accepted)
+        dlv = acc if delivered is accepted else self._window(slot, delivered)
+        for v in leads:
             if v == 0:
-                now = lead == 0
-                acc_now, dlv_now = torch.where(now, accepted, 0.0), torch.where(now, delivered, 0.0)
-                self._on_hand, disposed = self._receive(self._on_hand, dlv_now)
-                f = self._flows
-                f["received"] = f["received"] + dlv_now
-                f["received_vendor"] = f["received_vendor"] + dlv_now * self._vendor
-                f["disposed"] = f["disposed"] + disposed
-                f["cancelled"] = f["cancelled"] + (acc_now - dlv_now)
-                self._in_transit = self._in_transit - acc_now
-            elif len(self._leads[t]) == 1:
-                self._due_acc[v] = self._due_acc[v] + accepted
-                self._due_dlv[v] = self._due_dlv[v] + delivered
-            else:
-                at = lead == v
-                self._due_acc[v] = self._due_acc[v] + torch.where(at, accepted, 0.0)
-                self._due_dlv[v] = self._due_dlv[v] + torch.where(at, delivered, 0.0)
+                continue
+            due = self._rows_acc[v]
+            self._rows_acc[v] = acc[v] if due is self._zero else due + acc[v]
+            if self._rows_dlv is not self._rows_acc:
+                due = self._rows_dlv[v]
+                self._rows_dlv[v] = dlv[v] if due is self._zero else due + dlv[v]
+        if leads[0] == 0:
+            self._take_in(acc[0], dlv[0])
+
+    def _window(self, slot: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """``x`` (C nodes' rows) in a fresh window at the positions ``slot``: its K + 1 rows [P, M, N]."""
+        size = self.max_lead + 1
+        window = torch.zeros(size * self._zero.numel(), dtype=self.dtype, device=self.device)
+        return window.index_add_(0, slot, x.reshape(-1)).view(size, *self.shape).unbind(0)
 
     def _order(self, t: int, q: torch.Tensor) -> None:
         """Step 2: the orders of review ``t``."""
-        f = self._flows
-        f["ordered"] = q
-        f["ordered_positive"] = (q > 0).to(self.dtype)
+        self._sums["ordered_positive"] = (q > 0).to(self.dtype)  # one review per block
         accepted = rules.accept(q, None if self._unlimited[t] else self._capacity[t])
-        f["cancelled"] = f["cancelled"] + (q - accepted)
-        vendor = accepted * self._vendor
-        self._requests = accepted * self._node_fed if self._has_transfers else self._zero
-        fill = None if self._full_fill[t] else self._fill[t]
-        self._ship(t, vendor, rules.deliver(vendor, fill))
+        if self.record:
+            self._rec["ordered"] = q
+            self._note("cancelled", q - accepted)
+        self._accepted = accepted  # node-fed nodes: the transfer requests
+        vendor = self._vendor_rows
+        if vendor is not None:
+            acc = vendor.pick(accepted)
+            fill = None if self._fill is None or self._full_fill[t] else vendor.pick(self._fill[t])
+            self._ship(t, vendor, acc, rules.deliver(acc, fill))
 
     def _transfers(self, t: int, review: bool) -> None:
         """Step 3: every shipping node, upstream levels first."""
         for level in self._levels:
-            shipped_all = self._zero
             for u in level:
                 if u in self._queues:
                     shipped = self._serve_queue(u, review)
@@ -281,50 +455,47 @@ class NetworkEngine:
                     shipped = self._ration(u)
                 else:
                     continue
-                shipped_all = shipped_all + shipped
-            if shipped_all is not self._zero:
-                self._ship(t, shipped_all, shipped_all)
+                if shipped is not None:
+                    out = shipped.movedim(0, 1)
+                    self._ship(t, self._kids[u], out, out)
 
-    def _take(self, u: int, shipped: torch.Tensor) -> torch.Tensor:
-        """Node ``u`` ships ``shipped`` [C, P, N] to its children; the shipment as [P, M, N]."""
-        kids = self._kids[u]
-        total = shipped.sum(0)
-        out = torch.zeros_like(self._zero).index_add(1, kids, shipped.movedim(0, 1))
-        one = torch.zeros_like(self._zero).index_add(1, self._self[u], total.unsqueeze(1))
-        self._on_hand = self._on_hand - one
-        f = self._flows
-        f["shipped_downstream"] = f["shipped_downstream"] + one
-        return out
+    def _take(self, u: int, shipped: torch.Tensor) -> None:
+        """Node ``u`` ships ``shipped`` [C, P, N] to its children: off its on-hand."""
+        total = shipped.sum(0).unsqueeze(1)
+        self._on_hand = self._on_hand.index_add(1, self._self[u], total, alpha=-1)
+        if self.record:
+            self._note("shipped_downstream", torch.zeros_like(self._zero).index_add(1, self._self[u], total))
 
     def _ration(self, u: int) -> torch.Tensor:
         """A lost-sales node ships its children's requests of this review, pro rata; the cut is cancelled."""
         kids = self._kids[u]
-        req = self._requests.index_select(1, kids).movedim(1, 0)  # [C, P, N]
+        req = kids.pick(self._accepted).movedim(1, 0)  # [C, P, N]
         shipped, _ = rules.ration(req, self._on_hand[:, u])
-        cut = torch.zeros_like(self._zero).index_add(1, kids, (req - shipped).movedim(0, 1))
-        self._flows["cancelled"] = self._flows["cancelled"] + cut
-        return self._take(u, shipped)
+        if self.record:
+            self._note("cancelled", self._spread(kids, (req - shipped).movedim(0, 1)))
+        self._take(u, shipped)
+        return shipped
 
-    def _serve_queue(self, u: int, review: bool) -> torch.Tensor:
+    def _serve_queue(self, u: int, review: bool) -> torch.Tensor | None:
         """A backordering node adds this review's requests to its queue and ships from it, oldest first."""
         kids, queue = self._kids[u], self._queues[u]
         if review:
-            new = self._requests.index_select(1, kids).movedim(1, 0)  # [C, P, N]
-            if len(kids) == 1 and queue:  # one requester: first-come first-served is the total
+            new = kids.pick(self._accepted).movedim(1, 0)  # [C, P, N]
+            if len(kids.nodes) == 1 and queue:  # one requester: first-come first-served is the total
                 queue[0] = queue[0] + new
             else:
                 queue.append(new)
         if not queue:
-            return self._zero
+            return None
         parts, owed, _ = rules.serve_queue(queue, self._on_hand[:, u])
         while owed and not bool(owed[0].detach().any()):  # drop the requests served in full
             owed.pop(0)
         queue[:] = owed
         waiting = sum(owed[1:], owed[0]) if owed else torch.zeros_like(parts[0])
-        rows = torch.zeros_like(self._zero).index_add(1, kids, waiting.movedim(0, 1))
-        keep = torch.ones(self.shape[1], dtype=self.dtype, device=self.device).index_fill(0, kids, 0.0)
-        self._owed = self._owed * keep[None, :, None] + rows
-        return self._take(u, sum(parts[1:], parts[0]))
+        self._owed = self._owed * self._keep[u] + self._spread(kids, waiting.movedim(0, 1))
+        shipped = sum(parts[1:], parts[0])
+        self._take(u, shipped)
+        return shipped
 
     def _demand_step(self, t: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Step 4: (sales, lost); the backlog and on-hand move on."""
@@ -344,7 +515,8 @@ class NetworkEngine:
 
     def _run_until(self, t1: int, orders: torch.Tensor | None) -> dict[str, torch.Tensor]:
         """Periods self._t .. t1-1 (the first with ``orders`` if given); their totals; arrivals of t1."""
-        totals: dict[str, torch.Tensor] = {}
+        t0 = self._t
+        transfers_every_period = bool(self._queued)
         while self._t < t1:
             t = self._t
             review = t in self._review_set and orders is not None
@@ -352,59 +524,87 @@ class NetworkEngine:
                 assert orders is not None
                 self._order(t, orders)
                 orders = None
-            self._transfers(t, review)
+            if review or transfers_every_period:
+                self._transfers(t, review)
             sales, lost = self._demand_step(t)
-            flows = self._flows
-            flows.update(
-                sales=sales,
-                lost=lost,
-                demand=self._demand[t],
-                backlog=self._backlog,
-                on_hand=self._on_hand,
-                in_transit=self._in_transit,
-                owed=self._owed,
-            )
-            flows.update(self._book(t, flows))
-            for k in TOTAL_KEYS:
-                x = flows[TOTAL_SOURCES[k]]
-                totals[k] = x if k not in totals else totals[k] + x
+            self._add("sales", sales)
+            self._add("on_hand", self._on_hand)
+            self._add("backlog", self._backlog)
+            if self._transit is not None:
+                self._add("in_transit", self._in_transit)
+            revenue = self._sums.get("revenue")
+            if revenue is None:
+                self._sums["revenue"] = sales * self._price[t]
+            elif self._in_place:
+                revenue.addcmul_(sales, self._price[t])
+            else:
+                self._sums["revenue"] = torch.addcmul(revenue, sales, self._price[t])
             if self.record:
-                self._periods.append({k: flows[k].detach() for k in QUANTITY_COLUMNS})
-            self._due_acc = [*self._due_acc[1:], self._zero]
-            self._due_dlv = [*self._due_dlv[1:], self._zero]
+                self._rec.update(
+                    sales=sales,
+                    lost=lost,
+                    demand=self._demand[t],
+                    backlog=self._backlog,
+                    on_hand=self._on_hand,
+                    in_transit=self._in_transit,
+                    owed=self._owed,
+                )
+                self._periods.append({k: v.detach() for k, v in self._rec.items()})
+            if not self._in_place:
+                self._rows_acc.pop(0)
+                self._rows_acc.append(self._zero)
+                if self._rows_dlv is not self._rows_acc:
+                    self._rows_dlv.pop(0)
+                    self._rows_dlv.append(self._zero)
             self._t = t + 1
-            self._arrive()
-        return {k: totals.get(k, self._zero) for k in TOTAL_KEYS}
+            if self._t < t1:
+                self._arrive()
+        totals = self._book(t0, t1)
+        self._sums = {}
+        self._arrive()
+        return totals
 
-    def _book(self, t: int, f: dict[str, torch.Tensor]) -> dict[str, Any]:
-        """Step 5: the money of period ``t``."""
-        shortage = f["lost"]
-        if self._any_backorder:
-            shortage = (
-                f["backlog"] if self._all_backorder else torch.where(self._backorder, f["backlog"], shortage)
-            )
-        last = t == self.horizon - 1
+    def _book(self, t0: int, t1: int) -> dict[str, torch.Tensor]:
+        """Step 5 for the block of periods t0 .. t1-1, from its sums: its totals per [P, M, N]."""
+        sums, zero, demand = self._sums, self._zero, self._block_demand[t0]
+        sales = sums["sales"]
+        # lost sales: demand - sales over the block (sales is demand at a backordering node)
+        lost = zero if self._all_backorder else demand - sales
+        if self._any_backorder and not self._all_backorder:
+            lost = torch.where(self._backorder, 0.0, lost)
+        backlog, received, on_hand = (sums.get(k, zero) for k in ("backlog", "received", "on_hand"))
+        # at a lost-sales node the penalty is on the lost units, at a backordering one on the end backlog
+        # (each is 0 at the other kind of node)
+        shortage = backlog if self._all_backorder else lost + backlog if self._any_backorder else lost
         money = rules.book_period(
-            sales=f["sales"],
-            received=f["received_vendor"],
-            end_on_hand=f["on_hand"],
+            sales=sums["revenue"],  # the block's revenue at a price of 1
+            received=received * self._vendor,
+            end_on_hand=on_hand,
             lost=shortage,
             end_backlog=shortage,
-            ordered_positive=f["ordered_positive"],
-            price=self._price[t],
+            ordered_positive=self._sums.get("ordered_positive", zero),  # one review per block at most
+            price=1.0,
             unit_cost=self._unit_cost,
             holding_cost=self._holding,
             penalty=self._penalty,
             fixed_order_cost=self._fixed,
             backorder=False,
-            in_transit=f["in_transit"],
+            in_transit=sums.get("in_transit", zero),
             transit_holding_cost=self._transit,
             salvage_value=self._salvage,
-            salvage_units=f["on_hand"] if last else None,
+            salvage_units=self._on_hand if t1 == self.horizon else None,
         )
         if not isinstance(money["salvage"], torch.Tensor):
-            money["salvage"] = self._zero
-        return {k: torch.broadcast_to(v, self.shape) for k, v in money.items()}
+            money["salvage"] = zero
+        columns = {
+            **{k: torch.broadcast_to(v, self.shape) for k, v in money.items()},
+            "demand": demand,
+            "sales": sales,
+            "lost": lost,
+            "received": received,
+            "on_hand": on_hand,
+        }
+        return {k: columns[TOTAL_SOURCES[k]] for k in TOTAL_KEYS}
 
     # ------------------------------------------------------------------ records
 
@@ -420,10 +620,36 @@ class NetworkEngine:
             "node": np.asarray(self.net.names, dtype=object)[grid[2]],
             "sku": np.asarray(self.world.skus, dtype=object)[grid[3]],
         }
+        if not t:
+            return pd.DataFrame(
+                {**data, **{c: np.zeros(0) for c in QUANTITY_COLUMNS}},
+                columns=[*KEY_COLUMNS, *QUANTITY_COLUMNS],
+            )
+        x = {c: torch.stack([period[c] for period in self._periods], 1) for c in _UNITS}  # [P, T, M, N]
+        on_hand = x["on_hand"]
+        salvage_units = torch.zeros_like(on_hand)
+        if t == self.horizon:
+            salvage_units[:, -1] = on_hand[:, -1]
+        shortage = x["lost"] + x["backlog"]  # each is 0 at the other kind of node
+        money = rules.book_period(
+            sales=x["sales"],
+            received=x["received"] * self._vendor,
+            end_on_hand=on_hand,
+            lost=shortage,
+            end_backlog=shortage,
+            ordered_positive=(x["ordered"] > 0).to(self.dtype),
+            price=self._price[:t].transpose(0, 1),  # [P, T, 1, N]
+            unit_cost=self._unit_cost,
+            holding_cost=self._holding,
+            penalty=self._penalty,
+            fixed_order_cost=self._fixed,
+            backorder=False,
+            in_transit=x["in_transit"],
+            transit_holding_cost=self._transit,
+            salvage_value=self._salvage,
+            salvage_units=salvage_units,
+        )
         for c in QUANTITY_COLUMNS:
-            if t:
-                x = torch.stack([period[c] for period in self._periods], 1)  # [P, T, M, N]
-                data[c] = x.to("cpu", torch.float64).reshape(-1).numpy()
-            else:
-                data[c] = np.zeros(0)
+            col = x[c] if c in x else torch.broadcast_to(money[c], on_hand.shape)
+            data[c] = col.to("cpu", torch.float64).reshape(-1).numpy()
         return pd.DataFrame(data, columns=[*KEY_COLUMNS, *QUANTITY_COLUMNS])
