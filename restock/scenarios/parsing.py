@@ -7,6 +7,9 @@ from the dataclass annotations; the supported ones are ``int``, ``float``, ``str
 ``tuple[int | float | str, ...]``, a nested section dataclass, ``tuple[Section, ...]`` (an array of
 tables), and any field whose metadata holds a ``parse`` function (a custom scalar such as an
 :class:`~restock.scenarios.amounts.Amount`).
+
+A ``float`` must be finite: ``nan`` is always an error, and so is ``inf`` / ``-inf`` unless the field's
+metadata opts in with :func:`infinite` (a capacity, where ``inf`` means unlimited).
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ class Where:
 def parser(fn: Callable[[Any, Where], Any]) -> dict[str, Any]:
     """Field metadata marking a custom parser: ``field(metadata=parser(fn))``."""
     return {"parse": fn}
+
+
+def infinite() -> dict[str, Any]:
+    """Field metadata letting a ``float`` field be ``inf`` (unlimited): ``field(metadata=infinite())``."""
+    return {"infinite": True}
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -84,27 +92,30 @@ def parse_section(cls: type[S], raw: Any, where: Where) -> S:
                 raise InputError(f"scenario {w.source}: key {w.key!r} is required")
             continue
         custom = f.metadata.get("parse")
-        values[name] = custom(raw[name], w) if custom else convert(hints[name], raw[name], w)
+        if custom:
+            values[name] = custom(raw[name], w)
+        else:
+            values[name] = convert(hints[name], raw[name], w, infinite=f.metadata.get("infinite", False))
     return cls(**values)
 
 
-def convert(tp: Any, value: Any, where: Where) -> Any:
-    """Check and convert one TOML value to the annotated type ``tp``."""
+def convert(tp: Any, value: Any, where: Where, infinite: bool = False) -> Any:
+    """Check and convert one TOML value to the annotated type ``tp`` (``infinite``: a float may be inf)."""
     origin = get_origin(tp)
     if origin in (types.UnionType, typing.Union):
         args = [a for a in get_args(tp) if a is not type(None)]
         if value is None:
             return None
         if len(args) == 1:
-            return convert(args[0], value, where)
+            return convert(args[0], value, where, infinite)
         sections = [a for a in args if is_section(a)]
         if len(sections) == 1 and len(args) == 2:  # a scalar or a table: each with its own errors
             if isinstance(value, dict):
                 return parse_section(sections[0], value, where)
-            return convert(next(a for a in args if not is_section(a)), value, where)
+            return convert(next(a for a in args if not is_section(a)), value, where, infinite)
         for a in args:
             try:
-                return convert(a, value, where)
+                return convert(a, value, where, infinite)
             except InputError:
                 continue
         raise where.error(value, f"must be one of {' or '.join(_name(a) for a in args)}")
@@ -112,7 +123,7 @@ def convert(tp: Any, value: Any, where: Where) -> Any:
         item = get_args(tp)[0]
         if not isinstance(value, list):
             raise where.error(value, f"must be an array of {_name(item)}")
-        return tuple(convert(item, v, where.child(i)) for i, v in enumerate(value))
+        return tuple(convert(item, v, where.child(i), infinite) for i, v in enumerate(value))
     if is_section(tp):
         return parse_section(tp, value, where)
     if tp is bool:
@@ -128,6 +139,8 @@ def convert(tp: Any, value: Any, where: Where) -> Any:
             raise where.error(value, "must be a number")
         if math.isnan(value):
             raise where.error(value, "must be a number, not nan")
+        if not infinite and not math.isfinite(value):
+            raise where.error(value, "must be finite (inf is allowed only for capacities)")
         return float(value)
     if tp is str:
         if not isinstance(value, str):

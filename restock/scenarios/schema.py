@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from restock.scenarios.amounts import Amount, parse_amount
-from restock.scenarios.parsing import parser
+from restock.scenarios.parsing import infinite, parser
 
 SCENARIO_QUANTILES: tuple[float, ...] = (
     0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.98, 0.99, 0.995, 0.999,
@@ -192,7 +192,7 @@ class VendorConfig:
     """Lead time of an order placed in period t (arrives at the start of t + L)."""
     fill_rate: FillRateConfig = field(default_factory=FillRateConfig)
     """Share of each order delivered."""
-    capacity: float = math.inf
+    capacity: float = field(default=math.inf, metadata=infinite())
     """Most units of one SKU the vendor accepts per order (``inf``: unlimited)."""
 
 
@@ -208,8 +208,8 @@ class NodeConfig:
     """Whether customer demand arrives here."""
     backorder: bool = False
     """Unmet demand is backordered (true) or lost (false)."""
-    storage_capacity: float = math.inf
-    """Most units of one SKU the node can hold."""
+    storage_capacity: float = field(default=math.inf, metadata=infinite())
+    """Most units of one SKU the node can hold (``inf``: unlimited)."""
     transfer_lead_time: int | LeadTimeConfig = 0
     """Lead time of transfers from an upstream node: whole periods (>= 0), or a lead-time table like a
     vendor's (``{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }``), drawn per

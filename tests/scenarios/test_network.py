@@ -101,7 +101,7 @@ BAD = {
         node("store", "vendor", penalty_factor="inf"),
         "nodes.0.penalty_factor",
         "inf",
-        "must be finite and >= 0",
+        "must be finite (inf is allowed only for capacities)",
     ),
     "a transit holding factor that is not a number": (
         node("store", "vendor", transit_holding_factor="nan"),
@@ -149,7 +149,7 @@ BAD = {
         node("store", "vendor", demand_share="inf"),
         "nodes.0.demand_share",
         "inf",
-        "must be finite and >= 0",
+        "must be finite (inf is allowed only for capacities)",
     ),
     "a node without customers that feeds no node": (
         node("store", "vendor") + DC,
