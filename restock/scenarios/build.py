@@ -81,6 +81,8 @@ def node_shares(scenario: Scenario) -> np.ndarray:
 
 TAIL = 1e-15
 """Upper-tail mass beyond the largest demand tabulated for inversion (folded into that value)."""
+MAX_TABLE = 20_000
+"""Longest CDF table of a demand rate; a rate whose table would be longer is drawn by ``ppf`` itself."""
 
 
 def stationary_demand(
@@ -110,31 +112,51 @@ def stationary_demand(
     if not positive.any():
         return out.reshape(uniforms.shape)
     mus = values[positive]
-    # pmf by recurrence, all rates at once: Poisson p(k) = p(k-1) mu / k; negbin (size n, success
-    # probability q) p(k) = p(k-1) (k - 1 + n) / k (1 - q)
     if distribution == "poisson":
-        top = int(stats.poisson.ppf(1.0 - TAIL, mus.max()))
-        first = np.exp(-mus)
-        grow, shift, scale = mus, 0.0, 1.0
+        tops = stats.poisson.ppf(1.0 - TAIL, mus)
+        firsts = np.exp(-mus)
     else:
-        size, prob = mus / (dispersion - 1.0), 1.0 / dispersion
-        top = int(stats.nbinom.ppf(1.0 - TAIL, size.max(), prob))
-        first = np.power(prob, size)
-        grow, shift, scale = size, 1.0, 1.0 - prob
-    pmf = np.empty((len(mus), top + 1))
-    pmf[:, 0] = first
-    for k in range(1, top + 1):
-        pmf[:, k] = pmf[:, k - 1] * (grow + shift * (k - 1)) / k * scale
-    cdf = np.cumsum(pmf, axis=1)
-    cdf[:, -1] = 1.0
+        sizes, prob = mus / (dispersion - 1.0), 1.0 / dispersion
+        tops = stats.nbinom.ppf(1.0 - TAIL, sizes, prob)
+        firsts = np.power(prob, sizes)
+    # a rate whose table would be long (or whose first pmf term underflows) is drawn by scipy's ppf itself
+    tabulated = (tops <= MAX_TABLE) & (firsts > 1e-280)
     row = np.full(len(values), -1)
-    row[positive] = np.arange(len(mus))
+    row[np.flatnonzero(positive)[tabulated]] = np.arange(int(tabulated.sum()))
+    cdf = _cdf_table(distribution, mus[tabulated], dispersion, tops[tabulated], firsts[tabulated])
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(values) + 1))
     for i in np.flatnonzero(positive):
         cells = order[bounds[i] : bounds[i + 1]]
-        out[:, cells] = np.searchsorted(cdf[row[i]], flat_u[:, cells], side="left")
+        if row[i] >= 0:
+            out[:, cells] = np.searchsorted(cdf[row[i]], flat_u[:, cells], side="left")
+        elif distribution == "poisson":
+            out[:, cells] = stats.poisson.ppf(flat_u[:, cells], values[i])
+        else:
+            out[:, cells] = stats.nbinom.ppf(
+                flat_u[:, cells], values[i] / (dispersion - 1.0), 1.0 / dispersion
+            )
     return out.reshape(uniforms.shape)
+
+
+def _cdf_table(
+    distribution: str, mus: np.ndarray, dispersion: float, tops: np.ndarray, firsts: np.ndarray
+) -> np.ndarray:
+    """[rates, top + 1] CDFs up to the largest of ``tops`` (the last column 1: the tail folded in)."""
+    top = int(tops.max()) if len(mus) else 0
+    # pmf by recurrence, all rates at once: Poisson p(k) = p(k-1) mu / k; negbin (size n, success
+    # probability q) p(k) = p(k-1) (k - 1 + n) / k (1 - q)
+    if distribution == "poisson":
+        grow, shift, scale = mus, 0.0, 1.0
+    else:
+        grow, shift, scale = mus / (dispersion - 1.0), 1.0, 1.0 - 1.0 / dispersion
+    pmf = np.empty((len(mus), top + 1))
+    pmf[:, 0] = firsts
+    for k in range(1, top + 1):
+        pmf[:, k] = pmf[:, k - 1] * (grow + shift * (k - 1)) / k * scale
+    cdf = np.cumsum(pmf, axis=1)
+    cdf[:, -1] = 1.0
+    return cdf
 
 
 def demand_rate(scenario: Scenario, catalog: Catalog) -> np.ndarray:

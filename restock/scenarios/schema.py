@@ -43,6 +43,29 @@ where newsvendor critical fractiles of retail economics lie (0.9 .. 0.999). Deli
 0.98): policies read tau* quantiles off this table, and it resolves quantiles between its lowest and
 highest level only."""
 
+MAX_PERIODS = 100_000
+"""Most periods of ``horizon``, ``warmup``, ``review_period`` and ``nodes.<i>.initial_cover``."""
+MAX_SKUS = 1_000_000
+"""Most SKUs of ``catalog.n_skus``."""
+MAX_PATHS = 100_000
+"""Most paths of ``seeds.n_paths``."""
+MAX_LEAD_TIME = 10_000
+"""Most periods of a lead time: ``value``, ``values``, ``shift`` and ``mean`` of a vendor's ``lead_time``
+or a node's ``transfer_lead_time`` (whose ``var`` is at most its square), and a ``transfer_delay``'s
+``periods``."""
+MAX_FACTOR = 1e6
+"""Most of a multiplier or scale: ``demand.mean``, ``demand.mean_range``, ``demand.dispersion``, a
+``demand_multiplier`` shock's ``factor``, a ``demand_curve``'s values, ``fill_rate.concentration`` and a
+node's ``demand_share``, ``holding_factor``, ``transit_holding_factor`` and ``penalty_factor``."""
+MAX_LEAD_TIME_FACTOR = 10.0
+"""Most ``factor`` of a ``lead_time_multiplier`` shock."""
+MAX_PRICE_FACTOR = 1e3
+"""A ``price_change`` shock's ``factor`` lies in [1 / MAX_PRICE_FACTOR, MAX_PRICE_FACTOR]."""
+MAX_ELASTICITY = 10.0
+"""Elasticities lie in [-MAX_ELASTICITY, 0]."""
+MAX_PRICE = 1e9
+"""Most ``economics.price`` and ``economics.price_range``."""
+
 ShockKind = Literal[
     "demand_multiplier",
     "demand_curve",

@@ -17,10 +17,11 @@ import pandas as pd
 
 from restock.errors import InputError
 from restock.forecasters import available
+from restock.scenarios import schema as bounds
 from restock.scenarios.catalog import resolve_catalog
 from restock.scenarios.network import scenario_network
 from restock.scenarios.parsing import Where
-from restock.scenarios.schema import Scenario
+from restock.scenarios.schema import LeadTimeConfig, Scenario
 from restock.scenarios.shocks import check_targets, validate_shocks
 
 
@@ -42,6 +43,7 @@ def validate(scenario: Scenario) -> Scenario:
     _nonneg(w.child("seeds.root"), scenario.seeds.root)
     _nonneg(w.child("seeds.catalog"), scenario.seeds.catalog)
     _positive(w.child("seeds.n_paths"), scenario.seeds.n_paths)
+    _validate_bounds(scenario, w)
     _validate_catalog(scenario, w.child("catalog"))
     _validate_demand(scenario, w.child("demand"))
     _validate_economics(scenario, w.child("economics"))
@@ -177,6 +179,83 @@ def _validate_forecast(scenario: Scenario, w: Where) -> None:
         raise w.child("model").error(
             f.model, "'true' needs synthetic demand; name a registered forecaster for data demand"
         )
+
+
+def _validate_bounds(scenario: Scenario, w: Where) -> None:
+    """Upper bounds of sizes, lead times and multipliers (the ``MAX_*`` of :mod:`restock.scenarios.schema`):
+    finite values beyond them would hang the demand tables or allocate without limit."""
+    for key in ("horizon", "warmup", "review_period"):
+        _at_most(w.child(key), getattr(scenario, key), bounds.MAX_PERIODS, "periods")
+    _at_most(w.child("seeds.n_paths"), scenario.seeds.n_paths, bounds.MAX_PATHS, "paths")
+    c = scenario.catalog
+    if c.n_skus is not None:
+        _at_most(w.child("catalog.n_skus"), c.n_skus, bounds.MAX_SKUS, "SKUs")
+    for i, cat in enumerate(c.categories):
+        _elasticity(w.child("catalog.categories").child(i).child("elasticity"), cat.elasticity)
+    _elasticity(w.child("catalog.default_elasticity"), c.default_elasticity)
+    d = scenario.demand
+    if d.mean is not None:
+        _at_most(w.child("demand.mean"), d.mean, bounds.MAX_FACTOR, "units a period")
+    if d.mean_range and max(d.mean_range) > bounds.MAX_FACTOR:
+        raise w.child("demand.mean_range").error(
+            list(d.mean_range), f"must be at most {bounds.MAX_FACTOR:g} units a period"
+        )
+    _at_most(w.child("demand.dispersion"), d.dispersion, bounds.MAX_FACTOR)
+    e = scenario.economics
+    if e.price is not None:
+        _at_most(w.child("economics.price"), e.price, bounds.MAX_PRICE)
+    if e.price_range and max(e.price_range) > bounds.MAX_PRICE:
+        raise w.child("economics.price_range").error(
+            list(e.price_range), f"must be at most {bounds.MAX_PRICE:g}"
+        )
+    for i, v in enumerate(scenario.vendors):
+        vw = w.child("vendors").child(i)
+        _lead_time_bounds(vw.child("lead_time"), v.lead_time)
+        _at_most(vw.child("fill_rate.concentration"), v.fill_rate.concentration, bounds.MAX_FACTOR)
+    for i, n in enumerate(scenario.nodes):
+        nw = w.child("nodes").child(i)
+        if isinstance(n.transfer_lead_time, LeadTimeConfig):
+            _lead_time_bounds(nw.child("transfer_lead_time"), n.transfer_lead_time)
+        else:
+            _at_most(nw.child("transfer_lead_time"), n.transfer_lead_time, bounds.MAX_LEAD_TIME, "periods")
+        for key in ("demand_share", "holding_factor", "transit_holding_factor", "penalty_factor"):
+            if getattr(n, key) is not None:
+                _at_most(nw.child(key), getattr(n, key), bounds.MAX_FACTOR)
+        _at_most(nw.child("initial_cover"), n.initial_cover, bounds.MAX_PERIODS, "periods")
+    for i, sh in enumerate(scenario.shocks):
+        sw = w.child("shocks").child(i)
+        if sh.factor is not None:
+            if sh.kind == "lead_time_multiplier":
+                _at_most(sw.child("factor"), sh.factor, bounds.MAX_LEAD_TIME_FACTOR)
+            elif sh.kind == "price_change":
+                low, high = 1.0 / bounds.MAX_PRICE_FACTOR, bounds.MAX_PRICE_FACTOR
+                if not low <= sh.factor <= high:
+                    raise sw.child("factor").error(sh.factor, f"must be in [{low:g}, {high:g}]")
+            else:
+                _at_most(sw.child("factor"), sh.factor, bounds.MAX_FACTOR)
+        if sh.curve and max(sh.curve) > bounds.MAX_FACTOR:
+            raise sw.child("curve").error(list(sh.curve), f"must hold values at most {bounds.MAX_FACTOR:g}")
+        if sh.periods is not None:
+            _at_most(sw.child("periods"), sh.periods, bounds.MAX_LEAD_TIME, "periods")
+
+
+def _lead_time_bounds(w: Where, lt: LeadTimeConfig) -> None:
+    high = bounds.MAX_LEAD_TIME
+    for key in ("value", "shift", "mean"):
+        _at_most(w.child(key), getattr(lt, key), high, "periods")
+    if lt.values and max(lt.values) > high:
+        raise w.child("values").error(list(lt.values), f"must be at most {high} periods")
+    _at_most(w.child("var"), lt.var, float(high) ** 2, "(the square of the longest lead time)")
+
+
+def _elasticity(w: Where, value: float) -> None:
+    if value < -bounds.MAX_ELASTICITY:
+        raise w.error(value, f"must be >= {-bounds.MAX_ELASTICITY:g}")
+
+
+def _at_most(w: Where, value: float, high: float, unit: str = "") -> None:
+    if value > high:
+        raise w.error(value, f"must be at most {high:g}" + (f" {unit}" if unit else ""))
 
 
 def _positive(w: Where, value: float) -> None:

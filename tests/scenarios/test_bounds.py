@@ -7,9 +7,17 @@ or huge allocation (the bounds are stated in ``docs/scenarios.md``).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import stats
+
+from restock.scenarios.build import stationary_demand
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TEMPLATE = """\
 name = "bounds"
@@ -129,3 +137,64 @@ def test_inf_still_means_unlimited_for_capacities(cli, tmp_path: Path) -> None: 
     out = cli("scenarios", "validate", str(path))
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("ok: bounds")
+
+
+TOO_LARGE = {
+    "a two-day demand multiplier of 1e300": (
+        scenario(shocks=shock("demand_multiplier", "factor = 1e300")),
+        "shocks.0.factor",
+        "1e+300",
+    ),
+    "a deterministic lead time of 1e8": (
+        scenario(lead_time='{ kind = "deterministic", value = 100000000 }'),
+        "vendors.0.lead_time.value",
+        "100000000",
+    ),
+    "a lead-time multiplier of 1e12": (
+        scenario(shocks=shock("lead_time_multiplier", "factor = 1e12")),
+        "shocks.0.factor",
+        "1000000000000.0",
+    ),
+    "a horizon of 2e9 periods": (scenario(horizon=2_000_000_000), "horizon", "2000000000"),
+    "n_skus of 1e10": (scenario(n_skus=10_000_000_000), "catalog.n_skus", "10000000000"),
+    "demand_curve entries of 1e308": (
+        scenario(shocks=shock("demand_curve", "curve = [1e308, 1e308]", end=4)),
+        "shocks.0.curve",
+        "[1e+308, 1e+308]",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "key", "shown"), TOO_LARGE.values(), ids=list(TOO_LARGE))
+def test_a_value_beyond_its_bound_is_refused_naming_the_file_the_key_and_the_value(
+    cli, tmp_path: Path, text: str, key: str, shown: str
+) -> None:
+    err = refused(cli, tmp_path, text, key, shown)
+    assert "must be at most" in err or "must hold values at most" in err
+
+
+def test_a_two_day_demand_multiplier_of_1e6_validates_in_bounded_time(tmp_path: Path) -> None:
+    path = tmp_path / "spike.toml"
+    path.write_text(scenario(shocks=shock("demand_multiplier", "factor = 1e6")))
+    command = [
+        sys.executable,
+        "-c",
+        "from restock.cli import main; main()",
+        "scenarios",
+        "validate",
+        str(path),
+    ]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("distribution", ["poisson", "negbin"])
+def test_large_demand_rates_are_drawn_by_ppf_without_a_long_table(distribution: str) -> None:
+    rate = np.array([3.0, 800.0, 4e6, 1e12])
+    u = np.random.default_rng(0).uniform(size=(5, 4))
+    out = stationary_demand(distribution, rate, 2.0, u)
+    if distribution == "poisson":
+        expected = stats.poisson.ppf(u, rate)
+    else:
+        expected = stats.nbinom.ppf(u, rate, 0.5)
+    np.testing.assert_allclose(out, expected, rtol=1e-9)
