@@ -7,6 +7,7 @@ Every file Restock writes goes to a temporary file in the destination folder and
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from restock.errors import InputError
 
 
 @contextmanager
@@ -52,6 +55,27 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as indented JSON to ``path`` atomically."""
     return write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def finite_json(obj: Any, what: str) -> str:
+    """``obj`` as JSON without ``NaN`` or ``Infinity`` (not JSON): a non-finite number is an
+    :class:`~restock.errors.InputError` naming ``what`` and its key, e.g. ``KPI 'profit' is not finite``."""
+    _check_finite(obj, what, "")
+    return json.dumps(obj, allow_nan=False, default=str)
+
+
+def _check_finite(obj: Any, what: str, key: str) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_finite(v, what, f"{key}.{k}" if key else str(k))
+    elif isinstance(obj, list | tuple):
+        for i, v in enumerate(obj):
+            _check_finite(v, what, f"{key}.{i}" if key else str(i))
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        raise InputError(
+            f"{what} {key!r} is not finite ({obj!r}): "
+            "an input is too large for the computation to stay finite"
+        )
 
 
 def write_frame(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:

@@ -6,12 +6,15 @@ The real entry point (:func:`restock.cli.main`) runs in-process with only these 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from restock.commands.simulate import parse_policy
 from restock.errors import InputError
+from restock.io import finite_json
 
 SHORT = ("--set", "horizon=28", "--paths", "1")
 KPI_KEYS = (
@@ -84,6 +87,8 @@ def test_simulate_without_json_prints_a_table(cli) -> None:
         (("--policy", "base-stock:Q=3"), "base-stock takes one parameter S"),
         (("--policy", "constant:Q=lots"), "Q must be a number, got 'lots'"),
         (("--policy", "constant:Q=-1"), "Q must be finite and >= 0"),
+        (("--policy", "base-stock:S=1e308"), "S must be at most 1e+09 units, got '1e308'"),
+        (("--policy", "base-stock:S=inf"), "S must be finite and >= 0, got 'inf'"),
         (("--engine", "gpu"), "--engine 'gpu'"),
         (("--set", "horizn=3"), "key 'horizn' does not exist"),
         (("--set", "horizon=0"), "key 'horizon' must be > 0, got 0"),
@@ -94,6 +99,24 @@ def test_bad_input_is_one_line_and_exit_code_2(cli, args: tuple[str, ...], messa
     out = cli("simulate", "--scenario", "steady", *args)
     assert out.returncode == 2
     assert message in out.stderr and out.stderr.startswith("error: ") and out.stderr.count("\n") == 1
+
+
+def test_a_kpi_that_is_not_finite_is_a_named_error_not_nan_in_the_json(
+    cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import restock.pipelines.simulation as simulation
+
+    result = SimpleNamespace(scenario="steady", seed=0, kpis={"profit": math.nan, "fill_rate": 1.0})
+    monkeypatch.setattr(simulation, "simulate", lambda spec: result)
+    out = cli("simulate", "--scenario", "steady", "--json", *SHORT)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("error: KPI 'profit' is not finite (nan): ") and out.stderr.count("\n") == 1
+
+
+def test_finite_json_names_the_key_of_a_value_that_is_not_finite() -> None:
+    assert json.loads(finite_json({"a": [1.0, 2]}, "KPI")) == {"a": [1.0, 2]}
+    with pytest.raises(InputError, match=r"KPI 'a.1' is not finite \(inf\)"):
+        finite_json({"a": [1.0, math.inf]}, "KPI")
 
 
 def test_unknown_scenario_exits_2(cli) -> None:

@@ -14,14 +14,14 @@ orders Q at every review. Every node and SKU gets the same S or Q.
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated
 
 import typer
 
 from restock.errors import InputError
-from restock.pipelines.simulation import OrderRule
+from restock.io import finite_json
+from restock.pipelines.simulation import MAX_ORDER_LEVEL, OrderRule
 
 POLICY_PARAMS: dict[str, str] = {"base-stock": "S", "constant": "Q"}
 """Policy name -> its one parameter."""
@@ -51,6 +51,8 @@ def parse_policy(text: str) -> OrderRule:
         raise InputError(f"--policy {text!r}: {want} must be a number, got {raw!r}") from None
     if not (math.isfinite(value) and value >= 0):
         raise InputError(f"--policy {text!r}: {want} must be finite and >= 0, got {raw!r}")
+    if value > MAX_ORDER_LEVEL:
+        raise InputError(f"--policy {text!r}: {want} must be at most {MAX_ORDER_LEVEL:g} units, got {raw!r}")
     return OrderRule(name, value)  # type: ignore[arg-type]
 
 
@@ -86,7 +88,7 @@ def register(app: typer.Typer) -> None:
         result = run_simulation(spec)
         kpis = {"scenario": result.scenario, "policy": policy, "seed": result.seed, **result.kpis}
         if as_json:
-            typer.echo(json.dumps(kpis))
+            typer.echo(finite_json(kpis, "KPI"))
             return
         from rich.console import Console
         from rich.table import Table

@@ -18,6 +18,10 @@ ENGINES: tuple[str, ...] = ("des", "batch")
 """The engines a simulation can run on."""
 
 
+MAX_ORDER_LEVEL = 1e9
+"""Most units of an order rule's S or Q: beyond it the money KPIs lose their precision or overflow."""
+
+
 @dataclass(frozen=True)
 class OrderRule:
     """An order rule of the simulator with its one parameter (``--policy``)."""
@@ -26,13 +30,18 @@ class OrderRule:
     """``base-stock``: order up to S on the inventory position at every review; ``constant``: order Q at
     every review. Every node and SKU gets the same S or Q."""
     value: float
-    """Its parameter: the base-stock level S or the constant quantity Q (finite, >= 0)."""
+    """Its parameter: the base-stock level S or the constant quantity Q (in [0, :data:`MAX_ORDER_LEVEL`])."""
 
     def __post_init__(self) -> None:
         if self.name not in ("base-stock", "constant"):
             raise InputError(f"order rule {self.name!r}: expected base-stock or constant")
         if not (math.isfinite(self.value) and self.value >= 0):
             raise InputError(f"order rule {self.name}: parameter must be finite and >= 0, got {self.value!r}")
+        if self.value > MAX_ORDER_LEVEL:
+            raise InputError(
+                f"order rule {self.name}: parameter must be at most {MAX_ORDER_LEVEL:g} units, "
+                f"got {self.value!r}"
+            )
 
     def rule(self) -> Any:
         """The simulator's policy object."""
