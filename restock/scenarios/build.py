@@ -10,10 +10,11 @@ simulated periods in one go, so the history belongs to the same path as the dema
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from restock.data.synthetic import sample_demand
 from restock.scenarios import censored_normal
@@ -83,6 +84,8 @@ TAIL = 1e-15
 """Upper-tail mass beyond the largest demand tabulated for inversion (folded into that value)."""
 MAX_TABLE = 20_000
 """Longest CDF table of a demand rate; a rate whose table would be longer is drawn by ``ppf`` itself."""
+MAX_PPF_RATE = 1e10
+"""Largest rate drawn by ``scipy.stats.<dist>.ppf``; larger rates use a normal expansion."""
 
 
 def stationary_demand(
@@ -113,11 +116,14 @@ def stationary_demand(
         return out.reshape(uniforms.shape)
     mus = values[positive]
     if distribution == "poisson":
-        tops = stats.poisson.ppf(1.0 - TAIL, mus)
+        tops = np.full(len(mus), np.inf)
+        tops[mus <= MAX_TABLE] = stats.poisson.ppf(1.0 - TAIL, mus[mus <= MAX_TABLE])
         firsts = np.exp(-mus)
     else:
         sizes, prob = mus / (dispersion - 1.0), 1.0 / dispersion
-        tops = stats.nbinom.ppf(1.0 - TAIL, sizes, prob)
+        small = mus <= MAX_TABLE  # scipy's ppf does not finish on very large sizes
+        tops = np.full(len(mus), np.inf)
+        tops[small] = stats.nbinom.ppf(1.0 - TAIL, sizes[small], prob)
         firsts = np.power(prob, sizes)
     # a rate whose table would be long (or whose first pmf term underflows) is drawn by scipy's ppf itself
     tabulated = (tops <= MAX_TABLE) & (firsts > 1e-280)
@@ -130,13 +136,26 @@ def stationary_demand(
         cells = order[bounds[i] : bounds[i + 1]]
         if row[i] >= 0:
             out[:, cells] = np.searchsorted(cdf[row[i]], flat_u[:, cells], side="left")
-        elif distribution == "poisson":
-            out[:, cells] = stats.poisson.ppf(flat_u[:, cells], values[i])
         else:
-            out[:, cells] = stats.nbinom.ppf(
-                flat_u[:, cells], values[i] / (dispersion - 1.0), 1.0 / dispersion
-            )
+            out[:, cells] = _large_rate_quantile(distribution, float(values[i]), dispersion, flat_u[:, cells])
     return out.reshape(uniforms.shape)
+
+
+def _large_rate_quantile(distribution: str, mu: float, dispersion: float, u: np.ndarray) -> np.ndarray:
+    """The ``u`` quantiles of a rate too large to tabulate: ``scipy.stats.<dist>.ppf`` up to
+    :data:`MAX_PPF_RATE` (beyond it scipy returns nan or does not finish), else the Cornish-Fisher
+    expansion around the normal (there the relative spread is below 1e-2 and the skewness below 0.02)."""
+    if distribution == "poisson":
+        if mu <= MAX_PPF_RATE:
+            return np.asarray(stats.poisson.ppf(u, mu), dtype=np.float64)
+        var, skew = mu, 1.0 / math.sqrt(mu)
+    else:
+        size, prob = mu / (dispersion - 1.0), 1.0 / dispersion
+        if mu <= MAX_PPF_RATE:
+            return np.asarray(stats.nbinom.ppf(u, size, prob), dtype=np.float64)
+        var, skew = dispersion * mu, (2.0 - prob) / math.sqrt(size * (1.0 - prob))
+    z = special.ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
+    return np.maximum(0.0, np.ceil(mu + math.sqrt(var) * (z + skew * (z * z - 1.0) / 6.0)))
 
 
 def _cdf_table(

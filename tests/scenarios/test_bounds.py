@@ -190,11 +190,22 @@ def test_a_two_day_demand_multiplier_of_1e6_validates_in_bounded_time(tmp_path: 
 
 @pytest.mark.parametrize("distribution", ["poisson", "negbin"])
 def test_large_demand_rates_are_drawn_by_ppf_without_a_long_table(distribution: str) -> None:
-    rate = np.array([3.0, 800.0, 4e6, 1e12])
+    rate = np.array([3.0, 800.0, 4e6, 1e9])
     u = np.random.default_rng(0).uniform(size=(5, 4))
     out = stationary_demand(distribution, rate, 2.0, u)
     if distribution == "poisson":
         expected = stats.poisson.ppf(u, rate)
     else:
         expected = stats.nbinom.ppf(u, rate, 0.5)
+    assert np.isfinite(expected).all()
     np.testing.assert_allclose(out, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("distribution", ["poisson", "negbin"])
+def test_rates_beyond_scipy_are_drawn_finite_and_close_to_the_rate(distribution: str) -> None:
+    rate = np.array([1e12, 1e30, 1e60])
+    u = np.random.default_rng(0).uniform(size=(50, 3))
+    out = stationary_demand(distribution, rate, 2.0, u)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out.mean(axis=0), rate, rtol=1e-4)
+    assert (np.diff(out[np.argsort(u[:, 0]), 0]) >= 0).all()  # monotone in the uniform
