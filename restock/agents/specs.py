@@ -48,20 +48,7 @@ if TYPE_CHECKING:
     from restock.agents.policy import Policy
     from restock.simulator.policy import ReviewState
 
-KNOWN: tuple[str, ...] = (
-    "newsvendor",
-    "newsvendor-tuned",
-    "true-newsvendor",
-    "myopic",
-    "base-stock",
-    "echelon-base-stock",
-    "capped-base-stock",
-    "s-S",
-    "r-Q",
-    "constant",
-    "oracle",
-    "runs/<dir>",
-)
+KNOWN: tuple[str, ...] = ("newsvendor", "true-newsvendor", "myopic", *TUNED, "oracle", "runs/<dir>")
 """Every spec :func:`resolve_policy` accepts."""
 
 

@@ -55,12 +55,16 @@ class BaseStockPolicy:
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         level = per_point(f"{self.name}.level", self._level, batch)
         cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
-        q = base_stock_order(level, batch.position(state), cap)
+        q = base_stock_order(level, self.position(batch, state), cap)
         return checked_orders(self.name, q, batch.size, state.t)
+
+    def position(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        """The position the level is compared with: the installation position."""
+        return batch.position(state)
 
 
 @dataclass
-class EchelonBaseStockPolicy:
+class EchelonBaseStockPolicy(BaseStockPolicy):
     """Order up to ``level`` on the node's *echelon* position (its stock, everything downstream of it and
     in transit to them, plus what its upstream node owes it), at most ``cap`` units per review.
 
@@ -68,19 +72,11 @@ class EchelonBaseStockPolicy:
     stage the optimal policy has this form (Clark & Scarf 1960; ``restock oracle serial``).
     """
 
-    level: Any
-    cap: Any = None
     name: str = "echelon-base-stock"
 
-    def __post_init__(self) -> None:
-        self._level = as_param(f"{self.name}.level", self.level)
-        self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap, allow_inf=True)
-
-    def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
-        level = per_point(f"{self.name}.level", self._level, batch)
-        cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
-        q = base_stock_order(level, batch.echelon_position(state), cap)
-        return checked_orders(self.name, q, batch.size, state.t)
+    def position(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        """The node's echelon position."""
+        return batch.echelon_position(state)
 
 
 @dataclass

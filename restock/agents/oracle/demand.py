@@ -104,7 +104,8 @@ def truncate_tail(pmf_head: NDArray[np.float64], survival: NDArray[np.float64]) 
     return out / out.sum()
 
 
-def _positive(spec: str, name: str, text: str) -> float:
+def positive_number(spec: str, name: str, text: str) -> float:
+    """The number ``text`` of demand spec ``spec`` (finite, > 0), or an InputError naming ``name``."""
     try:
         value = float(text)
     except ValueError:
@@ -158,7 +159,7 @@ def parse_demand(spec: str) -> DiscreteDemand:
     if kind in ("poisson", "geometric"):
         if len(args) != 1:
             raise InputError(f"demand spec {spec!r}: {kind} takes one value, MEAN ('{kind}:5'), got {body!r}")
-        mean = _positive(spec, "MEAN", args[0])
+        mean = positive_number(spec, "MEAN", args[0])
         if kind == "poisson":
             return _from_scipy(spec, stats.poisson(mean), mean, math.sqrt(mean))
         a = mean / (1.0 + mean)
@@ -167,8 +168,8 @@ def parse_demand(spec: str) -> DiscreteDemand:
     if kind == "negbin":
         if len(args) != 2:
             raise InputError(f"demand spec {spec!r}: negbin takes MEAN:VAR ('negbin:5:10'), got {body!r}")
-        mean = _positive(spec, "MEAN", args[0])
-        var = _positive(spec, "VAR", args[1])
+        mean = positive_number(spec, "MEAN", args[0])
+        var = positive_number(spec, "VAR", args[1])
         if var <= mean:
             raise InputError(f"demand spec {spec!r}: VAR must be > MEAN for negbin, got VAR {args[1]!r}")
         n = mean * mean / (var - mean)

@@ -62,6 +62,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal, stats
 
+from restock.agents.oracle.demand import positive_number
 from restock.agents.oracle.lost_sales import is_integer
 from restock.errors import InputError, bad_value
 
@@ -144,14 +145,19 @@ class SerialDemand:
         return k0, np.asarray(w / w.sum(), dtype=np.float64)
 
 
-def _number(spec: str, name: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"demand spec {spec!r}: {name} must be a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise InputError(f"demand spec {spec!r}: {name} must be a finite number > 0, got {text!r}")
-    return value
+def _check_stages(lead_times: Sequence[Any], costs: Sequence[Any], costs_name: str, unit: str) -> None:
+    """One lead time (an integer >= 0) and one holding cost (finite, >= 0) per stage (``unit``)."""
+    if len(lead_times) != len(costs):
+        raise InputError(
+            f"lead_times and {costs_name} must have one entry per {unit}, got {len(lead_times)} "
+            f"lead times {list(lead_times)!r} and {len(costs)} holding costs {list(costs)!r}"
+        )
+    for j, lead in enumerate(lead_times, start=1):
+        if not is_integer(lead) or lead < 0:
+            raise bad_value(f"lead_times[{unit} {j}]", lead, "must be an integer >= 0")
+    for j, h in enumerate(costs, start=1):
+        if not _finite(h) or h < 0:
+            raise bad_value(f"{costs_name}[{unit} {j}]", h, "must be a finite number >= 0")
 
 
 def parse_serial_demand(spec: str) -> SerialDemand:
@@ -166,13 +172,16 @@ def parse_serial_demand(spec: str) -> SerialDemand:
             raise InputError(
                 f"demand spec {spec!r}: poisson takes one value, MEAN ('poisson:5'), got {body!r}"
             )
-        mean = _number(spec, "MEAN", args[0])
+        mean = positive_number(spec, "MEAN", args[0])
         return SerialDemand(spec=spec, kind="poisson", mean=mean, sd=math.sqrt(mean))
     if kind == "normal":
         if len(args) != 2:
             raise InputError(f"demand spec {spec!r}: normal takes MEAN:SD ('normal:5:1'), got {body!r}")
         return SerialDemand(
-            spec=spec, kind="normal", mean=_number(spec, "MEAN", args[0]), sd=_number(spec, "SD", args[1])
+            spec=spec,
+            kind="normal",
+            mean=positive_number(spec, "MEAN", args[0]),
+            sd=positive_number(spec, "SD", args[1]),
         )
     raise InputError(
         f"demand spec {spec!r}: unknown distribution {kind!r} for a serial system; use poisson:MEAN or "
@@ -213,18 +222,7 @@ class SerialConfig:
             if isinstance(value, str) or not isinstance(value, Sequence) or not value:
                 raise bad_value(name, value, "must be a non-empty sequence, stage 1 first")
             object.__setattr__(self, name, tuple(value))  # lists are accepted, kept as tuples
-        if len(self.lead_times) != len(self.echelon_holding):
-            raise InputError(
-                f"lead_times and echelon_holding must have one entry per stage, got {len(self.lead_times)} "
-                f"lead times {list(self.lead_times)!r} and {len(self.echelon_holding)} holding costs "
-                f"{list(self.echelon_holding)!r}"
-            )
-        for j, lead in enumerate(self.lead_times, start=1):
-            if not is_integer(lead) or lead < 0:
-                raise bad_value(f"lead_times[stage {j}]", lead, "must be an integer >= 0")
-        for j, h in enumerate(self.echelon_holding, start=1):
-            if not _finite(h) or h < 0:
-                raise bad_value(f"echelon_holding[stage {j}]", h, "must be a finite number >= 0")
+        _check_stages(self.lead_times, self.echelon_holding, "echelon_holding", "stage")
         if not _finite(self.penalty) or self.penalty <= 0:
             raise bad_value("penalty", self.penalty, "must be a finite number > 0")
         if self.grid_step is not None:
@@ -470,8 +468,8 @@ class RestockChain:
     * the textbook charges h'_{j+1} on stock in transit to stage j (μ l_j units on average at the end of a
       period); Restock does not: ``-μ h'_{j+1} l_j`` for j = 1..N-1.
 
-    So Restock's expected holding + penalty cost per period = textbook cost - :meth:`cost_offset`.
-    (Not yet checked against the engines: internal-node backorders are being added to them.)
+    So Restock's expected holding + penalty cost per period = textbook cost - :meth:`cost_offset`
+    (checked on both engines: tests/simulator/test_serial_oracle_engines.py).
     """
 
     demand: str
@@ -485,17 +483,9 @@ class RestockChain:
 
     def __post_init__(self) -> None:
         parse_serial_demand(self.demand)
-        if len(self.lead_times) != len(self.installation_holding) or not self.lead_times:
-            raise InputError(
-                f"lead_times and installation_holding must have one entry per node, got "
-                f"{list(self.lead_times)!r} and {list(self.installation_holding)!r}"
-            )
-        for j, lead in enumerate(self.lead_times, start=1):
-            if not is_integer(lead) or lead < 0:
-                raise bad_value(f"lead_times[node {j}]", lead, "must be an integer >= 0")
-        for j, h in enumerate(self.installation_holding, start=1):
-            if not _finite(h) or h < 0:
-                raise bad_value(f"installation_holding[node {j}]", h, "must be a finite number >= 0")
+        if not self.lead_times:
+            raise bad_value("lead_times", self.lead_times, "must be a non-empty sequence, node 1 first")
+        _check_stages(self.lead_times, self.installation_holding, "installation_holding", "node")
         drops = np.diff(np.asarray(self.installation_holding, dtype=np.float64))
         if (drops > 0).any():
             j = int(np.nonzero(drops > 0)[0][0]) + 1

@@ -114,7 +114,49 @@ class _Block:
     """[n, P, N] accepted units due in each period (delivered + fill-rate cut)."""
 
 
-class BatchEngine:
+class TorchEngine:
+    """What both batch engines share (:class:`BatchEngine`, one node;
+    :class:`~restock.simulator.batch.network.NetworkEngine`, networks): the grad mode, :meth:`rollout` in
+    it, and :meth:`result` from the engine's ``_records``."""
+
+    name = "batch"
+    world: World
+    record: bool
+    grad: bool
+    initial_totals: dict[str, torch.Tensor]
+
+    def reset(self) -> ReviewState:
+        raise NotImplementedError
+
+    def step(self, orders: Any) -> tuple[ReviewState, dict[str, torch.Tensor]]:
+        raise NotImplementedError
+
+    def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
+        """Reset, then order with ``rule`` at every review (:func:`restock.simulator.engines.rollout`,
+        the rule run in this engine's grad mode): the flows of the whole horizon per [P, M, N]."""
+
+        def decide(state: ReviewState) -> Any:
+            with self._grad_mode():
+                return rule(state)
+
+        return rollout(self, decide).totals
+
+    def result(self) -> SimulationResult:
+        """The per-period records of the periods simulated so far (``record=True`` only)."""
+        if not self.record:
+            raise InputError("batch engine: records were not kept; build the engine with record=True")
+        return SimulationResult(
+            records=self._records(), engine="batch", discount=float(self.world.economics.discount)
+        )
+
+    def _grad_mode(self) -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext() if self.grad else torch.no_grad()
+
+    def _records(self) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+class BatchEngine(TorchEngine):
     """Array engine for a single node: lost sales or backorders, stochastic lead times, fill rates,
     vendor capacity, weekly prices, fixed order cost, salvage, initial on-hand, storage capacity.
 
@@ -134,8 +176,6 @@ class BatchEngine:
     :meth:`reset` simulates before the first review (``review_offset > 0``) are in :attr:`initial_totals` (as
     in the des engine): ``initial_totals`` plus the step flows sum to the totals of the horizon.
     """
-
-    name = "batch"
 
     def __init__(
         self,
@@ -276,28 +316,7 @@ class BatchEngine:
             state = self._state()
             return state, {k: self._fresh(v).unsqueeze(1) for k, v in flows.items()}
 
-    def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
-        """Reset, then order with ``rule`` at every review (:func:`restock.simulator.engines.rollout`,
-        the rule run in this engine's grad mode): the flows of the whole horizon per [P, M, N]."""
-
-        def decide(state: ReviewState) -> Any:
-            with self._grad_mode():
-                return rule(state)
-
-        return rollout(self, decide).totals
-
-    def result(self) -> SimulationResult:
-        """The per-period records of the periods simulated so far (``record=True`` only)."""
-        if not self.record:
-            raise InputError("batch engine: records were not kept; build the engine with record=True")
-        return SimulationResult(
-            records=self._records(), engine="batch", discount=float(self.world.economics.discount)
-        )
-
     # ------------------------------------------------------------------ the periods
-
-    def _grad_mode(self) -> contextlib.AbstractContextManager[Any]:
-        return contextlib.nullcontext() if self.grad else torch.no_grad()
 
     def _receive(self, on_hand: torch.Tensor, arriving: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """:func:`rules.receive`; nothing disposed (no storage limit) is the engine's shared zero."""

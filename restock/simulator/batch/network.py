@@ -62,7 +62,6 @@ path; the parity tests run both against des.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,12 +72,10 @@ import torch.nn.functional as F
 
 from restock.errors import InputError
 from restock.simulator import rules
-from restock.simulator.batch.engine import resolve_dtype
-from restock.simulator.engines import rollout
+from restock.simulator.batch.engine import TorchEngine, resolve_dtype
 from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths, check_fit
-from restock.simulator.policy import OrderRule, ReviewState, check_orders
-from restock.simulator.records import SimulationResult
+from restock.simulator.policy import ReviewState, check_orders
 from restock.simulator.topology import layout, node_costs
 from restock.simulator.world import World
 
@@ -103,14 +100,12 @@ class _Rows:
         return x[:, self.span] if self.span is not None else x.index_select(1, self.index)
 
 
-class NetworkEngine:
+class NetworkEngine(TorchEngine):
     """The batch engine over a tree of nodes (see the module docstring).
 
     Args are those of :class:`~restock.simulator.batch.engine.BatchEngine`: ``record`` (keep every
     period's quantities for :meth:`result`), ``grad`` (build the autograd graph), ``device``, ``dtype``.
     """
-
-    name = "batch"
 
     def __init__(
         self,
@@ -262,27 +257,7 @@ class NetworkEngine:
             totals = self._run_until(nxt, q)
             return self._state(), totals
 
-    def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
-        """Reset, then order with ``rule`` at every review: the flows of the horizon per [P, M, N]."""
-
-        def decide(state: ReviewState) -> Any:
-            with self._grad_mode():
-                return rule(state)
-
-        return rollout(self, decide).totals
-
-    def result(self) -> SimulationResult:
-        """The per-period records of the periods simulated so far (``record=True`` only)."""
-        if not self.record:
-            raise InputError("batch engine: records were not kept; build the engine with record=True")
-        return SimulationResult(
-            records=self._records(), engine="batch", discount=float(self.world.economics.discount)
-        )
-
     # ------------------------------------------------------------------ the periods
-
-    def _grad_mode(self) -> contextlib.AbstractContextManager[Any]:
-        return contextlib.nullcontext() if self.grad else torch.no_grad()
 
     def _state(self) -> ReviewState:
         """The state at period ``self._t`` after its arrivals (terminal at the horizon)."""
