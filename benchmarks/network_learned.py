@@ -97,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference", default="echelon-base-stock")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args(argv)
-    start, end = (int(x) for x in args.window.split(","))
+    try:
+        start, end = (int(x) for x in args.window.split(","))
+    except ValueError:
+        ap.error(f"--window must be two periods FIRST,END, got {args.window!r}")
+    if not 0 <= start < end or args.seeds < 1:
+        ap.error(f"--window needs 0 <= FIRST < END and --seeds >= 1, got {args.window!r}, {args.seeds}")
     sc = load_scenario(args.scenario, None)
     t0 = time.perf_counter()
     policies: dict[str, Any] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from des_cases import make_paths, one_warehouse_world, single_world
@@ -118,6 +120,14 @@ def test_bad_world_parameters_name_field_and_value() -> None:
         match="node 'a': transfer_lead_time must be >= 0, got -2",
     ):
         Node("a", "v", transfer_lead_time=-2)
+    with pytest.raises(InputError, match="node 'a': transfer_lead_time must be a whole number of periods"):
+        Node("a", "v", transfer_lead_time=1.5)  # type: ignore[arg-type]
+    for factor in ("holding_factor", "transit_holding_factor", "penalty_factor"):
+        for value in (-0.5, math.nan, math.inf):
+            with pytest.raises(
+                InputError, match=f"node 'a': {factor} must be finite and >= 0, got {value!r}"
+            ):
+                Node("a", "v", **{factor: value})
     with pytest.raises(InputError, match="node 'fc' has unknown source 'ghost'"):
         Network(vendors=(Vendor("v"),), nodes=(Node("fc", "ghost"),))
     with pytest.raises(InputError, match=r"unknown SKU\(s\) \['nope'\]"):

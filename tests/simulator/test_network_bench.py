@@ -71,3 +71,6 @@ def test_cli_network_prints_one_json_object_and_refuses_des_sizes() -> None:
     assert all(k in data for k in KEYS)
     bad = runner.invoke(app, ["bench", "--network", "--des-skus", "3"])
     assert bad.exit_code != 0 and "--des-skus" in str(bad.exception)
+    for option, value in (("--batch-skus", "0"), ("--periods", "-7"), ("--repeats", "0")):
+        bad = runner.invoke(app, ["bench", "--network", option, value])
+        assert bad.exit_code != 0 and f"{option} must be > 0, got {int(value)}" in str(bad.exception)
