@@ -6,13 +6,14 @@ component, so adding a new random component never shifts the numbers of another.
 same :class:`ExogenousPaths`, every policy under comparison is evaluated on the same paths, and the batch
 engine can backpropagate through a rollout on them.
 
-Shapes (P paths, T periods, M nodes in ``world.network.nodes`` order, N SKUs):
+Shapes (P paths, T periods, M nodes in ``world.network.nodes`` order, A arcs in ``world.network.arcs()``
+order, N SKUs; arc m < M is node m's own source, so A = M when no node has extra sources):
 
 ============  ============  ===============================================================================
 demand        [P, T, M, N]  customer demand arriving at node m in period t (0 at non-customer-facing nodes)
-lead_time     [P, T, M, N]  lead time (periods) of an order placed by node m in period t
-fill_rate     [P, T, M, N]  share of that order the source delivers (1 for transfers between nodes)
-capacity      [T, M, N]     most units of one SKU node m's vendor accepts for an order placed in t (inf: none)
+lead_time     [P, T, A, N]  lead time (periods) of an order placed on arc a in period t
+fill_rate     [P, T, A, N]  share of that order the source delivers (1 for transfers between nodes)
+capacity      [T, A, N]     most units of one SKU arc a's vendor accepts for an order placed in t (inf: none)
 price         [P, T, N]     selling price in period t
 ============  ============  ===============================================================================
 
@@ -48,10 +49,11 @@ class ExogenousPaths:
                 f"paths.demand must have shape [paths, periods, nodes, skus], got {self.demand.shape}"
             )
         p, t, m, n = self.demand.shape
+        a = self.lead_time.shape[2] if self.lead_time.ndim == 4 and self.lead_time.shape[2] >= m else m
         expect = {
-            "lead_time": (p, t, m, n),
-            "fill_rate": (p, t, m, n),
-            "capacity": (t, m, n),
+            "lead_time": (p, t, a, n),
+            "fill_rate": (p, t, a, n),
+            "capacity": (t, a, n),
             "price": (p, t, n),
         }
         for name, shape in expect.items():
@@ -78,6 +80,11 @@ class ExogenousPaths:
     @property
     def n_skus(self) -> int:
         return int(self.demand.shape[3])
+
+    @property
+    def n_arcs(self) -> int:
+        """A: the arcs orders are placed on (= the nodes, without extra sources)."""
+        return int(self.lead_time.shape[2])
 
     @property
     def max_lead_time(self) -> int:
@@ -154,13 +161,16 @@ def sample_paths(
     """Sample ``n_paths`` exogenous paths for ``world`` from root ``seed``.
 
     Demand and prices come from the given samplers (a scenario's demand model); lead times, fill rates and
-    capacities from the network's vendors, with their disruptions applied. Each component draws from its
-    own child generator of ``seed`` (roles "demand", "price", "lead_time/<node>", "fill_rate/<node>").
+    capacities per arc from its vendor (with its disruptions applied) or from the node's transfer lead
+    time. Each component draws from its own child generator of ``seed`` (roles "demand", "price",
+    "lead_time/<node>", "fill_rate/<node>" for a node's own source, and "lead_time/<node>/<vendor>",
+    "fill_rate/<node>/<vendor>" for its extra vendors).
     """
     if n_paths <= 0:
         raise InputError(f"n_paths must be > 0, got {n_paths!r}")
     t_len, n = world.horizon, world.n_skus
-    nodes = world.network.nodes
+    net = world.network
+    nodes, arcs = net.nodes, net.arcs()
     dem = np.asarray(demand(seeding.generator(seed, "demand"), n_paths), dtype=np.float64)
     if dem.shape != (n_paths, t_len, len(nodes), n):
         raise InputError(
@@ -170,24 +180,26 @@ def sample_paths(
         if not node.customer_facing and dem[:, :, m].any():
             raise InputError(f"demand at node {node.name!r}, which is not customer-facing")
     prc = np.asarray(price(seeding.generator(seed, "price"), n_paths), dtype=np.float64)
-    lead = np.zeros((n_paths, t_len, len(nodes), n), dtype=np.int64)
-    fill = np.ones((n_paths, t_len, len(nodes), n), dtype=np.float64)
-    cap = np.full((t_len, len(nodes), n), math.inf)
-    for m, node in enumerate(nodes):
-        rng_l = seeding.generator(seed, f"lead_time/{node.name}")
-        if not world.network.is_vendor(node.source):
-            lead[:, :, m, :] = node.transfer_distribution.sample(rng_l, (n_paths, t_len, n))
+    lead = np.zeros((n_paths, t_len, len(arcs), n), dtype=np.int64)
+    fill = np.ones((n_paths, t_len, len(arcs), n), dtype=np.float64)
+    cap = np.full((t_len, len(arcs), n), math.inf)
+    for a, (source, m) in enumerate(arcs):
+        node = nodes[m]
+        role = node.name if a < len(nodes) else f"{node.name}/{source}"
+        rng_l = seeding.generator(seed, f"lead_time/{role}")
+        if not net.is_vendor(source):
+            lead[:, :, a, :] = node.transfer_distribution.sample(rng_l, (n_paths, t_len, n))
             continue
-        vendor = world.network.vendor(node.source)
-        rng_f = seeding.generator(seed, f"fill_rate/{node.name}")
+        vendor = net.vendor(source)
+        rng_f = seeding.generator(seed, f"fill_rate/{role}")
         for j, sku in enumerate(world.skus):
             dist = vendor.lead_time_by_sku.get(sku, vendor.lead_time)
-            lead[:, :, m, j] = dist.sample(rng_l, (n_paths, t_len))
-        fill[:, :, m, :] = vendor.fill_rate.sample(rng_f, (n_paths, t_len, n))
-        cap[:, m, :] = vendor.capacity
+            lead[:, :, a, j] = dist.sample(rng_l, (n_paths, t_len))
+        fill[:, :, a, :] = vendor.fill_rate.sample(rng_f, (n_paths, t_len, n))
+        cap[:, a, :] = vendor.capacity
         for d in vendor.disruptions:
-            lead[:, :, m, :], fill[:, :, m, :], cap[:, m, :] = apply_disruption(
-                d, lead[:, :, m, :], fill[:, :, m, :], cap[:, m, :]
+            lead[:, :, a, :], fill[:, :, a, :], cap[:, a, :] = apply_disruption(
+                d, lead[:, :, a, :], fill[:, :, a, :], cap[:, a, :]
             )
     return ExogenousPaths(demand=dem, lead_time=lead, fill_rate=fill, capacity=cap, price=prc)
 
@@ -235,6 +247,10 @@ def check_fit(world: World, paths: ExogenousPaths) -> None:
         raise InputError(f"paths.demand has {m} nodes, the network has {len(nodes)} ({names})")
     if n != world.n_skus:
         raise InputError(f"paths.demand has {n} SKUs, the world has {world.n_skus}")
+    arcs = world.network.arcs()
+    if paths.n_arcs != len(arcs):
+        names = [f"{s} -> {nodes[j].name}" for s, j in arcs]
+        raise InputError(f"paths.lead_time has {paths.n_arcs} arcs, the network has {len(arcs)} ({names})")
     lead = paths.lead_time
     if not np.issubdtype(lead.dtype, np.integer):
         bad = lead != np.floor(lead)

@@ -27,13 +27,33 @@ __all__ = [
     "base_stock_order",
     "check_orders",
     "echelon_position",
+    "on_arcs",
 ]
 
 
 class OrderRule(Protocol):
-    """A buying rule as the engines call it: order quantities [P, M, N] (>= 0, finite) at a review."""
+    """A buying rule as the engines call it: order quantities [P, A, N] (>= 0, finite) at a review, one
+    per arc (source -> node, ``world.network.arcs()``). Where nodes have extra sources (A > M), a rule may
+    return [P, M, N] instead: each node's order goes to its own ``source`` and nothing to the extra
+    vendors (:func:`on_arcs`), so that a single-source rule runs unchanged."""
 
     def __call__(self, state: ReviewState) -> Any: ...
+
+
+def on_arcs(orders: Any, n_nodes: int, n_arcs: int) -> Any:
+    """``orders`` as orders per arc: [P, A, N] as they are; [P, M, N] (M < A) padded with zeros for the
+    extra arcs (:class:`OrderRule`). Anything else is left for :func:`check_orders` to refuse."""
+    if n_arcs == n_nodes:
+        return orders
+    tensor = is_tensor(orders)
+    arr: Any = orders if tensor else np.asarray(orders, dtype=np.float64)
+    if arr.ndim != 3 or arr.shape[1] != n_nodes:
+        return orders
+    if tensor:
+        torch = sys.modules["torch"]
+        pad = torch.zeros((arr.shape[0], n_arcs - n_nodes, arr.shape[2]), dtype=arr.dtype, device=arr.device)
+        return torch.cat([arr, pad], 1)
+    return np.concatenate([arr, np.zeros((arr.shape[0], n_arcs - n_nodes, arr.shape[2]))], 1)
 
 
 def check_orders(orders: Any, shape: tuple[int, ...], t: int) -> None:

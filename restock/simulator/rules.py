@@ -147,11 +147,11 @@ def serve_backorders(on_hand: A, backlog: A, demand: A) -> tuple[A, A, A]:
 def period_cash_flows(
     *,
     sales: A,
-    received: A,
+    purchased: A,
     end_on_hand: A,
     lost: A,
     end_backlog: A,
-    ordered_positive: A,
+    orders_placed: A,
     price: Any,
     unit_cost: Any,
     holding_cost: Any,
@@ -164,7 +164,9 @@ def period_cash_flows(
 ) -> dict[str, A]:
     """The booked amounts of one period (all >= 0); reward = revenue - the four costs.
 
-    ``ordered_positive`` is 1 where an order with a positive quantity was placed this period, else 0.
+    ``purchased``: the units received from vendors, each weighted by its vendor's ``unit_cost_factor``
+    (transfers between nodes cost nothing). ``orders_placed``: the number of orders with a positive
+    quantity placed this period (one per arc at most: two sources, two orders).
     The penalty is per lost unit (lost sales) or per unit of end-of-period backlog (backorders). Holding
     is charged on the end on-hand and, where ``transit_holding_cost`` is given, on the units ``in_transit``
     at the end of the period too.
@@ -180,10 +182,10 @@ def period_cash_flows(
             holding += in_transit * transit_holding_cost
     return {
         "revenue": _times(sales, price, o.get("revenue")),
-        "purchase_cost": _times(received, unit_cost, o.get("purchase_cost")),
+        "purchase_cost": _times(purchased, unit_cost, o.get("purchase_cost")),
         "holding_cost": holding,
         "penalty_cost": _times(end_backlog if backorder else lost, penalty, o.get("penalty_cost")),
-        "fixed_order_cost": _times(ordered_positive, fixed_order_cost, o.get("fixed_order_cost")),
+        "fixed_order_cost": _times(orders_placed, fixed_order_cost, o.get("fixed_order_cost")),
     }
 
 

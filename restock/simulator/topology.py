@@ -1,6 +1,8 @@
 """The network as both engines index it: the array layout of nodes, their levels and children.
 
-Nodes are indexed in ``world.network.nodes`` order (the M axis of paths, states and records). A node is fed
+Nodes are indexed in ``world.network.nodes`` order (the M axis of demand, states and records); arcs
+(source -> node, where orders are placed) in ``world.network.arcs()`` order (the A axis of orders, lead
+times, fill rates and capacities): arc m < M is node m's own source, so A = M without extra sources. A node is fed
 by a vendor (level 0) or by an upstream node (level = upstream level + 1). Transfers are shipped in the
 TRANSFER phase of the upstream node's level, upstream levels first, from the upstream node's on-hand after
 that period's arrivals (and after its own zero-lead-time arrivals), before customer demand; how a node
@@ -35,10 +37,28 @@ class Layout:
     backorder: tuple[bool, ...]
     storage_capacity: np.ndarray
     """[M] most units of one SKU a node holds (inf for none)."""
+    arc_sources: tuple[str, ...]
+    """The source of each arc (A axis, :meth:`~restock.simulator.world.Network.arcs`): arc m < M is node
+    m's ``source``, the rest are the nodes' extra vendors."""
+    arc_node: tuple[int, ...]
+    """The node each arc delivers to."""
+    arc_cost_factor: np.ndarray
+    """[A] the purchase cost of a unit received on each arc, as a factor of the SKU's unit cost: the
+    vendor's ``unit_cost_factor``, 0 for a transfer from an upstream node."""
 
     @property
     def n_nodes(self) -> int:
         return len(self.names)
+
+    @property
+    def n_arcs(self) -> int:
+        """A: the number of arcs (= M when every node has one source)."""
+        return len(self.arc_node)
+
+    @property
+    def extra_arcs(self) -> range:
+        """The arcs beyond each node's own source (the extra vendors), as indices of the A axis."""
+        return range(self.n_nodes, self.n_arcs)
 
     @property
     def vendor_fed(self) -> np.ndarray:
@@ -72,6 +92,8 @@ def layout(world: World) -> Layout:
         i = pos[node.name]
         levels[i] = 0 if src_idx[i] < 0 else levels[src_idx[i]] + 1
     children = tuple(tuple(j for j in range(len(names)) if src_idx[j] == i) for i in range(len(names)))
+    arcs = net.arcs()
+    factor = [net.vendor(s).unit_cost_factor if net.is_vendor(s) else 0.0 for s, _ in arcs]
     return Layout(
         names=names,
         sources=tuple(n.source for n in net.nodes),
@@ -81,6 +103,9 @@ def layout(world: World) -> Layout:
         customer_facing=tuple(n.customer_facing for n in net.nodes),
         backorder=tuple(n.backorder for n in net.nodes),
         storage_capacity=np.array([n.storage_capacity for n in net.nodes], dtype=np.float64),
+        arc_sources=tuple(s for s, _ in arcs),
+        arc_node=tuple(m for _, m in arcs),
+        arc_cost_factor=np.array(factor, dtype=np.float64),
     )
 
 

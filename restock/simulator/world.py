@@ -9,11 +9,12 @@ Costs (per SKU, see :class:`Economics`) and the reward of a period::
     reward_t = revenue_t + salvage_t - purchase_cost_t - holding_cost_t - penalty_cost_t - fixed_order_cost_t
 
 * revenue: units sold x the period's selling price (from :class:`~restock.simulator.paths.ExogenousPaths`);
-* purchase cost: unit cost x units *received* (a vendor's fill-rate cut or capacity cut is never paid);
+* purchase cost: unit cost x the vendor's ``unit_cost_factor`` x units *received* from it (a vendor's
+  fill-rate cut or capacity cut is never paid; a transfer between nodes costs nothing);
 * holding: holding cost x end-of-period on-hand;
 * penalty: lost sales: penalty x units lost in the period; backorders: penalty x backlog at period end
   (so ``lost_sale_penalty`` is a per-unit-per-period backorder cost there);
-* fixed order cost: per order placed with a positive quantity;
+* fixed order cost: per order placed with a positive quantity (per arc: two sources, two orders);
 * salvage: salvage value x on-hand at the end of the last period (booked in the last period).
 """
 
@@ -236,10 +237,16 @@ class Vendor:
     capacity: float = math.inf
     """Most units of one SKU the vendor accepts per order period; the excess is cancelled and recorded."""
     disruptions: tuple[Disruption, ...] = ()
+    unit_cost_factor: float = 1.0
+    """Purchase cost per unit received from this vendor = ``unit_cost_factor`` x the SKU's unit cost (an
+    expedited vendor costs more: 1.05 for a 5% premium)."""
 
     def __post_init__(self) -> None:
         if not (self.capacity >= 0):
             raise InputError(f"vendor {self.name!r}: capacity must be >= 0, got {self.capacity!r}")
+        f = self.unit_cost_factor
+        if not (isinstance(f, int | float) and math.isfinite(f) and f >= 0):
+            raise InputError(f"vendor {self.name!r}: unit_cost_factor must be finite and >= 0, got {f!r}")
 
 
 NodeSource = str
@@ -250,12 +257,17 @@ NodeSource = str
 class Node:
     """A stocking location.
 
-    A node is replenished from one ``source``: a vendor (orders subject to the vendor's lead times, fill
+    A node is replenished from its ``source``: a vendor (orders subject to the vendor's lead times, fill
     rate, capacity and disruptions) or an upstream node (a transfer, taking ``transfer_lead_time``
     periods, a number or a distribution). When the upstream node cannot fill all requests of a period it
     rations them pro rata (:func:`restock.simulator.rules.ration`): under lost sales at the upstream node
     the unfilled part is cancelled; with ``backorder`` there it waits and is shipped first-come
     first-served as stock arrives (:func:`restock.simulator.rules.serve_queue`).
+
+    A node may also order from ``extra_sources``: more vendors, each an arc of its own with the vendor's
+    lead times, fill rate, capacity, disruptions and unit cost (dual sourcing: a cheap slow ``source``
+    and a fast expensive extra vendor). Orders are placed per arc (source -> node); what arrives from
+    every source joins the same on-hand.
 
     Costs per node are factors on the SKU's economics (a warehouse holds more cheaply than an FC).
     """
@@ -278,6 +290,8 @@ class Node:
     """Holding cost of units in transit to this node per unit and period, as a factor of the SKU's."""
     penalty_factor: float = 1.0
     """Penalty per unit lost or backordered here = ``penalty_factor`` x the SKU's lost-sale penalty."""
+    extra_sources: tuple[str, ...] = ()
+    """Vendors this node orders from besides ``source`` (each name once, never ``source`` itself)."""
 
     def __post_init__(self) -> None:
         if not (self.storage_capacity >= 0):
@@ -297,6 +311,23 @@ class Node:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
                 raise InputError(f"node {self.name!r}: {name} must be finite and >= 0, got {value!r}")
+        extra = self.extra_sources
+        if isinstance(extra, str) or not all(isinstance(x, str) for x in extra):
+            raise InputError(
+                f"node {self.name!r}: extra_sources must be a list of vendor names, got {extra!r}"
+            )
+        object.__setattr__(self, "extra_sources", tuple(extra))
+        repeated = sorted({x for x in self.sources if self.sources.count(x) > 1})
+        if repeated:
+            raise InputError(
+                f"node {self.name!r}: extra_sources must name each vendor once and not the node's source "
+                f"{self.source!r}, got {list(extra)!r} (repeated: {repeated})"
+            )
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source of the node: ``source`` first, then ``extra_sources``."""
+        return (self.source, *self.extra_sources)
 
     @property
     def transfer_distribution(self) -> LeadTime:
@@ -337,6 +368,12 @@ class Network:
                 )
             if node.source == node.name:
                 raise InputError(f"network: node {node.name!r} cannot source from itself")
+            not_vendors = [x for x in node.extra_sources if x not in vnames]
+            if not_vendors:
+                raise InputError(
+                    f"network: node {node.name!r}: extra_sources must name vendors, got {not_vendors} "
+                    f"(known vendors {vnames})"
+                )
             if node.source in vnames and node.transfer_distribution != LeadTime():
                 raise InputError(
                     f"network: node {node.name!r} is fed by vendor {node.source!r}, whose lead time "
@@ -388,6 +425,14 @@ class Network:
     @property
     def demand_nodes(self) -> list[Node]:
         return [n for n in self.nodes if n.customer_facing]
+
+    def arcs(self) -> list[tuple[str, int]]:
+        """The arcs (source name, node index) orders are placed on, in the A-axis order of orders, lead
+        times, fill rates and capacities: arc m < M is node m's ``source``, then every node's
+        ``extra_sources`` in node order."""
+        primary = [(n.source, m) for m, n in enumerate(self.nodes)]
+        extra = [(v, m) for m, n in enumerate(self.nodes) for v in n.extra_sources]
+        return primary + extra
 
 
 @dataclass(frozen=True)

@@ -197,14 +197,14 @@ def test_wrong_order_shape_and_step_before_reset_raise() -> None:
         engine.step(np.zeros((1, 1)))
 
 
-def test_networks_point_to_the_des_engine() -> None:
+def test_networks_point_to_the_network_engine() -> None:
     world, paths = tiny()
     net = Network(
         vendors=(Vendor("vendor"),),
         nodes=(Node("dc", "vendor", customer_facing=False), Node("store", "dc")),
     )
     world2 = World(skus=world.skus, economics=world.economics, network=net, horizon=world.horizon)
-    with pytest.raises(InputError, match="des engine"):
+    with pytest.raises(InputError, match="NetworkEngine"):
         BatchEngine(world2, paths)
 
 

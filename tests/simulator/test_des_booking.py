@@ -54,11 +54,11 @@ def test_booked_cash_flows_are_the_rules_applied_to_each_periods_record(backorde
     sku = rec["sku"].str.slice(3).astype(int).to_numpy()
     expect = period_cash_flows(
         sales=rec["sales"].to_numpy(),
-        received=rec["received"].to_numpy(),
+        purchased=rec["received"].to_numpy(),
         end_on_hand=rec["on_hand"].to_numpy(),
         lost=rec["lost"].to_numpy(),
         end_backlog=rec["backlog"].to_numpy(),
-        ordered_positive=(rec["ordered"].to_numpy() > 0).astype(float),
+        orders_placed=(rec["ordered"].to_numpy() > 0).astype(float),
         price=price[rec["path"].to_numpy(), t, sku],
         unit_cost=eco.unit_cost[sku],
         holding_cost=eco.holding_cost[sku],
@@ -125,7 +125,8 @@ def test_unlimited_capacity_and_plain_arrivals_shortcuts_change_nothing() -> Non
         sim = engine._sim
         assert sim is not None
         assert sim.unlimited_capacity == [limit == math.inf]
-        assert sim.plain_arrivals == [limit == math.inf]
+        assert sim.storage == [None if limit == math.inf else limit]
+        assert sim.fill_rate_cut == [False]
         results.append(run(world, paths, BaseStock(15.0)))
     fast, general = results
     np.testing.assert_array_equal(

@@ -148,8 +148,8 @@ def test_unlimited_limits_are_fast_paths_inside_the_rules() -> None:
         kept, disposed = rules.receive(np.array([3.0, 1.0]), np.array([4.0, 2.0]), limit)
         assert kept.tolist() == [7.0, 3.0] and disposed is rules.NOTHING
     assert rules.book_period(
-        sales=np.array([2.0]), received=np.array([3.0]), end_on_hand=np.array([4.0]), lost=np.array([1.0]),
-        end_backlog=np.array([0.0]), ordered_positive=np.array([1.0]), price=10.0, unit_cost=2.0,
+        sales=np.array([2.0]), purchased=np.array([3.0]), end_on_hand=np.array([4.0]), lost=np.array([1.0]),
+        end_backlog=np.array([0.0]), orders_placed=np.array([1.0]), price=10.0, unit_cost=2.0,
         holding_cost=0.5, penalty=3.0, fixed_order_cost=7.0, backorder=False, salvage_value=1.5,
         salvage_units=np.array([4.0]),
     )["reward"].tolist() == [20.0 + 6.0 - 6.0 - 2.0 - 3.0 - 7.0]  # fmt: skip

@@ -145,11 +145,11 @@ def reference(world: World, paths: ExogenousPaths, rule: OrderRule) -> dict[str,
                 sales, lost, on_hand = rules.serve_lost_sales(on_hand, demand)
             cash = rules.period_cash_flows(
                 sales=sales,
-                received=rec["received"],
+                purchased=rec["received"],
                 end_on_hand=on_hand,
                 lost=lost,
                 end_backlog=backlog,
-                ordered_positive=ordered_positive,
+                orders_placed=ordered_positive,
                 price=paths.price[p, t],
                 unit_cost=econ.unit_cost,
                 holding_cost=econ.holding_cost,

@@ -205,8 +205,8 @@ def test_rules_on_numpy_match_torch_and_stay_differentiable() -> None:
     d_t.sum().backward()
     assert qt.grad is not None and qt.grad.tolist() == [0.5, 0.0, 0.2]  # capacity binds on the second
     flows = rules.period_cash_flows(
-        sales=np.array([2.0]), received=np.array([3.0]), end_on_hand=np.array([4.0]), lost=np.array([1.0]),
-        end_backlog=np.array([5.0]), ordered_positive=np.array([1.0]), price=10.0, unit_cost=2.0,
+        sales=np.array([2.0]), purchased=np.array([3.0]), end_on_hand=np.array([4.0]), lost=np.array([1.0]),
+        end_backlog=np.array([5.0]), orders_placed=np.array([1.0]), price=10.0, unit_cost=2.0,
         holding_cost=0.5, penalty=3.0, fixed_order_cost=7.0, backorder=False,
     )  # fmt: skip
     assert {k: float(v[0]) for k, v in flows.items()} == {

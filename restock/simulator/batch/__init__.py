@@ -14,13 +14,15 @@ from restock.simulator.world import World
 
 
 def needs_network_engine(world: World) -> bool:
-    """Whether ``world`` needs :class:`NetworkEngine`: several nodes, or a holding cost in transit."""
+    """Whether ``world`` needs :class:`NetworkEngine`: several nodes, several sources of a node, or a
+    holding cost in transit."""
     nodes = world.network.nodes
-    return len(nodes) > 1 or any(n.transit_holding_factor for n in nodes)
+    return len(nodes) > 1 or any(n.transit_holding_factor or n.extra_sources for n in nodes)
 
 
 def batch_engine(world: World, paths: ExogenousPaths, **options: Any) -> BatchEngine | NetworkEngine:
-    """The batch engine for ``world``: :class:`BatchEngine` for one node, :class:`NetworkEngine` else."""
+    """The batch engine for ``world``: :class:`BatchEngine` for one node with one source,
+    :class:`NetworkEngine` else."""
     if needs_network_engine(world):
         return NetworkEngine(world, paths, **options)
     return BatchEngine(world, paths, **options)

@@ -188,10 +188,11 @@ class BatchEngine(TorchEngine):
         dtype: torch.dtype | str = torch.float64,
     ) -> None:
         nodes = world.network.nodes
-        if len(nodes) != 1:
+        if len(nodes) != 1 or nodes[0].extra_sources:
             raise InputError(
-                f"batch engine: world.network has {len(nodes)} nodes {[n.name for n in nodes]}; the batch "
-                "engine supports a single node only, use the des engine (engine='des') for networks"
+                f"batch engine: world.network has {len(nodes)} node(s) {[n.name for n in nodes]} and "
+                f"{len(world.network.arcs())} source(s); the single-node fast path takes one node with one "
+                "source: use restock.simulator.batch.NetworkEngine (make_engine('batch', ...) picks it)"
             )
         expect = (world.horizon, 1, world.n_skus)
         got = (paths.horizon, paths.n_nodes, paths.n_skus)
@@ -254,7 +255,8 @@ class BatchEngine(TorchEngine):
         self._full_fill = [bool(x) for x in (paths.fill_rate[:, rv, 0, :] == 1).all(axis=(0, 2))]
         """Per review: every fill rate is 1 (the vendor delivers everything it accepts)."""
         econ = world.economics
-        self._unit_cost = tens(econ.unit_cost)
+        # the one vendor's cost factor, on every unit received
+        self._unit_cost = tens(econ.unit_cost * world.network.vendor(node.source).unit_cost_factor)
         self._holding = tens(costs.holding[0])
         self._penalty = tens(costs.penalty[0])
         self._fixed = tens(econ.fixed_order_cost)
@@ -517,11 +519,11 @@ class BatchEngine(TorchEngine):
         ordered_positive = self._zero if b.ordered is None else (b.ordered > 0).to(self.dtype)
         out = rules.book_period(
             sales=revenue,  # the block's revenue at a price of 1
-            received=sums[1],
+            purchased=sums[1],
             end_on_hand=sums[2],
             lost=sums[3],
             end_backlog=sums[3],
-            ordered_positive=ordered_positive,  # one order at most per block
+            orders_placed=ordered_positive,  # one order at most per block
             price=1.0,
             unit_cost=self._unit_cost,
             holding_cost=self._holding,
@@ -570,11 +572,11 @@ class BatchEngine(TorchEngine):
             salvage_units[-1] = on_hand[-1]
         cash = rules.book_period(
             sales=sales,
-            received=received,
+            purchased=received,
             end_on_hand=on_hand,
             lost=lost,
             end_backlog=backlog,
-            ordered_positive=(ordered > 0).to(self.dtype),
+            orders_placed=(ordered > 0).to(self.dtype),
             price=self._price[:t_len],
             unit_cost=self._unit_cost,
             holding_cost=self._holding,

@@ -75,7 +75,7 @@ from restock.simulator import rules
 from restock.simulator.batch.engine import TorchEngine, resolve_dtype
 from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths, check_fit
-from restock.simulator.policy import ReviewState, check_orders
+from restock.simulator.policy import ReviewState, check_orders, on_arcs
 from restock.simulator.topology import layout, node_costs
 from restock.simulator.world import World
 
@@ -85,18 +85,25 @@ _UNITS = tuple(c for c in QUANTITY_COLUMNS if c not in MONEY_COLUMNS)
 
 @dataclass(frozen=True)
 class _Rows:
-    """A group of nodes that receive shipments together (the vendor-fed nodes, or a node's children)."""
+    """A group of arcs that ship together (the vendor-fed nodes' own arcs, a node's children, the extra
+    vendors' arcs). Arc m < M is node m's own source, so for the first two groups arcs are nodes."""
 
     nodes: tuple[int, ...]
+    """The node each arc delivers to (a node may occur twice among extra arcs)."""
     index: torch.Tensor
-    """[C] the nodes, as an index of the M axis."""
+    """[C] the arcs, as an index of the A axis (of orders, lead times, fill rates) and, for own arcs, of
+    the M axis."""
     span: slice | None
-    """The nodes as a slice of the M axis where they are consecutive (then :meth:`pick` is a view)."""
+    """The arcs as a slice where they are consecutive (then :meth:`pick` is a view)."""
     leads: tuple[tuple[int, ...], ...]
-    """Per period: the lead times that occur among these nodes' shipments of the period."""
+    """Per period: the lead times that occur among these arcs' shipments of the period."""
+    to: torch.Tensor
+    """[C] the nodes, as an index of the M axis (where :meth:`NetworkEngine._spread` puts the rows)."""
+    to_span: slice | None
+    """The nodes as a slice of the M axis where they are consecutive and distinct."""
 
     def pick(self, x: torch.Tensor) -> torch.Tensor:
-        """The group's rows of ``x`` [P, M, ...]: [P, C, ...]."""
+        """The group's rows of ``x`` [P, A, ...] (or [P, M, ...] for own arcs): [P, C, ...]."""
         return x[:, self.span] if self.span is not None else x.index_select(1, self.index)
 
 
@@ -130,6 +137,8 @@ class NetworkEngine(TorchEngine):
         self._review_set = set(self.reviews)
         self.max_lead = k = paths.max_lead_time
         self.shape = (paths.n_paths, net.n_nodes, world.n_skus)
+        self.order_shape = (paths.n_paths, net.n_arcs, world.n_skus)
+        """[P, A, N] of orders (one per arc; A = M unless nodes have extra sources)."""
         self._in_place = not (grad or record)
         """Plain rollouts keep the window as a ring updated in place (see the module docstring)."""
 
@@ -142,25 +151,39 @@ class NetworkEngine(TorchEngine):
         # period-major exogenous inputs: period t is a [P, M, N] slice
         self._demand = tens(paths.demand.transpose(1, 0, 2, 3))
         self._price = tens(paths.price.transpose(1, 0, 2)[:, :, None, :])  # [T, P, 1, N]
-        self._capacity = tens(paths.capacity)  # [T, M, N]
+        self._capacity = tens(paths.capacity)  # [T, A, N]
         # where a shipment of period t lands: the window row (its lead time in a list of rows, row j due in
         # t + j; (t + lead time) mod (K + 1) in a ring), as a position in the flattened window [K+1, P, M, N]
+        # of the arc's node
         lead = paths.lead_time.transpose(1, 0, 2, 3)
         slot = torch.tensor(lead, dtype=torch.int64, device=self.device)  # a copy: updated in place below
         if self._in_place:
             slot.add_(torch.arange(self.horizon, device=self.device).view(-1, 1, 1, 1)).remainder_(k + 1)
-        cells = int(np.prod(self.shape))
-        slot.mul_(cells).add_(torch.arange(cells, device=self.device).view(self.shape))
+        p_len, m_len, n_len = self.shape
+        cells = p_len * m_len * n_len
+        at = torch.tensor(net.arc_node, device=self.device).view(1, -1, 1) * n_len
+        at = at + torch.arange(p_len, device=self.device).view(-1, 1, 1) * (m_len * n_len)
+        slot.mul_(cells).add_(at + torch.arange(n_len, device=self.device))
         self._slot = slot
-        """[T, P, M, N] the position in the flattened window a shipment of period t goes to."""
-        present = np.stack([(paths.lead_time == v).any(axis=(0, 3)) for v in range(k + 1)], -1)  # [T, M, K+1]
+        """[T, P, A, N] the position in the flattened window a shipment of period t on arc a goes to."""
+        present = np.stack([(paths.lead_time == v).any(axis=(0, 3)) for v in range(k + 1)], -1)  # [T, A, K+1]
         self._unlimited = np.isinf(paths.capacity).all(axis=(1, 2)).tolist()
         self._full_fill = (paths.fill_rate == 1).all(axis=(0, 2, 3)).tolist()
         self._one_window = all(self._full_fill)
         """Every fill rate is 1: the delivered window is the accepted one."""
         self._fill = None if self._one_window else tens(paths.fill_rate.transpose(1, 0, 2, 3))
         vendor_fed = np.asarray(net.source_index) < 0
-        self._vendor = column(vendor_fed)
+        factor = net.arc_cost_factor
+        into = [factor[[a for a in range(net.n_arcs) if net.arc_node[a] == m]] for m in range(net.n_nodes)]
+        self._value_window = any((f != f[0]).any() for f in into)
+        """Some node buys at different cost factors from its sources: a window of the units' value (units
+        x cost factor) tracks what arrives; else each node buys at one factor (0: a transfer)."""
+        self._node_factor = None if self._value_window else column([f[0] for f in into])
+        """[1, M, 1] the cost factor of every unit a node receives (without a value window)."""
+        self._arc_factor = tens(factor[None, :, None])  # [1, A, 1]
+        self._channels = ("acc",) + ("dlv",) * (not self._one_window) + ("val",) * self._value_window
+        """The windows kept: accepted units, the delivered share (where some fill rate is below 1), their
+        value (where a node buys at several cost factors)."""
         storage = net.storage_capacity
         self._storage = None if np.isinf(storage).all() else column(storage)
         backorder = np.asarray(net.backorder)
@@ -180,17 +203,27 @@ class NetworkEngine(TorchEngine):
         self._block_demand = {a: self._demand[a:b].sum(0) for a, b in zip(starts, ends, strict=True)}
         """Demand summed over each step's block of periods (exogenous: once), by first period."""
 
-        def rows(nodes: list[int]) -> _Rows:
-            consecutive = nodes == list(range(nodes[0], nodes[0] + len(nodes)))
-            leads = np.asarray(present[:, nodes].any(1))  # [T, K + 1]
+        def span(index: list[int]) -> slice | None:
+            consecutive = index == list(range(index[0], index[0] + len(index)))
+            return slice(index[0], index[0] + len(index)) if consecutive else None
+
+        def rows(arcs: list[int]) -> _Rows:
+            leads = np.asarray(present[:, arcs].any(1))  # [T, K + 1]
+            nodes = [net.arc_node[a] for a in arcs]
             return _Rows(
                 nodes=tuple(nodes),
-                index=torch.tensor(nodes, device=self.device),
-                span=slice(nodes[0], nodes[0] + len(nodes)) if consecutive else None,
+                index=torch.tensor(arcs, device=self.device),
+                span=span(arcs),
                 leads=tuple(tuple(np.flatnonzero(row).tolist()) for row in leads),
+                to=torch.tensor(nodes, device=self.device),
+                to_span=span(nodes) if len(set(nodes)) == len(nodes) else None,
             )
 
         self._vendor_rows = rows(np.flatnonzero(vendor_fed).tolist()) if vendor_fed.any() else None
+        self._extra_rows = rows(list(net.extra_arcs)) if net.extra_arcs else None
+        """The arcs of the nodes' extra vendors (None: every node has one source)."""
+        self._arc_nodes = None if self._extra_rows is None else self._extra_rows.to
+        """[A - M] the node of each extra arc (for sums of arcs per node)."""
         # transfers, by level of the shipping node (upstream first)
         self._levels: list[list[int]] = []
         for u in net.shippers():
@@ -218,13 +251,14 @@ class NetworkEngine(TorchEngine):
         with self._grad_mode():
             rows = self.max_lead + 1
             if self._in_place:
-                self._ring_acc = torch.zeros((rows, *self.shape), dtype=self.dtype, device=self.device)
-                self._ring_dlv = self._ring_acc if self._one_window else torch.zeros_like(self._ring_acc)
+                self._ring = {
+                    c: torch.zeros((rows, *self.shape), dtype=self.dtype, device=self.device)
+                    for c in self._channels
+                }
                 self._empty = [True] * rows
                 """Ring rows nothing was shipped into since they last arrived."""
             else:
-                self._rows_acc = [self._zero] * rows
-                self._rows_dlv = self._rows_acc if self._one_window else [self._zero] * rows
+                self._win = {c: [self._zero] * rows for c in self._channels}
             self._on_hand = self._initial.clone()
             self._backlog = self._zero
             self._in_transit = self._zero
@@ -251,8 +285,10 @@ class NetworkEngine(TorchEngine):
         if self._t >= self.horizon:
             raise InputError(f"batch engine: the horizon ({self.horizon}) is reached; call reset()")
         with self._grad_mode():
-            q = torch.as_tensor(orders, dtype=self.dtype, device=self.device)
-            check_orders(q, self.shape, self._t)
+            q = torch.as_tensor(
+                on_arcs(orders, self.shape[1], self.order_shape[1]), dtype=self.dtype, device=self.device
+            )
+            check_orders(q, self.order_shape, self._t)
             nxt = next((r for r in self.reviews if r > self._t), self.horizon)
             totals = self._run_until(nxt, q)
             return self._state(), totals
@@ -270,10 +306,10 @@ class NetworkEngine(TorchEngine):
                 if self._empty[r]:
                     row.zero_()
                 else:
-                    row.copy_(self._ring_acc[r])
+                    row.copy_(self._ring["acc"][r])
             pipeline = pipeline.permute(1, 2, 3, 0)
         elif k:
-            pipeline = torch.stack(self._rows_acc[1 : k + 1]).permute(1, 2, 3, 0)
+            pipeline = torch.stack(self._win["acc"][1 : k + 1]).permute(1, 2, 3, 0)
         else:
             pipeline = self._zero.unsqueeze(-1)[..., :0]
         return ReviewState(
@@ -312,11 +348,19 @@ class NetworkEngine(TorchEngine):
         rec[key] = x if rec[key] is self._zero else rec[key] + x
 
     def _spread(self, rows: _Rows, x: torch.Tensor) -> torch.Tensor:
-        """A group's rows [P, C, N] as [P, M, N] (zero elsewhere)."""
-        if rows.span is None:
-            return torch.zeros_like(self._zero).index_add(1, rows.index, x)
-        a, b, m = rows.span.start, rows.span.stop, self.shape[1]
+        """A group's rows [P, C, N] as [P, M, N] at their nodes (summed where two go to one node; zero
+        elsewhere)."""
+        if rows.to_span is None:
+            return torch.zeros_like(self._zero).index_add(1, rows.to, x)
+        a, b, m = rows.to_span.start, rows.to_span.stop, self.shape[1]
         return x if (a, b) == (0, m) else F.pad(x, (0, 0, a, m - b))
+
+    def _per_node(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-arc ``x`` [P, A, N] summed per node: [P, M, N]."""
+        if self._arc_nodes is None:
+            return x
+        m = self.shape[1]
+        return x[:, :m].index_add(1, self._arc_nodes, x[:, m:])
 
     def _receive(self, on_hand: torch.Tensor, arriving: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         on_hand, disposed = rules.receive(on_hand, arriving, self._storage)
@@ -326,23 +370,28 @@ class NetworkEngine(TorchEngine):
         """Step 1 of period ``self._t``: what is due arrives (in the block of that period)."""
         t = self._t
         if self.record:
-            self._rec = dict.fromkeys(_UNITS, self._zero)
+            self._rec = dict.fromkeys((*_UNITS, "orders_placed", "purchased"), self._zero)
             self._rec["on_hand_start"] = self._on_hand
         if self._in_place:
             r = t % (self.max_lead + 1)
             if not self._empty[r] or (t == 0 and self._storage is not None):
-                self._take_in(*self._ring_row(r))
+                self._take_in(self._ring_row(r))
                 self._clear(r)
             return
-        acc, dlv = self._rows_acc[0], self._rows_dlv[0]
-        if acc is not self._zero or dlv is not self._zero or (t == 0 and self._storage is not None):
+        row = {c: w[0] for c, w in self._win.items()}
+        if any(x is not self._zero for x in row.values()) or (t == 0 and self._storage is not None):
             # (an initial on-hand above the storage capacity is disposed in period 0)
-            self._take_in(acc, dlv)
+            self._take_in(row)
 
-    def _take_in(self, acc: torch.Tensor, dlv: torch.Tensor) -> None:
-        """Units due now arrive: ``acc`` accepted, of which ``dlv`` delivered [P, M, N]."""
+    def _take_in(self, row: dict[str, torch.Tensor]) -> None:
+        """Units due now arrive: a row [P, M, N] of each window (:attr:`_channels`): accepted, of which
+        delivered, and their value."""
+        acc = row["acc"]
+        dlv = row.get("dlv", acc)
         self._on_hand, disposed = self._receive(self._on_hand, dlv)
         self._add("received", dlv)
+        if "val" in row:
+            self._add("purchased", row["val"])
         if self._track_transit:
             self._in_transit = self._in_transit - acc
         if self.record:
@@ -350,22 +399,23 @@ class NetworkEngine(TorchEngine):
             self._note("disposed", disposed)
             if acc is not dlv:
                 self._note("cancelled", acc - dlv)
+            if "val" in row:
+                self._note("purchased", row["val"])
 
-    def _ring_row(self, r: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Ring row ``r``: (accepted, delivered) [P, M, N] views (one tensor with one window)."""
-        acc = self._ring_acc[r]
-        return acc, acc if self._ring_dlv is self._ring_acc else self._ring_dlv[r]
+    def _ring_row(self, r: int) -> dict[str, torch.Tensor]:
+        """Ring row ``r`` of each window: [P, M, N] views."""
+        return {c: ring[r] for c, ring in self._ring.items()}
 
     def _clear(self, r: int) -> None:
         """Ring row ``r`` has arrived: zero it."""
-        self._ring_acc[r].zero_()
-        if self._ring_dlv is not self._ring_acc:
-            self._ring_dlv[r].zero_()
+        for ring in self._ring.values():
+            ring[r].zero_()
         self._empty[r] = True
 
-    def _ship(self, t: int, rows: _Rows, accepted: torch.Tensor, delivered: torch.Tensor) -> None:
-        """Units accepted [P, C, N] (and their delivered share) leave in period ``t`` for the group
-        ``rows``, due at t + each node's lead time of the period; lead time 0 arrives now.
+    def _ship(self, t: int, rows: _Rows, parts: dict[str, torch.Tensor]) -> None:
+        """Units leave in period ``t`` on the arcs ``rows``: ``parts`` [P, C, N] per window (accepted, their
+        delivered share, their value; a window missing from ``parts`` gets nothing), due at t + each arc's
+        lead time of the period; lead time 0 arrives now.
 
         One ``index_add`` per window puts every unit in its row (no mask per lead time). A ring takes
         the units in place; otherwise they go to a fresh window of K + 1 rows, added to the rows of the
@@ -374,51 +424,61 @@ class NetworkEngine(TorchEngine):
         leads = rows.leads[t]
         slot = rows.pick(self._slot[t]).reshape(-1)
         if self._track_transit:
-            self._in_transit = self._in_transit + self._spread(rows, accepted)
+            self._in_transit = self._in_transit + self._spread(rows, parts["acc"])
         if self._in_place:
-            self._ring_acc.view(-1).index_add_(0, slot, accepted.reshape(-1))
-            if self._ring_dlv is not self._ring_acc:
-                self._ring_dlv.view(-1).index_add_(0, slot, delivered.reshape(-1))
+            for c, ring in self._ring.items():
+                if c in parts:
+                    ring.view(-1).index_add_(0, slot, parts[c].reshape(-1))
             size = self.max_lead + 1
             for v in leads:
                 self._empty[(t + v) % size] = False
             if leads[0] == 0:
                 r = t % size
-                self._take_in(*self._ring_row(r))
+                self._take_in(self._ring_row(r))
                 self._clear(r)
             return
-        acc = self._window(slot, accepted)
-        dlv = acc if delivered is accepted else self._window(slot, delivered)
+        fresh: dict[str, tuple[torch.Tensor, ...]] = {}
+        for c in self._win:
+            x = parts.get(c)
+            if x is not None:  # the delivered share is often the accepted units themselves
+                same = next((d for d in fresh if parts[d] is x), None)
+                fresh[c] = fresh[same] if same is not None else self._window(slot, x)
         for v in leads:
             if v == 0:
                 continue
-            due = self._rows_acc[v]
-            self._rows_acc[v] = acc[v] if due is self._zero else due + acc[v]
-            if self._rows_dlv is not self._rows_acc:
-                due = self._rows_dlv[v]
-                self._rows_dlv[v] = dlv[v] if due is self._zero else due + dlv[v]
+            for c, window in fresh.items():
+                due = self._win[c][v]
+                self._win[c][v] = window[v] if due is self._zero else due + window[v]
         if leads[0] == 0:
-            self._take_in(acc[0], dlv[0])
+            self._take_in({c: window[0] for c, window in fresh.items()})
 
     def _window(self, slot: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """``x`` (C nodes' rows) in a fresh window at the positions ``slot``: its K + 1 rows [P, M, N]."""
+        """``x`` (C arcs' rows) in a fresh window at the positions ``slot``: its K + 1 rows [P, M, N]."""
         size = self.max_lead + 1
         window = torch.zeros(size * self._zero.numel(), dtype=self.dtype, device=self.device)
         return window.index_add_(0, slot, x.reshape(-1)).view(size, *self.shape).unbind(0)
 
+    def _shipment(self, t: int, rows: _Rows, accepted: torch.Tensor) -> dict[str, torch.Tensor]:
+        """What vendor arcs ``rows`` ship of their ``accepted`` units [P, C, N] in ``t``, per window."""
+        fill = None if self._fill is None or self._full_fill[t] else rows.pick(self._fill[t])
+        delivered = rules.deliver(accepted, fill)
+        parts = {"acc": accepted, "dlv": delivered}
+        if self._value_window:
+            parts["val"] = delivered * rows.pick(self._arc_factor)
+        return parts
+
     def _order(self, t: int, q: torch.Tensor) -> None:
-        """Step 2: the orders of review ``t``."""
-        self._sums["ordered_positive"] = (q > 0).to(self.dtype)  # one review per block
+        """Step 2: the orders [P, A, N] of review ``t``."""
+        self._sums["orders_placed"] = self._per_node((q > 0).to(self.dtype))  # one review per block
         accepted = rules.accept(q, None if self._unlimited[t] else self._capacity[t])
         if self.record:
-            self._rec["ordered"] = q
-            self._note("cancelled", q - accepted)
-        self._accepted = accepted  # node-fed nodes: the transfer requests
-        vendor = self._vendor_rows
-        if vendor is not None:
-            acc = vendor.pick(accepted)
-            fill = None if self._fill is None or self._full_fill[t] else vendor.pick(self._fill[t])
-            self._ship(t, vendor, acc, rules.deliver(acc, fill))
+            self._rec["ordered"] = self._per_node(q)
+            self._rec["orders_placed"] = self._sums["orders_placed"]
+            self._note("cancelled", self._per_node(q - accepted))
+        self._accepted = accepted[:, : self.shape[1]]  # node-fed nodes' own arcs: the transfer requests
+        for rows in (self._vendor_rows, self._extra_rows):
+            if rows is not None:
+                self._ship(t, rows, self._shipment(t, rows, rows.pick(accepted)))
 
     def _transfers(self, t: int, review: bool) -> None:
         """Step 3: every shipping node, upstream levels first."""
@@ -432,7 +492,7 @@ class NetworkEngine(TorchEngine):
                     continue
                 if shipped is not None:
                     out = shipped.movedim(0, 1)
-                    self._ship(t, self._kids[u], out, out)
+                    self._ship(t, self._kids[u], {"acc": out, "dlv": out})
 
     def _take(self, u: int, shipped: torch.Tensor) -> None:
         """Node ``u`` ships ``shipped`` [C, P, N] to its children: off its on-hand."""
@@ -526,11 +586,9 @@ class NetworkEngine(TorchEngine):
                 )
                 self._periods.append({k: v.detach() for k, v in self._rec.items()})
             if not self._in_place:
-                self._rows_acc.pop(0)
-                self._rows_acc.append(self._zero)
-                if self._rows_dlv is not self._rows_acc:
-                    self._rows_dlv.pop(0)
-                    self._rows_dlv.append(self._zero)
+                for window in self._win.values():
+                    window.pop(0)
+                    window.append(self._zero)
             self._t = t + 1
             if self._t < t1:
                 self._arrive()
@@ -553,11 +611,13 @@ class NetworkEngine(TorchEngine):
         shortage = backlog if self._all_backorder else lost + backlog if self._any_backorder else lost
         money = rules.book_period(
             sales=sums["revenue"],  # the block's revenue at a price of 1
-            received=received * self._vendor,
+            purchased=sums.get("purchased", zero)
+            if self._node_factor is None
+            else received * self._node_factor,
             end_on_hand=on_hand,
             lost=shortage,
             end_backlog=shortage,
-            ordered_positive=self._sums.get("ordered_positive", zero),  # one review per block at most
+            orders_placed=self._sums.get("orders_placed", zero),  # one review per block at most
             price=1.0,
             unit_cost=self._unit_cost,
             holding_cost=self._holding,
@@ -600,7 +660,8 @@ class NetworkEngine(TorchEngine):
                 {**data, **{c: np.zeros(0) for c in QUANTITY_COLUMNS}},
                 columns=[*KEY_COLUMNS, *QUANTITY_COLUMNS],
             )
-        x = {c: torch.stack([period[c] for period in self._periods], 1) for c in _UNITS}  # [P, T, M, N]
+        internal = ("orders_placed",) + ("purchased",) * (self._node_factor is None)
+        x = {c: torch.stack([period[c] for period in self._periods], 1) for c in (*_UNITS, *internal)}
         on_hand = x["on_hand"]
         salvage_units = torch.zeros_like(on_hand)
         if t == self.horizon:
@@ -608,11 +669,11 @@ class NetworkEngine(TorchEngine):
         shortage = x["lost"] + x["backlog"]  # each is 0 at the other kind of node
         money = rules.book_period(
             sales=x["sales"],
-            received=x["received"] * self._vendor,
+            purchased=x["purchased"] if self._node_factor is None else x["received"] * self._node_factor,
             end_on_hand=on_hand,
             lost=shortage,
             end_backlog=shortage,
-            ordered_positive=(x["ordered"] > 0).to(self.dtype),
+            orders_placed=x["orders_placed"],
             price=self._price[:t].transpose(0, 1),  # [P, T, 1, N]
             unit_cost=self._unit_cost,
             holding_cost=self._holding,

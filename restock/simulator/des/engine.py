@@ -28,7 +28,7 @@ from restock.simulator.des.log import EventLog
 from restock.simulator.des.state import Sim
 from restock.simulator.engines import rollout
 from restock.simulator.paths import ExogenousPaths, check_fit
-from restock.simulator.policy import OrderRule, ReviewState, check_orders
+from restock.simulator.policy import OrderRule, ReviewState, check_orders, on_arcs
 from restock.simulator.records import SimulationResult
 from restock.simulator.topology import Layout, layout
 from restock.simulator.world import World
@@ -74,9 +74,15 @@ class DesEngine:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        """[P, M, N] of states and orders."""
+        """[P, M, N] of states."""
         p, _, m, n = self.paths.demand.shape
         return (p, m, n)
+
+    @property
+    def order_shape(self) -> tuple[int, int, int]:
+        """[P, A, N] of orders (one per arc; A = M unless nodes have extra sources)."""
+        p, _, m, n = self.paths.demand.shape
+        return (p, self.paths.n_arcs, n)
 
     @property
     def t(self) -> int:
@@ -115,7 +121,8 @@ class DesEngine:
         return sim.review_state(t)
 
     def step(self, orders: Any) -> tuple[ReviewState, dict[str, np.ndarray]]:
-        """Place ``orders`` [P, M, N] at the current review, simulate up to the next review.
+        """Place ``orders`` [P, A, N] at the current review (or [P, M, N]: :func:`~restock.simulator.policy.
+        on_arcs`), simulate up to the next review.
 
         Returns the state at the next review (the terminal state once the horizon is reached) and the
         totals of the simulated periods per [P, M, N] (:data:`restock.simulator.flows.TOTAL_KEYS`).
@@ -125,10 +132,12 @@ class DesEngine:
         if self._next > len(self._reviews):
             raise RuntimeError("the episode is over; call reset()")
         t = self.t
-        if type(orders) is np.ndarray and orders.shape == self._sim.shape and _finite_nonnegative(orders):
+        orders = on_arcs(orders, self.net.n_nodes, self.net.n_arcs)
+        shape = self._sim.arc_shape
+        if type(orders) is np.ndarray and orders.shape == shape and _finite_nonnegative(orders):
             q = orders.astype(np.float64)  # a copy: the caller may reuse its array
         else:
-            check_orders(orders, self.shape, t)
+            check_orders(orders, shape, t)
             q = to_numpy(orders).copy()  # a torch tensor (e.g. from a network policy) or a sequence
         processes.place_orders(self._env, self._sim, t, q)
         state = self._advance()

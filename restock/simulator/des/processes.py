@@ -43,74 +43,82 @@ def review_event(env: simpy.Environment, t: int) -> Event:
 
 
 def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -> None:
-    """Orders [P, M, N] of every node at review ``t`` (already validated): the source accepts
+    """Orders [P, A, N] on every arc at review ``t`` (already validated): the source accepts
     min(q, capacity), the rest is cancelled; vendor orders ship now, transfer requests wait for the
     TRANSFER phase of ``t``."""
     net = sim.net
     logging = sim.log is not None
-    for m in range(net.n_nodes):
-        q = orders[:, m, :]
+    for a in range(net.n_arcs):
+        q = orders[:, a, :]
+        m = net.arc_node[a]
         node = sim.at_node[m]
         node["ordered"] += q
-        node["ordered_positive"][...] = q > 0
+        node["orders_placed"] += q > 0
         if logging:
-            sim.emit(t, REVIEW, "order", m, net.sources[m], q)
-        capacity = None if sim.unlimited_capacity[m] else sim.paths.capacity[t, m]
+            sim.emit(t, REVIEW, "order", m, net.arc_sources[a], q)
+        capacity = None if sim.unlimited_capacity[a] else sim.paths.capacity[t, a]
         accepted = rules.accept(q, capacity)
         if capacity is not None:  # the capacity cut is cancelled now
             cut = q - accepted
             node["cancelled"] += cut
             if logging:
-                sim.emit(t, REVIEW, "cancel", m, net.sources[m], cut, "capacity")
-        if net.source_index[m] < 0:
-            dispatch(env, sim, t, m, accepted)
+                sim.emit(t, REVIEW, "cancel", m, net.arc_sources[a], cut, "capacity")
+        if a >= net.n_nodes or net.source_index[m] < 0:  # a vendor arc
+            dispatch(env, sim, t, a, accepted)
         else:
             sim.requests[:, m] = accepted
 
 
-def dispatch(env: simpy.Environment, sim: Sim, t: int, m: int, qty: np.ndarray) -> None:
-    """Ship ``qty`` [P, N] (>= 0) accepted for node ``m`` in ``t``: one shipment event per distinct lead time
-    among the positive quantities, due at ``(t + lead, ARRIVAL)``."""
+def dispatch(env: simpy.Environment, sim: Sim, t: int, a: int, qty: np.ndarray) -> None:
+    """Ship ``qty`` [P, N] (>= 0) accepted on arc ``a`` in ``t``: one shipment event per distinct lead
+    time among the positive quantities, due at ``(t + lead, ARRIVAL)`` at the arc's node."""
+    m = sim.net.arc_node[a]
     sim.at_node[m]["in_transit"] += qty
     positive = qty > 0
     if not positive.any():
         return
-    lead = sim.lead[:, t, m, :]
-    fill = sim.paths.fill_rate[:, t, m, :]
+    lead = sim.lead[:, t, a, :]
+    fill = sim.paths.fill_rate[:, t, a, :]
     lead_pos = lead[positive]
     leads = sorted(set(lead_pos.tolist())) if lead_pos.size <= 64 else np.unique(lead_pos).tolist()
     if len(leads) == 1:  # one lead time (always so for one SKU on one path): qty is 0 wherever it differs
         sim.due[:, m, :, t + leads[0]] += qty
-        _ship(env, sim, m, qty, fill, leads[0])
+        _ship(env, sim, a, qty, fill, leads[0])
         return
     sim.due[sim.grid_p, m, sim.grid_n, t + lead] += qty
     for lt in leads:
-        _ship(env, sim, m, np.where(lead == lt, qty, 0.0), fill, lt)
+        _ship(env, sim, a, np.where(lead == lt, qty, 0.0), fill, lt)
 
 
-def _ship(env: simpy.Environment, sim: Sim, m: int, qty: np.ndarray, fill: np.ndarray, lead: int) -> None:
-    event = At(env, lead, ARRIVAL, (sim, m, qty, fill))
+def _ship(env: simpy.Environment, sim: Sim, a: int, qty: np.ndarray, fill: np.ndarray, lead: int) -> None:
+    event = At(env, lead, ARRIVAL, (sim, a, qty, fill))
     event.callbacks.append(arrive)
 
 
 def arrive(event: Event) -> None:
-    """A shipment of ``qty`` [P, N] to node ``m`` arrives: the ``fill`` share is delivered (the rest is
-    cancelled on arrival); arrivals beyond the node's storage capacity are disposed."""
-    sim, m, qty, fill = cast(tuple[Sim, int, np.ndarray, np.ndarray], event.value)
-    node, net = sim.at_node[m], sim.net
+    """A shipment of ``qty`` [P, N] on arc ``a`` arrives at its node: the ``fill`` share is delivered (the
+    rest is cancelled on arrival); arrivals beyond the node's storage capacity are disposed. What a vendor
+    delivers is bought at the arc's cost factor."""
+    sim, a, qty, fill = cast(tuple[Sim, int, np.ndarray, np.ndarray], event.value)
+    net = sim.net
+    m = net.arc_node[a]
+    node = sim.at_node[m]
     node["in_transit"] -= qty
     # a full fill (None) delivers everything, no storage limit (None) keeps everything: rules.NOTHING is cut
-    delivered, cut = rules.accept_order(qty, None, fill if sim.fill_rate_cut[m] else None)
+    delivered, cut = rules.accept_order(qty, None, fill if sim.fill_rate_cut[a] else None)
     node["on_hand"][...], disposed = rules.receive(node["on_hand"], delivered, sim.storage[m])
     node["received"] += delivered
-    if net.source_index[m] < 0:
-        node["received_vendor"] += delivered
+    factor = sim.cost_factor[a]
+    if factor == 1.0:
+        node["purchased"] += delivered
+    elif factor:
+        node["purchased"] += factor * delivered
     if cut is not rules.NOTHING:
         node["cancelled"] += cut
     if disposed is not rules.NOTHING:
         node["disposed"] += disposed
     if sim.log is not None:
-        t, peer = int(event.env.now), net.sources[m]
+        t, peer = int(event.env.now), net.arc_sources[a]
         sim.emit(t, ARRIVAL, "arrival", m, peer, delivered)
         if cut is not rules.NOTHING:
             sim.emit(t, ARRIVAL, "cancel", m, peer, cut, "fill")

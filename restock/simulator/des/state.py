@@ -35,14 +35,16 @@ PERIOD_KEYS: tuple[str, ...] = (
     "sales",
     "lost",
     "received",
-    "received_vendor",
+    "purchased",
     "disposed",
     "ordered",
-    "ordered_positive",
+    "orders_placed",
     "cancelled",
     "shipped_downstream",
 )
-"""Flows of the current period that the events write (zeroed when it closes)."""
+"""Flows of the current period that the events write (zeroed when it closes); ``purchased`` (units
+received from vendors weighted by their cost factors) and ``orders_placed`` (positive orders placed) are
+what purchase and fixed order costs are booked on."""
 STATE_KEYS: tuple[str, ...] = ("on_hand", "backlog", "in_transit", "owed")
 """Node state, as it stands when a period closes."""
 LIVE_KEYS = PERIOD_KEYS + STATE_KEYS
@@ -85,10 +87,15 @@ class Sim:
         """Per node that backorders its children's requests: what it owes them, oldest request first, as
         cohorts [C, P, N] (one per review; one in all for a single child, where the order is moot)."""
         self.grid_p, self.grid_n = np.indices((p, n))
-        self.unlimited_capacity = [bool(np.isinf(paths.capacity[:, j]).all()) for j in range(m)]
-        """Per node: no capacity limit in any period (every order is accepted in full)."""
-        self.fill_rate_cut = [bool((paths.fill_rate[:, :, j] != 1).any()) for j in range(m)]
-        """Per node: whether any shipment's fill rate is below 1 (else every accepted unit is delivered)."""
+        arcs = range(paths.n_arcs)
+        self.arc_shape = (p, paths.n_arcs, n)
+        """[P, A, N] of orders."""
+        self.unlimited_capacity = [bool(np.isinf(paths.capacity[:, a]).all()) for a in arcs]
+        """Per arc: no capacity limit in any period (every order is accepted in full)."""
+        self.fill_rate_cut = [bool((paths.fill_rate[:, :, a] != 1).any()) for a in arcs]
+        """Per arc: whether any shipment's fill rate is below 1 (else every accepted unit is delivered)."""
+        self.cost_factor = [float(f) for f in net.arc_cost_factor]
+        """Per arc: the purchase cost factor of a unit received (0: a transfer, nothing is bought)."""
         self.storage = [None if np.isinf(c) else float(c) for c in net.storage_capacity]
         """Per node: the storage capacity, None for no limit (nothing is ever disposed)."""
         self.record = record
@@ -112,11 +119,6 @@ class Sim:
             (np.flatnonzero(bo), True), (np.flatnonzero(~bo), False)]  # fmt: skip
         self._price = np.moveaxis(paths.price, 1, 0)[:, :, None, :]  # [T, P, 1, N] view
         self._demand = np.moveaxis(paths.demand, 1, 0)  # [T, P, M, N] view
-
-    @property
-    def plain_arrivals(self) -> list[bool]:
-        """Per node: fill rate 1 in every period and no storage limit (every arriving unit is kept)."""
-        return [not cut and cap is None for cut, cap in zip(self.fill_rate_cut, self.storage, strict=True)]
 
     # --- what the rule sees ---------------------------------------------------------------------------
     def review_state(self, t: int) -> ReviewState:
@@ -190,11 +192,11 @@ class Sim:
             transit = None if costs.transit_holding is None else costs.transit_holding[idx]
             money = book_period(
                 sales=rows["sales"],
-                received=rows["received_vendor"],
+                purchased=rows["purchased"],
                 end_on_hand=rows["on_hand"],
                 lost=rows["lost"],
                 end_backlog=rows["backlog"],
-                ordered_positive=rows["ordered_positive"],
+                orders_placed=rows["orders_placed"],
                 price=price,
                 unit_cost=eco.unit_cost,
                 holding_cost=costs.holding[idx],
