@@ -1,8 +1,9 @@
 """The network as both engines index it: the array layout of nodes, their levels and children.
 
 Nodes are indexed in ``world.network.nodes`` order (the M axis of demand, states and records); arcs
-(source -> node, where orders are placed) in ``world.network.arcs()`` order (the A axis of orders, lead
-times, fill rates and capacities): arc m < M is node m's own source, so A = M without extra sources. A node is fed
+(source -> node, where orders are placed) in ``world.network.arcs()`` order (the A axis of orders,
+lead times, fill rates and capacities): arc m < M is node m's own source, so A = M without extra
+sources. A node is fed
 by a vendor (level 0) or by an upstream node (level = upstream level + 1). Transfers are shipped in the
 TRANSFER phase of the upstream node's level, upstream levels first, from the upstream node's on-hand after
 that period's arrivals (and after its own zero-lead-time arrivals), before customer demand; how a node

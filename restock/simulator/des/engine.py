@@ -81,7 +81,7 @@ class DesEngine:
     @property
     def order_shape(self) -> tuple[int, int, int]:
         """[P, A, N] of orders (one per arc; A = M unless nodes have extra sources)."""
-        p, _, m, n = self.paths.demand.shape
+        p, _, _, n = self.paths.demand.shape
         return (p, self.paths.n_arcs, n)
 
     @property
