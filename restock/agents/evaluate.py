@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from restock import seeding
-from restock.agents.policy import NetworkPolicy, Policy, checked_orders
+from restock.agents.policy import AnyPolicy, NetworkPolicy, SourcingPolicy, checked_orders
 from restock.agents.stats import paired_difference
 from restock.envs.core import build_episode, load_scenario, numpy_state, to_numpy
 from restock.envs.features import ObservationConfig
@@ -119,19 +119,22 @@ def observers(ep: Episode, policy: Any) -> list[Observer]:
     ]
 
 
-def engine_rule(policy: Policy | NetworkPolicy, observers: Sequence[Observer]) -> Decide:
+def engine_rule(policy: AnyPolicy, observers: Sequence[Observer]) -> Decide:
     """The one adapter from a policy to an engine's decision rule: at every review, each node's observer
     shows the policy the (numpy) state, its orders [B] are checked
-    (:func:`~restock.agents.policy.checked_orders`) and stacked into the engine's [P, M, N]. A
-    :class:`~restock.agents.policy.NetworkPolicy` is asked once per review for every node's orders
-    [M, B] (``act_network(observers, state)``); any other policy once per node (``act``)."""
+    (:func:`~restock.agents.policy.checked_orders`) and stacked into the engine's orders [P, A, N] (one
+    per arc; A = M unless nodes have extra vendors). A :class:`~restock.agents.policy.NetworkPolicy` is
+    asked once per review for every node's orders [M, B] (``act_network(observers, state)``); a
+    :class:`~restock.agents.policy.SourcingPolicy` once per node for the orders of each of its sources
+    [S, B] (``act_sources``); any other policy once per node (``act``), for its own source."""
     name = str(getattr(policy, "name", type(policy).__name__))
     first = observers[0]
     p, n, m = first.n_paths, first.n_skus, len(observers)
+    n_arcs = len(first.world.network.arcs())
 
     def decide(state: ReviewState) -> np.ndarray:
         st = numpy_state(state)
-        orders = np.empty((p, m, n), dtype=np.float64)
+        orders = np.zeros((p, n_arcs, n), dtype=np.float64)
         if isinstance(policy, NetworkPolicy):
             q = np.asarray(policy.act_network(observers, st), dtype=np.float64)
             if q.ndim != 2 or q.shape[0] != m:
@@ -143,6 +146,17 @@ def engine_rule(policy: Policy | NetworkPolicy, observers: Sequence[Observer]) -
                 orders[:, o.node, :] = checked_orders(name, q[k], o.size, st.t).reshape(p, n)
             return orders
         for o in observers:
+            if isinstance(policy, SourcingPolicy):
+                q = np.asarray(policy.act_sources(o, st), dtype=np.float64)
+                if q.ndim != 2 or q.shape[0] != len(o.arcs):
+                    raise InputError(
+                        f"policy {name!r} returned orders of shape {q.shape} for node "
+                        f"{o.world.network.nodes[o.node].name!r} in period {st.t}, expected "
+                        f"({len(o.arcs)}, {o.size}): one row per source {list(o.sources)}"
+                    )
+                for arc, row in zip(o.arcs, q, strict=True):
+                    orders[:, arc, :] = checked_orders(name, row, o.size, st.t).reshape(p, n)
+                continue
             q = checked_orders(name, policy.act(o, st), o.size, st.t)
             orders[:, o.node, :] = q.reshape(p, n)
         return orders
@@ -150,9 +164,7 @@ def engine_rule(policy: Policy | NetworkPolicy, observers: Sequence[Observer]) -
     return decide
 
 
-def rollout(
-    policy: Policy | NetworkPolicy, ep: Episode, *, engine: str = "des", record: bool = True
-) -> Rollout:
+def rollout(policy: AnyPolicy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
     """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
     eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record)
     decide = engine_rule(policy, observers(ep, policy))
@@ -231,8 +243,8 @@ def eval_seeds(seeds: int | Sequence[int]) -> list[int]:
 
 
 def _named(
-    policies: Mapping[str, Policy | NetworkPolicy] | Sequence[Policy | NetworkPolicy],
-) -> dict[str, Policy | NetworkPolicy]:
+    policies: Mapping[str, AnyPolicy] | Sequence[AnyPolicy],
+) -> dict[str, AnyPolicy]:
     if isinstance(policies, Mapping):
         named = {str(k): v for k, v in policies.items()}
     else:
@@ -245,15 +257,16 @@ def _named(
     if not named:
         raise InputError("evaluate needs at least one policy")
     for key, pol in named.items():
-        if not (callable(getattr(pol, "act", None)) or callable(getattr(pol, "act_network", None))):
+        if not any(callable(getattr(pol, m, None)) for m in ("act", "act_network", "act_sources")):
             raise InputError(
-                f"policy {key!r} has no act(batch, state) or act_network(observers, state) method: {pol!r}"
+                f"policy {key!r} has no act(batch, state), act_network(observers, state) or "
+                f"act_sources(batch, state) method: {pol!r}"
             )
     return named
 
 
 def evaluate(
-    policies: Mapping[str, Policy | NetworkPolicy] | Sequence[Policy | NetworkPolicy],
+    policies: Mapping[str, AnyPolicy] | Sequence[AnyPolicy],
     scenario: Any,
     seeds: int | Sequence[int],
     *,

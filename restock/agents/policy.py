@@ -20,6 +20,10 @@ A policy that decides for a whole network at once (a model trained on ``Restock/
 observes every node's features and acts on every node) is a :class:`NetworkPolicy`: it is shown every
 node's observer at a review and returns the orders of every node. The engine adapter calls
 ``act_network`` once per review when a policy has it, ``act`` once per node otherwise.
+
+A node with extra vendors (``Node.extra_sources``) is ordered for on each of its arcs. A
+:class:`SourcingPolicy` returns one order per source of the node (``act_sources``); any other policy's
+order goes to the node's own source, and nothing to its extra vendors.
 """
 
 from __future__ import annotations
@@ -57,6 +61,22 @@ class NetworkPolicy(Protocol):
         """Order quantities [M, B] in units (finite, >= 0): row k for ``observers[k]``'s node (one
         observer per node of the network, in network order) at ``state``."""
         ...
+
+
+@runtime_checkable
+class SourcingPolicy(Protocol):
+    """Orders for every source of one node at a review (a node with extra vendors: dual sourcing)."""
+
+    name: str
+
+    def act_sources(self, observer: Observer, state: ReviewState) -> np.ndarray:
+        """Order quantities [S, B] in units (finite, >= 0): row i for the node's source
+        ``observer.sources[i]`` (its own source first, then its extra vendors)."""
+        ...
+
+
+AnyPolicy = Policy | NetworkPolicy | SourcingPolicy
+"""Anything :func:`restock.agents.evaluate.engine_rule` turns into an engine's decision rule."""
 
 
 def checked_orders(name: str, orders: Any, size: int, t: int) -> np.ndarray:

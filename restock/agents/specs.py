@@ -16,6 +16,10 @@ capped-base-stock   base-stock with at most r units per review, (S, r) tuned
 s-S                 (s, S), tuned
 r-Q                 (r, nQ), tuned
 constant            a constant order per review, tuned
+single-index        dual sourcing (a node with two vendors): expedite up to S_e and order regular up to
+                    S_r, both on the inventory position, tuned (:mod:`restock.agents.baselines.sourcing`)
+dual-index          the same with the expedited order on the expedited position, tuned
+capped-dual-index   dual index with at most r units per regular order, tuned
 oracle              the exact optimal policy (relative value iteration) for single-node lost-sales
                     instances with a review every period (the zipkin-lost-sales family)
 runs/<dir>          the trained policy of a training run folder (:func:`restock.agents.training.load_policy`;
@@ -45,7 +49,7 @@ from restock.scenarios.validate import validate
 if TYPE_CHECKING:
     import numpy as np
 
-    from restock.agents.policy import Policy
+    from restock.agents.policy import AnyPolicy, Policy
     from restock.simulator.policy import ReviewState
 
 KNOWN: tuple[str, ...] = ("newsvendor", "true-newsvendor", "myopic", *TUNED, "oracle", "runs/<dir>")
@@ -112,7 +116,7 @@ def resolve_policy(
     *,
     tuning: TuningConfig | None = None,
     train_scenario: Any = None,
-) -> Policy:
+) -> AnyPolicy:
     """The policy named ``spec`` for ``scenario`` (a Scenario or a name); see the module docstring.
 
     ``seed``: the first training root seed of tuned baselines; ``tuning``: their search settings;

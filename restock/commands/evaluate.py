@@ -63,7 +63,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--policies",
                 help="Comma-separated: newsvendor, newsvendor-tuned, true-newsvendor, myopic, base-stock, "
-                "capped-base-stock, s-S, r-Q, constant, oracle, runs/<dir>.",
+                "echelon-base-stock, capped-base-stock, s-S, r-Q, constant, single-index, dual-index, "
+                "capped-dual-index (nodes with two vendors), oracle, runs/<dir>.",
             ),
         ] = "newsvendor,base-stock",
         seeds: Annotated[int, typer.Option("--seeds", help="Evaluation seeds (episodes).")] = 10,

@@ -123,6 +123,12 @@ class Observer:
         """:func:`observation_template` of the latest review read (kept like ``_cache``)."""
         self._static_block = static_columns(self.static, world.review_period)
         self._subtree: np.ndarray | None = None
+        arcs = world.network.arcs()
+        self.arcs = tuple(a for a, (_, m) in enumerate(arcs) if m == node)
+        """The arcs (A-axis indices of the orders) of this node's sources: its own source first, then its
+        extra vendors (:meth:`~restock.simulator.world.Network.arcs`)."""
+        self.sources = tuple(arcs[a][0] for a in self.arcs)
+        """The names of this node's sources, in :attr:`arcs` order."""
 
     def for_node(self, node: int) -> Observer:
         """The same decision points observed at another node of the network (``self`` for its own)."""
@@ -213,6 +219,12 @@ class Observer:
         """The inventory position [B] (:attr:`ReviewState.inventory_position`): :meth:`net_inventory` +
         the pipeline."""
         return self.net_inventory(state) + self.flat(state.pipeline).sum(-1)
+
+    def position_due_within(self, state: ReviewState, periods: int) -> np.ndarray:
+        """[B] :meth:`net_inventory` + the pipeline due in the next ``periods`` periods (t+1 .. t+periods):
+        the stock an order placed now with lead time ``periods`` arrives to (a dual-index policy's
+        expedited position)."""
+        return self.net_inventory(state) + self.flat(state.pipeline)[:, : max(periods, 0)].sum(-1)
 
     def echelon_position(self, state: ReviewState) -> np.ndarray:
         """The echelon inventory position [B] of this node (its own stock and everything downstream;

@@ -7,7 +7,8 @@ attached as disruptions. Every error names the file, the dotted key of the entry
 
 * names: a vendor or node name used twice, or by both a vendor and a node; at least one node;
 * sources: a node's ``source`` names a vendor or another node, and following sources from any node leads
-  back to a vendor (no cycle such as a <- b <- a);
+  back to a vendor (no cycle such as a <- b <- a); its ``extra_sources`` name vendors, each once, never
+  its ``source``;
 * settings a node cannot honour are refused, never ignored: ``transfer_lead_time`` (other than 0) on a
   node fed by a vendor (the vendor's ``lead_time`` applies), ``demand_share`` on a node that is not
   customer-facing (its demand is that of the nodes it feeds), and a node that is not customer-facing and
@@ -15,7 +16,7 @@ attached as disruptions. Every error names the file, the dotted key of the entry
 * values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity`` >= 0,
   ``demand_share`` finite and >= 0, ``initial_cover`` finite and >= 0, the cost factors
   (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``) finite and >= 0, vendor
-  ``capacity`` >= 0, and each vendor's lead time and fill rate.
+  ``capacity`` >= 0, ``unit_cost_factor`` finite and >= 0, and each vendor's lead time and fill rate.
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
         if not v.capacity >= 0:
             raise vw.child("capacity").error(v.capacity, "must be >= 0 (inf: unlimited)")
         own = tuple(d for name, d in disruptions if name == v.name)
-        vendors.append(Vendor(v.name, lead, fill_rate=fill, capacity=v.capacity, disruptions=own))
+        f = v.unit_cost_factor
+        if not (math.isfinite(f) and f >= 0):
+            raise vw.child("unit_cost_factor").error(f, "must be finite and >= 0")
+        vendors.append(
+            Vendor(v.name, lead, fill_rate=fill, capacity=v.capacity, disruptions=own, unit_cost_factor=f)
+        )
     check_nodes(scenario)
     nodes = []
     for i, n in enumerate(scenario.nodes):
@@ -61,6 +67,7 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
                 Node(
                     n.name,
                     n.source,
+                    extra_sources=n.extra_sources,
                     customer_facing=n.customer_facing,
                     backorder=n.backorder,
                     storage_capacity=n.storage_capacity,
@@ -150,6 +157,19 @@ def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: di
             f"must name a vendor ({', '.join(map(repr, vendor_at)) or 'none'}) or another node "
             f"({', '.join(repr(x) for x in node_at if x != n.name) or 'none'})",
         )
+    for j, extra in enumerate(n.extra_sources):
+        if extra not in vendor_at:
+            raise (
+                nw.child("extra_sources")
+                .child(j)
+                .error(extra, f"must name a vendor ({', '.join(map(repr, vendor_at)) or 'none'})")
+            )
+        if extra == n.source or n.extra_sources.index(extra) != j:
+            raise (
+                nw.child("extra_sources")
+                .child(j)
+                .error(extra, f"must not repeat the node's source {n.source!r} or another extra source")
+            )
     lead = n.transfer_lead_time
     if isinstance(lead, LeadTimeConfig):
         lead_time(lead, nw.child("transfer_lead_time"))  # its own checks

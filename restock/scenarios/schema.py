@@ -217,6 +217,9 @@ class VendorConfig:
     """Share of each order delivered."""
     capacity: float = field(default=math.inf, metadata=infinite())
     """Most units of one SKU the vendor accepts per order (``inf``: unlimited)."""
+    unit_cost_factor: float = 1.0
+    """Purchase cost of a unit from this vendor = ``unit_cost_factor`` x the SKU's ``unit_cost`` (an
+    expedited vendor: 1.05 for a 5% premium)."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,8 @@ class NodeConfig:
     """Node name."""
     source: str
     """A vendor name or an upstream node name."""
+    extra_sources: tuple[str, ...] = ()
+    """More vendors this node orders from (dual sourcing: the fast, dear one), one order per source."""
     customer_facing: bool = True
     """Whether customer demand arrives here."""
     backorder: bool = False
@@ -315,10 +320,10 @@ class ShockConfig:
 class FamilyConfig:
     """A benchmark family: fills demand, economics, vendors, nodes and the review period from ``instance``."""
 
-    name: Literal["zipkin-lost-sales"]
+    name: Literal["zipkin-lost-sales", "dual-sourcing"]
     """Family name (see :mod:`restock.scenarios.families`)."""
     instance: str
-    """Instance of the family, e.g. ``"p9-L2"``."""
+    """Instance of the family, e.g. ``"p9-L2"`` (zipkin-lost-sales) or ``"L2-c105"`` (dual-sourcing)."""
 
 
 @dataclass(frozen=True)

@@ -212,6 +212,7 @@ def _validate_bounds(scenario: Scenario, w: Where) -> None:
         vw = w.child("vendors").child(i)
         _lead_time_bounds(vw.child("lead_time"), v.lead_time)
         _at_most(vw.child("fill_rate.concentration"), v.fill_rate.concentration, bounds.MAX_FACTOR)
+        _at_most(vw.child("unit_cost_factor"), v.unit_cost_factor, bounds.MAX_FACTOR)
     for i, n in enumerate(scenario.nodes):
         nw = w.child("nodes").child(i)
         if isinstance(n.transfer_lead_time, LeadTimeConfig):

@@ -22,6 +22,7 @@ SYNTHETIC = [
     "warehouse-3fc",
     "warehouse-10fc",
     "serial-3",
+    "dual-sourcing",
 ]
 
 

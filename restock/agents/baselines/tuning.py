@@ -58,8 +58,9 @@ from restock.agents.baselines.classical import (
     SSPolicy,
 )
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
+from restock.agents.baselines.sourcing import INDEX_POLICIES, DualIndexPolicy
 from restock.agents.evaluate import Episode, draw_episode, observers, rollout
-from restock.agents.policy import Policy
+from restock.agents.policy import AnyPolicy
 from restock.envs.observer import lead_time_stats
 from restock.errors import InputError
 from restock.simulator.paths import ExogenousPaths
@@ -185,7 +186,7 @@ class TuningResult:
 
 
 def grid_search(
-    build: Callable[[dict[str, np.ndarray]], Policy],
+    build: Callable[[dict[str, np.ndarray]], AnyPolicy],
     axes: Sequence[Axis],
     ep: Episode,
     *,
@@ -278,7 +279,7 @@ def echelon_cover(ep: Episode) -> np.ndarray:
 
 
 def network_search(
-    build: Callable[[dict[str, np.ndarray]], Policy],
+    build: Callable[[dict[str, np.ndarray]], AnyPolicy],
     axis: Axis,
     ep: Episode,
     *,
@@ -343,13 +344,14 @@ POLICIES: tuple[str, ...] = (
     "s-S",
     "r-Q",
     "constant",
+    *INDEX_POLICIES,
 )
-"""The baselines this module tunes."""
+"""The baselines this module tunes (the dual-sourcing ones on nodes with two vendors)."""
 
 
 def tune(
     kind: str, scenario: Any, *, seed: int = 0, config: TuningConfig | None = None
-) -> tuple[Policy, TuningResult]:
+) -> tuple[AnyPolicy, TuningResult]:
     """Tune the baseline ``kind`` (one of :data:`POLICIES`) on training paths; the policy and the search."""
     cfg = config or TuningConfig()
     if kind not in POLICIES:
@@ -361,7 +363,9 @@ def tune(
     engine = _engine(ep, cfg)
     g1, g2 = cfg.grid, cfg.grid2
 
-    def search(build: Callable[[dict[str, np.ndarray]], Policy], axes: list[Axis], pts: int) -> TuningResult:
+    def search(
+        build: Callable[[dict[str, np.ndarray]], AnyPolicy], axes: list[Axis], pts: int
+    ) -> TuningResult:
         return grid_search(build, axes, ep, points=pts, rounds=cfg.rounds, engine=engine)
 
     zero = np.zeros_like(s)
@@ -399,12 +403,14 @@ def tune(
             )
             return BaseStockPolicy(res.params["S"], cap=res.params["cap"], name=kind), res
 
-        def ss(q: dict[str, np.ndarray]) -> Policy:
+        def ss(q: dict[str, np.ndarray]) -> AnyPolicy:
             return SSPolicy(np.maximum(q["S"] - q["d"], 0.0), q["S"], name=kind)
 
         axes = [Axis("S", zero, hi_level, whole), Axis("d", zero, 3.0 * s, whole)]
         res = _better(search(ss, axes, g2), plain, "d", 0.0)
         return ss(res.params), res
+    if kind in INDEX_POLICIES:
+        return _tune_index(kind, ep, zero, hi_level, s, whole, cfg, search)
     if kind == "r-Q":
         axes = [
             Axis("r", zero, hi_level, whole),
@@ -414,3 +420,32 @@ def tune(
         return RQPolicy(res.params["r"], res.params["Q"], name=kind), res
     res = search(lambda q: ConstantPolicy(q["Q"], name=kind), [Axis("Q", zero, 2.0 * s, whole)], g1)
     return ConstantPolicy(res.params["Q"], name=kind), res
+
+
+def _tune_index(
+    kind: str,
+    ep: Episode,
+    zero: np.ndarray,
+    high: np.ndarray,
+    s: np.ndarray,
+    whole: bool,
+    cfg: TuningConfig,
+    search: Callable[[Callable[[dict[str, np.ndarray]], AnyPolicy], list[Axis], int], TuningResult],
+) -> tuple[AnyPolicy, TuningResult]:
+    """A dual-sourcing policy (:data:`~restock.agents.baselines.sourcing.INDEX_POLICIES`): the expedited
+    level Se, the gap D = Sr - Se >= 0 and, capped, the most units r of a regular order, searched on a
+    grid of ``grid2`` points per axis (``grid2 - 2`` with three axes)."""
+    index, capped = INDEX_POLICIES[kind]
+
+    def build(q: dict[str, np.ndarray]) -> AnyPolicy:
+        cap = q["cap"] if capped else None
+        return DualIndexPolicy(q["Se"], q["Se"] + q["D"], cap=cap, index=index, name=kind)
+
+    axes = [Axis("Se", zero, high, whole), Axis("D", zero, high, whole)]
+    if capped:
+        axes.append(Axis("cap", 0.5 * s, 4.0 * s, whole, floor=1e-9))
+    res = search(build, axes, cfg.grid2 - 2 * capped if cfg.grid2 > 4 else cfg.grid2)
+    policy = build(res.params)
+    return policy, TuningResult(
+        {**res.params, "Sr": res.params["Se"] + res.params["D"]}, res.profit, res.candidates
+    )

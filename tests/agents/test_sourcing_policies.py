@@ -1,0 +1,121 @@
+"""Dual-sourcing policies (single index, dual index, capped dual index) on the dual-sourcing family."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from restock.agents.baselines import BaseStockPolicy, TuningConfig, tune
+from restock.agents.baselines.sourcing import DualIndexPolicy, index_orders
+from restock.agents.evaluate import draw_episode, observers, rollout
+from restock.errors import InputError
+from restock.scenarios import load
+from restock.simulator.policy import ReviewState
+
+
+def dual(instance: str = "L2-c105", horizon: int = 300, n_paths: int = 4):  # type: ignore[no-untyped-def]
+    return load(
+        "dual-sourcing", [f"family.instance={instance}", f"horizon={horizon}", f"seeds.n_paths={n_paths}"]
+    )
+
+
+def test_the_index_formulas_by_hand() -> None:
+    """IP = 7, IP_e = 3, S_e = 5, S_r = 12: expedite 2, then regular 12 - 7 - 2 = 3 (capped at 1: 1)."""
+    q_e, q_r = index_orders(
+        position=np.array([7.0]),
+        expedited_position=np.array([3.0]),
+        expedited_level=np.array([5.0]),
+        regular_level=np.array([12.0]),
+        cap=None,
+    )
+    assert (q_e[0], q_r[0]) == (2.0, 3.0)
+    _, capped = index_orders(
+        position=np.array([7.0]),
+        expedited_position=np.array([3.0]),
+        expedited_level=np.array([5.0]),
+        regular_level=np.array([12.0]),
+        cap=np.array([1.0]),
+    )
+    assert capped[0] == 1.0
+
+
+def test_the_dual_index_reads_the_expedited_position_of_the_state() -> None:
+    """On hand 2, pipeline 1 and 4 due in t+1 and t+2: IP = 7, and with lead time 0 IP_e = 2. S_e = 5,
+    S_r = 11: expedite 3, order 11 - 7 - 3 = 1 regular; the single index expedites nothing (IP >= 5)."""
+    ep = draw_episode(dual("L3-c110", horizon=20, n_paths=1), seed=0)
+    (obs,) = observers(ep, None)
+    assert obs.sources == ("regular", "expedited")
+    state = ReviewState(
+        t=0,
+        on_hand=np.array([[[2.0]]]),
+        backlog=np.zeros((1, 1, 1)),
+        pipeline=np.array([[[[1.0, 4.0, 0.0]]]]),
+    )
+    np.testing.assert_allclose(DualIndexPolicy(5.0, 11.0).act_sources(obs, state), [[1.0], [3.0]])
+    np.testing.assert_allclose(DualIndexPolicy(5.0, 11.0, cap=0.5).act_sources(obs, state), [[0.5], [3.0]])
+    np.testing.assert_allclose(
+        DualIndexPolicy(5.0, 11.0, index="single").act_sources(obs, state), [[4.0], [0.0]]
+    )
+
+
+def test_in_the_simulator_the_position_after_ordering_is_the_regular_level() -> None:
+    """Nothing is ever cut (no capacity, full fills): after the start-up stock is used, the position after
+    both orders (end position + the period's demand) is S_r at every review."""
+    ep = draw_episode(dual("L3-c110", horizon=60, n_paths=2), seed=3)
+    result = rollout(DualIndexPolicy(4.0, 11.0), ep, engine="des").result
+    assert result is not None
+    rec, events = result.records, result.events
+    after = (rec["on_hand"] - rec["backlog"] + rec["in_transit"] + rec["demand"]).to_numpy()
+    np.testing.assert_allclose(after[rec["period"].to_numpy() >= 5], 11.0)
+    orders = events[events["kind"] == "order"].groupby("peer")["quantity"].sum()
+    assert orders["expedited"] > 0 and orders["regular"] > 0
+
+
+def test_a_dual_index_that_never_expedites_is_base_stock_on_the_regular_vendor() -> None:
+    """S_e below every expedited position (backorders: positions go negative) never expedites."""
+    ep = draw_episode(dual(horizon=200), seed=1)
+    never = rollout(DualIndexPolicy(-1e6, 9.0), ep, engine="batch", record=False)
+    regular = rollout(BaseStockPolicy(9.0), ep, engine="batch", record=False)
+    for key in ("reward", "purchase_cost", "holding_cost", "penalty_cost"):
+        np.testing.assert_allclose(never.totals[key], regular.totals[key], err_msg=key)
+
+
+def test_single_index_expedites_on_the_full_position() -> None:
+    """With S_e = S_r the single index never orders regular once the position is at S_r; the dual index
+    with the same levels expedites less (its expedited position excludes the regular pipeline)."""
+    ep = draw_episode(dual(horizon=200), seed=2)
+    single = rollout(DualIndexPolicy(6.0, 9.0, index="single"), ep, engine="des")
+    double = rollout(DualIndexPolicy(6.0, 9.0), ep, engine="des")
+    assert single.result is not None and double.result is not None
+    exp_single = single.result.events.query("kind == 'order' and peer == 'expedited'")["quantity"].sum()
+    exp_double = double.result.events.query("kind == 'order' and peer == 'expedited'")["quantity"].sum()
+    assert exp_double > exp_single
+
+
+def test_engines_agree_on_a_dual_index_rollout() -> None:
+    ep = draw_episode(dual(horizon=120), seed=4)
+    policy = DualIndexPolicy(3.0, 10.0, cap=3.0)
+    des = rollout(policy, ep, engine="des", record=False)
+    batch = rollout(policy, ep, engine="batch", record=False)
+    for key, value in des.totals.items():
+        np.testing.assert_allclose(batch.totals[key], value, rtol=1e-9, err_msg=key)
+
+
+def test_tuned_dual_sourcing_beats_single_sourcing_and_the_cap_never_hurts_on_training_paths() -> None:
+    sc = dual(horizon=300, n_paths=4)
+    cfg = TuningConfig(train_seeds=2, grid2=8)
+    _, base = tune("base-stock", sc, config=cfg)
+    _, dual_index = tune("dual-index", sc, config=cfg)
+    capped_policy, capped = tune("capped-dual-index", sc, config=cfg)
+    assert dual_index.profit.sum() > base.profit.sum()
+    assert set(capped.params) == {"Se", "D", "cap", "Sr"}
+    assert isinstance(capped_policy, DualIndexPolicy) and capped_policy.cap is not None
+    np.testing.assert_allclose(capped.params["Sr"], capped.params["Se"] + capped.params["D"])
+
+
+def test_a_dual_sourcing_policy_refuses_a_node_with_one_source() -> None:
+    ep = draw_episode(load("zipkin-lost-sales", ["horizon=20"]), seed=0)
+    with pytest.raises(InputError, match="needs a node with two sources"):
+        rollout(DualIndexPolicy(3.0, 10.0), ep, engine="des")
+    with pytest.raises(InputError, match="Sr must be >= the expedited level"):
+        DualIndexPolicy(5.0, 4.0)
