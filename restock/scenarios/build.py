@@ -31,7 +31,7 @@ from restock.scenarios.shocks import (
 )
 from restock.seeding import eval_seed
 from restock.simulator.paths import ExogenousPaths, sample_paths
-from restock.simulator.world import Economics, World
+from restock.simulator.world import Economics, Ordering, World
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,15 @@ def _initial_on_hand(scenario: Scenario, catalog: Catalog, shares: np.ndarray) -
     return start
 
 
+def _ordering(scenario: Scenario, n_skus: int) -> Ordering | None:
+    """The world's case packs and minimum orders (``[ordering]``, the same for every SKU)."""
+    o = scenario.ordering
+    if o.case_pack is None and o.minimum_order is None:
+        return None
+    full = lambda v: None if v is None else np.full(n_skus, float(v))  # noqa: E731
+    return Ordering(case_pack=full(o.case_pack), minimum_order=full(o.minimum_order))
+
+
 def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None) -> ScenarioDraw:
     """The world, ``n_paths`` paths from root ``seed`` with every shock applied, and the history
     (defaults: ``seeds.root`` and ``seeds.n_paths``)."""
@@ -300,6 +309,7 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         review_period=scenario.review_period,
         review_offset=scenario.review_offset,
         initial_on_hand=_initial_on_hand(scenario, catalog, shares),
+        ordering=_ordering(scenario, catalog.n_skus),
     )
     w = scenario.warmup
     full: dict[str, np.ndarray] = {}

@@ -15,6 +15,7 @@ A scenario file (see ``docs/scenarios.md`` and ``restock/scenarios/builtin/*.tom
     [[vendors]]              # lead time, fill rate, capacity
     [[nodes]]                # stocking locations: source, transfer lead time, storage, backorders
     [forecast]               # which forecaster fills the forecast table, its quantile levels
+    [ordering]               # case packs and minimum order quantities of orders to vendors
     [[shocks]]               # demand / price / launch / vendor / transfer shocks in windows [start, end)
     [family]                 # optional: a benchmark family that fills the sections above (Zipkin's)
 
@@ -317,6 +318,18 @@ class ShockConfig:
 
 
 @dataclass(frozen=True)
+class OrderingConfig:
+    """Case packs and minimum order quantities of orders to vendors, the same for every SKU
+    (:class:`restock.simulator.world.Ordering`: an order is rounded to the nearest whole number of packs,
+    then a positive order is raised to the minimum)."""
+
+    case_pack: float | None = None
+    """Units per case pack (> 0); unset: single units, no rounding."""
+    minimum_order: float | None = None
+    """Minimum order quantity (>= 0, a whole number of case packs); unset: no minimum."""
+
+
+@dataclass(frozen=True)
 class FamilyConfig:
     """A benchmark family: fills demand, economics, vendors, nodes and the review period from ``instance``."""
 
@@ -353,6 +366,7 @@ class Scenario:
     vendors: tuple[VendorConfig, ...] = (VendorConfig("vendor"),)
     nodes: tuple[NodeConfig, ...] = (NodeConfig("store", "vendor"),)
     forecast: ForecastConfig = field(default_factory=ForecastConfig)
+    ordering: OrderingConfig = field(default_factory=OrderingConfig)
     shocks: tuple[ShockConfig, ...] = ()
     family: FamilyConfig | None = None
     source: str = field(default="<memory>", metadata={"internal": True})

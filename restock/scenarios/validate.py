@@ -213,6 +213,7 @@ def _validate_bounds(scenario: Scenario, w: Where) -> None:
         _lead_time_bounds(vw.child("lead_time"), v.lead_time)
         _at_most(vw.child("fill_rate.concentration"), v.fill_rate.concentration, bounds.MAX_FACTOR)
         _at_most(vw.child("unit_cost_factor"), v.unit_cost_factor, bounds.MAX_FACTOR)
+    _check_ordering(scenario, w)
     for i, n in enumerate(scenario.nodes):
         nw = w.child("nodes").child(i)
         if isinstance(n.transfer_lead_time, LeadTimeConfig):
@@ -272,3 +273,24 @@ def _nonneg(w: Where, value: float) -> None:
 def _range(w: Where, values: tuple[float, ...]) -> None:
     if len(values) != 2 or not (0 < values[0] <= values[1] < math.inf):
         raise w.error(list(values), "must be [low, high] with 0 < low <= high")
+
+
+def _check_ordering(scenario: Scenario, w: Where) -> None:
+    """``[ordering]``: a case pack finite and > 0, a minimum order finite, >= 0 and a whole number of case
+    packs, both at most :data:`bounds.MAX_FACTOR` units."""
+    o = scenario.ordering
+    ow = w.child("ordering")
+    if o.case_pack is not None:
+        if not (math.isfinite(o.case_pack) and o.case_pack > 0):
+            raise ow.child("case_pack").error(o.case_pack, "must be finite and > 0 (units per case pack)")
+        _at_most(ow.child("case_pack"), o.case_pack, bounds.MAX_FACTOR, "units")
+    if o.minimum_order is not None:
+        if not (math.isfinite(o.minimum_order) and o.minimum_order >= 0):
+            raise ow.child("minimum_order").error(o.minimum_order, "must be finite and >= 0")
+        _at_most(ow.child("minimum_order"), o.minimum_order, bounds.MAX_FACTOR, "units")
+        if o.case_pack is not None:
+            packs = o.minimum_order / o.case_pack
+            if abs(packs - round(packs)) > 1e-9 * max(packs, 1.0):
+                raise ow.child("minimum_order").error(
+                    o.minimum_order, f"must be a whole number of case packs (case_pack = {o.case_pack:g})"
+                )

@@ -62,6 +62,19 @@ def relu(a: Any) -> Any:
     return np.maximum(a, 0.0)
 
 
+def floor(a: Any) -> Any:
+    """Elementwise floor (no gradient through it in torch: use :func:`straight_through`)."""
+    return a.floor() if is_tensor(a) else np.floor(a)
+
+
+def straight_through(x: Any, value: Any) -> Any:
+    """``value`` in the forward pass, with the gradient of ``x`` (a straight-through estimator:
+    ``x + (value - x).detach()`` on torch tensors; numpy has no gradient and takes ``value``)."""
+    if is_tensor(x):
+        return x + (value - x).detach()
+    return value
+
+
 def to_numpy(x: Any) -> np.ndarray:
     """A numpy float64 array of an engine array (numpy or torch, on any device)."""
     if is_tensor(x):

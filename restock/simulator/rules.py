@@ -5,8 +5,9 @@ differentiable: only ``minimum``/``maximum``-style operations, no in-place write
 Within period t, in this order (DESIGN.md):
 
 1. Shipments due in t arrive and become on-hand (:func:`receive`; beyond storage capacity they are disposed).
-2. At a review the policy orders; the source accepts up to its capacity and will deliver the fill-rate
-   share (:func:`accept_order`). An order with lead time 0 arrives now, before demand.
+2. At a review the policy orders; an order to a vendor is rounded to its SKU's case packs and minimum
+   order quantity (:func:`pack_order`); the source accepts up to its capacity and will deliver the
+   fill-rate share (:func:`accept_order`). An order with lead time 0 arrives now, before demand.
 3. Demand arrives and is served from on-hand (:func:`serve_lost_sales` or :func:`serve_backorders`).
 4. Costs and revenue are booked (:func:`book_period`: :func:`period_cash_flows`, :func:`salvage` in the
    last period, and the :func:`reward`).
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from restock.simulator.arrays import minimum, relu, where
+from restock.simulator.arrays import floor, minimum, relu, straight_through, where
 from restock.simulator.flows import COST_COMPONENTS, REWARD_TERMS
 
 A = TypeVar("A")
@@ -37,6 +38,7 @@ __all__ = [
     "book_period",
     "deliver",
     "minimum",
+    "pack_order",
     "period_cash_flows",
     "ration",
     "receive",
@@ -52,6 +54,25 @@ __all__ = [
 NOTHING = 0.0
 """What :func:`receive` and :func:`accept_order` return for a quantity that is zero by construction (no
 storage limit: nothing disposed; no capacity limit and a full fill: nothing cancelled)."""
+
+
+def pack_order(quantity: A, case_pack: Any, minimum_order: Any) -> A:
+    """An order to a vendor in whole case packs, at least the minimum order quantity when positive.
+
+    ``quantity`` is rounded to the nearest multiple of ``case_pack`` (halves up: 1.5 packs are 2), then a
+    positive order below ``minimum_order`` is raised to it (a multiple of the case pack; 0 stays 0).
+    ``case_pack`` None is units of 1 without rounding (real-valued orders pass unchanged), ``minimum_order``
+    None is no minimum. On torch tensors the gradient passes straight through the rounding (d out / d
+    quantity = 1: :func:`~restock.simulator.arrays.straight_through`), so a learned policy keeps a
+    gradient."""
+    if case_pack is None and minimum_order is None:
+        return quantity
+    out: Any = quantity
+    if case_pack is not None:
+        out = floor(quantity / case_pack + 0.5) * case_pack  # type: ignore[operator]
+    if minimum_order is not None:
+        out = where(out > 0, where(out < minimum_order, minimum_order, out), 0.0)  # type: ignore[operator]
+    return straight_through(quantity, out)  # type: ignore[no-any-return]
 
 
 def accept(quantity: A, capacity: Any) -> A:

@@ -436,6 +436,51 @@ class Network:
 
 
 @dataclass(frozen=True)
+class Ordering:
+    """Per-SKU constraints on orders to vendors (transfers between nodes are in single units).
+
+    An order is rounded to the nearest whole number of case packs and a positive order is raised to the
+    minimum order quantity (:func:`restock.simulator.rules.pack_order`); the order placed, recorded and
+    paid is the rounded one.
+    """
+
+    case_pack: np.ndarray | None = None
+    """[N] units per case pack (> 0); None: single units, no rounding."""
+    minimum_order: np.ndarray | None = None
+    """[N] the minimum order quantity (>= 0, a whole number of case packs); None: no minimum."""
+
+    def __post_init__(self) -> None:
+        pack, low = self.case_pack, self.minimum_order
+        if pack is not None:
+            pack = _finite_nonneg("ordering.case_pack", pack)
+            if (pack <= 0).any():
+                i = int(np.flatnonzero(pack <= 0)[0])
+                raise InputError(f"ordering.case_pack[{i}] must be > 0, got {pack[i].item()!r}")
+            object.__setattr__(self, "case_pack", pack)
+        if low is not None:
+            low = _finite_nonneg("ordering.minimum_order", low)
+            object.__setattr__(self, "minimum_order", low)
+            if pack is not None:
+                packs = low / np.broadcast_to(pack, low.shape)
+                bad = np.abs(packs - np.rint(packs)) > 1e-9 * np.maximum(packs, 1.0)
+                if bad.any():
+                    i = int(np.flatnonzero(bad)[0])
+                    raise InputError(
+                        f"ordering.minimum_order[{i}] must be a whole number of case packs "
+                        f"({np.broadcast_to(pack, low.shape)[i].item()!r}), got {low[i].item()!r}"
+                    )
+        for name in ("case_pack", "minimum_order"):
+            arr = getattr(self, name)
+            if arr is not None and arr.ndim != 1:
+                raise InputError(f"ordering.{name} must be one value per SKU, got shape {arr.shape}")
+
+    def skus(self, index: Sequence[int] | np.ndarray) -> Ordering:
+        """The constraints of the SKUs at ``index``."""
+        pick = lambda a: None if a is None else a[np.asarray(index)]  # noqa: E731
+        return Ordering(case_pack=pick(self.case_pack), minimum_order=pick(self.minimum_order))
+
+
+@dataclass(frozen=True)
 class World:
     """Everything fixed about a simulated supply chain: SKUs, economics, network, review and horizon."""
 
@@ -449,6 +494,8 @@ class World:
     review_offset: int = 0
     initial_on_hand: np.ndarray | None = None
     """Starting on-hand per node and SKU, shape [n_nodes, n_skus] (zeros when None)."""
+    ordering: Ordering | None = None
+    """Case packs and minimum order quantities of vendor orders (None: any quantity)."""
 
     def __post_init__(self) -> None:
         if len(set(self.skus)) != len(self.skus):
@@ -473,6 +520,14 @@ class World:
                     f"skus={len(self.skus)}], got {arr.shape}"
                 )
             object.__setattr__(self, "initial_on_hand", arr)
+        if self.ordering is not None:
+            for name in ("case_pack", "minimum_order"):
+                arr = getattr(self.ordering, name)
+                if arr is not None and arr.shape != (len(self.skus),):
+                    raise InputError(
+                        f"world.ordering.{name} must have one value per SKU ({len(self.skus)}), got "
+                        f"shape {arr.shape}"
+                    )
 
     @property
     def n_skus(self) -> int:

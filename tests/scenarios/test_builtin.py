@@ -23,6 +23,7 @@ SYNTHETIC = [
     "warehouse-10fc",
     "serial-3",
     "dual-sourcing",
+    "case-packs",
 ]
 
 

@@ -14,10 +14,14 @@ from restock.simulator.world import World
 
 
 def needs_network_engine(world: World) -> bool:
-    """Whether ``world`` needs :class:`NetworkEngine`: several nodes, several sources of a node, or a
-    holding cost in transit."""
+    """Whether ``world`` needs :class:`NetworkEngine`: several nodes, several sources of a node, a
+    holding cost in transit, or case packs and minimum orders."""
     nodes = world.network.nodes
-    return len(nodes) > 1 or any(n.transit_holding_factor or n.extra_sources for n in nodes)
+    return (
+        len(nodes) > 1
+        or world.ordering is not None
+        or any(n.transit_holding_factor or n.extra_sources for n in nodes)
+    )
 
 
 def batch_engine(world: World, paths: ExogenousPaths, **options: Any) -> BatchEngine | NetworkEngine:

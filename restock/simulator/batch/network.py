@@ -148,6 +148,8 @@ class NetworkEngine(TorchEngine):
         def column(values: Any) -> torch.Tensor:  # [M] -> [1, M, 1]
             return tens(np.asarray(values, dtype=np.float64)[None, :, None])
 
+        column_arcs = column  # [A] -> [1, A, 1]
+
         # period-major exogenous inputs: period t is a [P, M, N] slice
         self._demand = tens(paths.demand.transpose(1, 0, 2, 3))
         self._price = tens(paths.price.transpose(1, 0, 2)[:, :, None, :])  # [T, P, 1, N]
@@ -181,6 +183,16 @@ class NetworkEngine(TorchEngine):
         self._node_factor = None if self._value_window else column([f[0] for f in into])
         """[1, M, 1] the cost factor of every unit a node receives (without a value window)."""
         self._arc_factor = tens(factor[None, :, None])  # [1, A, 1]
+        order = world.ordering
+        self._packing = (
+            None
+            if order is None
+            else tuple(None if a is None else tens(a) for a in (order.case_pack, order.minimum_order))
+        )
+        """(case pack, minimum order) [N] of vendor orders (None: orders are placed as given)."""
+        vendor_arc = np.array([world.network.is_vendor(src) for src, _ in world.network.arcs()])
+        self._vendor_arc = None if vendor_arc.all() else column_arcs(vendor_arc) > 0
+        """[1, A, 1] bool: arcs from a vendor (None: all of them), where orders are packed."""
         self._channels = ("acc",) + ("dlv",) * (not self._one_window) + ("val",) * self._value_window
         """The windows kept: accepted units, the delivered share (where some fill rate is below 1), their
         value (where a node buys at several cost factors)."""
@@ -468,7 +480,11 @@ class NetworkEngine(TorchEngine):
         return parts
 
     def _order(self, t: int, q: torch.Tensor) -> None:
-        """Step 2: the orders [P, A, N] of review ``t``."""
+        """Step 2: the orders [P, A, N] of review ``t`` (vendor orders in case packs and at least the
+        minimum order: :func:`~restock.simulator.rules.pack_order`, the gradient straight through)."""
+        if self._packing is not None:
+            packed = rules.pack_order(q, *self._packing)
+            q = packed if self._vendor_arc is None else torch.where(self._vendor_arc, packed, q)
         self._sums["orders_placed"] = self._per_node((q > 0).to(self.dtype))  # one review per block
         accepted = rules.accept(q, None if self._unlimited[t] else self._capacity[t])
         if self.record:

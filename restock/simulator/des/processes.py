@@ -43,7 +43,8 @@ def review_event(env: simpy.Environment, t: int) -> Event:
 
 
 def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -> None:
-    """Orders [P, A, N] on every arc at review ``t`` (already validated): the source accepts
+    """Orders [P, A, N] on every arc at review ``t`` (already validated): an order to a vendor is rounded
+    to case packs and the minimum order (:func:`~restock.simulator.rules.pack_order`); the source accepts
     min(q, capacity), the rest is cancelled; vendor orders ship now, transfer requests wait for the
     TRANSFER phase of ``t``."""
     net = sim.net
@@ -51,6 +52,9 @@ def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -
     for a in range(net.n_arcs):
         q = orders[:, a, :]
         m = net.arc_node[a]
+        vendor_arc = a >= net.n_nodes or net.source_index[m] < 0
+        if vendor_arc and sim.packing is not None:
+            q = rules.pack_order(q, *sim.packing)
         node = sim.at_node[m]
         node["ordered"] += q
         node["orders_placed"] += q > 0
@@ -63,7 +67,7 @@ def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -
             node["cancelled"] += cut
             if logging:
                 sim.emit(t, REVIEW, "cancel", m, net.arc_sources[a], cut, "capacity")
-        if a >= net.n_nodes or net.source_index[m] < 0:  # a vendor arc
+        if vendor_arc:
             dispatch(env, sim, t, a, accepted)
         else:
             sim.requests[:, m] = accepted

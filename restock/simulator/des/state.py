@@ -94,6 +94,9 @@ class Sim:
         """Per arc: no capacity limit in any period (every order is accepted in full)."""
         self.fill_rate_cut = [bool((paths.fill_rate[:, :, a] != 1).any()) for a in arcs]
         """Per arc: whether any shipment's fill rate is below 1 (else every accepted unit is delivered)."""
+        order = world.ordering
+        self.packing = None if order is None else (order.case_pack, order.minimum_order)
+        """(case pack, minimum order) [N] of vendor orders (None: orders are placed as given)."""
         self.cost_factor = [float(f) for f in net.arc_cost_factor]
         """Per arc: the purchase cost factor of a unit received (0: a transfer, nothing is bought)."""
         self.storage = [None if np.isinf(c) else float(c) for c in net.storage_capacity]
