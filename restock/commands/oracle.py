@@ -356,7 +356,9 @@ def dual_sourcing_command(
         rows.append(
             (
                 f"{label} S_e={best['expedite_level']} S_r={best['regular_level']} q_r={cap}",
-                f"{best['average_cost']:.6g} (+{best['gap_percent']:.3f}%)",
+                f"{best['average_cost']:.6g} (+{best['gap_percent']:.3f}%)"
+                if best["gap_percent"] is not None
+                else f"{best['average_cost']:.6g} (+{best['excess_cost']:.3g})",
             )
         )
     rows.append(

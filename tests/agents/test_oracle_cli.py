@@ -186,6 +186,17 @@ def test_dual_sourcing_json_has_the_optimum_and_the_capped_dual_index(cli) -> No
     assert report["seconds"] >= report["solve_seconds"]
 
 
+def test_dual_sourcing_zero_optimum_has_no_relative_gap(cli) -> None:
+    """Demand always 1, regular buying free: ordering 1 regular unit a period costs nothing."""
+    out = cli("oracle", "dual-sourcing", "--demand", "pmf:0,1", "--regular-lead-time", "2", "--regular-cost",
+              "0", "--expedited-cost", "1", "--holding", "1", "--backorder", "1", "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["average_cost"] == pytest.approx(0.0, abs=1e-9)
+    assert report["capped_dual_index"]["gap_percent"] is None
+    assert report["capped_dual_index"]["excess_cost"] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_dual_sourcing_table(cli) -> None:
     out = cli(*DUAL)
     assert out.returncode == 0, out.stderr

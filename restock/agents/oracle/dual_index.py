@@ -58,6 +58,9 @@ from restock.errors import InputError, bad_value
 
 IndexKind = Literal["dual", "single"]
 
+ZERO_COST = 1e-9
+"""An optimum at or below this is taken as zero: no relative gap is reported against it."""
+
 MAX_CHAIN_STATES = 2_000_000
 """Largest relative chain enumerated (a larger one is refused with an :class:`InputError`)."""
 
@@ -291,14 +294,16 @@ class IndexResult:
     """Long-run fraction of the units bought that it expedites."""
 
     def to_dict(self, optimum: float | None = None) -> dict[str, Any]:
-        """Its parameters and cost; with ``optimum``, ``gap_percent`` = 100 (cost / optimum - 1)."""
+        """Its parameters and cost; with ``optimum``, ``excess_cost`` = cost - optimum and ``gap_percent``
+        = 100 (cost / optimum - 1), a percentage (None when the optimum is 0: nothing to divide by)."""
         out: dict[str, Any] = {
             **self.policy.to_dict(),
             "average_cost": self.average_cost,
             "expedited_share": self.expedited_share,
         }
         if optimum is not None:
-            out["gap_percent"] = 100.0 * (self.average_cost / optimum - 1.0)
+            out["excess_cost"] = self.average_cost - optimum
+            out["gap_percent"] = 100.0 * (self.average_cost / optimum - 1.0) if optimum > ZERO_COST else None
         return out
 
 

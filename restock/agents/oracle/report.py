@@ -54,8 +54,9 @@ def dual_sourcing_report(
     The dict has the keys of :meth:`DualSourcingSolution.summary` (``average_cost`` is the optimum, per
     period, purchases included) plus ``capped_dual_index``, ``dual_index`` and ``single_index``: each the
     best policy of its family ({expedite_level, regular_level, regular_cap, kind, regular_sees_expedite,
-    average_cost, expedited_share, gap_percent}; ``gap_percent`` = 100 (cost / optimum - 1), a
-    percentage), ``index_search`` {chains, seconds}, and ``seconds`` for the whole (solve + search).
+    average_cost, expedited_share, excess_cost, gap_percent}; ``excess_cost`` = cost - optimum,
+    ``gap_percent`` = 100 (cost / optimum - 1), a percentage, None for a zero optimum), ``index_search``
+    {chains, seconds}, and ``seconds`` for the whole (solve + search).
     """
     solution = solve_dual_sourcing(config)
     search = best_index_policies(config)
