@@ -1,8 +1,9 @@
 """``restock oracle``: exact optimal costs and policies of single-node lost-sales and backorder systems,
-and of serial systems with backorders.
+of dual sourcing with backorders, and of serial systems with backorders.
 
 ``lost-sales`` and ``backorder`` take lead times in our convention (an order placed in period t arrives at
-the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L. ``serial`` takes the
+the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L; so does
+``dual-sourcing`` for both sources (as Gijsbrechts et al. 2022 count them). ``serial`` takes the
 textbook's (Snyder & Shen ch. 6: stage j's echelon sees L_j periods of demand) and prints Restock's
 equivalent beside it. Every output says which.
 """
@@ -19,7 +20,8 @@ from restock.errors import InputError
 
 oracle_app = typer.Typer(
     name="oracle",
-    help="Exact optimum of single-node lost-sales / backorder inventory and of serial backorder systems.",
+    help="Exact optimum of single-node lost-sales / backorder / dual-sourcing inventory and of serial "
+    "backorder systems.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -249,4 +251,122 @@ def serial_command(
     rows.append(("grid step, points", f"{report['grid_step']:g}, {report['grid_points']:,}"))
     _print_table(
         f"serial system: demand {demand}, L={lead_times}, h={echelon_holding}, p={report['penalty']:g}", rows
+    )
+
+
+def _integer(option: str, text: str, minimum: int) -> int:
+    """``text`` as an integer >= ``minimum``, else an :class:`InputError` naming ``option``."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise InputError(f"{option} must be an integer >= {minimum}, got {text!r}") from None
+    if value < minimum:
+        raise InputError(f"{option} must be an integer >= {minimum}, got {text!r}")
+    return value
+
+
+def _optional_integer(option: str, text: str | None, minimum: int | None = None) -> int | None:
+    if text is None:
+        return None
+    if minimum is not None:
+        return _integer(option, text, minimum)
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InputError(f"{option} must be an integer, got {text!r}") from None
+
+
+def _opt(name: str, help_text: str) -> Any:
+    return typer.Option(name, help=help_text)
+
+
+@oracle_app.command("dual-sourcing")
+def dual_sourcing_command(
+    demand: Annotated[
+        str,
+        typer.Option("--demand", help="Demand per period: pmf:P0,P1,... (or poisson:, geometric:, negbin:)."),
+    ],
+    regular_lead_time: Annotated[
+        str,
+        _opt(
+            "--regular-lead-time",
+            "L_R >= 1, our convention: a regular order in t arrives at the start of t+L_R.",
+        ),
+    ],
+    regular_cost: Annotated[
+        str, _opt("--regular-cost", "c_R >= 0 per unit ordered from the regular source.")
+    ],
+    expedited_cost: Annotated[str, _opt("--expedited-cost", "c_E > c_R per unit ordered expedited.")],
+    holding: Annotated[
+        str, _opt("--holding", "h > 0 per unit of positive net inventory at the end of a period.")
+    ],
+    backorder: Annotated[str, _opt("--backorder", "b > 0 per unit backordered at the end of a period.")],
+    expedited_lead_time: Annotated[
+        str, _opt("--expedited-lead-time", "0 <= L_E < L_R (0: the expedited order serves this period).")
+    ] = "0",
+    max_regular_order: Annotated[
+        str | None, _opt("--max-regular-order", "Largest regular order on the grid (default 2 x max demand).")
+    ] = None,
+    min_position: Annotated[
+        str | None, _opt("--min-position", "Lowest expedited position on the grid (default -(L_E+2) max D).")
+    ] = None,
+    max_position: Annotated[
+        str | None,
+        _opt("--max-position", "Highest expedited position (default: single-source base stock + max D)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Optimal average cost of dual sourcing with backorders, and the best capped dual index policy."""
+    from restock.agents.oracle import DualSourcingConfig, dual_sourcing_report
+
+    config = DualSourcingConfig(
+        demand=demand,
+        regular_lead_time=_integer("--regular-lead-time", regular_lead_time, 1),
+        expedited_lead_time=_integer("--expedited-lead-time", expedited_lead_time, 0),
+        regular_cost=_number("--regular-cost", regular_cost, positive=False),
+        expedited_cost=_number("--expedited-cost", expedited_cost, positive=True),
+        holding=_number("--holding", holding, positive=True),
+        backorder=_number("--backorder", backorder, positive=True),
+        max_regular_order=_optional_integer("--max-regular-order", max_regular_order, 1),
+        min_position=_optional_integer("--min-position", min_position),
+        max_position=_optional_integer("--max-position", max_position),
+    )
+    _, _, report = dual_sourcing_report(config)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    rows: list[tuple[str, Any]] = [
+        ("lead-time convention", report["lead_time_convention"]),
+        ("optimal average cost", report["average_cost"]),
+        ("convergence gap", report["gap"]),
+        ("iterations", report["iterations"]),
+        ("states", report["states"]),
+        (
+            "grid (positions; regular orders)",
+            f"{report['grid']['min_position']}..{report['grid']['max_position']}; "
+            f"0..{report['grid']['max_regular_order']}",
+        ),
+        ("stationary mass at the grid's edges", report["boundary_mass"]),
+        ("expedited share (optimal)", report["expedited_share"]),
+    ]
+    for key, label in (("capped_dual_index", "capped dual index"), ("dual_index", "dual index"),
+                       ("single_index", "single index")):  # fmt: skip
+        best = report[key]
+        cap = "inf" if best["regular_cap"] is None else best["regular_cap"]
+        rows.append(
+            (
+                f"{label} S_e={best['expedite_level']} S_r={best['regular_level']} q_r={cap}",
+                f"{best['average_cost']:.6g} (+{best['gap_percent']:.3f}%)"
+                if best["gap_percent"] is not None
+                else f"{best['average_cost']:.6g} (+{best['excess_cost']:.3g})",
+            )
+        )
+    rows.append(
+        ("seconds (solve, index search)", f"{report['solve_seconds']}, {report['index_search']['seconds']}")
+    )
+    _print_table(
+        f"dual sourcing: demand {demand}, L_R={config.regular_lead_time}, L_E={config.expedited_lead_time}, "
+        f"c_R={config.regular_cost:g}, c_E={config.expedited_cost:g}, h={config.holding:g}, "
+        f"b={config.backorder:g}",
+        rows,
     )

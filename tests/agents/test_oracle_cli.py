@@ -144,3 +144,99 @@ def test_serial_bad_input_is_one_line_and_exit_code_2(cli, args: list[str], need
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], lines
+
+
+DUAL = (
+    "oracle",
+    "dual-sourcing",
+    "--demand",
+    "pmf:0.2,0.2,0.2,0.2,0.2",
+    "--regular-lead-time",
+    "2",
+    "--expedited-lead-time",
+    "0",
+    "--regular-cost",
+    "100",
+    "--expedited-cost",
+    "110",
+    "--holding",
+    "5",
+    "--backorder",
+    "495",
+)
+"""Gijsbrechts et al. (2022)'s instance L_R = 2, c_E = 110."""
+
+
+def test_dual_sourcing_json_has_the_optimum_and_the_capped_dual_index(cli) -> None:
+    out = cli(*DUAL, "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for key in ("average_cost", "regular_lead_time", "expedited_lead_time", "lead_time_convention", "states",
+                "grid", "boundary_mass", "gap", "converged", "capped_dual_index", "dual_index",
+                "single_index", "seconds"):  # fmt: skip
+        assert key in report
+    assert report["average_cost"] == pytest.approx(219.733333, abs=1e-6)
+    assert report["boundary_mass"] == 0.0 and report["converged"]
+    cdi = report["capped_dual_index"]
+    assert (cdi["expedite_level"], cdi["regular_level"], cdi["regular_cap"]) == (4, 8, 2)
+    assert cdi["average_cost"] == pytest.approx(219.799406, abs=1e-6)
+    assert cdi["gap_percent"] == pytest.approx(100 * (cdi["average_cost"] / report["average_cost"] - 1))
+    assert 0 <= cdi["gap_percent"] < 0.11
+    assert report["dual_index"]["regular_cap"] is None
+    assert report["seconds"] >= report["solve_seconds"]
+
+
+def test_dual_sourcing_zero_optimum_has_no_relative_gap(cli) -> None:
+    """Demand always 1, regular buying free: ordering 1 regular unit a period costs nothing."""
+    out = cli("oracle", "dual-sourcing", "--demand", "pmf:0,1", "--regular-lead-time", "2", "--regular-cost",
+              "0", "--expedited-cost", "1", "--holding", "1", "--backorder", "1", "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["average_cost"] == pytest.approx(0.0, abs=1e-9)
+    assert report["capped_dual_index"]["gap_percent"] is None
+    assert report["capped_dual_index"]["excess_cost"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_dual_sourcing_table(cli) -> None:
+    out = cli(*DUAL)
+    assert out.returncode == 0, out.stderr
+    assert "capped dual index S_e=4 S_r=8 q_r=2" in out.stdout and "219.733" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (("--expedited-lead-time", "2"), "expedited_lead_time must be < regular_lead_time (2), got 2"),
+        (("--expedited-lead-time", "-1"), "--expedited-lead-time"),
+        (("--regular-lead-time", "0"), "--regular-lead-time"),
+        (("--regular-lead-time", "two"), "'two'"),
+        (("--regular-lead-time", "1.5"), "--regular-lead-time"),
+        (("--expedited-cost", "100"), "expedited_cost must be > regular_cost (100.0), got 100.0"),
+        (("--expedited-cost", "90"), "expedited_cost"),
+        (("--regular-cost", "-1"), "--regular-cost"),
+        (("--holding", "-5"), "--holding"),
+        (("--holding", "nan"), "'nan'"),
+        (("--backorder", "inf"), "'inf'"),
+        (("--backorder", "0"), "--backorder"),
+        (("--expedited-cost", "NaN"), "--expedited-cost"),
+        (("--demand", "pmf:0.5,0.6"), "sum to 1"),
+        (("--demand", "pmf:0.5,x"), "probability 1"),
+        (("--demand", "pmf:"), "pmf needs probabilities"),
+        (("--max-regular-order", "1"), "max_regular_order = 1"),
+        (("--max-regular-order", "0"), "--max-regular-order"),
+        (("--min-position", "a"), "--min-position"),
+    ],
+)
+def test_dual_sourcing_bad_input_is_one_line_and_exit_code_2(
+    cli, change: tuple[str, str], needle: str
+) -> None:
+    args = list(DUAL)
+    i = args.index(change[0]) if change[0] in args else None
+    if i is None:
+        args += list(change)
+    else:
+        args[i + 1] = change[1]
+    out = cli(*args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], lines

@@ -1,4 +1,5 @@
-"""The exact oracle: optimal policies and costs of single-node lost-sales (and backorder) inventory.
+"""The exact oracle: optimal policies and costs of single-node lost-sales, backorder and dual-sourcing
+inventory and of serial systems.
 
 * :func:`parse_demand` — ``poisson:MEAN``, ``geometric:MEAN``, ``negbin:MEAN:VAR``, ``pmf:P0,P1,...``.
 * :func:`solve_lost_sales` (:class:`LostSalesConfig`) — relative value iteration; the optimal average cost
@@ -10,6 +11,10 @@
 * :func:`solve_serial` (:class:`SerialConfig`) — exact echelon base-stock levels and cost of an N-stage
   serial system with backorders (Chen & Zheng 1994); :func:`serial_cost` at given levels;
   :class:`RestockChain` — the same chain in Restock's terms.
+* :func:`solve_dual_sourcing` (:class:`DualSourcingConfig`) — dual sourcing with backorders (a regular and
+  an expedited source) by relative value iteration; :func:`best_index_policies` and
+  :func:`evaluate_index_policy` — the capped dual index, dual index and single index policies costed
+  exactly; :func:`dual_sourcing_report` — all of it for one instance.
 * :mod:`~restock.agents.oracle.conventions` — our lead time vs Zipkin (2008)'s.
 
 Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L),
@@ -31,9 +36,22 @@ from restock.agents.oracle.baselines import (
 )
 from restock.agents.oracle.conventions import CONVENTION_NOTE, restock_to_zipkin, zipkin_to_restock
 from restock.agents.oracle.demand import TAIL_MASS, DiscreteDemand, parse_demand
+from restock.agents.oracle.dual_index import (
+    IndexPolicy,
+    IndexResult,
+    IndexSearch,
+    best_index_policies,
+    evaluate_index_policy,
+)
+from restock.agents.oracle.dual_sourcing import (
+    DualSourcingConfig,
+    DualSourcingSolution,
+    DualSourcingTable,
+    solve_dual_sourcing,
+)
 from restock.agents.oracle.lost_sales import LostSalesConfig, LostSalesSolution, morton_cap, solve_lost_sales
 from restock.agents.oracle.policy import BaseStockPolicy, OrderTable
-from restock.agents.oracle.report import lost_sales_report
+from restock.agents.oracle.report import dual_sourcing_report, lost_sales_report
 from restock.agents.oracle.serial import (
     SERIAL_CONVENTION,
     RestockChain,
@@ -53,6 +71,12 @@ __all__ = [
     "BaseStockPolicy",
     "CappedBaseStockEvaluator",
     "DiscreteDemand",
+    "DualSourcingConfig",
+    "DualSourcingSolution",
+    "DualSourcingTable",
+    "IndexPolicy",
+    "IndexResult",
+    "IndexSearch",
     "LostSalesConfig",
     "LostSalesSolution",
     "OrderTable",
@@ -63,6 +87,9 @@ __all__ = [
     "backorder_base_stock",
     "best_base_stock",
     "best_capped_base_stock",
+    "best_index_policies",
+    "dual_sourcing_report",
+    "evaluate_index_policy",
     "lost_sales_report",
     "morton_cap",
     "parse_demand",
@@ -70,6 +97,7 @@ __all__ = [
     "restock_to_zipkin",
     "serial_cost",
     "solve_backorder",
+    "solve_dual_sourcing",
     "solve_lost_sales",
     "solve_serial",
     "zipkin_to_restock",

@@ -6,6 +6,8 @@ from typing import Any
 
 from restock.agents.oracle.baselines import CappedBaseStockEvaluator, best_base_stock, best_capped_base_stock
 from restock.agents.oracle.conventions import restock_to_zipkin
+from restock.agents.oracle.dual_index import IndexSearch, best_index_policies
+from restock.agents.oracle.dual_sourcing import DualSourcingConfig, DualSourcingSolution, solve_dual_sourcing
 from restock.agents.oracle.lost_sales import LostSalesConfig, LostSalesSolution, solve_lost_sales
 
 
@@ -42,3 +44,28 @@ def lost_sales_report(config: LostSalesConfig) -> tuple[LostSalesSolution, dict[
     out["optimality_gap_base_stock"] = plain.average_cost / solution.average_cost - 1.0
     out["optimality_gap_capped_base_stock"] = capped.average_cost / solution.average_cost - 1.0
     return solution, out
+
+
+def dual_sourcing_report(
+    config: DualSourcingConfig,
+) -> tuple[DualSourcingSolution, IndexSearch, dict[str, Any]]:
+    """Solve ``config`` exactly and search the index policies on it.
+
+    The dict has the keys of :meth:`DualSourcingSolution.summary` (``average_cost`` is the optimum, per
+    period, purchases included) plus ``capped_dual_index``, ``dual_index`` and ``single_index``: each the
+    best policy of its family ({expedite_level, regular_level, regular_cap, kind, regular_sees_expedite,
+    average_cost, expedited_share, excess_cost, gap_percent}; ``excess_cost`` = cost - optimum,
+    ``gap_percent`` = 100 (cost / optimum - 1), a percentage, None for a zero optimum), ``index_search``
+    {chains, seconds}, and ``seconds`` for the whole (solve + search).
+    """
+    solution = solve_dual_sourcing(config)
+    search = best_index_policies(config)
+    out = solution.summary()
+    optimum = solution.average_cost
+    out["solve_seconds"] = out.pop("seconds")
+    out["capped_dual_index"] = search.capped_dual_index.to_dict(optimum)
+    out["dual_index"] = search.dual_index.to_dict(optimum)
+    out["single_index"] = search.single_index.to_dict(optimum)
+    out["index_search"] = {"chains": search.chains, "seconds": round(search.seconds, 3)}
+    out["seconds"] = round(solution.seconds + search.seconds, 3)
+    return solution, search, out

@@ -7,15 +7,22 @@ Both work on the post-decision form of the Bellman equation::
 where the post-decision states of s are contiguous rows ``starts[s] .. starts[s+1]-1`` of ``K`` and ``c``.
 Each sweep gives Odoni's bounds ``min_s (T h - h)(s) <= g* <= max_s (T h - h)(s)``; the sweep stops when
 their span is at most ``tolerance`` times ``max(1, |g|)``, and the midpoint is reported as ``g``.
+
+:func:`iterate` is the loop itself, for any one-period operator: the two functions below hand it a
+sparse post-decision Bellman operator and a fixed policy's operator; the dual-sourcing oracle hands it a
+dense operator that minimizes over its two orders in two stages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.sparse import csgraph
+from scipy.sparse.linalg import spsolve
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,49 @@ def _done(lo: float, hi: float, tolerance: float) -> bool:
     return hi - lo <= tolerance * max(1.0, abs(0.5 * (lo + hi)))
 
 
+@dataclass(frozen=True)
+class Sweeps:
+    """What :func:`iterate` ends with: the bounds, the sweep count and the last relative values."""
+
+    lower: float
+    """min of the last value difference ``T h - h``."""
+    upper: float
+    """max of the last value difference."""
+    iterations: int
+    """Sweeps performed."""
+    converged: bool
+    """Whether ``upper - lower`` reached the tolerance within the iteration limit."""
+    values: NDArray[np.float64]
+    """Relative values h (h[0] = 0) at the end."""
+
+
+def iterate(
+    operator: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    initial: NDArray[np.float64],
+    *,
+    tolerance: float,
+    max_iterations: int,
+) -> Sweeps:
+    """Relative value iteration with any one-period operator ``T`` (a Bellman or a policy operator).
+
+    Each sweep sets ``h <- T h - (T h)[0]`` and stops once Odoni's bounds on ``T h - h`` are within
+    ``tolerance`` (relative, see the module docstring). ``T`` may take arrays of any shape; ``[0]`` is the
+    first element in C order.
+    """
+    h = initial.copy()
+    lo = -np.inf
+    hi = np.inf
+    it = 0
+    for it in range(1, max_iterations + 1):  # noqa: B007 - `it` is reported after the loop
+        new = operator(h)
+        diff = new - h
+        lo, hi = float(diff.min()), float(diff.max())
+        h = new - new.flat[0]
+        if _done(lo, hi, tolerance):
+            break
+    return Sweeps(lower=lo, upper=hi, iterations=it, converged=_done(lo, hi, tolerance), values=h)
+
+
 def relative_value_iteration(
     kernel: sp.csr_matrix,
     post_cost: NDArray[np.float64],
@@ -58,19 +108,20 @@ def relative_value_iteration(
 ) -> IterationResult:
     """Minimize the average cost; ``starts[s]`` is the first post-decision row of pre-decision state s."""
     n = starts.shape[0]
-    h = np.zeros(n) if initial is None else initial.copy()
-    lo = -np.inf
-    hi = np.inf
-    it = 0
-    q = post_cost
-    for it in range(1, max_iterations + 1):  # noqa: B007 - `it` is reported after the loop
+    last_q = [post_cost]
+
+    def bellman(h: NDArray[np.float64]) -> NDArray[np.float64]:
         q = post_cost + kernel @ h
-        new = np.minimum.reduceat(q, starts)
-        diff = new - h
-        lo, hi = float(diff.min()), float(diff.max())
-        h = new - new[0]
-        if _done(lo, hi, tolerance):
-            break
+        last_q[0] = q
+        return np.asarray(np.minimum.reduceat(q, starts), dtype=np.float64)
+
+    sweeps = iterate(
+        bellman,
+        np.zeros(n) if initial is None else initial,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+    )
+    q = last_q[0]
     best = np.minimum.reduceat(q, starts)
     sizes = np.diff(np.append(starts, q.shape[0]))
     is_best = q <= np.repeat(best, sizes)
@@ -79,12 +130,12 @@ def relative_value_iteration(
     masked = np.where(is_best, offset, np.iinfo(np.int64).max)
     choice = np.minimum.reduceat(masked, starts)
     return IterationResult(
-        average_cost=0.5 * (lo + hi),
-        lower=lo,
-        upper=hi,
-        iterations=it,
-        converged=_done(lo, hi, tolerance),
-        values=h,
+        average_cost=0.5 * (sweeps.lower + sweeps.upper),
+        lower=sweeps.lower,
+        upper=sweeps.upper,
+        iterations=sweeps.iterations,
+        converged=sweeps.converged,
+        values=sweeps.values,
         choice=choice,
     )
 
@@ -99,23 +150,46 @@ def evaluate_policy(
 ) -> IterationResult:
     """Average cost of a fixed policy: ``transition`` is its state -> state matrix, ``cost`` per state."""
     n = cost.shape[0]
-    h = np.zeros(n) if initial is None else initial.copy()
-    lo = -np.inf
-    hi = np.inf
-    it = 0
-    for it in range(1, max_iterations + 1):  # noqa: B007
-        new = cost + transition @ h
-        diff = new - h
-        lo, hi = float(diff.min()), float(diff.max())
-        h = new - new[0]
-        if _done(lo, hi, tolerance):
-            break
+    sweeps = iterate(
+        lambda h: np.asarray(cost + transition @ h, dtype=np.float64),
+        np.zeros(n) if initial is None else initial,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+    )
     return IterationResult(
-        average_cost=0.5 * (lo + hi),
-        lower=lo,
-        upper=hi,
-        iterations=it,
-        converged=_done(lo, hi, tolerance),
-        values=h,
+        average_cost=0.5 * (sweeps.lower + sweeps.upper),
+        lower=sweeps.lower,
+        upper=sweeps.upper,
+        iterations=sweeps.iterations,
+        converged=sweeps.converged,
+        values=sweeps.values,
         choice=np.zeros(n, dtype=np.int64),
     )
+
+
+def stationary_distribution(transition: sp.csr_matrix, start: int) -> NDArray[np.float64]:
+    """The long-run distribution of a chain started in state ``start`` (zero off the states it reaches).
+
+    The states reachable from ``start`` form a closed set; on it ``pi (I - P) = 0`` with one equation
+    replaced by ``sum(pi) = 1`` is solved exactly (sparse LU). That needs a single closed class among the
+    reachable states (a unichain policy); otherwise the system is singular and this raises ValueError.
+    """
+    reach = np.sort(csgraph.breadth_first_order(transition, start, directed=True, return_predecessors=False))
+    sub = transition[reach][:, reach]
+    n = reach.shape[0]
+    balance = (sp.identity(n, format="csr") - sub).T.tocsr()
+    system = sp.vstack([sp.csr_matrix(np.ones((1, n))), balance[1:]]).tocsc()
+    rhs = np.zeros(n)
+    rhs[0] = 1.0
+    with np.errstate(all="raise"):
+        try:
+            solved = np.asarray(spsolve(system, rhs), dtype=np.float64)
+        except (RuntimeError, FloatingPointError) as exc:
+            raise ValueError(
+                f"stationary distribution: the chain from state {start} is not unichain"
+            ) from exc
+    if not np.isfinite(solved).all() or solved.min() < -1e-9:
+        raise ValueError(f"stationary distribution: the chain from state {start} is not unichain")
+    pi = np.zeros(transition.shape[0])
+    pi[reach] = np.maximum(solved, 0.0)
+    return pi / pi.sum()
