@@ -7,7 +7,9 @@ Within period t, in this order (DESIGN.md):
 1. Shipments due in t arrive and become on-hand (:func:`receive`; beyond storage capacity they are disposed).
 2. At a review the policy orders; an order to a vendor is rounded to its SKU's case packs and minimum
    order quantity (:func:`pack_order`); the source accepts up to its capacity and will deliver the
-   fill-rate share (:func:`accept_order`). An order with lead time 0 arrives now, before demand.
+   fill-rate share (:func:`accept_order`); where a node's accepted orders over all SKUs and sources exceed
+   its shared inbound capacity of the period they are cut pro rata (:func:`inbound_share`). An order with
+   lead time 0 arrives now, before demand.
 3. Demand arrives and is served from on-hand (:func:`serve_lost_sales` or :func:`serve_backorders`).
 4. Costs and revenue are booked (:func:`book_period`: :func:`period_cash_flows`, :func:`salvage` in the
    last period, and the :func:`reward`).
@@ -37,9 +39,11 @@ __all__ = [
     "accept_order",
     "book_period",
     "deliver",
+    "inbound_share",
     "minimum",
     "pack_order",
     "period_cash_flows",
+    "pro_rata",
     "ration",
     "receive",
     "relu",
@@ -110,17 +114,32 @@ def receive(on_hand: A, arriving: A, storage_capacity: Any) -> tuple[A, A]:
     return kept, total - kept
 
 
+def pro_rata(total: A, available: Any) -> A:
+    """The share of requests totalling ``total`` that ``available`` fills, each in proportion to its size:
+    1 where they fit, ``available / total`` where they exceed it. Differentiable in both arguments (the
+    share's denominator is never 0)."""
+    short = total > available  # type: ignore[operator]
+    return where(short, available / where(short, total, 1.0), 1.0)  # type: ignore[no-any-return, operator]
+
+
 def ration(requests: A, available: A) -> tuple[A, A]:
-    """Fill ``requests`` [C, ...] of C requesters from ``available`` [...] in proportion to their size.
+    """Fill ``requests`` [C, ...] of C requesters from ``available`` [...] in proportion to their size
+    (:func:`pro_rata`).
 
     Returns (shipped [C, ...], left [...]). Where the requests fit, each is filled in full and the rest is
     left; where they exceed what is available, every request gets the same share ``available / total``
-    and nothing is left. Differentiable in both arguments (the share's denominator is never 0).
+    and nothing is left.
     """
     total = requests.sum(0)  # type: ignore[attr-defined]
-    short = total > available
-    share = where(short, available / where(short, total, 1.0), 1.0)  # type: ignore[operator]
-    return requests * share, where(short, 0.0, available - total)  # type: ignore[operator]
+    share = pro_rata(total, available)
+    return requests * share, where(total > available, 0.0, available - total)  # type: ignore[operator]
+
+
+def inbound_share(accepted_total: A, inbound_capacity: Any) -> A:
+    """The share of a review's accepted orders a node takes in under its shared inbound limit: the orders
+    of every SKU and every source of the node, ``accepted_total`` in all [...], are cut pro rata
+    (:func:`pro_rata`) to ``inbound_capacity`` [...] units; the cut is cancelled."""
+    return pro_rata(accepted_total, inbound_capacity)
 
 
 def serve_queue(cohorts: list[A], available: A) -> tuple[list[A], list[A], A]:

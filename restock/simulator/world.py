@@ -20,6 +20,7 @@ Costs (per SKU, see :class:`Economics`) and the reward of a period::
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -496,6 +497,10 @@ class World:
     """Starting on-hand per node and SKU, shape [n_nodes, n_skus] (zeros when None)."""
     ordering: Ordering | None = None
     """Case packs and minimum order quantities of vendor orders (None: any quantity)."""
+    inbound_capacity: np.ndarray | None = None
+    """[T, M] the most units node m accepts at the review of period t over all its SKUs and sources
+    (a warehouse's inbound labour; ``inf``: no limit), a path of limits over the horizon (None: none).
+    Orders beyond it are cut pro rata (:func:`restock.simulator.rules.inbound_share`)."""
 
     def __post_init__(self) -> None:
         if len(set(self.skus)) != len(self.skus):
@@ -520,6 +525,22 @@ class World:
                     f"skus={len(self.skus)}], got {arr.shape}"
                 )
             object.__setattr__(self, "initial_on_hand", arr)
+        if self.inbound_capacity is not None:
+            cap = np.asarray(self.inbound_capacity, dtype=np.float64)
+            want = (self.horizon, len(self.network.nodes))
+            if cap.shape != want:
+                raise InputError(
+                    f"world.inbound_capacity must have shape [periods={want[0]}, nodes={want[1]}], got "
+                    f"{cap.shape}"
+                )
+            bad = np.isnan(cap) | (cap < 0)
+            if bad.any():
+                t, m = (int(i) for i in np.argwhere(bad)[0])
+                raise InputError(
+                    f"world.inbound_capacity[{t}, {m}] (node {self.network.nodes[m].name!r}) must be >= 0 "
+                    f"(inf: no limit), got {cap[t, m].item()!r}"
+                )
+            object.__setattr__(self, "inbound_capacity", None if np.isinf(cap).all() else cap)
         if self.ordering is not None:
             for name in ("case_pack", "minimum_order"):
                 arr = getattr(self.ordering, name)
@@ -537,6 +558,11 @@ class World:
         if self.initial_on_hand is None:
             return np.zeros((len(self.network.nodes), self.n_skus))
         return self.initial_on_hand
+
+    def first_periods(self, periods: int) -> World:
+        """The same world over its first ``periods`` periods (limits over time cut to them)."""
+        cap = None if self.inbound_capacity is None else self.inbound_capacity[:periods]
+        return dataclasses.replace(self, horizon=periods, inbound_capacity=cap)
 
     def is_review(self, t: int) -> bool:
         return t % self.review_period == self.review_offset

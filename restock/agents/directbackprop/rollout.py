@@ -21,7 +21,7 @@ Network-v0 scales it (p_ref x the forecast scale of the network's customer deman
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -111,7 +111,7 @@ def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, Ex
     """The world and paths of the first ``periods`` periods (unchanged if the horizon is not longer)."""
     if periods >= world.horizon:
         return world, paths
-    return replace(world, horizon=periods), paths.first_periods(periods)
+    return world.first_periods(periods), paths.first_periods(periods)
 
 
 @dataclass

@@ -193,6 +193,11 @@ class NetworkEngine(TorchEngine):
         vendor_arc = np.array([world.network.is_vendor(src) for src, _ in world.network.arcs()])
         self._vendor_arc = None if vendor_arc.all() else column_arcs(vendor_arc) > 0
         """[1, A, 1] bool: arcs from a vendor (None: all of them), where orders are packed."""
+        cap = world.inbound_capacity
+        self._inbound = None if cap is None else tens(cap)
+        """[T, M] the nodes' shared inbound capacity per review (None: unlimited)."""
+        self._arc_to_node = torch.tensor(net.arc_node, device=self.device)
+        """[A] the node of each arc."""
         self._channels = ("acc",) + ("dlv",) * (not self._one_window) + ("val",) * self._value_window
         """The windows kept: accepted units, the delivered share (where some fill rate is below 1), their
         value (where a node buys at several cost factors)."""
@@ -481,12 +486,17 @@ class NetworkEngine(TorchEngine):
 
     def _order(self, t: int, q: torch.Tensor) -> None:
         """Step 2: the orders [P, A, N] of review ``t`` (vendor orders in case packs and at least the
-        minimum order: :func:`~restock.simulator.rules.pack_order`, the gradient straight through)."""
+        minimum order: :func:`~restock.simulator.rules.pack_order`, the gradient straight through; each
+        node's accepted orders cut pro rata to its shared inbound capacity:
+        :func:`~restock.simulator.rules.inbound_share`)."""
         if self._packing is not None:
             packed = rules.pack_order(q, *self._packing)
             q = packed if self._vendor_arc is None else torch.where(self._vendor_arc, packed, q)
         self._sums["orders_placed"] = self._per_node((q > 0).to(self.dtype))  # one review per block
         accepted = rules.accept(q, None if self._unlimited[t] else self._capacity[t])
+        if self._inbound is not None:  # the nodes' shared inbound capacity, over SKUs and sources
+            share = rules.inbound_share(self._per_node(accepted).sum(-1), self._inbound[t])  # [P, M]
+            accepted = accepted * share.index_select(1, self._arc_to_node).unsqueeze(-1)
         if self.record:
             self._rec["ordered"] = self._per_node(q)
             self._rec["orders_placed"] = self._sums["orders_placed"]

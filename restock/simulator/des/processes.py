@@ -45,15 +45,16 @@ def review_event(env: simpy.Environment, t: int) -> Event:
 def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -> None:
     """Orders [P, A, N] on every arc at review ``t`` (already validated): an order to a vendor is rounded
     to case packs and the minimum order (:func:`~restock.simulator.rules.pack_order`); the source accepts
-    min(q, capacity), the rest is cancelled; vendor orders ship now, transfer requests wait for the
-    TRANSFER phase of ``t``."""
+    min(q, capacity), and a node takes in at most its shared inbound capacity over all its SKUs and
+    sources (:func:`~restock.simulator.rules.inbound_share`); what is cut is cancelled now. Vendor orders
+    ship now, transfer requests wait for the TRANSFER phase of ``t``."""
     net = sim.net
     logging = sim.log is not None
+    accepted = []
     for a in range(net.n_arcs):
         q = orders[:, a, :]
         m = net.arc_node[a]
-        vendor_arc = a >= net.n_nodes or net.source_index[m] < 0
-        if vendor_arc and sim.packing is not None:
+        if sim.vendor_arc[a] and sim.packing is not None:
             q = rules.pack_order(q, *sim.packing)
         node = sim.at_node[m]
         node["ordered"] += q
@@ -61,16 +62,30 @@ def place_orders(env: simpy.Environment, sim: Sim, t: int, orders: np.ndarray) -
         if logging:
             sim.emit(t, REVIEW, "order", m, net.arc_sources[a], q)
         capacity = None if sim.unlimited_capacity[a] else sim.paths.capacity[t, a]
-        accepted = rules.accept(q, capacity)
+        accepted.append(rules.accept(q, capacity))
         if capacity is not None:  # the capacity cut is cancelled now
-            cut = q - accepted
+            cut = q - accepted[a]
             node["cancelled"] += cut
             if logging:
                 sim.emit(t, REVIEW, "cancel", m, net.arc_sources[a], cut, "capacity")
-        if vendor_arc:
-            dispatch(env, sim, t, a, accepted)
+    if sim.inbound is not None:
+        total = np.zeros(sim.shape[:2])  # [P, M]: what each node accepted over its SKUs and sources
+        for a, acc in enumerate(accepted):
+            total[:, net.arc_node[a]] += acc.sum(-1)
+        share = rules.inbound_share(total, sim.inbound[t])  # [P, M]
+        for a, acc in enumerate(accepted):
+            m = net.arc_node[a]
+            if (share[:, m] < 1).any():
+                taken = acc * share[:, m, None]
+                sim.at_node[m]["cancelled"] += acc - taken
+                if logging:
+                    sim.emit(t, REVIEW, "cancel", m, net.arc_sources[a], acc - taken, "inbound")
+                accepted[a] = taken
+    for a, acc in enumerate(accepted):
+        if sim.vendor_arc[a]:
+            dispatch(env, sim, t, a, acc)
         else:
-            sim.requests[:, m] = accepted
+            sim.requests[:, net.arc_node[a]] = acc
 
 
 def dispatch(env: simpy.Environment, sim: Sim, t: int, a: int, qty: np.ndarray) -> None:

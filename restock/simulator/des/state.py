@@ -97,6 +97,10 @@ class Sim:
         order = world.ordering
         self.packing = None if order is None else (order.case_pack, order.minimum_order)
         """(case pack, minimum order) [N] of vendor orders (None: orders are placed as given)."""
+        self.vendor_arc = [a >= m or net.source_index[a] < 0 for a in arcs]
+        """Per arc: from a vendor (else a transfer request to the node's upstream node)."""
+        self.inbound = world.inbound_capacity
+        """[T, M] the nodes' shared inbound capacity per review (None: unlimited)."""
         self.cost_factor = [float(f) for f in net.arc_cost_factor]
         """Per arc: the purchase cost factor of a unit received (0: a transfer, nothing is bought)."""
         self.storage = [None if np.isinf(c) else float(c) for c in net.storage_capacity]
