@@ -9,6 +9,9 @@ newsvendor-tuned    the same with tau per node and SKU chosen by simulation on t
 true-newsvendor     the newsvendor on the exact quantiles of the scenario's demand model (synthetic
                     demand only): the gap to ``newsvendor`` is the value of forecast accuracy
 myopic              the one-period newsvendor on the projected stock at the order's arrival
+lagrangian-newsvendor  the newsvendor with a capacity price per node and period, found by bisection so
+                    that a node's orders over its catalog fit its shared inbound capacity
+                    (:mod:`restock.agents.baselines.capacity`)
 base-stock          order up to a level S per node and SKU, tuned on training paths
 echelon-base-stock  order up to a level per node and SKU on the node's echelon position, tuned (networks:
                     jointly over the nodes)
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from restock.agents.baselines.capacity import LagrangianNewsvendorPolicy
 from restock.agents.baselines.newsvendor import MyopicPolicy, NewsvendorPolicy
 from restock.agents.baselines.tuning import POLICIES as TUNED
 from restock.agents.baselines.tuning import TuningConfig, tune
@@ -52,7 +56,15 @@ if TYPE_CHECKING:
     from restock.agents.policy import AnyPolicy, Policy
     from restock.simulator.policy import ReviewState
 
-KNOWN: tuple[str, ...] = ("newsvendor", "true-newsvendor", "myopic", *TUNED, "oracle", "runs/<dir>")
+KNOWN: tuple[str, ...] = (
+    "newsvendor",
+    "true-newsvendor",
+    "myopic",
+    "lagrangian-newsvendor",
+    *TUNED,
+    "oracle",
+    "runs/<dir>",
+)
 """Every spec :func:`resolve_policy` accepts."""
 
 
@@ -132,6 +144,8 @@ def resolve_policy(
         return NewsvendorPolicy()
     if spec == "myopic":
         return MyopicPolicy()
+    if spec == "lagrangian-newsvendor":
+        return LagrangianNewsvendorPolicy()
     if spec == "true-newsvendor":
         return true_newsvendor(sc)
     if spec in TUNED:

@@ -24,6 +24,7 @@ from restock.scenarios.schema import Scenario
 from restock.scenarios.shocks import (
     check_targets,
     demand_factors,
+    inbound_capacity,
     launched,
     price_factors,
     transfer_delays,
@@ -310,6 +311,7 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         review_offset=scenario.review_offset,
         initial_on_hand=_initial_on_hand(scenario, catalog, shares),
         ordering=_ordering(scenario, catalog.n_skus),
+        inbound_capacity=inbound_capacity(scenario),
     )
     w = scenario.warmup
     full: dict[str, np.ndarray] = {}

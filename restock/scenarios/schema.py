@@ -77,6 +77,7 @@ ShockKind = Literal[
     "capacity_cut",
     "vendor_outage",
     "transfer_delay",
+    "inbound_cut",
 ]
 SHOCK_KINDS: tuple[str, ...] = ShockKind.__args__  # type: ignore[attr-defined]
 
@@ -239,6 +240,10 @@ class NodeConfig:
     """Unmet demand is backordered (true) or lost (false)."""
     storage_capacity: float = field(default=math.inf, metadata=infinite())
     """Most units of one SKU the node can hold (``inf``: unlimited)."""
+    inbound_capacity: float = field(default=math.inf, metadata=infinite())
+    """Most units the node accepts per review over all its SKUs and sources, shared by the catalog (a
+    warehouse's inbound labour; ``inf``: unlimited); orders beyond it are cut pro rata. ``inbound_cut``
+    shocks lower it in windows."""
     transfer_lead_time: int | LeadTimeConfig = 0
     """Lead time of transfers from an upstream node: whole periods (>= 0), or a lead-time table like a
     vendor's (``{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }``), drawn per
@@ -300,7 +305,8 @@ class ShockConfig:
     end: int
     """One past the last period of the window (<= horizon)."""
     factor: float | None = None
-    """Multiplier (demand_multiplier, price_change, lead_time_multiplier, fill_rate_drop, capacity_cut)."""
+    """Multiplier (demand_multiplier, price_change, lead_time_multiplier, fill_rate_drop, capacity_cut,
+    inbound_cut)."""
     curve: tuple[float, ...] = ()
     """demand_curve: multipliers at equally spaced points from start to end - 1, linearly interpolated."""
     skus: tuple[str, ...] = ()

@@ -17,6 +17,8 @@ capacity_cut           vendor: capacity for orders placed in the window x ``fact
                        vendor needs a finite capacity)
 vendor_outage          vendor: nothing arrives in the window; shipments due in it arrive at ``end``
 transfer_delay         node fed by another node: transfers ordered in the window take ``periods`` longer
+inbound_cut            ``node``: its shared inbound capacity at reviews in the window x ``factor`` (in
+                       [0, 1]; the node needs a finite ``inbound_capacity``): a peak season, a strike
 =====================  =============================================================================
 
 Demand shocks multiply the demand *rate* of stationary synthetic demand, which is then drawn by
@@ -56,6 +58,7 @@ SETTING_KINDS = (
     "fill_rate_drop",
     "capacity_cut",
     "transfer_delay",
+    "inbound_cut",
 )
 """Kinds that set a value: two of one kind may not overlap in window and target."""
 
@@ -75,6 +78,7 @@ _ALLOWED_TARGETS = {
     "capacity_cut": {"vendor"},
     "vendor_outage": {"vendor"},
     "transfer_delay": {"node"},
+    "inbound_cut": {"node"},
 }
 
 
@@ -116,7 +120,7 @@ def validate_shocks(scenario: Scenario) -> None:
                 raise InputError(
                     f"scenario {w.source}: key '{w.key}.factor' is required for a {s.kind!r} shock"
                 )
-            upper = 1.0 if s.kind in ("fill_rate_drop", "capacity_cut") else math.inf
+            upper = 1.0 if s.kind in ("fill_rate_drop", "capacity_cut", "inbound_cut") else math.inf
             positive = s.kind in ("price_change", "lead_time_multiplier")
             ok = (
                 math.isfinite(s.factor)
@@ -133,6 +137,13 @@ def validate_shocks(scenario: Scenario) -> None:
                 raise w.child("curve").error(list(s.curve), "must hold at least 2 finite values >= 0")
         elif s.curve:
             raise w.child("curve").error(list(s.curve), f"does not apply to a {s.kind!r} shock")
+        if s.kind == "inbound_cut":
+            if s.node is None:
+                raise InputError(f"scenario {w.source}: key '{w.key}.node' is required for an inbound_cut")
+            if s.node in nodes and math.isinf(nodes[s.node].inbound_capacity):
+                raise w.child("node").error(
+                    s.node, "has unlimited inbound capacity: an inbound_cut needs nodes.<i>.inbound_capacity"
+                )
         if s.kind == "transfer_delay":
             if s.periods is None or s.periods < 1:
                 raise w.child("periods").error(s.periods, "must be an integer >= 1 for a transfer_delay")
@@ -281,3 +292,15 @@ def transfer_delays(scenario: Scenario, lead_time: np.ndarray) -> np.ndarray:
             assert s.node is not None and s.periods is not None
             out[:, s.start : s.end, names.index(s.node), :] += s.periods
     return out
+
+
+def inbound_capacity(scenario: Scenario) -> np.ndarray | None:
+    """[T, M] each node's shared inbound capacity per period, with the ``inbound_cut`` shocks applied
+    (None: every node unlimited)."""
+    cap = np.array([[n.inbound_capacity for n in scenario.nodes]] * scenario.horizon, dtype=np.float64)
+    names = [n.name for n in scenario.nodes]
+    for s in scenario.shocks:
+        if s.kind == "inbound_cut":
+            assert s.node is not None and s.factor is not None
+            cap[s.start : s.end, names.index(s.node)] *= s.factor
+    return None if np.isinf(cap).all() else cap

@@ -24,6 +24,7 @@ SYNTHETIC = [
     "serial-3",
     "dual-sourcing",
     "case-packs",
+    "capacitated-catalog",
 ]
 
 
