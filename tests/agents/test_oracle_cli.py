@@ -49,6 +49,17 @@ def test_lost_sales_json_has_every_field(cli) -> None:
     assert report["best_capped_base_stock"]["average_cost"] > report["average_cost"]
 
 
+def test_lost_sales_without_baselines_solves_only_the_optimum(cli) -> None:
+    args = ("oracle", "lost-sales", "--demand", "geometric:5", "--lead-time", "2", "--penalty", "19")
+    out = cli(*args, "--no-baselines", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert round(report["average_cost"], 2) == 20.89  # Zipkin (2008), geometric demand
+    assert "best_base_stock" not in report and report["seconds"] >= 0
+    table = cli(*args, "--no-baselines")
+    assert table.returncode == 0 and "seconds (optimum)" in table.stdout and "capped" not in table.stdout
+
+
 def test_backorder_table_and_json(cli) -> None:
     table = cli("oracle", "backorder", "--demand", "poisson:5", "--lead-time", "2", "--penalty", "39")
     assert table.returncode == 0, table.stderr
