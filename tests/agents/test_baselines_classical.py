@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from baseline_worlds import zero_lead_scenario, zipkin
+from baseline_worlds import fixed_cost_scenario, zero_lead_scenario, zipkin
 
 from restock.agents.baselines import BaseStockPolicy, ConstantPolicy, RQPolicy, SSPolicy, TuningConfig, tune
 from restock.agents.baselines.tuning import repeat_episode, training_seeds
@@ -58,6 +58,24 @@ def test_bad_parameters_are_input_errors(batch) -> None:  # type: ignore[no-unty
         RQPolicy(1.0, 0.0)
     with pytest.raises(InputError, match="3 entries"):
         BaseStockPolicy([1.0, 2.0, 3.0]).act(batch, state_at([0.0] * 4))
+
+
+def test_ss_negative_reorder_point_orders_under_backorders_and_is_refused_under_lost_sales(
+    tmp_path: Path, batch
+) -> None:  # type: ignore[no-untyped-def]
+    backordering = observers(draw_episode(fixed_cost_scenario(tmp_path, n_paths=3, horizon=10), 1), None)[0]
+    position = np.array([-3.0, -2.0, 5.0])[:, None, None]  # 3 paths, 1 node, 1 SKU
+    st = ReviewState(0, np.maximum(position, 0.0), np.maximum(-position, 0.0), np.zeros((3, 1, 1, 1)))
+    np.testing.assert_allclose(SSPolicy(-2.0, 34.0).act(backordering, st), [37, 36, 0])
+    with pytest.raises(InputError, match=r"s-S.s = -1.0 < 0 at node 'store'.*backorder"):
+        SSPolicy(-1.0, 10.0).act(batch, state_at([0.0] * 4))
+    np.testing.assert_allclose(SSPolicy(0.0, 10.0).act(batch, state_at([0.0, 1.0, 0.0, 3.0])), [10, 0, 10, 0])
+    with pytest.raises(InputError, match=r"s-S.s\[\] must be finite, got nan"):
+        SSPolicy(float("nan"), 3.0)
+    with pytest.raises(InputError, match=r"s must be <= S, got s=5.0, S=3.0 at \[1\]"):
+        SSPolicy([1.0, 5.0], [2.0, 3.0])
+    with pytest.raises(InputError, match=r"s-S.S\[\] must be finite and >= 0"):
+        SSPolicy(-5.0, -1.0)
 
 
 def test_training_seeds_stay_below_the_evaluation_seeds() -> None:
