@@ -1,10 +1,10 @@
 """``restock oracle``: exact optimal costs and policies of single-node lost-sales and backorder systems,
-and of serial systems with backorders.
+of the (s, S) policy with a fixed order cost, and of serial systems with backorders.
 
-``lost-sales`` and ``backorder`` take lead times in our convention (an order placed in period t arrives at
-the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L. ``serial`` takes the
-textbook's (Snyder & Shen ch. 6: stage j's echelon sees L_j periods of demand) and prints Restock's
-equivalent beside it. Every output says which.
+``lost-sales``, ``backorder`` and ``s-S`` take lead times in our convention (an order placed in period t
+arrives at the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L.
+``serial`` takes the textbook's (Snyder & Shen ch. 6: stage j's echelon sees L_j periods of demand) and
+prints Restock's equivalent beside it. Every output says which.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from restock.errors import InputError
 
 oracle_app = typer.Typer(
     name="oracle",
-    help="Exact optimum of single-node lost-sales / backorder inventory and of serial backorder systems.",
+    help="Exact optimum of single-node lost-sales / backorder inventory, (s, S) with a fixed order cost, "
+    "and serial backorder systems.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -260,4 +261,69 @@ def serial_command(
     rows.append(("grid step, points", f"{report['grid_step']:g}, {report['grid_points']:,}"))
     _print_table(
         f"serial system: demand {demand}, L={lead_times}, h={echelon_holding}, p={report['penalty']:g}", rows
+    )
+
+
+def _integer(option: str, text: str) -> int:
+    """``text`` as an integer >= 0, else an :class:`InputError` naming ``option``."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InputError(f"{option} must be an integer >= 0, got {text!r}")
+    return value
+
+
+@oracle_app.command("s-S")
+def ss_command(
+    demand: Annotated[
+        str,
+        typer.Option(
+            "--demand", help="Demand per period: poisson:MEAN, geometric:MEAN, negbin:MEAN:VAR, pmf:..."
+        ),
+    ],
+    fixed_cost: Annotated[str, typer.Option("--fixed-cost", help="K >= 0: cost per order placed.")],
+    backorder: Annotated[
+        str, typer.Option("--backorder", help="p > 0 per unit backordered at the end of a period.")
+    ],
+    holding: Annotated[
+        str, typer.Option("--holding", help="h > 0 per unit on hand at the end of a period.")
+    ] = "1",
+    lead_time: Annotated[
+        str,
+        typer.Option(
+            "--lead-time", help="L >= 0, our convention: an order placed in t arrives at the start of t+L."
+        ),
+    ] = "0",
+    as_json: JsonOption = False,
+) -> None:
+    """Optimal (s, S) policy with a fixed order cost under backorders (Zheng & Federgruen 1991)."""
+    from restock.agents.oracle import SSConfig, solve_ss
+
+    config = SSConfig(
+        demand=demand,
+        fixed_cost=_number("--fixed-cost", fixed_cost, positive=False),
+        backorder=_number("--backorder", backorder, positive=True),
+        holding=_number("--holding", holding, positive=True),
+        lead_time=_integer("--lead-time", lead_time),
+    )
+    report = solve_ss(config).summary()
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    _print_table(
+        f"(s, S) with backorders: demand {demand}, K={config.fixed_cost:g}, h={config.holding:g}, "
+        f"p={config.backorder:g}, L={config.lead_time}",
+        [
+            ("lead-time convention", report["lead_time_convention"]),
+            ("reorder point s (order at position <= s)", report["s"]),
+            ("order-up-to level S", report["S"]),
+            ("optimal average cost", report["average_cost"]),
+            ("periods between orders", report["cycle_length"]),
+            ("base-stock level y* (K = 0)", report["base_stock_level"]),
+            ("G(y*): cost without the fixed cost", report["base_stock_cost"]),
+            ("cost evaluations", report["evaluations"]),
+            ("seconds", report["seconds"]),
+        ],
     )

@@ -10,6 +10,8 @@
 * :func:`solve_serial` (:class:`SerialConfig`) — exact echelon base-stock levels and cost of an N-stage
   serial system with backorders (Chen & Zheng 1994); :func:`serial_cost` at given levels;
   :class:`RestockChain` — the same chain in Restock's terms.
+* :func:`solve_ss` (:class:`SSConfig`) — the optimal (s, S) policy with a fixed order cost under backorders
+  (Zheng & Federgruen 1991); :func:`ss_average_cost` / :class:`SSCostModel` — the exact cost of any (s, S).
 * :mod:`~restock.agents.oracle.conventions` — our lead time vs Zipkin (2008)'s.
 
 Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L),
@@ -43,6 +45,7 @@ from restock.agents.oracle.serial import (
     serial_cost,
     solve_serial,
 )
+from restock.agents.oracle.ss import SSConfig, SSCostModel, SSSolution, solve_ss, ss_average_cost
 
 __all__ = [
     "CONVENTION_NOTE",
@@ -58,6 +61,9 @@ __all__ = [
     "OrderTable",
     "PolicyCost",
     "RestockChain",
+    "SSConfig",
+    "SSCostModel",
+    "SSSolution",
     "SerialConfig",
     "SerialSolution",
     "backorder_base_stock",
@@ -72,5 +78,7 @@ __all__ = [
     "solve_backorder",
     "solve_lost_sales",
     "solve_serial",
+    "solve_ss",
+    "ss_average_cost",
     "zipkin_to_restock",
 ]
