@@ -139,3 +139,25 @@ def test_network_tuning_searches_the_nodes_jointly_and_beats_moving_them_togethe
     together = grid_search(lambda q: policy(q["S"]), [axis], ep, points=12, rounds=2, engine="batch")
     assert result.profit[0, 0] >= together.profit[0, 0] - 1e-9
     assert result.params["S"][0, 0] > 0  # the warehouse stocks: judged on the network's profit
+
+
+def test_ss_spec_with_given_levels(tmp_path: Path) -> None:
+    from restock.agents.specs import resolve_policy
+
+    policy = resolve_policy("s-S:s=-2:S=34", fixed_cost_scenario(tmp_path, horizon=10))
+    assert isinstance(policy, SSPolicy) and (policy.s, policy.S) == (-2.0, 34.0)
+    assert policy.name == "s-S:s=-2:S=34"
+    lost_sales = zero_lead_scenario(tmp_path)
+    assert resolve_policy("s-S: S = 12 : s = 3", lost_sales).s == 3.0  # any order, spaces allowed
+    with pytest.raises(InputError, match=r"s = -2.0 < 0, but node\(s\) \['store'\] lose unmet demand"):
+        resolve_policy("s-S:s=-2:S=34", lost_sales)
+    for bad, needle in [
+        ("s-S:s=1", "expected s-S:s=<reorder point>:S=<order-up-to level>"),
+        ("s-S:s=1:S=5:s=2", "got item 's=2'"),
+        ("s-S:s=1:Q=5", "got item 'Q=5'"),
+        ("s-S:s=one:S=5", "s must be a number, got 'one'"),
+        ("s-S:s=1:S=nan", r"s-S:s=1:S=nan.S\[\] must be finite"),
+        ("s-S:s=6:S=5", "s must be <= S"),
+    ]:
+        with pytest.raises(InputError, match=needle):
+            resolve_policy(bad, lost_sales)

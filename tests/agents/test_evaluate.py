@@ -112,7 +112,7 @@ def test_unknown_spec_lists_the_known_names(tmp_path: Path) -> None:
     sc = zero_lead_scenario(tmp_path)
     with pytest.raises(InputError, match=r"unknown policy 'nope'.*newsvendor.*oracle.*runs/<dir>"):
         resolve_policy("nope", sc)
-    assert len(KNOWN) == 12
+    assert len(KNOWN) == 13
     with pytest.raises(InputError, match="no such run folder"):
         resolve_policy("runs/missing", sc)
 
