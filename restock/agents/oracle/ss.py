@@ -198,6 +198,8 @@ class SSSolution:
     """Optimal order-up-to level."""
     average_cost: float
     """c(s, S): the optimal long-run average cost per period."""
+    cycle_length: float
+    """Expected periods between orders, M(S - s)."""
     base_stock_level: int
     """y*, the minimizer of G: the optimal level without fixed cost."""
     base_stock_cost: float
@@ -206,11 +208,6 @@ class SSSolution:
     """c(s, S) evaluations the search made."""
     seconds: float
     """Wall time of the solve."""
-
-    @property
-    def cycle_length(self) -> float:
-        """Expected periods between orders, M(S - s)."""
-        return SSCostModel(self.config).cycle_length(self.S - self.s)
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready figures of the solve."""
@@ -263,6 +260,7 @@ def solve_ss(config: SSConfig) -> SSSolution:
         s=int(s),
         S=int(S0),
         average_cost=float(c0),
+        cycle_length=model.cycle_length(S0 - s),
         base_stock_level=int(y_star),
         base_stock_cost=float(g_star),
         evaluations=model.evaluations,
