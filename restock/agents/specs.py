@@ -17,6 +17,8 @@ echelon-base-stock  order up to a level per node and SKU on the node's echelon p
                     jointly over the nodes)
 capped-base-stock   base-stock with at most r units per review, (S, r) tuned
 s-S                 (s, S), tuned
+s-S:s=V:S=W         (s, S) with the given levels (every node and SKU): ``s-S:s=-2:S=34``; s < 0 only
+                    where every node backorders (``restock oracle s-S`` gives the optimum)
 r-Q                 (r, nQ), tuned
 constant            a constant order per review, tuned
 single-index        dual sourcing (a node with two vendors): expedite up to S_e and order regular up to
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from restock.agents.baselines.capacity import LagrangianNewsvendorPolicy
+from restock.agents.baselines.classical import SSPolicy
 from restock.agents.baselines.newsvendor import MyopicPolicy, NewsvendorPolicy
 from restock.agents.baselines.tuning import POLICIES as TUNED
 from restock.agents.baselines.tuning import TuningConfig, tune
@@ -62,6 +65,7 @@ KNOWN: tuple[str, ...] = (
     "myopic",
     "lagrangian-newsvendor",
     *TUNED,
+    "s-S:s=V:S=W",
     "oracle",
     "runs/<dir>",
 )
@@ -116,6 +120,36 @@ def _same_layout(train: Any, scenario: Any) -> Any:
     return train
 
 
+FIXED_SS = "s-S:"
+"""Prefix of the (s, S) spec with given levels: ``s-S:s=V:S=W`` (``:``-separated, as ``--policies``
+splits on commas)."""
+
+
+def fixed_ss(spec: str, scenario: Any) -> SSPolicy:
+    """The (s, S) policy of ``s-S:s=V:S=W`` (both keys, once each, finite numbers; S >= 0, s <= S; s < 0
+    only if every node of ``scenario`` backorders), else an InputError naming the spec and the key."""
+    values: dict[str, float] = {}
+    for item in spec[len(FIXED_SS) :].split(":"):
+        key, eq, text = (part.strip() for part in item.partition("="))
+        if key not in ("s", "S") or not eq or key in values:
+            raise InputError(
+                f"policy {spec!r}: expected s-S:s=<reorder point>:S=<order-up-to level>, got item {item!r}"
+            )
+        try:
+            values[key] = float(text)
+        except ValueError:
+            raise InputError(f"policy {spec!r}: {key} must be a number, got {text!r}") from None
+    if set(values) != {"s", "S"}:
+        raise InputError(f"policy {spec!r}: expected s-S:s=<reorder point>:S=<order-up-to level>")
+    lost = [n.name for n in scenario.nodes if not n.backorder]
+    if values["s"] < 0 and lost:
+        raise InputError(
+            f"policy {spec!r}: s = {values['s']!r} < 0, but node(s) {lost} lose unmet demand (backorder = "
+            "false): their inventory position never falls below 0, so the policy would never order there"
+        )
+    return SSPolicy(values["s"], values["S"], name=spec)
+
+
 def is_run_spec(spec: str) -> bool:
     """Whether ``spec`` names a run folder (``runs/...`` or an existing folder with a ``run.json``)."""
     return spec.startswith("runs/") or (Path(spec) / "run.json").is_file()
@@ -152,6 +186,8 @@ def resolve_policy(
         train = sc if train_scenario is None else _same_layout(load_scenario(train_scenario, None), sc)
         policy, _ = tune(spec, train, seed=seed, config=tuning)
         return policy
+    if spec.startswith(FIXED_SS):
+        return fixed_ss(spec, sc)
     if spec == "oracle":
         from restock.agents.baselines.oracle_policy import oracle_policy
 

@@ -1,8 +1,9 @@
 """``restock oracle``: exact optimal costs and policies of single-node lost-sales and backorder systems,
-of dual sourcing with backorders, and of serial systems with backorders.
+of dual sourcing with backorders, of the (s, S) policy with a fixed order cost, and of serial systems with
+backorders.
 
-``lost-sales`` and ``backorder`` take lead times in our convention (an order placed in period t arrives at
-the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L; so does
+``lost-sales``, ``backorder`` and ``s-S`` take lead times in our convention (an order placed in period t
+arrives at the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L; so does
 ``dual-sourcing`` for both sources (as Gijsbrechts et al. 2022 count them). ``serial`` takes the
 textbook's (Snyder & Shen ch. 6: stage j's echelon sees L_j periods of demand) and prints Restock's
 equivalent beside it. Every output says which.
@@ -20,8 +21,8 @@ from restock.errors import InputError
 
 oracle_app = typer.Typer(
     name="oracle",
-    help="Exact optimum of single-node lost-sales / backorder / dual-sourcing inventory and of serial "
-    "backorder systems.",
+    help="Exact optimum of single-node lost-sales / backorder / dual-sourcing inventory, (s, S) with a fixed "
+    "order cost, and serial backorder systems.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -76,33 +77,44 @@ def lost_sales_command(
         int | None,
         typer.Option("--position-cap", help="Largest position after ordering (default: Morton's bound)."),
     ] = None,
+    baselines: Annotated[
+        bool,
+        typer.Option(
+            "--baselines/--no-baselines",
+            help="Also search the best base-stock and capped base-stock policies (exact costs).",
+        ),
+    ] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Optimal average cost and policy, plus the best base-stock and capped base-stock policies."""
-    from restock.agents.oracle import LostSalesConfig, lost_sales_report
+    from restock.agents.oracle import LostSalesConfig, lost_sales_report, solve_lost_sales
 
     config = LostSalesConfig(
         demand=demand, lead_time=lead_time, penalty=penalty, holding=holding, position_cap=position_cap
     )
-    _, report = lost_sales_report(config)
+    if baselines:
+        _, report = lost_sales_report(config)
+    else:
+        report = solve_lost_sales(config).summary()
     if as_json:
         typer.echo(json.dumps(report))
         return
-    base, capped = report["best_base_stock"], report["best_capped_base_stock"]
-    _print_table(
-        f"lost sales: demand {demand}, L={lead_time}, p={penalty:g}, h={holding:g}",
-        [
-            ("lead-time convention", report["lead_time_convention"]),
-            ("optimal average cost", report["average_cost"]),
-            ("convergence gap", report["gap"]),
-            ("iterations", report["iterations"]),
-            ("states", report["states"]),
-            ("position cap", report["position_cap"]),
-            (f"best base-stock S={base['level']}", base["average_cost"]),
-            (f"best capped base-stock S={capped['level']} r={capped['cap']}", capped["average_cost"]),
-            ("seconds", report["seconds"]),
-        ],
-    )
+    rows: list[tuple[str, Any]] = [
+        ("lead-time convention", report["lead_time_convention"]),
+        ("optimal average cost", report["average_cost"]),
+        ("convergence gap", report["gap"]),
+        ("iterations", report["iterations"]),
+        ("states", report["states"]),
+        ("position cap", report["position_cap"]),
+        ("seconds (optimum)", report["seconds"]),
+    ]
+    if baselines:
+        base, capped = report["best_base_stock"], report["best_capped_base_stock"]
+        rows.insert(-1, (f"best base-stock S={base['level']}", base["average_cost"]))
+        rows.insert(
+            -1, (f"best capped base-stock S={capped['level']} r={capped['cap']}", capped["average_cost"])
+        )
+    _print_table(f"lost sales: demand {demand}, L={lead_time}, p={penalty:g}, h={holding:g}", rows)
 
 
 @oracle_app.command("backorder")
@@ -369,4 +381,58 @@ def dual_sourcing_command(
         f"c_R={config.regular_cost:g}, c_E={config.expedited_cost:g}, h={config.holding:g}, "
         f"b={config.backorder:g}",
         rows,
+    )
+
+
+@oracle_app.command("s-S")
+def ss_command(
+    demand: Annotated[
+        str,
+        typer.Option(
+            "--demand", help="Demand per period: poisson:MEAN, geometric:MEAN, negbin:MEAN:VAR, pmf:..."
+        ),
+    ],
+    fixed_cost: Annotated[str, typer.Option("--fixed-cost", help="K >= 0: cost per order placed.")],
+    backorder: Annotated[
+        str, typer.Option("--backorder", help="p > 0 per unit backordered at the end of a period.")
+    ],
+    holding: Annotated[
+        str, typer.Option("--holding", help="h > 0 per unit on hand at the end of a period.")
+    ] = "1",
+    lead_time: Annotated[
+        str,
+        typer.Option(
+            "--lead-time", help="L >= 0, our convention: an order placed in t arrives at the start of t+L."
+        ),
+    ] = "0",
+    as_json: JsonOption = False,
+) -> None:
+    """Optimal (s, S) policy with a fixed order cost under backorders (Zheng & Federgruen 1991)."""
+    from restock.agents.oracle import SSConfig, solve_ss
+
+    config = SSConfig(
+        demand=demand,
+        fixed_cost=_number("--fixed-cost", fixed_cost, positive=False),
+        backorder=_number("--backorder", backorder, positive=True),
+        holding=_number("--holding", holding, positive=True),
+        lead_time=_integer("--lead-time", lead_time, 0),
+    )
+    report = solve_ss(config).summary()
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    _print_table(
+        f"(s, S) with backorders: demand {demand}, K={config.fixed_cost:g}, h={config.holding:g}, "
+        f"p={config.backorder:g}, L={config.lead_time}",
+        [
+            ("lead-time convention", report["lead_time_convention"]),
+            ("reorder point s (order at position <= s)", report["s"]),
+            ("order-up-to level S", report["S"]),
+            ("optimal average cost", report["average_cost"]),
+            ("periods between orders", report["cycle_length"]),
+            ("base-stock level y* (K = 0)", report["base_stock_level"]),
+            ("G(y*): cost without the fixed cost", report["base_stock_cost"]),
+            ("cost evaluations", report["evaluations"]),
+            ("seconds", report["seconds"]),
+        ],
     )

@@ -49,6 +49,17 @@ def test_lost_sales_json_has_every_field(cli) -> None:
     assert report["best_capped_base_stock"]["average_cost"] > report["average_cost"]
 
 
+def test_lost_sales_without_baselines_solves_only_the_optimum(cli) -> None:
+    args = ("oracle", "lost-sales", "--demand", "geometric:5", "--lead-time", "2", "--penalty", "19")
+    out = cli(*args, "--no-baselines", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert round(report["average_cost"], 2) == 20.89  # Zipkin (2008), geometric demand
+    assert "best_base_stock" not in report and report["seconds"] >= 0
+    table = cli(*args, "--no-baselines")
+    assert table.returncode == 0 and "seconds (optimum)" in table.stdout and "capped" not in table.stdout
+
+
 def test_backorder_table_and_json(cli) -> None:
     table = cli("oracle", "backorder", "--demand", "poisson:5", "--lead-time", "2", "--penalty", "39")
     assert table.returncode == 0, table.stderr
@@ -240,3 +251,57 @@ def test_dual_sourcing_bad_input_is_one_line_and_exit_code_2(
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], lines
+
+
+SS = ("oracle", "s-S", "--demand", "poisson:6", "--holding", "1", "--backorder", "4", "--lead-time", "0")
+
+
+def test_ss_json_and_table_give_issue_13s_optimum(cli) -> None:
+    out = cli(*SS, "--fixed-cost", "100", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for key in ("s", "S", "average_cost", "lead_time", "lead_time_convention", "fixed_cost", "holding",
+                "backorder", "demand", "cycle_length", "base_stock_level", "base_stock_cost"):  # fmt: skip
+        assert key in report
+    assert (report["s"], report["S"]) == (-2, 34)
+    assert report["average_cost"] == pytest.approx(31.282052, abs=1e-6)
+    table = cli(*SS, "--fixed-cost", "100")
+    assert table.returncode == 0, table.stderr
+    assert "31.2821" in table.stdout and "order-up-to level S" in table.stdout
+    defaults = cli(
+        "oracle", "s-S", "--demand", "poisson:6", "--fixed-cost", "5", "--backorder", "4", "--json"
+    )
+    assert (json.loads(defaults.stdout)["s"], json.loads(defaults.stdout)["S"]) == (4, 10)  # h = 1, L = 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--fixed-cost", "-1"),
+        ("--fixed-cost", "nan"),
+        ("--fixed-cost", "inf"),
+        ("--fixed-cost", "ten"),
+        ("--backorder", "0"),
+        ("--backorder", "inf"),
+        ("--holding", "0"),
+        ("--holding", "nan"),
+        ("--lead-time", "-1"),
+        ("--lead-time", "1.5"),
+        ("--demand", "poisson:-6"),
+        ("--demand", "pmf:1"),
+    ],
+)
+def test_ss_bad_input_is_one_line_and_exit_code_2(cli, option: str, value: str) -> None:
+    args = {
+        "--demand": "poisson:6",
+        "--fixed-cost": "100",
+        "--backorder": "4",
+        "--holding": "1",
+        "--lead-time": "0",
+    }
+    args[option] = value
+    out = cli("oracle", "s-S", *[item for pair in args.items() for item in pair])
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and repr(value) in lines[0], lines
+    assert option.lstrip("-") in lines[0] or "demand" in lines[0], lines

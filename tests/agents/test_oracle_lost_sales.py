@@ -216,3 +216,54 @@ def test_bad_config_names_field_and_value(field: str, value: object) -> None:
     with pytest.raises(InputError) as info:
         LostSalesConfig(**kwargs)  # type: ignore[arg-type]
     assert field in str(info.value) and repr(value) in str(info.value)
+
+
+def coo_transitions(space, post: np.ndarray, leftover: np.ndarray):  # type: ignore[no-untyped-def]
+    """The transition matrix written entry by entry from the event order, as one COO triple."""
+    import scipy.sparse as sp
+
+    lookup = {tuple(int(v) for v in s): i for i, s in enumerate(space.pre)}
+    rows, cols, probs = [], [], []
+    for i, u in enumerate(post):
+        stock = int(u[0] + u[1]) if space.lead_time == 0 else int(u[0])
+        for y in range(stock + 1):
+            if leftover[stock, y] > 0:
+                if space.lead_time == 0:
+                    nxt: tuple[int, ...] = (y,)
+                else:
+                    nxt = (y + int(u[1]), *(int(v) for v in u[2:]))
+                rows.append(i)
+                cols.append(lookup[nxt])
+                probs.append(leftover[stock, y])
+    return sp.csr_matrix((probs, (rows, cols)), shape=(post.shape[0], space.size))
+
+
+@pytest.mark.parametrize(
+    ("spec", "lead"), [("pmf:0.2,0,0.5,0.3", 0), ("poisson:2", 1), ("pmf:0.3,0.4,0.3", 2), ("geometric:1", 3)]
+)
+def test_transitions_built_block_by_block_equal_the_whole_coo_matrix(
+    spec: str, lead: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of 7 candidate entries (many blocks, states split across none) give the same CSR matrix,
+    entry for entry and in the same order, as one COO triple of the whole matrix."""
+    from restock.agents.oracle import statespace
+
+    monkeypatch.setattr(statespace, "KERNEL_BLOCK", 7)
+    demand = parse_demand(spec)
+    cap = 6
+    space = statespace.build_space(lead, cap)
+    leftover = statespace.leftover_matrix(demand.pmf, cap)
+    post = simplex_points(space.dims + 1, cap)
+    expected = coo_transitions(space, post, leftover)
+    for built in (
+        statespace.decision_transitions(space, leftover),
+        statespace.transitions(space, post, leftover),
+    ):
+        assert built.indices.dtype == np.int32
+        np.testing.assert_array_equal(built.indptr, expected.indptr)
+        np.testing.assert_array_equal(built.indices, expected.indices)
+        np.testing.assert_array_equal(built.data, expected.data)
+    cost = expected_period_cost(demand.pmf, cap, 1.0, 9.0)
+    np.testing.assert_array_equal(
+        statespace.decision_costs(space, cost), cost[statespace.stock_facing_demand(lead, post)]
+    )

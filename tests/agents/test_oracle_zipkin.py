@@ -15,7 +15,14 @@ from __future__ import annotations
 
 import pytest
 
-from restock.agents.oracle import LostSalesConfig, lost_sales_report, solve_lost_sales
+from restock.agents.oracle import (
+    LostSalesConfig,
+    lost_sales_report,
+    morton_cap,
+    parse_demand,
+    solve_lost_sales,
+)
+from restock.agents.oracle.lost_sales import DEFAULT_MEMORY_LIMIT, check_size, memory_needed
 
 ZIPKIN_2008 = {
     (1, 4): 4.04, (2, 4): 4.40, (3, 4): 4.60, (4, 4): 4.73,
@@ -61,3 +68,36 @@ def test_the_lead_time_is_not_shifted_by_one() -> None:
     ours_shifted = solve_lost_sales(LostSalesConfig(demand="poisson:5", lead_time=2, penalty=4.0))
     assert ours_shifted.average_cost == pytest.approx(ZIPKIN_2008[(2, 4)], rel=0.005)
     assert abs(ours_shifted.average_cost / ZIPKIN_2008[(1, 4)] - 1) > 0.05
+
+
+ZIPKIN_2008_GEOMETRIC = {(2, 4): 10.24, (2, 19): 20.89, (4, 4): 10.61, (4, 19): 22.95}
+"""(L, p) -> optimal average cost, geometric demand with mean 5, h = 1 (Zipkin 2008, the cells given to us
+in issue 16)."""
+
+
+@pytest.mark.parametrize("penalty", [4, 19])
+def test_zipkin_geometric_lead_time_two(penalty: int) -> None:
+    sol = solve_lost_sales(LostSalesConfig(demand="geometric:5", lead_time=2, penalty=float(penalty)))
+    assert sol.converged
+    assert round(sol.average_cost, 2) == pytest.approx(ZIPKIN_2008_GEOMETRIC[(2, penalty)], abs=1e-9)
+
+
+@pytest.mark.parametrize("penalty", [4, 9, 19, 39])
+def test_every_geometric_lead_time_four_cell_fits_the_default_memory_limit(penalty: int) -> None:
+    """The largest cells of the geometric table (L = 4; p = 19: 270,725 states, 25.8 M transitions) are
+    within the default 2 GiB; the estimate used to say 2.37 GiB for p = 19 and refuse it."""
+    demand = parse_demand("geometric:5")
+    cap = morton_cap(demand, 4, 1.0, float(penalty))
+    states, need = memory_needed(4, cap, demand.max_demand)
+    assert need < DEFAULT_MEMORY_LIMIT
+    if penalty == 19:
+        assert (cap, states) == (48, 270_725)
+        assert need < 0.75 * 2**30
+    check_size(4, cap, demand.max_demand, DEFAULT_MEMORY_LIMIT)  # does not raise
+
+
+@pytest.mark.slow
+def test_zipkin_geometric_lead_time_four_p4() -> None:
+    sol = solve_lost_sales(LostSalesConfig(demand="geometric:5", lead_time=4, penalty=4.0))
+    assert sol.converged and sol.states == 73_815
+    assert round(sol.average_cost, 2) == pytest.approx(ZIPKIN_2008_GEOMETRIC[(4, 4)], abs=1e-9)

@@ -11,7 +11,8 @@ echelon base-stock  ``q = max(S - EIP, 0)`` on the node's echelon position EIP (
                     downstream of it, in transit included, plus what its upstream node owes it).
 capped base-stock   ``q = min(max(S - IP, 0), r)``: base-stock, at most r units per review (Xin 2021,
                     near-optimal for lost sales with long lead times).
-(s, S)              ``q = S - IP`` if ``IP <= s`` else 0 (s <= S): order up to S when at or below s.
+(s, S)              ``q = S - IP`` if ``IP <= s`` else 0 (s <= S): order up to S when at or below s;
+                    s < 0 only at a node that backorders (see :class:`SSPolicy`).
 (r, Q)              ``q = n Q`` with n the smallest integer such that ``IP + n Q > r`` when ``IP <= r``,
                     else 0: whole lots of Q that lift the position above the reorder point r
                     (the periodic-review (r, nQ) rule).
@@ -81,21 +82,49 @@ class EchelonBaseStockPolicy(BaseStockPolicy):
 
 @dataclass
 class SSPolicy:
-    """(s, S): order up to ``S`` when the position is at or below ``s``."""
+    """(s, S): order up to ``S`` when the position is at or below ``s``.
+
+    ``S >= 0`` and ``s <= S`` (``s = S`` is base-stock at S; on whole units ``s = S - 1`` is the same
+    policy). ``s`` may be negative where the node backorders: there the position falls below 0 and the
+    optimum of a high fixed order cost lets the backlog build before ordering (Zheng & Federgruen 1991;
+    ``restock oracle s-S``). At a node with lost sales the position is never below 0, so an ``s < 0``
+    would never order: it is refused (an :class:`InputError` naming ``s-S.s``, the value and the node) at
+    the first review of that node.
+    """
 
     s: Any
     S: Any
     name: str = "s-S"
 
     def __post_init__(self) -> None:
-        self._s = as_param(f"{self.name}.s", self.s)
+        self._s = as_param(f"{self.name}.s", self.s, low=None)
         self._S = as_param(f"{self.name}.S", self.S)
-        if self._s.shape == self._S.shape and (self._s > self._S).any():
-            raise InputError(f"policy {self.name!r}: s must be <= S, got s={self.s!r}, S={self.S!r}")
+        try:
+            above = np.broadcast_to(self._s > self._S, np.broadcast_shapes(self._s.shape, self._S.shape))
+        except ValueError:
+            return  # shapes that do not broadcast are checked per node at the review (per_point)
+        if above.any():
+            idx = tuple(int(i) for i in np.argwhere(above)[0])
+            s_at, big_at = (
+                np.broadcast_to(self._s, above.shape)[idx],
+                np.broadcast_to(self._S, above.shape)[idx],
+            )
+            raise InputError(
+                f"policy {self.name!r}: s must be <= S, got s={float(s_at)!r}, S={float(big_at)!r}"
+                + (f" at {list(idx)}" if idx else "")
+            )
 
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         s = per_point(f"{self.name}.s", self._s, batch)
         big = per_point(f"{self.name}.S", self._S, batch)
+        if (s < 0).any():
+            node = batch.world.network.nodes[batch.node]
+            if not node.backorder:
+                raise InputError(
+                    f"policy {self.name!r}: {self.name}.s = {float(s.min())!r} < 0 at node {node.name!r}, "
+                    "which loses unmet demand (backorder = false): its inventory position is never below "
+                    "0, so the policy would never order; a negative reorder point needs backorders"
+                )
         ip = batch.position(state)
         q = np.where(ip <= s, np.maximum(big - ip, 0.0), 0.0)
         return checked_orders(self.name, q, batch.size, state.t)

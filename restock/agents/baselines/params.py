@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from restock.envs.observer import Observer
 
 
-def as_param(name: str, value: Any, *, low: float = 0.0, allow_inf: bool = False) -> np.ndarray:
-    """``value`` as a float64 array, finite (or +inf if ``allow_inf``) and >= ``low`` (an
-    :class:`InputError` names the bad entry)."""
+def as_param(name: str, value: Any, *, low: float | None = 0.0, allow_inf: bool = False) -> np.ndarray:
+    """``value`` as a float64 array, finite (or +inf if ``allow_inf``) and >= ``low`` (None: no lower
+    bound) (an :class:`InputError` names the bad entry)."""
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -32,10 +32,11 @@ def as_param(name: str, value: Any, *, low: float = 0.0, allow_inf: bool = False
     if arr.ndim > 3:
         raise InputError(f"{name} must be a scalar, [N], [M, N] or [P, M, N], got shape {arr.shape}")
     ok = np.isfinite(arr) | (allow_inf & (arr == np.inf))
-    bad = ~ok | (arr < low)
+    bad = ~ok if low is None else ~ok | (arr < low)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InputError(f"{name}{list(idx)} must be finite and >= {low:g}, got {float(arr[idx])!r}")
+        bound = "" if low is None else f" and >= {low:g}"
+        raise InputError(f"{name}{list(idx)} must be finite{bound}, got {float(arr[idx])!r}")
     return arr
 
 

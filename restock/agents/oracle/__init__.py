@@ -15,6 +15,8 @@ inventory and of serial systems.
   an expedited source) by relative value iteration; :func:`best_index_policies` and
   :func:`evaluate_index_policy` — the capped dual index, dual index and single index policies costed
   exactly; :func:`dual_sourcing_report` — all of it for one instance.
+* :func:`solve_ss` (:class:`SSConfig`) — the optimal (s, S) policy with a fixed order cost under backorders
+  (Zheng & Federgruen 1991); :func:`ss_average_cost` / :class:`SSCostModel` — the exact cost of any (s, S).
 * :mod:`~restock.agents.oracle.conventions` — our lead time vs Zipkin (2008)'s.
 
 Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L),
@@ -61,6 +63,7 @@ from restock.agents.oracle.serial import (
     serial_cost,
     solve_serial,
 )
+from restock.agents.oracle.ss import SSConfig, SSCostModel, SSSolution, solve_ss, ss_average_cost
 
 __all__ = [
     "CONVENTION_NOTE",
@@ -82,6 +85,9 @@ __all__ = [
     "OrderTable",
     "PolicyCost",
     "RestockChain",
+    "SSConfig",
+    "SSCostModel",
+    "SSSolution",
     "SerialConfig",
     "SerialSolution",
     "backorder_base_stock",
@@ -100,5 +106,7 @@ __all__ = [
     "solve_dual_sourcing",
     "solve_lost_sales",
     "solve_serial",
+    "solve_ss",
+    "ss_average_cost",
     "zipkin_to_restock",
 ]

@@ -87,6 +87,7 @@ class CappedBaseStockEvaluator:
                 self.demand.max_demand,
                 self.memory_limit_bytes,
                 "base-stock evaluation",
+                every_order=False,
             )
             self._spaces[level] = build_space(self.lead_time, level)
         return self._spaces[level]

@@ -28,17 +28,20 @@ from restock.agents.oracle.demand import DiscreteDemand, convolve_power, parse_d
 from restock.agents.oracle.policy import OrderTable
 from restock.agents.oracle.rvi import relative_value_iteration
 from restock.agents.oracle.statespace import (
+    BYTES_PER_BLOCK_ENTRY,
+    BYTES_PER_DENSE_CELL,
+    BYTES_PER_POST_STATE,
     BYTES_PER_STATE,
     BYTES_PER_TRANSITION,
+    KERNEL_BLOCK,
     build_space,
+    decision_costs,
+    decision_transitions,
     expected_period_cost,
     group_starts,
     leftover_matrix,
-    simplex_points,
     simplex_size,
-    stock_facing_demand,
     transition_count,
-    transitions,
 )
 from restock.errors import InputError, bad_value
 
@@ -170,21 +173,54 @@ def morton_cap(demand: DiscreteDemand, lead_time: int, holding: float, penalty: 
     return smallest_index_reaching(np.cumsum(lead_demand), penalty / (penalty + holding))
 
 
-def memory_needed(lead_time: int, cap: int, max_demand: int) -> tuple[int, int]:
-    """(pre-decision states, bytes) that solving with this lead time and cap would take."""
+def memory_needed(lead_time: int, cap: int, max_demand: int, *, every_order: bool = True) -> tuple[int, int]:
+    """(pre-decision states, bytes) that solving with this lead time and cap would take.
+
+    ``every_order``: the optimum (every order 0 .. cap - position at every state); False: a fixed policy
+    (one post-decision row per state, :mod:`restock.agents.oracle.baselines`). The bytes count the
+    transition matrix as stored (:data:`BYTES_PER_TRANSITION` per nonzero), the temporaries of one block of
+    its build, per-state and per-post-decision-state vectors and the dense index; measured peaks stay
+    below it (docs/oracle.md).
+    """
     dims = max(lead_time, 1)
     states = simplex_size(dims, cap)
-    post = simplex_size(dims + 1, cap)
-    nnz = transition_count(lead_time, cap, max_demand)
+    if every_order:
+        post = simplex_size(dims + 1, cap)
+        nnz = transition_count(lead_time, cap, max_demand)
+    else:
+        post = states
+        nnz = policy_transition_count(lead_time, cap, max_demand)
     dense = (cap + 1) ** dims
-    return states, post * BYTES_PER_STATE + states * BYTES_PER_STATE + nnz * BYTES_PER_TRANSITION + dense * 12
+    need = (
+        post * BYTES_PER_POST_STATE
+        + states * BYTES_PER_STATE
+        + nnz * BYTES_PER_TRANSITION
+        + min(nnz, KERNEL_BLOCK) * BYTES_PER_BLOCK_ENTRY
+        + dense * BYTES_PER_DENSE_CELL
+    )
+    return states, need
+
+
+def policy_transition_count(lead_time: int, cap: int, max_demand: int) -> int:
+    """At most how many nonzero transitions a fixed policy has on the states with position <= cap."""
+    if lead_time == 0:  # the stock facing demand is at most cap
+        return (cap + 1) * (min(cap, max_demand) + 1)
+    dims = max(lead_time, 1)
+    # states with on-hand s: the other dims - 1 coordinates sum to at most cap - s
+    return sum(simplex_size(dims - 1, cap - s) * (min(s, max_demand) + 1) for s in range(cap + 1))
 
 
 def check_size(
-    lead_time: int, cap: int, max_demand: int, limit: int, what: str = "lost-sales instance"
+    lead_time: int,
+    cap: int,
+    max_demand: int,
+    limit: int,
+    what: str = "lost-sales instance",
+    *,
+    every_order: bool = True,
 ) -> None:
     """Refuse (InputError) a state space whose memory estimate exceeds ``limit`` bytes."""
-    states, need = memory_needed(lead_time, cap, max_demand)
+    states, need = memory_needed(lead_time, cap, max_demand, every_order=every_order)
     if need > limit:
         raise InputError(
             f"{what} too large: lead_time {lead_time}, position cap {cap} give {states:,} states and need "
@@ -203,15 +239,13 @@ def solve_lost_sales(config: LostSalesConfig) -> LostSalesSolution:
         cap = int(config.position_cap)
     check_size(lead, cap, demand.max_demand, config.memory_limit_bytes)
     space = build_space(lead, cap)
-    post = simplex_points(space.dims + 1, cap)
-    kernel = transitions(space, post, leftover_matrix(demand.pmf, cap))
-    cost = expected_period_cost(demand.pmf, cap, config.holding, config.penalty)
-    post_cost = cost[stock_facing_demand(lead, post)]
+    kernel = decision_transitions(space, leftover_matrix(demand.pmf, cap))
+    post_cost = decision_costs(space, expected_period_cost(demand.pmf, cap, config.holding, config.penalty))
     starts = group_starts(space)
     result = relative_value_iteration(
         kernel, post_cost, starts, tolerance=config.tolerance, max_iterations=config.max_iterations
     )
-    orders = post[starts + result.choice, -1]
+    orders = result.choice  # a state's post-decision rows are its orders 0, 1, ... in turn
     table = np.zeros((cap + 1) ** space.dims, dtype=np.int32)
     table[space.dense_index(space.pre)] = orders
     return LostSalesSolution(
@@ -224,7 +258,7 @@ def solve_lost_sales(config: LostSalesConfig) -> LostSalesSolution:
         iterations=result.iterations,
         converged=result.converged,
         states=space.size,
-        post_states=int(post.shape[0]),
+        post_states=int(kernel.shape[0]),
         transitions=int(kernel.nnz),
         seconds=time.perf_counter() - t0,
         policy=OrderTable(lead_time=lead, cap=cap, table=table),

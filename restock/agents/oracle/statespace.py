@@ -20,22 +20,46 @@ lexicographic order, so the post-decision states that share a pre-decision state
 cap - position) are contiguous and in the order of the quantity ordered, and a pre-decision state's
 position in :attr:`StateSpace.pre` is its number. A dense mixed-radix index (base ``cap + 1``) maps a
 coordinate tuple to that number through :attr:`StateSpace.lookup`.
+
+**Transitions.** From post-decision state (x, q_1, ..., q_L) the next pre-decision state is
+((x - D)^+ + q_1, q_2, ..., q_L) (L = 0: ((x + q - D)^+)): only the first coordinate is random, one entry
+per leftover y = (s - D)^+ of the stock s facing demand. The sparse matrix is written straight into its CSR
+arrays (float64 values, int32 columns: :data:`BYTES_PER_TRANSITION` per nonzero), a block of at most
+:data:`KERNEL_BLOCK` candidate entries at a time, and for the optimum the post-decision rows themselves are
+never built (:func:`decision_transitions` derives each block's rows from its pre-decision states). The
+matrix is the one a single COO triple of every entry would give, entry for entry and in the same order (a
+test), so the value iteration's arithmetic is unchanged; building it that way peaked at about 88 bytes per
+nonzero, which refused Zipkin's geometric L = 4 instances.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-BYTES_PER_TRANSITION = 88
-"""Peak bytes per nonzero transition probability while a transition matrix is built (measured: ~80)."""
+BYTES_PER_TRANSITION = 12
+"""Bytes per stored nonzero transition probability: its float64 value and its int32 column."""
 
-BYTES_PER_STATE = 64
-"""Bytes per pre- or post-decision state (coordinates, value vectors, costs, policy)."""
+KERNEL_BLOCK = 1 << 19
+"""Candidate transitions computed at a time while a transition matrix is built: the temporaries of one
+block (:data:`BYTES_PER_BLOCK_ENTRY` each) are all the build needs beyond the matrix itself."""
+
+BYTES_PER_BLOCK_ENTRY = 120
+"""Peak bytes per candidate transition of a block while it is computed (index and value temporaries)."""
+
+BYTES_PER_POST_STATE = 64
+"""Bytes per post-decision state: its cost, the value-iteration sweep's vectors, the choice of the order."""
+
+BYTES_PER_STATE = 96
+"""Bytes per pre-decision state (coordinates, value vectors, group offsets)."""
+
+BYTES_PER_DENSE_CELL = 12
+"""Bytes per cell of the dense mixed-radix index (int64 lookup) and of the order table (int32)."""
 
 
 def simplex_points(dims: int, total: int) -> NDArray[np.int64]:
@@ -153,31 +177,142 @@ def group_starts(space: StateSpace) -> NDArray[np.int64]:
     return np.asarray(np.cumsum(sizes) - sizes, dtype=np.int64)
 
 
+def order_counts(space: StateSpace) -> NDArray[np.int64]:
+    """Orders each pre-decision state may place (0 .. cap - position): its post-decision rows."""
+    return np.asarray(space.cap - space.pre.sum(axis=1) + 1, dtype=np.int64)
+
+
+def _tail_weights(space: StateSpace) -> NDArray[np.int64]:
+    """Mixed-radix weights of the coordinates after the first of a pre-decision state (dims - 1 of them)."""
+    return (space.cap + 1) ** np.arange(space.dims - 2, -1, -1, dtype=np.int64)
+
+
+def _post_parts(
+    space: StateSpace, post: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """(stock facing demand, units that join it next period, dense index of the rest of the next state)
+    of each post-decision row ``post`` (pre-decision coordinates..., order)."""
+    stock = stock_facing_demand(space.lead_time, post)
+    if space.lead_time == 0:
+        zero = np.zeros_like(stock)
+        return stock, zero, zero
+    # next state: (leftover + post[1], post[2], ..., post[dims]); post[1] arrives next period
+    return stock, np.asarray(post[:, 1]), np.asarray(post[:, 2:] @ _tail_weights(space))
+
+
+def _decision_parts(
+    space: StateSpace, first: int, last: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`_post_parts` of every (state, order) row of pre-decision states ``first .. last - 1``, in
+    the order of :func:`simplex_points` ``(dims + 1, cap)``, without building those rows."""
+    pre = space.pre[first:last]
+    sizes = space.cap - pre.sum(axis=1) + 1
+    owner = np.repeat(np.arange(pre.shape[0], dtype=np.int64), sizes)
+    order = np.arange(owner.shape[0], dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    on_hand = pre[owner, 0]
+    if space.lead_time == 0:
+        zero = np.zeros_like(order)
+        return on_hand + order, zero, zero
+    if space.dims == 1:  # L = 1: the order itself arrives next period
+        return on_hand, order, np.zeros_like(order)
+    # the rest of the next state: (pipeline[1], ..., pipeline[L-2], order), the order's weight is 1
+    rest = pre[:, 2:] @ _tail_weights(space)[:-1]
+    return on_hand, pre[owner, 1], rest[owner] + order
+
+
+def _entries(
+    space: StateSpace,
+    parts: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    leftover: NDArray[np.float64],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """(nonzeros per row, their columns, their probabilities) of a block of post-decision rows given by
+    their :func:`_post_parts`; columns ascend within a row."""
+    stock, carry, rest = parts
+    counts = stock + 1
+    rows = np.repeat(np.arange(stock.shape[0], dtype=np.int64), counts)
+    y = np.arange(rows.shape[0], dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    prob = leftover[stock[rows], y]
+    keep = prob > 0
+    rows, y, prob = rows[keep], y[keep], prob[keep]
+    dense = (y + carry[rows]) * (space.cap + 1) ** (space.dims - 1) + rest[rows]
+    cols = space.lookup[dense]
+    if (cols < 0).any():
+        raise ValueError("a transition leaves the state space: a post-decision position exceeds the cap")
+    return np.bincount(rows, minlength=stock.shape[0]), cols, prob
+
+
+def _blocks(candidates: NDArray[np.int64], budget: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of items whose candidate counts sum to at most ``budget`` (one item at least)."""
+    total = np.cumsum(candidates)
+    out, first, done = [], 0, 0
+    while first < candidates.shape[0]:
+        last = max(int(np.searchsorted(total, done + budget, side="right")), first + 1)
+        out.append((first, last))
+        done, first = int(total[last - 1]), last
+    return out
+
+
+def _assemble(
+    space: StateSpace,
+    blocks: Iterator[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]],
+    rows: int,
+    nnz: int,
+    leftover: NDArray[np.float64],
+) -> sp.csr_matrix:
+    """The CSR matrix of ``rows`` post-decision rows, filled block by block into arrays of its final size
+    (``nnz`` nonzeros: float64 values, int32 columns), never as a COO triple of the whole matrix."""
+    indptr = np.zeros(rows + 1, dtype=np.int64)
+    indices = np.empty(nnz, dtype=np.int32 if space.size < 2**31 else np.int64)
+    data = np.empty(nnz, dtype=np.float64)
+    row = pos = 0
+    for parts in blocks:
+        per_row, cols, prob = _entries(space, parts, leftover)
+        k, m = cols.shape[0], per_row.shape[0]
+        indices[pos : pos + k] = cols
+        data[pos : pos + k] = prob
+        indptr[row + 1 : row + 1 + m] = pos + np.cumsum(per_row)
+        row, pos = row + m, pos + k
+    if row != rows or pos != nnz:
+        raise AssertionError(f"transition matrix built {row} rows and {pos} nonzeros, expected {rows}, {nnz}")
+    return sp.csr_matrix((data, indices, indptr), shape=(rows, space.size))
+
+
 def transitions(space: StateSpace, post: NDArray[np.int64], leftover: NDArray[np.float64]) -> sp.csr_matrix:
     """The one-period transition matrix from post-decision states ``post`` to pre-decision states.
 
     ``post`` rows are (pre-decision coordinates..., order); their sums must be <= ``space.cap``.
     ``leftover`` is :func:`leftover_matrix` (lost sales). Row i holds P(next state | post[i]).
     """
-    stock = stock_facing_demand(space.lead_time, post)
-    if space.lead_time == 0:
-        carry = np.zeros_like(stock)
-        tail = np.zeros((post.shape[0], 0), dtype=np.int64)
-    else:
-        carry = post[:, 1]  # the order that arrives next period joins what is left
-        tail = post[:, 2:]
-    counts = stock + 1
-    rows = np.repeat(np.arange(post.shape[0], dtype=np.int64), counts)
-    starts = np.cumsum(counts) - counts
-    y = np.arange(rows.shape[0], dtype=np.int64) - np.repeat(starts, counts)
-    s = stock[rows]
-    prob = leftover[s, y]
-    keep = prob > 0
-    rows, y, prob = rows[keep], y[keep], prob[keep]
-    nxt_first = y + carry[rows]
-    tail_weights = (space.cap + 1) ** np.arange(tail.shape[1] - 1, -1, -1, dtype=np.int64)
-    dense = nxt_first * (space.cap + 1) ** tail.shape[1] + (tail @ tail_weights)[rows]
-    cols = space.lookup[dense]
-    if (cols < 0).any():
-        raise ValueError("a transition leaves the state space: a post-decision position exceeds the cap")
-    return sp.csr_matrix((prob, (rows, cols)), shape=(post.shape[0], space.size))
+    stock, carry, rest = _post_parts(space, post)
+    nonzero = (leftover > 0).sum(axis=1)
+    blocks = _blocks(stock + 1, KERNEL_BLOCK)
+    parts = ((stock[a:b], carry[a:b], rest[a:b]) for a, b in blocks)
+    return _assemble(space, parts, post.shape[0], int(nonzero[stock].sum()), leftover)
+
+
+def decision_transitions(space: StateSpace, leftover: NDArray[np.float64]) -> sp.csr_matrix:
+    """:func:`transitions` of every post-decision state, ``simplex_points(dims + 1, cap)`` — each
+    pre-decision state's orders 0 .. cap - position in turn — built a block of states at a time."""
+    nonzero = (leftover > 0).sum(axis=1)
+    sizes = order_counts(space)
+    on_hand = space.pre[:, 0]
+    if space.lead_time == 0:  # stock x + q for q = 0 .. n - 1
+        through = np.concatenate([[0], np.cumsum(nonzero)])
+        nnz = int((through[on_hand + sizes] - through[on_hand]).sum())
+        candidates = sizes * (on_hand + 1) + sizes * (sizes - 1) // 2
+    else:  # stock x for every order
+        nnz = int((sizes * nonzero[on_hand]).sum())
+        candidates = sizes * (on_hand + 1)
+    parts = (_decision_parts(space, a, b) for a, b in _blocks(candidates, KERNEL_BLOCK))
+    return _assemble(space, parts, int(sizes.sum()), nnz, leftover)
+
+
+def decision_costs(space: StateSpace, cost: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``cost`` of the stock facing demand (``cost[s]``, s = 0 .. cap) at every post-decision state, in
+    the order of :func:`decision_transitions`."""
+    sizes = order_counts(space)
+    on_hand = space.pre[:, 0]
+    if space.lead_time != 0:
+        return np.repeat(cost[on_hand], sizes)
+    order = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.asarray(cost[np.repeat(on_hand, sizes) + order])
