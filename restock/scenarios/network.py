@@ -14,8 +14,8 @@ attached as disruptions. Every error names the file, the dotted key of the entry
   customer-facing (its demand is that of the nodes it feeds), and a node that is not customer-facing and
   feeds no node (nothing would ever leave it);
 * values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity`` >= 0,
-  ``inbound_capacity`` >= 0, ``demand_share`` finite and >= 0, ``initial_cover`` finite and >= 0, the cost factors
-  (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``) finite and >= 0, vendor
+  ``inbound_capacity`` >= 0, ``demand_share`` finite and >= 0, ``initial_cover`` finite and >= 0, the
+  cost factors (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``) finite and >= 0, vendor
   ``capacity`` >= 0, ``unit_cost_factor`` finite and >= 0, and each vendor's lead time and fill rate.
 """
 
