@@ -220,6 +220,23 @@ class Observer:
         the pipeline."""
         return self.net_inventory(state) + self.flat(state.pipeline).sum(-1)
 
+    def pack_up(self, orders: np.ndarray) -> np.ndarray:
+        """Orders [B] to this node's vendor rounded *up* to whole case packs and, when positive, to at
+        least the minimum order (``World.ordering``; unchanged without it): an order-up-to policy that
+        respects the packs reaches its level, and the vendor's own rounding
+        (:func:`restock.simulator.rules.pack_order`) leaves such an order as it is."""
+        ordering = self.world.ordering
+        if ordering is None or not self.world.network.is_vendor(self.world.network.nodes[self.node].source):
+            return orders
+        out = orders
+        if ordering.case_pack is not None:
+            pack = np.tile(ordering.case_pack, self.n_paths)
+            out = np.ceil(out / pack - 1e-9) * pack
+        if ordering.minimum_order is not None:
+            low = np.tile(ordering.minimum_order, self.n_paths)
+            out = np.where(out > 0, np.maximum(out, low), 0.0)
+        return out
+
     def position_due_within(self, state: ReviewState, periods: int) -> np.ndarray:
         """[B] :meth:`net_inventory` + the pipeline due in the next ``periods`` periods (t+1 .. t+periods):
         the stock an order placed now with lead time ``periods`` arrives to (a dual-index policy's

@@ -152,3 +152,21 @@ def test_the_simulator_costs_an_index_policy_as_the_exact_oracle_does(index: str
     se_mean = per_path.std(ddof=1) / np.sqrt(len(per_path))
     assert se_mean < 0.5
     assert abs(per_path.mean() - exact) < 4 * se_mean, (per_path.mean(), exact, se_mean)
+
+
+def test_base_stock_and_s_S_order_whole_packs_up_to_their_level() -> None:
+    """On case-packs (packs of 12, minimum 24) every order is 0 or a whole number of packs >= 24, and
+    the position after ordering is at least the level: S - IP = 5 orders 24, S - IP = 30 orders 36."""
+    from restock.agents.baselines import SSPolicy
+
+    sc = load("case-packs", ["catalog.n_skus=3", "horizon=56", "seeds.n_paths=1"])
+    ep = draw_episode(sc, seed=0)
+    (obs,) = observers(ep, None)
+    np.testing.assert_array_equal(obs.pack_up(np.array([0.0, 5.0, 30.0])), [0.0, 24.0, 36.0])
+    for policy in (BaseStockPolicy(100.0), SSPolicy(60.0, 100.0)):
+        result = rollout(policy, ep, engine="des").result
+        assert result is not None
+        q = result.records["ordered"].to_numpy()
+        assert (q > 0).any()
+        np.testing.assert_array_equal(q % 12, 0.0)
+        assert np.all((q == 0) | (q >= 24))

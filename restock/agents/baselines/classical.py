@@ -19,6 +19,10 @@ capped base-stock   ``q = min(max(S - IP, 0), r)``: base-stock, at most r units 
 constant            ``q = Q`` at every review (Q = 0 never orders).
 ==================  =====================================================================================
 
+Where vendor orders come in case packs with a minimum (``World.ordering``), base-stock (uncapped) and
+(s, S) round their order *up* to whole packs and the minimum (``Observer.pack_up``): the position after
+ordering is at least the level, and the vendor's rounding leaves the order unchanged.
+
 Parameters are absolute units: a scalar, [N], [M, N] or [P, M, N] (see
 :mod:`restock.agents.baselines.params`). :mod:`restock.agents.baselines.tuning` chooses them per node and
 SKU by simulation on training paths, searching grids scaled by each SKU's forecast scale.
@@ -57,6 +61,8 @@ class BaseStockPolicy:
         level = per_point(f"{self.name}.level", self._level, batch)
         cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
         q = base_stock_order(level, self.position(batch, state), cap)
+        if cap is None:  # whole case packs, up to at least the level (a cap is a limit: not rounded up)
+            q = batch.pack_up(q)
         return checked_orders(self.name, q, batch.size, state.t)
 
     def position(self, batch: Observer, state: ReviewState) -> np.ndarray:
@@ -127,7 +133,7 @@ class SSPolicy:
                 )
         ip = batch.position(state)
         q = np.where(ip <= s, np.maximum(big - ip, 0.0), 0.0)
-        return checked_orders(self.name, q, batch.size, state.t)
+        return checked_orders(self.name, batch.pack_up(q), batch.size, state.t)
 
 
 @dataclass
