@@ -137,11 +137,15 @@ def engine_rule(policy: AnyPolicy, observers: Sequence[Observer]) -> Decide:
         orders = np.zeros((p, n_arcs, n), dtype=np.float64)
         if isinstance(policy, NetworkPolicy):
             q = np.asarray(policy.act_network(observers, st), dtype=np.float64)
-            if q.ndim != 2 or q.shape[0] != m:
+            if q.ndim != 2 or q.shape[0] not in (m, n_arcs):
                 raise InputError(
                     f"policy {name!r} returned network orders of shape {q.shape} in period {st.t}, "
-                    f"expected ({m}, {first.size})"
+                    f"expected ({m}, {first.size}) or one row per arc ({n_arcs}, {first.size})"
                 )
+            if q.shape[0] == n_arcs and n_arcs != m:  # one row per arc (extra vendors)
+                for a in range(n_arcs):
+                    orders[:, a, :] = checked_orders(name, q[a], first.size, st.t).reshape(p, n)
+                return orders
             for k, o in enumerate(observers):
                 orders[:, o.node, :] = checked_orders(name, q[k], o.size, st.t).reshape(p, n)
             return orders

@@ -59,7 +59,8 @@ class NetworkPolicy(Protocol):
 
     def act_network(self, observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
         """Order quantities [M, B] in units (finite, >= 0): row k for ``observers[k]``'s node (one
-        observer per node of the network, in network order) at ``state``."""
+        observer per node of the network, in network order) at ``state``; or [A, B], one row per arc
+        (``world.network.arcs()``), where nodes have extra vendors."""
         ...
 
 

@@ -19,6 +19,16 @@ level per node; node m's ``ip`` is the sum of node m's state columns and ``s`` i
 (a warehouse's: the demand of the nodes it feeds), so each node's order is its own smoothed base-stock
 order on a level that depends on the state of the whole network.
 
+A node with extra vendors (dual sourcing; one node) gets one more level per extra vendor, and orders in
+the dual-index form with state-dependent levels, expedited first::
+
+    order_e = s * w * softplus((level_e - ip_e) / w)           (ip_e: net inventory + the pipeline buckets
+                                                                due within the vendor's lead time)
+    order   = s * w * softplus((level - ip - sum_e order_e / s) / w)      (the own, regular source)
+
+so the untrained network (the expedited levels' bias at 0: expedite only to cover a backlog) is the
+newsvendor on the regular source and training learns when to expedite.
+
 ``mean`` and ``std`` are buffers fitted once, before training, on the observations of a rollout of the
 untrained network, i.e. of the newsvendor policy (:meth:`PolicyNetwork.fit_normalization`); features
 that do not vary there (a constant price, a deterministic lead time) become zeros. ``mask`` zeroes the
@@ -51,11 +61,17 @@ class PolicyNetwork(nn.Module):
         smoothing: float = 0.05,
         dtype: torch.dtype = torch.float64,
         n_nodes: int = 1,
+        expedited_columns: tuple[int, ...] = (),
     ) -> None:
         super().__init__()
         self.names = list(names)
         self.smoothing = float(smoothing)
         self.n_nodes = int(n_nodes)
+        self.expedited_columns = tuple(int(c) for c in expedited_columns)
+        """Per extra vendor of a single node: how many leading state columns (net inventory, then pipeline
+        buckets) make its expedited position (empty: one source per node)."""
+        if self.expedited_columns and self.n_nodes != 1:
+            raise ValueError("extra vendors are supported on a single node")
         n = len(names)
         if self.n_nodes < 1 or n % self.n_nodes:
             raise ValueError(f"{n} feature names do not split into {n_nodes} nodes")
@@ -81,10 +97,13 @@ class PolicyNetwork(nn.Module):
         for h in hidden:
             layers += [nn.Linear(width, h, dtype=dtype), nn.ReLU()]
             width = h
-        last = nn.Linear(width, self.n_nodes, dtype=dtype)
+        if any(not 1 <= c <= self.n_state for c in self.expedited_columns):
+            raise ValueError(f"expedited_columns {self.expedited_columns} outside 1..{self.n_state}")
+        last = nn.Linear(width, self.n_nodes + len(self.expedited_columns), dtype=dtype)
         with torch.no_grad():
             last.weight.mul_(0.1)
             last.bias.fill_(1.0)  # replaced by the newsvendor level in fit_normalization
+            last.bias[self.n_nodes :] = 0.0  # extra vendors: expedite only to cover a backlog
         layers.append(last)
         self.mlp = nn.Sequential(*layers)
 
@@ -98,7 +117,9 @@ class PolicyNetwork(nn.Module):
         last = self.mlp[-1]
         assert isinstance(last, nn.Linear)
         with torch.no_grad():
-            last.bias.copy_(torch.as_tensor(level, dtype=last.bias.dtype).expand(self.n_nodes))
+            last.bias[: self.n_nodes].copy_(
+                torch.as_tensor(level, dtype=last.bias.dtype).expand(self.n_nodes)
+            )
 
     def fit_normalization(self, obs: torch.Tensor) -> None:
         """Set ``mean`` and ``std`` from observations [n, F] (std <= 1e-6 -> 1: constant columns)."""
@@ -111,12 +132,20 @@ class PolicyNetwork(nn.Module):
 
     def forward(self, obs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
         """Orders in units for observations [B, F] and forecast scales [B]: [B]; in a network of M nodes
-        observations [B, M F] and scales [B, M]: [B, M]."""
+        observations [B, M F] and scales [B, M]: [B, M]; a node with E extra vendors: [B, 1 + E] (its own
+        source first, then the extra vendors in order)."""
         obs = obs.to(self.mean.dtype)
         x = (obs * self.mask - self.mean) / self.std
-        level = self.mlp(x)  # [B, M]
-        ip = obs.index_select(1, self.state_index).view(obs.shape[0], self.n_nodes, self.n_state).sum(-1)
+        level = self.mlp(x)  # [B, M (+ E)]
+        state = obs.index_select(1, self.state_index).view(obs.shape[0], self.n_nodes, self.n_state)
+        ip = state.sum(-1)
         w = self.smoothing
+        if self.expedited_columns:
+            m = self.n_nodes
+            ip_e = torch.stack([state[:, 0, :c].sum(-1) for c in self.expedited_columns], dim=1)  # [B, E]
+            fast = w * nn.functional.softplus((level[:, m:] - ip_e) / w)
+            own = w * nn.functional.softplus((level[:, :m] - ip - fast.sum(1, keepdim=True)) / w)
+            return torch.cat([own, fast], dim=1) * scale.to(level.dtype)[:, None]
         orders = w * nn.functional.softplus((level - ip) / w)
         if self.n_nodes == 1:
             return orders.squeeze(-1) * scale.to(level.dtype)

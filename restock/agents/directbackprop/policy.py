@@ -91,6 +91,11 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
             f"directbackprop: {path}: stored feature names ({len(meta['names'])}) do not match the stored "
             f"observation layout ({len(names)} features)"
         )
+    expedited = meta.get("expedited_columns", [])
+    if not (
+        isinstance(expedited, list) and all(isinstance(c, int) and 1 <= c <= len(names) for c in expedited)
+    ):
+        raise InputError(f"directbackprop: {path}: bad expedited_columns {expedited!r}")
     dtype = _DTYPES.get(str(meta.get("dtype")))
     if dtype is None:
         raise InputError(f"directbackprop: {path}: bad dtype {meta.get('dtype')!r}")
@@ -101,6 +106,7 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
         smoothing=float(meta["smoothing"]),
         dtype=dtype,
         n_nodes=max(len(nodes), 1),
+        expedited_columns=tuple(expedited),
     )
     try:
         net.load_state_dict(data["state_dict"])
@@ -154,6 +160,11 @@ class DirectBackpropPolicy:
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         """Order quantities [B] in units for ``batch``'s node (the network's output; rounded if
         ``round_orders``). On a network the decision reads every node (:meth:`act_network`)."""
+        if self.net.expedited_columns:
+            raise InputError(
+                f"policy {self.name!r} orders from several vendors of a node: ask it for the orders of every "
+                "source (act_network)"
+            )
         if self.net.n_nodes > 1:
             others = [batch.for_node(j) for j in range(len(batch.world.network.nodes))]
             return self.act_network(others, state)[batch.node]
@@ -166,12 +177,26 @@ class DirectBackpropPolicy:
 
     def act_network(self, observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
         """Orders [M, B] for every node at once, from every node's observation
-        (:class:`~restock.agents.policy.NetworkPolicy`; one node: :meth:`act`'s orders as one row)."""
+        (:class:`~restock.agents.policy.NetworkPolicy`; one node: :meth:`act`'s orders as one row; a node
+        with extra vendors: [1 + E, B], one row per source, its own first)."""
         if len(observers) != self.net.n_nodes:
             raise InputError(
                 f"policy {self.name!r} was trained on {self.net.n_nodes} node(s); this world has "
                 f"{len(observers)}"
             )
+        extra = len(self.net.expedited_columns)
+        if extra or len(observers[0].arcs) > 1:
+            if len(observers[0].arcs) != 1 + extra:
+                raise InputError(
+                    f"policy {self.name!r} was trained with {1 + extra} source(s) per node; node "
+                    f"{observers[0].world.network.nodes[0].name!r} has {list(observers[0].sources)}"
+                )
+            observer = self.observer(observers[0])
+            with torch.no_grad():
+                orders = self.net(observer.observe(state), observer.scale)
+            if self.round_orders:
+                orders = torch.round(orders)
+            return orders.cpu().numpy().T
         if self.net.n_nodes == 1:
             return self.act(observers[0], state)[None]
         torch_observers = [self.observer(o) for o in observers]

@@ -32,6 +32,7 @@ from restock.agents.directbackprop.network import PolicyNetwork
 from restock.envs.core import build_episode, numpy_state
 from restock.envs.features import ObservationConfig
 from restock.envs.observer import Observer, network_observers, network_reward_divisor
+from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.batch import batch_engine
 from restock.simulator.engines import rollout as run_engine
@@ -107,6 +108,24 @@ def make_episode(
     )
 
 
+def expedited_columns(world: World, obs_config: ObservationConfig) -> tuple[int, ...]:
+    """Per extra vendor of a single node, the leading state columns of the observation (net inventory,
+    then pipeline buckets of one review period each) that make its expedited position: the net inventory
+    and the buckets due within the vendor's (mean, rounded) lead time; () where no node has extra
+    vendors. Extra vendors on a network of several nodes are an InputError (not supported yet)."""
+    net = world.network
+    extra = [v for node in net.nodes for v in node.extra_sources]
+    if not extra:
+        return ()
+    if len(net.nodes) > 1:
+        raise InputError("directbackprop: extra vendors (extra_sources) are supported on a single node only")
+    r = world.review_period
+    return tuple(
+        min(1 + round(net.vendor(v).lead_time.expected()) // r, 1 + obs_config.n_pipeline_buckets)
+        for v in extra
+    )
+
+
 def window(world: World, paths: ExogenousPaths, periods: int) -> tuple[World, ExogenousPaths]:
     """The world and paths of the first ``periods`` periods (unchanged if the horizon is not longer)."""
     if periods >= world.horizon:
@@ -148,7 +167,7 @@ def rollout(
     device = episode.torch_observer.device
     engine = batch_engine(world, paths, record=False, grad=grad, device=device, dtype=dtype)
     scale = episode.scales()
-    b, m = episode.observer, episode.n_nodes
+    b, arcs = episode.observer, len(world.network.arcs())
 
     def decide(state: ReviewState) -> torch.Tensor:
         obs = episode.observe(state)
@@ -157,7 +176,7 @@ def rollout(
         orders = net(obs, scale).to(dtype)
         if round_orders:
             orders = torch.round(orders)
-        return orders.reshape(b.n_paths, b.n_skus, m).permute(0, 2, 1)
+        return orders.reshape(b.n_paths, b.n_skus, arcs).permute(0, 2, 1)  # [P, A, N]
 
     with torch.enable_grad() if grad else torch.no_grad():
         out = run_engine(engine, decide, count_from=skip, keys=keys)

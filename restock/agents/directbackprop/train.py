@@ -51,6 +51,7 @@ from restock.agents.directbackprop.policy import (
 )
 from restock.agents.directbackprop.rollout import (
     Episode,
+    expedited_columns,
     make_episode,
     newsvendor_level,
     rollout,
@@ -165,6 +166,7 @@ def _train(
         periods=cfg.eval_periods or None,
     )
 
+    expedited = expedited_columns(first.world, obs_config)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seeding.int_seed(spec.seed, "directbackprop/init"))
         net = PolicyNetwork(
@@ -174,10 +176,18 @@ def _train(
             smoothing=cfg.smoothing,
             dtype=dtype,
             n_nodes=len(nodes),
+            expedited_columns=expedited,
         ).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    sources = {"expedited_columns": list(expedited)} if expedited else {}
     meta = network_meta(
-        net, obs_config, cfg.hidden, nodes, time_features=cfg.time_features, smoothing=cfg.smoothing
+        net,
+        obs_config,
+        cfg.hidden,
+        nodes,
+        time_features=cfg.time_features,
+        smoothing=cfg.smoothing,
+        **sources,
     )
     ckpt_dir = Path(run_dir) / CHECKPOINTS
     start, best = 0, -math.inf
