@@ -11,9 +11,16 @@ costs; Poisson(2) demand, which the family draws):
   last regular orders, which arrive after the horizon and are never paid), mean over the paths of every
   seed, with a 95% CI (t over seeds); gap = cost / optimum - 1.
 
+* ``directbackprop`` — with ``--dbp-run DIR`` (a ``restock train --agent directbackprop --scenario
+  dual-sourcing`` run folder, trained on its scenario's instance), the trained policy on the same
+  evaluation episodes of that instance, with the same window.
+
+``--only L2-c105`` runs one instance.
+
 Usage::
 
     nice .venv/bin/python benchmarks/dual_sourcing.py --seeds 4 --horizon 3000 --markdown
+    nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --dbp-run runs/dual-dbp --markdown
 """
 
 from __future__ import annotations
@@ -58,14 +65,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--horizon", type=int, default=3000, help="periods per evaluation episode")
     ap.add_argument("--train-horizon", type=int, default=1000, help="periods per training episode")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
+    ap.add_argument("--only", default=None, help="one instance, e.g. L2-c105")
+    ap.add_argument(
+        "--dbp-run", default=None, help="a DirectBackprop run folder trained on --only's instance"
+    )
     args = ap.parse_args(argv)
     if args.seeds < 2 or args.paths < 1 or args.horizon <= 200 or args.train_horizon <= 0:
         print("error: --seeds >= 2, --paths >= 1, --horizon > 200 and --train-horizon > 0", file=sys.stderr)
         return 2
     rows = []
+    policies = POLICIES + (("directbackprop",) if args.dbp_run else ())
+    dbp = None
+    if args.dbp_run:
+        from restock.agents.training import load_policy
+
+        dbp = load_policy(args.dbp_run)
     for lead in DUAL_LEAD_TIMES:
         for cost in DUAL_EXPEDITED_COSTS:
             instance = f"L{lead}-c{cost}"
+            if args.only is not None and instance != args.only:
+                continue
             t0 = time.perf_counter()
             config = DualSourcingConfig("poisson:2", lead, 0, 100.0, float(cost), 5.0, 495.0)
             optimum = solve_dual_sourcing(config).average_cost
@@ -81,29 +100,33 @@ def main(argv: list[str] | None = None) -> int:
                 ],
             }
             train = load("dual-sourcing", [f"family.instance={instance}", f"horizon={args.train_horizon}"])
-            for name in POLICIES:
-                policy, res = tune(name, train, config=TuningConfig(train_seeds=4))
+            for name in policies:
+                if name == "directbackprop":
+                    policy, params = dbp, {}
+                else:
+                    policy, res = tune(name, train, config=TuningConfig(train_seeds=4))
+                    params = {k: float(np.ravel(v)[0]) for k, v in res.params.items()}
                 costs = window_cost(policy, instance, args.horizon, args.seeds, args.paths)
                 half = stats.t.ppf(0.975, len(costs) - 1) * costs.std(ddof=1) / np.sqrt(len(costs))
                 row[name] = float(costs.mean())
                 row[f"{name}_ci"] = float(half)
                 row[f"{name}_gap_pct"] = 100 * (float(costs.mean()) / optimum - 1)
-                row[f"{name}_params"] = {k: float(np.ravel(v)[0]) for k, v in res.params.items()}
+                row[f"{name}_params"] = params
             row["seconds"] = time.perf_counter() - t0
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     if args.markdown:
         print(
             "| instance | optimum | oracle CDI (gap %) | "
-            + " | ".join(f"{p} (gap %)" for p in POLICIES)
+            + " | ".join(f"{p} (gap %)" for p in policies)
             + " |"
         )
-        print("|---" * (3 + len(POLICIES)) + "|")
+        print("|---" * (3 + len(policies)) + "|")
         for r in rows:
             opt = float(r["optimum"])  # type: ignore[arg-type]
             cells = [
                 f"{r[p]:.2f} ± {r[f'{p}_ci']:.2f} ({r[f'{p}_gap_pct']:+.2f})"  # type: ignore[str-format]
-                for p in POLICIES
+                for p in policies
             ]
             cdi = float(r["oracle_cdi"])  # type: ignore[arg-type]
             print(
