@@ -16,10 +16,12 @@ from typing import Any
 class ReviewState:
     """The state at the start of period ``t``, after that period's arrivals and before its demand.
 
-    Arrays are numpy (des) or torch (batch), with a leading path axis P, then arcs M, then SKUs N. An arc
-    is a (source -> node) link; while each node has exactly one source, arc m is the arc into node m, so
-    the M axis of every array is the node axis of ``world.network.nodes``. Age classes (perishables) would
-    add an axis to ``on_hand`` here, and only here.
+    Arrays are numpy (des) or torch (batch), with a leading path axis P, then nodes M (the order of
+    ``world.network.nodes``), then SKUs N. Orders are placed per arc (source -> node,
+    ``world.network.arcs()``), but what arrives from every source of a node joins the same stock, so the
+    pipeline is per node, by arrival period, summed over the node's sources: what a policy needs (a
+    dual-index policy's expedited position is the part due within the expedited lead time). Age classes
+    (perishables) would add an axis to ``on_hand`` here, and only here.
 
     At the horizon (``t == world.horizon``) an engine returns the state with ``terminal=True``: on-hand
     after the arrivals due at the horizon, the backlog then, and the pipeline of what is still due after it
