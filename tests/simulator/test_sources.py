@@ -21,7 +21,8 @@ from restock.simulator.paths import ExogenousPaths, sample_paths
 from restock.simulator.policy import BaseStock, OrderSchedule
 from restock.simulator.topology import layout
 from restock.simulator.world import Economics, LeadTime, Network, Node, Vendor, World
-from tests.simulator.test_network_parity import NUMERIC, as_numpy, assert_states_equal, drive
+from tests.simulator.engine_checks import assert_engines_agree, assert_gradient_matches_finite_differences
+from tests.simulator.test_network_parity import as_numpy
 
 
 def random_sourced_case(seed: int) -> tuple[World, ExogenousPaths, np.ndarray]:
@@ -84,19 +85,7 @@ def random_sourced_case(seed: int) -> tuple[World, ExogenousPaths, np.ndarray]:
 def test_several_sources_match_des_period_by_period(seed: int, record: bool) -> None:
     world, paths, schedule = random_sourced_case(seed)
     rule = OrderSchedule(schedule, world.review_period, world.review_offset)
-    des = DesEngine(world, paths)
-    want_states, want_flows, want_end = drive(des, rule)
-    engine = NetworkEngine(world, paths, record=record)
-    got_states, got_flows, got_end = drive(engine, rule)
-    for mine, theirs in zip([*got_states, got_end], [*want_states, want_end], strict=True):
-        assert_states_equal(mine, theirs)
-    for mine_f, theirs_f in zip(got_flows, want_flows, strict=True):
-        for k in theirs_f:
-            np.testing.assert_allclose(as_numpy(mine_f[k]), theirs_f[k], rtol=1e-6, atol=1e-9, err_msg=k)
-    if record:
-        got, want = engine.result().records, des.result().records
-        for c in NUMERIC:
-            np.testing.assert_allclose(got[c].to_numpy(), want[c].to_numpy(), rtol=1e-6, atol=1e-9, err_msg=c)
+    assert_engines_agree(world, paths, rule, record=record)
 
 
 def test_random_cases_have_extra_sources_at_vendor_fed_and_node_fed_nodes() -> None:
@@ -192,18 +181,11 @@ def test_profit_is_differentiable_in_every_sources_orders() -> None:
         rule = OrderSchedule(orders, world.review_period, world.review_offset)
         return NetworkEngine(world, paths, record=False, grad=True).rollout(rule)["reward"].sum()
 
-    x = torch.tensor(schedule, dtype=torch.float64, requires_grad=True)
-    (grad,) = torch.autograd.grad(profit(x), x)
-    extra = np.argwhere(schedule[:, :, len(world.network.nodes) :] > 0.01)
+    m = len(world.network.nodes)
+    extra = np.argwhere(schedule[:, :, m:] > 0.01)
     assert len(extra)
-    for idx in extra[:6]:
-        i = (int(idx[0]), int(idx[1]), int(idx[2]) + len(world.network.nodes), int(idx[3]))
-        h = 1e-6
-        up, down = x.detach().clone(), x.detach().clone()
-        up[i] += h
-        down[i] -= h
-        numeric = (profit(up) - profit(down)).item() / (2 * h)
-        assert grad[i].item() == pytest.approx(numeric, rel=1e-4, abs=1e-6)
+    indices = [(int(i[0]), int(i[1]), int(i[2]) + m, int(i[3])) for i in extra[:6]]
+    assert_gradient_matches_finite_differences(profit, schedule, indices)
 
 
 def test_paths_and_layout_index_arcs_own_sources_first() -> None:
