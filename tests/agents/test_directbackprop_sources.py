@@ -68,6 +68,7 @@ def test_the_expedited_position_covers_the_buckets_within_its_lead_time() -> Non
         )
 
 
+@pytest.mark.slow  # about 35 s: 20 training iterations
 def test_short_training_expedites_and_beats_single_sourcing(tmp_path: Path) -> None:
     spec = TrainSpec(
         agent="directbackprop",
