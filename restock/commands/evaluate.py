@@ -62,7 +62,8 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 "--policies",
-                help="Comma-separated: newsvendor, newsvendor-tuned, true-newsvendor, myopic, base-stock, "
+                help="Comma-separated: newsvendor, newsvendor-tuned, true-newsvendor, myopic, "
+                "lagrangian-newsvendor (shared inbound capacity), base-stock, "
                 "echelon-base-stock, capped-base-stock, s-S, r-Q, constant, single-index, dual-index, "
                 "capped-dual-index (nodes with two vendors), oracle, runs/<dir>.",
             ),
