@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -102,6 +103,16 @@ def truncate_tail(pmf_head: NDArray[np.float64], survival: NDArray[np.float64]) 
     out = pmf_head[: k + 1].astype(np.float64).copy()
     out[k] += max(0.0, 1.0 - float(out.sum()))
     return out / out.sum()
+
+
+def finite_number(value: Any) -> bool:
+    """Whether ``value`` is a real number (int or float, numpy's too; not a bool) and finite: the one
+    check of the oracles' numeric settings."""
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float | np.integer | np.floating)
+        and math.isfinite(value)
+    )
 
 
 def positive_number(spec: str, name: str, text: str) -> float:

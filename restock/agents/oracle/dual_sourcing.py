@@ -62,7 +62,6 @@ single-source base-stock level at L_R plus r.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -72,7 +71,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from restock.agents.oracle.demand import DiscreteDemand, convolve_power, parse_demand
+from restock.agents.oracle.demand import DiscreteDemand, convolve_power, finite_number, parse_demand
 from restock.agents.oracle.lost_sales import DEFAULT_MEMORY_LIMIT, check_solver_parameters, is_integer
 from restock.agents.oracle.rvi import iterate, stationary_distribution
 from restock.errors import InputError, bad_value
@@ -91,14 +90,6 @@ DUAL_SOURCING_CONVENTION = (
     "demand (L=0 serves the same period); the same L_R, L_E as Gijsbrechts et al. (2022)"
 )
 """One line that reports print next to the lead times."""
-
-
-def _finite(value: Any) -> bool:
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, int | float | np.integer | np.floating)
-        and math.isfinite(value)
-    )
 
 
 @dataclass(frozen=True)
@@ -154,9 +145,9 @@ class DualSourcingConfig:
                 self.expedited_lead_time,
                 f"must be < regular_lead_time ({self.regular_lead_time})",
             )
-        if not _finite(self.regular_cost) or self.regular_cost < 0:
+        if not finite_number(self.regular_cost) or self.regular_cost < 0:
             raise bad_value("regular_cost", self.regular_cost, "must be a finite number >= 0")
-        if not _finite(self.expedited_cost):
+        if not finite_number(self.expedited_cost):
             raise bad_value("expedited_cost", self.expedited_cost, "must be a finite number")
         if self.expedited_cost <= self.regular_cost:
             raise bad_value(
@@ -164,7 +155,7 @@ class DualSourcingConfig:
             )
         for name in ("holding", "backorder"):
             value = getattr(self, name)
-            if not _finite(value) or value <= 0:
+            if not finite_number(value) or value <= 0:
                 raise bad_value(name, value, "must be a finite number > 0")
         if self.max_regular_order is not None and (
             not is_integer(self.max_regular_order) or self.max_regular_order < 1
@@ -187,7 +178,7 @@ class DualSourcingConfig:
                     f"must be at least max demand ({dmax}) above min_position ({self.min_position})",
                 )
         check_solver_parameters(self.tolerance, self.max_iterations, self.memory_limit_bytes)
-        if not _finite(self.boundary_tolerance) or not 0 <= self.boundary_tolerance < 1:
+        if not finite_number(self.boundary_tolerance) or not 0 <= self.boundary_tolerance < 1:
             raise bad_value("boundary_tolerance", self.boundary_tolerance, "must be a number in [0, 1)")
 
     @property

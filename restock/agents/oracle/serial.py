@@ -62,7 +62,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import signal, stats
 
-from restock.agents.oracle.demand import positive_number
+from restock.agents.oracle.demand import finite_number, positive_number
 from restock.agents.oracle.lost_sales import is_integer
 from restock.errors import InputError, bad_value
 
@@ -156,7 +156,7 @@ def _check_stages(lead_times: Sequence[Any], costs: Sequence[Any], costs_name: s
         if not is_integer(lead) or lead < 0:
             raise bad_value(f"lead_times[{unit} {j}]", lead, "must be an integer >= 0")
     for j, h in enumerate(costs, start=1):
-        if not _finite(h) or h < 0:
+        if not finite_number(h) or h < 0:
             raise bad_value(f"{costs_name}[{unit} {j}]", h, "must be a finite number >= 0")
 
 
@@ -189,14 +189,6 @@ def parse_serial_demand(spec: str) -> SerialDemand:
     )
 
 
-def _finite(value: Any) -> bool:
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, int | float | np.integer | np.floating)
-        and math.isfinite(value)
-    )
-
-
 @dataclass(frozen=True)
 class SerialConfig:
     """One serial instance in the textbook's terms; every per-stage tuple lists stage 1 (customer) first."""
@@ -223,12 +215,12 @@ class SerialConfig:
                 raise bad_value(name, value, "must be a non-empty sequence, stage 1 first")
             object.__setattr__(self, name, tuple(value))  # lists are accepted, kept as tuples
         _check_stages(self.lead_times, self.echelon_holding, "echelon_holding", "stage")
-        if not _finite(self.penalty) or self.penalty <= 0:
+        if not finite_number(self.penalty) or self.penalty <= 0:
             raise bad_value("penalty", self.penalty, "must be a finite number > 0")
         if self.grid_step is not None:
             if demand.discrete:
                 raise bad_value("grid_step", self.grid_step, "applies to normal demand only (Poisson uses 1)")
-            if not _finite(self.grid_step) or self.grid_step <= 0:
+            if not finite_number(self.grid_step) or self.grid_step <= 0:
                 raise bad_value("grid_step", self.grid_step, "must be None or a finite number > 0")
         if not is_integer(self.max_grid_points) or self.max_grid_points < 1:
             raise bad_value("max_grid_points", self.max_grid_points, "must be an integer >= 1")
@@ -437,7 +429,7 @@ def serial_cost(config: SerialConfig, echelon_levels: Sequence[float]) -> float:
         )
     demand = parse_serial_demand(config.demand)
     for j, level in enumerate(echelon_levels, start=1):
-        if not _finite(level) or (demand.discrete and float(level) != round(float(level))):
+        if not finite_number(level) or (demand.discrete and float(level) != round(float(level))):
             what = "an integer (Poisson demand)" if demand.discrete else "a finite number"
             raise bad_value(f"echelon_levels[stage {j}]", level, f"must be {what}")
     grid = _grid(config, demand, extra_levels=[float(s) for s in echelon_levels])
