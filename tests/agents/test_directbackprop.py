@@ -113,7 +113,9 @@ def constant_cost(episode: Episode, quantity: float, skip: int) -> float:
     """Average cost per period of ordering ``quantity`` every period."""
 
     class Constant(torch.nn.Module):
-        def forward(self, obs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        price = None  # no capacity price (PolicyNetwork.price)
+
+        def forward(self, obs: torch.Tensor, scale: torch.Tensor, capacity: object = None) -> torch.Tensor:
             return torch.full_like(scale, quantity)
 
     return -float(per_sku_period(rollout(Constant(), episode, skip=skip, grad=False)).mean())  # type: ignore[arg-type]

@@ -65,6 +65,10 @@ class DirectBackpropConfig:
     round_orders: bool = False
     """Whether the trained policy rounds its orders to whole units (when it acts and in the evaluations
     that pick the best checkpoint; training itself is continuous). For integer demand."""
+    capacity_price: tuple[int, ...] = (16,)
+    """Hidden widths of the learned capacity price (:class:`.network.CapacityPrice`), used where the node
+    has a shared inbound capacity (``World.inbound_capacity``; a single node: on a network of several the
+    limits are not priced yet); an empty list turns it off (the network then only meets the engine's cut)."""
     threads: int = 0
     """torch intra-op threads while training (0: leave torch's setting). On a shared CPU, 1 avoids the
     thread contention that made small matrix products an order of magnitude slower in our measurements."""
@@ -100,6 +104,11 @@ class DirectBackpropConfig:
             raise InputError(
                 f"agent option 'hidden' must be a list of positive integers, got {self.hidden!r}"
             )
+        if any(not (isinstance(h, int) and not isinstance(h, bool) and h >= 1) for h in self.capacity_price):
+            raise InputError(
+                "agent option 'capacity_price' must be a list of positive integers (empty: off), got "
+                f"{list(self.capacity_price)!r}"
+            )
         for name in ("lr", "lr_final", "grad_clip", "smoothing"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
@@ -126,19 +135,23 @@ class DirectBackpropConfig:
                 f"unknown directbackprop option(s) {unknown}; known: {sorted(known)} and "
                 f"observation.<field> ({', '.join(f.name for f in fields(ObservationConfig))})"
             )
-        if "hidden" in values:
-            hidden = values["hidden"]
-            if isinstance(hidden, int) and not isinstance(hidden, bool):
-                hidden = [hidden]
-            if not isinstance(hidden, list | tuple):
-                raise InputError(f"agent option 'hidden' must be a list of positive integers, got {hidden!r}")
-            values["hidden"] = tuple(hidden)
+        for name in ("hidden", "capacity_price"):
+            if name in values:
+                widths = values[name]
+                if isinstance(widths, int) and not isinstance(widths, bool):
+                    widths = [widths]
+                if not isinstance(widths, list | tuple):
+                    raise InputError(
+                        f"agent option {name!r} must be a list of positive integers, got {widths!r}"
+                    )
+                values[name] = tuple(widths)
         return cls(**values, observation=nested_config(ObservationConfig, "observation", observation))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (lists, not tuples) that :meth:`from_options` reads back."""
         out = asdict(self)
         out["hidden"] = list(self.hidden)
+        out["capacity_price"] = list(self.capacity_price)
         out["observation"]["obs_quantiles"] = list(self.observation.obs_quantiles)
         return out
 

@@ -89,6 +89,16 @@ class TorchObserver:
         net = net / self.scale
         return torch.cat([net.unsqueeze(1), buckets / self.scale.unsqueeze(1)], dim=1)
 
+    def capacity(self, t: int) -> torch.Tensor | None:
+        """The node's shared inbound capacity at the review of period ``t``, per path [P] (inf where the
+        review has no limit; None where the world has none), what a capacity price reads."""
+        world = self.observer.world
+        limits = world.inbound_capacity
+        if limits is None:
+            return None
+        value = float(limits[min(t, world.horizon - 1), self.observer.node])
+        return torch.full((self.observer.n_paths,), value, dtype=torch.float64, device=self.device)
+
     def observe(self, state: ReviewState) -> torch.Tensor:
         """Observations [B, F] (float64) at ``state``; gradients flow to the state's tensors."""
         k = int(state.pipeline.shape[-1])

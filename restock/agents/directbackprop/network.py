@@ -29,6 +29,21 @@ the dual-index form with state-dependent levels, expedited first::
 so the untrained network (the expedited levels' bias at 0: expedite only to cover a backlog) is the
 newsvendor on the regular source and training learns when to expedite.
 
+Where the node's orders over all its SKUs share an inbound capacity C_t (``World.inbound_capacity``; beyond it
+the engines cut every order pro rata), a learned **capacity price** coordinates the catalog (in the spirit
+of Eisenach et al. 2024, "Neural Coordination and Capacity Control for Inventory Management"): at each
+review a small network :class:`CapacityPrice` reads, per path, what the SKU network would order over the
+catalog at price 0 against C_t, and the capacity against the catalog's forecast scale, and sets a price
+lambda_t >= 0; every SKU's MLP sees lambda_t as one more input and orders again::
+
+    q0     = orders(x, lambda = 0)                            (the uncoordinated request, every SKU)
+    lambda = softplus(MLP_price(log(sum q0 / C_t), log(C_t / sum s)))      (one per path and review)
+    order  = orders(x, lambda)
+
+Both networks train together through the engine's pro rata cut (the profit lost to a cut is what teaches
+the price); where a review has no limit, lambda = 0. The price starts near 0 (the output bias at -3), so
+the untrained network is the uncoordinated one.
+
 ``mean`` and ``std`` are buffers fitted once, before training, on the observations of a rollout of the
 untrained network, i.e. of the newsvendor policy (:meth:`PolicyNetwork.fit_normalization`); features
 that do not vary there (a constant price, a deterministic lead time) become zeros. ``mask`` zeroes the
@@ -42,6 +57,33 @@ from torch import nn
 
 TIME_FEATURES: tuple[str, ...] = ("week_sin", "week_cos", "horizon_left")
 """Feature names that ``time_features=False`` hides from the network."""
+
+
+class CapacityPrice(nn.Module):
+    """The capacity price lambda [P] >= 0 of a review from the catalog's request and capacity (module
+    docstring): an MLP on ``log(request / capacity)`` and ``log(capacity / forecast scale)``, both clamped
+    to [-10, 10], through a softplus."""
+
+    def __init__(self, hidden: tuple[int, ...], dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = 2
+        for h in hidden:
+            layers += [nn.Linear(width, h, dtype=dtype), nn.Tanh()]
+            width = h
+        last = nn.Linear(width, 1, dtype=dtype)
+        with torch.no_grad():
+            last.weight.mul_(0.1)
+            last.bias.fill_(-3.0)  # softplus(-3) = 0.05: the untrained price is about 0
+        layers.append(last)
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, request: torch.Tensor, capacity: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """lambda [P] for the total ``request`` [P] at price 0, the ``capacity`` [P] (finite, >= 0) and the
+        catalog's summed forecast ``scale`` [P], all in units."""
+        room = torch.clamp(capacity, min=1e-9)
+        x = torch.stack([torch.log(request.clamp(min=1e-9) / room), torch.log(room / scale)], dim=1)
+        return nn.functional.softplus(self.mlp(x.clamp(-10.0, 10.0))).squeeze(1)
 
 
 class PolicyNetwork(nn.Module):
@@ -62,6 +104,7 @@ class PolicyNetwork(nn.Module):
         dtype: torch.dtype = torch.float64,
         n_nodes: int = 1,
         expedited_columns: tuple[int, ...] = (),
+        capacity_price: tuple[int, ...] | None = None,
     ) -> None:
         super().__init__()
         self.names = list(names)
@@ -92,8 +135,13 @@ class PolicyNetwork(nn.Module):
         self.register_buffer("mask", mask)
         self.register_buffer("mean", torch.zeros(n, dtype=dtype))
         self.register_buffer("std", torch.ones(n, dtype=dtype))
+        if capacity_price is not None and self.n_nodes != 1:
+            raise ValueError("a capacity price is supported on a single node")
+        self.price = None if capacity_price is None else CapacityPrice(tuple(capacity_price), dtype)
+        """The learned capacity price (None: the node has no shared limit, or the price is off); the MLP
+        then takes one more input, lambda."""
         layers: list[nn.Module] = []
-        width = n
+        width = n + (self.price is not None)
         for h in hidden:
             layers += [nn.Linear(width, h, dtype=dtype), nn.ReLU()]
             width = h
@@ -130,12 +178,47 @@ class PolicyNetwork(nn.Module):
         self.mean.copy_(mean)
         self.std.copy_(std)
 
-    def forward(self, obs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, obs: torch.Tensor, scale: torch.Tensor, capacity: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Orders in units for observations [B, F] and forecast scales [B]: [B]; in a network of M nodes
         observations [B, M F] and scales [B, M]: [B, M]; a node with E extra vendors: [B, 1 + E] (its own
-        source first, then the extra vendors in order)."""
+        source first, then the extra vendors in order).
+
+        ``capacity``: the node's shared inbound capacity of this review per path [P] (B = P x N, path-major;
+        inf: no limit), read by the capacity price; None where the node has no shared limit (the price is
+        then 0)."""
         obs = obs.to(self.mean.dtype)
         x = (obs * self.mask - self.mean) / self.std
+        if self.price is None:
+            return self._orders(x, obs, scale)
+        lam = torch.zeros(obs.shape[0], 1, dtype=x.dtype, device=x.device)
+        if capacity is None:
+            return self._orders(torch.cat([x, lam], dim=1), obs, scale)
+        return self._orders(
+            torch.cat([x, self.capacity_price(x, obs, scale, capacity)[:, None]], 1), obs, scale
+        )
+
+    def capacity_price(
+        self, x: torch.Tensor, obs: torch.Tensor, scale: torch.Tensor, capacity: torch.Tensor
+    ) -> torch.Tensor:
+        """lambda per decision point [B] (one per path, 0 where the review has no limit) for normalized
+        observations ``x`` [B, F] (module docstring)."""
+        assert self.price is not None
+        p = capacity.shape[0]
+        if obs.shape[0] % p:
+            raise ValueError(f"{obs.shape[0]} decision points do not split into {p} paths")
+        zero = torch.zeros(obs.shape[0], 1, dtype=x.dtype, device=x.device)
+        q0 = self._orders(torch.cat([x, zero], dim=1), obs, scale).reshape(p, -1).sum(1)
+        s = scale.to(x.dtype).reshape(p, -1).sum(1)
+        cap = capacity.to(device=x.device, dtype=x.dtype)
+        limited = torch.isfinite(cap)
+        lam = self.price(q0, torch.where(limited, cap, s), s)
+        return torch.where(limited, lam, torch.zeros_like(lam)).repeat_interleave(obs.shape[0] // p)
+
+    def _orders(self, x: torch.Tensor, obs: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """The orders of :meth:`forward` for the MLP's input ``x`` (normalized observations, and lambda
+        where the network has a capacity price)."""
         level = self.mlp(x)  # [B, M (+ E)]
         state = obs.index_select(1, self.state_index).view(obs.shape[0], self.n_nodes, self.n_state)
         ip = state.sum(-1)

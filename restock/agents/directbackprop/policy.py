@@ -96,6 +96,12 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
         isinstance(expedited, list) and all(isinstance(c, int) and 1 <= c <= len(names) for c in expedited)
     ):
         raise InputError(f"directbackprop: {path}: bad expedited_columns {expedited!r}")
+    price = meta.get("capacity_price")
+    if price is not None and not (
+        isinstance(price, list)
+        and all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in price)
+    ):
+        raise InputError(f"directbackprop: {path}: bad capacity_price {price!r}")
     dtype = _DTYPES.get(str(meta.get("dtype")))
     if dtype is None:
         raise InputError(f"directbackprop: {path}: bad dtype {meta.get('dtype')!r}")
@@ -107,6 +113,7 @@ def load_checkpoint(path: Path) -> tuple[PolicyNetwork, ObservationConfig, dict[
         dtype=dtype,
         n_nodes=max(len(nodes), 1),
         expedited_columns=tuple(expedited),
+        capacity_price=None if price is None else tuple(price),
     )
     try:
         net.load_state_dict(data["state_dict"])
@@ -157,6 +164,10 @@ class DirectBackpropPolicy:
             self._observers[key] = obs
         return obs
 
+    def _capacity(self, observer: TorchObserver, t: int) -> torch.Tensor | None:
+        """What the network's capacity price reads at ``t`` (None where it has none)."""
+        return observer.capacity(t) if self.net.price is not None else None
+
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
         """Order quantities [B] in units for ``batch``'s node (the network's output; rounded if
         ``round_orders``). On a network the decision reads every node (:meth:`act_network`)."""
@@ -170,7 +181,7 @@ class DirectBackpropPolicy:
             return self.act_network(others, state)[batch.node]
         observer = self.observer(batch)
         with torch.no_grad():
-            orders = self.net(observer.observe(state), observer.scale)
+            orders = self.net(observer.observe(state), observer.scale, self._capacity(observer, state.t))
         if self.round_orders:
             orders = torch.round(orders)
         return checked_orders(self.name, orders.cpu().numpy(), batch.size, state.t)
@@ -193,7 +204,7 @@ class DirectBackpropPolicy:
                 )
             observer = self.observer(observers[0])
             with torch.no_grad():
-                orders = self.net(observer.observe(state), observer.scale)
+                orders = self.net(observer.observe(state), observer.scale, self._capacity(observer, state.t))
             if self.round_orders:
                 orders = torch.round(orders)
             return orders.cpu().numpy().T

@@ -173,7 +173,8 @@ def rollout(
         obs = episode.observe(state)
         if collect_obs is not None:
             collect_obs.append(obs.detach())
-        orders = net(obs, scale).to(dtype)
+        capacity = episode.torch_observer.capacity(state.t) if net.price is not None else None
+        orders = net(obs, scale, capacity).to(dtype)
         if round_orders:
             orders = torch.round(orders)
         return orders.reshape(b.n_paths, b.n_skus, arcs).permute(0, 2, 1)  # [P, A, N]

@@ -167,6 +167,9 @@ def _train(
     )
 
     expedited = expedited_columns(first.world, obs_config)
+    priced = (
+        first.observer.world.inbound_capacity is not None and len(nodes) == 1 and bool(cfg.capacity_price)
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seeding.int_seed(spec.seed, "directbackprop/init"))
         net = PolicyNetwork(
@@ -177,9 +180,12 @@ def _train(
             dtype=dtype,
             n_nodes=len(nodes),
             expedited_columns=expedited,
+            capacity_price=cfg.capacity_price if priced else None,
         ).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    sources = {"expedited_columns": list(expedited)} if expedited else {}
+    sources: dict[str, Any] = {"expedited_columns": list(expedited)} if expedited else {}
+    if priced:
+        sources["capacity_price"] = list(cfg.capacity_price)
     meta = network_meta(
         net,
         obs_config,
