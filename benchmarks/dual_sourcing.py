@@ -21,6 +21,7 @@ Usage::
 
     nice .venv/bin/python benchmarks/dual_sourcing.py --seeds 4 --horizon 3000 --markdown
     nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --dbp-run runs/dual-dbp --markdown
+    nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --policies capped-dual-index --dbp-run D
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
     ap.add_argument("--only", default=None, help="one instance, e.g. L2-c105")
     ap.add_argument(
+        "--policies", default=",".join(POLICIES), help=f"a subset of {','.join(POLICIES)} (or none)"
+    )
+    ap.add_argument(
         "--dbp-run", default=None, help="a DirectBackprop run folder trained on --only's instance"
     )
     args = ap.parse_args(argv)
@@ -74,7 +78,14 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --seeds >= 2, --paths >= 1, --horizon > 200 and --train-horizon > 0", file=sys.stderr)
         return 2
     rows = []
-    policies = POLICIES + (("directbackprop",) if args.dbp_run else ())
+    chosen = tuple(p for p in args.policies.split(",") if p)
+    if any(p not in POLICIES for p in chosen):
+        print(
+            f"error: --policies must be a subset of {','.join(POLICIES)}, got {args.policies!r}",
+            file=sys.stderr,
+        )
+        return 2
+    policies = chosen + (("directbackprop",) if args.dbp_run else ())
     dbp = None
     if args.dbp_run:
         from restock.agents.training import load_policy

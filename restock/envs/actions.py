@@ -17,6 +17,15 @@ service_quantile    tau = tau_min + u (tau_max - tau_min); S = the tau-quantile 
                     E[L] + R (interpolated from the forecast quantiles); q = max(S - IP, 0).
 ==================  =====================================================================================
 
+A node with extra vendors (dual sourcing: ``Node.extra_sources``) takes one action per source, its own
+first (the arcs of :meth:`~restock.simulator.world.Network.arcs`). In ``order_up_to`` mode they order in
+the dual-index form, extra vendors first: vendor e raises its *expedited position* (net inventory plus
+what is due within its mean lead time L_e, rounded) to ``S_e = u_e * max_cover_e * s`` (``max_cover_e``
+from L_e), then the own source raises the whole position, the extra orders included, to
+``S = u * max_cover * s``; an extra vendor's action at -1 (level 0) only clears a backlog. In
+``quantity`` mode every source orders ``u * max_multiple * s``; ``service_quantile`` takes one source per
+node only.
+
 An action that is NaN or infinite, outside [-1, 1], or of the wrong shape is an :class:`InputError`
 (never clipped).
 """
@@ -32,6 +41,7 @@ import numpy as np
 from restock.envs.features import interp_quantiles
 from restock.envs.observer import Observer
 from restock.errors import InputError
+from restock.simulator.policy import base_stock_order
 from restock.simulator.state import ReviewState
 
 ActionMode = Literal["order_up_to", "quantity", "service_quantile"]
@@ -163,6 +173,24 @@ class ActionMap:
             config.tau_range(observer.levels) if config.mode == "service_quantile" else (0.0, 1.0)
         )
         """(tau at a = -1, tau at a = 1) (service_quantile)."""
+        world = observer.world
+        self.extra: list[tuple[int, np.ndarray]] = []
+        """Per extra vendor of the node: (its mean lead time in whole periods, its max_cover [B])."""
+        for name in observer.sources[1:]:
+            mean = float(world.network.vendor(name).lead_time.expected())
+            lead = np.full(observer.size, mean)
+            self.extra.append((round(mean), config.cover(lead, world.review_period)))
+        if self.extra and config.mode == "service_quantile":
+            raise InputError(
+                f"action mode 'service_quantile' takes one source per node; node "
+                f"{world.network.nodes[observer.node].name!r} has {list(observer.sources)} "
+                "(use order_up_to or quantity)"
+            )
+
+    @property
+    def n_sources(self) -> int:
+        """The node's sources: its actions (one per source, its own first)."""
+        return 1 + len(self.extra)
 
     def orders(self, actions: np.ndarray, state: ReviewState) -> tuple[np.ndarray, np.ndarray]:
         """(orders [B], targets [B]) for checked actions [B] at ``state``."""
@@ -179,8 +207,34 @@ class ActionMap:
             tau_range=self.tau_range,
         )
 
+    def source_orders(self, actions: np.ndarray, state: ReviewState) -> np.ndarray:
+        """Orders [n_sources, B] for checked actions [B, n_sources] (one per source, the node's own
+        first; the module docstring's dual-index form)."""
+        if not self.extra:
+            return self.orders(actions[:, 0], state)[0][None]
+        obs = self.observer
+        u = (actions + 1.0) * 0.5
+        s = obs.static.scale
+        if self.config.mode == "quantity":
+            return (u * self.config.max_multiple * s[:, None]).T
+        out = np.empty((self.n_sources, obs.size))
+        for e, (lead, cover) in enumerate(self.extra, start=1):
+            out[e] = base_stock_order(u[:, e] * cover * s, obs.position_due_within(state, lead))
+        out[0] = base_stock_order(u[:, 0] * self.cover * s, obs.position(state) + out[1:].sum(0))
+        return out
+
+
+def network_actions(maps: Sequence[ActionMap]) -> int:
+    """The actions of a network's decision point: one per source of every node (its arcs)."""
+    return sum(am.n_sources for am in maps)
+
 
 def network_orders(maps: Sequence[ActionMap], actions: np.ndarray, state: ReviewState) -> np.ndarray:
-    """Orders [M, B] of a network's decision points for checked actions [B, M]: column m is node m's
-    action, mapped by ``maps[m]`` (node m's :class:`ActionMap`, with its forecast scale and position)."""
-    return np.stack([am.orders(actions[:, m], state)[0] for m, am in enumerate(maps)])
+    """Orders [A, B] on the arcs (:meth:`~restock.simulator.world.Network.arcs`) of a network's decision
+    points for checked actions [B, A]: column a is the action of arc a, mapped by its node's
+    :class:`ActionMap` (with its forecast scale and position); with one source per node A = M."""
+    out = np.empty((actions.shape[1], actions.shape[0]))
+    for am in maps:
+        cols = list(am.observer.arcs)
+        out[cols] = am.source_orders(actions[:, cols], state)
+    return out

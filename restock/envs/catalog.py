@@ -197,7 +197,10 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         self.engine_options = dict(engine_options or {})
         world, paths, fc = build_episode(self.scenario, 0, 1)
         self.n_nodes = len(world.network.nodes)
-        """M: the nodes of the network (1 for Catalog-v0); each has one action."""
+        """M: the nodes of the network (1 for Catalog-v0)."""
+        self.n_actions = len(world.network.arcs())
+        """A: one action per source of every node (the network's arcs, :meth:`Network.arcs`): M, or more
+        where nodes have extra vendors (:mod:`restock.envs.actions`: the dual-index form)."""
         named = f"{source} (scenario {scenario_name(self.scenario)!r})"
         if not self.network and self.n_nodes != 1:
             raise InputError(
@@ -221,7 +224,7 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         low, high = observation_bounds(self.obs_config)
         m = self.n_nodes
         self.single_observation_space = spaces.Box(np.tile(low, m), np.tile(high, m), dtype=np.float32)
-        self.single_action_space = spaces.Box(-1.0, 1.0, shape=(m,), dtype=np.float32)
+        self.single_action_space = spaces.Box(-1.0, 1.0, shape=(self.n_actions,), dtype=np.float32)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.root_seed: int | None = None
@@ -233,8 +236,8 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         self._pending_reset = False
         self.last_cash: dict[str, np.ndarray] = {}
         """Unscaled cost components [num_envs] of the last step."""
-        self.last_orders = np.zeros((self.n_paths, m, self.n_skus))
-        """The orders [P, M, S] (units) of the last step, padding sub-environments included."""
+        self.last_orders = np.zeros((self.n_paths, self.n_actions, self.n_skus))
+        """The orders [P, A, S] (units, per arc) of the last step, padding sub-environments included."""
 
     # ---------------------------------------------------------------------------------------- episodes
     def _start_episode(self) -> tuple[np.ndarray, dict[str, Any]]:
@@ -283,7 +286,7 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
 
     # ---------------------------------------------------------------------------------------- stepping
     def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        n, m = self.num_envs, self.n_nodes
+        n, m = self.num_envs, self.n_actions
         a = check_actions(actions, (n, m), field="actions")
         if self._pending_reset:  # NextStep autoreset: this step only starts the next episode
             first, reset_info = self._start_episode()
@@ -295,7 +298,7 @@ class CatalogVectorEnv(VectorEnv):  # type: ignore[type-arg]
         state = self._state
         full = np.full((self.observers[0].size, m), -1.0)
         full[:n] = a
-        q = network_orders(self.action_maps, full, state)  # [M, P x S]
+        q = network_orders(self.action_maps, full, state)  # [A, P x S]
         orders = np.ascontiguousarray(q.reshape(m, self.n_paths, self.n_skus).transpose(1, 0, 2))
         self.last_orders = orders
         nxt, out = self._engine.step(orders)
@@ -424,7 +427,7 @@ class CatalogVecEnv(VecEnv):
 
     # ---------------------------------------------------------------------------------------- stepping
     def step_async(self, actions: np.ndarray) -> None:
-        self._actions = check_actions(actions, (self.num_envs, self.env.n_nodes))
+        self._actions = check_actions(actions, (self.num_envs, self.env.n_actions))
 
     def step_wait(self) -> VecEnvStepReturn:
         if self._actions is None:

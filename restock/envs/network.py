@@ -130,6 +130,12 @@ class NetworkEnv(gym.Env[np.ndarray, np.ndarray]):
             raise InputError(
                 f"{source}: Network-v0 needs a network of >= 2 nodes, the scenario has {self.n_nodes}"
             )
+        if len(world.network.arcs()) > self.n_nodes:
+            raise InputError(
+                f"{source}: Network-v0 orders from one source per node; nodes with extra vendors "
+                f"{[n.name for n in world.network.nodes if n.extra_sources]} (use Restock/NetworkCatalog-v0: "
+                "one action per source)"
+            )
         self.node_names = [n.name for n in world.network.nodes]
         self.sku_index = resolve_sku(world, sku, source=source)
         self._setup(world, paths, fc, 0)

@@ -166,6 +166,11 @@ class SingleSkuEnv(gym.Env[np.ndarray, np.ndarray]):
                 f"{source}: SingleSKU-v0 needs a one-node network, the scenario has "
                 f"{len(world.network.nodes)} nodes (use Restock/Network-v0)"
             )
+        if len(world.network.arcs()) > 1:
+            raise InputError(
+                f"{source}: SingleSKU-v0 orders from one source; the node also buys from "
+                f"{list(world.network.nodes[0].extra_sources)} (use Restock/Catalog-v0: an action per source)"
+            )
         self.sku_index = resolve_sku(world, sku, source=source)
         self.sku = world.skus[self.sku_index]
         self._setup(world, paths, fc, 0)  # validates the action config against the forecast levels

@@ -61,6 +61,14 @@ class Layout:
         """The arcs beyond each node's own source (the extra vendors), as indices of the A axis."""
         return range(self.n_nodes, self.n_arcs)
 
+    def per_node(self, x: np.ndarray) -> np.ndarray:
+        """Per-arc ``x`` [P, A, N] summed per node: [P, M, N] (``x`` itself when it is per node already)."""
+        if x.shape[1] == self.n_nodes:
+            return x
+        out = np.array(x[:, : self.n_nodes], dtype=np.float64)
+        np.add.at(out, (slice(None), list(self.arc_node[self.n_nodes :])), x[:, self.n_nodes :])
+        return out
+
     @property
     def vendor_fed(self) -> np.ndarray:
         """[M] bool: fed by a vendor."""

@@ -45,14 +45,17 @@ def _cases() -> list[Any]:
     cases: list[Any] = [(NETWORK_ID, None), (NETWORK_CATALOG_ID, None)]
     for name in list_builtin():
         if reads_data(name):
-            nodes = len(read_raw(name)[0]["nodes"])
+            raw_nodes = read_raw(name)[0]["nodes"]
+            nodes, sources = len(raw_nodes), sum(1 + len(n.get("extra_sources", [])) for n in raw_nodes)
             marks = [pytest.mark.slow, pytest.mark.needs_data]
         else:
             scenario = load(name)
-            nodes = len(scenario.nodes)
+            nodes, sources = len(scenario.nodes), sum(1 + len(n.extra_sources) for n in scenario.nodes)
             per_review = any(sh.kind in PER_REVIEW_SHOCKS for sh in scenario.shocks)
             marks = [] if scenario.forecast.model == "true" and not per_review else [pytest.mark.slow]
         ids = [SINGLE_SKU_ID, CATALOG_ID] if nodes == 1 else [NETWORK_ID, NETWORK_CATALOG_ID]
+        if sources > nodes:  # extra vendors: only the vector envs take one action per source
+            ids = [i for i in ids if i in VEC_ENV_IDS]
         cases += [pytest.param(env_id, name, marks=marks, id=f"{env_id}-{name}") for env_id in ids]
     return cases
 
@@ -82,8 +85,15 @@ def _kwargs(scenario: Any) -> dict[str, Any]:
 
 
 def _nodes(scenario: Any) -> int:
-    """The nodes of ``scenario`` (None: the network ids' default), one action each in the vector envs."""
+    """The nodes of ``scenario`` (None: the network ids' default)."""
     return len(load(DEFAULT_SCENARIO if scenario is None else scenario).nodes)
+
+
+def _sources(scenario: Any) -> int:
+    """The sources over all nodes of ``scenario``: the vector envs' actions (one per source)."""
+    return sum(
+        1 + len(n.extra_sources) for n in load(DEFAULT_SCENARIO if scenario is None else scenario).nodes
+    )
 
 
 @pytest.mark.parametrize(("env_id", "scenario"), _pairs(vec=False))
@@ -131,8 +141,8 @@ def test_same_seed_same_rollout_and_truncated_at_the_horizon(env_id: str, scenar
 def test_vec_env_contract(env_id: str, scenario: Any) -> None:
     vec = make(env_id, n_envs=45, seed=3, **_kwargs(scenario))
     assert isinstance(vec, VecEnv) and vec.num_envs == 45 and vec.render_mode is None
-    m = _nodes(scenario)
-    assert vec.action_space.shape == (m,) and (m == 1) == (env_id == CATALOG_ID)
+    m = _sources(scenario)
+    assert vec.action_space.shape == (m,) and (_nodes(scenario) == 1) == (env_id == CATALOG_ID)
     obs = vec.reset()
     assert isinstance(obs, np.ndarray)
     assert obs.shape == (45, vec.observation_space.shape[0]) and obs.dtype == np.float32  # type: ignore[index]
@@ -155,23 +165,23 @@ def test_vec_env_contract(env_id: str, scenario: Any) -> None:
 
 @pytest.mark.parametrize(("env_id", "scenario"), _pairs(vec=True))
 def test_make_vec_gives_a_gymnasium_vector_env_with_next_step_autoreset(env_id: str, scenario: Any) -> None:
-    n, m = 45, _nodes(scenario)
+    n, m, n_act = 45, _nodes(scenario), _sources(scenario)
     vec = gymnasium.make_vec(env_id, num_envs=n, **_kwargs(scenario))
     assert isinstance(vec, VectorEnv) and vec.num_envs == n and vec.spec is not None and vec.spec.id == env_id
     assert vec.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP
     single_obs, single_act = vec.single_observation_space, vec.single_action_space
     assert isinstance(single_obs, gymnasium.spaces.Box) and single_obs.dtype == np.float32
-    assert isinstance(single_act, gymnasium.spaces.Box) and single_act.shape == (m,)
-    assert (m == 1) == (env_id == CATALOG_ID)  # one action per node
+    assert isinstance(single_act, gymnasium.spaces.Box) and single_act.shape == (n_act,)  # one per source
+    assert (m == 1) == (env_id == CATALOG_ID)
     assert np.all(single_act.low == -1) and np.all(single_act.high == 1)
     assert vec.observation_space.shape == (n, *single_obs.shape)
     assert single_obs.shape == (m * 30,)
-    assert vec.action_space.shape == (n, m)
+    assert vec.action_space.shape == (n, n_act)
 
     def actions(seed: int) -> Any:
         rng = np.random.default_rng(seed)
         while True:
-            yield rng.uniform(-1, 1, size=(n, m)).astype(np.float32)
+            yield rng.uniform(-1, 1, size=(n, n_act)).astype(np.float32)
 
     def episode(env: Any, seed: int) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         obs, info = env.reset(seed=seed)
@@ -196,7 +206,7 @@ def test_make_vec_gives_a_gymnasium_vector_env_with_next_step_autoreset(env_id: 
     assert np.all(obs_a[-1][:, -1] == 0.0)  # the observation after the last period (horizon_left 0)
     first_seed = vec.unwrapped.episode_seed  # type: ignore[attr-defined]
     # Next-step autoreset: the next step ignores its actions and starts the next episode.
-    obs, r, term, trunc, info = vec.step(np.ones((n, m), dtype=np.float32))
+    obs, r, term, trunc, info = vec.step(np.ones((n, n_act), dtype=np.float32))
     assert np.all(r == 0) and not term.any() and not trunc.any() and np.all(obs[:, -1] == 1.0)
     assert info["episode_seed"][0] == vec.unwrapped.episode_seed != first_seed  # type: ignore[attr-defined]
     # The same seed gives the same episode, another seed another one.

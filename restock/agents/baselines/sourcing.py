@@ -36,6 +36,7 @@ import numpy as np
 
 from restock.agents.baselines.params import as_param, per_point
 from restock.errors import InputError
+from restock.simulator.policy import base_stock_order
 
 if TYPE_CHECKING:
     from restock.envs.observer import Observer
@@ -85,9 +86,8 @@ def index_orders(
     cap: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(q_e, q_r) of the module docstring's table from the positions and levels (pure, elementwise)."""
-    q_e = np.maximum(expedited_level - expedited_position, 0.0)
-    q_r = np.maximum(regular_level - position - q_e, 0.0)
-    return q_e, q_r if cap is None else np.minimum(q_r, cap)
+    q_e = base_stock_order(expedited_level, expedited_position)
+    return q_e, base_stock_order(regular_level, position + q_e, cap)
 
 
 @dataclass

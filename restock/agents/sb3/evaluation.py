@@ -19,7 +19,7 @@ import numpy as np
 from restock.agents.baselines.newsvendor import NewsvendorPolicy
 from restock.agents.evaluate import engine_rule
 from restock.agents.policy import NetworkPolicy, Policy
-from restock.envs.actions import ActionConfig, ActionMap, network_orders
+from restock.envs.actions import ActionConfig, ActionMap, network_actions, network_orders
 from restock.envs.core import build_episode, numpy_state, to_numpy
 from restock.envs.features import ObservationConfig
 from restock.envs.observer import Observer, network_observation, network_observers
@@ -31,6 +31,7 @@ from restock.simulator.engines import rollout as run_engine
 from restock.simulator.flows import TOTAL_KEYS
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import ReviewState
+from restock.simulator.topology import layout
 from restock.simulator.world import World
 
 
@@ -49,6 +50,11 @@ class EvalView:
     @property
     def n_nodes(self) -> int:
         return len(self.observers)
+
+    @property
+    def n_actions(self) -> int:
+        """Actions per decision point: one per source of every node."""
+        return network_actions(self.action_maps)
 
     @property
     def observer(self) -> Observer:
@@ -144,6 +150,7 @@ def rollout(view: EvalView, decide: Rule) -> Trace:
     policy = decide if isinstance(decide, Policy | NetworkPolicy) else _ActPolicy(decide)
     rule_of = engine_rule(policy, observers)
     engine = make_engine("batch", world, view.paths, record=False)
+    arcs = layout(world)
     on_hand, orders, demand, band = [], [], [], []
     pick = [int(np.argmin(np.abs(observers[0].levels - q))) for q in BAND_QUANTILES]
 
@@ -151,7 +158,7 @@ def rollout(view: EvalView, decide: Rule) -> Trace:
         st = numpy_state(state)
         q = rule_of(st)
         on_hand.append(_node_major(st.on_hand))
-        orders.append(_node_major(q))
+        orders.append(_node_major(arcs.per_node(np.asarray(q))))  # a node's orders over its sources
         band.append(np.concatenate([o.forecast_rows(st.t)[0][:, 0, pick] for o in observers]))
         return q
 
@@ -184,10 +191,11 @@ def model_orders(
     deterministic: bool = True,
     name: str = "model",
 ) -> np.ndarray:
-    """Orders [M, B] of a model with SB3's ``predict`` that observes every node (node-major features,
-    :func:`~restock.envs.observer.network_observation`) and acts on every node (actions [B, M], node m's
-    mapped by ``maps[m]``), as the training env does. Observations of another shape than the model's
-    are an :class:`~restock.errors.InputError` naming ``name``."""
+    """Orders [A, B] of a model with SB3's ``predict`` that observes every node (node-major features,
+    :func:`~restock.envs.observer.network_observation`) and acts on every source of every node (actions
+    [B, A], one per arc, mapped by its node's map in ``maps``), as the training env does. Observations or
+    actions of another shape than the model's are an :class:`~restock.errors.InputError` naming
+    ``name``."""
     obs = network_observation(observers, state)
     shape = getattr(getattr(model, "observation_space", None), "shape", None)
     if shape is not None and obs.shape[1:] != tuple(shape):
@@ -195,8 +203,15 @@ def model_orders(
             f"policy {name!r} was trained on observations of shape {tuple(shape)}, the "
             f"{len(observers)} node(s) of the batch give {obs.shape[1:]}"
         )
+    n_actions = network_actions(maps)
+    space = getattr(getattr(model, "action_space", None), "shape", None)
+    if space is not None and tuple(space) != (n_actions,):
+        raise InputError(
+            f"policy {name!r} was trained with {space} actions per decision point (one per "
+            f"source of every node), the batch's nodes have {n_actions} source(s)"
+        )
     action, _ = model.predict(obs, deterministic=deterministic)
-    actions = np.asarray(action, dtype=np.float64).reshape(observers[0].size, len(observers))
+    actions = np.asarray(action, dtype=np.float64).reshape(observers[0].size, n_actions)
     return network_orders(maps, actions, state)
 
 

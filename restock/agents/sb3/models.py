@@ -73,9 +73,12 @@ def policy_kwargs(agent: str, opts: SB3Options) -> dict[str, Any]:
     return kw
 
 
-def _replacements(agent: str, opts: SB3Options, data: dict[str, Any], n_nodes: int) -> dict[str, Any]:
+def _replacements(
+    agent: str, opts: SB3Options, data: dict[str, Any], n_nodes: int, n_actions: int
+) -> dict[str, Any]:
     """What each pickled entry of a Restock model's ``data`` is, rebuilt from the run's options and the
-    env's layout (``n_nodes`` nodes: every node's features, one action per node)."""
+    env's layout (``n_nodes`` nodes: every node's features; ``n_actions``: one action per source of every
+    node)."""
     from gymnasium import spaces
     from stable_baselines3.common.buffers import ReplayBuffer, RolloutBuffer
     from stable_baselines3.common.utils import ConstantSchedule
@@ -91,7 +94,7 @@ def _replacements(agent: str, opts: SB3Options, data: dict[str, Any], n_nodes: i
     return {
         "policy_class": cls.policy_aliases["MlpPolicy"],
         "observation_space": spaces.Box(np.tile(low, n_nodes), np.tile(high, n_nodes), dtype=np.float32),
-        "action_space": spaces.Box(-1.0, 1.0, shape=(n_nodes,), dtype=np.float32),
+        "action_space": spaces.Box(-1.0, 1.0, shape=(n_actions,), dtype=np.float32),
         "lr_schedule": ConstantSchedule(float(learning_rate)),
         "clip_range": clip,
         "policy_kwargs": policy_kwargs(agent, opts),
@@ -104,12 +107,20 @@ def _replacements(agent: str, opts: SB3Options, data: dict[str, Any], n_nodes: i
 
 
 def load_model(
-    agent: str, file: Path, opts: SB3Options, *, env: Any = None, device: str = "cpu", n_nodes: int = 1
+    agent: str,
+    file: Path,
+    opts: SB3Options,
+    *,
+    env: Any = None,
+    device: str = "cpu",
+    n_nodes: int = 1,
+    n_actions: int | None = None,
 ) -> Any:
     """The SB3 model in ``file`` (a run's checkpoint), without unpickling anything it holds.
 
     ``n_nodes``: the nodes of the scenario it was trained on (``Restock/Catalog-v0``: 1;
-    ``Restock/NetworkCatalog-v0``: M), which fix its observation and action spaces."""
+    ``Restock/NetworkCatalog-v0``: M) and ``n_actions`` its sources (None: one per node), which fix its
+    observation and action spaces."""
     try:
         with zipfile.ZipFile(file) as archive:
             data = json.loads(archive.read("data"))
@@ -118,7 +129,7 @@ def load_model(
     if not isinstance(data, dict):
         raise InputError(f"{file}: the model's data is not a table")
     pickled = sorted(k for k, v in data.items() if isinstance(v, dict) and ":serialized:" in v)
-    known = _replacements(agent, opts, data, n_nodes)
+    known = _replacements(agent, opts, data, n_nodes, n_nodes if n_actions is None else n_actions)
     unknown = [k for k in pickled if k not in known]
     if unknown:
         raise InputError(

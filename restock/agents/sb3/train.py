@@ -51,6 +51,7 @@ from restock.agents.sb3.models import algorithm, load_model, load_replay_buffer,
 from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
 from restock.envs.core import load_scenario
+from restock.envs.features import ObservationConfig, feature_names
 from restock.envs.network_catalog import NetworkCatalogVecEnv
 from restock.envs.observer import Observer
 from restock.errors import InputError
@@ -69,6 +70,13 @@ def _plain(value: Any) -> Any:
 def scenario_nodes(scenario: Any) -> int:
     """The nodes of a scenario (a name, a file or a Scenario; 1 for a world built in code without them)."""
     return len(getattr(scenario, "nodes", None) or (None,))
+
+
+def scenario_sources(scenario: Any) -> int:
+    """The sources over all nodes of a scenario (its arcs: one per node plus its extra vendors): the
+    actions of a decision point."""
+    nodes = getattr(scenario, "nodes", None) or ()
+    return max(sum(1 + len(getattr(n, "extra_sources", ()) or ()) for n in nodes), 1)
 
 
 def env_class(n_nodes: int) -> type[CatalogVecEnv]:
@@ -185,6 +193,7 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
             env=s.env,
             device=spec.device,
             n_nodes=s.eval_view.n_nodes,
+            n_actions=s.eval_view.n_actions,
         )
         if spec.agent in OFF_POLICY and (run_dir / CHECKPOINTS / REPLAY_FILE).is_file():
             load_replay_buffer(model, run_dir / CHECKPOINTS / REPLAY_FILE)
@@ -288,10 +297,11 @@ class SB3Policy:
 
     @property
     def n_nodes(self) -> int:
-        """The nodes the model acts on (its action entries)."""
-        return int(self.model.action_space.shape[0])
+        """The nodes the model observes (its observation holds every node's features)."""
+        return int(self.model.observation_space.shape[0]) // len(feature_names(ObservationConfig()))
 
     def act_network(self, observers: Sequence[Observer], state: ReviewState) -> np.ndarray:
+        """Orders [A, B], one row per source of every node (:func:`~.evaluation.model_orders`)."""
         if len(observers) != self.n_nodes:
             raise InputError(
                 f"policy {self.name!r} was trained on a network of {self.n_nodes} node(s), the episode "
@@ -313,6 +323,11 @@ class SB3Policy:
                 f"policy {self.name!r} acts on a network of {self.n_nodes} nodes at once: call "
                 "act_network(observers, state) with every node's observer"
             )
+        if int(self.model.action_space.shape[0]) > 1:
+            raise InputError(
+                f"policy {self.name!r} orders from several vendors of a node: ask it for the orders of every "
+                "source (act_network)"
+            )
         orders = self.act_network([batch], state)[0]
         return checked_orders(self.name, orders, batch.size, state.t)
 
@@ -333,8 +348,7 @@ def load(run_dir: Path, meta: dict[str, Any]) -> SB3Policy:
         raise InputError(f"{run_dir} holds no checkpoint ({CHECKPOINTS}/{BEST_MODEL} or state.json)")
     scenario = load_scenario(str(config["scenario"]), list(config.get("scenario_overrides", [])))
     n_nodes = scenario_nodes(scenario)
-    model = load_model(agent, file, opts, device="cpu", n_nodes=n_nodes)
-    from restock.envs.features import ObservationConfig, feature_names
+    model = load_model(agent, file, opts, device="cpu", n_nodes=n_nodes, n_actions=scenario_sources(scenario))
 
     expected = (n_nodes * len(feature_names(ObservationConfig())),)
     if model.observation_space.shape != expected:
