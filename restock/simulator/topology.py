@@ -66,7 +66,8 @@ class Layout:
         if x.shape[1] == self.n_nodes:
             return x
         out = np.array(x[:, : self.n_nodes], dtype=np.float64)
-        np.add.at(out, (slice(None), list(self.arc_node[self.n_nodes :])), x[:, self.n_nodes :])
+        for a in self.extra_arcs:
+            out[:, self.arc_node[a]] += x[:, a]
         return out
 
     @property
