@@ -11,17 +11,18 @@ costs; Poisson(2) demand, which the family draws):
   last regular orders, which arrive after the horizon and are never paid), mean over the paths of every
   seed, with a 95% CI (t over seeds); gap = cost / optimum - 1.
 
-* ``directbackprop`` — with ``--dbp-run DIR`` (a ``restock train --agent directbackprop --scenario
-  dual-sourcing`` run folder, trained on its scenario's instance), the trained policy on the same
-  evaluation episodes of that instance, with the same window.
+* trained agents — with ``--run DIR`` (repeatable: a ``restock train --agent directbackprop|ppo
+  --scenario dual-sourcing`` run folder, trained on ``--only``'s instance), each trained policy on the
+  same evaluation episodes of that instance, with the same window, named by its agent.
 
 ``--only L2-c105`` runs one instance.
 
 Usage::
 
     nice .venv/bin/python benchmarks/dual_sourcing.py --seeds 4 --horizon 3000 --markdown
-    nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --dbp-run runs/dual-dbp --markdown
-    nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --policies capped-dual-index --dbp-run D
+    nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --run runs/dual-dbp --markdown
+    nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --policies capped-dual-index \
+        --run runs/dual-dbp --run runs/dual-ppo --markdown
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         "--policies", default=",".join(POLICIES), help=f"a subset of {','.join(POLICIES)} (or none)"
     )
     ap.add_argument(
-        "--dbp-run", default=None, help="a DirectBackprop run folder trained on --only's instance"
+        "--run", action="append", default=[], help="a trained run folder (DirectBackprop, PPO) for --only"
     )
     args = ap.parse_args(argv)
     if args.seeds < 2 or args.paths < 1 or args.horizon <= 200 or args.train_horizon <= 0:
@@ -85,12 +86,14 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    policies = chosen + (("directbackprop",) if args.dbp_run else ())
-    dbp = None
-    if args.dbp_run:
+    trained: dict[str, object] = {}
+    if args.run:
         from restock.agents.training import load_policy
 
-        dbp = load_policy(args.dbp_run)
+        for folder in args.run:
+            policy = load_policy(folder)
+            trained[str(getattr(policy, "name", folder)).split(":")[0]] = policy
+    policies = chosen + tuple(trained)
     for lead in DUAL_LEAD_TIMES:
         for cost in DUAL_EXPEDITED_COSTS:
             instance = f"L{lead}-c{cost}"
@@ -112,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             train = load("dual-sourcing", [f"family.instance={instance}", f"horizon={args.train_horizon}"])
             for name in policies:
-                if name == "directbackprop":
-                    policy, params = dbp, {}
+                if name in trained:
+                    policy, params = trained[name], {}
                 else:
                     policy, res = tune(name, train, config=TuningConfig(train_seeds=4))
                     params = {k: float(np.ravel(v)[0]) for k, v in res.params.items()}
