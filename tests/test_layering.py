@@ -227,7 +227,8 @@ def test_the_command_and_the_sweep_job_import_no_ray_until_they_run() -> None:
     code = (
         "import sys, typer, restock.cli, restock.commands, restock.pipelines.sweep;"
         "restock.commands.register_all(typer.Typer());"
-        "bad = [m for m in sys.modules if m == 'ray' or m.startswith('ray.')]; print(bad); sys.exit(int(bool(bad)))"
+        "bad = [m for m in sys.modules if m == 'ray' or m.startswith('ray.')];"
+        "print(bad); sys.exit(int(bool(bad)))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, f"importing the CLI imported ray: {done.stdout}{done.stderr[-2000:]}"

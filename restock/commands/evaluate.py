@@ -95,7 +95,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         out_dir: Annotated[
             str | None,
-            typer.Option("--out", help="Also write the evaluation as a run folder DIR (must not hold a run)."),
+            typer.Option(
+                "--out", help="Also write the evaluation as a run folder DIR (must not hold a run)."
+            ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:

@@ -27,11 +27,15 @@ def register(app: typer.Typer) -> None:
         spec_file: Annotated[str, typer.Argument(help="The sweep spec (TOML; schema in docs/scale.md).")],
         out: Annotated[
             str | None,
-            typer.Option("--out", help="The sweep folder (default runs/<spec name>__sweep); rerun to resume."),
+            typer.Option(
+                "--out", help="The sweep folder (default runs/<spec name>__sweep); rerun to resume."
+            ),
         ] = None,
         workers: Annotated[
             int | None,
-            typer.Option("--workers", help="CPUs of the embedded local Ray (cells at a time); default: cores."),
+            typer.Option(
+                "--workers", help="CPUs of the embedded local Ray (cells at a time); default: cores."
+            ),
         ] = None,
         address: Annotated[
             str | None,
@@ -65,8 +69,12 @@ def register(app: typer.Typer) -> None:
                 bar.close()
         if as_json:
             summary = json.loads(result.summary.to_json(orient="records"))
-            typer.echo(json.dumps({"folder": str(result.folder), "ran": list(result.ran), "summary": summary}))
+            typer.echo(
+                json.dumps({"folder": str(result.folder), "ran": list(result.ran), "summary": summary})
+            )
             return
         typer.echo((result.folder / "kpis.md").read_text(encoding="utf-8"))
-        typer.echo(f"sweep folder: {result.folder} ({len(result.ran)} cells run, "
-                   f"{len(result.summary['policy'].unique()) if len(result.summary) else 0} policies)")
+        typer.echo(
+            f"sweep folder: {result.folder} ({len(result.ran)} cells run, "
+            f"{len(result.summary['policy'].unique()) if len(result.summary) else 0} policies)"
+        )

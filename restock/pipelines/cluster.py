@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from restock.errors import InputError
 
@@ -66,7 +66,9 @@ def import_ray() -> ModuleType:
     try:
         import ray
     except ImportError:
-        raise InputError("this command runs on Ray, which is not installed: pip install 'restock[ray]'") from None
+        raise InputError(
+            "this command runs on Ray, which is not installed: pip install 'restock[ray]'"
+        ) from None
     return ray
 
 

@@ -3,7 +3,8 @@
 ``run_evaluation(EvaluationSpec("steady", ("newsvendor", "base-stock"), seeds=10))`` loads the scenario,
 resolves every policy spec (:func:`restock.agents.specs.resolve_policy`; tuned baselines are tuned on the
 training root seeds from ``train_seed``, on the scenario with ``train_overrides`` added, if any) and calls
-:func:`restock.agents.evaluate.evaluate` on the evaluation root seeds ``eval_seed(first_seed + 0 .. seeds - 1)``
+:func:`restock.agents.evaluate.evaluate` on the evaluation root seeds
+``eval_seed(first_seed + 0 .. seeds - 1)``
 (``EVAL_SEED_OFFSET + k``). Nothing is written to disk; :func:`write_evaluation_run` writes an evaluation
 as a run folder (``restock evaluate --out DIR``, and every cell of a sweep):
 

@@ -144,7 +144,9 @@ def read_spec(path: str | Path) -> SweepFile:
     if not spec.policies:
         raise where.child("policies").error([], "must name at least one policy")
     if not spec.scenarios:
-        raise where.child("scenarios").error([], "must hold at least one [[scenarios]] entry: the grid is empty")
+        raise where.child("scenarios").error(
+            [], "must hold at least one [[scenarios]] entry: the grid is empty"
+        )
     for key, value in (("seeds", spec.seeds), ("seeds_per_cell", spec.seeds_per_cell), ("paths", spec.paths)):
         if value is not None and value < 1:
             raise where.child(key).error(value, "must be >= 1")
@@ -191,7 +193,9 @@ def plan(sweep: SweepFile, source: str = "sweep spec") -> list[Cell]:
                 for policy in sweep.policies:
                     check_spec(policy, scenario)
             except InputError as exc:
-                raise InputError(f"{source}: cell {first_id} ({entry.name}, {list(overrides)}): {exc}") from None
+                raise InputError(
+                    f"{source}: cell {first_id} ({entry.name}, {list(overrides)}): {exc}"
+                ) from None
             for first in range(0, sweep.seeds, sweep.seeds_per_cell):
                 spec = EvaluationSpec(
                     entry.name,
@@ -224,7 +228,7 @@ class SweepSpec:
     """The sweep spec (SPEC.toml)."""
     out: str | None = None
     """The sweep folder (None: ``runs/<spec file stem>__sweep``)."""
-    cluster: ClusterSpec = ClusterSpec()
+    cluster: ClusterSpec = field(default_factory=ClusterSpec)
     """Where the cells run: an embedded local Ray (``workers``) or a cluster (``address``)."""
     max_retries: int = 3
     """Times Ray reruns a cell whose worker process died."""
@@ -234,7 +238,9 @@ class SweepSpec:
             raise InputError(f"--retries {self.max_retries!r}: must be >= 0")
 
     def folder(self) -> Path:
-        return Path(self.out) if self.out is not None else Path("runs") / f"{Path(self.spec_file).stem}__sweep"
+        return (
+            Path(self.out) if self.out is not None else Path("runs") / f"{Path(self.spec_file).stem}__sweep"
+        )
 
 
 @dataclass(frozen=True)
@@ -392,4 +398,3 @@ def _markdown(summary: pd.DataFrame) -> str:
             "",
         ]
     )
-

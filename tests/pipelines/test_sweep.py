@@ -67,9 +67,14 @@ def test_a_sweep_equals_the_serial_evaluation_exactly(first: SweepResult) -> Non
     pd.testing.assert_frame_equal(summary, serial.summary, check_exact=True)
     # each cell alone is the evaluation of its seed
     one = run_evaluation(EvaluationSpec("steady", POLICIES, seeds=1, scenario_overrides=SMALL, first_seed=1))
-    pd.testing.assert_frame_equal(read_per_seed(first.folder / CELLS / "steady__g0__s1"), one.rows, check_exact=True)
+    pd.testing.assert_frame_equal(
+        read_per_seed(first.folder / CELLS / "steady__g0__s1"), one.rows, check_exact=True
+    )
     assert (first.folder / "sweep.json").is_file() and (first.folder / "kpis.md").is_file()
-    boards = sorted(p.relative_to(first.folder / "tensorboard").as_posix() for p in (first.folder / "tensorboard").glob("*/*"))
+    boards = sorted(
+        p.relative_to(first.folder / "tensorboard").as_posix()
+        for p in (first.folder / "tensorboard").glob("*/*")
+    )
     assert boards == [f"steady__g0__s{s}/{p}" for s in (0, 1) for p in sorted(POLICIES)]
 
 
@@ -132,19 +137,39 @@ def test_the_example_spec_plans_two_scenarios_three_policies_two_seeds() -> None
     assert len(cells) == 4 and len({c.group for c in cells}) == 2
 
 
+def test_a_grid_makes_every_combination_of_its_overrides_a_setting_of_every_scenario(tmp_path: Path) -> None:
+    spec = tmp_path / "grid.toml"
+    grid = (
+        '\n[grid]\n"economics.lost_sale_penalty" = ["0.05 * price", "0.5 * price"]\n'
+        '"demand.dispersion" = [1.5, 3]\n'
+    )
+    spec.write_text(SPEC + grid, encoding="utf-8")
+    _, cells = check(SweepSpec(str(spec)))
+    assert len(cells) == 2 * 2 * 2 and len({c.group for c in cells}) == 4
+    assert [c.id for c in cells[:3]] == ["steady__g0__s0", "steady__g0__s1", "steady__g1__s0"]
+    assert cells[2].grid == ('economics.lost_sale_penalty="0.05 * price"', "demand.dispersion=3")
+    assert cells[2].evaluation.scenario_overrides == (*SMALL, *cells[2].grid)
+    assert cells[2].evaluation.first_seed == 0 and cells[1].evaluation.first_seed == 1
+
+
 BAD: list[tuple[str, str]] = [
     ("colour = 1\n" + SPEC, "unknown key 'colour'"),
     (SPEC.replace('name = "steady"', 'name = "steady"\nhorizon = 3'), "unknown key 'scenarios.0.horizon'"),
     ('policies = ["newsvendor"]\nscenarios = []\n', "the grid is empty"),
     (SPEC.replace('"base-stock"', '"base-stok"'), "unknown policy 'base-stok'"),
-    (SPEC + '\n[grid]\n"economics.holding_cost" = []\n', "key 'grid.economics.holding_cost' must be a non-empty"),
+    (
+        SPEC + '\n[grid]\n"economics.holding_cost" = []\n',
+        "key 'grid.economics.holding_cost' must be a non-empty",
+    ),
     (SPEC.replace('name = "steady"', 'name = "steady"\nset = ["horizon=-5"]'), "cell steady__g0__s0"),
     ("seeds_per_cell = 0\n" + SPEC, "key 'seeds_per_cell' must be >= 1"),
 ]
 
 
 @pytest.mark.parametrize(("text", "message"), BAD)
-def test_bad_specs_exit_2_naming_the_problem_and_leave_no_folder(run_cli, tmp_path: Path, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_specs_exit_2_naming_the_problem_and_leave_no_folder(
+    run_cli, tmp_path: Path, text: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
     spec = tmp_path / "bad.toml"
     spec.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
@@ -153,7 +178,9 @@ def test_bad_specs_exit_2_naming_the_problem_and_leave_no_folder(run_cli, tmp_pa
     assert "Traceback" not in res.stderr and not out.exists()
 
 
-def test_an_unreachable_address_exits_2_and_leaves_no_folder(run_cli, spec_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_address_exits_2_and_leaves_no_folder(
+    run_cli, spec_file: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
     res = run_cli("sweep")("sweep", str(spec_file), "--out", str(out), "--address", "127.0.0.1:9")
     assert res.returncode == 2 and "--address 127.0.0.1:9: no Ray cluster reachable" in res.stderr, res.stderr
