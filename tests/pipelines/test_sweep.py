@@ -1,6 +1,7 @@
 """``restock sweep``: cells on Ray equal the serial evaluation exactly, resume, survive a killed worker.
 
-Ray starts once for the module (2 CPUs); the sweeps are tiny (2 SKUs, 8 weeks, one path per seed).
+Ray starts once for the module (2 CPUs; the module's tests run in one pytest-xdist worker, see
+``pytestmark``); the sweeps are tiny (2 SKUs, 8 weeks, one path per seed).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from restock.pipelines.evaluation import EvaluationSpec, read_per_seed, run_eval
 from restock.pipelines.sweep import CELLS, TASK_NAME, SweepResult, SweepSpec, check, run_sweep
 
 ray = pytest.importorskip("ray")
+
+# one Ray for the module: under `pytest -n 2 --dist loadgroup` (make test) its tests share one worker
+pytestmark = pytest.mark.xdist_group("ray")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SMALL = ("catalog.n_skus=2", "horizon=56", "seeds.n_paths=1")
