@@ -327,7 +327,8 @@ def run_sweep(spec: SweepSpec, progress: Progress | None = None) -> SweepResult:
     grid = resolved_grid(spec, sweep, cells)
     if (folder / SWEEP_FILE).is_file() or (folder.exists() and any(folder.iterdir())):
         _open_folder(folder, grid)  # refuse a folder holding something else before Ray starts
-    tasks = [CellTask(c, str(folder / CELLS / c.id)) for c in cells]
+    # absolute: a worker on another node of a cluster has its own working directory
+    tasks = [CellTask(c, str((folder / CELLS / c.id).absolute())) for c in cells]
     todo = [t for t in tasks if not is_finished(t.folder)]
     say = progress or (lambda _done, _total: None)
     done = len(tasks) - len(todo)
