@@ -84,7 +84,8 @@ def ray_session(spec: ClusterSpec) -> Iterator[ModuleType]:
         probe(spec.address)
     try:
         if spec.address is None:
-            ray.init(
+            ray.init(  # "local": a new Ray, never a cluster that `ray start` left on this machine
+                address="local",
                 num_cpus=spec.workers or os.cpu_count() or 1,
                 include_dashboard=False,
                 log_to_driver=False,

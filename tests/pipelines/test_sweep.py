@@ -41,7 +41,9 @@ name = "steady"
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
     """One embedded Ray (2 CPUs) for the module; run_sweep uses it and leaves it running."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    ray.init(
+        address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False
+    )
     yield
     ray.shutdown()
 
