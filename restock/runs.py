@@ -24,14 +24,15 @@ RUN_FILE = "run.json"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """``text`` made file-system safe (runs of other characters become ``-``)."""
     return _SAFE.sub("-", text).strip("-") or "x"
 
 
 def run_name(scenario: str, agent: str, seed: int, timestamp: datetime | None = None) -> str:
     """``<scenario>__<agent>__s<seed>__<YYYYmmdd-HHMMSS>`` (names made file-system safe)."""
     ts = (timestamp or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
-    return f"{_slug(Path(scenario).stem)}__{_slug(agent)}__s{seed}__{ts}"
+    return f"{slug(Path(scenario).stem)}__{slug(agent)}__s{seed}__{ts}"
 
 
 def _versions() -> dict[str, str]:
@@ -44,13 +45,14 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _plain(obj: Any) -> Any:
+def plain(obj: Any) -> Any:
+    """``obj`` (dataclasses, mappings, sequences, paths) as plain JSON data."""
     if is_dataclass(obj) and not isinstance(obj, type):
-        return {k: _plain(v) for k, v in asdict(obj).items()}
+        return {k: plain(v) for k, v in asdict(obj).items()}
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     if isinstance(obj, Path):
         return str(obj)
     return obj
@@ -77,7 +79,7 @@ def create_run(
         "agent": agent,
         "seed": seed,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": _plain(config),
+        "config": plain(config),
         "versions": _versions(),
     }
     io.write_json(path / RUN_FILE, meta)

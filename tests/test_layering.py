@@ -204,3 +204,31 @@ def test_the_torch_check_catches_an_import(tmp_path: Path) -> None:
     code = "import sys, uses_torch; sys.exit(int('torch' in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, check=False)
     assert done.returncode == 1
+
+
+# ---------------------------------------------------------------- Ray, an install extra
+
+RAY_MODULES = {"pipelines/cluster.py"}
+"""The one module that imports Ray (``restock[ray]``): every other one runs without it."""
+
+
+def test_only_the_cluster_module_imports_ray() -> None:
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "ray" in _imports(path) and str(path.relative_to(PACKAGE)) not in RAY_MODULES
+    ]
+    assert not offenders, f"modules other than {sorted(RAY_MODULES)} import ray: {offenders}"
+    assert all("ray" in _imports(PACKAGE / m) for m in RAY_MODULES)
+
+
+def test_the_command_and_the_sweep_job_import_no_ray_until_they_run() -> None:
+    """Building the whole CLI and importing the sweep job leaves Ray unimported (a fresh interpreter)."""
+    code = (
+        "import sys, typer, restock.cli, restock.commands, restock.pipelines.sweep;"
+        "restock.commands.register_all(typer.Typer());"
+        "bad = [m for m in sys.modules if m == 'ray' or m.startswith('ray.')];"
+        "print(bad); sys.exit(int(bool(bad)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"importing the CLI imported ray: {done.stdout}{done.stderr[-2000:]}"

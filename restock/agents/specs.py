@@ -155,6 +155,26 @@ def is_run_spec(spec: str) -> bool:
     return spec.startswith("runs/") or (Path(spec) / "run.json").is_file()
 
 
+def check_spec(spec: str, scenario: Any = None) -> str:
+    """``spec`` stripped, if :func:`resolve_policy` knows it: a check that tunes, trains and loads nothing
+    (a sweep runs it on every policy before it starts). ``scenario`` given: an ``s-S:...`` spec is also
+    checked against it. An unknown spec, or a run folder that does not exist, is an InputError."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise InputError(f"policy spec must be a non-empty string, got {spec!r}; known: {', '.join(KNOWN)}")
+    spec = spec.strip()
+    if spec in ("newsvendor", "myopic", "lagrangian-newsvendor", "true-newsvendor", "oracle", *TUNED):
+        return spec
+    if spec.startswith(FIXED_SS):
+        if scenario is not None:
+            fixed_ss(spec, load_scenario(scenario, None))
+        return spec
+    if is_run_spec(spec):
+        if not Path(spec).is_dir():
+            raise InputError(f"policy {spec!r}: no such run folder")
+        return spec
+    raise InputError(f"unknown policy {spec!r}; known: {', '.join(KNOWN)}")
+
+
 def resolve_policy(
     spec: str,
     scenario: Any,
@@ -170,9 +190,7 @@ def resolve_policy(
     seed replays the same demand, so tuning on ``scenario`` is in-sample; pass the same scenario over
     earlier dates (e.g. ``demand.start``) to tune out of sample. It must have the same SKUs and nodes.
     """
-    if not isinstance(spec, str) or not spec.strip():
-        raise InputError(f"policy spec must be a non-empty string, got {spec!r}; known: {', '.join(KNOWN)}")
-    spec = spec.strip()
+    spec = check_spec(spec)
     sc = load_scenario(scenario, None)
     if spec == "newsvendor":
         return NewsvendorPolicy()
@@ -193,8 +211,6 @@ def resolve_policy(
 
         return oracle_policy(sc)
     if is_run_spec(spec):
-        if not Path(spec).is_dir():
-            raise InputError(f"policy {spec!r}: no such run folder")
         from restock.agents.training import load_policy
 
         policy = load_policy(spec)
@@ -203,4 +219,4 @@ def resolve_policy(
         except AttributeError:
             pass
         return policy  # type: ignore[no-any-return]
-    raise InputError(f"unknown policy {spec!r}; known: {', '.join(KNOWN)}")
+    raise AssertionError(f"check_spec passed {spec!r} and resolve_policy has no branch for it")

@@ -9,7 +9,9 @@ tuned baselines are tuned on training seeds starting at ``--train-seed`` (on the
 ``--train-set`` overrides added, if any: a data replay replays the same demand on every seed, so tune it on
 earlier dates); evaluation uses the root seeds ``EVAL_SEED_OFFSET + 0 .. seeds - 1``.
 ``--json`` prints ``{"rows": [...], "summary": [...], "reference": "newsvendor"}``; without it, a markdown
-table of the summary.
+table of the summary. ``--out DIR`` also writes the evaluation as a run folder
+(:func:`restock.pipelines.evaluation.write_evaluation_run`: KPIs, per-seed KPIs, TensorBoard); every cell
+of ``restock sweep`` is such a folder.
 """
 
 from __future__ import annotations
@@ -91,10 +93,18 @@ def register(app: typer.Typer) -> None:
                 "without the scenario's shocks (repeatable).",
             ),
         ] = None,
+        out_dir: Annotated[
+            str | None,
+            typer.Option(
+                "--out", help="Also write the evaluation as a run folder DIR (must not hold a run)."
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Evaluate policies on common random numbers; savings against the newsvendor with 95% CIs."""
-        from restock.pipelines.evaluation import EvaluationSpec, run_evaluation
+        from restock import runs
+        from restock.errors import InputError
+        from restock.pipelines.evaluation import EvaluationSpec, run_evaluation, write_evaluation_run
         from restock.pipelines.inputs import parse_policies
 
         spec = EvaluationSpec(
@@ -107,7 +117,11 @@ def register(app: typer.Typer) -> None:
             n_paths=paths,
             train_overrides=tuple(train_set or ()),
         )
-        result = run_evaluation(spec)
+        if out_dir is not None and runs.is_run(out_dir):
+            raise InputError(f"--out {out_dir}: the folder already holds a run; choose another")
+        result = run_evaluation(spec, keep_records=out_dir is not None)
+        if out_dir is not None:
+            write_evaluation_run(out_dir, spec, result)
         out = result.to_dict()
         if as_json:
             typer.echo(json.dumps(out))

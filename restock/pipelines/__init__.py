@@ -14,6 +14,8 @@ module                      job
                             folder; its quantile forecasts from the checkpoint, as a long table
 :mod:`.replay`              ``restock replay``: policies on common paths, written as a replay run folder
 :mod:`.simulation`          ``restock simulate``: one simple order rule through a scenario, its KPIs
+:mod:`.sweep`               ``restock sweep``: a grid of evaluations as Ray tasks, merged, resumable
+:mod:`.cluster`             the one module that imports Ray: an embedded local Ray or a cluster, tasks
 :mod:`.inputs`              what the commands share: ``--policies`` lists
 ==========================  ================================================================================
 

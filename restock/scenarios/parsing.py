@@ -33,13 +33,15 @@ class Where:
 
     source: str
     key: str = ""
+    what: str = "scenario"
+    """What the source is, for messages (``scenario``; ``sweep spec`` for a sweep's SPEC.toml)."""
 
     def child(self, name: str | int) -> Where:
-        return Where(self.source, f"{self.key}.{name}" if self.key else str(name))
+        return Where(self.source, f"{self.key}.{name}" if self.key else str(name), self.what)
 
     def error(self, value: Any, expected: str) -> InputError:
         """An error naming the source, this key and ``value``."""
-        return InputError(f"scenario {self.source}: key {self.key!r} {expected}, got {value!r}")
+        return InputError(f"{self.what} {self.source}: key {self.key!r} {expected}, got {value!r}")
 
 
 def parser(fn: Callable[[Any, Where], Any]) -> dict[str, Any]:
@@ -81,7 +83,7 @@ def parse_section(cls: type[S], raw: Any, where: Where) -> S:
     if unknown:
         w = where.child(unknown[0])
         raise InputError(
-            f"scenario {w.source}: unknown key {w.key!r} (value {raw[unknown[0]]!r}; "
+            f"{w.what} {w.source}: unknown key {w.key!r} (value {raw[unknown[0]]!r}; "
             f"known here: {', '.join(fields)})"
         )
     values: dict[str, Any] = {}
@@ -89,7 +91,7 @@ def parse_section(cls: type[S], raw: Any, where: Where) -> S:
         w = where.child(name)
         if name not in raw:
             if f.default is MISSING and f.default_factory is MISSING:
-                raise InputError(f"scenario {w.source}: key {w.key!r} is required")
+                raise InputError(f"{w.what} {w.source}: key {w.key!r} is required")
             continue
         custom = f.metadata.get("parse")
         if custom:

@@ -38,3 +38,25 @@ def test_bad_specs_are_refused_on_construction(change: dict[str, object], messag
     args: dict[str, object] = {"scenario": "steady", "policies": ("newsvendor",), **change}
     with pytest.raises(InputError, match=message):
         EvaluationSpec(**args)  # type: ignore[arg-type]
+
+
+def test_evaluate_out_writes_a_run_folder_with_kpis_last(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from restock.pipelines.evaluation import is_finished, read_per_seed
+    from restock.runs import load_run
+
+    out = tmp_path / "ev"
+    sets = [x for o in SMALL for x in ("--set", o)]
+    args = ("evaluate", "--scenario", "steady", "--policies", "newsvendor,myopic", "--seeds", "2", *sets)
+    res = run_cli("evaluate")(*args, "--json", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    printed = json.loads(res.stdout)
+    assert is_finished(out) and load_run(out)["kind"] == "evaluate"
+    per_seed = read_per_seed(out)
+    assert per_seed["profit"].tolist() == [r["profit"] for r in printed["rows"]]
+    kpis = pd.read_csv(out / "kpis.csv", float_precision="round_trip")
+    assert kpis["policy"].tolist() == ["newsvendor", "myopic"]
+    assert sorted(p.name for p in (out / "tensorboard").iterdir()) == ["myopic", "newsvendor"]
+    again = run_cli("evaluate")(*args, "--out", str(out))
+    assert again.returncode == 2 and "already holds a run" in again.stderr
