@@ -77,11 +77,11 @@ def ray_session(spec: ClusterSpec) -> Iterator[ModuleType]:
     """Ray, started or joined as ``spec`` says, for the block (module docstring); an unreachable
     ``--address`` is an InputError naming it."""
     ray = import_ray()
+    if spec.address not in (None, "auto"):
+        probe(spec.address)  # first: an unreachable address is an error even where Ray already runs here
     if ray.is_initialized():
         yield ray
         return
-    if spec.address not in (None, "auto"):
-        probe(spec.address)
     try:
         if spec.address is None:
             ray.init(  # "local": a new Ray, never a cluster that `ray start` left on this machine
