@@ -107,9 +107,9 @@ def register(app: typer.Typer) -> None:
         result = run_simulation(spec)
         kpis = {"scenario": result.scenario, "policy": policy, "seed": result.seed, **result.kpis}
         split = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
-        typer.echo(f"time: {split}", err=True)
         if as_json:
             typer.echo(finite_json(kpis, "KPI"))
+            typer.echo(f"time: {split}", err=True)
             return
         from rich.console import Console
         from rich.table import Table
@@ -123,3 +123,4 @@ def register(app: typer.Typer) -> None:
             shown = "(needs --records)" if value is None else str(value)
             table.add_row(key, f"{value:,.4f}" if isinstance(value, float) else shown)
         Console().print(table)
+        typer.echo(f"time: {split}", err=True)
