@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--no-ppo", action="store_true")
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))  # this checkout's restock, not an installed one
 
     from restock.envs.catalog import CatalogVectorEnv
 
@@ -57,6 +58,7 @@ def main() -> None:
             capture_output=True,
             text=True,
             check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         out["ppo"] = json.loads(done.stdout)
     out["load_average_after"] = list(os.getloadavg())
