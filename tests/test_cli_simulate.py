@@ -106,7 +106,9 @@ def test_a_kpi_that_is_not_finite_is_a_named_error_not_nan_in_the_json(
 ) -> None:
     import restock.pipelines.simulation as simulation
 
-    result = SimpleNamespace(scenario="steady", seed=0, kpis={"profit": math.nan, "fill_rate": 1.0})
+    result = SimpleNamespace(
+        scenario="steady", seed=0, kpis={"profit": math.nan, "fill_rate": 1.0}, timings={}
+    )
     monkeypatch.setattr(simulation, "simulate", lambda spec: result)
     out = cli("simulate", "--scenario", "steady", "--json", *SHORT)
     assert out.returncode == 2 and out.stdout == ""

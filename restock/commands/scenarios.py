@@ -51,7 +51,7 @@ def _summary(description: str) -> str:
 @scenarios_app.command("list")
 def list_cmd(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
     """List the built-in scenarios with the first sentence of each description."""
-    from restock.scenarios import list_builtin, read_raw
+    from restock.scenarios.library import list_builtin, read_raw
 
     # read, not validated: listing must work from any directory (a data scenario's path is relative)
     rows = [(name, _summary(str(read_raw(name)[0].get("description", "")))) for name in list_builtin()]

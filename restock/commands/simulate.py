@@ -10,6 +10,11 @@ The job is :func:`restock.pipelines.simulation.simulate`; this command parses ``
 Policies (the simulator's minimal rules; learned and newsvendor policies run through ``restock.agents``):
 ``base-stock:S=<level>`` orders up to S on the inventory position at every review; ``constant:Q=<qty>``
 orders Q at every review. Every node and SKU gets the same S or Q.
+
+KPIs come from totals kept on the fly (``in_stock_rate`` is null: it needs every period's on-hand), or
+with ``--records`` from every period's record. The seconds of each stage (paths, simulation, KPIs) go to
+stderr. A run that would not fit in memory is refused before anything is drawn (exit code 2), with the
+estimate and what helps.
 """
 
 from __future__ import annotations
@@ -75,6 +80,14 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option("--paths", help="Number of paths (default: the scenario's).")
         ] = None,
         set_: SetOption = None,
+        records: Annotated[
+            bool,
+            typer.Option(
+                "--records",
+                help="Keep every period's record and compute the KPIs from them (memory grows with SKUs x "
+                "periods x paths; default: KPIs from totals kept on the fly, in_stock_rate null).",
+            ),
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Simulate a scenario with a simple order rule and print its KPIs."""
@@ -83,12 +96,20 @@ def register(app: typer.Typer) -> None:
 
         rule = parse_policy(policy)
         spec = SimulationSpec(
-            scenario, rule, engine=engine, seed=seed, n_paths=paths, scenario_overrides=tuple(set_ or ())
+            scenario,
+            rule,
+            engine=engine,
+            seed=seed,
+            n_paths=paths,
+            scenario_overrides=tuple(set_ or ()),
+            records=records,
         )
         result = run_simulation(spec)
         kpis = {"scenario": result.scenario, "policy": policy, "seed": result.seed, **result.kpis}
+        split = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
         if as_json:
             typer.echo(finite_json(kpis, "KPI"))
+            typer.echo(f"time: {split}", err=True)
             return
         from rich.console import Console
         from rich.table import Table
@@ -99,5 +120,7 @@ def register(app: typer.Typer) -> None:
         for key, value in kpis.items():
             if key in ("scenario", "policy", "seed"):
                 continue
-            table.add_row(key, f"{value:,.4f}" if isinstance(value, float) else str(value))
+            shown = "(needs --records)" if value is None else str(value)
+            table.add_row(key, f"{value:,.4f}" if isinstance(value, float) else shown)
         Console().print(table)
+        typer.echo(f"time: {split}", err=True)

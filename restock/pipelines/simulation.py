@@ -9,7 +9,9 @@ learned policies are evaluated by :mod:`restock.pipelines.evaluation`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import os
+import time
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from restock.errors import InputError
@@ -66,6 +68,10 @@ class SimulationSpec:
     """Number of paths (None: the scenario's ``seeds.n_paths``)."""
     scenario_overrides: tuple[str, ...] = ()
     """``dotted.key=value`` overrides of the scenario (``--set``)."""
+    records: bool = False
+    """Keep every period's record and compute the KPIs from them (``--records``; memory grows with SKUs x
+    periods x paths). Default: the KPIs from totals accumulated on the fly
+    (:func:`restock.simulator.kpis.totals_kpi_table`; ``in_stock_rate`` needs records)."""
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -85,21 +91,135 @@ class SimulationKPIs:
     seed: int
     """The root seed the paths were drawn from."""
     kpis: dict[str, Any]
-    """:func:`restock.simulator.kpis.kpi_table` of the run (KPI -> value), in its order."""
+    """:func:`restock.simulator.kpis.kpi_table` of the run (KPI -> value), in its order; without records
+    :func:`restock.simulator.kpis.totals_kpi_table` (None where a KPI needs records)."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: ``paths`` (loading and drawing), ``simulation``, ``kpis``."""
 
 
 def simulate(spec: SimulationSpec) -> SimulationKPIs:
-    """Load, build, run and summarize (see the module docstring)."""
+    """Load, build, run and summarize (see the module docstring), with the time of each stage in
+    ``timings`` (seconds: paths, simulation, kpis)."""
     from restock.scenarios import build_world, load
-    from restock.simulator.kpis import kpi_table
-
-    sc = load(spec.scenario, list(spec.scenario_overrides))
-    root = sc.seeds.root if spec.seed is None else spec.seed
-    world, paths = build_world(sc, root, spec.n_paths or sc.seeds.n_paths)
     from restock.simulator.engines import make_engine, rollout
 
-    engine = make_engine(spec.engine, world, paths)  # batch: the network engine for a network
-    rollout(engine, spec.policy.rule())
-    result = engine.result()
-    table = kpi_table(result, review_period=world.review_period, review_offset=world.review_offset)
-    return SimulationKPIs(sc.name, int(root), dict(table))
+    clock = time.perf_counter()
+    sc = load(spec.scenario, list(spec.scenario_overrides))
+    root = sc.seeds.root if spec.seed is None else spec.seed
+    n_paths = spec.n_paths or sc.seeds.n_paths
+    check_memory(sc, n_paths, spec.records)
+    world, paths = build_world(sc, root, n_paths)
+    timings = {"paths": time.perf_counter() - clock}
+    clock = time.perf_counter()
+    engine = make_engine(
+        spec.engine, world, paths, record=spec.records
+    )  # batch: the network engine for a network
+    counter = _CycleCounter([n.customer_facing for n in world.network.nodes])
+    done = rollout(engine, spec.policy.rule(), on_step=None if spec.records else counter)
+    timings["simulation"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if spec.records:
+        from restock.simulator.kpis import kpi_table
+
+        table = kpi_table(
+            engine.result(), review_period=world.review_period, review_offset=world.review_offset
+        )
+    else:
+        table = _totals_table(world, paths.n_paths, done, counter, engine)
+    timings["kpis"] = time.perf_counter() - clock
+    return SimulationKPIs(sc.name, int(root), dict(table), timings)
+
+
+class _CycleCounter:
+    """Counts review blocks (path, customer-facing node, SKU, block) and those with a lost unit (an
+    ``on_step`` hook of :func:`restock.simulator.rollout`)."""
+
+    def __init__(self, customer_facing: list[bool]) -> None:
+        import numpy as np  # here: the command imports this module at start
+
+        self.nodes = np.asarray(customer_facing, dtype=bool)
+        self.cycles = 0
+        self.stockouts = 0
+
+    def add(self, lost: Any) -> None:
+        import numpy as np
+
+        from restock.simulator.arrays import is_tensor
+
+        x = np.asarray(lost.detach().cpu().numpy() if is_tensor(lost) else lost)[:, self.nodes, :]
+        self.cycles += int(x.size)
+        self.stockouts += int((x > 0).sum())
+
+    def __call__(self, state: Any, orders: Any, flows: Any, nxt: Any) -> None:
+        self.add(flows["lost"])
+
+
+def _totals_table(world: Any, n_paths: int, done: Any, counter: _CycleCounter, engine: Any) -> dict[str, Any]:
+    import numpy as np
+
+    from restock.simulator.kpis import totals_kpi_table
+
+    if world.review_periods()[0] > 0:  # the periods before the first review: a cycle of their own
+        counter.add(engine.initial_totals["lost"])
+    nodes = world.network.nodes
+    unlimited = all(math.isinf(n.storage_capacity) for n in nodes)
+    return totals_kpi_table(
+        done.totals,
+        n_paths=n_paths,
+        periods=done.periods,
+        unit_cost=np.asarray(world.economics.unit_cost, dtype=np.float64),
+        stockout_cycles=counter.stockouts,
+        cycles=counter.cycles,
+        backorder=any(n.backorder for n in nodes if n.customer_facing),
+        discount=float(world.economics.discount),
+        disposed=0.0 if unlimited else None,
+        shape=(len(nodes), world.n_skus, n_paths),
+        engine=str(engine.name),
+    )
+
+
+# Bytes per SKU-period (and per path) that a run holds at its peak, measured with /usr/bin/time -v on
+# ``steady`` (docs/performance.md): drawing the paths with their warm-up history dominates.
+BYTES_PER_SKU_PERIOD = 120.0
+"""Peak bytes per (path, period, node, SKU) of a run without records."""
+RECORD_BYTES_PER_SKU_PERIOD = 360.0
+"""Peak bytes per (path, period, node, SKU) of a run with ``--records``."""
+
+
+def memory_estimate(sc: Any, n_paths: int, records: bool) -> int:
+    """Peak bytes of simulating ``sc`` over ``n_paths`` paths (see :data:`BYTES_PER_SKU_PERIOD`)."""
+    from restock.scenarios.catalog import resolve_catalog
+
+    n_skus = resolve_catalog(sc).n_skus
+    periods = sc.horizon + sc.warmup
+    per = RECORD_BYTES_PER_SKU_PERIOD if records else BYTES_PER_SKU_PERIOD
+    return int(per * n_paths * periods * len(sc.nodes) * n_skus)
+
+
+def available_memory() -> int:
+    """Bytes this process may still allocate: MemAvailable of /proc/meminfo (physical memory elsewhere)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def check_memory(sc: Any, n_paths: int, records: bool) -> None:
+    """An :class:`InputError` (before anything is drawn) when the run would not fit in memory, with the
+    estimate and what helps: fewer paths, fewer SKUs per run (shards), no ``--records``."""
+    need, have = memory_estimate(sc, n_paths, records), available_memory()
+    if need <= have:
+        return
+    gib = 2.0**30
+    helps = ["fewer paths (--paths)", "shards of the catalog (--set catalog.n_skus=... per run)"]
+    if records:
+        helps.insert(0, "no --records (KPIs from totals)")
+    raise InputError(
+        f"simulate {sc.name!r}: the run needs about {need / gib:.1f} GiB ({n_paths} path(s) x "
+        f"{sc.horizon + sc.warmup} periods incl. warm-up x {len(sc.nodes)} node(s) x SKUs), "
+        f"{have / gib:.1f} GiB are available; use {', or '.join(helps)}"
+    )

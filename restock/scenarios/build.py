@@ -19,6 +19,7 @@ from scipy import special, stats
 from restock.data.synthetic import sample_demand
 from restock.scenarios import censored_normal
 from restock.scenarios.catalog import Catalog, resolve_catalog
+from restock.scenarios.counts import level_quantiles
 from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
 from restock.scenarios.shocks import (
@@ -100,32 +101,35 @@ def stationary_demand(
     rate's CDF is tabulated once (up to a tail of :data:`TAIL`) and the uniforms are looked up in it:
     the values of ``scipy.stats.<dist>.ppf`` (up to float rounding at a CDF step), much faster.
     """
-    # The rate is usually stretched over leading axes (paths): find its distinct values on the axes it
-    # really has, and look the uniforms of every stretched copy up together.
+    # The rate is usually stretched over leading axes (paths) and constant along others (the periods of a
+    # stationary catalog): find its distinct values on the axes where it varies (the "core"), and look the
+    # uniforms of every cell that shares a core cell up together, as one row of ``flat_u``.
     rate = np.asarray(rate, dtype=np.float64)
     padded = rate.reshape((1,) * (uniforms.ndim - rate.ndim) + rate.shape)
-    lead = 0
-    while lead < uniforms.ndim and padded.shape[lead] == 1:
-        lead += 1
-    core = np.broadcast_to(padded.reshape(padded.shape[lead:]), uniforms.shape[lead:])
-    values, inverse = np.unique(core, return_inverse=True)
+    varying = [ax for ax in range(uniforms.ndim) if padded.shape[ax] > 1 and not _constant_along(padded, ax)]
+    core = padded[tuple(slice(None) if ax in varying else slice(0, 1) for ax in range(uniforms.ndim))]
+    values, inverse = np.unique(core.reshape(-1), return_inverse=True)
     inverse = inverse.reshape(-1)
-    flat_u = uniforms.reshape(-1, inverse.size)  # [copies, cells of the core]
+    others = [ax for ax in range(uniforms.ndim) if ax not in varying]
+    perm = (*varying, *others)
+    moved = uniforms.transpose(perm)
+    flat_u = moved.reshape(inverse.size, -1)  # [cells of the core, copies of each] (a copy)
     out = np.zeros(flat_u.shape)
     positive = values > 0
+
+    def restored(flat: np.ndarray) -> np.ndarray:
+        return flat.reshape(moved.shape).transpose(np.argsort(perm))
+
     if not positive.any():
-        return out.reshape(uniforms.shape)
+        return np.zeros(uniforms.shape)
     mus = values[positive]
+    small = mus <= MAX_TABLE  # scipy's ppf does not finish on very large sizes
+    tops = np.full(len(mus), np.inf)
+    tops[small] = level_quantiles(distribution, mus[small], np.array([1.0 - TAIL]), dispersion)[:, 0]
     if distribution == "poisson":
-        tops = np.full(len(mus), np.inf)
-        tops[mus <= MAX_TABLE] = stats.poisson.ppf(1.0 - TAIL, mus[mus <= MAX_TABLE])
         firsts = np.exp(-mus)
     else:
-        sizes, prob = mus / (dispersion - 1.0), 1.0 / dispersion
-        small = mus <= MAX_TABLE  # scipy's ppf does not finish on very large sizes
-        tops = np.full(len(mus), np.inf)
-        tops[small] = stats.nbinom.ppf(1.0 - TAIL, sizes[small], prob)
-        firsts = np.power(prob, sizes)
+        firsts = np.power(1.0 / dispersion, mus / (dispersion - 1.0))
     # a rate whose table would be long (or whose first pmf term underflows) is drawn by scipy's ppf itself
     tabulated = (tops <= MAX_TABLE) & (firsts > 1e-280)
     row = np.full(len(values), -1)
@@ -136,10 +140,16 @@ def stationary_demand(
     for i in np.flatnonzero(positive):
         cells = order[bounds[i] : bounds[i + 1]]
         if row[i] >= 0:
-            out[:, cells] = np.searchsorted(cdf[row[i]], flat_u[:, cells], side="left")
+            out[cells] = np.searchsorted(cdf[row[i]], flat_u[cells], side="left")
         else:
-            out[:, cells] = _large_rate_quantile(distribution, float(values[i]), dispersion, flat_u[:, cells])
-    return out.reshape(uniforms.shape)
+            out[cells] = _large_rate_quantile(distribution, float(values[i]), dispersion, flat_u[cells])
+    return np.ascontiguousarray(restored(out))
+
+
+def _constant_along(arr: np.ndarray, axis: int) -> bool:
+    """Whether ``arr`` takes the same values at every index of ``axis``."""
+    first = np.take(arr, [0], axis=axis)
+    return bool((arr == first).all())
 
 
 def _large_rate_quantile(distribution: str, mu: float, dispersion: float, u: np.ndarray) -> np.ndarray:

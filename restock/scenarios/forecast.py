@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
@@ -49,6 +48,7 @@ from restock.scenarios import censored_normal
 from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served_matrix
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
+from restock.scenarios.counts import level_quantiles
 
 
 @dataclass(frozen=True)
@@ -217,17 +217,10 @@ def sum_quantiles(distribution: str, total: np.ndarray, dispersion: float, level
     """Exact quantiles [..., Q] of a sum of independent periods whose means add up to ``total`` [...].
 
     Poisson: Poisson(total). Negbin with variance = dispersion x mean: the sizes add (same success
-    probability 1 / dispersion), so the sum is negbin with mean ``total`` and the same dispersion.
+    probability 1 / dispersion), so the sum is negbin with mean ``total`` and the same dispersion. The values
+    of ``scipy.stats.<dist>.ppf``, vectorised (:func:`restock.scenarios.counts.level_quantiles`).
     """
-    total = np.asarray(total, dtype=np.float64)[..., None]
-    q = np.broadcast_to(levels, (*total.shape[:-1], len(levels)))
-    mu = np.broadcast_to(total, q.shape)
-    if distribution == "poisson":
-        out = stats.poisson.ppf(q, mu)
-    else:
-        size = mu / (dispersion - 1.0)
-        out = stats.nbinom.ppf(q, np.where(size > 0, size, 1.0), 1.0 / dispersion)
-    return np.where(mu > 0, out, 0.0)
+    return level_quantiles(distribution, np.asarray(total, dtype=np.float64), levels, dispersion)
 
 
 def served_rate(draw: ScenarioDraw, rate: np.ndarray) -> np.ndarray:

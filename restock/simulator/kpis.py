@@ -295,3 +295,68 @@ def _inferred_unit_cost(records: pd.DataFrame) -> dict[str, float]:
     g = records.groupby("sku", sort=False)[["purchase_cost", "received"]].sum()
     cost = np.where(g["received"] > 0, g["purchase_cost"] / g["received"].where(g["received"] > 0, 1.0), 0.0)
     return dict(zip(g.index.astype(str), cost.tolist(), strict=True))
+
+
+# From a rollout's totals and per-review-block counts: the KPI table of a run without records.
+
+NEEDS_RECORDS: tuple[str, ...] = ("in_stock_rate",)
+"""KPIs of :func:`kpi_table` that need every period's on-hand: None in :func:`totals_kpi_table`."""
+
+
+def totals_kpi_table(
+    totals: Totals,
+    *,
+    n_paths: int,
+    periods: int,
+    unit_cost: np.ndarray,
+    stockout_cycles: int,
+    cycles: int,
+    backorder: bool,
+    discount: float,
+    disposed: float | None,
+    shape: tuple[int, int, int],
+    engine: str,
+) -> dict[str, Any]:
+    """:func:`kpi_table`'s KPIs from a whole rollout's totals [P, M, N] (:func:`restock.simulator.rollout`
+    over every period) and counts the caller keeps per review block, for a run without records.
+
+    ``stockout_cycles`` / ``cycles``: review blocks (path, customer-facing node, SKU, block) with a lost
+    unit / all of them; under lost sales a cycle has a stockout exactly when a unit was lost in it, so
+    ``cycle_service_level`` is exact; under backorders it needs every period's backlog (None).
+    ``discounted_profit`` is exact with ``discount`` 1 (the profit), None otherwise; ``in_stock_rate``
+    needs every period (None, :data:`NEEDS_RECORDS`); ``disposed`` is the caller's (None if unknown).
+    ``unit_cost`` [N]; ``shape`` (nodes, SKUs, paths) of the run.
+    """
+    sales = _np(totals["sales"])
+    on_hand = _np(totals["on_hand_sum"])
+    cost = np.asarray(unit_cost, dtype=np.float64)
+    cogs = float((sales * cost).sum())
+    avg_value = float((on_hand * cost).sum()) / max(periods, 1)
+    turns = (float("inf") if cogs > 0 else 0.0) if avg_value == 0 else cogs / avg_value
+    profit_ = totals_profit(totals, n_paths)
+    csl = None if backorder else (1.0 - stockout_cycles / cycles if cycles else 1.0)
+    nodes, skus, paths = shape
+    return {
+        "profit": profit_,
+        "discounted_profit": profit_ if discount == 1.0 else None,
+        "revenue": totals_per_path(totals, "revenue", n_paths),
+        **{k: totals_per_path(totals, k, n_paths) for k in MONEY[1:]},
+        "fill_rate": totals_fill_rate(totals),
+        "cycle_service_level": csl,
+        "in_stock_rate": None,
+        "lost_units": totals_lost_units(totals, n_paths),
+        "demand_units": totals_per_path(totals, "demand", n_paths),
+        "sales_units": totals_per_path(totals, "sales", n_paths),
+        "disposed_units": None if disposed is None else disposed / n_paths,
+        "avg_on_hand": mean_per_period(totals_sum(totals, "on_hand_sum"), periods, n_paths),
+        "inventory_turns": turns,
+        "periods": periods,
+        "skus": skus,
+        "nodes": nodes,
+        "paths": paths,
+        "engine": engine,
+    }
+
+
+def _np(x: Any) -> np.ndarray:
+    return np.asarray(x.detach().cpu().numpy() if is_tensor(x) else x, dtype=np.float64)

@@ -192,9 +192,17 @@ def sample_paths(
             continue
         vendor = net.vendor(source)
         rng_f = seeding.generator(seed, f"fill_rate/{role}")
-        for j, sku in enumerate(world.skus):
-            dist = vendor.lead_time_by_sku.get(sku, vendor.lead_time)
-            lead[:, :, a, j] = dist.sample(rng_l, (n_paths, t_len))
+        # SKU by SKU from one generator; a run of SKUs with the same distribution in one call (the same
+        # numbers: a generator fills an array in C order, [SKU, path, period] here)
+        dists = [vendor.lead_time_by_sku.get(sku, vendor.lead_time) for sku in world.skus]
+        start = 0
+        while start < n:
+            stop = start + 1
+            while stop < n and dists[stop] == dists[start]:
+                stop += 1
+            drawn = dists[start].sample(rng_l, (stop - start, n_paths, t_len))
+            lead[:, :, a, start:stop] = drawn.transpose(1, 2, 0)
+            start = stop
         fill[:, :, a, :] = vendor.fill_rate.sample(rng_f, (n_paths, t_len, n))
         cap[:, a, :] = vendor.capacity
         for d in vendor.disruptions:

@@ -14,7 +14,7 @@ from shared_data import data_overrides, reads_data
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 from stable_baselines3.common.vec_env import VecEnv
 
-import restock  # noqa: F401  (registers the ids)
+import restock.envs  # noqa: F401  (registers the ids)
 from restock.envs import (
     CATALOG_ID,
     ENV_IDS,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from env_fakes import PoissonScenario
 
-import restock  # noqa: F401
+import restock.envs  # noqa: F401  (registers the ids)
 from restock.envs.actions import ActionConfig
 from restock.envs.single_sku import SingleSkuEnv
 from restock.errors import InputError

@@ -82,6 +82,20 @@ def test_sample_paths_is_reproducible_from_its_seed_and_per_component() -> None:
     np.testing.assert_array_equal(a.skus(np.array([1])).lead_time[..., 0], a.lead_time[..., 1])
 
 
+def test_sample_paths_draws_lead_times_sku_by_sku_from_one_generator() -> None:
+    """Runs of SKUs with the same distribution are drawn in one call: the numbers are those of one call per
+    SKU, in SKU order, from the lead-time generator."""
+    from restock import seeding
+
+    base, other = LeadTime("shifted_poisson", shift=1, mean=3.0), LeadTime("shifted_poisson", mean=6.0)
+    vendor = Vendor("v", lead_time=base, lead_time_by_sku={"s2": other, "s3": other})
+    world = world_with(vendor, n_skus=6)
+    got = sample(world, n_paths=2, seed=4).lead_time[:, :, 0, :]
+    rng = seeding.generator(4, f"lead_time/{world.network.nodes[0].name}")
+    want = np.stack([[base, base, other, other, base, base][j].sample(rng, (2, 20)) for j in range(6)], -1)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_sample_paths_per_sku_lead_times_and_transfer_lead_times() -> None:
     vendor = Vendor("v", lead_time=LeadTime(value=2), lead_time_by_sku={"s1": LeadTime(value=5)})
     net = Network(
