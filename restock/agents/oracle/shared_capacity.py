@@ -578,8 +578,11 @@ def stationary(instance: Instance, levels: NDArray[np.int64]) -> NDArray[np.floa
         done = float(np.abs(new - pi).sum()) <= STATIONARY_TOLERANCE
         pi = new
         if done:
-            break
-    return np.asarray(pi / pi.sum(), dtype=np.float64)
+            return np.asarray(pi / pi.sum(), dtype=np.float64)
+    raise InputError(
+        f"shared-capacity: the stationary distribution did not settle within max_iterations = "
+        f"{instance.config.max_iterations} steps (to {STATIONARY_TOLERANCE:g}); raise max_iterations"
+    )
 
 
 def evaluate_levels(
