@@ -17,8 +17,8 @@ Criterion: the long-run average **profit** per period (revenue - purchase - hold
 maximized; ``average_cost`` is its negative. Started with empty shelves (x = 0).
 
 **Reduction.** Over a run the units bought equal the units sold plus the change in on-hand, so
-``sum_t c_k q_k = sum_t c_k sales_k + c_k (x_end - x_start)``; on the bounded grid the last term vanishes
-per period, and the average profit is the average of a reward of the levels y alone:
+``sum_t c_k q_k = sum_t c_k sales_k + c_k (x_end - x_start)``; on the bounded grid the last term, divided
+by the number of periods, vanishes, and the average profit is the average of a reward of the levels y alone:
 
     r(y) = sum_k (p_k - c_k) E min(D_k, y_k) - h_k E(y_k - D_k)^+ - b_k E(D_k - y_k)^+
 
@@ -70,8 +70,8 @@ distribution by power iteration of the lazy chain from x = 0):
   :func:`restock.agents.baselines.capacity.capacity_price`; a test checks both find the same price).
   With exact quantiles some price always fits (for lambda >= p_k - c_k + b_k, tau_k = 0 and Q_k = 0), so
   no pro rata cut is ever needed; what the engines cut is the part that the forecast table's lowest level
-  cannot price away. **Integrality:** at lambda* the orders may sum to less than C (a quantile jumps by
-  more than the slack, or several SKUs' levels drop at the same price); this rule leaves the slack unused.
+  cannot price away. **Integrality:** at lambda* the orders may sum to less than C (a level drops by
+  several units at once where the pmf has gaps, or several SKUs' levels drop at the same price); this rule leaves the slack unused.
 * ``lagrangian-filled`` — the same, then the slack ``C - sum q(lambda*)`` goes to the SKUs whose orders
   the price lowered at lambda* (their order just below lambda* less the order at it), pro rata to what the
   price took from each in whole units (largest remainders, as above); the total is then C wherever the
