@@ -1,10 +1,11 @@
 """``restock oracle``: exact optimal costs and policies of single-node lost-sales and backorder systems,
-of dual sourcing with backorders, of the (s, S) policy with a fixed order cost, and of serial systems with
-backorders.
+of dual sourcing with backorders, of the (s, S) policy with a fixed order cost, of serial systems with
+backorders, and of SKUs sharing an inbound capacity.
 
 ``lost-sales``, ``backorder`` and ``s-S`` take lead times in our convention (an order placed in period t
 arrives at the start of period t+L, before that period's demand), which equals Zipkin (2008)'s L; so does
-``dual-sourcing`` for both sources (as Gijsbrechts et al. 2022 count them). ``serial`` takes the
+``dual-sourcing`` for both sources (as Gijsbrechts et al. 2022 count them); ``shared-capacity`` has lead
+time 0 (an order serves the same period's demand). ``serial`` takes the
 textbook's (Snyder & Shen ch. 6: stage j's echelon sees L_j periods of demand) and prints Restock's
 equivalent beside it. Every output says which.
 """
@@ -22,7 +23,7 @@ from restock.errors import InputError
 oracle_app = typer.Typer(
     name="oracle",
     help="Exact optimum of single-node lost-sales / backorder / dual-sourcing inventory, (s, S) with a fixed "
-    "order cost, and serial backorder systems.",
+    "order cost, serial backorder systems, and SKUs sharing an inbound capacity.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -435,4 +436,135 @@ def ss_command(
             ("cost evaluations", report["evaluations"]),
             ("seconds", report["seconds"]),
         ],
+    )
+
+
+def _demand_specs(text: str) -> tuple[str, ...]:
+    """``poisson:3,pmf:0.5,0.5`` -> ("poisson:3", "pmf:0.5,0.5"): a comma starts a new SKU's spec where
+    the next piece names a distribution (has a colon); otherwise the piece continues a pmf's
+    probabilities."""
+    specs: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            raise InputError(f"--demand must list one spec per SKU, e.g. 'poisson:3,poisson:2', got {text!r}")
+        if ":" in piece:
+            specs.append(piece)
+        elif specs and specs[-1].lower().startswith("pmf:"):
+            specs[-1] = f"{specs[-1]},{piece}"
+        else:
+            raise InputError(
+                f"--demand: {piece!r} is not a demand spec (poisson:MEAN, geometric:MEAN, negbin:MEAN:VAR, "
+                f"pmf:P0,P1,...) in {text!r}"
+            )
+    return tuple(specs)
+
+
+def _per_sku(option: str, text: str, skus: int, *, positive: bool) -> tuple[float, ...]:
+    """One number for every SKU, or ``skus`` comma-separated numbers, else an :class:`InputError`."""
+    items = [item.strip() for item in text.split(",")]
+    bound = "> 0" if positive else ">= 0"
+    if len(items) not in (1, skus):
+        raise InputError(
+            f"{option} must give one value or one per SKU ({skus}, as --demand), got {len(items)} in {text!r}"
+        )
+    out = []
+    for k, item in enumerate(items, start=1):
+        try:
+            out.append(_number(option, item, positive=positive))
+        except InputError:
+            raise InputError(
+                f"{option}: SKU {k}'s value must be a finite number {bound}, got {item!r} in {text!r}"
+            ) from None
+    return tuple(out * skus if len(out) == 1 else out)
+
+
+@oracle_app.command("shared-capacity")
+def shared_capacity_command(
+    demand: Annotated[
+        str,
+        typer.Option(
+            "--demand",
+            help="One demand spec per SKU, comma-separated: 'poisson:3,poisson:2' (a pmf's probabilities "
+            "continue it: 'pmf:0.5,0.5,poisson:2').",
+        ),
+    ],
+    price: Annotated[str, _opt("--price", "p >= 0 per unit sold: one value or one per SKU (comma list).")],
+    unit_cost: Annotated[str, _opt("--unit-cost", "c >= 0 per unit ordered: one value or one per SKU.")],
+    capacity: Annotated[str, _opt("--capacity", "C >= 0: the most units ordered per period over all SKUs.")],
+    holding: Annotated[
+        str, _opt("--holding", "h > 0 per unit on hand at the end of a period: one value or one per SKU.")
+    ] = "1",
+    penalty: Annotated[
+        str,
+        _opt("--penalty", "b >= 0 per unit of demand lost (beyond the margin): one value or one per SKU."),
+    ] = "0",
+    max_on_hand: Annotated[
+        str | None,
+        _opt(
+            "--max-on-hand", "Top of the grid per SKU, comma list (default: sized and widened automatically)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Optimal average profit of K SKUs sharing an inbound capacity (lost sales, lead time 0), and the exact
+    gap of the Lagrangian newsvendor and of the newsvendor cut pro rata."""
+    from restock.agents.oracle import SharedCapacityConfig, solve_shared_capacity
+
+    specs = _demand_specs(demand)
+    k = len(specs)
+    tops = None
+    if max_on_hand is not None:
+        items = [item.strip() for item in max_on_hand.split(",")]
+        if len(items) != k:
+            raise InputError(f"--max-on-hand must give one integer per SKU ({k}), got {max_on_hand!r}")
+        tops = tuple(_integer("--max-on-hand", item, 0) for item in items)
+    config = SharedCapacityConfig(
+        demand=specs,
+        price=_per_sku("--price", price, k, positive=False),
+        unit_cost=_per_sku("--unit-cost", unit_cost, k, positive=False),
+        holding=_per_sku("--holding", holding, k, positive=True),
+        penalty=_per_sku("--penalty", penalty, k, positive=False),
+        capacity=_integer("--capacity", capacity, 0),
+        max_on_hand=tops,
+    )
+    report = solve_shared_capacity(config).summary()
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    rows: list[tuple[str, Any]] = [
+        ("lead-time convention", report["lead_time_convention"]),
+        ("objective", report["objective"]),
+        ("capacity / mean total demand", report["capacity_share_of_mean_demand"]),
+        ("newsvendor levels S", ",".join(str(v) for v in report["newsvendor_levels"])),
+        ("optimal average profit", report["average_profit"]),
+        ("convergence gap", report["gap"]),
+        ("optimal levels from empty shelves", ",".join(str(v) for v in report["optimal_levels_from_empty"])),
+    ]
+    labels = {
+        "optimal": "optimal",
+        "lagrangian": "Lagrangian newsvendor",
+        "lagrangian-filled": "Lagrangian newsvendor, slack filled",
+        "newsvendor": "newsvendor cut pro rata",
+    }
+    for name, label in labels.items():
+        p = report["policies"][name]
+        gap = "" if p["gap_percent"] is None or name == "optimal" else f" (-{p['gap_percent']:.3f}%)"
+        rows.append(
+            (
+                f"{label}: profit; P(uses all of C), P(above S)",
+                f"{p['average_profit']:.6g}{gap}; {p['capacity_used']:.3f}, {p['above_newsvendor']:.3f}",
+            )
+        )
+    rows.append(
+        (
+            "grid (max on-hand per SKU; states)",
+            f"{report['grid']['max_on_hand']}; {report['grid']['states']:,}",
+        )
+    )
+    rows.append(("stationary mass at the grid's top", report["boundary_mass"]))
+    rows.append(("seconds", report["seconds"]))
+    _print_table(
+        f"shared capacity: demand {','.join(specs)}, C={config.capacity}, p={price}, c={unit_cost}, "
+        f"h={holding}, b={penalty}",
+        rows,
     )

@@ -305,3 +305,69 @@ def test_ss_bad_input_is_one_line_and_exit_code_2(cli, option: str, value: str) 
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and repr(value) in lines[0], lines
     assert option.lstrip("-") in lines[0] or "demand" in lines[0], lines
+
+
+SHARED = ("oracle", "shared-capacity", "--demand", "poisson:3,poisson:2", "--price", "10,8", "--unit-cost",
+          "5,4", "--holding", "1,0.5", "--penalty", "2", "--capacity", "4")  # fmt: skip
+
+
+def test_shared_capacity_json_and_table(cli) -> None:
+    from restock.agents.oracle import SharedCapacityConfig, solve_shared_capacity
+
+    out = cli(*SHARED, "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    direct = solve_shared_capacity(
+        SharedCapacityConfig(
+            demand=("poisson:3", "poisson:2"),
+            price=(10.0, 8.0),
+            unit_cost=(5.0, 4.0),
+            holding=(1.0, 0.5),
+            penalty=(2.0, 2.0),  # one value on the command line: the same for every SKU
+            capacity=4,
+        )
+    )
+    assert report["average_profit"] == pytest.approx(direct.average_profit, abs=1e-12)
+    assert report["average_cost"] == -report["average_profit"]
+    assert set(report["policies"]) == {"optimal", "lagrangian", "lagrangian-filled", "newsvendor"}
+    lagrangian = report["policies"]["lagrangian"]
+    assert lagrangian["gap_percent"] == pytest.approx(direct.gap_percent("lagrangian"), abs=1e-9)
+    assert lagrangian["gap_percent"] > 0 and lagrangian["mean_price"] > 0
+    assert report["penalty"] == [2.0, 2.0] and report["capacity"] == 4
+    table = cli(*SHARED)
+    assert table.returncode == 0, table.stderr
+    assert "Lagrangian newsvendor" in table.stdout and f"{direct.average_profit:.6g}" in table.stdout
+    pmf = cli("oracle", "shared-capacity", "--demand", "pmf:0.5,0.5,poisson:2", "--price", "10",
+              "--unit-cost", "5", "--capacity", "2", "--json")  # fmt: skip
+    assert pmf.returncode == 0, pmf.stderr
+    assert json.loads(pmf.stdout)["demand"] == ["pmf:0.5,0.5", "poisson:2"]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "needle"),
+    [
+        ("--capacity", "-1", "--capacity"),
+        ("--capacity", "1.5", "--capacity"),
+        ("--price", "10,8,3", "--price"),
+        ("--holding", "0", "--holding"),
+        ("--penalty", "nan", "--penalty"),
+        ("--unit-cost", "x", "--unit-cost"),
+        ("--demand", "poisson:3,2", "'2' is not a demand spec"),
+        ("--demand", "poisson:3,,poisson:2", "--demand"),
+        ("--demand", "poisson:3,poisson:-2", "poisson:-2"),
+        ("--max-on-hand", "30", "--max-on-hand"),
+        ("--max-on-hand", "3,30", "max_on_hand[0]"),
+    ],
+)
+def test_shared_capacity_bad_input_is_one_line_and_exit_code_2(
+    cli, option: str, value: str, needle: str
+) -> None:
+    args = list(SHARED)
+    if option in args:
+        args[args.index(option) + 1] = value
+    else:
+        args += [option, value]
+    out = cli(*args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], lines

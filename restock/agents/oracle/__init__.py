@@ -1,5 +1,5 @@
 """The exact oracle: optimal policies and costs of single-node lost-sales, backorder and dual-sourcing
-inventory and of serial systems.
+inventory, of serial systems and of SKUs sharing a capacity.
 
 * :func:`parse_demand` — ``poisson:MEAN``, ``geometric:MEAN``, ``negbin:MEAN:VAR``, ``pmf:P0,P1,...``.
 * :func:`solve_lost_sales` (:class:`LostSalesConfig`) — relative value iteration; the optimal average cost
@@ -17,6 +17,9 @@ inventory and of serial systems.
   exactly; :func:`dual_sourcing_report` — all of it for one instance.
 * :func:`solve_ss` (:class:`SSConfig`) — the optimal (s, S) policy with a fixed order cost under backorders
   (Zheng & Federgruen 1991); :func:`ss_average_cost` / :class:`SSCostModel` — the exact cost of any (s, S).
+* :func:`solve_shared_capacity` (:class:`SharedCapacityConfig`) — one node whose K SKUs share an inbound
+  capacity (lost sales, lead time 0): the optimal average profit by relative value iteration and the exact
+  profit of the Lagrangian newsvendor and of the pro-rata-cut newsvendor.
 * :mod:`~restock.agents.oracle.conventions` — our lead time vs Zipkin (2008)'s.
 
 Lead times are in our convention everywhere (an order placed in period t arrives at the start of t+L),
@@ -63,6 +66,11 @@ from restock.agents.oracle.serial import (
     serial_cost,
     solve_serial,
 )
+from restock.agents.oracle.shared_capacity import (
+    SharedCapacityConfig,
+    SharedCapacitySolution,
+    solve_shared_capacity,
+)
 from restock.agents.oracle.ss import SSConfig, SSCostModel, SSSolution, solve_ss, ss_average_cost
 
 __all__ = [
@@ -90,6 +98,8 @@ __all__ = [
     "SSSolution",
     "SerialConfig",
     "SerialSolution",
+    "SharedCapacityConfig",
+    "SharedCapacitySolution",
     "backorder_base_stock",
     "best_base_stock",
     "best_capped_base_stock",
@@ -106,6 +116,7 @@ __all__ = [
     "solve_dual_sourcing",
     "solve_lost_sales",
     "solve_serial",
+    "solve_shared_capacity",
     "solve_ss",
     "ss_average_cost",
     "zipkin_to_restock",
