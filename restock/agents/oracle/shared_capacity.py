@@ -71,7 +71,8 @@ distribution by power iteration of the lazy chain from x = 0):
   With exact quantiles some price always fits (for lambda >= p_k - c_k + b_k, tau_k = 0 and Q_k = 0), so
   no pro rata cut is ever needed; what the engines cut is the part that the forecast table's lowest level
   cannot price away. **Integrality:** at lambda* the orders may sum to less than C (a level drops by
-  several units at once where the pmf has gaps, or several SKUs' levels drop at the same price); this rule leaves the slack unused.
+  several units at once where the pmf has gaps, or several SKUs' levels drop at the same price); this
+  rule leaves the slack unused.
 * ``lagrangian-filled`` — the same, then the slack ``C - sum q(lambda*)`` goes to the SKUs whose orders
   the price lowered at lambda* (their order just below lambda* less the order at it), pro rata to what the
   price took from each in whole units (largest remainders, as above); the total is then C wherever the
