@@ -17,8 +17,8 @@ from typing import Any
 
 from restock.errors import InputError
 from restock.scenarios.families import apply_family
-from restock.scenarios.overrides import Overrides, apply_overrides
-from restock.scenarios.parsing import Where, parse_section
+from restock.scenarios.overrides import Override, Overrides, apply_overrides, as_overrides
+from restock.scenarios.parsing import KeyValueError, Where, parse_section
 from restock.scenarios.schema import Scenario
 from restock.scenarios.validate import validate
 
@@ -49,7 +49,15 @@ def read_raw(name_or_path: str) -> tuple[dict[str, Any], str]:
                 "nor an existing TOML file"
             )
         source = str(name_or_path)
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"scenario {source}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
+                f"{exc.start}); a scenario is a TOML file written in UTF-8"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"scenario {source}: cannot be read ({exc.strerror})") from None
     try:
         return tomllib.loads(text), source
     except tomllib.TOMLDecodeError as exc:
@@ -57,12 +65,31 @@ def read_raw(name_or_path: str) -> tuple[dict[str, Any], str]:
 
 
 def from_raw(raw: dict[str, Any], source: str, overrides: Overrides = ()) -> Scenario:
-    """Validate a raw TOML table (after ``overrides``) into a :class:`Scenario`."""
-    if overrides:
-        raw = apply_overrides(raw, overrides, Scenario)
-    raw = apply_family(raw, source)
-    scenario = parse_section(Scenario, raw, Where(source))
-    return validate(replace(scenario, source=source))
+    """Validate a raw TOML table (after ``overrides``) into a :class:`Scenario`; an error about a key that
+    an override set (or a key inside it) names the override, not ``source``."""
+    items = as_overrides(overrides)
+    if items:
+        raw = apply_overrides(raw, items, Scenario)
+    try:
+        raw = apply_family(raw, source)
+        scenario = parse_section(Scenario, raw, Where(source))
+        return validate(replace(scenario, source=source))
+    except KeyValueError as exc:
+        blamed = _override_of(exc.key, items)
+        if blamed is None or exc.override is not None:
+            raise
+        raise exc.from_override(blamed.text) from None
+
+
+def _override_of(key: str, overrides: list[Override]) -> Override | None:
+    """The last override that set ``key``, a table or list holding it, or a key inside it."""
+    parts = key.split(".")
+    for ov in reversed(overrides):
+        mine = ov.key.split(".")
+        n = min(len(mine), len(parts))
+        if mine[:n] == parts[:n]:
+            return ov
+    return None
 
 
 def load(name_or_path: str, overrides: Overrides = ()) -> Scenario:

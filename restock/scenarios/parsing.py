@@ -37,9 +37,32 @@ class Where:
     def child(self, name: str | int) -> Where:
         return Where(self.source, f"{self.key}.{name}" if self.key else str(name))
 
-    def error(self, value: Any, expected: str) -> InputError:
-        """An error naming the source, this key and ``value``."""
-        return InputError(f"scenario {self.source}: key {self.key!r} {expected}, got {value!r}")
+    def error(self, value: Any, expected: str) -> KeyValueError:
+        """An error naming the source, this key and ``value``: ``key 'horizon' must be > 0, got 0``."""
+        return KeyValueError(self.source, self.key, f" {expected}, got {value!r}")
+
+    def refuse(self, reason: str) -> KeyValueError:
+        """An error naming the source and this key, for a reason that names the values itself:
+        ``key 'vendors.0.lead_time': lead_time.mean must be >= shift (2), got 1.0``."""
+        return KeyValueError(self.source, self.key, f": {reason}")
+
+
+class KeyValueError(InputError):
+    """A scenario key whose value is refused: ``scenario steady.toml: key 'horizon' must be > 0, got 0``.
+
+    The source, the key and what is said about it are kept apart so that
+    :func:`restock.scenarios.loader.from_raw` can blame the ``--set`` override that put the value there
+    (:meth:`from_override`: ``--set 'horizon=0' on scenario steady.toml: key 'horizon' ...``), not the file.
+    """
+
+    def __init__(self, source: str, key: str, detail: str, override: str | None = None):
+        self.source, self.key, self.detail, self.override = source, key, detail, override
+        where = f"--set {override!r} on scenario {source}" if override else f"scenario {source}"
+        super().__init__(f"{where}: key {key!r}{detail}")
+
+    def from_override(self, override: str) -> KeyValueError:
+        """The same error, naming the ``--set`` item ``override`` as where the value came from."""
+        return KeyValueError(self.source, self.key, self.detail, override)
 
 
 def parser(fn: Callable[[Any, Where], Any]) -> dict[str, Any]:
