@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from restock.errors import InputError
+from restock.pipelines.inputs import check_paths
 
 if TYPE_CHECKING:
     from restock.agents.evaluate import Evaluation
@@ -48,8 +49,7 @@ class EvaluationSpec:
             raise InputError(f"--engine {self.engine!r}: expected des or batch")
         if self.seeds < 1:
             raise InputError(f"--seeds {self.seeds!r}: must be >= 1")
-        if self.n_paths is not None and self.n_paths < 1:
-            raise InputError(f"--paths {self.n_paths!r}: must be >= 1")
+        check_paths(self.n_paths)
         dup = sorted({p for p in self.policies if self.policies.count(p) > 1})
         if dup:
             raise InputError(f"--policies: policy {dup[0]!r} is named twice")
