@@ -43,10 +43,10 @@ def version() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``restock`` script."""
-    try:  # typer 0.2x vendors click; earlier releases use click itself
+    try:  # the typer pinned in constraints.txt vendors click; earlier releases raise click's own errors
         from typer._click.exceptions import NoArgsIsHelpError, UsageError
     except ImportError:  # pragma: no cover
-        from click.exceptions import NoArgsIsHelpError, UsageError
+        from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[assignment]
 
     _attach()
     try:
