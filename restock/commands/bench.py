@@ -8,7 +8,6 @@ import typer
 
 from restock.errors import InputError
 
-
 MAX_SKU_PERIODS = 500_000_000
 """Most SKUs x periods of one engine's run (its int64 demand array alone is 4 GB there); every size is also
 at most the scenario bounds (1,000,000 SKUs, 100,000 periods) and ``--repeats`` at most 1,000."""
