@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_UNITS = 1e9
+"""Most units of a stock level or order quantity typed on the command line (``restock simulate``'s S and Q,
+an ``s-S:s=V:S=W`` policy's levels): beyond it the money KPIs lose their precision or overflow."""
+
 
 class InputError(ValueError):
     """Bad input: a file, a field or a value that Restock cannot use.

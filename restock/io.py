@@ -25,8 +25,11 @@ if TYPE_CHECKING:
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it to ``path``, on error delete it."""
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        raise InputError(f"{dest}: cannot be written ({exc.strerror}: {exc.filename})") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -77,6 +80,36 @@ def _check_finite(obj: Any, what: str, key: str) -> None:
             f"{what} {key!r} is not finite ({obj!r}): "
             "an input is too large for the computation to stay finite"
         )
+
+
+def check_folder(path: str | os.PathLike[str], option: str) -> Path:
+    """``path`` if it is, or can be made, a folder this process may write in; else an
+    :class:`~restock.errors.InputError` naming ``option`` and the path. Nothing is created: call it before
+    the work whose output goes there."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{option} {folder}: is an existing file, not a folder")
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{option} {folder}: {existing} is a file, so no folder can be made under it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {folder}: {existing} is not writable")
+    return folder
+
+
+def check_writable(path: str | os.PathLike[str], option: str) -> Path:
+    """``path`` if a file could be written there (not a folder, in a folder :func:`check_folder` accepts),
+    else an :class:`~restock.errors.InputError` naming ``option`` and the path. Nothing is created."""
+    dest = Path(path)
+    if dest.is_dir():
+        raise InputError(f"{option} {dest}: is a folder; give a file name")
+    try:
+        check_folder(dest.parent, "its folder")
+    except InputError as exc:
+        raise InputError(f"{option} {dest}: cannot be written ({exc})") from None
+    return dest
 
 
 def write_frame(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:

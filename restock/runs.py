@@ -58,6 +58,19 @@ def plain(obj: Any) -> Any:
     return obj
 
 
+def check_new_run(root: str | Path, run_dir: str | Path | None) -> None:
+    """What :func:`create_run` would refuse, checked before any work: an output location that cannot be
+    written (naming ``--run-dir`` or ``--root``), a ``run_dir`` that already holds a run."""
+    if run_dir is None:
+        io.check_folder(root, "--root")
+        return
+    io.check_folder(run_dir, "--run-dir")
+    if (Path(run_dir) / RUN_FILE).exists():
+        raise InputError(
+            f"run folder {run_dir} already holds a run; choose another --run-dir or use --resume"
+        )
+
+
 def create_run(
     *,
     kind: str,
@@ -69,10 +82,13 @@ def create_run(
     run_dir: str | Path | None = None,
 ) -> Path:
     """Create a new run folder and write its ``run.json``; an existing run folder is never overwritten."""
+    check_new_run(root, run_dir)
     path = Path(run_dir) if run_dir is not None else Path(root) / run_name(scenario, agent, seed)
-    if (path / RUN_FILE).exists():
-        raise InputError(f"run folder {path} already holds a run; choose another --run-dir or use --resume")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        option = "--run-dir" if run_dir is not None else "--root"
+        raise InputError(f"{option} {path}: cannot make the run folder ({exc.strerror})") from None
     meta = {
         "kind": kind,
         "scenario": scenario,
@@ -84,6 +100,20 @@ def create_run(
     }
     io.write_json(path / RUN_FILE, meta)
     return path
+
+
+def discard_unstarted(path: str | Path, *, remove_folder: bool) -> bool:
+    """Undo :func:`create_run` for a run that stopped before writing anything besides ``run.json`` (bad
+    input found by the job itself): remove ``run.json``, and the folder too if ``remove_folder`` (it was
+    made for the run). A folder holding more is left as it is (``--resume`` continues or restarts it).
+    Whether the run was discarded."""
+    path = Path(path)
+    if sorted(p.name for p in path.iterdir()) != [RUN_FILE]:
+        return False
+    (path / RUN_FILE).unlink()
+    if remove_folder:
+        path.rmdir()
+    return True
 
 
 def load_run(path: str | Path) -> dict[str, Any]:
@@ -98,6 +128,12 @@ def load_run(path: str | Path) -> dict[str, Any]:
         meta = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{file}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file}: not UTF-8 JSON text (a byte {exc.object[exc.start]:#04x})") from None
+    except OSError as exc:
+        raise InputError(f"{file}: cannot be read ({exc.strerror})") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{file}: must hold a JSON object, got {type(meta).__name__}; not a Restock run")
     for key in ("kind", "scenario", "agent", "seed", "config"):
         if key not in meta:
             raise InputError(f"{file}: missing key {key!r}; not a Restock run")

@@ -152,3 +152,32 @@ def test_scenarios_list_show_validate(cli, tmp_path: Path) -> None:
     bad.write_text(good.read_text().replace("mean = 3.0", "mean = -3.0"))
     refused = cli("scenarios", "validate", str(bad))
     assert refused.returncode == 2 and "bad.toml" in refused.stderr and "'demand.mean'" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("simulate", "--scenario", "steady", "--paths", "two"), ("'--paths'", "got 'two'")),
+        (("simulate", "--scenario", "steady", "--polcy", "x"), ("No such option: --polcy",)),
+        (("simulate",), ("Missing option '--scenario'",)),
+        (("simulat",), ("No such command 'simulat'",)),
+    ],
+)
+def test_what_the_command_line_refuses_is_one_error_line(
+    cli, args: tuple[str, ...], words: tuple[str, ...]
+) -> None:
+    out = cli(*args)
+    assert out.returncode == 2 and out.stdout == "", out
+    assert out.stderr.startswith("error: ") and out.stderr.count("\n") == 1, out.stderr
+    assert all(w in out.stderr for w in words) and "--help" in out.stderr, out.stderr
+
+
+def test_commands_are_attached_once_however_often_the_cli_runs(cli) -> None:
+    from restock.cli import app
+
+    for _ in range(3):
+        assert cli("scenarios", "list").returncode == 0
+    names = [c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands]
+    assert len(names) == len(set(names)), names
+    groups = [g.name for g in app.registered_groups]
+    assert len(groups) == len(set(groups)), groups

@@ -74,3 +74,16 @@ def _number(value: Any, kind: str) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and "float" in kind:
         return float(value)
     return value
+
+
+def check_device(device: str) -> None:
+    """A torch device that exists here (SB3 would silently fall back to the CPU for a missing GPU; torch
+    itself raises a RuntimeError at the first tensor) — else an InputError naming it."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"device {device!r} is not a torch device ({exc})") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {device!r}: CUDA is not available on this machine (use --device cpu)")

@@ -39,6 +39,7 @@ Tuned policies are tuned at resolution on the training root seeds ``seed .. seed
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,7 @@ from restock.agents.baselines.tuning import POLICIES as TUNED
 from restock.agents.baselines.tuning import TuningConfig, tune
 from restock.envs.core import load_scenario
 from restock.envs.observer import Observer
-from restock.errors import InputError
+from restock.errors import MAX_UNITS, InputError
 from restock.scenarios.validate import validate
 
 if TYPE_CHECKING:
@@ -139,6 +140,10 @@ def fixed_ss(spec: str, scenario: Any) -> SSPolicy:
             values[key] = float(text)
         except ValueError:
             raise InputError(f"policy {spec!r}: {key} must be a number, got {text!r}") from None
+        if not (math.isfinite(values[key]) and abs(values[key]) <= MAX_UNITS):
+            raise InputError(
+                f"policy {spec!r}: {key} must be a finite number of at most {MAX_UNITS:g} units, got {text!r}"
+            )
     if set(values) != {"s", "S"}:
         raise InputError(f"policy {spec!r}: expected s-S:s=<reorder point>:S=<order-up-to level>")
     lost = [n.name for n in scenario.nodes if not n.backorder]

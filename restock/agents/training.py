@@ -50,6 +50,9 @@ TRAINERS: dict[str, str] = {
     "a2c": SB3_TRAINER,
     "directbackprop": "restock.agents.directbackprop.train",
 }
+MAX_SEED = 2**32
+"""Root seeds of training runs lie in [0, MAX_SEED): the 32-bit range of the envs' episode seeds, below the
+selection seeds (:func:`restock.seeding.selection_seed`)."""
 AGENT_PREFIX = "agent."
 """``--set agent.KEY=VALUE`` sets an agent option; every other ``--set`` overrides the scenario."""
 
@@ -74,6 +77,8 @@ class TrainSpec:
             raise InputError(f"unknown agent {self.agent!r}; known: {sorted(TRAINERS)}")
         if not (isinstance(self.timesteps, int) and self.timesteps > 0):
             raise InputError(f"timesteps must be a positive integer, got {self.timesteps!r}")
+        if isinstance(self.seed, bool) or not (isinstance(self.seed, int) and 0 <= self.seed < MAX_SEED):
+            raise InputError(f"--seed must be an integer in [0, 2**32), got {self.seed!r}")
 
 
 def split_sets(sets: list[str] | tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -157,7 +162,9 @@ def train(
         return path
     if config is None:
         config = parse_options(spec)
+    runs.check_new_run(root, run_dir)
     check(spec)
+    existed = run_dir is not None and Path(run_dir).exists()
     path = runs.create_run(
         kind="train",
         scenario=spec.scenario,
@@ -167,7 +174,11 @@ def train(
         root=root,
         run_dir=run_dir,
     )
-    trainer(spec.agent).train(spec, config, path, resume=False, progress=progress)
+    try:
+        trainer(spec.agent).train(spec, config, path, resume=False, progress=progress)
+    except InputError:
+        runs.discard_unstarted(path, remove_folder=not existed)
+        raise
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import weakref
 
 import typer
 
@@ -24,6 +25,14 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+_ATTACHED: weakref.WeakKeyDictionary[typer.Typer, set[str]] = weakref.WeakKeyDictionary()
+"""The modules already attached to each app: attaching twice would list every command twice (and make
+each in-process call of the CLI slower than the one before)."""
+
+
 def register_all(app: typer.Typer) -> None:
+    attached = _ATTACHED.setdefault(app, set())
     for name in COMMAND_MODULES:
-        importlib.import_module(f"restock.commands.{name}").register(app)
+        if name not in attached:
+            importlib.import_module(f"restock.commands.{name}").register(app)
+            attached.add(name)

@@ -8,6 +8,30 @@ import typer
 
 from restock.errors import InputError
 
+MAX_SKU_PERIODS = 500_000_000
+"""Most SKUs x periods of one engine's run (its int64 demand array alone is 4 GB there); every size is also
+at most the scenario bounds (1,000,000 SKUs, 100,000 periods) and ``--repeats`` at most 1,000."""
+
+
+def _check_sizes(sizes: dict[str, int | None], defaults: dict[str, int]) -> None:
+    """Each given size in (0, its bound], and SKUs x periods at most :data:`MAX_SKU_PERIODS`."""
+    from restock.scenarios.schema import MAX_PERIODS, MAX_SKUS
+
+    bounds = {"des_skus": MAX_SKUS, "batch_skus": MAX_SKUS, "periods": MAX_PERIODS, "repeats": 1000}
+    for name, value in sizes.items():
+        option = f"--{name.replace('_', '-')}"
+        if value is not None and value <= 0:
+            raise InputError(f"restock bench: {option} must be > 0, got {value!r}")
+        if value is not None and value > bounds[name]:
+            raise InputError(f"restock bench: {option} must be at most {bounds[name]:,}, got {value!r}")
+    size = {k: v if v is not None else defaults[k] for k, v in sizes.items()}
+    for skus in ("des_skus", "batch_skus"):
+        if size[skus] * size["periods"] > MAX_SKU_PERIODS:
+            raise InputError(
+                f"restock bench: --{skus.replace('_', '-')} {size[skus]:,} x --periods {size['periods']:,} "
+                f"is more than {MAX_SKU_PERIODS:,} SKU-periods"
+            )
+
 
 def register(app: typer.Typer) -> None:
     app.command("bench")(bench)
@@ -53,9 +77,7 @@ def bench(
     resolve_dtype(dtype)
     cfg = BenchConfig.quick() if quick else BenchConfig()
     sizes = {"des_skus": des_skus, "batch_skus": batch_skus, "periods": periods, "repeats": repeats}
-    for name, value in sizes.items():
-        if value is not None and value <= 0:
-            raise InputError(f"restock bench: --{name.replace('_', '-')} must be > 0, got {value!r}")
+    _check_sizes(sizes, {k: getattr(cfg, k) for k in sizes})
     if threads <= 0:
         raise InputError(f"restock bench: --threads must be > 0, got {threads!r}")
     try:

@@ -80,10 +80,11 @@ def export(
     """Write the panel as a long table (series_id, date, demand, price, covariates, static attributes)."""
     from restock.data import load_buckets
     from restock.errors import InputError
-    from restock.io import write_frame
+    from restock.io import check_writable, write_frame
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"{out}: output must end in .csv or .parquet")
+    check_writable(out, "output file")
     panel = load_buckets(data, freq, fill_gaps=fill_gaps)
     frame = panel.frame.merge(panel.static, left_on="series_id", right_index=True, how="left")
     write_frame(out, frame)

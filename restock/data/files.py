@@ -58,17 +58,25 @@ def load_long(path: str | Path, *, freq: str | None = None, fill_gaps: bool = Fa
         frame = frame.drop(columns=static_cols)
     if "price" in frame.columns:
         price = pd.to_numeric(frame["price"], errors="coerce")
-        bad = (price.isna() & frame["price"].notna()) | (price <= 0)
+        bad = (price.isna() & frame["price"].notna()) | (price <= 0) | np.isinf(price)
         if bad.any():
             row = frame.index[bad.to_numpy()][0]
             raise InputError(
-                f"{src}: price {frame.loc[row, 'price']!r} is not a positive number "
+                f"{src}: price {_cell(frame.loc[row, 'price'])!r} in column 'price' is not a positive finite "
+                "number "
                 f"(series {frame.loc[row, 'series_id']!r}, row {row})"
             )
         frame["price"] = price.astype("float64")
     for col in extra:
         if col not in static_cols:
             frame[col] = frame[col].astype("float64")
+            inf = np.isinf(frame[col])
+            if inf.any():
+                row = frame.index[inf.to_numpy()][0]
+                raise InputError(
+                    f"{src}: covariate {float(frame.loc[row, col])!r} in column {col!r} is not finite "
+                    f"(series {frame.loc[row, 'series_id']!r}, row {row})"
+                )
     if freq is None:
         dates = pd.to_datetime(frame["date"], errors="coerce")
         freq = _infer_freq(pd.DatetimeIndex(dates.dropna().unique()), src)
@@ -97,6 +105,7 @@ def load_wide(path: str | Path, *, freq: str | None = None, fill_gaps: bool = Fa
     for problem, mask in (
         ("non-numeric", np.isnan(values) & ~blank),
         ("negative", np.nan_to_num(values) < 0),
+        ("infinite", np.isinf(values)),
     ):
         if mask.any():
             r, c = (int(i[0]) for i in np.nonzero(mask))
@@ -126,6 +135,11 @@ def load_wide(path: str | Path, *, freq: str | None = None, fill_gaps: bool = Fa
         {"series_id": ids[rows], "date": periods[cols], "demand": np.nan_to_num(values[rows, cols])}
     )
     return DemandPanel.from_frame(frame, freq=freq, source=str(src))
+
+
+def _cell(value: object) -> object:
+    """A cell as it is best shown in an error: a float as a plain Python float, anything else as it is."""
+    return float(value) if isinstance(value, float) else value  # np.float64 is a float
 
 
 def _read_table(src: Path, dtype: type | None = None) -> pd.DataFrame:

@@ -27,6 +27,9 @@ import pandas as pd
 from restock.errors import InputError
 
 REQUIRED_COLUMNS = ("series_id", "date", "demand")
+MAX_DEMAND = 1e12
+"""Most units of demand in one period of one series (the largest rate a synthetic scenario can draw: a mean
+of 1e6 under a multiplier of 1e6); beyond it the money KPIs of a replay lose their precision or overflow."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,16 @@ class DemandPanel:
                 f"(series {df.loc[row, 'series_id']!r}, date {df.loc[row, 'date'].date()}, row {row})"
             )
         df["demand"] = demand.astype("float64")
-        for name, check in (("missing", df["demand"].isna()), ("negative", df["demand"] < 0)):
+        for name, check in (
+            ("missing", df["demand"].isna()),
+            ("negative", df["demand"] < 0),
+            ("infinite", np.isinf(df["demand"])),
+            (f"too large (at most {MAX_DEMAND:g} units a period)", df["demand"] > MAX_DEMAND),
+        ):
             if check.any():
                 row = df.index[check.to_numpy()][0]
                 raise InputError(
-                    f"{source}: {name} demand {float(df.loc[row, 'demand'])!r} "
+                    f"{source}: {name} demand {float(df.loc[row, 'demand'])!r} in column 'demand' "
                     f"(series {df.loc[row, 'series_id']!r}, date {df.loc[row, 'date'].date()}, row {row})"
                 )
         dup = df.duplicated(["series_id", "date"], keep="first")

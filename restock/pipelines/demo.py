@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from restock import io
 from restock.agents.directbackprop.config import DirectBackpropConfig
 from restock.agents.sb3.config import SB3Options
 from restock.errors import InputError
@@ -201,6 +202,7 @@ def check_root(root: Path) -> None:
     """An InputError naming ``--root`` unless the folder of run folders can be created."""
     if not Path(root).parent.exists():
         raise InputError(f"--root {root}: its parent folder does not exist")
+    io.check_folder(root, "--root")
 
 
 def run_demo(

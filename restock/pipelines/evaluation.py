@@ -29,6 +29,7 @@ import pandas as pd
 
 from restock import io, runs, seeding
 from restock.errors import InputError
+from restock.pipelines.inputs import check_paths
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
 from restock.reporting.series import period_series
@@ -80,8 +81,7 @@ class EvaluationSpec:
                 f"first seed {self.first_seed!r} with {self.seeds} seeds: the seed indices must lie in "
                 f"[0, {seeding.MAX_EVAL_INDEX}]"
             )
-        if self.n_paths is not None and self.n_paths < 1:
-            raise InputError(f"--paths {self.n_paths!r}: must be >= 1")
+        check_paths(self.n_paths)
         dup = sorted({p for p in self.policies if self.policies.count(p) > 1})
         if dup:
             raise InputError(f"--policies: policy {dup[0]!r} is named twice")

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from restock import io, runs
+from restock.agents.options import check_device
 from restock.data import load_buckets
 from restock.errors import InputError
 from restock.forecasters.base import QuantileForecast
@@ -110,19 +111,26 @@ class ForecastTrainResult:
     """One row per epoch (``history.csv``)."""
 
 
+def _check_run_dir(run_dir: Path) -> None:
+    """Refuse a folder that cannot be written or that holds another kind of run (before any work)."""
+    io.check_folder(run_dir, "--run-dir")
+    if (run_dir / runs.RUN_FILE).exists():
+        kind = runs.load_run(run_dir)["kind"]
+        if kind != KIND:
+            raise InputError(f"--run-dir {run_dir} holds a {kind!r} run; choose another folder")
+
+
 def _prepare(run_dir: Path) -> None:
-    """Refuse a folder that holds another kind of run; forget an earlier forecast training there."""
-    if not (run_dir / runs.RUN_FILE).exists():
-        return
-    kind = runs.load_run(run_dir)["kind"]
-    if kind != KIND:
-        raise InputError(f"--run-dir {run_dir} holds a {kind!r} run; choose another folder")
-    (run_dir / runs.RUN_FILE).unlink()
+    """Forget an earlier forecast training in ``run_dir`` (:func:`_check_run_dir` has checked its kind)."""
+    (run_dir / runs.RUN_FILE).unlink(missing_ok=True)
 
 
 def train_forecaster(spec: ForecastTrainSpec) -> ForecastTrainResult:
     """Check the inputs, create the run folder, train, save (see the module docstring)."""
     cls = model_class(spec.model)
+    _check_run_dir(spec.run_dir)
+    if spec.config is not None:
+        check_device(spec.config.device)
     base = default_config(spec.model) if spec.config is None else spec.config
     config = replace(base, run_dir=str(spec.run_dir))
     forecaster = cls(config)
@@ -243,6 +251,11 @@ def prediction_table(forecast: QuantileForecast, cutoff: pd.Timestamp) -> pd.Dat
 
 def predict_forecaster(spec: ForecastPredictSpec) -> ForecastPrediction:
     """Load the data and the checkpoint, forecast at the cutoff, write the table (module docstring)."""
+    if spec.out is not None:
+        if spec.out.suffix.lower() not in (".csv", ".parquet"):
+            raise InputError(f"--out {spec.out}: must end in .csv or .parquet")
+        io.check_writable(spec.out, "--out")
+    check_device(spec.device)
     panel = load_buckets(spec.data, spec.freq)
     forecaster = load_checkpoint(spec.checkpoint, panel, device=spec.device)
     if spec.cutoff is None:

@@ -10,6 +10,17 @@ from __future__ import annotations
 from restock.errors import InputError
 
 
+def check_paths(n_paths: int | None) -> None:
+    """``--paths``: None (the scenario's ``seeds.n_paths``) or in [1, MAX_PATHS], the bound of
+    ``seeds.n_paths`` (:data:`restock.scenarios.schema.MAX_PATHS`); else an InputError naming it."""
+    from restock.scenarios.schema import MAX_PATHS
+
+    if n_paths is not None and n_paths < 1:
+        raise InputError(f"--paths {n_paths!r}: must be >= 1")
+    if n_paths is not None and n_paths > MAX_PATHS:
+        raise InputError(f"--paths {n_paths!r}: must be at most {MAX_PATHS:,} (as seeds.n_paths)")
+
+
 def parse_policies(text: str) -> tuple[str, ...]:
     """``"a, b,c"`` -> ``("a", "b", "c")``; an empty list or item is an InputError naming ``--policies``.
 

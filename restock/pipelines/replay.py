@@ -39,6 +39,7 @@ from restock.agents import specs as policy_specs
 from restock.agents.evaluate import draw_episode, evaluate
 from restock.errors import InputError
 from restock.forecasters.base import BAND_QUANTILES
+from restock.pipelines.evaluation import ENGINES
 from restock.reporting import figures as figs
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
@@ -81,6 +82,8 @@ class ReplaySpec:
             raise InputError(f"replay: --seeds must be a positive integer, got {self.seeds!r}")
         if self.figure_skus < 1:
             raise InputError(f"replay: figure_skus must be >= 1, got {self.figure_skus!r}")
+        if self.engine not in ENGINES:
+            raise InputError(f"replay: --engine {self.engine!r}: expected {' or '.join(ENGINES)}")
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,7 @@ def replay(
 ) -> ReplayResult:
     """Evaluate ``spec``'s policies on common paths and write the replay run folder (module docstring)."""
     say = progress or (lambda _msg: None)
+    runs.check_new_run(root, run_dir)  # before the evaluation, not after it
     scenario = load(spec.scenario, list(spec.scenario_overrides))
     say(f"evaluating {len(spec.policies)} policies x {spec.seeds} seeds on {scenario.name} ({spec.engine})")
     evaluation = _evaluate(spec, scenario)

@@ -14,14 +14,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from restock.errors import InputError
+from restock.errors import MAX_UNITS, InputError
+from restock.pipelines.inputs import check_paths
 
 ENGINES: tuple[str, ...] = ("des", "batch")
 """The engines a simulation can run on."""
 
 
-MAX_ORDER_LEVEL = 1e9
-"""Most units of an order rule's S or Q: beyond it the money KPIs lose their precision or overflow."""
+MAX_ORDER_LEVEL = MAX_UNITS
+"""Most units of an order rule's S or Q (:data:`restock.errors.MAX_UNITS`)."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,7 @@ class SimulationSpec:
             raise InputError(f"--engine {self.engine!r}: expected des or batch")
         if self.seed is not None and self.seed < 0:
             raise InputError(f"--seed {self.seed!r}: must be >= 0")
-        if self.n_paths is not None and self.n_paths < 1:
-            raise InputError(f"--paths {self.n_paths!r}: must be >= 1")
+        check_paths(self.n_paths)
 
 
 @dataclass(frozen=True)

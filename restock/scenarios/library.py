@@ -41,7 +41,15 @@ def read_raw(name_or_path: str) -> tuple[dict[str, Any], str]:
                 "nor an existing TOML file"
             )
         source = str(name_or_path)
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"scenario {source}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
+                f"{exc.start}); a scenario is a TOML file written in UTF-8"
+            ) from None
+        except OSError as exc:
+            raise InputError(f"scenario {source}: cannot be read ({exc.strerror})") from None
     try:
         return tomllib.loads(text), source
     except tomllib.TOMLDecodeError as exc:

@@ -35,7 +35,7 @@ def lead_time(config: LeadTimeConfig, where: Where) -> LeadTime:
     try:
         return LeadTime(c.kind, c.value, c.values, c.probs, c.shift, c.mean, c.var)
     except InputError as exc:
-        raise InputError(f"scenario {where.source}: key {where.key!r}: {exc}") from None
+        raise where.refuse(str(exc)) from None
 
 
 def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruption], ...] = ()) -> Network:
@@ -49,7 +49,7 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
         try:
             fill = FillRate(v.fill_rate.mean, v.fill_rate.concentration)
         except InputError as exc:
-            raise InputError(f"scenario {w.source}: key '{vw.key}.fill_rate': {exc}") from None
+            raise vw.child("fill_rate").refuse(str(exc)) from None
         if not v.capacity >= 0:
             raise vw.child("capacity").error(v.capacity, "must be >= 0 (inf: unlimited)")
         own = tuple(d for name, d in disruptions if name == v.name)
@@ -78,7 +78,7 @@ def scenario_network(scenario: Scenario, disruptions: tuple[tuple[str, Disruptio
                 )
             )
         except InputError as exc:  # a check the simulator has and check_nodes lacks
-            raise InputError(f"scenario {w.source}: key 'nodes.{i}': {exc}") from None
+            raise w.child("nodes").child(i).refuse(str(exc)) from None
     try:
         return Network(vendors=tuple(vendors), nodes=tuple(nodes))
     except InputError as exc:  # likewise

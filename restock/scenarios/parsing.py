@@ -39,9 +39,35 @@ class Where:
     def child(self, name: str | int) -> Where:
         return Where(self.source, f"{self.key}.{name}" if self.key else str(name), self.what)
 
-    def error(self, value: Any, expected: str) -> InputError:
-        """An error naming the source, this key and ``value``."""
-        return InputError(f"{self.what} {self.source}: key {self.key!r} {expected}, got {value!r}")
+    def error(self, value: Any, expected: str) -> KeyValueError:
+        """An error naming the source, this key and ``value``: ``key 'horizon' must be > 0, got 0``."""
+        return KeyValueError(self.source, self.key, f" {expected}, got {value!r}", what=self.what)
+
+    def refuse(self, reason: str) -> KeyValueError:
+        """An error naming the source and this key, for a reason that names the values itself:
+        ``key 'vendors.0.lead_time': lead_time.mean must be >= shift (2), got 1.0``."""
+        return KeyValueError(self.source, self.key, f": {reason}", what=self.what)
+
+
+class KeyValueError(InputError):
+    """A scenario key whose value is refused: ``scenario steady.toml: key 'horizon' must be > 0, got 0``.
+
+    The source, the key and what is said about it are kept apart so that
+    :func:`restock.scenarios.loader.from_raw` can blame the ``--set`` override that put the value there
+    (:meth:`from_override`: ``--set 'horizon=0' on scenario steady.toml: key 'horizon' ...``), not the file.
+    ``what`` names the kind of source (``scenario``; ``sweep spec`` for a sweep's SPEC.toml).
+    """
+
+    def __init__(
+        self, source: str, key: str, detail: str, override: str | None = None, what: str = "scenario"
+    ):
+        self.source, self.key, self.detail, self.override, self.what = source, key, detail, override, what
+        where = f"--set {override!r} on {what} {source}" if override else f"{what} {source}"
+        super().__init__(f"{where}: key {key!r}{detail}")
+
+    def from_override(self, override: str) -> KeyValueError:
+        """The same error, naming the ``--set`` item ``override`` as where the value came from."""
+        return KeyValueError(self.source, self.key, self.detail, override, self.what)
 
 
 def parser(fn: Callable[[Any, Where], Any]) -> dict[str, Any]:

@@ -104,8 +104,8 @@ def validate_shocks(scenario: Scenario) -> None:
     for i, s in enumerate(scenario.shocks):
         w = _where(scenario, i)
         if not 0 <= s.start < s.end <= scenario.horizon:
-            raise InputError(
-                f"scenario {w.source}: key '{w.key}' window [start, end) = [{s.start}, {s.end}) must satisfy "
+            raise w.refuse(
+                f"window [start, end) = [{s.start}, {s.end}) must satisfy "
                 f"0 <= start < end <= horizon ({scenario.horizon})"
             )
         extra = _targets_set(s) - _ALLOWED_TARGETS[s.kind]

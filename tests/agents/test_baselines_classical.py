@@ -156,7 +156,7 @@ def test_ss_spec_with_given_levels(tmp_path: Path) -> None:
         ("s-S:s=1:S=5:s=2", "got item 's=2'"),
         ("s-S:s=1:Q=5", "got item 'Q=5'"),
         ("s-S:s=one:S=5", "s must be a number, got 'one'"),
-        ("s-S:s=1:S=nan", r"s-S:s=1:S=nan.S\[\] must be finite"),
+        ("s-S:s=1:S=nan", r"s-S:s=1:S=nan': S must be a finite number of at most 1e\+09 units, got 'nan'"),
         ("s-S:s=6:S=5", "s must be <= S"),
     ]:
         with pytest.raises(InputError, match=needle):

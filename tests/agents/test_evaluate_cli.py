@@ -47,3 +47,16 @@ def test_bad_policy_and_engine_are_one_line_errors(cli, tmp_path: Path) -> None:
     assert eng.returncode == 2 and "--engine 'gpu'" in eng.stderr
     dup = cli("evaluate", "--scenario", sc, "--policies", "newsvendor,newsvendor")
     assert dup.returncode == 2 and "named twice" in dup.stderr
+
+
+def test_an_s_s_policy_with_levels_too_large_or_not_finite_is_refused(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``s-S:s=5:S=1e308`` was accepted (and evaluated to garbage)."""
+    zero_lead_scenario(tmp_path, horizon=20, n_paths=2)
+    sc = str(tmp_path / "nv.toml")
+    for spec, key, text in (("s-S:s=5:S=1e308", "S", "1e308"), ("s-S:s=inf:S=5", "s", "inf")):
+        out = cli("evaluate", "--scenario", sc, "--policies", spec, "--seeds", "1")
+        assert out.returncode == 2, out.stdout
+        assert (
+            f"policy {spec!r}: {key} must be a finite number of at most 1e+09 units, got {text!r}"
+            in out.stderr
+        )

@@ -76,13 +76,38 @@ def test_backorder_table_and_json(cli) -> None:
         (["--demand", "negbin:5:3", "--lead-time", "1", "--penalty", "9"], "negbin:5:3"),
         (["--demand", "poisson:5", "--lead-time", "1", "--penalty", "-9"], "penalty"),
         (["--demand", "poisson:30", "--lead-time", "6", "--penalty", "99"], "states"),
+        # these hung: a convolution of 10^6 pmfs, a transition count over 10^11 positions
+        (["--demand", "poisson:2", "--lead-time", "1000000", "--penalty", "4"], "at most 1000 periods"),
+        (
+            ["--demand", "poisson:2", "--lead-time", "1", "--penalty", "4", "--position-cap", "10**11"],
+            "states",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(cli, args: list[str], needle: str) -> None:
+    args = [str(10**11) if a == "10**11" else a for a in args]
     out = cli("oracle", "lost-sales", *args)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backorder", "--demand", "poisson:2", "--lead-time", "100000000", "--penalty", "4"],
+        ["s-S", "--demand", "poisson:3", "--fixed-cost", "10", "--backorder", "9",
+         "--lead-time", "100000000"],
+        ["dual-sourcing", "--demand", "pmf:0.3,0.4,0.3", "--regular-lead-time", "100000000",
+         "--regular-cost", "0", "--expedited-cost", "5", "--holding", "1", "--backorder", "10"],
+    ],
+)  # fmt: skip
+def test_a_lead_time_beyond_1000_periods_is_refused_at_once(cli, args: list[str]) -> None:
+    """They hung (a convolution of 10^8 demand pmfs)."""
+    out = cli("oracle", *args)
+    assert out.returncode == 2 and "lead_time must be at most 1000 periods, got 100000000" in out.stderr, (
+        out.stderr
+    )
 
 
 SERIAL_6_1 = (

@@ -6,6 +6,7 @@ The real entry point (:func:`restock.cli.main`) runs in-process with only the tr
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,33 @@ def test_an_existing_run_is_never_overwritten_and_a_finished_one_not_resumed(cli
     out = cli("train", "--resume", str(run))
     assert out.returncode == 2 and "finished training" in out.stderr
     assert (run / "run.json").read_bytes() == before
+
+
+def test_bad_input_found_by_the_trainer_leaves_no_run_folder(cli, tmp_path: Path) -> None:
+    """``--seed -1`` was refused by the env after run.json was written, leaving a folder that neither
+    ``--resume`` nor a fresh start would take."""
+    for seed in ("-1", str(2**32)):
+        run = tmp_path / f"seed{seed}"
+        out = cli(
+            "train", "--agent", "ppo", "--scenario", "steady", "--seed", seed, "--run-dir", str(run), *TINY
+        )
+        assert out.returncode == 2 and f"--seed must be an integer in [0, 2**32), got {seed}" in out.stderr
+        assert not run.exists()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    for run_dir in (a_file, a_file / "sub"):
+        out = cli("train", "--agent", "ppo", "--scenario", "steady", "--run-dir", str(run_dir), *TINY)
+        assert out.returncode == 2 and out.stderr.startswith(f"error: --run-dir {run_dir}: "), out.stderr
+        assert out.stderr.count("\n") == 1 and a_file.read_text() == "mine"
+
+
+def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(cli, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    out = cli("train", "--agent", "ppo", "--scenario", "steady", "--run-dir", str(run), *TINY)
+    assert out.returncode == 0, out.stderr
+    shutil.rmtree(run / "checkpoints")  # as if killed before the first checkpoint: run.json, agent.json, tb/
+    (run / "kpis.csv").unlink()
+    out = cli("train", "--resume", str(run))
+    assert out.returncode == 0, out.stderr
+    assert json.loads((run / "checkpoints" / "state.json").read_text())["finished"]
+    assert (run / "kpis.csv").is_file()

@@ -60,11 +60,34 @@ def test_long_with_an_explicit_freq(tmp_path: Path) -> None:
     ("row", "message"),
     [
         ("a,2024-01-13,5,2.5,0,S1", r"duplicate row for series 'a' on 2024-01-13 \(row 7\)"),
-        ("a,2024-01-27,-1,2.5,0,S1", r"negative demand -1.0 \(series 'a', date 2024-01-27, row 7\)"),
+        (
+            "a,2024-01-27,-1,2.5,0,S1",
+            r"negative demand -1.0 in column 'demand' \(series 'a', date 2024-01-27, row 7\)",
+        ),
+        (
+            "a,2024-01-27,inf,2.5,0,S1",
+            r"infinite demand inf in column 'demand' \(series 'a', date 2024-01-27, row 7\)",
+        ),
+        (
+            "a,2024-01-27,1e300,2.5,0,S1",
+            r"too large \(at most 1e\+12 units a period\) demand 1e\+300 in column 'demand' "
+            r"\(series 'a', date 2024-01-27, row 7\)",
+        ),
+        (
+            "a,2024-01-27,1,inf,0,S1",
+            r"price inf in column 'price' is not a positive finite number \(series 'a', row 7\)",
+        ),
+        (
+            "a,2024-01-27,1,2.5,-inf,S1",
+            r"covariate -inf in column 'promo' is not finite \(series 'a', row 7\)",
+        ),
         ("a,2024-01-27,many,2.5,0,S1", r"non-numeric demand 'many' \(series 'a', date 2024-01-27, row 7\)"),
         ("a,2024-13-27,1,2.5,0,S1", r"unparseable date '2024-13-27' \(series 'a', row 7\)"),
         ("a,2024-02-03,1,2.5,0,S1", r"series 'a' has a gap in its dates \(first missing: 2024-01-27\)"),
-        ("a,2024-01-27,1,free,0,S1", r"price 'free' is not a positive number \(series 'a', row 7\)"),
+        (
+            "a,2024-01-27,1,free,0,S1",
+            r"price 'free' in column 'price' is not a positive finite number \(series 'a', row 7\)",
+        ),
         ("a,2024-01-27,1,2.5,0,S9", r"text column 'store' changes within series 'a'"),
     ],
 )
@@ -137,6 +160,7 @@ def test_wide_interior_blank_is_a_gap(tmp_path: Path) -> None:
     [
         (["x,1,2,-2,3"], r"negative demand '-2' for series 'x', period '2024-03' \(line 2\)"),
         (["x,1,2,n/a?,3"], r"non-numeric demand 'n/a\?' for series 'x', period '2024-03' \(line 2\)"),
+        (["x,1,2,inf,3"], r"infinite demand 'inf' for series 'x', period '2024-03' \(line 2\)"),
         (["x,1,2,3,4", "x,1,2,3,4"], r"duplicate series 'x' in column 'sku' \(line 3\)"),
         (["x,1,2,3,4", "z,,,,"], r"series 'z' has no value in any period \(line 3\)"),
     ],

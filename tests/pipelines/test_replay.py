@@ -231,3 +231,27 @@ def test_train_overrides_tune_baselines_on_the_world_before_the_shock(
     assert train.name == scenario.name  # type: ignore[attr-defined]
     rp.resolve_policies(rp.ReplaySpec("covid-shock", ("base-stock",)), scenario)
     assert seen["base-stock"] is None
+
+
+def test_an_output_location_that_cannot_be_written_is_refused_before_the_evaluation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It failed with a traceback, and only after the whole evaluation had run."""
+
+    def no_evaluation(*_args: object, **_kw: object) -> None:
+        raise AssertionError("the replay evaluated before checking where it writes")
+
+    monkeypatch.setattr(rp, "_evaluate", no_evaluation)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    spec = rp.ReplaySpec("steady", ("newsvendor",), seeds=1, scenario_overrides=("horizon=28",))
+    for kw, said in (
+        ({"run_dir": a_file}, f"--run-dir {a_file}: is an existing file"),
+        ({"run_dir": a_file / "sub"}, f"--run-dir {a_file / 'sub'}: {a_file} is a file"),
+        ({"root": a_file}, f"--root {a_file}: is an existing file"),
+    ):
+        with pytest.raises(InputError, match=said):
+            rp.replay(spec, **kw)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match=r"--engine 'gpu'"):
+        rp.ReplaySpec("steady", ("newsvendor",), engine="gpu")
+    assert a_file.read_text() == "mine"

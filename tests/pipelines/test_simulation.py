@@ -34,6 +34,8 @@ def test_the_two_rules_differ_and_bad_values_are_refused() -> None:
         OrderRule("constant", -1.0)
     with pytest.raises(InputError, match="--engine 'gpu'"):
         SimulationSpec("steady", OrderRule("constant", 1.0), engine="gpu")
+    with pytest.raises(InputError, match=r"--paths 1000000: must be at most 100,000"):
+        SimulationSpec("steady", OrderRule("constant", 1.0), n_paths=10**6)  # it ran for minutes
 
 
 @pytest.mark.parametrize(

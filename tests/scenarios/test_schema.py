@@ -124,6 +124,40 @@ def test_an_override_with_a_bad_value_is_a_validation_error() -> None:
         parse_override("horizon")
 
 
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("horizon=0", "horizon"),
+        ("catalog.n_skus=10000000000", "catalog.n_skus"),
+        ("vendors.0.lead_time.value=-1", "vendors.0.lead_time"),
+        ('vendors.0.lead_time={kind="shifted_poisson",shift=2,mean=1.0}', "vendors.0.lead_time"),
+        ('shocks=[{kind="demand_multiplier",start=5,end=7,factor=1e300}]', "shocks.0.factor"),
+        ('shocks=[{kind="demand_multiplier",start=9,end=3,factor=2.0}]', "shocks.0"),
+    ],
+)
+def test_an_error_about_a_value_from_an_override_names_the_override(override: str, key: str) -> None:
+    """The value came from ``--set``, not from the file: the error says so (it blamed the file)."""
+    with pytest.raises(InputError) as info:
+        from_raw(raw(), "test.toml", [override])
+    assert str(info.value).startswith(f"--set {override!r} on scenario test.toml: key {key!r}"), info.value
+
+
+def test_an_error_about_a_value_of_the_file_still_names_the_file() -> None:
+    with pytest.raises(InputError) as info:
+        from_raw(raw(horizon=0), "test.toml", ["warmup=7"])
+    assert str(info.value).startswith("scenario test.toml: key 'horizon' must be > 0, got 0"), info.value
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)), 'name = "caf\xe9"\n'.encode("latin-1")])
+def test_a_scenario_file_that_is_not_utf8_text_is_named(tmp_path, data: bytes) -> None:
+    path = tmp_path / "odd.toml"
+    path.write_bytes(data)
+    with pytest.raises(
+        InputError, match=r"odd\.toml: not a UTF-8 text file \(byte 0x[0-9a-f]{2} at offset \d+\)"
+    ):
+        load(str(path))
+
+
 def test_unknown_scenario_and_bad_toml(tmp_path) -> None:
     with pytest.raises(InputError, match="neither a built-in scenario"):
         load("no-such-scenario")

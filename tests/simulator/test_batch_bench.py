@@ -86,3 +86,11 @@ def test_cli_prints_one_json_object_and_rejects_bad_sizes() -> None:
     assert data["config"]["batch_skus"] == 200 and all(k in data for k in KEYS)
     bad = runner.invoke(app, ["bench", "--batch-skus", "0"])
     assert bad.exit_code != 0 and "--batch-skus must be > 0" in str(bad.exception)
+    # sizes that ran into a MemoryError (72.8 TiB, 1.46 TiB) are refused before anything is allocated
+    for args, said in (
+        (["--batch-skus", str(10**13)], "--batch-skus must be at most 1,000,000"),
+        (["--periods", str(2 * 10**9)], "--periods must be at most 100,000"),
+        (["--batch-skus", "1000000", "--periods", "100000"], "more than 500,000,000 SKU-periods"),
+    ):
+        bad = runner.invoke(app, ["bench", *args])
+        assert bad.exit_code != 0 and said in str(bad.exception), bad.exception

@@ -72,7 +72,12 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from restock.agents.oracle.demand import DiscreteDemand, convolve_power, finite_number, parse_demand
-from restock.agents.oracle.lost_sales import DEFAULT_MEMORY_LIMIT, check_solver_parameters, is_integer
+from restock.agents.oracle.lost_sales import (
+    DEFAULT_MEMORY_LIMIT,
+    check_lead_time,
+    check_solver_parameters,
+    is_integer,
+)
 from restock.agents.oracle.rvi import iterate, stationary_distribution
 from restock.errors import InputError, bad_value
 
@@ -135,10 +140,8 @@ class DualSourcingConfig:
             raise bad_value("demand", self.demand, "must be a spec string such as 'pmf:0.2,0.3,0.5'")
         if parse_demand(self.demand).mean <= 0:
             raise bad_value("demand", self.demand, "must have a positive mean (nothing to buy otherwise)")
-        if not is_integer(self.regular_lead_time) or self.regular_lead_time < 1:
-            raise bad_value("regular_lead_time", self.regular_lead_time, "must be an integer >= 1")
-        if not is_integer(self.expedited_lead_time) or self.expedited_lead_time < 0:
-            raise bad_value("expedited_lead_time", self.expedited_lead_time, "must be an integer >= 0")
+        check_lead_time("regular_lead_time", self.regular_lead_time, 1)
+        check_lead_time("expedited_lead_time", self.expedited_lead_time)
         if self.expedited_lead_time >= self.regular_lead_time:
             raise bad_value(
                 "expedited_lead_time",

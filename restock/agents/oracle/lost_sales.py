@@ -54,10 +54,23 @@ def is_integer(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
+MAX_LEAD_TIME = 1000
+"""Most periods of an oracle's lead time: the lead-time demand is the convolution of that many demand pmfs,
+and an exact state space is far beyond any memory limit long before (docs/oracle.md)."""
+
+
+def check_lead_time(name: str, value: Any, minimum: int = 0) -> None:
+    """``value`` an integer in [minimum, :data:`MAX_LEAD_TIME`] — else :class:`InputError` naming ``name``."""
+    if not is_integer(value) or value < minimum:
+        raise bad_value(name, value, f"must be an integer >= {minimum}")
+    if value > MAX_LEAD_TIME:
+        raise bad_value(name, value, f"must be at most {MAX_LEAD_TIME} periods")
+
+
 def check_cost_parameters(lead_time: Any, holding: Any, penalty: Any) -> None:
-    """Lead time an integer >= 0, holding and penalty finite and > 0 — else :class:`InputError`."""
-    if not is_integer(lead_time) or lead_time < 0:
-        raise bad_value("lead_time", lead_time, "must be an integer >= 0")
+    """Lead time an integer in [0, :data:`MAX_LEAD_TIME`], holding and penalty finite and > 0 — else
+    :class:`InputError`."""
+    check_lead_time("lead_time", lead_time)
     for name, value in (("holding", holding), ("penalty", penalty)):
         if (
             isinstance(value, bool)
@@ -173,24 +186,30 @@ def morton_cap(demand: DiscreteDemand, lead_time: int, holding: float, penalty: 
     return smallest_index_reaching(np.cumsum(lead_demand), penalty / (penalty + holding))
 
 
-def memory_needed(lead_time: int, cap: int, max_demand: int, *, every_order: bool = True) -> tuple[int, int]:
+def memory_needed(
+    lead_time: int, cap: int, max_demand: int, *, every_order: bool = True, limit: int | None = None
+) -> tuple[int, int]:
     """(pre-decision states, bytes) that solving with this lead time and cap would take.
 
     ``every_order``: the optimum (every order 0 .. cap - position at every state); False: a fixed policy
     (one post-decision row per state, :mod:`restock.agents.oracle.baselines`). The bytes count the
     transition matrix as stored (:data:`BYTES_PER_TRANSITION` per nonzero), the temporaries of one block of
     its build, per-state and per-post-decision-state vectors and the dense index; measured peaks stay
-    below it (docs/oracle.md).
+    below it (docs/oracle.md). ``limit``: when the per-state vectors and the dense index alone exceed it,
+    their bytes are returned at once (counting the transitions takes one step per position up to ``cap``).
     """
     dims = max(lead_time, 1)
     states = simplex_size(dims, cap)
+    dense = (cap + 1) ** dims
+    floor = states * BYTES_PER_STATE + dense * BYTES_PER_DENSE_CELL
+    if limit is not None and floor > limit:
+        return states, floor  # beyond the limit already: the transition count would take cap steps
     if every_order:
         post = simplex_size(dims + 1, cap)
         nnz = transition_count(lead_time, cap, max_demand)
     else:
         post = states
         nnz = policy_transition_count(lead_time, cap, max_demand)
-    dense = (cap + 1) ** dims
     need = (
         post * BYTES_PER_POST_STATE
         + states * BYTES_PER_STATE
@@ -220,7 +239,7 @@ def check_size(
     every_order: bool = True,
 ) -> None:
     """Refuse (InputError) a state space whose memory estimate exceeds ``limit`` bytes."""
-    states, need = memory_needed(lead_time, cap, max_demand, every_order=every_order)
+    states, need = memory_needed(lead_time, cap, max_demand, every_order=every_order, limit=limit)
     if need > limit:
         raise InputError(
             f"{what} too large: lead_time {lead_time}, position cap {cap} give {states:,} states and need "

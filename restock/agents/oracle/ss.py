@@ -57,7 +57,7 @@ from numpy.typing import NDArray
 from restock.agents.oracle.backorder import backorder_base_stock, lead_demand_pmf
 from restock.agents.oracle.conventions import CONVENTION_NOTE
 from restock.agents.oracle.demand import DiscreteDemand, parse_demand
-from restock.agents.oracle.lost_sales import is_integer
+from restock.agents.oracle.lost_sales import check_lead_time, is_integer
 from restock.errors import InputError, bad_value
 
 MAX_SPAN = 1_000_000
@@ -99,8 +99,7 @@ class SSConfig:
         _finite("fixed_cost", self.fixed_cost, positive=False)
         _finite("backorder", self.backorder, positive=True)
         _finite("holding", self.holding, positive=True)
-        if not is_integer(self.lead_time) or self.lead_time < 0:
-            raise bad_value("lead_time", self.lead_time, "must be an integer >= 0")
+        check_lead_time("lead_time", self.lead_time)
 
 
 def one_period_cost(

@@ -13,6 +13,7 @@ The trainer module of :data:`restock.agents.training.TRAINERS` for ``ppo``, ``a2
   ``kpis.csv`` (:mod:`restock.agents.sb3.callbacks`). ``resume=True`` continues from the newest checkpoint
   up to the same total timesteps; TensorBoard then discards the killed run's points after that
   checkpoint (:func:`restock.reporting.tensorboard.purge_from`), so every tag has one value per step.
+  A run killed before its first checkpoint is started again from the beginning in its folder.
 * :func:`load` returns the best checkpoint as a :class:`~restock.agents.policy.Policy` (and
   :class:`~restock.agents.policy.NetworkPolicy`: a network model acts on every node at once).
 
@@ -34,6 +35,7 @@ import numpy as np
 
 from restock import io as rio
 from restock import seeding
+from restock.agents.options import check_device
 from restock.agents.policy import checked_orders
 from restock.agents.sb3.callbacks import (
     BEST_FILE,
@@ -178,9 +180,9 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
         torch.set_num_threads(s.opts.torch_threads)
     cls = algorithm(spec.agent)
     state = read_state(run_dir)
-    if resume:
-        if state is None:
-            raise InputError(f"{run_dir} has no checkpoint yet ({CHECKPOINTS}/state.json); nothing to resume")
+    # A run killed before its first checkpoint is resumed by starting it again in its folder.
+    restart = resume and state is None
+    if resume and state is not None:
         if state.get("finished"):
             raise InputError(
                 f"{run_dir} finished training ({state['timesteps']} of {spec.timesteps} timesteps); "
@@ -203,7 +205,7 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
         best_file = run_dir / CHECKPOINTS / BEST_FILE
         best = _best_profit(best_file)
     else:
-        if state is not None or (run_dir / TB_DIR).exists():
+        if not restart and (state is not None or (run_dir / TB_DIR).exists()):
             raise InputError(f"{run_dir} already holds training output; use --resume or another --run-dir")
         kwargs = model_kwargs(spec.agent, s.opts, s.env.num_envs, s.reviews)
         resolved = {
@@ -228,10 +230,10 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
         rows, best = [], -np.inf
     logger = configure(str(run_dir / TB_DIR), ["tensorboard"])
     if resume:
-        # the killed run's points after its checkpoint are discarded (one value per tag and step)
+        # the killed run's points after its checkpoint (or all of them: restart) are discarded
         for fmt in logger.output_formats:
             if isinstance(fmt, TensorBoardOutputFormat):
-                purge_from(fmt.writer, int(model.num_timesteps) + 1)
+                purge_from(fmt.writer, 0 if restart else int(model.num_timesteps) + 1)
     model.set_logger(logger)
     newsvendor = rollout(s.eval_view, newsvendor_rule)
     evaluator = KpiEvalCallback(
@@ -246,24 +248,12 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
             total_timesteps=remaining,
             callback=CallbackList([evaluator, checkpoints]),
             progress_bar=progress,
-            reset_num_timesteps=not resume,
+            reset_num_timesteps=not resume or restart,
         )
     checkpoints.save(finished=True)
     model.logger.close()
     s.env.close()
     return evaluator.last_kpis
-
-
-def check_device(device: str) -> None:
-    """A torch device that exists here (SB3 would silently fall back to the CPU for a missing GPU)."""
-    import torch
-
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise InputError(f"device {device!r} is not a torch device ({exc})") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"device {device!r}: CUDA is not available on this machine (use --device cpu)")
 
 
 def _best_profit(file: Path) -> float:
