@@ -29,7 +29,7 @@ import pandas as pd
 
 from restock import io, runs, seeding
 from restock.errors import InputError
-from restock.pipelines.inputs import check_paths
+from restock.pipelines.inputs import check_engine, check_paths
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
 from restock.reporting.series import period_series
@@ -41,9 +41,6 @@ KPIS_FILE = "kpis.csv"
 """The summary of an evaluation run folder, written last (:func:`is_finished`)."""
 PER_SEED_FILE = "per_seed.csv"
 """The per-(policy, seed) KPIs of an evaluation run folder."""
-
-ENGINES: tuple[str, ...] = ("des", "batch")
-"""The engines an evaluation can run on."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +69,7 @@ class EvaluationSpec:
     k < ``seeds`` (a sweep cell evaluates a slice of the seeds an evaluation of them all would)."""
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise InputError(f"--engine {self.engine!r}: expected des or batch")
+        check_engine(self.engine)
         if self.seeds < 1:
             raise InputError(f"--seeds {self.seeds!r}: must be >= 1")
         if self.first_seed < 0 or self.first_seed + self.seeds > seeding.MAX_EVAL_INDEX + 1:

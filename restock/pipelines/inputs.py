@@ -1,4 +1,4 @@
-"""What several jobs read from a user: lists of policy specs.
+"""What several jobs read from a user: the engine, the number of paths, lists of policy specs.
 
 A policy spec itself (``newsvendor``, ``base-stock``, ``runs/<dir>``, ...) is resolved by
 :func:`restock.agents.specs.resolve_policy`. A data spec (``m5:PATH``, ``long:PATH``, ``synthetic``, ...)
@@ -8,6 +8,16 @@ is read by :func:`restock.data.load_panel`, in ``--freq`` buckets by :func:`rest
 from __future__ import annotations
 
 from restock.errors import InputError
+
+ENGINES: tuple[str, ...] = ("des", "batch")
+"""The engines a job (simulate, evaluate, replay) can run on."""
+
+
+def check_engine(engine: str, job: str = "") -> None:
+    """``--engine``: one of :data:`ENGINES`; else an InputError naming it (and ``job``, when given)."""
+    if engine not in ENGINES:
+        prefix = f"{job}: " if job else ""
+        raise InputError(f"{prefix}--engine {engine!r}: expected {' or '.join(ENGINES)}")
 
 
 def check_paths(n_paths: int | None) -> None:

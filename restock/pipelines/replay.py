@@ -39,7 +39,7 @@ from restock.agents import specs as policy_specs
 from restock.agents.evaluate import draw_episode, evaluate
 from restock.errors import InputError
 from restock.forecasters.base import BAND_QUANTILES
-from restock.pipelines.evaluation import ENGINES
+from restock.pipelines.inputs import check_engine
 from restock.reporting import figures as figs
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
@@ -82,8 +82,7 @@ class ReplaySpec:
             raise InputError(f"replay: --seeds must be a positive integer, got {self.seeds!r}")
         if self.figure_skus < 1:
             raise InputError(f"replay: figure_skus must be >= 1, got {self.figure_skus!r}")
-        if self.engine not in ENGINES:
-            raise InputError(f"replay: --engine {self.engine!r}: expected {' or '.join(ENGINES)}")
+        check_engine(self.engine, "replay")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from restock.errors import MAX_UNITS, InputError
-from restock.pipelines.inputs import check_paths
-
-ENGINES: tuple[str, ...] = ("des", "batch")
-"""The engines a simulation can run on."""
-
+from restock.pipelines.inputs import check_engine, check_paths
 
 MAX_ORDER_LEVEL = MAX_UNITS
 """Most units of an order rule's S or Q (:data:`restock.errors.MAX_UNITS`)."""
@@ -75,8 +71,7 @@ class SimulationSpec:
     (:func:`restock.simulator.kpis.totals_kpi_table`; ``in_stock_rate`` needs records)."""
 
     def __post_init__(self) -> None:
-        if self.engine not in ENGINES:
-            raise InputError(f"--engine {self.engine!r}: expected des or batch")
+        check_engine(self.engine)
         if self.seed is not None and self.seed < 0:
             raise InputError(f"--seed {self.seed!r}: must be >= 0")
         check_paths(self.n_paths)
