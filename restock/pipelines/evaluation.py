@@ -32,7 +32,7 @@ from restock.errors import InputError
 from restock.pipelines.inputs import check_engine, check_paths
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
-from restock.reporting.series import period_series
+from restock.reporting.series import period_series, stacked_records
 
 if TYPE_CHECKING:
     from restock.agents.evaluate import Evaluation
@@ -133,8 +133,6 @@ def write_evaluation_run(run_dir: str | Path, spec: EvaluationSpec, evaluation: 
     """Write ``evaluation`` (of ``spec``, with its records) as the run folder ``run_dir`` (module docstring).
 
     ``kpis.csv`` comes last, so that a folder without it is an unfinished evaluation."""
-    from restock.pipelines.replay import stacked_records
-
     if not evaluation.records:
         raise ValueError("write_evaluation_run: the evaluation kept no records (keep_records=True)")
     path = runs.create_run(

@@ -26,7 +26,7 @@ Nothing is written before every policy has run, so a bad policy spec or scenario
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from restock.pipelines.inputs import check_engine
 from restock.reporting import figures as figs
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
-from restock.reporting.series import Phases, period_series, phase_kpis, shock_phases
+from restock.reporting.series import Phases, period_series, phase_kpis, shock_phases, stacked_records
 from restock.scenarios import Scenario, draw, load
 
 BAND = BAND_QUANTILES
@@ -98,19 +98,6 @@ class ReplayResult:
 
 def _frame(obj: Any) -> pd.DataFrame:
     return obj.copy() if isinstance(obj, pd.DataFrame) else pd.DataFrame(list(obj))
-
-
-def stacked_records(records: Mapping[tuple[str, Any], pd.DataFrame], policy: str) -> pd.DataFrame:
-    """One policy's records of every seed, with a leading ``seed`` column, sorted by seed."""
-    parts = []
-    for (name, seed), frame in sorted(records.items(), key=lambda kv: int(kv[0][1])):
-        if name != policy:
-            continue
-        part = frame.reset_index(drop=True)
-        parts.append(part.assign(seed=seed)[["seed", *part.columns]])
-    if not parts:
-        raise RuntimeError(f"replay: evaluate() kept no records for policy {policy!r}")
-    return pd.concat(parts, ignore_index=True)
 
 
 def scenario_phases(scenario: Any) -> Phases | None:

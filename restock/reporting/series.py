@@ -7,8 +7,9 @@ pairs, so it reads "per path": the profit of period t on an average path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,3 +115,16 @@ def phase_kpis(records: pd.DataFrame, phases: Phases) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def stacked_records(records: Mapping[tuple[str, Any], pd.DataFrame], policy: str) -> pd.DataFrame:
+    """One policy's records of every seed, with a leading ``seed`` column, sorted by seed."""
+    parts = []
+    for (name, seed), frame in sorted(records.items(), key=lambda kv: int(kv[0][1])):
+        if name != policy:
+            continue
+        part = frame.reset_index(drop=True)
+        parts.append(part.assign(seed=seed)[["seed", *part.columns]])
+    if not parts:
+        raise RuntimeError(f"evaluate() kept no records for policy {policy!r}")
+    return pd.concat(parts, ignore_index=True)
