@@ -35,7 +35,6 @@ import itertools
 import json
 import math
 import shutil
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +54,7 @@ from restock.pipelines.evaluation import (
     write_evaluation_run,
 )
 from restock.reporting.markdown import markdown_table
+from restock.scenarios.library import read_toml
 from restock.scenarios.parsing import Where, parse_section, parser
 
 SWEEP_FILE = "sweep.json"
@@ -134,12 +134,7 @@ def read_spec(path: str | Path) -> SweepFile:
     """Read and check a sweep spec file; errors name the file and the key."""
     path = Path(path)
     where = Where(str(path), what="sweep spec")
-    if not path.is_file():
-        raise InputError(f"sweep spec {path}: no such file")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"sweep spec {path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "sweep spec")
     spec = parse_section(SweepFile, raw, where)
     if not spec.policies:
         raise where.child("policies").error([], "must name at least one policy")

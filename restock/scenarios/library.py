@@ -28,29 +28,40 @@ def list_builtin() -> list[str]:
     return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def read_toml(path: Path, what: str = "scenario") -> dict[str, Any]:
+    """The TOML table in the file ``path``; a missing, unreadable, non-UTF-8 or invalid file is an
+    InputError naming ``what`` (``scenario``, ``sweep spec``) and the file."""
+    if not path.is_file():
+        raise InputError(f"{what} {path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} {path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); a {what} is a TOML file written in UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot be read ({exc.strerror})") from None
+    return _parse(text, f"{what} {path}")
+
+
+def _parse(text: str, named: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{named}: not valid TOML: {exc}") from None
+
+
 def read_raw(name_or_path: str) -> tuple[dict[str, Any], str]:
     """The raw TOML table of a built-in name or a file path, and the source name used in errors."""
     if name_or_path in list_builtin():
         source = f"{name_or_path}.toml"
-        text = _builtin_folder().joinpath(source).read_text(encoding="utf-8")
-    else:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise InputError(
-                f"scenario {name_or_path!r}: neither a built-in scenario ({', '.join(list_builtin())}) "
-                "nor an existing TOML file"
-            )
-        source = str(name_or_path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"scenario {source}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
-                f"{exc.start}); a scenario is a TOML file written in UTF-8"
-            ) from None
-        except OSError as exc:
-            raise InputError(f"scenario {source}: cannot be read ({exc.strerror})") from None
-    try:
-        return tomllib.loads(text), source
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"scenario {source}: not valid TOML: {exc}") from None
+        return _parse(
+            _builtin_folder().joinpath(source).read_text(encoding="utf-8"), f"scenario {source}"
+        ), source
+    if not Path(name_or_path).is_file():
+        raise InputError(
+            f"scenario {name_or_path!r}: neither a built-in scenario ({', '.join(list_builtin())}) "
+            "nor an existing TOML file"
+        )
+    return read_toml(Path(name_or_path)), str(name_or_path)

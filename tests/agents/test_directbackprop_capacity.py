@@ -47,9 +47,9 @@ def test_the_price_is_zero_without_a_limit_and_one_per_path_with_one() -> None:
         net(obs, scale, torch.ones(4, dtype=torch.float64))
 
 
-def test_the_price_falls_as_the_capacity_grows_at_the_start() -> None:
-    """The untrained price is near 0 and reads the request against the capacity (log ratio): it cannot
-    be constant in the capacity."""
+def test_the_untrained_price_is_near_zero_and_reads_the_capacity() -> None:
+    """The untrained price is near 0 and reads the request against the capacity (log ratio): it is not
+    constant in the capacity."""
     net = _net()
     obs = torch.rand((3, len(net.names)), dtype=torch.float64)
     scale = torch.ones(3, dtype=torch.float64)

@@ -184,6 +184,18 @@ def test_bad_specs_exit_2_naming_the_problem_and_leave_no_folder(
     assert "Traceback" not in res.stderr and not out.exists()
 
 
+def test_a_spec_that_is_not_utf8_text_or_not_toml_is_named(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "bad.toml"
+    for data, message in (
+        (b"policies = [\xff]\n", "not a UTF-8 text file (byte 0xff"),
+        (b"policies = [", "not valid TOML"),
+    ):
+        spec.write_bytes(data)
+        res = run_cli("sweep")("sweep", str(spec), "--out", str(tmp_path / "out"))
+        assert res.returncode == 2 and f"sweep spec {spec}: {message}" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr and not (tmp_path / "out").exists()
+
+
 def test_an_unreachable_address_exits_2_and_leaves_no_folder(
     run_cli, spec_file: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
