@@ -212,11 +212,11 @@ class ActionMap:
         first; the module docstring's dual-index form)."""
         if not self.extra:
             return self.orders(actions[:, 0], state)[0][None]
+        if self.config.mode == "quantity":  # every source on its own: the one-source mapping per column
+            return np.stack([self.orders(actions[:, j], state)[0] for j in range(self.n_sources)])
         obs = self.observer
         u = (actions + 1.0) * 0.5
         s = obs.static.scale
-        if self.config.mode == "quantity":
-            return (u * self.config.max_multiple * s[:, None]).T
         out = np.empty((self.n_sources, obs.size))
         for e, (lead, cover) in enumerate(self.extra, start=1):
             out[e] = base_stock_order(u[:, e] * cover * s, obs.position_due_within(state, lead))

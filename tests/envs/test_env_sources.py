@@ -46,6 +46,22 @@ def test_catalog_orders_from_each_source_in_the_dual_index_form() -> None:
     np.testing.assert_allclose(profit, np.asarray(totals["reward"]).reshape(-1), rtol=1e-9, atol=1e-6)
 
 
+def test_quantity_mode_orders_from_every_source_on_its_own() -> None:
+    """u x max_multiple x s per source: a = 0 (u = 1/2) and a = -1/2 (u = 1/4) with s = 2, max_multiple 4."""
+    env = gym.make_vec(
+        "Restock/Catalog-v0",
+        num_envs=2,
+        scenario="dual-sourcing",
+        overrides=DUAL,
+        action={"mode": "quantity"},
+    )
+    env.reset(seed=0)
+    env.step(np.array([[0.0, -0.5]] * 2, np.float32))
+    core = env.unwrapped
+    assert np.all(core.observers[0].static.scale == 2.0)
+    np.testing.assert_allclose(core.last_orders[:, :, 0], [[4.0, 2.0], [4.0, 2.0]])
+
+
 def test_a_single_source_env_refuses_extra_vendors_and_service_quantiles_take_one_source() -> None:
     with pytest.raises(InputError, match="SingleSKU-v0 orders from one source"):
         gym.make("Restock/SingleSKU-v0", scenario="dual-sourcing", overrides=DUAL)
