@@ -18,16 +18,16 @@ from scipy import special, stats
 
 from restock.data.synthetic import sample_demand
 from restock.scenarios import censored_normal
-from restock.scenarios.catalog import Catalog, resolve_catalog
+from restock.scenarios.catalog import Catalog, resolve_catalog, unit_volumes
 from restock.scenarios.counts import level_quantiles
 from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
 from restock.scenarios.shocks import (
     check_targets,
     demand_factors,
-    inbound_capacity,
     launched,
     price_factors,
+    shared_limit,
     transfer_delays,
     vendor_disruptions,
 )
@@ -321,7 +321,9 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         review_offset=scenario.review_offset,
         initial_on_hand=_initial_on_hand(scenario, catalog, shares),
         ordering=_ordering(scenario, catalog.n_skus),
-        inbound_capacity=inbound_capacity(scenario),
+        inbound_capacity=shared_limit(scenario, "inbound_capacity"),
+        storage_volume=(volume := shared_limit(scenario, "storage_volume")),
+        unit_volume=None if volume is None else unit_volumes(scenario, catalog.n_skus),
     )
     w = scenario.warmup
     full: dict[str, np.ndarray] = {}

@@ -127,6 +127,16 @@ def _log_uniform(rng: np.random.Generator, bounds: tuple[float, ...], n: int) ->
     return np.exp(rng.uniform(lo, hi, size=n))
 
 
+def unit_volumes(scenario: Scenario, n_skus: int) -> np.ndarray:
+    """[N] the storage volume of a unit of each SKU: ``catalog.unit_volume``, or drawn log-uniformly in
+    ``catalog.unit_volume_range`` with the catalog seed (its own stream: the other draws do not move)."""
+    c = scenario.catalog
+    if not c.unit_volume_range:
+        return np.full(n_skus, float(c.unit_volume))
+    rng = seeding.generator(scenario.seeds.catalog, "catalog/unit_volume")
+    return _log_uniform(rng, c.unit_volume_range, n_skus)
+
+
 def _elasticities(scenario: Scenario, category: tuple[str, ...]) -> np.ndarray:
     table = {c.name: c.elasticity for c in scenario.catalog.categories}
     return np.array([table.get(c, scenario.catalog.default_elasticity) for c in category], dtype=np.float64)

@@ -13,10 +13,11 @@ attached as disruptions. Every error names the file, the dotted key of the entry
   node fed by a vendor (the vendor's ``lead_time`` applies), ``demand_share`` on a node that is not
   customer-facing (its demand is that of the nodes it feeds), and a node that is not customer-facing and
   feeds no node (nothing would ever leave it);
-* values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity`` >= 0,
-  ``inbound_capacity`` >= 0, ``demand_share`` finite and >= 0, ``initial_cover`` finite and >= 0, the
-  cost factors (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``) finite and >= 0, vendor
-  ``capacity`` >= 0, ``unit_cost_factor`` finite and >= 0, and each vendor's lead time and fill rate.
+* values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity``,
+  ``inbound_capacity`` and ``storage_volume`` >= 0, ``demand_share`` finite and >= 0, ``initial_cover``
+  finite and >= 0, the cost factors (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``)
+  finite and >= 0, vendor ``capacity`` >= 0, ``unit_cost_factor`` finite and >= 0, and each vendor's
+  lead time and fill rate.
 """
 
 from __future__ import annotations
@@ -183,8 +184,9 @@ def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: di
         )
     if not n.storage_capacity >= 0:
         raise nw.child("storage_capacity").error(n.storage_capacity, "must be >= 0 (inf: unlimited)")
-    if not n.inbound_capacity >= 0:
-        raise nw.child("inbound_capacity").error(n.inbound_capacity, "must be >= 0 (inf: unlimited)")
+    for key in ("inbound_capacity", "storage_volume"):
+        if not getattr(n, key) >= 0:
+            raise nw.child(key).error(getattr(n, key), "must be >= 0 (inf: unlimited)")
     for key in ("holding_factor", "transit_holding_factor", "penalty_factor"):
         value = getattr(n, key)
         if not (math.isfinite(value) and value >= 0):

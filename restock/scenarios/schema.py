@@ -78,6 +78,7 @@ ShockKind = Literal[
     "vendor_outage",
     "transfer_delay",
     "inbound_cut",
+    "storage_cut",
 ]
 SHOCK_KINDS: tuple[str, ...] = ShockKind.__args__  # type: ignore[attr-defined]
 
@@ -121,6 +122,11 @@ class CatalogConfig:
     order, by share; data SKUs use their own ``category`` attribute). Empty: one category "default"."""
     default_elasticity: float = -1.5
     """Elasticity of a data category not listed in ``categories``."""
+    unit_volume: float = 1.0
+    """Storage volume of one unit of every SKU (finite, >= 0), what ``nodes.<i>.storage_volume`` counts."""
+    unit_volume_range: tuple[float, ...] = ()
+    """``[low, high]``: each SKU's unit volume drawn log-uniformly in it with the catalog seed (replaces
+    ``unit_volume``)."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,10 @@ class NodeConfig:
     """Most units the node accepts per review over all its SKUs and sources, shared by the catalog (a
     warehouse's inbound labour; ``inf``: unlimited); orders beyond it are cut pro rata. ``inbound_cut``
     shocks lower it in windows."""
+    storage_volume: float = field(default=math.inf, metadata=infinite())
+    """Volume the node's SKUs share on its shelves, in the units of ``catalog.unit_volume`` (``inf``:
+    unlimited); arrivals beyond the room left are disposed pro rata by volume, stock held is never.
+    ``storage_cut`` shocks lower it in windows."""
     transfer_lead_time: int | LeadTimeConfig = 0
     """Lead time of transfers from an upstream node: whole periods (>= 0), or a lead-time table like a
     vendor's (``{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }``), drawn per
@@ -306,7 +316,7 @@ class ShockConfig:
     """One past the last period of the window (<= horizon)."""
     factor: float | None = None
     """Multiplier (demand_multiplier, price_change, lead_time_multiplier, fill_rate_drop, capacity_cut,
-    inbound_cut)."""
+    inbound_cut, storage_cut)."""
     curve: tuple[float, ...] = ()
     """demand_curve: multipliers at equally spaced points from start to end - 1, linearly interpolated."""
     skus: tuple[str, ...] = ()

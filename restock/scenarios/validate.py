@@ -73,6 +73,11 @@ def _validate_catalog(scenario: Scenario, w: Where) -> None:
             raise w.child("categories").child(i).child("elasticity").error(cat.elasticity, "must be <= 0")
     if not c.default_elasticity <= 0:
         raise w.child("default_elasticity").error(c.default_elasticity, "must be <= 0")
+    _nonneg(w.child("unit_volume"), c.unit_volume)
+    _at_most(w.child("unit_volume"), c.unit_volume, bounds.MAX_FACTOR)
+    if c.unit_volume_range:
+        _range(w.child("unit_volume_range"), c.unit_volume_range)
+        _at_most(w.child("unit_volume_range"), c.unit_volume_range[1], bounds.MAX_FACTOR)
 
 
 def _validate_demand(scenario: Scenario, w: Where) -> None:

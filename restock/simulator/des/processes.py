@@ -127,6 +127,7 @@ def arrive(event: Event) -> None:
     node["in_transit"] -= qty
     # a full fill (None) delivers everything, no storage limit (None) keeps everything: rules.NOTHING is cut
     delivered, cut = rules.accept_order(qty, None, fill if sim.fill_rate_cut[a] else None)
+    disposed: Any
     if sim.volume_limited[m]:  # taken in with the moment's other arrivals at the node (:func:`store`)
         sim.dock[:, m] += delivered
         if not sim.docked[m]:
