@@ -122,6 +122,11 @@ def _from_generator(scenario: Scenario) -> Catalog:
     )
 
 
+def pmf_mean(pmf: tuple[float, ...]) -> float:
+    """The mean of demand with P(D = k) = ``pmf[k]``."""
+    return float(np.dot(np.arange(len(pmf)), pmf))
+
+
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, ...], n: int) -> np.ndarray:
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
     return np.exp(rng.uniform(lo, hi, size=n))
@@ -157,11 +162,12 @@ def _synthetic(scenario: Scenario) -> Catalog:
         category = ("default",) * n
     d, e = scenario.demand, scenario.economics
     seed = scenario.seeds.catalog
-    mean = (
-        np.full(n, d.mean)
-        if d.mean is not None
-        else _log_uniform(seeding.generator(seed, "catalog/mean"), d.mean_range, n)
-    )
+    if d.distribution == "pmf":
+        mean = np.full(n, pmf_mean(d.pmf))
+    elif d.mean is not None:
+        mean = np.full(n, d.mean)
+    else:
+        mean = _log_uniform(seeding.generator(seed, "catalog/mean"), d.mean_range, n)
     if e.price is not None:
         price = np.full(n, e.price)
     else:

@@ -48,7 +48,7 @@ from restock.scenarios import censored_normal
 from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served_matrix
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
-from restock.scenarios.counts import level_quantiles
+from restock.scenarios.counts import level_quantiles, pmf_sum_quantiles
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,14 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
     cover = np.arange(1, k + 1)
     reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
     d = s.demand
-    if d.distribution == "normal":
+    if d.distribution == "pmf":  # one node, no demand shocks (validated): one table for every review
+        shape = (1, 1, 1, cat.n_skus)
+        cum = np.broadcast_to(
+            pmf_sum_quantiles(np.asarray(d.pmf), cover, levels), (*shape, k, len(levels))
+        ).copy()
+        one = pmf_sum_quantiles(np.asarray(d.pmf), np.array([b]), levels)
+        bucket = np.broadcast_to(one, (*shape, h, len(levels))).copy()
+    elif d.distribution == "normal":
         bucket, cum = _normal_true_tables(draw, reviews, cover, levels)
     elif not s.forecast.foresee:
         mean = draw.node_share[:, None] * cat.mean[None, :]  # [M, N]

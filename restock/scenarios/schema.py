@@ -137,17 +137,22 @@ class DemandConfig:
     """``stationary``: i.i.d. demand per SKU and period from ``distribution``; ``data``: replay a data set;
     ``catalog``: the synthetic retail catalog of :mod:`restock.data.synthetic` (life cycles, seasons,
     holidays, promotions, spikes), fresh draws from its known truth on every path."""
-    distribution: Literal["poisson", "negbin", "normal"] = "poisson"
+    distribution: Literal["poisson", "negbin", "normal", "pmf"] = "poisson"
     """Stationary model per SKU, node and period around its mean m: ``poisson`` (whole units), ``negbin``
     (whole units, variance = dispersion x m) or ``normal``: max(0, X) with X ~ Normal(m, (cv x m)^2),
     censored at 0 (the mass below 0 is an atom at 0, so the mean is m Phi(1/cv) + cv m phi(1/cv) >= m)
-    and not rounded (real-valued demand); see :mod:`restock.scenarios.censored_normal`."""
+    and not rounded (real-valued demand); see :mod:`restock.scenarios.censored_normal`. ``pmf``: whole
+    units with the probabilities ``pmf`` (the same for every SKU; its mean replaces ``mean``)."""
     mean: float | None = None
     """Mean m per period, the same for every SKU (stationary; normal: the mean of X before censoring)."""
     mean_range: tuple[float, ...] = ()
     """``[low, high]``: each SKU's mean drawn log-uniformly in it with the catalog seed (stationary)."""
     dispersion: float = 2.0
     """Variance-to-mean ratio of the negbin model (> 1)."""
+    pmf: tuple[float, ...] = ()
+    """``distribution = "pmf"``: P(D = 0), P(D = 1), ... of each period's demand (finite, >= 0, summing to
+    1; e.g. ``[0.2, 0.2, 0.2, 0.2, 0.2]``, uniform on 0..4). One node only, no demand shocks (a pmf has no
+    rate to scale)."""
     cv: float | None = None
     """Coefficient of variation of the normal model before censoring: X's standard deviation is cv x m,
     so it scales with each SKU's mean, a node's demand share and the demand shocks (normal: required,
@@ -353,6 +358,9 @@ class FamilyConfig:
     """Family name (see :mod:`restock.scenarios.families`)."""
     instance: str
     """Instance of the family, e.g. ``"p9-L2"`` (zipkin-lost-sales) or ``"L2-c105"`` (dual-sourcing)."""
+    demand: Literal["poisson", "uniform"] | None = None
+    """dual-sourcing only: ``"uniform"`` on {0, ..., 4} as published, or ``"poisson"`` (Poisson(2), the
+    default: the same mean and variance)."""
 
 
 @dataclass(frozen=True)
