@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from restock.errors import InputError
 from restock.scenarios.parsing import Where
 from restock.scenarios.schema import LeadTimeConfig, NodeConfig, Scenario
@@ -120,6 +122,8 @@ def check_nodes(scenario: Scenario) -> None:
         node_at[n.name] = i
     for i, n in enumerate(scenario.nodes):
         _check_node(n, w.child("nodes").child(i), vendor_at, node_at)
+        for key in ("inbound_capacity", "storage_volume"):
+            _check_limit(getattr(n, key), w.child("nodes").child(i).child(key), scenario.horizon)
     for i, n in enumerate(scenario.nodes):
         cycle = _cycle_from(n, scenario.nodes, node_at)
         if cycle:
@@ -146,6 +150,23 @@ def check_nodes(scenario: Scenario) -> None:
                     "to feed, nothing would leave it",
                 )
             )
+
+
+def _check_limit(value: float | tuple[float, ...], w: Where, horizon: int) -> None:
+    """A node's shared limit: a number >= 0 (inf: unlimited), or a path of ``horizon`` of them."""
+    if isinstance(value, tuple):
+        if len(value) != horizon:
+            raise w.error(f"{len(value)} values", f"must hold one value per period (horizon = {horizon})")
+        for t, v in enumerate(value):
+            if not v >= 0:
+                raise w.child(t).error(v, "must be >= 0 (inf: unlimited)")
+    elif not value >= 0:
+        raise w.error(value, "must be >= 0 (inf: unlimited)")
+
+
+def limit_path(value: float | tuple[float, ...], horizon: int) -> np.ndarray:
+    """[T] a node's shared limit per period (one number repeated, or its path)."""
+    return np.asarray(value if isinstance(value, tuple) else (value,) * horizon, dtype=np.float64)
 
 
 def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: dict[str, int]) -> None:
@@ -184,9 +205,6 @@ def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: di
         )
     if not n.storage_capacity >= 0:
         raise nw.child("storage_capacity").error(n.storage_capacity, "must be >= 0 (inf: unlimited)")
-    for key in ("inbound_capacity", "storage_volume"):
-        if not getattr(n, key) >= 0:
-            raise nw.child(key).error(getattr(n, key), "must be >= 0 (inf: unlimited)")
     for key in ("holding_factor", "transit_holding_factor", "penalty_factor"):
         value = getattr(n, key)
         if not (math.isfinite(value) and value >= 0):

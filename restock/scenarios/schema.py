@@ -251,14 +251,15 @@ class NodeConfig:
     """Unmet demand is backordered (true) or lost (false)."""
     storage_capacity: float = field(default=math.inf, metadata=infinite())
     """Most units of one SKU the node can hold (``inf``: unlimited)."""
-    inbound_capacity: float = field(default=math.inf, metadata=infinite())
+    inbound_capacity: float | tuple[float, ...] = field(default=math.inf, metadata=infinite())
     """Most units the node accepts per review over all its SKUs and sources, shared by the catalog (a
-    warehouse's inbound labour; ``inf``: unlimited); orders beyond it are cut pro rata. ``inbound_cut``
-    shocks lower it in windows."""
-    storage_volume: float = field(default=math.inf, metadata=infinite())
+    warehouse's inbound labour; ``inf``: unlimited); orders beyond it are cut pro rata. One number for
+    every period, or a path of ``horizon`` numbers (one per period). ``inbound_cut`` shocks lower it in
+    windows."""
+    storage_volume: float | tuple[float, ...] = field(default=math.inf, metadata=infinite())
     """Volume the node's SKUs share on its shelves, in the units of ``catalog.unit_volume`` (``inf``:
-    unlimited); arrivals beyond the room left are disposed pro rata by volume, stock held is never.
-    ``storage_cut`` shocks lower it in windows."""
+    unlimited); arrivals beyond the room left are disposed pro rata by volume, stock held is never. One
+    number, or a path of ``horizon`` numbers. ``storage_cut`` shocks lower it in windows."""
     transfer_lead_time: int | LeadTimeConfig = 0
     """Lead time of transfers from an upstream node: whole periods (>= 0), or a lead-time table like a
     vendor's (``{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }``), drawn per

@@ -47,6 +47,7 @@ import numpy as np
 
 from restock.errors import InputError
 from restock.scenarios.catalog import Catalog
+from restock.scenarios.network import limit_path
 from restock.scenarios.parsing import Where
 from restock.scenarios.schema import Scenario, ShockConfig
 from restock.simulator.world import Disruption, DisruptionKind
@@ -149,7 +150,7 @@ def validate_shocks(scenario: Scenario) -> None:
             limit = _LIMIT_CUTS[s.kind]
             if s.node is None:
                 raise InputError(f"scenario {w.source}: key '{w.key}.node' is required for a {s.kind}")
-            if s.node in nodes and math.isinf(getattr(nodes[s.node], limit)):
+            if s.node in nodes and np.isinf(limit_path(getattr(nodes[s.node], limit), 1)).all():
                 raise w.child("node").error(
                     s.node, f"has an unlimited {limit}: a {s.kind} needs nodes.<i>.{limit}"
                 )
@@ -307,7 +308,7 @@ def shared_limit(scenario: Scenario, limit: str) -> np.ndarray | None:
     """[T, M] each node's shared ``limit`` per period (``inbound_capacity``: units per review;
     ``storage_volume``: volume on its shelves), with the shocks that cut it applied (``inbound_cut``,
     ``storage_cut``); None: every node unlimited."""
-    cap = np.array([[getattr(n, limit) for n in scenario.nodes]] * scenario.horizon, dtype=np.float64)
+    cap = np.stack([limit_path(getattr(n, limit), scenario.horizon) for n in scenario.nodes], axis=1)
     names = [n.name for n in scenario.nodes]
     for s in scenario.shocks:
         if _LIMIT_CUTS.get(s.kind) == limit:

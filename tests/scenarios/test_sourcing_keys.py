@@ -44,6 +44,14 @@ TWO_VENDORS = (
         (["family.name='dual-sourcing'", "family.instance='L0-c105'"], "family.instance"),
         (["nodes=[{name='store', source='vendor', storage_volume=-1.0}]"], "nodes.0.storage_volume"),
         (["catalog.unit_volume=-2.0"], "catalog.unit_volume"),
+        (
+            ["horizon=28", "nodes=[{name='store', source='vendor', inbound_capacity=[5.0, 6.0]}]"],
+            "must hold one value per period .horizon = 28.",
+        ),
+        (
+            ["horizon=3", "nodes=[{name='store', source='vendor', storage_volume=[5.0, -1.0, 2.0]}]"],
+            "nodes.0.storage_volume.1",
+        ),
         (["catalog.unit_volume=nan"], "catalog.unit_volume"),
         (["catalog.unit_volume_range=[2.0, 1.0]"], "catalog.unit_volume_range"),
         (
@@ -95,3 +103,20 @@ def test_a_shared_storage_volume_and_its_cut_reach_the_world() -> None:
     assert again.unit_volume.tolist() == world.unit_volume.tolist()  # type: ignore[union-attr]
     plain, _ = build_world(load("steady", ["catalog.n_skus=6"]), 0, 1)
     assert plain.storage_volume is None and plain.unit_volume is None
+
+
+def test_a_limit_path_per_period_reaches_the_world_with_its_cut() -> None:
+    path = [100.0 + t for t in range(28)]
+    scenario = load(
+        "steady",
+        [
+            "horizon=28",
+            "catalog.n_skus=2",
+            f"nodes=[{{name='store', source='vendor', inbound_capacity={path}}}]",
+            "shocks=[{kind='inbound_cut', start=7, end=14, node='store', factor=0.5}]",
+        ],
+    )
+    world, _ = build_world(scenario, 0, 1)
+    assert world.inbound_capacity is not None
+    want = [v * (0.5 if 7 <= t < 14 else 1.0) for t, v in enumerate(path)]
+    assert world.inbound_capacity[:, 0].tolist() == want
