@@ -329,6 +329,7 @@ BAD_SETS: tuple[str, ...] = (
     "ordering.case_pack=0",
     "ordering.minimum_order=inf",
     "nodes.0.storage_volume=-5.0",
+    "nodes.0.inbound_capacity=[5.0, 6.0]",
     "nodes.0.inbound_capacity=nan",
     "catalog.unit_volume=-1.0",
     "catalog.unit_volume=inf",
