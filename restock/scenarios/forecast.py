@@ -36,6 +36,7 @@ Models:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ import pandas as pd
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters import Forecaster, make
+from restock.forecasters.base import QuantileForecast
 from restock.scenarios import censored_normal
 from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served_matrix
 from restock.scenarios.cache import ScenarioCache, freeze
@@ -352,6 +354,39 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
     return panel, starts
 
 
+def forecast_rows(fc: QuantileForecast, skus: Sequence[str], buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """A forecaster's quantiles as rows of a table: (per-bucket [N, <= buckets, Q], cumulative [N, H, Q])
+    for ``skus`` in that order (a series may be named more than once), the cumulative quantiles made
+    non-decreasing along the levels."""
+    order = [fc.series_ids.index(x) for x in skus]
+    return fc.per_bucket[order][:, :buckets], np.maximum.accumulate(fc.cumulative[order], axis=-1)
+
+
+def review_table(
+    model: str,
+    fc: QuantileForecast,
+    skus: Sequence[str],
+    series: Sequence[str],
+    node: str,
+    bucket_length: int,
+) -> ScenarioForecast:
+    """The table of one review (period 0) at one node from one forecast of ``model``: SKU ``skus[i]``
+    reads the forecast of series ``series[i]``; per-bucket and cumulative rows over every bucket of ``fc``
+    (cumulative cover ``bucket_length x 1 .. H`` periods), as :func:`_forecaster_table` builds its rows."""
+    bucket, cum = forecast_rows(fc, series, fc.horizon)
+    return ScenarioForecast(
+        model=model,
+        review_periods=np.zeros(1, dtype=np.int64),
+        quantiles=np.asarray(fc.quantiles, dtype=np.float64),
+        nodes=(node,),
+        skus=tuple(skus),
+        bucket_length=bucket_length,
+        per_bucket=bucket[None, None, None],
+        cover=bucket_length * np.arange(1, fc.horizon + 1),
+        cumulative=cum[None, None, None],
+    )
+
+
 def _forecaster_table(
     draw: ScenarioDraw, model: Forecaster, *, reads_demand: bool = True
 ) -> ScenarioForecast:
@@ -383,9 +418,9 @@ def _forecaster_table(
         for t in reviews:
             cutoff = panel.dates[int(np.searchsorted(starts, t)) - 1]
             fc = model.predict(panel, cutoff, n_buckets, tuple(levels))
-            order = [fc.series_ids.index(x) for x in draw.catalog.skus]
-            bucket_rows.append(fc.per_bucket[order][:, : s.forecast.buckets])
-            cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
+            bucket, cum = forecast_rows(fc, draw.catalog.skus, s.forecast.buckets)
+            bucket_rows.append(bucket)
+            cum_rows.append(cum)
         per_path_bucket.append(np.stack(bucket_rows))
         per_path_cum.append(np.stack(cum_rows))
     total = sum(n.own_share for n in s.nodes) or 1.0
