@@ -138,7 +138,7 @@ def read_snapshot(path: str | Path) -> Snapshot:
             for r in range(len(sku)):
                 values[r] = _quantity(cells[column].iat[r], where(r, column), blank_ok=True)
                 if column == "lead_time" and not math.isnan(values[r]) and values[r] != int(values[r]):
-                    raise InputError(f"{where(r, column)}: must be a whole number of days, got {values[r]!r}")
+                    raise InputError(f"{where(r, column)}: must be a whole number of days, got {values[r]:g}")
         numbers[column] = values
     price = numbers["price"]
     bad = price == 0

@@ -127,6 +127,10 @@ class RecommendSpec:
             )
         if self.today is not None:
             parse_day(self.today, "--today")
+        from restock.forecasters.registry import names
+
+        if self.forecaster not in names():
+            raise InputError(f"--forecaster {self.forecaster!r}: unknown; known: {', '.join(names())}")
 
 
 def parse_day(text: str, option: str) -> pd.Timestamp:
@@ -360,8 +364,8 @@ def recommend(spec: RecommendSpec) -> pd.DataFrame:
     from restock.envs.features import ObservationConfig, interp_quantiles
 
     snapshot = read_snapshot(spec.snapshot)
-    history, today = _history(spec, snapshot)
     policy = resolve(spec.policy)
+    history, today = _history(spec, snapshot)
     econ = _economics(snapshot, history, spec.lead_time)
     obs_config = getattr(policy, "observation_config", None) or ObservationConfig()
     observer = _observer(spec, snapshot, history, today, econ, obs_config)
