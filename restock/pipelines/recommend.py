@@ -372,7 +372,7 @@ def recommend(spec: RecommendSpec) -> pd.DataFrame:
     state, in_cover, later = _state(snapshot, today, observer.lt_periods)
     orders, target = _decide(policy, observer, state)
     if spec.whole_units:
-        orders = np.ceil(orders - 1e-9)
+        orders = np.maximum(np.ceil(orders - 1e-9), 0.0) + 0.0  # + 0.0: no -0
     position = observer.position(state)
     _, cum = observer.forecast_rows(0)  # [N, Q] over lead time + review period
     band = np.stack([interp_quantiles(observer.levels, cum, q) for q in BAND_QUANTILES], axis=1)
