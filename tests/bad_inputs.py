@@ -798,7 +798,15 @@ def _recommend_cases(c: _Cases) -> None:
     c.add("recommend-out-folder", [*good, "--out", "{W}/folder.csv"], "--out", "folder.csv")
     c.add("recommend-out-suffix", [*good, "--out", "{W}/orders.txt"], "--out", "orders.txt")
     c.add("recommend-policy", [*good, "--policy", "wat"], "wat")
-    c.add("recommend-policy-tuned", [*good, "--policy", "newsvendor-tuned"], "--policy", "newsvendor-tuned")
+    c.add(
+        "recommend-policy-echelon",
+        [*good, "--policy", "echelon-base-stock"],
+        "--policy",
+        "echelon-base-stock",
+    )
+    c.add("recommend-tune-weeks", [*good, "--policy", "base-stock", "--tune-weeks", "0"], "--tune-weeks", "0")
+    c.add("recommend-tune-weeks-long", [*good, "--policy", "newsvendor-tuned", "--tune-weeks", "3"],
+          "--tune-weeks", "3", "2024-01-01")  # fmt: skip
     c.add("recommend-policy-missing-run", [*good, "--policy", "runs/does-not-exist"], "runs/does-not-exist")
     for run, words in (("dbp-garbage", ("best.pt",)), ("ppo-escape", ("state.json", "etc/passwd"))):
         c.add(f"recommend-run-{run}", [*good, "--policy", f"{{W}}/{run}"], run, *words)

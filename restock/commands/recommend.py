@@ -1,6 +1,7 @@
 """``restock recommend``: what to order today, per SKU, from a stock snapshot and a sales history.
 
     restock recommend --snapshot snapshot.csv --history m5:../shared/data/m5-tiny --out orders.csv
+    restock recommend --snapshot snapshot.csv --history sales.csv --policy newsvendor-tuned
     restock recommend --snapshot snapshot.csv --history sales.csv --policy runs/<directbackprop run>
 
 The job is :func:`restock.pipelines.recommend.recommend` (the snapshot's columns:
@@ -34,7 +35,12 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         policy: Annotated[
-            str, typer.Option("--policy", help="newsvendor, myopic, or a training run folder runs/<dir>.")
+            str,
+            typer.Option(
+                "--policy",
+                help="newsvendor, myopic, a baseline tuned on the history (newsvendor-tuned, base-stock, "
+                "capped-base-stock, s-S, r-Q, constant) or a training run folder runs/<dir>.",
+            ),
         ] = "newsvendor",
         forecaster: Annotated[
             str, typer.Option("--forecaster", help="A registered forecaster (restock forecast models).")
@@ -46,6 +52,9 @@ def register(app: typer.Typer) -> None:
         lead_time: Annotated[
             int, typer.Option("--lead-time", help="Lead time in days of rows without a lead_time cell.")
         ] = 7,
+        tune_weeks: Annotated[
+            int, typer.Option("--tune-weeks", help="Weeks before today a tuned baseline is tuned on.")
+        ] = 26,
         out: Annotated[
             str | None, typer.Option("--out", help="Write the orders here (.csv or .parquet).")
         ] = None,
@@ -55,7 +64,7 @@ def register(app: typer.Typer) -> None:
         from restock.pipelines.recommend import RecommendSpec, recommend_to
         from restock.reporting.markdown import markdown_table
 
-        spec = RecommendSpec(snapshot, history, policy, forecaster, today, lead_time)
+        spec = RecommendSpec(snapshot, history, policy, forecaster, today, lead_time, tune_weeks=tune_weeks)
         frame = recommend_to(spec, out)
         if as_json:
             typer.echo(frame.to_json(orient="records"))

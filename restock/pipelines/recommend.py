@@ -45,13 +45,18 @@ SKU's last price in the history before today (an error if it has none), ``unit_c
 **Policies.** The decision is one review of a one-node world built from the snapshot (each snapshot row a
 SKU of it; a deterministic lead time per row; review every 7 days) seen through the same
 :class:`~restock.envs.observer.Observer` the simulator's policies read, so a policy decides here exactly
-as it does in an evaluation: ``newsvendor`` (order up to the critical-fractile quantile of demand over the
-cover), ``myopic``, and a training run folder ``runs/<dir>`` (DirectBackprop or SB3: loaded as weights by
-:func:`restock.agents.training.load_policy`, observing through its own :class:`ObservationConfig`; period 0
-of the world is today, so its ``horizon_left`` feature reads 1 and its seasonal features read the start of
-a year). ``newsvendor-tuned`` is the newsvendor with tau per SKU chosen by simulation, which needs a
-simulated history of the snapshot's world that this job does not build yet: it is refused, as are the
-other tuned baselines.
+as it does in an evaluation:
+
+* ``newsvendor`` (order up to the critical-fractile quantile of demand over the cover), ``myopic``;
+* a tuned baseline (:data:`TUNED`: ``newsvendor-tuned``, ``base-stock``, ...), tuned by
+  :func:`restock.agents.baselines.tuning.tune_episode`, the tuner of every evaluation, on the history
+  itself (:func:`training_episode`: the last ``tune_weeks`` weeks before today replayed with the
+  snapshot's lead times, prices and costs, forecasts rolling-origin from a model fitted on the weeks
+  before them);
+* a training run folder ``runs/<dir>`` (DirectBackprop or SB3: loaded as weights by
+  :func:`restock.agents.training.load_policy`, observing through its own :class:`ObservationConfig`;
+  period 0 of the world is today, so its ``horizon_left`` feature reads 1 and its seasonal features read
+  the start of a year).
 
 **Expected fill rate.** The demand over the cover is the distribution whose quantile function is the
 forecast's cumulative quantiles, linear between its levels and flat beyond its lowest and highest levels;
@@ -62,6 +67,7 @@ expected sales at stock S are ``integral_0^1 min(Q(u), S) du`` (exact for that p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,7 +88,9 @@ if TYPE_CHECKING:
 
 REVIEW_PERIOD = 7
 """Days between reviews: the cover of an order is its lead time plus this (weekly buying)."""
-POLICIES: tuple[str, ...] = ("newsvendor", "myopic", "runs/<dir>")
+TUNED: tuple[str, ...] = ("newsvendor-tuned", "base-stock", "capped-base-stock", "s-S", "r-Q", "constant")
+"""The tuned baselines :func:`recommend` takes (tuned on the replayed history, module docstring)."""
+POLICIES: tuple[str, ...] = ("newsvendor", "myopic", *TUNED, "runs/<dir>")
 """The policy specs :func:`recommend` takes."""
 DEFAULT_FORECASTER = "ets"
 """The forecaster of ``--forecaster`` (the best on m5-tiny's evaluation year, docs/real-demand.md)."""
@@ -116,6 +124,8 @@ class RecommendSpec:
     """Quantile levels asked of the forecaster (strictly increasing in (0, 1))."""
     whole_units: bool = True
     """Round each order up to whole units (the policy's order otherwise, fractions and all)."""
+    tune_weeks: int = 26
+    """Weeks before today the tuned baselines are tuned on (the replayed history, module docstring)."""
 
     def __post_init__(self) -> None:
         if isinstance(self.lead_time, bool) or not isinstance(self.lead_time, int) or self.lead_time < 0:
@@ -127,6 +137,8 @@ class RecommendSpec:
             )
         if self.today is not None:
             parse_day(self.today, "--today")
+        if isinstance(self.tune_weeks, bool) or not isinstance(self.tune_weeks, int) or self.tune_weeks < 1:
+            raise InputError(f"--tune-weeks {self.tune_weeks!r}: must be a whole number of weeks >= 1")
         from restock.forecasters.registry import names
 
         if self.forecaster not in names():
@@ -181,7 +193,8 @@ def fill_rate(levels: np.ndarray, values: np.ndarray, stock: np.ndarray) -> np.n
 
 # --- the job ----------------------------------------------------------------------------------------
 def resolve(policy: str) -> Any:
-    """The policy named ``policy`` (:data:`POLICIES`); anything else is an InputError naming it."""
+    """The policy named ``policy`` (:data:`POLICIES`), or the name of a tuned baseline (tuned later, on the
+    history); anything else is an InputError naming it."""
     from restock.agents.baselines.newsvendor import MyopicPolicy, NewsvendorPolicy
     from restock.agents.specs import check_spec, is_run_spec
 
@@ -190,16 +203,13 @@ def resolve(policy: str) -> Any:
         return NewsvendorPolicy()
     if spec == "myopic":
         return MyopicPolicy()
+    if spec in TUNED:
+        return spec
     if is_run_spec(spec):
         from restock.agents.training import load_policy
 
         return load_policy(spec)
-    why = (
-        " (tuning needs a simulated history of the snapshot's world: not built yet)"
-        if "tuned" in spec
-        else ""
-    )
-    raise InputError(f"--policy {spec!r}: recommend takes {', '.join(POLICIES)}{why}")
+    raise InputError(f"--policy {spec!r}: recommend takes {', '.join(POLICIES)}")
 
 
 def _history(spec: RecommendSpec, snapshot: Snapshot) -> tuple[DemandPanel, pd.Timestamp]:
@@ -282,23 +292,74 @@ def _state(snapshot: Snapshot, today: pd.Timestamp, cover: np.ndarray) -> tuple[
     return state, pipeline.sum(axis=1), later
 
 
-def _observer(
-    spec: RecommendSpec,
-    snapshot: Snapshot,
-    history: DemandPanel,
-    today: pd.Timestamp,
-    econ: dict[str, np.ndarray],
-    obs_config: Any,
-) -> Observer:
-    """The observer of the one-node world of the snapshot at period 0 = today (module docstring)."""
-    from restock.data import aggregate
-    from restock.envs.observer import Observer
-    from restock.forecasters import make
-    from restock.scenarios.forecast import review_table
-    from restock.simulator.world import Economics, LeadTime, Network, Node, Vendor, World
+@dataclass(frozen=True)
+class _Inputs:
+    """What the decision and the tuning share: the snapshot's rows, economics, weekly history, model."""
 
-    keys, n = snapshot.keys, snapshot.n_rows
-    lead = econ["lead_time"].astype(np.int64)
+    spec: RecommendSpec
+    snapshot: Snapshot
+    today: pd.Timestamp
+    econ: dict[str, np.ndarray]
+    daily: DemandPanel
+    """The history of the snapshot's SKUs before today."""
+    weekly: DemandPanel
+    """The history in weeks that start on today's weekday (the last one ends yesterday)."""
+    buckets: int
+    """Weeks forecast ahead."""
+
+    @property
+    def lead(self) -> np.ndarray:
+        return self.econ["lead_time"].astype(np.int64)
+
+    def world(self, horizon: int, salvage: np.ndarray, initial: np.ndarray | None = None) -> Any:
+        """The one-node world of the snapshot's rows (a deterministic lead time per row)."""
+        from restock.simulator.world import Economics, LeadTime, Network, Node, Vendor, World
+
+        keys, n, e = self.snapshot.keys, self.snapshot.n_rows, self.econ
+        vendor = Vendor(
+            "vendor",
+            lead_time=LeadTime(value=int(self.lead[0])),
+            lead_time_by_sku={k: LeadTime(value=int(v)) for k, v in zip(keys, self.lead, strict=True)},
+        )
+        economics = Economics(
+            unit_cost=e["unit_cost"],
+            holding_cost=e["holding_cost"],
+            lost_sale_penalty=e["lost_sale_penalty"],
+            fixed_order_cost=np.zeros(n),
+            salvage_value=salvage,
+        )
+        return World(
+            skus=keys,
+            economics=economics,
+            network=Network(vendors=(vendor,), nodes=(Node(NODE, "vendor"),)),
+            horizon=horizon,
+            review_period=REVIEW_PERIOD,
+            initial_on_hand=initial,
+        )
+
+    def table(self, model: Any, starts: Sequence[pd.Timestamp]) -> Any:
+        """The forecast table of reviews on the days ``starts`` (every 7 days), from the fitted ``model``
+        asked at the week before each."""
+        from restock.scenarios.forecast import node_table, rolling_rows
+
+        week = pd.Timedelta(days=REVIEW_PERIOD)
+        levels = np.asarray(self.spec.quantiles, dtype=np.float64)
+        cutoffs = [d - week for d in starts]
+        rows = rolling_rows(
+            model, self.weekly, cutoffs, self.snapshot.sku, self.buckets, self.buckets, levels
+        )
+        reviews = REVIEW_PERIOD * np.arange(len(starts))
+        return node_table(
+            self.spec.forecaster, levels, *rows, reviews, self.snapshot.keys, NODE, REVIEW_PERIOD
+        )
+
+
+def _inputs(spec: RecommendSpec, snapshot: Snapshot, obs_config: Any) -> _Inputs:
+    """The history, today and the economics of ``spec``'s snapshot (checked against each other)."""
+    from restock.data import aggregate
+
+    history, today = _history(spec, snapshot)
+    econ = _economics(snapshot, history, spec.lead_time)
     weekly = aggregate(history, f"W-{today.day_name()[:3].upper()}")
     missing = sorted(set(snapshot.sku) - set(weekly.series_ids))
     if missing:
@@ -306,32 +367,68 @@ def _observer(
             f"--history {spec.history}: series {missing[:5]} have no full week of history before today "
             f"({today.date()})"
         )
-    buckets = max(math.ceil((int(lead.max()) + REVIEW_PERIOD) / REVIEW_PERIOD), obs_config.n_forecast_buckets)
-    model = make(spec.forecaster)
-    model.fit(weekly)
-    fc = model.predict(weekly, today - pd.Timedelta(days=REVIEW_PERIOD), buckets, spec.quantiles)
-    table = review_table(spec.forecaster, fc, keys, snapshot.sku, NODE, REVIEW_PERIOD)
-    vendor = Vendor(
-        "vendor",
-        lead_time=LeadTime(value=int(lead[0])),
-        lead_time_by_sku={k: LeadTime(value=int(v)) for k, v in zip(keys, lead, strict=True)},
-    )
-    economics = Economics(
-        unit_cost=econ["unit_cost"],
-        holding_cost=econ["holding_cost"],
-        lost_sale_penalty=econ["lost_sale_penalty"],
-        fixed_order_cost=np.zeros(n),
-        salvage_value=np.zeros(n),
-    )
-    world = World(
-        skus=keys,
-        economics=economics,
-        network=Network(vendors=(vendor,), nodes=(Node(NODE, "vendor"),)),
-        horizon=REVIEW_PERIOD,
-        review_period=REVIEW_PERIOD,
-    )
-    price = np.broadcast_to(econ["price"], (1, REVIEW_PERIOD, n))
+    longest = int(econ["lead_time"].max()) + REVIEW_PERIOD
+    buckets = max(math.ceil(longest / REVIEW_PERIOD), obs_config.n_forecast_buckets)
+    return _Inputs(spec, snapshot, today, econ, history, weekly, buckets)
+
+
+def _observer(inputs: _Inputs, obs_config: Any) -> Observer:
+    """The observer of the snapshot's world at period 0 = today (module docstring)."""
+    from restock.envs.observer import Observer
+    from restock.forecasters import make
+
+    model = make(inputs.spec.forecaster).fit(inputs.weekly)
+    table = inputs.table(model, [inputs.today])
+    n = inputs.snapshot.n_rows
+    world = inputs.world(REVIEW_PERIOD, np.zeros(n))
+    price = np.broadcast_to(inputs.econ["price"], (1, REVIEW_PERIOD, n))
     return Observer(world, price, table, 0, obs_config)
+
+
+def training_episode(inputs: _Inputs) -> Any:
+    """The episode a tuned baseline is tuned on: the last ``tune_weeks`` weeks before today replayed (the
+    history's demand, the snapshot's lead times and prices, one path), reviews weekly from its first day,
+    forecasts rolling-origin from a model fitted on the weeks before it; the stock at its start is the mean
+    demand of its 4 weeks before over each row's cover, the stock at its end is worth its unit cost (a
+    business that goes on: no run-down at the end)."""
+    from restock.agents.evaluate import Episode
+    from restock.forecasters import make
+    from restock.simulator.paths import ExogenousPaths
+
+    spec, snap = inputs.spec, inputs.snapshot
+    week = pd.Timedelta(days=REVIEW_PERIOD)
+    start = inputs.today - spec.tune_weeks * week
+    if start - 4 * week < inputs.weekly.dates.min():
+        raise InputError(
+            f"--tune-weeks {spec.tune_weeks}: the tuned baseline replays the {spec.tune_weeks} weeks before "
+            f"{inputs.today.date()} and needs 4 weeks of history before them (from "
+            f"{(start - 4 * week).date()}); the history {spec.history} starts on "
+            f"{inputs.weekly.dates.min().date()}"
+        )
+    before = inputs.weekly.until(start - week)
+    model = make(spec.forecaster).fit(before)
+    starts = [start + k * week for k in range(spec.tune_weeks)]
+    table = inputs.table(model, starts)
+    days = pd.date_range(start, inputs.today - pd.Timedelta(days=1), freq="D")
+    daily = (
+        inputs.daily.frame.pivot_table(index="date", columns="series_id", values="demand", aggfunc="sum")
+        .reindex(index=days, columns=sorted(set(snap.sku)))
+        .fillna(0.0)
+    )
+    demand = daily[list(snap.sku)].to_numpy(dtype=np.float64)  # [T, N]
+    t, n = demand.shape
+    weekly_mean = before.frame[before.frame["date"] >= start - 4 * week].groupby("series_id")["demand"].mean()
+    cover = inputs.lead + REVIEW_PERIOD
+    initial = (weekly_mean.reindex(list(snap.sku)).fillna(0.0).to_numpy() / REVIEW_PERIOD) * cover
+    world = inputs.world(t, inputs.econ["unit_cost"], initial[None, :])
+    paths = ExogenousPaths(
+        demand=demand[None, :, None, :],
+        lead_time=np.broadcast_to(inputs.lead, (1, t, 1, n)).astype(np.int64),
+        fill_rate=np.ones((1, t, 1, n)),
+        capacity=np.full((t, 1, n), np.inf),
+        price=np.broadcast_to(inputs.econ["price"], (1, t, n)).astype(np.float64),
+    )
+    return Episode(world, paths, table, 0)
 
 
 def _decide(policy: Any, observer: Observer, state: ReviewState) -> tuple[np.ndarray, np.ndarray]:
@@ -365,11 +462,14 @@ def recommend(spec: RecommendSpec) -> pd.DataFrame:
 
     snapshot = read_snapshot(spec.snapshot)
     policy = resolve(spec.policy)
-    history, today = _history(spec, snapshot)
-    econ = _economics(snapshot, history, spec.lead_time)
     obs_config = getattr(policy, "observation_config", None) or ObservationConfig()
-    observer = _observer(spec, snapshot, history, today, econ, obs_config)
-    state, in_cover, later = _state(snapshot, today, observer.lt_periods)
+    inputs = _inputs(spec, snapshot, obs_config)
+    if isinstance(policy, str):
+        from restock.agents.baselines.tuning import tune_episode
+
+        policy, _ = tune_episode(policy, training_episode(inputs))
+    observer = _observer(inputs, obs_config)
+    state, in_cover, later = _state(snapshot, inputs.today, observer.lt_periods)
     orders, target = _decide(policy, observer, state)
     if spec.whole_units:
         orders = np.maximum(np.ceil(orders - 1e-9), 0.0) + 0.0  # + 0.0: no -0

@@ -362,28 +362,43 @@ def forecast_rows(fc: QuantileForecast, skus: Sequence[str], buckets: int) -> tu
     return fc.per_bucket[order][:, :buckets], np.maximum.accumulate(fc.cumulative[order], axis=-1)
 
 
-def review_table(
-    model: str,
-    fc: QuantileForecast,
+def rolling_rows(
+    model: Forecaster,
+    panel: DemandPanel,
+    cutoffs: Sequence[pd.Timestamp],
     skus: Sequence[str],
-    series: Sequence[str],
+    n_buckets: int,
+    buckets: int,
+    levels: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted ``model`` asked at every cutoff (rolling origin): per-bucket [R, N, <= buckets, Q] and
+    cumulative [R, N, n_buckets, Q] rows of ``skus`` (series of ``panel``; :func:`forecast_rows`)."""
+    rows = [forecast_rows(model.predict(panel, c, n_buckets, tuple(levels)), skus, buckets) for c in cutoffs]
+    return np.stack([b for b, _ in rows]), np.stack([c for _, c in rows])
+
+
+def node_table(
+    model: str,
+    quantiles: np.ndarray,
+    per_bucket: np.ndarray,
+    cumulative: np.ndarray,
+    review_periods: np.ndarray,
+    skus: Sequence[str],
     node: str,
     bucket_length: int,
 ) -> ScenarioForecast:
-    """The table of one review (period 0) at one node from one forecast of ``model``: SKU ``skus[i]``
-    reads the forecast of series ``series[i]``; per-bucket and cumulative rows over every bucket of ``fc``
-    (cumulative cover ``bucket_length x 1 .. H`` periods), as :func:`_forecaster_table` builds its rows."""
-    bucket, cum = forecast_rows(fc, series, fc.horizon)
+    """The table of one node from rows of :func:`rolling_rows` at levels ``quantiles`` (one row per review
+    in ``review_periods``; cumulative cover ``bucket_length x 1 .. K`` periods), the same on every path."""
     return ScenarioForecast(
         model=model,
-        review_periods=np.zeros(1, dtype=np.int64),
-        quantiles=np.asarray(fc.quantiles, dtype=np.float64),
+        review_periods=np.asarray(review_periods, dtype=np.int64),
+        quantiles=np.asarray(quantiles, dtype=np.float64),
         nodes=(node,),
         skus=tuple(skus),
         bucket_length=bucket_length,
-        per_bucket=bucket[None, None, None],
-        cover=bucket_length * np.arange(1, fc.horizon + 1),
-        cumulative=cum[None, None, None],
+        per_bucket=per_bucket[None, :, None],
+        cover=bucket_length * np.arange(1, cumulative.shape[2] + 1),
+        cumulative=cumulative[None, :, None],
     )
 
 
@@ -414,15 +429,12 @@ def _forecaster_table(
                 f"fewer than the {n_buckets} buckets forecast ahead; raise warmup"
             )
         model.fit(panel.until(panel.dates[history_end]))
-        bucket_rows, cum_rows = [], []
-        for t in reviews:
-            cutoff = panel.dates[int(np.searchsorted(starts, t)) - 1]
-            fc = model.predict(panel, cutoff, n_buckets, tuple(levels))
-            bucket, cum = forecast_rows(fc, draw.catalog.skus, s.forecast.buckets)
-            bucket_rows.append(bucket)
-            cum_rows.append(cum)
-        per_path_bucket.append(np.stack(bucket_rows))
-        per_path_cum.append(np.stack(cum_rows))
+        cutoffs = [panel.dates[int(np.searchsorted(starts, t)) - 1] for t in reviews]
+        bucket, cum = rolling_rows(
+            model, panel, cutoffs, draw.catalog.skus, n_buckets, s.forecast.buckets, levels
+        )
+        per_path_bucket.append(bucket)
+        per_path_cum.append(cum)
     total = sum(n.own_share for n in s.nodes) or 1.0
     share = (draw.node_share / total)[None, None, :, None, None, None]
     bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]

@@ -209,8 +209,10 @@ def test_bad_options_are_refused_before_any_work(tmp_path: Path, history: Path) 
         spec(snap, history, today="someday")
     with pytest.raises(InputError, match="--out"):
         recommend_to(spec(snap, tmp_path / "missing.csv"), tmp_path / "snapshot.csv" / "x.csv")
-    with pytest.raises(InputError, match="newsvendor-tuned"):
-        recommend(spec(snap, history, policy="newsvendor-tuned"))
+    with pytest.raises(InputError, match=r"--tune-weeks 26: .* needs 4 weeks of history before them"):
+        recommend(spec(snap, history, policy="newsvendor-tuned"))  # 8 weeks of history
+    with pytest.raises(InputError, match="--policy 'echelon-base-stock'"):
+        recommend(spec(snap, history, policy="echelon-base-stock"))
     with pytest.raises(InputError, match="crystal-ball"):
         recommend(RecommendSpec(str(snap), str(history), policy="crystal-ball"))
 
@@ -268,3 +270,34 @@ def test_a_trained_run_orders_through_its_own_observation_layout(
     assert out["target_level"].to_numpy() == pytest.approx(np.array([23.0, 500.0]) + orders)
     zero = out[out["order_qty"] == 0]
     assert all(r.startswith("the policy orders nothing at inventory position") for r in zero["reason"])
+
+
+def test_the_tuned_newsvendor_orders_up_to_the_demand_of_the_cover_on_steady_demand(
+    tmp_path: Path, history: Path
+) -> None:
+    # the history is 3 units a day exactly: replayed over the 4 weeks before today, the best order-up-to
+    # level over lead time 7 + review period 7 is 42 (no shortage, the least stock), far below the economic
+    # newsvendor's quantile of the forecast's Poisson(42)
+    snap = write(tmp_path, f"sku,on_hand,lead_time,{ECON}\na,10,7,{PRICE},{COST},{HOLD},{PENALTY}\n")
+    tuned = recommend(spec(snap, history, policy="newsvendor-tuned", tune_weeks=4)).iloc[0]
+    plain = recommend(spec(snap, history)).iloc[0]
+    assert 42 <= tuned["target_level"] <= 43.5 < plain["target_level"]
+    assert tuned["order_qty"] == math.ceil(tuned["target_level"] - 10)
+
+
+def test_the_tuning_episode_replays_the_weeks_before_today(tmp_path: Path, history: Path) -> None:
+    from restock.data.snapshot import read_snapshot
+    from restock.envs.features import ObservationConfig
+    from restock.pipelines.recommend import _inputs, training_episode
+
+    frame = pd.read_csv(history)
+    frame.loc[frame["series_id"] == "b", "demand"] = np.arange(DAYS) % 4  # 0, 1, 2, 3, 0, ...
+    frame.to_csv(history, index=False)
+    snap = write(tmp_path, f"sku,on_hand,lead_time,{ECON}\nb,1,14,{PRICE},{COST},{HOLD},{PENALTY}\n")
+    s = spec(snap, history, tune_weeks=3)
+    ep = training_episode(_inputs(s, read_snapshot(snap), ObservationConfig()))
+    assert ep.world.horizon == 21 and ep.paths.n_paths == 1
+    assert ep.paths.demand[0, :, 0, 0].tolist() == (np.arange(DAYS - 21, DAYS) % 4).tolist()
+    assert (ep.paths.lead_time == 14).all() and ep.world.economics.salvage_value.tolist() == [COST]
+    assert ep.world.initial_on_hand.tolist() == [[1.5 * 21]]  # mean 1.5 a day over the 21-day cover
+    assert ep.forecasts.review_periods.tolist() == [0, 7, 14]
