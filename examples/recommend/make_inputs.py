@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     known.to_csv(args.out / "sales.csv", index=False, date_format="%Y-%m-%d")
     pd.DataFrame(rows).to_csv(args.out / "snapshot.csv", index=False)
-    print(f"today: {today.date()}; wrote {args.out / 'snapshot.csv'} and {args.out / 'sales.csv'}")
+    shown = Path(os.path.relpath(args.out))  # as the user would type it
+    print(f"today: {today.date()}; wrote {shown / 'snapshot.csv'} and {shown / 'sales.csv'}")
     week = last_week.pivot_table(index="series_id", columns="date", values="demand", aggfunc="sum")
     week.columns = [d.strftime("%a %m-%d") for d in week.columns]
     print("the demand of the week from today (not in sales.csv):")
