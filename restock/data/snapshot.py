@@ -92,7 +92,9 @@ def read_snapshot(path: str | Path) -> Snapshot:
     """Read and check the snapshot CSV at ``path`` (see the module docstring); errors are InputErrors."""
     src = Path(path)
     if not src.is_file():
-        raise InputError(f"--snapshot {src}: file not found")
+        raise InputError(
+            f"--snapshot {src}: {'is a folder, not a file' if src.is_dir() else 'file not found'}"
+        )
     try:
         frame = pd.read_csv(src, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
