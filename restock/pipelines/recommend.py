@@ -19,8 +19,9 @@ column                     meaning
 ``cover_days``             the protection interval: lead time + review period (7 days)
 ``demand_p10/p50/p90``     quantiles of demand over the cover (the forecaster's cumulative quantiles,
                            linear between whole weeks)
-``target_level``           the order-up-to level: the newsvendor's quantile of demand over the cover; for
-                           a policy without a level (a trained run, myopic) the position after its order
+``target_level``           the order-up-to level: the newsvendor's quantile of demand over the cover, a
+                           base-stock level; for a policy without one (a trained run, myopic, s-S, r-Q,
+                           constant) the position after its order
 ``order_qty``              units to order today (>= 0; rounded up to whole units unless ``whole_units``
                            is off)
 ``expected_fill_rate``     expected sales / expected demand over the cover with stock at the position
