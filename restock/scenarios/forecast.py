@@ -36,6 +36,7 @@ Models:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,7 @@ import pandas as pd
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters import Forecaster, make
+from restock.forecasters.base import QuantileForecast
 from restock.scenarios import censored_normal
 from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served_matrix
 from restock.scenarios.cache import ScenarioCache, freeze
@@ -359,6 +361,54 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
     return panel, starts
 
 
+def forecast_rows(fc: QuantileForecast, skus: Sequence[str], buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """A forecaster's quantiles as rows of a table: (per-bucket [N, <= buckets, Q], cumulative [N, H, Q])
+    for ``skus`` in that order (a series may be named more than once), the cumulative quantiles made
+    non-decreasing along the levels."""
+    order = [fc.series_ids.index(x) for x in skus]
+    return fc.per_bucket[order][:, :buckets], np.maximum.accumulate(fc.cumulative[order], axis=-1)
+
+
+def rolling_rows(
+    model: Forecaster,
+    panel: DemandPanel,
+    cutoffs: Sequence[pd.Timestamp],
+    skus: Sequence[str],
+    n_buckets: int,
+    buckets: int,
+    levels: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted ``model`` asked at every cutoff (rolling origin): per-bucket [R, N, <= buckets, Q] and
+    cumulative [R, N, n_buckets, Q] rows of ``skus`` (series of ``panel``; :func:`forecast_rows`)."""
+    rows = [forecast_rows(model.predict(panel, c, n_buckets, tuple(levels)), skus, buckets) for c in cutoffs]
+    return np.stack([b for b, _ in rows]), np.stack([c for _, c in rows])
+
+
+def node_table(
+    model: str,
+    quantiles: np.ndarray,
+    per_bucket: np.ndarray,
+    cumulative: np.ndarray,
+    review_periods: np.ndarray,
+    skus: Sequence[str],
+    node: str,
+    bucket_length: int,
+) -> ScenarioForecast:
+    """The table of one node from rows of :func:`rolling_rows` at levels ``quantiles`` (one row per review
+    in ``review_periods``; cumulative cover ``bucket_length x 1 .. K`` periods), the same on every path."""
+    return ScenarioForecast(
+        model=model,
+        review_periods=np.asarray(review_periods, dtype=np.int64),
+        quantiles=np.asarray(quantiles, dtype=np.float64),
+        nodes=(node,),
+        skus=tuple(skus),
+        bucket_length=bucket_length,
+        per_bucket=per_bucket[None, :, None],
+        cover=bucket_length * np.arange(1, cumulative.shape[2] + 1),
+        cumulative=cumulative[None, :, None],
+    )
+
+
 def _forecaster_table(
     draw: ScenarioDraw, model: Forecaster, *, reads_demand: bool = True
 ) -> ScenarioForecast:
@@ -386,15 +436,12 @@ def _forecaster_table(
                 f"fewer than the {n_buckets} buckets forecast ahead; raise warmup"
             )
         model.fit(panel.until(panel.dates[history_end]))
-        bucket_rows, cum_rows = [], []
-        for t in reviews:
-            cutoff = panel.dates[int(np.searchsorted(starts, t)) - 1]
-            fc = model.predict(panel, cutoff, n_buckets, tuple(levels))
-            order = [fc.series_ids.index(x) for x in draw.catalog.skus]
-            bucket_rows.append(fc.per_bucket[order][:, : s.forecast.buckets])
-            cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
-        per_path_bucket.append(np.stack(bucket_rows))
-        per_path_cum.append(np.stack(cum_rows))
+        cutoffs = [panel.dates[int(np.searchsorted(starts, t)) - 1] for t in reviews]
+        bucket, cum = rolling_rows(
+            model, panel, cutoffs, draw.catalog.skus, n_buckets, s.forecast.buckets, levels
+        )
+        per_path_bucket.append(bucket)
+        per_path_cum.append(cum)
     total = sum(n.own_share for n in s.nodes) or 1.0
     share = (draw.node_share / total)[None, None, :, None, None, None]
     bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]
