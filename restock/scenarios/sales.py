@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
 from restock.scenarios.build import ScenarioDraw
 from restock.scenarios.network import scenario_network
@@ -74,9 +75,8 @@ def warmup_paths(draw: ScenarioDraw) -> ExogenousPaths:
     return ExogenousPaths(**fields)
 
 
-def warmup_sales(draw: ScenarioDraw, engine: str = ENGINE) -> tuple[np.ndarray, np.ndarray]:
-    """Sales [P, W + T, N] and in-stock flags [P, W + T, N] (1.0 / 0.0) of the warm-up run (see the module
-    docstring), period -W first."""
+def warmup_records(draw: ScenarioDraw, engine: str = ENGINE) -> pd.DataFrame:
+    """The per-period records of the warm-up run (see the module docstring); period 0 is period -W."""
     s = draw.scenario
     w, b = s.warmup, s.review_period
     level = reference_level(draw)
@@ -93,18 +93,17 @@ def warmup_sales(draw: ScenarioDraw, engine: str = ENGINE) -> tuple[np.ndarray, 
     )
     sim = make_engine(engine, world, warmup_paths(draw), record=True)
     rollout(sim, BaseStock(level))
-    rec = sim.result().records
-    shape = (draw.paths.n_paths, w + s.horizon, world.n_skus)
-    rec = rec.sort_values(["path", "period", "sku"], key=_sku_order(world.skus))
+    return sim.result().records
+
+
+def warmup_sales(draw: ScenarioDraw, engine: str = ENGINE) -> tuple[np.ndarray, np.ndarray]:
+    """Sales [P, W + T, N] and in-stock flags [P, W + T, N] (1.0 / 0.0) of the warm-up run (see the module
+    docstring), period -W first."""
+    rec = warmup_records(draw, engine)
+    skus = draw.world.skus
+    shape = (draw.paths.n_paths, draw.scenario.warmup + draw.scenario.horizon, len(skus))
+    order = pd.Categorical(rec["sku"], categories=list(skus)).codes
+    rec = rec.assign(_sku=order).sort_values(["path", "period", "_sku"], kind="stable")
     sales = rec["sales"].to_numpy(dtype=np.float64).reshape(shape)
     in_stock = (rec["on_hand"].to_numpy(dtype=np.float64) > 0).astype(np.float64).reshape(shape)
     return sales, in_stock
-
-
-def _sku_order(skus: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    pos = {name: i for i, name in enumerate(skus)}
-
-    def key(col):  # type: ignore[no-untyped-def]
-        return col.map(pos) if col.name == "sku" else col
-
-    return key
