@@ -7,8 +7,8 @@ empirical distribution function: sorted by value, each exact value j removes its
 mass still at risk, ``S <- S (1 - w_j / R_j)`` with ``R_j`` the weight of the values >= it; a censored
 value only leaves the risk set (its mass moves to the larger values). Without censoring this is the
 empirical distribution. At tied values the exact ones come first (the usual convention). When the
-largest values are censored the estimate never reaches 1: a quantile beyond its reach is the largest
-value seen (a lower bound; documented in docs/censoring.md).
+largest values are censored the estimate never reaches 1; what a level beyond its reach reads is said
+where it is read (:func:`censored_quantiles`, :func:`restock.forecasters.forest_quantiles.impute_censored`).
 
 Everything here is a small pure function over arrays (Beran 1981 for the weighted, conditional case:
 forest weights as kernel weights).
@@ -47,8 +47,11 @@ def censored_quantiles(x: np.ndarray, censored: np.ndarray, quantiles: np.ndarra
     """Product-limit quantiles of ``x`` along ``axis`` ignoring NaN, the quantile axis last.
 
     ``censored`` (bool, the shape of ``x``) marks lower bounds. The q-quantile is the smallest value whose
-    estimated distribution function reaches q (the largest value when it never does); NaN for a slice
-    with no finite value. The analogue of :func:`restock.forecasters.error_model.nan_quantile` for
+    estimated distribution function reaches q. A level it never reaches (the largest values censored:
+    nothing says where the rest of the mass lies) reads the larger of the value where the estimate stops
+    rising and the q-quantile of the values read as exact (a lower bound: every value bounds its own from
+    below), so a slice censored throughout falls back to its values as they are. NaN for a slice with no
+    finite value. The analogue of :func:`restock.forecasters.error_model.nan_quantile` for
     censored values (a step quantile: no interpolation between values).
     """
     q = np.asarray(quantiles, dtype=np.float64)
@@ -64,14 +67,25 @@ def censored_quantiles(x: np.ndarray, censored: np.ndarray, quantiles: np.ndarra
     fin = np.take_along_axis(finite, order, axis=-1)
     exact = fin & ~np.take_along_axis(flat_c, order, axis=-1)
     f = product_limit(fin.ravel().astype(np.float64), exact.ravel(), np.full(rows, n)).reshape(rows, n)
-    f = np.where(fin, f, 2.0)  # NaN slots sort last and are never picked below
     count = fin.sum(axis=-1)
+    last = np.maximum(count - 1, 0)
+    f_top = np.take_along_axis(f, last[:, None], axis=-1)[:, 0]
+    f = np.where(fin, f, 2.0)  # NaN slots sort last and are never picked below
+    reach = (f >= f_top[:, None] - 1e-12).argmax(axis=-1)  # where the estimate stops rising
     pos = np.empty((rows, len(q)), dtype=np.int64)
+    out = np.empty((rows, len(q)))
     for i, level in enumerate(q):
-        reached = f >= level - 1e-12
-        pos[:, i] = np.where(reached.any(axis=-1), reached.argmax(axis=-1), n - 1)
-    pos = np.minimum(pos, np.maximum(count - 1, 0)[:, None])
-    out = np.take_along_axis(vals, pos, axis=-1) if n else np.full((rows, len(q)), np.nan)
+        reached = (f >= level - 1e-12) & fin
+        pos[:, i] = np.where(reached.any(axis=-1), reached.argmax(axis=-1), -1)
+        if n == 0:
+            continue
+        km = np.take_along_axis(vals, np.maximum(pos[:, i], 0)[:, None], axis=-1)[:, 0]
+        at_reach = np.take_along_axis(vals, reach[:, None], axis=-1)[:, 0]
+        step = np.minimum(np.ceil(level * count - 1e-9).astype(np.int64) - 1, last).clip(min=0)
+        lower = np.take_along_axis(vals, step[:, None], axis=-1)[:, 0]  # the values read as exact
+        out[:, i] = np.where(pos[:, i] >= 0, km, np.maximum(lower, at_reach))
+    if n == 0:
+        out[:] = np.nan
     out[count == 0] = np.nan
     return out.reshape(*lead, len(q))
 

@@ -50,6 +50,14 @@ def test_censored_quantiles_step_and_reach() -> None:
     assert np.isnan(out[2]).all()
 
 
+def test_a_slice_censored_throughout_reads_its_values_as_they_are() -> None:
+    # nothing is exact: no level is reached, and each level reads the values' own step quantile (a lower
+    # bound), never the largest value at every level
+    x = np.array([[5.0, 1.0, 3.0, 2.0]])
+    out = censored_quantiles(x, np.ones_like(x, dtype=bool), np.array([0.25, 0.5, 0.75, 1.0]), axis=1)
+    assert out[0].tolist() == [1.0, 2.0, 3.0, 5.0]
+
+
 def test_window_censored_marks_targets_and_sums() -> None:
     censored = np.array([[False, False, True, False, False]])
     per, cum = window_censored(censored, np.array([0, 2]), 2)
