@@ -32,7 +32,8 @@ Models:
   review), see :func:`_forecaster_table`. Its cumulative quantiles are on whole buckets
   (``cover = B, 2B, ...``) and interpolated in between. With ``forecast.history = "sales"`` it reads
   the sales of a reference policy's warm-up run and their stock-out flags instead of the demand
-  (:mod:`restock.scenarios.sales`, docs/censoring.md).
+  (:mod:`restock.scenarios.sales`, docs/censoring.md). Replayed data that carries the ``in_stock``
+  availability column is read as sales with those flags.
 """
 
 from __future__ import annotations
@@ -392,6 +393,9 @@ def _forecaster_table(
         seen = None
         if sold is not None:
             seen = (sold[0][p], sold[1][p] if history == "sales" else None)
+        elif draw.catalog.in_stock is not None:  # replayed sales with the data's own stock-out flags
+            replayed = np.concatenate([draw.history[p], draw.paths.demand[p]]).sum(axis=1)
+            seen = (replayed, draw.catalog.in_stock)
         panel, starts = bucket_panel(draw, p, seen)
         history_end = int(np.searchsorted(starts, 0)) - 1  # the last bucket before period 0
         if history_end + 1 < n_buckets:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 from scenario_tables import scenario
 
@@ -139,3 +140,37 @@ def test_stock_out_flags_bring_the_forecasts_back_to_the_true_demand() -> None:
     assert aware_wql < raw_wql
     assert raw_cov < 0.9 - 0.03  # sales read as demand under-cover
     assert abs(aware_cov - 0.9) < abs(raw_cov - 0.9)
+
+
+def test_replayed_data_with_stock_out_flags_is_read_as_sales(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A long file whose ``in_stock`` marks stock-outs: the forecaster of a replay gets the flags, and its
+    quantiles rise above those of the same sales without them."""
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2022-01-01", periods=168, freq="D")
+    demand = rng.poisson(6.0, (3, len(days)))
+    stock = rng.integers(3, 10, demand.shape)
+    frame = pd.DataFrame(
+        {
+            "series_id": np.repeat(["a", "b", "c"], len(days)),
+            "date": np.tile(days, 3),
+            "demand": np.minimum(demand, stock).ravel(),
+            "price": 2.0,
+            "in_stock": (demand < stock).astype(float).ravel(),
+        }
+    )
+    flagged, plain = tmp_path / "flagged.csv", tmp_path / "plain.csv"
+    frame.to_csv(flagged, index=False)
+    frame.drop(columns="in_stock").to_csv(plain, index=False)
+    tables = {}
+    for path in (flagged, plain):
+        s = scenario(
+            **{**SINGLE, "forecast": {"model": "ets"}, "warmup": 112, "horizon": 56},
+            demand={"kind": "data", "source": f"long:{path}:D"},
+            economics={"unit_cost": "0.6 * price"},
+            catalog={"n_skus": 3},
+        )
+        d = draw(s, 0, 1)
+        assert (d.catalog.in_stock is not None) == (path == flagged)
+        tables[path.name] = forecast_table(d)
+    higher = tables["flagged.csv"].per_bucket[..., -1] > tables["plain.csv"].per_bucket[..., -1]
+    assert higher.mean() > 0.9
