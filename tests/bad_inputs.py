@@ -118,6 +118,15 @@ def _bad_csv(row: int, column: str, value: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bad_in_stock(row: int, value: str) -> str:
+    """:data:`LONG_CSV` with an ``in_stock`` column (1 everywhere) whose data row ``row`` is ``value``."""
+    lines = LONG_CSV.splitlines()
+    out = [lines[0] + ",in_stock"] + [
+        line + (f",{value}" if i == row else ",1") for i, line in enumerate(lines[1:])
+    ]
+    return "\n".join(out) + "\n"
+
+
 SCENARIO_FILES: dict[str, str] = {
     "neg-horizon.toml": TINY_TOML.replace("horizon = 28", "horizon = -3"),
     "huge-horizon.toml": TINY_TOML.replace("horizon = 28", "horizon = 2000000000"),
@@ -164,6 +173,10 @@ DATA_FILES: dict[str, str] = {
         for i, line in enumerate(LONG_CSV.splitlines())
     ),
     "wide-inf.csv": "series,2024-01-01,2024-01-02,2024-01-03\nx,1,inf,2\ny,0,1,1\n",
+    "range-in-stock.csv": _bad_in_stock(4, "2"),
+    "text-in-stock.csv": _bad_in_stock(5, "yes"),
+    "nan-in-stock.csv": _bad_in_stock(6, "nan"),
+    "inf-in-stock.csv": _bad_in_stock(7, "inf"),
 }
 """Demand files, each with one bad cell or shape."""
 
@@ -354,6 +367,9 @@ BAD_SETS: tuple[str, ...] = (
     "forecast.quantiles=[0.1, 1.5]",
     "forecast.model=crystal-ball",
     "forecast.buckets=0",
+    "forecast.history=stock",
+    "forecast.history=sales",
+    "forecast.history_cover=5.0",
     "seeds.n_paths=0",
     "seeds.n_paths=1000000",
     "seeds.root=-1",
@@ -607,6 +623,10 @@ DATA_FILE_NAMES: dict[str, tuple[str, ...]] = {
     "empty.csv": ("empty.csv",),
     "inf-covariate.csv": ("promo", "inf", "row 6"),
     "wide-inf.csv": ("inf", "2024-01-02", "line 2"),
+    "range-in-stock.csv": ("in_stock", "2", "row 6"),
+    "text-in-stock.csv": ("in_stock", "yes", "row 7"),
+    "nan-in-stock.csv": ("in_stock", "nan", "row 8"),
+    "inf-in-stock.csv": ("in_stock", "inf", "row 9"),
     "binary.csv": ("binary.csv",),
 }
 """Data file -> the words its error must hold (besides the file's name)."""

@@ -20,7 +20,7 @@ import pandas as pd
 
 from restock import seeding
 from restock.data import load_panel
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.data.synthetic import SyntheticConfig, SyntheticTruth, generate_catalog
 from restock.errors import InputError
 from restock.scenarios.cache import ScenarioCache, freeze
@@ -50,6 +50,9 @@ class Catalog:
     """The data panel restricted to the catalog's SKUs and to dates before period ``horizon`` (data)."""
     truth: SyntheticTruth | None = None
     """The synthetic catalog's exact daily demand distribution from period -W on (catalog)."""
+    in_stock: np.ndarray | None = None
+    """[W + T, N] the data's availability signal (``in_stock``: below 1 the period's demand is a sale in
+    a stock-out, a lower bound of demand), 1 before a series' span; None when the data has none (data)."""
 
     @property
     def n_skus(self) -> int:
@@ -243,6 +246,9 @@ def _from_data(scenario: Scenario) -> Catalog:
         tuple(static["category"].astype(str)) if "category" in static.columns else ("default",) * len(skus)
     )
     kept = panel.until(window[-1])
+    in_stock = None
+    if panel.has_availability:
+        in_stock = np.nan_to_num(panel.matrix(AVAILABILITY_COLUMN)[:, start - w : start + t].T, nan=1.0)
     return Catalog(
         skus=tuple(skus),
         category=category,
@@ -251,4 +257,5 @@ def _from_data(scenario: Scenario) -> Catalog:
         demand=demand,
         dates=window,
         panel=kept,
+        in_stock=in_stock,
     )

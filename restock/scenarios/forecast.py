@@ -30,7 +30,10 @@ Models:
 * a registered forecaster (data demand): fitted once on the history before period 0 in buckets of
   ``review_period`` periods, then asked rolling-origin at every review (using only demand up to the
   review), see :func:`_forecaster_table`. Its cumulative quantiles are on whole buckets
-  (``cover = B, 2B, ...``) and interpolated in between.
+  (``cover = B, 2B, ...``) and interpolated in between. With ``forecast.history = "sales"`` it reads
+  the sales of a reference policy's warm-up run and their stock-out flags instead of the demand
+  (:mod:`restock.scenarios.sales`, docs/censoring.md). Replayed data that carries the ``in_stock``
+  availability column is read as sales with those flags.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.errors import InputError
 from restock.forecasters import Forecaster, make
 from restock.forecasters.base import QuantileForecast
@@ -51,6 +54,7 @@ from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
 from restock.scenarios.counts import level_quantiles, pmf_sum_quantiles
+from restock.scenarios.sales import warmup_sales
 
 
 @dataclass(frozen=True)
@@ -328,10 +332,17 @@ def _normal_true_tables(
     return bucket, cum
 
 
-def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray]:
+def bucket_panel(
+    draw: ScenarioDraw, path: int, sales: tuple[np.ndarray, np.ndarray | None] | None = None
+) -> tuple[DemandPanel, np.ndarray]:
     """The demand of ``path`` (history + simulated periods, summed over the customer-facing nodes) in
     buckets of ``review_period`` periods aligned on the reviews, as a DemandPanel; and each bucket's first
     period (negative: history).
+
+    ``sales``: (sales [W + T, N], in-stock flags [W + T, N]) of the path's warm-up run
+    (:func:`restock.scenarios.sales.warmup_sales`): the panel then holds the bucket sums of the sales as
+    ``demand`` and the share of the bucket's periods in stock as ``in_stock`` (below 1: the bucket's
+    sales are a lower bound of its demand); flags None: sales without the availability column.
 
     Bucket starts are ``review_offset + k * review_period``; a partial bucket at the start of the history
     is dropped. Dates are the data's own (data) or days from 2000-01-01 (synthetic); a 7-period bucket is
@@ -339,7 +350,10 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
     """
     s = draw.scenario
     b, w = s.review_period, s.warmup
-    demand = np.concatenate([draw.history[path], draw.paths.demand[path]]).sum(axis=1)  # [W + T, N]
+    if sales is None:
+        demand = np.concatenate([draw.history[path], draw.paths.demand[path]]).sum(axis=1)  # [W + T, N]
+    else:
+        demand = sales[0]
     first = s.review_offset - b * ((s.review_offset + w) // b)  # first bucket start >= -W
     starts = np.arange(first, s.horizon - b + 1, b)
     sums = np.stack([demand[w + a : w + a + b].sum(axis=0) for a in starts])  # [K, N]
@@ -356,6 +370,9 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
             "demand": sums.T.ravel(),
         }
     )
+    if sales is not None and sales[1] is not None:
+        share = np.stack([sales[1][w + a : w + a + b].mean(axis=0) for a in starts])  # [K, N]
+        frame[AVAILABILITY_COLUMN] = share.T.ravel()
     static = pd.DataFrame({"category": list(draw.catalog.category)}, index=pd.Index(skus, name="series_id"))
     panel = DemandPanel.from_frame(frame, freq=freq, static=static, source=f"scenario {s.name} (path {path})")
     return panel, starts
@@ -426,9 +443,17 @@ def _forecaster_table(
     reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
     # replayed data has the same demand on every path; the truth forecaster reads no demand at all
     same = draw.catalog.demand is not None or not reads_demand
+    history = s.forecast.history
+    sold = warmup_sales(draw) if reads_demand and history != "demand" else None
     per_path_bucket, per_path_cum = [], []
     for p in range(1 if same else draw.paths.n_paths):
-        panel, starts = bucket_panel(draw, p)
+        seen = None
+        if sold is not None:
+            seen = (sold[0][p], sold[1][p] if history == "sales" else None)
+        elif draw.catalog.in_stock is not None:  # replayed sales with the data's own stock-out flags
+            replayed = np.concatenate([draw.history[p], draw.paths.demand[p]]).sum(axis=1)
+            seen = (replayed, draw.catalog.in_stock)
+        panel, starts = bucket_panel(draw, p, seen)
         history_end = int(np.searchsorted(starts, 0)) - 1  # the last bucket before period 0
         if history_end + 1 < n_buckets:
             raise InputError(
@@ -457,3 +482,20 @@ def _forecaster_table(
         cover=b * np.arange(1, n_buckets + 1),
         cumulative=cum,
     )
+
+
+def realized_buckets(draw: ScenarioDraw, buckets: int) -> np.ndarray:
+    """[P, R, N, H] the demand that came, summed over the customer-facing nodes, in each of the ``buckets``
+    buckets after every review (the periods ``t + h*B .. t + (h+1)*B - 1``): what a table's
+    ``per_bucket`` quantiles are scored against. NaN where a bucket runs past the horizon."""
+    s = draw.scenario
+    b = s.review_period
+    demand = draw.paths.demand.sum(axis=2)  # [P, T, N]
+    csum = np.concatenate([np.zeros((demand.shape[0], 1, demand.shape[2])), np.cumsum(demand, axis=1)], 1)
+    reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
+    starts = reviews[:, None] + b * np.arange(buckets)[None, :]  # [R, H]
+    ok = starts + b <= s.horizon
+    lo, hi = np.minimum(starts, s.horizon), np.minimum(starts + b, s.horizon)
+    out = csum[:, hi] - csum[:, lo]  # [P, R, H, N]
+    out[:, ~ok] = np.nan
+    return np.moveaxis(out, 3, 2)

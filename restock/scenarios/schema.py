@@ -303,6 +303,21 @@ class ForecastConfig:
     foresee: bool = False
     """``"true"`` model only: whether it knows the demand shocks in advance (a known season, a planned
     promotion or launch: exact quantiles of the shocked rates) or not (a surprise: the base model)."""
+    history: Literal["demand", "sales", "sales-as-demand"] = "demand"
+    """What a registered forecaster learns from: ``"demand"`` (the true demand of the history and of the
+    periods up to each review); ``"sales"``: what the reference policy below sold, censored by its own
+    stock-outs, with the stock-out flags (the ``in_stock`` availability signal), which censoring-aware
+    forecasters use to learn unconstrained demand; ``"sales-as-demand"``: the same sales without the flags
+    (sales read as if they were demand, the common practice the flags correct). The sales come from a
+    warm-up run of the simulator over the history and the horizon on the draw's own paths, before the
+    run (:mod:`restock.scenarios.sales`; docs/censoring.md). Both sales histories need synthetic demand,
+    one node with lost sales and one source, and a registered forecaster."""
+    history_cover: float | None = None
+    """``history = "sales"`` or ``"sales-as-demand"`` only: the reference policy's base-stock level in
+    periods of each SKU's mean demand (the mean of its warm-up history over the paths), ordered up to at
+    every review.
+    Unset: the vendor's mean lead time + the review period, the mean demand over the protection interval
+    (about a 50% chance of a stock-out each cycle: an under-stocking policy)."""
 
 
 @dataclass(frozen=True)

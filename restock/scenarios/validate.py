@@ -217,10 +217,36 @@ def _validate_forecast(scenario: Scenario, w: Where) -> None:
             )
     if f.foresee and f.model not in ("true", "true-distribution"):
         raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
+    _validate_history(scenario, w)
     if f.model == "true" and scenario.demand.kind == "data":
         raise w.child("model").error(
             f.model, "'true' needs synthetic demand; name a registered forecaster for data demand"
         )
+
+
+def _validate_history(scenario: Scenario, w: Where) -> None:
+    """``forecast.history`` and ``forecast.history_cover`` (see :class:`ForecastConfig`)."""
+    f = scenario.forecast
+    if f.history_cover is not None:
+        if f.history == "demand":
+            raise w.child("history_cover").error(
+                f.history_cover, "applies only to history 'sales' or 'sales-as-demand'"
+            )
+        if not 0 < f.history_cover <= bounds.MAX_PERIODS:
+            raise w.child("history_cover").error(
+                f.history_cover, f"must be in (0, {bounds.MAX_PERIODS}] periods of mean demand"
+            )
+    if f.history == "demand":
+        return
+    h = w.child("history")
+    if f.model in ("true", "true-distribution"):
+        raise h.error(f.history, f"needs a registered forecaster that learns from history, not {f.model!r}")
+    if scenario.demand.kind == "data":
+        raise h.error(f.history, "needs synthetic demand (replayed data is already sales)")
+    if len(scenario.nodes) != 1 or scenario.nodes[0].backorder or scenario.nodes[0].extra_sources:
+        raise h.error(f.history, "needs one node with lost sales and one source (the warm-up run's policy)")
+    if scenario.warmup < 1:
+        raise h.error(f.history, "needs a warmup history (warmup >= 1)")
 
 
 def _validate_bounds(scenario: Scenario, w: Where) -> None:
