@@ -48,7 +48,12 @@ def coverage(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 def mean_absolute_coverage_error(actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray) -> float:
     """Mean over quantiles of |coverage - level|: the calibration error."""
-    return float(np.abs(coverage(actual, pred) - np.asarray(quantiles, dtype=float)).mean())
+    return calibration_error(coverage(actual, pred), quantiles)
+
+
+def calibration_error(coverages: np.ndarray, quantiles: np.ndarray) -> float:
+    """Mean over quantiles of |coverage - level| from the coverages [Q] themselves (e.g. pooled ones)."""
+    return float(np.abs(np.asarray(coverages, dtype=float) - np.asarray(quantiles, dtype=float)).mean())
 
 
 def series_pinball(actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
