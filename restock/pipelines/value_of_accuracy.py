@@ -122,6 +122,8 @@ class AccuracySpec:
         check_paths(self.n_paths)
         if self.seeds < 1:
             raise InputError(f"--seeds {self.seeds!r}: must be >= 1")
+        if self.train_seed < 0:
+            raise InputError(f"--train-seed {self.train_seed!r}: must be >= 0")
         if not self.forecasters or any(not f.strip() for f in self.forecasters):
             raise InputError(f"--forecasters {','.join(self.forecasters)!r}: expected a comma-separated list")
         dup = sorted({f for f in self.forecasters if self.forecasters.count(f) > 1})
