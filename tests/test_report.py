@@ -199,8 +199,8 @@ def _accuracy_run(tmp_path: Path) -> Path:
     """A value-of-accuracy run folder written from a hand-made result (no simulation)."""
     names = ["true", "ets"]
     summary = pd.DataFrame(
-        [[n, 0.1 + i / 10, 0.2, 0.1, 0.9, 0.02, 0.05 * i, 1000.0 - 40 * i, -40.0 * i, -60.0 * i, -20.0 * i,
-          -4.0 * i, 0.97, 3] for i, n in enumerate(names)],
+        [[n, 0.1 + i / 10, 0.2, 0.1, 0.9, 0.02, 0.05 * i, 0.1, 0.9, 1000.0 - 40 * i, -40.0 * i,
+          -60.0 * i, -20.0 * i, -4.0 * i, 0.97, 3] for i, n in enumerate(names)],
         columns=list(SUMMARY_COLUMNS),
     )  # fmt: skip
     calibration = pd.DataFrame(

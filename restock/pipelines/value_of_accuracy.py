@@ -18,7 +18,10 @@ every path and seed, against the demand realized in each bucket (demand at or be
 :meth:`~restock.scenarios.forecast.ScenarioForecast.realized_buckets`); buckets that end after the horizon
 are left out. Metrics (:mod:`restock.forecasters.metrics`), pooled over seeds: wQL per quantile and its
 mean, coverage per quantile, the calibration error (mean |coverage - level|) and the forecast volatility
-of the median (successive reviews are one bucket apart).
+of the median (successive reviews are one bucket apart); and the wQL and P90 coverage of the table's
+cumulative quantiles over the next 1..H buckets (an order covers lead time + review period, several
+buckets: :meth:`~restock.scenarios.forecast.ScenarioForecast.cumulative_by_bucket`) against the realized
+sums.
 
 The run folder (:func:`write_accuracy_run`, ``--out DIR``):
 
@@ -69,6 +72,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "coverage_p90",
     "calibration_error",
     "volatility",
+    "cumulative_wql",
+    "cumulative_coverage_p90",
     "profit",
     "profit_gap",
     "ci_low",
@@ -77,11 +82,12 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "fill_rate",
     "n_seeds",
 )
-"""Columns of ``kpis.csv``: accuracy, then the policy's mean profit over seeds, ``profit_gap`` = mean
-paired difference of profit against the reference (the true forecaster on synthetic scenarios: <= 0 in
-expectation) with its 95% interval ``ci_low`` .. ``ci_high``, ``gap_pct`` = that relative to |reference
-profit| in %, the mean fill rate and the number of seeds. P50 / P90 columns are NaN when the table has no
-such level."""
+"""Columns of ``kpis.csv``: accuracy (of the per-bucket quantiles; ``cumulative_*``: of the quantiles of
+demand over the next 1..H buckets, pooled over h), then the policy's mean profit over seeds,
+``profit_gap`` = mean paired difference of profit against the reference (the true forecaster on
+synthetic scenarios: <= 0 in expectation) with its 95% interval ``ci_low`` .. ``ci_high``,
+``gap_pct`` = that relative to |reference profit| in %, the mean fill rate and the number of seeds.
+P50 / P90 columns are NaN when the table has no such level."""
 TB_METRICS: tuple[str, ...] = (
     "mean_wql",
     "coverage_p90",
@@ -179,34 +185,26 @@ def evaluation_spec(spec: AccuracySpec, forecaster: str, scenario: Scenario) -> 
 
 
 @dataclass(frozen=True)
-class EpisodeScore:
-    """Accuracy of one episode's forecast table (sums, so that episodes pool exactly)."""
+class Scored:
+    """wQL and coverage of a set of (realized, forecast) pairs, with the weights that pool them exactly."""
 
-    seed: int
     wql: np.ndarray
-    """[Q] wQL per quantile of this episode."""
+    """[Q] wQL per quantile."""
     volume: float
-    """Sum of |realized demand| over the scored buckets (the wQL's denominator)."""
+    """Sum of |realized demand| (the wQL's denominator)."""
     coverage: np.ndarray
-    """[Q] share of realized buckets at or below each quantile."""
+    """[Q] share of realized values at or below each quantile."""
     n: int
-    """Buckets scored."""
-    median: np.ndarray
-    """[R, S, H] the median forecasts (S = paths x nodes x SKUs), for the volatility."""
+    """Pairs scored."""
 
 
-def score_episode(ep: Episode, scenario: Scenario) -> EpisodeScore:
-    """Score the forecast table of ``ep`` against its realized demand (module docstring)."""
-    from restock.forecasters.metrics import coverage, quantile_at, weighted_quantile_loss
-    from restock.scenarios.forecast import served_rate
+def score_pairs(actual: np.ndarray, pred: np.ndarray, levels: np.ndarray) -> Scored:
+    """:class:`Scored` of ``actual`` [P, ...] (NaN: not realized, left out) against ``pred`` [P, ..., Q],
+    one path at a time (``pred`` may be a broadcast view: [..., Q] at once, never [P, ..., Q])."""
+    from restock.forecasters.metrics import coverage, weighted_quantile_loss
 
-    table = ep.forecasts
-    actual = table.realized_buckets(served_rate(scenario, ep.paths.demand))  # [P, R, M, N, H]
-    p, r = actual.shape[:2]
-    levels = table.quantiles
-    pred = np.broadcast_to(table.per_bucket, (p, r, *table.per_bucket.shape[2:]))  # [P, R, M, N, H, Q]
     pinball, volume, covered, n = np.zeros(levels.size), 0.0, np.zeros(levels.size), 0
-    for path in range(p):  # one path at a time: [R, M, N, H, Q] at once, not [P, ...]
+    for path in range(actual.shape[0]):
         a = actual[path].reshape(-1)
         ok = np.isfinite(a)
         f = pred[path].reshape(-1, levels.size)[ok]
@@ -214,18 +212,59 @@ def score_episode(ep: Episode, scenario: Scenario) -> EpisodeScore:
         if vol > 0:
             pinball += weighted_quantile_loss(a[ok], f, levels) * vol / 2.0
         volume += vol
-        covered += coverage(a[ok], f) * int(ok.sum())
+        if ok.any():
+            covered += coverage(a[ok], f) * int(ok.sum())
         n += int(ok.sum())
-    if volume == 0:
+    return Scored(2.0 * pinball / volume if volume > 0 else pinball * np.nan, volume, covered / max(n, 1), n)
+
+
+def pool_scored(parts: list[Scored]) -> Scored:
+    """Several :class:`Scored` as one: wQL over the summed volumes, coverage over the summed counts."""
+    volume = sum(s.volume for s in parts)
+    n = sum(s.n for s in parts)
+    wql = np.sum([s.wql * s.volume for s in parts if s.volume > 0], axis=0) / volume
+    cov = np.sum([s.coverage * s.n for s in parts], axis=0) / n
+    return Scored(wql, volume, cov, n)
+
+
+@dataclass(frozen=True)
+class EpisodeScore:
+    """Accuracy of one episode's forecast table."""
+
+    seed: int
+    bucket: Scored
+    """The per-bucket quantiles against the demand of each bucket."""
+    cumulative: Scored
+    """The quantiles of demand over the next 1..H buckets (what an order covering several review
+    periods reads) against the realized sums."""
+    median: np.ndarray
+    """[R, S, H] the median per-bucket forecasts (S = paths x nodes x SKUs), for the volatility."""
+
+
+def score_episode(ep: Episode, scenario: Scenario) -> EpisodeScore:
+    """Score the forecast table of ``ep`` against its realized demand (module docstring)."""
+    from restock.forecasters.metrics import quantile_at
+    from restock.scenarios.forecast import served_rate
+
+    table = ep.forecasts
+    actual = table.realized_buckets(served_rate(scenario, ep.paths.demand))  # [P, R, M, N, H]
+    p, r = actual.shape[:2]
+    levels = table.quantiles
+    pred = np.broadcast_to(table.per_bucket, (p, r, *table.per_bucket.shape[2:]))  # [P, R, M, N, H, Q]
+    bucket = score_pairs(actual, pred, levels)
+    if bucket.volume == 0:
         raise InputError(
             f"scenario {scenario.name!r}: no demand in any forecast bucket of seed {ep.seed}; "
             "wQL is undefined"
         )
-    median = (
-        quantile_at(pred, levels, 0.5) if levels[0] <= 0.5 <= levels[-1] else np.full(pred.shape[:-1], np.nan)
-    )
+    cum = table.cumulative_by_bucket()
+    cumulative = score_pairs(np.cumsum(actual, axis=-1), np.broadcast_to(cum, pred.shape), levels)
+    if levels[0] <= 0.5 <= levels[-1]:
+        median = quantile_at(pred, levels, 0.5)
+    else:
+        median = np.full(pred.shape[:-1], np.nan)
     median = np.moveaxis(median, 1, 0).reshape(r, -1, median.shape[-1])  # [R, P * M * N, H]
-    return EpisodeScore(ep.seed, 2.0 * pinball / volume, volume, covered / max(n, 1), n, median)
+    return EpisodeScore(ep.seed, bucket, cumulative, median)
 
 
 @dataclass(frozen=True)
@@ -233,17 +272,16 @@ class ForecastAccuracy:
     """A forecaster's accuracy pooled over episodes."""
 
     quantiles: np.ndarray
-    wql: np.ndarray
-    """[Q]"""
-    coverage: np.ndarray
-    """[Q]"""
+    bucket: Scored
+    cumulative: Scored
     calibration_error: float
+    """Of the per-bucket quantiles."""
     volatility: float
     """Of the median; NaN with one review, one bucket, or levels that do not span 0.5."""
 
     @property
     def mean_wql(self) -> float:
-        return float(self.wql.mean())
+        return float(self.bucket.wql.mean())
 
     def at(self, values: np.ndarray, level: float) -> float:
         """``values`` [Q] at quantile ``level``; NaN when the table has no such level."""
@@ -252,18 +290,16 @@ class ForecastAccuracy:
 
 
 def pool(scores: list[EpisodeScore], quantiles: np.ndarray) -> ForecastAccuracy:
-    """Pool episodes: wQL over the summed volumes, coverage over the summed counts, the volatility of all
-    medians together (:func:`restock.forecasters.metrics.forecast_volatility`)."""
+    """Pool episodes (:func:`pool_scored`) and take the volatility of all medians together
+    (:func:`restock.forecasters.metrics.forecast_volatility`)."""
     from restock.forecasters.metrics import calibration_error, forecast_volatility
 
-    volume = sum(s.volume for s in scores)
-    n = sum(s.n for s in scores)
-    wql = np.sum([s.wql * s.volume for s in scores], axis=0) / volume
-    cov = np.sum([s.coverage * s.n for s in scores], axis=0) / n
+    bucket = pool_scored([s.bucket for s in scores])
+    cumulative = pool_scored([s.cumulative for s in scores])
     median = np.concatenate([s.median for s in scores], axis=1)
     ok = median.shape[0] >= 2 and median.shape[2] >= 2 and np.isfinite(median).any()
     vol = forecast_volatility(median, step=1) if ok else float("nan")
-    return ForecastAccuracy(quantiles, wql, cov, calibration_error(cov, quantiles), vol)
+    return ForecastAccuracy(quantiles, bucket, cumulative, calibration_error(bucket.coverage, quantiles), vol)
 
 
 @dataclass
@@ -310,21 +346,23 @@ def run_value_of_accuracy(
         ev = run_evaluation(evals[f], on_episode=score)
         mine = ev.rows[ev.rows["policy"] == spec.policy].drop(columns="policy")
         acc = pool(scores, np.asarray(scored.forecast.quantiles, dtype=float))
-        by_seed = {s.seed: float(s.wql.mean()) for s in scores}
+        by_seed = {s.seed: float(s.bucket.wql.mean()) for s in scores}
         per_seed.append(mine.assign(mean_wql=mine["seed"].map(by_seed)).assign(forecaster=f))
         profits[f] = mine.set_index("seed")["profit"]
-        for q, w, c in zip(acc.quantiles, acc.wql, acc.coverage, strict=True):
+        for q, w, c in zip(acc.quantiles, acc.bucket.wql, acc.bucket.coverage, strict=True):
             cal.append({"forecaster": f, "quantile": float(q), "wql": float(w), "coverage": float(c),
                         "calibration": float(c - q)})  # fmt: skip
         rows.append(
             {
                 "forecaster": f,
                 "mean_wql": acc.mean_wql,
-                "wql_p50": acc.at(acc.wql, 0.5),
-                "wql_p90": acc.at(acc.wql, 0.9),
-                "coverage_p90": acc.at(acc.coverage, 0.9),
+                "wql_p50": acc.at(acc.bucket.wql, 0.5),
+                "wql_p90": acc.at(acc.bucket.wql, 0.9),
+                "coverage_p90": acc.at(acc.bucket.coverage, 0.9),
                 "calibration_error": acc.calibration_error,
                 "volatility": acc.volatility,
+                "cumulative_wql": float(acc.cumulative.wql.mean()),
+                "cumulative_coverage_p90": acc.at(acc.cumulative.coverage, 0.9),
                 "profit": float(mine["profit"].mean()),
                 "fill_rate": float(mine["fill_rate"].mean()),
                 "n_seeds": len(mine),

@@ -123,9 +123,16 @@ def test_an_episode_is_scored_with_the_metrics_module() -> None:
     real = _table(per_bucket).realized_buckets(demand)
     ok = np.isfinite(real)
     levels = np.array([0.1, 0.5, 0.9])
-    np.testing.assert_allclose(score.wql, weighted_quantile_loss(real[ok], per_bucket[ok], levels))
-    np.testing.assert_allclose(score.coverage, coverage(real[ok], per_bucket[ok]))
-    assert score.n == 6 and score.seed == 7
+    np.testing.assert_allclose(score.bucket.wql, weighted_quantile_loss(real[ok], per_bucket[ok], levels))
+    np.testing.assert_allclose(score.bucket.coverage, coverage(real[ok], per_bucket[ok]))
+    assert score.bucket.n == 6 and score.seed == 7
+    # cumulative: the table's quantiles over 1 and 2 buckets (all 0 here) against the realized sums;
+    # review 7's two-bucket sum runs past the horizon
+    cum = np.cumsum(real, axis=-1)
+    assert score.cumulative.n == 6 and np.isnan(cum[:, 1, 0, 0, 1]).all()
+    np.testing.assert_allclose(
+        score.cumulative.wql, weighted_quantile_loss(cum[np.isfinite(cum)], np.zeros((6, 3)), levels)
+    )
     # pooling two episodes is scoring them together
     demand2 = rng.poisson(9.0, size=(2, 14, 1, 1)).astype(float)
     ep2 = SimpleNamespace(forecasts=_table(per_bucket), paths=SimpleNamespace(demand=demand2), seed=8)
@@ -133,8 +140,8 @@ def test_an_episode_is_scored_with_the_metrics_module() -> None:
     real2 = _table(per_bucket).realized_buckets(demand2)
     a = np.concatenate([real[ok], real2[ok]])
     f = np.concatenate([per_bucket[ok], per_bucket[ok]])
-    np.testing.assert_allclose(both.wql, weighted_quantile_loss(a, f, levels))
-    np.testing.assert_allclose(both.coverage, coverage(a, f))
+    np.testing.assert_allclose(both.bucket.wql, weighted_quantile_loss(a, f, levels))
+    np.testing.assert_allclose(both.bucket.coverage, coverage(a, f))
     # the median of the target of (review 0, bucket 1) goes 20 -> 25 at review 7: volatility 5 / 22.5
     assert both.volatility == pytest.approx(5.0 / 22.5)
     assert both.volatility == forecast_volatility(np.moveaxis(per_bucket[..., 1], 1, 0).reshape(2, -1, 2))
