@@ -177,3 +177,18 @@ def test_bad_input_leaves_no_output_folder(tmp_path: Path) -> None:
         assert outcome.kind == "named", (case.id, outcome.stderr)
         assert outcome.code == 2
         assert not (workspace / "accuracy").exists(), case.id
+
+
+def test_the_command_prints_json_and_a_table(run_cli) -> None:  # type: ignore[no-untyped-def]
+    cli = run_cli("value_of_accuracy")
+    args = ("value-of-accuracy", "--scenario", "steady", "--set", "catalog.n_skus=2", "--set", "horizon=28",
+            "--forecasters", "ets", "--policy", "newsvendor", "--seeds", "2")  # fmt: skip
+    out = cli(*args, "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["reference"] == "true" and [r["forecaster"] for r in data["summary"]] == ["true", "ets"]
+    assert list(data["summary"][0]) == list(SUMMARY_COLUMNS)
+    assert {r["forecaster"] for r in data["calibration"]} == {"true", "ets"}
+    table = cli(*args)
+    assert table.returncode == 0 and table.stdout.startswith("| forecaster | mean_wql |")
+    assert "· ets: newsvendor on 2 seeds" in table.stderr
