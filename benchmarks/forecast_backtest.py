@@ -92,6 +92,7 @@ def run(model: str, panel: DemandPanel, args: argparse.Namespace) -> dict[str, A
         "coverage_p90": round(s["coverage"]["0.9"], 4),
         "mean_abs_coverage_error": round(result.mean_abs_coverage_error, 4),
         "cumulative_mean_wql": round(float(result.cumulative_wql.mean()), 4),
+        "volatility": round(result.volatility, 4),
         "median_total_s": round(statistics.median(walls), 2),
         "median_fit_s": round(statistics.median(fits), 2),
         "median_predict_s": round(statistics.median(predicts), 2),

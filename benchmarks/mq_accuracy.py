@@ -28,7 +28,6 @@ from restock.data import aggregate, load_panel
 from restock.data.panel import DemandPanel
 from restock.forecasters import make
 from restock.forecasters.backtest import backtest
-from restock.forecasters.mq import forecast_volatility
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 MQ_MODELS = ("mqrnn", "mqcnn", "mqtransformer")
@@ -55,7 +54,6 @@ def score(
     def at(arr: np.ndarray, level: float) -> float:
         return float(arr[q.index(level)])
 
-    median = res.table.per_bucket[..., q.index(0.5)]
     out: dict[str, Any] = {
         "model": model,
         "mean_wql": res.mean_wql,
@@ -66,7 +64,7 @@ def score(
         "coverage_p90": at(res.coverage, 0.9),
         "mean_abs_coverage_error": res.mean_abs_coverage_error,
         "cumulative_mean_wql": float(res.cumulative_wql.mean()),
-        "volatility_p50": forecast_volatility(median, step=1),
+        "volatility_p50": res.volatility,
         "fit_seconds": res.fit_seconds,
         "predict_seconds": res.predict_seconds,
         "total_seconds": time.perf_counter() - t0,

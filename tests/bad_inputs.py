@@ -317,6 +317,7 @@ def cases() -> list[Case]:
     _oracle_cases(c)
     _bench_demo_cases(c)
     _recommend_cases(c)
+    _accuracy_cases(c)
     _usage_cases(c)
     ids = [x.id for x in c.items]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
@@ -842,6 +843,35 @@ def _recommend_cases(c: _Cases) -> None:
     c.add("recommend-history-missing", [*history, "{W}/missing.csv"], "missing.csv")
     c.add("recommend-history-inf", [*history, "{W}/inf-demand.csv"], "inf-demand.csv", "inf")
     c.add("recommend-history-spec", [*history, "m5:{W}/plain-folder"], "plain-folder")
+
+
+def _accuracy_cases(c: _Cases) -> None:
+    """``value-of-accuracy``: each with ``--out``, so that a case taken as good would leave a folder."""
+    va = ("value-of-accuracy", "--scenario", "steady", *TINY, "--seeds", "1", "--out", "{W}/accuracy")
+    for forecasters, words in (
+        ("", ("--forecasters",)),
+        ("ets,,tsb", ("--forecasters", "ets,,tsb")),
+        ("ets,wat", ("wat",)),
+        ("ets,ets", ("ets", "twice")),
+        ("true,true", ("true", "twice")),
+    ):
+        c.add(f"accuracy-forecasters-{forecasters or 'empty'}", [*va, "--forecasters", forecasters], *words)
+    fc = ("--forecasters", "ets")
+    c.add("accuracy-policy-unknown", [*va, *fc, "--policy", "wat"], "wat")
+    c.add("accuracy-policy-blind", [*va, *fc, "--policy", "base-stock"], "--policy", "base-stock")
+    c.add("accuracy-true-on-data", ["value-of-accuracy", "--scenario", "m5-tiny-replay", "--forecasters",
+          "true,ets", "--out", "{W}/accuracy"], "true", "m5-tiny-replay", "demand.kind")  # fmt: skip
+    c.add("accuracy-scenario", ["value-of-accuracy", "--scenario", "no-such", *fc], "no-such")
+    c.add("accuracy-set", [*va, *fc, "--set", "horizon=0"], "horizon", "0")
+    c.add("accuracy-seeds-0", [*va, *fc, "--seeds", "0"], "--seeds", "0")
+    c.add("accuracy-engine", [*va, *fc, "--engine", "gpu"], "--engine", "gpu")
+    c.add("accuracy-paths", [*va, *fc, "--paths", "0"], "--paths", "0")
+    c.add("accuracy-train-seed", [*va, *fc, "--train-seed", "-1"], "--train-seed", "-1")
+    c.add("accuracy-out-file", [*va, *fc, "--out", "{W}/a-file"], "--out", "a-file")
+    c.add("accuracy-out-under-file", [*va, *fc, "--out", "{W}/a-file/sub"], "--out", "a-file/sub")
+    c.add("accuracy-out-a-run", [*va, *fc, "--out", "{W}/ppo"], "--out", "ppo")
+    # found only once the true ceiling has run: still nothing written
+    c.add("accuracy-warmup", [*va, *fc, "--set", "warmup=7"], "warmup", "7")
 
 
 def _usage_cases(c: _Cases) -> None:

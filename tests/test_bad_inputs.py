@@ -26,7 +26,7 @@ def test_the_battery_holds_at_least_200_cases_across_every_command() -> None:
                     "scenarios validate", "scenarios show", "data profile", "data export",
                     "forecast backtest", "forecast train", "forecast predict", "oracle lost-sales",
                     "oracle backorder", "oracle serial", "oracle dual-sourcing", "oracle s-S",
-                    "recommend"):  # fmt: skip
+                    "recommend", "value-of-accuracy"):  # fmt: skip
         assert command in commands, command
 
 

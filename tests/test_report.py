@@ -20,6 +20,12 @@ from matplotlib import image
 
 from restock import io, runs
 from restock.errors import InputError
+from restock.pipelines.value_of_accuracy import (
+    SUMMARY_COLUMNS,
+    AccuracyResult,
+    AccuracySpec,
+    write_accuracy_run,
+)
 from restock.reporting import figures as figs
 from restock.reporting.html import Image, Section, Table, render
 from restock.reporting.run_report import REPORT_FILE, build_report, write_report
@@ -187,3 +193,44 @@ def test_report_renders_in_headless_chromium(replay_dir: Path, tmp_path: Path) -
     assert rgb.std() > 0.05
     blueish = (rgb[..., 2] > 0.6) & (rgb[..., 0] < 0.3)  # matplotlib's first line colour, #1f77b4
     assert blueish.sum() > 200
+
+
+def _accuracy_run(tmp_path: Path) -> Path:
+    """A value-of-accuracy run folder written from a hand-made result (no simulation)."""
+    names = ["true", "ets"]
+    summary = pd.DataFrame(
+        [[n, 0.1 + i / 10, 0.2, 0.1, 0.9, 0.02, 0.05 * i, 0.1, 0.9, 1000.0 - 40 * i, -40.0 * i,
+          -60.0 * i, -20.0 * i, -4.0 * i, 0.97, 3] for i, n in enumerate(names)],
+        columns=list(SUMMARY_COLUMNS),
+    )  # fmt: skip
+    calibration = pd.DataFrame(
+        {"forecaster": names, "quantile": [0.9, 0.9], "wql": [0.1, 0.2], "coverage": [0.9, 0.85]}
+    ).assign(calibration=lambda f: f["coverage"] - f["quantile"])
+    per_seed = pd.DataFrame({"forecaster": names, "seed": [1, 1], "profit": [1000.0, 960.0]})
+    spec = AccuracySpec("steady", ("ets",), seeds=3)
+    result = AccuracyResult(spec, ("true", "ets"), "true", summary, calibration, per_seed)
+    return write_accuracy_run(tmp_path / "accuracy", result)
+
+
+def test_report_of_a_value_of_accuracy_run_has_its_section(tmp_path: Path) -> None:
+    html = (_accuracy_run(tmp_path) / REPORT_FILE).read_text(encoding="utf-8")
+    assert "<h2>Value of forecast accuracy</h2>" in html
+    assert "newsvendor-tuned on each forecaster" in html and "against true" in html
+    assert len(IMG.findall(html)) == 1  # the figure, not the TensorBoard scalars again
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed here (.ci/run installs it for CI)")
+def test_value_of_accuracy_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    report = _accuracy_run(tmp_path) / REPORT_FILE
+    browser = _chromium()
+    assert browser is not None
+    dom = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         report.resolve().as_uri()],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout  # fmt: skip
+    assert "Value of forecast accuracy" in dom and "<td>ets</td>" in dom
+    assert len(IMG.findall(dom)) == 1

@@ -38,7 +38,7 @@ added to the policies when none of them bears its name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -279,10 +279,13 @@ def evaluate(
     n_paths: int | None = None,
     reference: str = REFERENCE,
     confidence: float = 0.95,
+    on_episode: Callable[[Episode], None] | None = None,
 ) -> Evaluation:
     """Every policy on the same episodes; per-seed KPIs and paired savings (see the module docstring).
 
     ``scenario``: a Scenario or a built-in name/file; ``n_paths``: paths per seed (None: the scenario's).
+    ``on_episode``: called with each episode once it is drawn, before the policies run on it (a caller
+    that scores the forecasts reads the very table and paths the policies read, without drawing again).
     """
     check_engine(engine)
     named = _named(policies)
@@ -298,6 +301,8 @@ def evaluate(
     records: dict[tuple[str, int], pd.DataFrame] = {}
     for i, root in enumerate(roots):
         ep = draw_episode(sc, root, n_paths)
+        if on_episode is not None:
+            on_episode(ep)
         for key, pol in named.items():
             res = rollout(pol, ep, engine=engine, record=True).result
             assert res is not None

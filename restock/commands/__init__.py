@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "train",
     "sweep",
     "recommend",
+    "value_of_accuracy",
 )
 
 

@@ -69,7 +69,7 @@ def backtest_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
 ) -> None:
-    """Rolling-origin backtest of one forecaster: wQL and coverage per quantile."""
+    """Rolling-origin backtest of one forecaster: wQL and coverage per quantile, forecast volatility."""
     from restock.data import load_buckets
     from restock.forecasters import make
     from restock.forecasters.backtest import backtest
@@ -98,6 +98,7 @@ def backtest_command(
     Console().print(table)
     typer.echo(
         f"mean |coverage - level| {result.mean_abs_coverage_error:.4f}; cumulative mean wQL "
-        f"{float(result.cumulative_wql.mean()):.4f}; fit {result.fit_seconds:.1f}s, predict "
+        f"{float(result.cumulative_wql.mean()):.4f}; forecast volatility (median) "
+        f"{result.volatility:.4f}; fit {result.fit_seconds:.1f}s, predict "
         f"{result.predict_seconds:.1f}s"
     )

@@ -13,7 +13,10 @@ cutoff is off limits (the contract test checks it) while known-in-advance prices
 
 Metrics are over the per-bucket forecasts of every (cutoff, series, bucket) with an actual (buckets outside
 a series' span are ignored): wQL per quantile and its mean, coverage per quantile and the mean absolute
-coverage error. The same metrics over the cumulative forecasts are kept in ``cumulative_wql``.
+coverage error. The same metrics over the cumulative forecasts are kept in ``cumulative_wql``. The
+forecast volatility (:func:`restock.forecasters.metrics.forecast_volatility`) is that of the median of the
+per-bucket forecasts: the cutoffs are one bucket apart, so a target forecast at (cutoff c, bucket h) is
+forecast again at (c + 1, h - 1); NaN with a single cutoff or a horizon of one bucket.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from restock.forecasters.base import (
 from restock.forecasters.history import future_dates
 from restock.forecasters.metrics import (
     coverage,
+    forecast_volatility,
     mean_absolute_coverage_error,
+    quantile_at,
     weighted_quantile_loss,
 )
 
@@ -59,6 +64,9 @@ class BacktestResult:
     """Mean over quantiles of |coverage - level|."""
     cumulative_wql: np.ndarray
     """wQL per quantile of the cumulative forecasts over 1..h buckets (all h pooled), [Q]."""
+    volatility: float
+    """Forecast volatility of the median per-bucket forecasts (module docstring); NaN with one cutoff or
+    a horizon of one bucket."""
     fit_seconds: float
     """Wall time of ``fit``."""
     predict_seconds: float
@@ -81,12 +89,14 @@ class BacktestResult:
         return len(self.table.cutoffs)
 
     def summary(self) -> dict[str, Any]:
-        """The CLI's JSON: model, mean_wql, wql and coverage by quantile, series and cutoffs."""
+        """The CLI's JSON: model, mean_wql, wql and coverage by quantile, volatility (None where NaN),
+        series and cutoffs."""
         return {
             "model": self.model,
             "mean_wql": self.mean_wql,
             "wql": {_label(q): float(v) for q, v in zip(self.quantiles, self.wql, strict=True)},
             "coverage": {_label(q): float(v) for q, v in zip(self.quantiles, self.coverage, strict=True)},
+            "volatility": self.volatility if np.isfinite(self.volatility) else None,
             "series": self.n_series,
             "cutoffs": self.n_cutoffs,
         }
@@ -142,9 +152,19 @@ def backtest(
         coverage=coverage(flat_actual, flat_pred),
         mean_abs_coverage_error=mean_absolute_coverage_error(flat_actual, flat_pred, q),
         cumulative_wql=weighted_quantile_loss(cum_actual, table.cumulative.reshape(-1, q.size), q),
+        volatility=median_volatility(table.per_bucket, q),
         fit_seconds=fitted - start,
         predict_seconds=predicted - fitted,
     )
+
+
+def median_volatility(per_bucket: np.ndarray, quantiles: np.ndarray) -> float:
+    """Forecast volatility of the median of ``per_bucket`` [C, S, H, Q] forecasts at cutoffs one bucket
+    apart; NaN with one cutoff, one bucket, or levels that do not span 0.5."""
+    q = np.asarray(quantiles, dtype=float)
+    if per_bucket.shape[0] < 2 or per_bucket.shape[2] < 2 or not q[0] <= 0.5 <= q[-1]:
+        return float("nan")
+    return forecast_volatility(quantile_at(per_bucket, q, 0.5), step=1)
 
 
 def actuals_for(panel: DemandPanel, cutoffs: pd.DatetimeIndex, horizon: int) -> np.ndarray:

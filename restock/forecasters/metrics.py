@@ -5,6 +5,10 @@ has shape [Q]. NaN actuals (periods outside a series' span) are ignored everywhe
 
 The weighted quantile loss of quantile q is ``2 * sum(pinball_q) / sum(|actual|)`` (the M5 / GluonTS wQL);
 a perfect forecast scores 0 and the median of a point forecast equal to the actual scores 0 too.
+
+Forecast volatility (:func:`forecast_volatility`) is how much the forecast of one fixed target bucket is
+revised between successive cutoffs: a forecaster that never revises scores 0 (MQ-CNN's and MQTransformer's
+papers report it beside wQL; ``restock forecast backtest`` and ``restock value-of-accuracy`` show it).
 """
 
 from __future__ import annotations
@@ -44,7 +48,12 @@ def coverage(actual: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 def mean_absolute_coverage_error(actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray) -> float:
     """Mean over quantiles of |coverage - level|: the calibration error."""
-    return float(np.abs(coverage(actual, pred) - np.asarray(quantiles, dtype=float)).mean())
+    return calibration_error(coverage(actual, pred), quantiles)
+
+
+def calibration_error(coverages: np.ndarray, quantiles: np.ndarray) -> float:
+    """Mean over quantiles of |coverage - level| from the coverages [Q] themselves (e.g. pooled ones)."""
+    return float(np.abs(np.asarray(coverages, dtype=float) - np.asarray(quantiles, dtype=float)).mean())
 
 
 def series_pinball(actual: np.ndarray, pred: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
@@ -80,3 +89,42 @@ def wql_by_group(
         wql = 2.0 * per_series[sel].sum() / vol if vol > 0 else float("nan")
         out[label] = (float(wql), float(per_series[sel].sum() / total) if total > 0 else float("nan"))
     return out
+
+
+def quantile_at(pred: np.ndarray, quantiles: np.ndarray, tau: float) -> np.ndarray:
+    """The ``tau`` quantile [...] of forecasts ``pred`` [..., Q], linear in tau between the levels
+    (exact where ``tau`` is a level); a ``tau`` outside [quantiles[0], quantiles[-1]] is a ValueError."""
+    q = np.asarray(quantiles, dtype=float)
+    if not q[0] - 1e-12 <= tau <= q[-1] + 1e-12:
+        raise ValueError(f"quantile_at: tau {tau!r} outside the levels [{q[0]}, {q[-1]}]")
+    pos = float(np.interp(tau, q, np.arange(q.size)))
+    lo = min(int(np.floor(pos)), max(q.size - 2, 0))
+    w = pos - lo
+    hi = min(lo + 1, q.size - 1)
+    pred = np.asarray(pred, dtype=float)
+    return pred[..., lo] * (1.0 - w) + pred[..., hi] * w
+
+
+def forecast_volatility(forecasts: np.ndarray, step: int = 1) -> float:
+    """Mean absolute revision of the forecast of a fixed target bucket, relative to the forecast level.
+
+    ``forecasts`` [C, S, H]: a point forecast (e.g. the median) at C successive cutoffs ``step`` buckets
+    apart, for S series and horizons 1..H. The target of (cutoff c, horizon h) is also the target of
+    (cutoff c+1, horizon h-step); over all such pairs this returns
+    ``mean |f[c+1, s, h-step] - f[c, s, h]| / mean (|f[c+1, s, h-step]| + |f[c, s, h]|) / 2``.
+    0 means every target's forecast never moved; NaN forecasts are left out.
+    """
+    f = np.asarray(forecasts, dtype=float)
+    if f.ndim != 3:
+        raise ValueError(f"forecast_volatility: forecasts must be [C, S, H], got shape {f.shape}")
+    if step < 1 or f.shape[0] < 2 or f.shape[2] <= step:
+        raise ValueError(
+            f"forecast_volatility: need >= 2 cutoffs and a horizon > step={step}, got shape {f.shape}"
+        )
+    earlier = f[:-1, :, step:]
+    later = f[1:, :, :-step]
+    ok = np.isfinite(earlier) & np.isfinite(later)
+    level = (np.abs(earlier[ok]) + np.abs(later[ok])).mean() / 2.0
+    if not level > 0:
+        return 0.0
+    return float(np.abs(later[ok] - earlier[ok]).mean() / level)

@@ -17,6 +17,8 @@ module                      job
                             history (``restock.recommend``)
 :mod:`.simulation`          ``restock simulate``: one simple order rule through a scenario, its KPIs
 :mod:`.sweep`               ``restock sweep``: a grid of evaluations as Ray tasks, merged, resumable
+:mod:`.value_of_accuracy`   ``restock value-of-accuracy``: a policy on each forecaster's quantiles, beside
+                            their wQL, coverage and volatility; paired CIs against the true quantiles
 :mod:`.cluster`             the one module that imports Ray: an embedded local Ray or a cluster, tasks
 :mod:`.inputs`              what the commands share: ``--policies`` lists
 ==========================  ================================================================================

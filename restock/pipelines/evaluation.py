@@ -21,6 +21,7 @@ as a run folder (``restock evaluate --out DIR``, and every cell of a sweep):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ from restock.reporting.markdown import markdown_table
 from restock.reporting.series import period_series, stacked_records
 
 if TYPE_CHECKING:
-    from restock.agents.evaluate import Evaluation
+    from restock.agents.evaluate import Episode, Evaluation
 
 KPIS_FILE = "kpis.csv"
 """The summary of an evaluation run folder, written last (:func:`is_finished`)."""
@@ -88,9 +89,15 @@ def root_seeds(spec: EvaluationSpec) -> list[int]:
     return [seeding.eval_seed(spec.first_seed + k) for k in range(spec.seeds)]
 
 
-def run_evaluation(spec: EvaluationSpec, *, keep_records: bool = False) -> Evaluation:
+def run_evaluation(
+    spec: EvaluationSpec,
+    *,
+    keep_records: bool = False,
+    on_episode: Callable[[Episode], None] | None = None,
+) -> Evaluation:
     """Load the scenario, resolve the policies, evaluate: the :class:`~restock.agents.evaluate.Evaluation`
-    (``keep_records``: with every rollout's per-period records, which :func:`write_evaluation_run` needs).
+    (``keep_records``: with every rollout's per-period records, which :func:`write_evaluation_run` needs;
+    ``on_episode``: called with each evaluation episode, :func:`restock.agents.evaluate.evaluate`).
 
     ``rows["seed_index"]`` is the index of the seed among all evaluation seeds (``first_seed + k``)."""
     from restock.agents.evaluate import evaluate
@@ -114,6 +121,7 @@ def run_evaluation(spec: EvaluationSpec, *, keep_records: bool = False) -> Evalu
         engine=spec.engine,
         n_paths=spec.n_paths,
         keep_records=keep_records,
+        on_episode=on_episode,
     )
     out.rows["seed_index"] = out.rows["seed_index"] + spec.first_seed
     return out

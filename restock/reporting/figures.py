@@ -9,6 +9,8 @@ labelled, so that a reader sees at once how each policy copes when the world cha
 * :func:`profit_figure` — cumulative profit;
 * :func:`forecast_figure` — demand per review cycle against the forecast band issued at the review
   (policy-independent: the same paths for every policy);
+* :func:`accuracy_figure` — the value of forecast accuracy: each forecaster's profit gap to the reference
+  with its confidence interval, and profit against mean wQL (``restock value-of-accuracy``);
 * :func:`png_bytes` — a figure as PNG bytes (deterministic: no timestamp metadata).
 """
 
@@ -168,4 +170,38 @@ def forecast_figure(
     axes[0].legend(loc="upper right", fontsize=8)
     axes[-1].set_xlabel("period (start of review cycle)")
     fig.suptitle(title or "Demand against the forecast band")
+    return fig
+
+
+ACCURACY_COLUMNS: tuple[str, ...] = ("forecaster", "mean_wql", "profit", "profit_gap", "ci_low", "ci_high")
+"""Columns :func:`accuracy_figure` reads (the summary of :mod:`restock.pipelines.value_of_accuracy`)."""
+
+
+def accuracy_figure(summary: pd.DataFrame, reference: str, title: str = "") -> Figure:
+    """Left: each forecaster's mean profit gap to ``reference`` with its CI (a bar and an error bar; an
+    infinite bound, from a single seed, is drawn as the bar alone). Right: mean profit against mean wQL,
+    one labelled point per forecaster (the value of accuracy is the slope a reader sees)."""
+    missing = [c for c in ACCURACY_COLUMNS if c not in summary.columns]
+    if missing:
+        raise ValueError(f"accuracy_figure: summary lacks columns {missing}")
+    fig = Figure(figsize=(11, 4.2))
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    x = np.arange(len(summary))
+    gap = summary["profit_gap"].to_numpy(dtype=float)
+    lo = summary["ci_low"].to_numpy(dtype=float)
+    hi = summary["ci_high"].to_numpy(dtype=float)
+    err = np.where(np.isfinite(lo) & np.isfinite(hi), np.stack([gap - lo, hi - gap]), 0.0)
+    left.bar(x, gap, color="#219ebc", yerr=err, capsize=4, ecolor="#023047")
+    left.axhline(0.0, color="#555555", lw=0.8)
+    left.set_xticks(x, summary["forecaster"].tolist(), rotation=20, ha="right", fontsize=8)
+    left.set_ylabel(f"profit - profit on {reference} (per path, 95% CI)")
+    left.grid(alpha=0.3, axis="y")
+    right.scatter(summary["mean_wql"], summary["profit"], color="#fb8500", zorder=3)
+    for name, w, p in zip(summary["forecaster"], summary["mean_wql"], summary["profit"], strict=True):
+        right.annotate(str(name), (w, p), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    right.set_xlabel("mean wQL (per-bucket forecasts at every review)")
+    right.set_ylabel("profit (per path)")
+    right.grid(alpha=0.3)
+    fig.suptitle(title or "Value of forecast accuracy")
+    fig.tight_layout()
     return fig

@@ -3,7 +3,8 @@
 Works on any run folder (:mod:`restock.runs`), whatever its kind, from the files the run left:
 
 1. *KPIs*: the KPI table (``kpis.csv``) and ``phases.csv`` (KPIs before / during / after the shock
-   window of a replay).
+   window of a replay); a run kind of :data:`HEADLINES` gives this section its own title and a paragraph
+   saying how to read the table (``value-of-accuracy``: *Value of forecast accuracy*).
 2. *Figures*: every PNG under ``figures/`` (a replay's cumulative profit, inventory, orders and demand vs
    forecast band, in that order, then the others by name); or, for runs without figures of their own
    (training runs), *Training curves*: every scalar tag of the TensorBoard event files under the folder,
@@ -43,6 +44,18 @@ HEADLINE_TABLES: tuple[str, ...] = ("kpis.csv", "phases.csv")
 """Tables shown first, before the figures."""
 SKIP_TABLES: tuple[str, ...] = ("series.csv", "forecast_bands.csv")
 """Long per-period tables already drawn as figures."""
+HEADLINES: dict[str, tuple[str, str]] = {
+    "value-of-accuracy": (
+        "Value of forecast accuracy",
+        "The policy {agent} on each forecaster's quantiles, on the same demand paths: the accuracy of the "
+        "forecast rows it read (mean wQL, P50/P90 wQL, P90 coverage, calibration error = mean |coverage - "
+        "level|, volatility = the revision of the median between reviews) beside its profit. profit_gap is "
+        "the mean paired difference of profit against {reference}, with its 95% CI (ci_low, ci_high) over "
+        "seeds; calibration.csv holds every quantile level.",
+    ),
+}
+"""Run kind -> (title of the KPI section, a paragraph; ``{agent}`` and ``{reference}`` (of the config)
+filled in)."""
 
 
 def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -132,6 +145,11 @@ def build_report(run_dir: str | Path) -> str:
     path = Path(run_dir)
     meta = runs.load_run(path)
     head, rest = table_sections(path)
+    if head is not None and meta["kind"] in HEADLINES:
+        title, text = HEADLINES[meta["kind"]]
+        config = meta["config"] if isinstance(meta.get("config"), dict) else {}
+        head.title = title
+        head.paragraphs.append(text.format(agent=meta["agent"], reference=config.get("reference", "?")))
     sections = [head] if head is not None else []
     pngs = figure_files(path)
     if pngs:

@@ -23,7 +23,8 @@ tag                         per-period value (summed over nodes and SKUs, mean o
 ==========================  ==============================================================
 
 A policy's KPIs go in as ``kpi/<name>`` at step 0 and its KPI table as text; figures go into a run
-of their own (:data:`FIGURES_RUN`) as images.
+of their own (:data:`FIGURES_RUN`) as images. Other jobs write their own namespaced scalars with
+:func:`write_scalars` (``restock value-of-accuracy``: ``accuracy/<forecaster>/<metric>``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,19 @@ def write_policy_run(
                 writer.add_scalar(f"kpi/{name}", float(value), 0)
         if kpi_text:
             writer.add_text("kpi/table", kpi_text, 0)
+    finally:
+        writer.close()
+    return log_dir
+
+
+def write_scalars(log_dir: str | Path, scalars: Mapping[str, float], step: int = 0) -> Path:
+    """Write ``{tag: value}`` scalars at ``step`` as one TensorBoard run in ``log_dir`` (tags namespaced by
+    the caller, e.g. ``accuracy/<forecaster>/wql``)."""
+    log_dir = Path(log_dir)
+    writer = _writer(log_dir)
+    try:
+        for tag, value in scalars.items():
+            writer.add_scalar(tag, float(value), int(step))
     finally:
         writer.close()
     return log_dir

@@ -55,6 +55,7 @@ from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
 from restock.scenarios.counts import level_quantiles, pmf_sum_quantiles
 from restock.scenarios.sales import warmup_sales
+from restock.scenarios.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,21 @@ class ScenarioForecast:
         w = (covers - grid[j - 1]) / (grid[j] - grid[j - 1])
         return rows[:, :, :, :, j - 1] * (1 - w[:, None]) + rows[:, :, :, :, j] * w[:, None]
 
+    def realized_buckets(self, demand: np.ndarray) -> np.ndarray:
+        """[P, R, M, N, H] demand realized in every bucket of every review's rows: ``demand`` [P, T, M, N]
+        (demand at or below each node, :func:`served_rate`) summed over the bucket's periods; NaN for a
+        bucket that ends after period T - 1 (past the horizon: not yet realized)."""
+        d = np.asarray(demand, dtype=np.float64)
+        n_periods, b, h = d.shape[1], self.bucket_length, self.per_bucket.shape[4]
+        csum = np.concatenate([np.zeros((d.shape[0], 1, *d.shape[2:])), np.cumsum(d, axis=1)], axis=1)
+        starts = self.review_periods[:, None] + b * np.arange(h)[None, :]  # [R, H]
+        ends = starts + b
+        sums = (
+            csum[:, np.minimum(ends, n_periods)] - csum[:, np.minimum(starts, n_periods)]
+        )  # [P, R, H, M, N]
+        sums = np.where((ends <= n_periods)[None, :, :, None, None], sums, np.nan)
+        return np.moveaxis(sums, 2, 4)
+
     def bucket_quantiles(self, review: int) -> np.ndarray:
         """[P or 1, M, N, H, Q] per-bucket quantiles at review index ``review``."""
         return self._rows(self.per_bucket, review)
@@ -229,9 +245,10 @@ def sum_quantiles(distribution: str, total: np.ndarray, dispersion: float, level
     return level_quantiles(distribution, np.asarray(total, dtype=np.float64), levels, dispersion)
 
 
-def served_rate(draw: ScenarioDraw, rate: np.ndarray) -> np.ndarray:
-    """[..., M, N] demand rate at or below each node, from the nodes' own rates [..., M, N]."""
-    return np.einsum("mc,...cn->...mn", served_matrix(draw.scenario), rate)
+def served_rate(scenario: Scenario, rate: np.ndarray) -> np.ndarray:
+    """[..., M, N] demand (a rate, or units) at or below each node, from the nodes' own [..., M, N]: what
+    node m's rows of a forecast table forecast."""
+    return np.einsum("mc,...cn->...mn", served_matrix(scenario), rate)
 
 
 def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
@@ -265,7 +282,7 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
         tail_len = max(k, b * h)
         unshocked = own_shares(s)[:, None] * cat.mean
         tail = np.broadcast_to(unshocked, (tail_len, *unshocked.shape))
-        rate = served_rate(draw, np.concatenate([own, tail]))  # [T + tail, M, N]
+        rate = served_rate(s, np.concatenate([own, tail]))  # [T + tail, M, N]
         csum = np.concatenate([np.zeros((1, *rate.shape[1:])), np.cumsum(rate, axis=0)])  # csum[t] = sum < t
         totals = csum[reviews[:, None] + cover[None, :]] - csum[reviews][:, None]  # [R, K, M, N]
         cum = sum_quantiles(d.distribution, np.moveaxis(totals, 1, 3), d.dispersion, levels)[None]

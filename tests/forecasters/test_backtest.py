@@ -71,7 +71,8 @@ def test_an_oracle_scores_zero_loss_and_fits_once_before_the_first_cutoff() -> N
     np.testing.assert_allclose(result.cumulative_wql, 0.0, atol=1e-12)
     assert result.actuals.shape == (3, 4, 4)
     summary = result.summary()
-    assert list(summary) == ["model", "mean_wql", "wql", "coverage", "series", "cutoffs"]
+    assert list(summary) == ["model", "mean_wql", "wql", "coverage", "volatility", "series", "cutoffs"]
+    assert summary["volatility"] == 0.0  # the forecast of a target is its actual, at every cutoff
     assert summary["model"] == "oracle" and summary["series"] == 4 and summary["cutoffs"] == 3
     assert list(summary["wql"]) == ["0.1", "0.5", "0.9"]
 
@@ -91,6 +92,27 @@ def test_scores_match_the_metrics_on_a_hand_made_forecast() -> None:
     # every actual is 3, every median 1: pinball 0.5 * 2 = 1 per cell, wQL = 2 * 1 / 3
     assert result.wql[0] == pytest.approx(2 / 3)
     assert result.coverage[0] == 0.0
+    assert result.volatility == 0.0  # a forecast that is never revised
+
+
+def test_volatility_is_the_revision_of_the_median_between_cutoffs() -> None:
+    class Rising(Oracle):
+        """Every bucket's forecast is the cutoff's index + 1: each target is revised up by 1 per cutoff."""
+
+        name: ClassVar[str] = "rising"
+
+        def predict(self, panel, cutoff, horizon=8, quantiles=(0.5,)):  # type: ignore[no-untyped-def]
+            fc = super().predict(panel, cutoff, horizon, quantiles)
+            level = float(panel.dates.searchsorted(pd.Timestamp(cutoff))) + 1.0
+            return QuantileForecast(
+                fc.series_ids, fc.cutoff, fc.quantiles, fc.per_bucket * 0 + level, fc.cumulative * 0
+            )
+
+    panel = panel_from_matrix(np.full((2, 12), 3.0))
+    result = backtest(Rising(), panel, cutoffs=2, horizon=2, quantiles=(0.1, 0.5, 0.9))
+    # cutoffs 8 and 9: the target forecast 9 at the first and 10 at the second; |10 - 9| / 9.5
+    assert result.volatility == pytest.approx(1 / 9.5)
+    assert np.isnan(backtest(Rising(), panel, cutoffs=1, horizon=2).volatility)
 
 
 def test_too_short_a_panel_is_an_input_error() -> None:

@@ -48,7 +48,8 @@ def test_backtest_json_has_exactly_the_documented_keys(
     out = capsys.readouterr().out
     assert rc == 0
     summary = json.loads(out)
-    assert list(summary) == ["model", "mean_wql", "wql", "coverage", "series", "cutoffs"]
+    assert list(summary) == ["model", "mean_wql", "wql", "coverage", "volatility", "series", "cutoffs"]
+    assert summary["volatility"] >= 0.0
     assert summary["model"] == "ets" and summary["series"] == 6 and summary["cutoffs"] == 3
     assert set(summary["wql"]) == set(summary["coverage"]) and "0.5" in summary["wql"]
     assert summary["mean_wql"] == pytest.approx(np.mean(list(summary["wql"].values())))
@@ -62,6 +63,7 @@ def test_backtest_table_and_model_params(tmp_path: Path, capsys: pytest.CaptureF
     )  # fmt: skip
     out = capsys.readouterr().out
     assert rc == 0 and "wQL" in out and "coverage" in out and "seasonal-naive" in out
+    assert "forecast volatility (median)" in out
 
 
 def test_models_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:

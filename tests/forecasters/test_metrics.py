@@ -3,9 +3,11 @@ import pytest
 
 from restock.forecasters.metrics import (
     coverage,
+    forecast_volatility,
     mean_absolute_coverage_error,
     mean_wql,
     pinball_loss,
+    quantile_at,
     series_pinball,
     weighted_quantile_loss,
     wql_by_group,
@@ -63,3 +65,25 @@ def test_wql_by_group_splits_the_mean_wql_by_actual_volume() -> None:
     assert 2 * series_pinball(actual, pred, q).sum() / np.nansum(actual) == pytest.approx(whole)
     with pytest.raises(ValueError, match="one group per series"):
         wql_by_group(actual, pred, q, groups[:3])
+
+
+def test_forecast_volatility_known_answers() -> None:
+    flat = np.ones((4, 3, 5))
+    assert forecast_volatility(flat) == 0.0
+    # target of (c, h) = c + h: the forecast of each target goes 2 -> 4 between cutoffs 0 and 1
+    f = np.zeros((2, 1, 3))
+    f[0, 0] = [9.0, 2.0, 2.0]  # targets 1, 2, 3
+    f[1, 0] = [4.0, 4.0, 7.0]  # targets 2, 3, 4
+    assert forecast_volatility(f) == pytest.approx(2.0 / 3.0)  # mean |4-2| / mean level 3
+    with pytest.raises(ValueError):
+        forecast_volatility(np.ones((1, 3, 5)))
+
+
+def test_quantile_at_is_exact_on_a_level_and_linear_between() -> None:
+    q = np.array([0.1, 0.5, 0.9])
+    pred = np.array([[1.0, 3.0, 7.0], [2.0, 2.0, 2.0]])
+    np.testing.assert_allclose(quantile_at(pred, q, 0.5), [3.0, 2.0])
+    np.testing.assert_allclose(quantile_at(pred, q, 0.7), [5.0, 2.0])
+    np.testing.assert_allclose(quantile_at(pred, q, 0.9), [7.0, 2.0])
+    with pytest.raises(ValueError, match="tau"):
+        quantile_at(pred, q, 0.95)

@@ -16,7 +16,7 @@ from scipy import stats
 from restock.data.panel import DemandPanel
 from restock.errors import InputError
 from restock.forecasters import available, make
-from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer, forecast_volatility
+from restock.forecasters.mq import MQCNN, MQRNN, MQConfig, MQForecaster, MQTransformer
 from restock.forecasters.mq.features import FeatureSpec, encode_panel
 from restock.forecasters.mq.layers import non_crossing
 from restock.forecasters.mq.networks import MQNet
@@ -208,18 +208,6 @@ def test_interpolated_quantiles_lie_between_trained_ones(panel: DemandPanel) -> 
     q40, q50 = full.per_bucket[..., 4], full.per_bucket[..., 5]
     assert np.allclose(mid.per_bucket[..., 1], q50)
     assert np.allclose(mid.per_bucket[..., 0], (q40 + q50) / 2)
-
-
-def test_forecast_volatility_known_answers() -> None:
-    flat = np.ones((4, 3, 5))
-    assert forecast_volatility(flat) == 0.0
-    # target of (c, h) = c + h: the forecast of each target goes 2 -> 4 between cutoffs 0 and 1
-    f = np.zeros((2, 1, 3))
-    f[0, 0] = [9.0, 2.0, 2.0]  # targets 1, 2, 3
-    f[1, 0] = [4.0, 4.0, 7.0]  # targets 2, 3, 4
-    assert forecast_volatility(f) == pytest.approx(2.0 / 3.0)  # mean |4-2| / mean level 3
-    with pytest.raises(ValueError):
-        forecast_volatility(np.ones((1, 3, 5)))
 
 
 def test_ensemble_is_the_mean_of_its_members_and_survives_a_checkpoint(

@@ -5,7 +5,6 @@ Importing this package registers "mqrnn", "mqcnn" and "mqtransformer" with the f
 
 from restock.forecasters.mq.config import MQConfig
 from restock.forecasters.mq.forecaster import MQCNN, MQRNN, MQForecaster, MQTransformer, load_checkpoint
-from restock.forecasters.mq.volatility import forecast_volatility
 
 __all__ = [
     "MQCNN",
@@ -13,6 +12,5 @@ __all__ = [
     "MQConfig",
     "MQForecaster",
     "MQTransformer",
-    "forecast_volatility",
     "load_checkpoint",
 ]
