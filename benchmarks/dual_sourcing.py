@@ -38,6 +38,7 @@ import numpy as np
 from scipy import stats
 
 from restock.agents.baselines import TuningConfig, tune
+from restock.agents.baselines.sourcing import DualIndexPolicy
 from restock.agents.evaluate import draw_episode, rollout
 from restock.agents.oracle.dual_index import best_index_policies
 from restock.agents.oracle.dual_sourcing import DualSourcingConfig, solve_dual_sourcing
@@ -88,6 +89,11 @@ def main(argv: list[str] | None = None) -> int:
         "--policies", default=",".join(POLICIES), help=f"a subset of {','.join(POLICIES)} (or none)"
     )
     ap.add_argument(
+        "--simulate-oracle-cdi",
+        action="store_true",
+        help="also simulate the oracle's best capped dual index on the evaluation episodes ('oracle-cdi')",
+    )
+    ap.add_argument(
         "--run", action="append", default=[], help="a trained run folder (DirectBackprop, PPO) for --only"
     )
     args = ap.parse_args(argv)
@@ -132,6 +138,15 @@ def main(argv: list[str] | None = None) -> int:
                     oracle_cdi.policy.regular_level,
                     oracle_cdi.policy.regular_cap,
                 ]
+                if args.simulate_oracle_cdi:
+                    se, sr, cap = row["oracle_cdi_params"]
+                    fixed = DualIndexPolicy(float(se), float(sr), cap=None if cap is None else float(cap))
+                    costs = window_cost(fixed, instance, args.horizon, args.seeds, args.paths, args.demand)
+                    row["oracle-cdi"] = float(costs.mean())
+                    row["oracle-cdi_ci"] = float(
+                        stats.t.ppf(0.975, len(costs) - 1) * costs.std(ddof=1) / np.sqrt(len(costs))
+                    )
+                    row["oracle-cdi_per_seed"] = costs.tolist()
             train = load(
                 "dual-sourcing",
                 [
@@ -152,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                 row[f"{name}_ci"] = float(half)
                 row[f"{name}_gap_pct"] = 100 * (float(costs.mean()) / optimum - 1)
                 row[f"{name}_params"] = params
+                row[f"{name}_per_seed"] = costs.tolist()
             row["seconds"] = time.perf_counter() - t0
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
