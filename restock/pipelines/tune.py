@@ -403,9 +403,9 @@ def run_tune(spec: TuneSpec) -> TuneResult:
     and is not empty) is an InputError raised before the tune folder is created."""
     space, trials = check(spec)
     folder = spec.folder()
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+    io.check_folder(folder, "--out")
+    if folder.exists() and any(folder.iterdir()):
         raise InputError(f"tune folder {folder} exists and is not empty; choose another --out")
-    io.check_folder(folder.parent if folder.parent != Path("") else Path("."), "--out")
     asha = AshaSpec(METRIC, BUDGET, space.grace, space.reduction_factor)
     scoring = Scoring(space.eval_seeds, space.paths, space.engine, (*asha.milestones(), 100))
     tasks = [TrialTask(t, str((folder / TRIALS / t.id).absolute()), scoring) for t in trials]

@@ -270,3 +270,18 @@ def runs_plain(spec: training.TrainSpec) -> object:
     from restock import runs
 
     return runs.plain(spec)
+
+
+def test_flags_beside_config_replace_its_values_and_sets_come_after(tmp_path: Path) -> None:
+    from restock.commands.train import _new_spec
+
+    spec = training.TrainSpec("directbackprop", "steady", 1024, seed=7, scenario_overrides=("horizon=56",),
+                              options={"lr": 0.003, "hidden": [8]})  # fmt: skip
+    path = tmp_path / "config.toml"
+    path.write_text(training.config_toml(spec), encoding="utf-8")
+    same = _new_spec(None, None, None, None, [], None, path)
+    assert same == spec
+    changed = _new_spec(None, None, 2048, 3, ["catalog.n_skus=2", "agent.lr=0.01"], None, path)
+    assert (changed.timesteps, changed.seed) == (2048, 3)
+    assert changed.scenario_overrides == ("horizon=56", "catalog.n_skus=2")
+    assert changed.options == {"lr": 0.01, "hidden": [8]}
