@@ -593,6 +593,7 @@ def _tune_cases(c: _Cases) -> None:
     c.add("tune-agent", ["tune", "--agent", "sac", "--scenario", "steady", "--space", "{W}/space-good.toml"],
           "--agent", "sac")  # fmt: skip
     c.add("tune-trials", [*good, "--trials", "0", *out], "--trials", "0")
+    c.add("tune-device", [*good, "--device", "cuda:1", *out], "--device", "cuda:1")
     c.add("tune-scenario", [*good, "--set", "horizon=0", *out], "horizon", "0")
     c.add("tune-out-run", [*good, "--out", "{W}/ppo"], "{W}/ppo", "not empty")
     for name, words in (

@@ -194,9 +194,11 @@ def run_trials(
     storage: Path,
     *,
     name: str = "tune",
+    gpus: float = 0.0,
 ) -> list[TrialOutcome]:
     """``fn(item, report)`` for every item, each a one-CPU Ray Tune trial (at most as many at a time as
     the cluster has CPUs), scheduled by ASHA on the reported ``asha.metric`` (:class:`AshaSpec`).
+    ``gpus``: GPUs each trial asks for (Ray then shows a trial only its own, as ``cuda``).
 
     Trials start in the order of ``items``. A stopped trial's process ends at its report (``fn`` does
     not return); a trial that finishes its budget is never stopped at 100% (``max_t`` lies just below).
@@ -219,7 +221,7 @@ def run_trials(
         stop_last_trials=False,
     )
     tuner = tune.Tuner(
-        tune.with_resources(trainable, {"cpu": 1}),
+        tune.with_resources(trainable, {"cpu": 1, "gpu": gpus}),
         param_space={"trial": tune.grid_search(list(range(len(chosen))))},
         tune_config=tune.TuneConfig(metric=asha.metric, mode="max", scheduler=scheduler, num_samples=1),
         run_config=tune.RunConfig(

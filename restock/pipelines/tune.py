@@ -222,7 +222,7 @@ class TuneSpec:
     sets: tuple[str, ...] = ()
     """``--set`` items of every trial, after the space file's ``set``."""
     device: str = "cpu"
-    """Torch device of the trials."""
+    """Torch device of the trials: ``cpu``, or ``cuda`` (each trial asks Ray for one GPU of its own)."""
     out: str | None = None
     """The tune folder (None: ``runs/<scenario>__<agent>__tune``)."""
     cluster: ClusterSpec = field(default_factory=ClusterSpec)
@@ -235,6 +235,10 @@ class TuneSpec:
             raise InputError(f"--trials {self.trials!r}: must be >= 1")
         if isinstance(self.seed, bool) or not 0 <= self.seed < training.MAX_SEED:
             raise InputError(f"--seed {self.seed!r}: must be an integer in [0, 2**32)")
+        if self.device not in ("cpu", "cuda"):
+            raise InputError(
+                f"--device {self.device!r}: a trial runs on cpu or on cuda (one GPU that Ray gives it)"
+            )
 
     def folder(self) -> Path:
         default = Path("runs") / f"{runs.slug(Path(self.scenario).stem)}__{self.agent}__tune"
@@ -413,7 +417,8 @@ def run_tune(spec: TuneSpec) -> TuneResult:
         (folder / TRIALS).mkdir(parents=True, exist_ok=True)
         storage = Path(tempfile.mkdtemp(prefix="restock-tune-"))
         try:
-            outcomes = run_trials(ray, run_trial, tasks, asha, storage)
+            gpus = 1.0 if spec.device == "cuda" else 0.0
+            outcomes = run_trials(ray, run_trial, tasks, asha, storage, gpus=gpus)
         finally:
             shutil.rmtree(storage, ignore_errors=True)
     records = [_record(t, task, o) for t, task, o in zip(trials, tasks, outcomes, strict=True)]
