@@ -1,10 +1,11 @@
 """Dual sourcing in the simulator against the exact optimum, on the six instances of the dual-sourcing family.
 
 For each instance ``L<L_r>-c<c_e>`` of the built-in ``dual-sourcing`` scenario (Gijsbrechts et al. 2022's
-costs; Poisson(2) demand, which the family draws):
+costs; with ``--demand poisson`` (the default) the Poisson(2) demand the family draws by default, with
+``--demand uniform`` the paper's own demand, uniform on {0, ..., 4}: ``family.demand = "uniform"``):
 
-* ``optimum`` — ``restock oracle dual-sourcing --demand poisson:2`` (relative value iteration), and the
-  exact cost of the best capped dual index it finds (``oracle_cdi``);
+* ``optimum`` — ``restock oracle dual-sourcing --demand poisson:2`` (uniform: ``pmf:0.2,0.2,0.2,0.2,0.2``;
+  relative value iteration), and the exact cost of the best capped dual index it finds (``oracle_cdi``);
 * ``single-index``, ``dual-index``, ``capped-dual-index`` — tuned by the simulator on training seeds
   (:mod:`restock.agents.baselines.tuning`) and evaluated on evaluation seeds (disjoint), batch engine;
   the average cost per period over periods [100, T - 10) (off the start-up from an empty store and the
@@ -21,6 +22,7 @@ Usage::
 
     nice .venv/bin/python benchmarks/dual_sourcing.py --seeds 4 --horizon 3000 --markdown
     nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --run runs/dual-dbp --markdown
+    nice .venv/bin/python benchmarks/dual_sourcing.py --demand uniform --policies "" --markdown
     nice .venv/bin/python benchmarks/dual_sourcing.py --only L2-c105 --policies capped-dual-index \
         --run runs/dual-dbp --run runs/dual-ppo --markdown
 """
@@ -46,9 +48,17 @@ from restock.seeding import eval_seed
 POLICIES = ("single-index", "dual-index", "capped-dual-index")
 
 
-def window_cost(policy: object, instance: str, horizon: int, seeds: int, paths: int) -> np.ndarray:
+DEMANDS = {"poisson": "poisson:2", "uniform": "pmf:0.2,0.2,0.2,0.2,0.2"}
+"""``--demand``: the oracle's demand spec of each family demand."""
+
+
+def window_cost(
+    policy: object, instance: str, horizon: int, seeds: int, paths: int, demand: str = "poisson"
+) -> np.ndarray:
     """Average cost per period of ``policy`` in periods [100, horizon - 10), one value per seed."""
-    sc = load("dual-sourcing", [f"family.instance={instance}", f"horizon={horizon}"])
+    sc = load(
+        "dual-sourcing", [f"family.instance={instance}", f"family.demand={demand}", f"horizon={horizon}"]
+    )
     out = []
     for k in range(seeds):
         ep = draw_episode(sc, eval_seed(k), paths)
@@ -68,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train-horizon", type=int, default=1000, help="periods per training episode")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
     ap.add_argument("--only", default=None, help="one instance, e.g. L2-c105")
+    ap.add_argument("--demand", default="poisson", choices=sorted(DEMANDS), help="the family's demand")
     ap.add_argument(
         "--no-index-search",
         action="store_true",
@@ -105,9 +116,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.only is not None and instance != args.only:
                 continue
             t0 = time.perf_counter()
-            config = DualSourcingConfig("poisson:2", lead, 0, 100.0, float(cost), 5.0, 495.0)
+            config = DualSourcingConfig(DEMANDS[args.demand], lead, 0, 100.0, float(cost), 5.0, 495.0)
             optimum = solve_dual_sourcing(config).average_cost
-            row: dict[str, object] = {"instance": instance, "optimum": optimum, "oracle_cdi": None}
+            row: dict[str, object] = {
+                "instance": instance,
+                "demand": args.demand,
+                "optimum": optimum,
+                "oracle_cdi": None,
+            }
             if not args.no_index_search:
                 oracle_cdi = best_index_policies(config).capped_dual_index
                 row["oracle_cdi"] = oracle_cdi.average_cost
@@ -116,14 +132,21 @@ def main(argv: list[str] | None = None) -> int:
                     oracle_cdi.policy.regular_level,
                     oracle_cdi.policy.regular_cap,
                 ]
-            train = load("dual-sourcing", [f"family.instance={instance}", f"horizon={args.train_horizon}"])
+            train = load(
+                "dual-sourcing",
+                [
+                    f"family.instance={instance}",
+                    f"family.demand={args.demand}",
+                    f"horizon={args.train_horizon}",
+                ],
+            )
             for name in policies:
                 if name in trained:
                     policy, params = trained[name], {}
                 else:
                     policy, res = tune(name, train, config=TuningConfig(train_seeds=4))
                     params = {k: float(np.ravel(v)[0]) for k, v in res.params.items()}
-                costs = window_cost(policy, instance, args.horizon, args.seeds, args.paths)
+                costs = window_cost(policy, instance, args.horizon, args.seeds, args.paths, args.demand)
                 half = stats.t.ppf(0.975, len(costs) - 1) * costs.std(ddof=1) / np.sqrt(len(costs))
                 row[name] = float(costs.mean())
                 row[f"{name}_ci"] = float(half)
@@ -133,11 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     if args.markdown:
-        print(
-            "| instance | optimum | oracle CDI (gap %) | "
-            + " | ".join(f"{p} (gap %)" for p in policies)
-            + " |"
-        )
+        print("| instance | optimum | oracle CDI (gap %) |" + "".join(f" {p} (gap %) |" for p in policies))
         print("|---" * (3 + len(policies)) + "|")
         for r in rows:
             opt = float(r["optimum"])  # type: ignore[arg-type]
@@ -147,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             ]
             cdi = r["oracle_cdi"]
             best = "—" if cdi is None else f"{cdi:.2f} ({100 * (float(cdi) / opt - 1):+.3f})"  # type: ignore[arg-type]
-            print(f"| {r['instance']} | {opt:.2f} | {best} | " + " | ".join(cells) + " |")
+            print(f"| {r['instance']} | {opt:.2f} | {best} |" + "".join(f" {c} |" for c in cells))
     else:
         print(json.dumps(rows, indent=1))
     return 0

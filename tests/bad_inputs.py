@@ -118,6 +118,15 @@ def _bad_csv(row: int, column: str, value: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _bad_in_stock(row: int, value: str) -> str:
+    """:data:`LONG_CSV` with an ``in_stock`` column (1 everywhere) whose data row ``row`` is ``value``."""
+    lines = LONG_CSV.splitlines()
+    out = [lines[0] + ",in_stock"] + [
+        line + (f",{value}" if i == row else ",1") for i, line in enumerate(lines[1:])
+    ]
+    return "\n".join(out) + "\n"
+
+
 SCENARIO_FILES: dict[str, str] = {
     "neg-horizon.toml": TINY_TOML.replace("horizon = 28", "horizon = -3"),
     "huge-horizon.toml": TINY_TOML.replace("horizon = 28", "horizon = 2000000000"),
@@ -164,8 +173,39 @@ DATA_FILES: dict[str, str] = {
         for i, line in enumerate(LONG_CSV.splitlines())
     ),
     "wide-inf.csv": "series,2024-01-01,2024-01-02,2024-01-03\nx,1,inf,2\ny,0,1,1\n",
+    "range-in-stock.csv": _bad_in_stock(4, "2"),
+    "text-in-stock.csv": _bad_in_stock(5, "yes"),
+    "nan-in-stock.csv": _bad_in_stock(6, "nan"),
+    "inf-in-stock.csv": _bad_in_stock(7, "inf"),
 }
 """Demand files, each with one bad cell or shape."""
+
+SNAPSHOT_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "snap-unknown-sku.csv": ("sku,on_hand\na,1\nzzz,2\n", ("row 3", "'sku'", "zzz", "long.csv")),
+    "snap-neg-on-hand.csv": ("sku,on_hand\na,-3\n", ("row 2", "'on_hand'", "-3")),
+    "snap-nan-on-hand.csv": ("sku,on_hand\na,nan\n", ("row 2", "'on_hand'", "nan")),
+    "snap-inf-price.csv": ("sku,on_hand,price\na,1,inf\n", ("row 2", "'price'", "inf")),
+    "snap-inf-lead-time.csv": ("sku,on_hand,lead_time\na,1,inf\n", ("row 2", "'lead_time'", "inf")),
+    "snap-half-lead-time.csv": ("sku,on_hand,lead_time\na,1,2.5\n", ("row 2", "'lead_time'", "2.5")),
+    "snap-past-order.csv": ('sku,on_hand,open_orders\na,1,"5@2024-01-20"\n', ("row 2", "'open_orders'",
+                                                                              "2024-01-20", "2024-01-29")),
+    "snap-bad-order.csv": ('sku,on_hand,open_orders\na,1,"five@2024-02-01"\n', ("row 2", "open_orders",
+                                                                            "five")),
+    "snap-order-date.csv": ('sku,on_hand,open_orders\na,1,"5@2024-02-31"\n', ("row 2", "open_orders",
+                                                                              "2024-02-31")),
+    "snap-duplicate.csv": ("sku,on_hand\na,1\nb,1\na,2\n", ("row 4", "duplicate", "'a'")),
+    "snap-duplicate-node.csv": ("node,sku,on_hand\nx,a,1\nx,a,2\n", ("row 3", "duplicate", "'x'", "'a'")),
+    "snap-no-on-hand.csv": ("sku,stock\na,1\n", ("on_hand",)),
+    "snap-unknown-column.csv": ("sku,on_hand,onhand\na,1,1\n", ("onhand",)),
+    "snap-blank-sku.csv": ("sku,on_hand\n,1\n", ("row 2", "'sku'", "blank")),
+    "snap-text-on-hand.csv": ("sku,on_hand\na,lots\n", ("row 2", "'on_hand'", "lots")),
+    "snap-huge-on-hand.csv": ("sku,on_hand\na,1e300\n", ("row 2", "'on_hand'", "1e300")),
+    "snap-zero-price.csv": ("sku,on_hand,price\na,1,0\n", ("row 2", "'price'", "0")),
+    "snap-empty.csv": ("", ()),
+    "snap-header-only.csv": ("sku,on_hand\n", ("no rows",)),
+}  # fmt: skip
+"""Stock snapshots of ``restock recommend`` (history: :data:`LONG_CSV`, so today is 2024-01-29), each with
+one bad cell or shape, and the words (besides the file's name) its error must hold."""
 
 
 def make_workspace(root: Path) -> Path:
@@ -175,6 +215,9 @@ def make_workspace(root: Path) -> Path:
     (root / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
     for name, text in {**SCENARIO_FILES, **DATA_FILES, **TUNE_FILES}.items():
         (root / name).write_text(text, encoding="utf-8")
+    for name, (text, _) in SNAPSHOT_FILES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "snapshot.csv").write_text("sku,on_hand\na,1\nb,2\n", encoding="utf-8")
     (root / "long.csv").write_text(LONG_CSV, encoding="utf-8")
     (root / "binary.toml").write_bytes(bytes(range(256)) * 8)
     (root / "latin1.toml").write_bytes(TINY_TOML.replace("Two SKUs", "Deux SKUs à").encode("latin-1"))
@@ -274,6 +317,7 @@ def cases() -> list[Case]:
     _forecast_cases(c)
     _oracle_cases(c)
     _bench_demo_cases(c)
+    _recommend_cases(c)
     _usage_cases(c)
     ids = [x.id for x in c.items]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
@@ -324,11 +368,21 @@ BAD_SETS: tuple[str, ...] = (
     "forecast.quantiles=[0.1, 1.5]",
     "forecast.model=crystal-ball",
     "forecast.buckets=0",
+    "forecast.history=stock",
+    "forecast.history=sales",
+    "forecast.history_cover=5.0",
     "seeds.n_paths=0",
     "seeds.n_paths=1000000",
     "seeds.root=-1",
     "ordering.case_pack=0",
     "ordering.minimum_order=inf",
+    "nodes.0.storage_volume=-5.0",
+    "nodes.0.inbound_capacity=[5.0, 6.0]",
+    "nodes.0.inbound_capacity=nan",
+    "catalog.unit_volume=-1.0",
+    "catalog.unit_volume=inf",
+    "catalog.unit_volume_range=[2.0, 1.0]",
+    'shocks=[{kind="storage_cut",start=5,end=7,node="store",factor=0.5}]',
     'shocks=[{kind="demand_multiplier",start=5,end=7,factor=1e300}]',
     'shocks=[{kind="demand_multiplier",start=5,end=7,factor=1e7}]',
     'shocks=[{kind="lead_time_multiplier",start=5,end=7,factor=1e12}]',
@@ -631,6 +685,10 @@ DATA_FILE_NAMES: dict[str, tuple[str, ...]] = {
     "empty.csv": ("empty.csv",),
     "inf-covariate.csv": ("promo", "inf", "row 6"),
     "wide-inf.csv": ("inf", "2024-01-02", "line 2"),
+    "range-in-stock.csv": ("in_stock", "2", "row 6"),
+    "text-in-stock.csv": ("in_stock", "yes", "row 7"),
+    "nan-in-stock.csv": ("in_stock", "nan", "row 8"),
+    "inf-in-stock.csv": ("in_stock", "inf", "row 9"),
     "binary.csv": ("binary.csv",),
 }
 """Data file -> the words its error must hold (besides the file's name)."""
@@ -811,6 +869,41 @@ def _bench_demo_cases(c: _Cases) -> None:
     c.add("demo-root-file", ["demo", "--quick", "--root", "{W}/a-file"], "--root", "a-file")
     c.add("demo-root-under-file", ["demo", "--quick", "--root", "{W}/a-file/runs"], "--root", "a-file/runs")
     c.add("demo-scenario", ["demo", "--quick", "--root", "{W}/demo", "--scenario", "no-such"], "no-such")
+
+
+def _recommend_cases(c: _Cases) -> None:
+    rec = ("recommend", "--history", "{W}/long.csv", "--forecaster", "seasonal-naive")
+    for name, (_, words) in SNAPSHOT_FILES.items():
+        c.add(f"recommend-{name}", [*rec, "--snapshot", f"{{W}}/{name}"], name, *words)
+    good = (*rec, "--snapshot", "{W}/snapshot.csv")
+    c.add("recommend-snapshot-missing", [*rec, "--snapshot", "{W}/missing.csv"], "--snapshot", "missing.csv")
+    c.add("recommend-snapshot-binary", [*rec, "--snapshot", "{W}/binary.csv"], "binary.csv")
+    c.add("recommend-snapshot-folder", [*rec, "--snapshot", "{W}/plain-folder"], "plain-folder")
+    c.add("recommend-today-text", [*good, "--today", "someday"], "--today", "someday")
+    c.add("recommend-today-late", [*good, "--today", "2024-03-01"], "--today", "2024-03-01", "2024-01-28")
+    c.add("recommend-today-early", [*good, "--today", "2024-01-05"], "--today", "2024-01-05")
+    c.add("recommend-lead-time", [*good, "--lead-time", "-1"], "--lead-time", "-1")
+    c.add("recommend-out-under-file", [*good, "--out", "{W}/a-file/orders.csv"], "--out", "a-file/orders.csv")
+    c.add("recommend-out-folder", [*good, "--out", "{W}/folder.csv"], "--out", "folder.csv")
+    c.add("recommend-out-suffix", [*good, "--out", "{W}/orders.txt"], "--out", "orders.txt")
+    c.add("recommend-policy", [*good, "--policy", "wat"], "wat")
+    c.add(
+        "recommend-policy-echelon",
+        [*good, "--policy", "echelon-base-stock"],
+        "--policy",
+        "echelon-base-stock",
+    )
+    c.add("recommend-tune-weeks", [*good, "--policy", "base-stock", "--tune-weeks", "0"], "--tune-weeks", "0")
+    c.add("recommend-tune-weeks-long", [*good, "--policy", "newsvendor-tuned", "--tune-weeks", "3"],
+          "--tune-weeks", "3", "2024-01-01")  # fmt: skip
+    c.add("recommend-policy-missing-run", [*good, "--policy", "runs/does-not-exist"], "runs/does-not-exist")
+    for run, words in (("dbp-garbage", ("best.pt",)), ("ppo-escape", ("state.json", "etc/passwd"))):
+        c.add(f"recommend-run-{run}", [*good, "--policy", f"{{W}}/{run}"], run, *words)
+    c.add("recommend-forecaster", [*good, "--forecaster", "crystal-ball"], "crystal-ball")
+    history = ("recommend", "--snapshot", "{W}/snapshot.csv", "--history")
+    c.add("recommend-history-missing", [*history, "{W}/missing.csv"], "missing.csv")
+    c.add("recommend-history-inf", [*history, "{W}/inf-demand.csv"], "inf-demand.csv", "inf")
+    c.add("recommend-history-spec", [*history, "m5:{W}/plain-folder"], "plain-folder")
 
 
 def _usage_cases(c: _Cases) -> None:

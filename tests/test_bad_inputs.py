@@ -25,7 +25,8 @@ def test_the_battery_holds_at_least_200_cases_across_every_command() -> None:
     for command in ("simulate", "evaluate", "train", "tune", "replay", "report", "bench", "demo",
                     "scenarios validate", "scenarios show", "data profile", "data export",
                     "forecast backtest", "forecast train", "forecast predict", "oracle lost-sales",
-                    "oracle backorder", "oracle serial", "oracle dual-sourcing", "oracle s-S"):  # fmt: skip
+                    "oracle backorder", "oracle serial", "oracle dual-sourcing", "oracle s-S",
+                    "recommend"):  # fmt: skip
         assert command in commands, command
 
 

@@ -3,7 +3,9 @@
 Each runs in this process (``runpy``, as ``__main__``) with a short command line from :data:`SMALL`; a new
 example without an entry there fails :func:`test_every_example_has_a_small_command_line`. The comparison
 runs on the training example's own run folder, trained with scenario overrides, and must judge the run on
-the scenario its ``run.json`` records (overrides included), not on the scenario's name alone.
+the scenario its ``run.json`` records (overrides included), not on the scenario's name alone. The
+``recommend/`` example (it reads m5-tiny) writes a snapshot and a sales history that ``restock.recommend``
+turns into orders.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import restock.agents.evaluate
@@ -75,3 +78,26 @@ def test_the_comparison_judges_a_run_on_its_recorded_scenario(
     assert "4 SKUs x 84 periods, 2 evaluation seeds, batch engine" in out
     rows = out.splitlines()[-3:]
     assert [r.split()[0] for r in rows] == ["newsvendor", "trained", "base-stock"]
+
+
+@pytest.mark.needs_data
+def test_the_recommend_example_writes_inputs_that_recommend_turns_into_orders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared_data import M5_TINY
+
+    import restock
+
+    out = tmp_path / "inputs"
+    run_example(
+        "recommend/make_inputs.py", ["--data", str(M5_TINY), "--out", str(out), "--days", "120"], monkeypatch
+    )
+    printed = capsys.readouterr().out
+    assert printed.startswith("today: 2016-04-18;")  # the first day of the data's last week
+    sales = pd.read_csv(out / "sales.csv", parse_dates=["date"])
+    assert sales["date"].max() == pd.Timestamp("2016-04-17") and sales["date"].nunique() == 120
+    orders = restock.recommend(out / "snapshot.csv", out / "sales.csv", forecaster="seasonal-naive")
+    assert list(orders["sku"]) == list(pd.read_csv(out / "snapshot.csv")["sku"])
+    over = orders.set_index("sku").loc["FOODS_2_360_CA_1"]
+    assert over["order_qty"] == 0 and over["reason"].startswith("inventory position")
+    assert (orders["order_qty"] > 0).sum() == len(orders) - 1

@@ -9,7 +9,9 @@ their **first** day (the panel convention: ``date`` is the start of the period):
 * ``"MS"`` — calendar months, labelled by their first day.
 
 Per bucket: demand is summed, price is averaged over the days that have one (NaN if none), and covariates
-(0/1 event, SNAP and promotion flags) take their maximum ("an event happens in this week").
+(0/1 event, SNAP and promotion flags) take their maximum ("an event happens in this week"); the availability
+column ``in_stock`` takes its mean (the share of the bucket's days in stock: below 1, the bucket's sales are
+a lower bound of its demand).
 
 Partial buckets: a series' span may start or end inside a bucket (an M5 item's first sale on a Wednesday,
 the last, 2-day week of the file, a synthetic product's end of life). With ``partial="drop"`` (the default)
@@ -26,7 +28,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.errors import InputError
 
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -76,6 +78,8 @@ def aggregate(
         agg["price"] = grouped["price"].mean()
     for col in panel.covariates:
         agg[col] = grouped[col].max()
+    if panel.has_availability:
+        agg[AVAILABILITY_COLUMN] = grouped[AVAILABILITY_COLUMN].mean()
     days = grouped["demand"].size()
     out = pd.DataFrame(agg)
     out.index.names = ["series_id", "date"]

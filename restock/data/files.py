@@ -1,7 +1,9 @@
 """Loaders for generic demand files: a long table (CSV or Parquet) and a wide table (one column per period).
 
 Long files (``long:PATH[:FREQ]``)
-    One row per (series, period): ``series_id, date, demand`` and optionally ``price``. Other numeric
+    One row per (series, period): ``series_id, date, demand`` and optionally ``price`` and ``in_stock`` (the
+    availability signal: 1 in stock, 0 a stock-out, or the share of the period in stock; then ``demand``
+    holds sales, a lower bound of demand where ``in_stock < 1``; see docs/censoring.md). Other numeric
     columns become covariates (known in advance: events, promotion flags, ...). Other text columns must be
     constant within a series and become static attributes (``category``, ``store``, ...). The grid
     ``FREQ`` (a pandas alias such as ``D``, ``W-SAT``, ``MS``) is inferred from the dates when omitted. A
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import REQUIRED_COLUMNS, DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, REQUIRED_COLUMNS, DemandPanel
 from restock.errors import InputError
 
 WIDE_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m", "%b-%y", "%b-%Y", "%b %Y", "%Y/%m/%d", "%d/%m/%Y")
@@ -41,7 +43,7 @@ def load_long(path: str | Path, *, freq: str | None = None, fill_gaps: bool = Fa
             f"{src}: missing column(s) {missing}; a long demand file needs {list(REQUIRED_COLUMNS)}"
         )
     frame["series_id"] = frame["series_id"].astype(str)
-    extra = [c for c in frame.columns if c not in (*REQUIRED_COLUMNS, "price")]
+    extra = [c for c in frame.columns if c not in (*REQUIRED_COLUMNS, "price", AVAILABILITY_COLUMN)]
     static_cols = [c for c in extra if not pd.api.types.is_numeric_dtype(frame[c])]
     static = None
     if static_cols:

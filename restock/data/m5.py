@@ -23,6 +23,9 @@ The panel is daily (``freq="D"``). Per series:
 * ``price``: the weekly sell price of the item in the store, spread over the days of its ``wm_yr_wk``
   week (Saturday to Friday); NaN where the item was not on sale.
 * Static attributes: ``item, dept, category, store, state``.
+* ``in_stock`` (with ``infer_availability=True``): M5 records sales, not demand, and has no stock
+  column; :func:`zero_run_stockouts` infers likely stock-outs from runs of zero sales that a seller of
+  the series' rate would very unlikely make (docs/censoring.md).
 """
 
 from __future__ import annotations
@@ -44,10 +47,53 @@ PRICE_COLUMNS = ("store_id", "item_id", "wm_yr_wk", "sell_price")
 _DAY = re.compile(r"^d_(\d+)$")
 
 
-def load_m5(folder: str | Path, *, fill_gaps: bool = False) -> DemandPanel:
+ZERO_RUN_ALPHA = 1e-3
+"""Default ``alpha`` of :func:`zero_run_stockouts`: a zero run is a stock-out when a Poisson seller of the
+series' rate would make a run that long with probability below it."""
+
+
+def zero_run_stockouts(sales: np.ndarray, *, alpha: float = ZERO_RUN_ALPHA, min_run: int = 2) -> np.ndarray:
+    """Likely stock-out days [S, T] (bool) of daily ``sales`` [S, T] (NaN outside a series' span).
+
+    The rule: let ``rate`` be a series' mean daily sales over its span. Under Poisson(rate) demand, a given
+    run of k days without a sale has probability exp(-rate k); a run of zero-sale days is flagged as a
+    stock-out when that probability is below ``alpha``, i.e. when k >= max(``min_run``,
+    ceil(ln(1 / alpha) / rate)). A fast seller's short gap counts, a slow seller's long one does not. The
+    sales mean understates the in-stock rate (it includes the stock-outs), so the threshold errs long
+    (conservative). A run that reaches the end of the data is flagged alike (a discontinued item looks the
+    same). A series that never sells flags nothing.
+    """
+    if not 0 < alpha < 1:
+        raise InputError(f"zero_run_stockouts: alpha must be in (0, 1), got {alpha!r}")
+    y = np.asarray(sales, dtype=np.float64)
+    in_span = np.isfinite(y)
+    zero = in_span & (y == 0)
+    n = in_span.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, np.where(in_span, y, 0.0).sum(axis=1) / np.maximum(n, 1), 0.0)
+        need = np.where(rate > 0, np.ceil(np.log(1.0 / alpha) / rate), np.inf)
+    need = np.maximum(need, min_run)
+    length = _zero_run_length(zero)
+    return zero & (length >= need[:, None])
+
+
+def _zero_run_length(zero: np.ndarray) -> np.ndarray:
+    """[S, T]: the length of the run of True that each True cell belongs to (0 elsewhere)."""
+
+    def run_so_far(z: np.ndarray) -> np.ndarray:
+        c = np.cumsum(z, axis=1)
+        return c - np.maximum.accumulate(np.where(z, 0, c), axis=1)
+
+    forward = run_so_far(zero)
+    backward = run_so_far(zero[:, ::-1])[:, ::-1]
+    return np.where(zero, forward + backward - 1, 0)
+
+
+def load_m5(folder: str | Path, *, fill_gaps: bool = False, infer_availability: bool = False) -> DemandPanel:
     """Read an M5-format folder into a daily :class:`DemandPanel` (see the module docstring).
 
     ``fill_gaps`` is accepted for symmetry with the other loaders; an M5 file has no gaps by construction.
+    ``infer_availability``: add the ``in_stock`` column from :func:`zero_run_stockouts`.
     Raises :class:`InputError` naming the file, series and row of any problem.
     """
     root = Path(folder)
@@ -105,6 +151,9 @@ def load_m5(folder: str | Path, *, fill_gaps: bool = False) -> DemandPanel:
             raise InputError(f"{root / 'calendar.csv'}: no SNAP column {col!r} for state {state!r}")
         snap[states == state] = calendar[col].to_numpy(dtype="float64")[None, :]
     frame["snap"] = snap[rows, cols]
+    if infer_availability:
+        spanned = np.where(in_span, values, np.nan)
+        frame["in_stock"] = (~zero_run_stockouts(spanned))[rows, cols].astype("float64")
 
     static = pd.DataFrame(
         {

@@ -9,6 +9,11 @@ series_id     str, the SKU (for M5: ``item_id`` + ``store_id``)
 date          datetime64[ns], the start of the period
 demand        float64 >= 0, units demanded in the period (sales for real data)
 price         float64 > 0, optional: the selling price in force in the period (NaN where unknown)
+in_stock      float64 in [0, 1], optional: the availability signal, the share of the period the item was in
+              stock (1: available throughout, demand = sales; below 1: a stock-out, the period's sales are
+              only a lower bound of its demand). Daily data gives 0/1 flags; a week aggregated from days
+              holds the share of its days in stock (:func:`restock.data.aggregate.aggregate`). Not a
+              covariate (it is not known in advance). See docs/censoring.md.
 <covariates>  optional float columns known in advance (events, SNAP days, promotion flags, ...)
 ============  ==========================================================================================
 
@@ -27,6 +32,8 @@ import pandas as pd
 from restock.errors import InputError
 
 REQUIRED_COLUMNS = ("series_id", "date", "demand")
+AVAILABILITY_COLUMN = "in_stock"
+"""The optional availability column (see the module docstring)."""
 MAX_DEMAND = 1e12
 """Most units of demand in one period of one series (the largest rate a synthetic scenario can draw: a mean
 of 1e6 under a multiplier of 1e6); beyond it the money KPIs of a replay lose their precision or overflow."""
@@ -100,6 +107,8 @@ class DemandPanel:
                     f"{source}: {name} demand {float(df.loc[row, 'demand'])!r} in column 'demand' "
                     f"(series {df.loc[row, 'series_id']!r}, date {df.loc[row, 'date'].date()}, row {row})"
                 )
+        if AVAILABILITY_COLUMN in df.columns:
+            df[AVAILABILITY_COLUMN] = check_availability(df, source)
         dup = df.duplicated(["series_id", "date"], keep="first")
         if dup.any():
             row = df.index[dup.to_numpy()][0]
@@ -119,10 +128,22 @@ class DemandPanel:
             if unknown:
                 raise InputError(f"{source}: series {unknown[:5]} have no static attributes")
             static = static.loc[df["series_id"].unique()].astype(str)
-        covariates = tuple(c for c in df.columns if c not in (*REQUIRED_COLUMNS, "price"))
+        covariates = tuple(
+            c for c in df.columns if c not in (*REQUIRED_COLUMNS, "price", AVAILABILITY_COLUMN)
+        )
         return cls(frame=df, static=static, freq=freq, source=source, covariates=covariates)
 
     # ------------------------------------------------------------------ views
+    @property
+    def has_availability(self) -> bool:
+        """Whether the panel carries the availability column ``in_stock`` (sales, not demand)."""
+        return AVAILABILITY_COLUMN in self.frame.columns
+
+    def without_availability(self) -> DemandPanel:
+        """The same panel without its availability column: its sales read as if they were demand."""
+        kept = self.frame.drop(columns=[AVAILABILITY_COLUMN], errors="ignore")
+        return DemandPanel(kept, self.static, self.freq, self.source, self.covariates)
+
     @property
     def series_ids(self) -> list[str]:
         """Series in panel order (sorted)."""
@@ -151,6 +172,29 @@ class DemandPanel:
             raise InputError(f"{self.source}: unknown series {unknown[:5]}")
         kept = self.frame[self.frame["series_id"].isin(list(series))].reset_index(drop=True)
         return DemandPanel(kept, self.static.loc[list(series)], self.freq, self.source, self.covariates)
+
+
+def check_availability(df: pd.DataFrame, source: str) -> pd.Series:
+    """The ``in_stock`` column of ``df`` as float64; :class:`InputError` naming the source, series, date and
+    value of a non-numeric, missing, infinite or out-of-[0, 1] entry."""
+    raw = df[AVAILABILITY_COLUMN]
+    values = pd.to_numeric(raw, errors="coerce").astype("float64")
+    for name, check in (
+        ("non-numeric", values.isna() & raw.notna()),
+        ("missing", raw.isna()),
+        ("infinite", pd.Series(np.isinf(values), index=df.index)),
+        ("out-of-range (must be in [0, 1])", (values < 0) | (values > 1)),
+    ):
+        if check.any():
+            row = df.index[check.to_numpy()][0]
+            value = raw.loc[row]
+            shown = float(value) if isinstance(value, int | float | np.number) else value
+            raise InputError(
+                f"{source}: {name} availability {shown!r} in column {AVAILABILITY_COLUMN!r} "
+                f"(series {df.loc[row, 'series_id']!r}, date {pd.Timestamp(df.loc[row, 'date']).date()}, "
+                f"row {row})"
+            )
+    return values
 
 
 def _check_grid(df: pd.DataFrame, freq: str, source: str, fill_gaps: bool) -> pd.DataFrame:
@@ -189,5 +233,7 @@ def _check_grid(df: pd.DataFrame, freq: str, source: str, fill_gaps: bool) -> pd
         g.index.name = "date"
         g["series_id"] = sid
         g["demand"] = g["demand"].fillna(0.0)
+        if AVAILABILITY_COLUMN in g.columns:
+            g[AVAILABILITY_COLUMN] = g[AVAILABILITY_COLUMN].fillna(1.0)
         parts.append(g.reset_index())
     return pd.concat(parts, ignore_index=True)[df.columns]

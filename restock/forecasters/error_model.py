@@ -14,6 +14,12 @@ its series' scale (mean demand), summarised on a fine quantile grid at fit time 
 series' scale. The two are mixed with credibility weight ``n / (n + prior_errors)`` where ``n`` is the
 number of the series' own errors at that horizon (a series with no history uses the pool alone).
 
+Sales, not demand (docs/censoring.md): where the history carries stock-out flags, an error whose actual
+was out of stock (a cumulative error: any of its buckets) is a lower bound of the true error (sales <=
+demand). Error quantiles are then product-limit (Kaplan-Meier) quantiles of the errors
+(:func:`restock.forecasters.censoring.censored_quantiles`), own and pooled alike, instead of empirical
+ones: a censored error only says the true one is larger.
+
 Everything here is a small pure function over arrays, except :class:`PooledErrors`, which holds the
 fitted pool.
 """
@@ -23,6 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from restock.forecasters.censoring import censored_quantiles
 
 POOL_GRID = np.linspace(0.0, 1.0, 401)
 """Quantile levels at which the pooled error distribution is stored (interpolated in between)."""
@@ -68,15 +76,31 @@ def origin_errors(
     return errors, cumulative
 
 
+def error_quantiles(
+    errors: np.ndarray, quantiles: np.ndarray, axis: int, censored: np.ndarray | None = None
+) -> np.ndarray:
+    """Quantiles of ``errors`` along ``axis`` (NaN ignored, quantile axis last): empirical, or product-limit
+    where ``censored`` (bool, the shape of ``errors``) marks lower bounds."""
+    if censored is None:
+        return nan_quantile(errors, quantiles, axis=axis)
+    return censored_quantiles(errors, censored, quantiles, axis=axis)
+
+
 def blend_quantiles(
-    own_errors: np.ndarray, pooled: np.ndarray, scale: np.ndarray, quantiles: np.ndarray, prior_errors: float
+    own_errors: np.ndarray,
+    pooled: np.ndarray,
+    scale: np.ndarray,
+    quantiles: np.ndarray,
+    prior_errors: float,
+    censored: np.ndarray | None = None,
 ) -> np.ndarray:
     """Error quantiles per series and horizon, [S, H, Q], mixing own errors with the scaled pool.
 
     ``own_errors`` is [S, N, H] (NaN where absent), ``pooled`` [H, Q] the pool's scaled error quantiles,
-    ``scale`` [S]. The weight of the series' own quantiles is ``n / (n + prior_errors)``.
+    ``scale`` [S]. The weight of the series' own quantiles is ``n / (n + prior_errors)``. ``censored``
+    [S, N, H] marks errors that are lower bounds (:func:`error_quantiles`).
     """
-    own = nan_quantile(own_errors, quantiles, axis=1)  # [S, H, Q]
+    own = error_quantiles(own_errors, quantiles, 1, censored)  # [S, H, Q]
     n = np.isfinite(own_errors).sum(axis=1).astype(float)  # [S, H]
     w = (n / (n + prior_errors))[..., None] if prior_errors > 0 else (n > 0).astype(float)[..., None]
     pool = scale[:, None, None] * pooled[None, :, :]
@@ -108,14 +132,24 @@ class PooledErrors:
     """Quantiles of scaled cumulative errors at :data:`POOL_GRID`, [H, G]."""
 
     @classmethod
-    def from_errors(cls, errors: np.ndarray, cumulative: np.ndarray, scale: np.ndarray) -> PooledErrors:
-        """Pool ``errors``/``cumulative`` ([S, N, H]) of all series, each divided by its ``scale`` ([S])."""
+    def from_errors(
+        cls,
+        errors: np.ndarray,
+        cumulative: np.ndarray,
+        scale: np.ndarray,
+        censored: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> PooledErrors:
+        """Pool ``errors``/``cumulative`` ([S, N, H]) of all series, each divided by its ``scale`` ([S]);
+        ``censored``: their lower-bound flags (per bucket, cumulative), as :func:`error_quantiles` reads."""
         ok = np.isfinite(scale) & (scale > 0)
         parts = []
-        for arr in (errors, cumulative):
+        for i, arr in enumerate((errors, cumulative)):
             scaled = arr[ok] / scale[ok][:, None, None]  # [S', N, H]
             flat = scaled.transpose(2, 0, 1).reshape(arr.shape[2], -1)  # [H, S'*N]
-            grid = nan_quantile(flat, POOL_GRID, axis=1)  # [H, G]
+            flags = None
+            if censored is not None:
+                flags = censored[i][ok].transpose(2, 0, 1).reshape(arr.shape[2], -1)
+            grid = error_quantiles(flat, POOL_GRID, 1, flags)  # [H, G]
             parts.append(np.nan_to_num(grid, nan=0.0))
         return cls(per_bucket=parts[0], cumulative=parts[1])
 

@@ -23,6 +23,8 @@ from restock.forecasters.history import group_median
 
 MISSING = -1.0
 ROLLING_WINDOWS = (4, 13, 26, 52)
+AVAILABILITY_WINDOWS = (4, 13)
+"""Buckets of the in-stock share features (panels with an availability signal only)."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ class FeatureContext:
     """Buckets in the recent mean that scales a series."""
     n_lags: int
     """Number of lag features."""
+    in_stock: np.ndarray | None = None
+    """[S, T]: 1 where the bucket was fully in stock, 0 where its sales are censored (NaN outside spans);
+    None for a panel without availability (no availability features)."""
 
 
 def season_positions(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
@@ -140,6 +145,12 @@ def origin_features(
     cols.append(_nan_to_missing(seasonal[:, 0]))
     cols.append(_nan_to_missing(_mean(seasonal)))
     cols.append(np.full(len(scale), ctx.season_position[t + 1]))
+    if ctx.in_stock is not None:
+        avail = ctx.in_stock[:, lo : t + 1].copy()
+        if masked is not None:
+            avail[masked] = np.nan
+        for w in AVAILABILITY_WINDOWS:
+            cols.append(_nan_to_missing(_mean(avail[:, -w:])))
     if ctx.price is not None:
         cols.extend(_price_features(ctx.price, t, h_, masked))
     if ctx.covariates is not None:

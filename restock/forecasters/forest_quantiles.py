@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from restock.forecasters.censoring import product_limit
+
 _BLOCK_QUERIES = 256  # queries whose sparse weights are processed together
 
 
@@ -60,10 +62,14 @@ class LeafWeights:
         return (pick @ self.members).tocsr()
 
 
-def target_ranks(y: np.ndarray) -> np.ndarray:
-    """[n, K]: the rank of each training row's value within each target column (ties by row order)."""
+def target_ranks(y: np.ndarray, censored: np.ndarray | None = None) -> np.ndarray:
+    """[n, K]: the rank of each training row's value within each target column (ties by row order; with
+    ``censored`` [n, K], exact values before censored ones at ties, as the product-limit estimator needs)."""
     ranks = np.empty(y.shape, dtype=np.int64)
-    order = np.argsort(y, axis=0, kind="stable")
+    if censored is None:
+        order = np.argsort(y, axis=0, kind="stable")
+    else:
+        order = np.lexsort((censored, y), axis=0)
     np.put_along_axis(ranks, order, np.arange(len(y))[:, None], axis=0)
     return ranks
 
@@ -74,8 +80,15 @@ def weighted_quantiles(
     y: np.ndarray,
     ranks: np.ndarray,
     quantiles: np.ndarray,
+    censored: np.ndarray | None = None,
+    unreached: float | None = None,
 ) -> np.ndarray:
     """Quantiles [n_query, K, Q] of each target column of ``y`` [n, K] under each query's weights.
+
+    ``censored`` [n, K] (bool; None: none) marks training targets that are lower bounds (sales in a
+    stock-out): the weighted distribution is then the product-limit one
+    (:func:`restock.forecasters.censoring.product_limit`, Beran's conditional Kaplan-Meier estimator), and a
+    level it never reaches gives the largest neighbour's value (``unreached``, e.g. NaN, if given).
 
     ``query_leaves`` is [n_query, T] from ``forest.apply``, ``ranks`` from :func:`target_ranks`. The
     q-quantile is the smallest training value whose cumulative weight (in value order) reaches q: the
@@ -94,11 +107,66 @@ def weighted_quantiles(
         ends = w.indptr[1:] - 1  # last entry of each query's segment
         for k in range(k_out):
             order = np.argsort(row * n + ranks[w.indices, k])  # unique keys; rows keep their CSR segments
-            cum = np.cumsum(w.data[order])
-            before = np.concatenate([[0.0], cum[ends[:-1]]])
-            local = (cum - np.repeat(before, counts)) / np.repeat(cum[ends] - before, counts)
+            if censored is None:
+                cum = np.cumsum(w.data[order])
+                before = np.concatenate([[0.0], cum[ends[:-1]]])
+                local = (cum - np.repeat(before, counts)) / np.repeat(cum[ends] - before, counts)
+            else:
+                exact = ~censored[w.indices[order], k]
+                local = product_limit(w.data[order], exact, counts)
             # the segments stacked into one increasing sequence: query i lives in (i, i+1]
             pos = np.searchsorted(local + row, (np.arange(b)[:, None] + q[None, :] - 1e-12).ravel())
             pos = np.minimum(pos.reshape(b, len(q)), ends[:, None])
             out[lo : lo + b, k, :] = y[w.indices[order[pos]], k]
+            if censored is not None and unreached is not None:
+                beyond = q[None, :] > local[ends][:, None] + 1e-12
+                out[lo : lo + b, k, :][beyond] = unreached
+    return out
+
+
+IMPUTE_GRID = np.linspace(0.025, 0.975, 39)
+"""Levels at which :func:`impute_censored` tabulates each row's conditional distribution."""
+
+
+def impute_censored(
+    leaf_weights: LeafWeights,
+    train_leaves: np.ndarray,
+    y: np.ndarray,
+    censored: np.ndarray,
+) -> np.ndarray:
+    """``y`` [n, K] with every ``censored`` value (a lower bound) replaced by demand imputed above it.
+
+    Row i's conditional distribution of column k is the product-limit estimate over its forest neighbours
+    (:func:`weighted_quantiles` with ``censored``, queried with the row's own leaves ``train_leaves``),
+    tabulated at :data:`IMPUTE_GRID`. A censored value v at estimated level F(v) is replaced by the
+    quantile at level (F(v) + 1) / 2, and never by less than v: the conditional median of demand given
+    demand >= v. Levels beyond the estimate's reach (its largest neighbours censored) or the grid read the
+    highest level tabulated: the tail beyond what any neighbour sold is not invented. (A random draw from
+    the same conditional distribution, tried first, over-covered: a forest neighbourhood is wider than
+    the row's own distribution, and the draws carried that width into the targets; docs/censoring.md.)
+    """
+    ranks = target_ranks(y, censored)
+    curves = weighted_quantiles(
+        leaf_weights, train_leaves, y, ranks, IMPUTE_GRID, censored, unreached=np.nan
+    )  # [n, K, G]
+    rows, cols = np.nonzero(censored)
+    out = np.array(y, dtype=np.float64, copy=True)
+    if rows.size == 0:
+        return out
+    curve = curves[rows, cols]  # [C, G]
+    reach = np.isfinite(curve).sum(axis=1)  # levels tabulated (a prefix of the grid)
+    top = np.where(reach > 0, IMPUTE_GRID[np.maximum(reach - 1, 0)], 0.0)
+    curve = np.where(
+        np.isfinite(curve), curve, np.nanmax(np.where(reach[:, None] > 0, curve, 0.0), axis=1)[:, None]
+    )
+    v = y[rows, cols]
+    below = (curve <= v[:, None]).sum(axis=1)
+    level = np.where(below > 0, IMPUTE_GRID[np.maximum(below - 1, 0)], 0.0)
+    u = np.minimum(level + 0.5 * (1.0 - level), top)
+    pos = np.interp(u, IMPUTE_GRID, np.arange(len(IMPUTE_GRID)))
+    lo = np.minimum(np.floor(pos).astype(np.int64), len(IMPUTE_GRID) - 2)
+    frac = pos - lo
+    take = lambda j: np.take_along_axis(curve, j[:, None], axis=1)[:, 0]  # noqa: E731
+    drawn = take(lo) * (1.0 - frac) + take(lo + 1) * frac
+    out[rows, cols] = np.maximum(v, drawn)
     return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.errors import InputError
 
 
@@ -26,7 +26,11 @@ class History:
     dates: pd.DatetimeIndex
     """The grid from the panel's first date to the cutoff (the last column is the cutoff), length T."""
     demand: np.ndarray
-    """Demand [S, T]; NaN outside each series' span (not yet launched, or discontinued)."""
+    """Demand [S, T]; NaN outside each series' span (not yet launched, or discontinued). With an
+    availability signal, sales: a lower bound of demand where ``censored``."""
+    censored: np.ndarray | None = None
+    """[S, T] bool: True where the period was (partly) out of stock (``in_stock < 1``), so its sales only
+    bound its demand from below; None for a panel without the availability column (demand)."""
 
     @property
     def cutoff(self) -> pd.Timestamp:
@@ -70,8 +74,14 @@ def history_at(panel: DemandPanel, cutoff: pd.Timestamp) -> History:
     """Demand of every series of ``panel`` on the grid up to ``cutoff`` (only rows with date <= cutoff)."""
     cutoff = pd.Timestamp(cutoff)
     grid = pd.date_range(panel.frame["date"].min(), cutoff, freq=panel.freq)
-    seen = panel.frame.loc[panel.frame["date"] <= cutoff, ["series_id", "date", "demand"]]
-    return History(panel.series_ids, grid, _dense(seen, "demand", panel.series_ids, grid))
+    columns = ["series_id", "date", "demand"]
+    if panel.has_availability:
+        columns.append(AVAILABILITY_COLUMN)
+    seen = panel.frame.loc[panel.frame["date"] <= cutoff, columns]
+    censored = None
+    if panel.has_availability:
+        censored = _dense(seen, AVAILABILITY_COLUMN, panel.series_ids, grid) < 1.0  # NaN: not censored
+    return History(panel.series_ids, grid, _dense(seen, "demand", panel.series_ids, grid), censored)
 
 
 def known_matrix(panel: DemandPanel, column: str, dates: pd.DatetimeIndex) -> np.ndarray:

@@ -18,6 +18,20 @@ a share ``cold_start_share`` of training rows is repeated with the history hidde
 group's median scale), so the forest learns what a product of a given category and store sells at launch
 relative to its peers. A series with no history at a cutoff gets exactly that encoding.
 
+Sales, not demand (docs/censoring.md): when the panel carries the availability column ``in_stock``, a
+target bucket that was out of stock holds a lower bound of its demand. The in-stock shares of the last 4
+and 13 buckets join the features (a split can tell sales depressed by stock-outs from low demand), the
+forest is grown as before, and then every censored per-bucket target is **imputed** from its own
+neighbourhood (:func:`impute_censored`): the conditional distribution of that bucket given the row's
+features is the weighted product-limit (Kaplan-Meier) estimate over the row's leaf neighbours (Beran's
+estimator with the forest's weights; a censored neighbour only leaves the risk set), and the imputed
+demand is its conditional median above the observed sale. The cumulative targets are the sums of the
+imputed buckets, so a cumulative quantile stays a quantile of (imputed) cumulative demands. Why impute
+rather than read product-limit quantiles of the cumulative targets directly: a sum with one censored
+bucket is censored at a value that depends on the other buckets, so the product-limit estimator's
+independent-censoring assumption fails there, and over 2+ buckets most sums are censored (it then runs
+out of support below the upper quantiles a newsvendor reads).
+
 Fit once, predict many: ``fit`` learns on the panel it is given; ``predict`` builds features at the cutoff
 from rows with ``date <= cutoff`` (and known-in-advance prices and covariates after it) without refitting.
 """
@@ -40,6 +54,7 @@ from restock.forecasters.base import (
     QuantileForecast,
     sort_quantiles,
 )
+from restock.forecasters.censoring import window_censored
 from restock.forecasters.config import build_config
 from restock.forecasters.features import (
     FeatureContext,
@@ -47,7 +62,12 @@ from restock.forecasters.features import (
     origin_targets,
     season_positions,
 )
-from restock.forecasters.forest_quantiles import LeafWeights, target_ranks, weighted_quantiles
+from restock.forecasters.forest_quantiles import (
+    LeafWeights,
+    impute_censored,
+    target_ranks,
+    weighted_quantiles,
+)
 from restock.forecasters.history import (
     check_request,
     future_dates,
@@ -144,7 +164,8 @@ class QuantileForestForecaster:
         self.has_price_ = "price" in panel.frame.columns
         self.covariates_ = tuple(panel.covariates)
         hist = history_at(panel, pd.Timestamp(panel.frame["date"].max()))
-        ctx = self._context(panel, hist.dates, hist.demand)
+        self.censored_ = hist.censored is not None
+        ctx = self._context(panel, hist.dates, hist.demand, hist.censored)
         last_origin = hist.demand.shape[1] - 1 - cfg.horizon
         if last_origin < 0:
             raise InputError(
@@ -153,7 +174,7 @@ class QuantileForestForecaster:
             )
         origins = np.arange(last_origin, -1, -cfg.origin_stride)[: cfg.max_origins][::-1]
         rng = generator(cfg.seed, "quantile-forest/rows")
-        xs, ys = [], []
+        xs, ys, cs = [], [], []
         for t in origins:
             for masked in (None, rng.random(len(hist.series_ids)) < cfg.cold_start_share):
                 if masked is not None and not masked.any():
@@ -163,12 +184,17 @@ class QuantileForestForecaster:
                 keep = np.isfinite(y).all(axis=1) & (True if masked is None else masked)
                 xs.append(x[keep])
                 ys.append(y[keep])
+                if hist.censored is not None:
+                    per, cum = window_censored(hist.censored, np.array([int(t)]), cfg.horizon)
+                    cs.append(np.concatenate([per[:, 0], cum[:, 0]], axis=1)[keep])
         x_train, y_train = np.concatenate(xs), np.concatenate(ys)
+        c_train = np.concatenate(cs)[:, : cfg.horizon] if cs else None
         if len(x_train) == 0:
             raise InputError(f"{panel.source}: quantile-forest found no training rows (series too short?)")
         if len(x_train) > cfg.max_train_rows:
             pick = np.sort(rng.choice(len(x_train), cfg.max_train_rows, replace=False))
             x_train, y_train = x_train[pick], y_train[pick]
+            c_train = None if c_train is None else c_train[pick]
         self.forest_ = RandomForestRegressor(
             n_estimators=cfg.n_estimators,
             min_samples_leaf=cfg.min_samples_leaf,
@@ -179,7 +205,12 @@ class QuantileForestForecaster:
         )
         self.forest_.fit(x_train, y_train)
         node_counts = np.array([tree.tree_.node_count for tree in self.forest_.estimators_])
-        self.leaf_weights_ = LeafWeights.from_leaves(self.forest_.apply(x_train), node_counts)
+        train_leaves = self.forest_.apply(x_train)
+        self.leaf_weights_ = LeafWeights.from_leaves(train_leaves, node_counts)
+        if c_train is not None and c_train.any():
+            per = impute_censored(self.leaf_weights_, train_leaves, y_train[:, : cfg.horizon], c_train)
+            y_train = np.concatenate([per, np.cumsum(per, axis=1)], axis=1)
+        self.n_censored_ = 0 if c_train is None else int(c_train.sum())
         self.y_train_ = y_train
         self.ranks_ = target_ranks(y_train)
         self.n_train_rows_ = len(x_train)
@@ -208,7 +239,10 @@ class QuantileForestForecaster:
             )
         q = np.asarray(quantiles, dtype=float)
         hist = history_at(panel, pd.Timestamp(cutoff))
-        ctx = self._context(panel, hist.dates, hist.demand)
+        censored = hist.censored
+        if self.censored_ and censored is None:  # fitted on sales: a panel without the flags is in stock
+            censored = np.zeros(hist.demand.shape, dtype=bool)
+        ctx = self._context(panel, hist.dates, hist.demand, censored if self.censored_ else None)
         x, scale = origin_features(ctx, hist.demand.shape[1] - 1)
         leaves = self.forest_.apply(x)
         raw = (
@@ -225,7 +259,13 @@ class QuantileForestForecaster:
         )
 
     # ------------------------------------------------------------------ helpers
-    def _context(self, panel: DemandPanel, dates: pd.DatetimeIndex, demand: np.ndarray) -> FeatureContext:
+    def _context(
+        self,
+        panel: DemandPanel,
+        dates: pd.DatetimeIndex,
+        demand: np.ndarray,
+        censored: np.ndarray | None = None,
+    ) -> FeatureContext:
         cfg = self.config
         grid = pd.DatetimeIndex(dates.append(future_dates(dates[-1], cfg.horizon, panel.freq)))
         first, _ = span_bounds(demand)
@@ -267,4 +307,5 @@ class QuantileForestForecaster:
             horizon=cfg.horizon,
             scale_window=cfg.scale_window,
             n_lags=cfg.n_lags,
+            in_stock=None if censored is None else np.where(np.isfinite(demand), ~censored, np.nan),
         )

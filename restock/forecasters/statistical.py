@@ -19,6 +19,11 @@ to the cutoff (statsforecast's optimized smoothing weights are re-estimated on t
 system refits its cheap point model at every origin) and takes the series' own errors over the most recent
 ``error_window`` origins. Nothing after the cutoff is read.
 
+Sales, not demand (docs/censoring.md): on a panel with the availability column ``in_stock`` the point
+model still reads the sales as they are, but errors whose actuals were out of stock are lower bounds, and
+the error model takes product-limit quantiles of them (:mod:`restock.forecasters.error_model`): the
+quantiles widen upwards by what the stock-outs hid, own and pooled errors alike.
+
 A series with no history at the cutoff (a product not yet launched) is forecast from its peers: its point
 forecast and scale are the median recent mean demand of the series of the same ``peer_column`` value.
 """
@@ -41,6 +46,7 @@ from restock.forecasters.base import (
     QuantileForecast,
     sort_quantiles,
 )
+from restock.forecasters.censoring import window_censored
 from restock.forecasters.config import build_config
 from restock.forecasters.error_model import (
     PooledErrors,
@@ -186,7 +192,7 @@ class ErrorModelForecaster:
         h = self.config.max_horizon
         t = hist.demand.shape[1]
         origins = np.arange(max(0, t - 1 - (self.config.error_window + h - 1)), t - 1)
-        errs, cums, scales = [], [], []
+        errs, cums, scales, flags = [], [], [], []
         for lo in range(0, hist.demand.shape[0], _CHUNK):
             block = hist.demand[lo : lo + _CHUNK]
             forecasts = self.point_model_.forecast_at(block, origins, h)
@@ -194,8 +200,13 @@ class ErrorModelForecaster:
             errs.append(e)
             cums.append(c)
             scales.append(recent_scale(block, self.config.scale_window))
+            if hist.censored is not None:
+                flags.append(window_censored(hist.censored[lo : lo + _CHUNK], origins, h))
+        censored = None
+        if flags:
+            censored = (np.concatenate([f[0] for f in flags]), np.concatenate([f[1] for f in flags]))
         self.pool_ = PooledErrors.from_errors(
-            np.concatenate(errs), np.concatenate(cums), np.concatenate(scales)
+            np.concatenate(errs), np.concatenate(cums), np.concatenate(scales), censored
         )
         self.freq_ = panel.freq
         return self
@@ -234,10 +245,12 @@ class ErrorModelForecaster:
             point = forecasts[:, -1, :]  # made at the cutoff
             point = np.where(np.isfinite(point), point, scale[:, None])
             e, c = origin_errors(block, forecasts[:, :-1, :], origins[:-1])
-            pb = point[:, :, None] + blend_quantiles(e, pooled_bucket, scale, q, self.config.prior_errors)
-            cu = np.cumsum(point, axis=1)[:, :, None] + blend_quantiles(
-                c, pooled_cum, scale, q, self.config.prior_errors
-            )
+            per_c = cum_c = None
+            if hist.censored is not None:
+                per_c, cum_c = window_censored(hist.censored[lo : lo + _CHUNK], origins[:-1], horizon)
+            prior = self.config.prior_errors
+            pb = point[:, :, None] + blend_quantiles(e, pooled_bucket, scale, q, prior, per_c)
+            cu = np.cumsum(point, axis=1)[:, :, None] + blend_quantiles(c, pooled_cum, scale, q, prior, cum_c)
             per_bucket.append(pb)
             cumulative.append(cu)
         return QuantileForecast(

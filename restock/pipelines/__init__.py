@@ -13,6 +13,8 @@ module                      job
 :mod:`.forecast_training`   ``restock forecast train`` / ``predict``: an MQ network trained into a run
                             folder; its quantile forecasts from the checkpoint, as a long table
 :mod:`.replay`              ``restock replay``: policies on common paths, written as a replay run folder
+:mod:`.recommend`           ``restock recommend``: today's orders per SKU from a stock snapshot and a sales
+                            history (``restock.recommend``)
 :mod:`.simulation`          ``restock simulate``: one simple order rule through a scenario, its KPIs
 :mod:`.sweep`               ``restock sweep``: a grid of evaluations as Ray tasks, merged, resumable
 :mod:`.cluster`             the one module that imports Ray: an embedded local Ray or a cluster, tasks

@@ -157,7 +157,7 @@ def _totals_table(world: Any, n_paths: int, done: Any, counter: _CycleCounter, e
     if world.review_periods()[0] > 0:  # the periods before the first review: a cycle of their own
         counter.add(engine.initial_totals["lost"])
     nodes = world.network.nodes
-    unlimited = all(math.isinf(n.storage_capacity) for n in nodes)
+    unlimited = all(math.isinf(n.storage_capacity) for n in nodes) and world.storage_volume is None
     return totals_kpi_table(
         done.totals,
         n_paths=n_paths,

@@ -18,16 +18,16 @@ from scipy import special, stats
 
 from restock.data.synthetic import sample_demand
 from restock.scenarios import censored_normal
-from restock.scenarios.catalog import Catalog, resolve_catalog
+from restock.scenarios.catalog import Catalog, resolve_catalog, unit_volumes
 from restock.scenarios.counts import level_quantiles
 from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
 from restock.scenarios.shocks import (
     check_targets,
     demand_factors,
-    inbound_capacity,
     launched,
     price_factors,
+    shared_limit,
     transfer_delays,
     vendor_disruptions,
 )
@@ -146,6 +146,14 @@ def stationary_demand(
     return np.ascontiguousarray(restored(out))
 
 
+def pmf_demand(pmf: tuple[float, ...], uniforms: np.ndarray) -> np.ndarray:
+    """Whole units by inversion: the smallest k with P(D <= k) >= u, for each of ``uniforms`` (the
+    convention of :func:`stationary_demand`; the CDF's last value is 1, so every u < 1 finds a k)."""
+    cdf = np.cumsum(np.asarray(pmf, dtype=np.float64))
+    cdf[-1] = 1.0
+    return np.searchsorted(cdf, uniforms, side="left").astype(np.float64)
+
+
 def _constant_along(arr: np.ndarray, axis: int) -> bool:
     """Whether ``arr`` takes the same values at every index of ``axis``."""
     first = np.take(arr, [0], axis=axis)
@@ -221,6 +229,8 @@ def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_pa
     rate = demand_rate(scenario, catalog)
     uniforms = rng.random((n_paths, w + t_len, m, n))
     d = scenario.demand
+    if d.distribution == "pmf":
+        return pmf_demand(d.pmf, uniforms)
     if d.distribution == "normal":
         assert d.cv is not None
         return censored_normal.draw(rate[None], d.cv, uniforms)
@@ -321,7 +331,9 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         review_offset=scenario.review_offset,
         initial_on_hand=_initial_on_hand(scenario, catalog, shares),
         ordering=_ordering(scenario, catalog.n_skus),
-        inbound_capacity=inbound_capacity(scenario),
+        inbound_capacity=shared_limit(scenario, "inbound_capacity"),
+        storage_volume=(volume := shared_limit(scenario, "storage_volume")),
+        unit_volume=None if volume is None else unit_volumes(scenario, catalog.n_skus),
     )
     w = scenario.warmup
     full: dict[str, np.ndarray] = {}

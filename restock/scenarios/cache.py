@@ -5,7 +5,10 @@ table that does not depend on the paths (replayed data, the exact "true" tables)
 loading M5 or refitting a forecaster for each episode would cost seconds per reset. Entries are keyed by
 the (frozen, hashable) :class:`~restock.scenarios.schema.Scenario` **and** a stamp of its data files
 (names, sizes and modification times), so a change of data or of any setting is a new key: a stale entry is
-never served. Cached arrays are made read-only. Each cache keeps its :data:`MAX_ENTRIES` newest entries.
+never served. Every input of a table is one of those: its forecaster, levels and buckets, and what it
+learns from (``forecast.history``, the reference policy's ``history_cover``) are scenario fields, and a
+data file's availability column is in the file. Cached arrays are made read-only. Each cache keeps its
+:data:`MAX_ENTRIES` newest entries.
 """
 
 from __future__ import annotations

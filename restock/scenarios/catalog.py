@@ -20,7 +20,7 @@ import pandas as pd
 
 from restock import seeding
 from restock.data import load_panel
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.data.synthetic import SyntheticConfig, SyntheticTruth, generate_catalog
 from restock.errors import InputError
 from restock.scenarios.cache import ScenarioCache, freeze
@@ -50,6 +50,9 @@ class Catalog:
     """The data panel restricted to the catalog's SKUs and to dates before period ``horizon`` (data)."""
     truth: SyntheticTruth | None = None
     """The synthetic catalog's exact daily demand distribution from period -W on (catalog)."""
+    in_stock: np.ndarray | None = None
+    """[W + T, N] the data's availability signal (``in_stock``: below 1 the period's demand is a sale in
+    a stock-out, a lower bound of demand), 1 before a series' span; None when the data has none (data)."""
 
     @property
     def n_skus(self) -> int:
@@ -122,9 +125,24 @@ def _from_generator(scenario: Scenario) -> Catalog:
     )
 
 
+def pmf_mean(pmf: tuple[float, ...]) -> float:
+    """The mean of demand with P(D = k) = ``pmf[k]``."""
+    return float(np.dot(np.arange(len(pmf)), pmf))
+
+
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, ...], n: int) -> np.ndarray:
     lo, hi = np.log(bounds[0]), np.log(bounds[1])
     return np.exp(rng.uniform(lo, hi, size=n))
+
+
+def unit_volumes(scenario: Scenario, n_skus: int) -> np.ndarray:
+    """[N] the storage volume of a unit of each SKU: ``catalog.unit_volume``, or drawn log-uniformly in
+    ``catalog.unit_volume_range`` with the catalog seed (its own stream: the other draws do not move)."""
+    c = scenario.catalog
+    if not c.unit_volume_range:
+        return np.full(n_skus, float(c.unit_volume))
+    rng = seeding.generator(scenario.seeds.catalog, "catalog/unit_volume")
+    return _log_uniform(rng, c.unit_volume_range, n_skus)
 
 
 def _elasticities(scenario: Scenario, category: tuple[str, ...]) -> np.ndarray:
@@ -147,11 +165,12 @@ def _synthetic(scenario: Scenario) -> Catalog:
         category = ("default",) * n
     d, e = scenario.demand, scenario.economics
     seed = scenario.seeds.catalog
-    mean = (
-        np.full(n, d.mean)
-        if d.mean is not None
-        else _log_uniform(seeding.generator(seed, "catalog/mean"), d.mean_range, n)
-    )
+    if d.distribution == "pmf":
+        mean = np.full(n, pmf_mean(d.pmf))
+    elif d.mean is not None:
+        mean = np.full(n, d.mean)
+    else:
+        mean = _log_uniform(seeding.generator(seed, "catalog/mean"), d.mean_range, n)
     if e.price is not None:
         price = np.full(n, e.price)
     else:
@@ -227,6 +246,9 @@ def _from_data(scenario: Scenario) -> Catalog:
         tuple(static["category"].astype(str)) if "category" in static.columns else ("default",) * len(skus)
     )
     kept = panel.until(window[-1])
+    in_stock = None
+    if panel.has_availability:
+        in_stock = np.nan_to_num(panel.matrix(AVAILABILITY_COLUMN)[:, start - w : start + t].T, nan=1.0)
     return Catalog(
         skus=tuple(skus),
         category=category,
@@ -235,4 +257,5 @@ def _from_data(scenario: Scenario) -> Catalog:
         demand=demand,
         dates=window,
         panel=kept,
+        in_stock=in_stock,
     )

@@ -107,3 +107,26 @@ def level_quantiles(distribution: str, mean: np.ndarray, levels: np.ndarray, dis
             )
         out[..., i] = np.where(mean > 0, k, 0.0)
     return out
+
+
+TIE = 1e-12
+"""A CDF within this of a level counts as reaching it (sums of a pmf with round probabilities, such as
+uniform demand, hit levels such as 0.2 exactly, up to rounding)."""
+
+
+def pmf_sum_quantiles(pmf: np.ndarray, periods: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantiles [K, Q] at ``levels`` [Q] of the sum of k independent periods with P(D = j) = ``pmf[j]``,
+    for each k of ``periods`` [K] (k >= 1): the smallest whole x with P(sum <= x) >= level (the
+    convention of :func:`count_ppf`), the distribution of each sum by repeated convolution."""
+    pmf = np.asarray(pmf, dtype=np.float64)
+    periods = np.asarray(periods, dtype=np.int64)
+    levels = np.asarray(levels, dtype=np.float64)
+    out = np.zeros((len(periods), len(levels)))
+    wanted = {int(k): i for i, k in enumerate(periods)}
+    power = np.ones(1)
+    for k in range(1, int(periods.max(initial=0)) + 1):
+        power = np.convolve(power, pmf)
+        if k in wanted:
+            cdf = np.cumsum(power)
+            out[wanted[k]] = np.minimum(np.searchsorted(cdf, levels - TIE, side="left"), len(cdf) - 1)
+    return out

@@ -12,10 +12,11 @@ deep reinforcement learning improve inventory management?", MSOM: one SKU, a rev
 backorders, a regular vendor with lead time L_r in {2, 3, 4} at unit cost 100 and an expedited vendor with
 lead time 0 at unit cost c_e in {105, 110}, holding 5 per unit on hand and backorder cost 495 per unit
 backordered at the end of a period, no price, so that minus the average profit per period is their
-average cost. They draw demand uniformly on {0, ..., 4}; the family draws Poisson(2), which has the same
-mean and variance (2), because scenario demand models are Poisson, negbin or normal; ``restock oracle
-dual-sourcing --demand poisson:2`` solves the family's instances exactly. An instance is named
-``"L<L_r>-c<c_e>"`` (``"L2-c105"``); any L_r >= 1 and c_e >= 100 is accepted.
+average cost. They draw demand uniformly on {0, ..., 4}: ``family.demand = "uniform"`` draws exactly that
+(a ``pmf`` demand; ``restock oracle dual-sourcing --demand pmf:0.2,0.2,0.2,0.2,0.2`` solves it); the
+default, ``"poisson"``, draws Poisson(2), which has the same mean and variance (2) (``--demand
+poisson:2``). An instance is named ``"L<L_r>-c<c_e>"`` (``"L2-c105"``); any L_r >= 1 and c_e >= 100 is
+accepted.
 
 Lead-time convention: Zipkin's L is **our** L (an order placed in period t arrives at the start of t + L,
 before that period's demand). The exact-oracle work found this by reproducing his optimal costs
@@ -43,6 +44,9 @@ DUAL_REGULAR_COST = 100.0
 DUAL_HOLDING = 5.0
 DUAL_BACKORDER = 495.0
 DUAL_MEAN_DEMAND = 2.0
+DUAL_UNIFORM_PMF = (0.2, 0.2, 0.2, 0.2, 0.2)
+"""Gijsbrechts et al.'s demand: uniform on {0, ..., 4} (mean 2, variance 2)."""
+DUAL_DEMANDS = ("poisson", "uniform")
 DUAL_LEAD_TIMES = (2, 3, 4)
 DUAL_EXPEDITED_COSTS = (105, 110)
 _DUAL = re.compile(r"^L(\d+)-c(\d+(?:\.\d+)?)$")
@@ -85,8 +89,15 @@ def family_settings(family: dict[str, Any], source: str) -> dict[str, Any]:
         raise InputError(
             f"scenario {source}: key 'family.instance' must be a string like {example!r}, got {instance!r}"
         )
+    demand = family.get("demand")
     if name == "dual-sourcing":
-        return _dual_settings(*dual_instance(instance, source))
+        if demand not in (None, *DUAL_DEMANDS):
+            raise InputError(
+                f"scenario {source}: key 'family.demand' must be one of {list(DUAL_DEMANDS)}, got {demand!r}"
+            )
+        return _dual_settings(*dual_instance(instance, source), demand=demand or "poisson")
+    if demand is not None:
+        raise InputError(f"scenario {source}: key 'family.demand' is only for the dual-sourcing family")
     p, lead = zipkin_instance(instance, source)
     return {
         "review_period": 1,
@@ -106,15 +117,18 @@ def family_settings(family: dict[str, Any], source: str) -> dict[str, Any]:
     }
 
 
-def _dual_settings(regular_lead: int, expedited_cost: float) -> dict[str, Any]:
+def _dual_settings(regular_lead: int, expedited_cost: float, demand: str = "poisson") -> dict[str, Any]:
     """The settings of one dual-sourcing instance (the module docstring)."""
+    if demand == "uniform":
+        demand_keys: dict[str, Any] = {"demand.distribution": "pmf", "demand.pmf": list(DUAL_UNIFORM_PMF)}
+    else:
+        demand_keys = {"demand.distribution": "poisson", "demand.mean": DUAL_MEAN_DEMAND}
     return {
         "review_period": 1,
         "review_offset": 0,
         "catalog.n_skus": 1,
         "demand.kind": "stationary",
-        "demand.distribution": "poisson",
-        "demand.mean": DUAL_MEAN_DEMAND,
+        **demand_keys,
         "economics.price": 0.0,
         "economics.unit_cost": DUAL_REGULAR_COST,
         "economics.holding_cost": DUAL_HOLDING,

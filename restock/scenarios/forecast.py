@@ -30,25 +30,31 @@ Models:
 * a registered forecaster (data demand): fitted once on the history before period 0 in buckets of
   ``review_period`` periods, then asked rolling-origin at every review (using only demand up to the
   review), see :func:`_forecaster_table`. Its cumulative quantiles are on whole buckets
-  (``cover = B, 2B, ...``) and interpolated in between.
+  (``cover = B, 2B, ...``) and interpolated in between. With ``forecast.history = "sales"`` it reads
+  the sales of a reference policy's warm-up run and their stock-out flags instead of the demand
+  (:mod:`restock.scenarios.sales`, docs/censoring.md). Replayed data that carries the ``in_stock``
+  availability column is read as sales with those flags.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.errors import InputError
 from restock.forecasters import Forecaster, make
+from restock.forecasters.base import QuantileForecast
 from restock.scenarios import censored_normal
 from restock.scenarios.build import ScenarioDraw, catalog_mu, own_shares, served_matrix
 from restock.scenarios.cache import ScenarioCache, freeze
 from restock.scenarios.catalog import cover_periods
-from restock.scenarios.counts import level_quantiles
+from restock.scenarios.counts import level_quantiles, pmf_sum_quantiles
+from restock.scenarios.sales import warmup_sales
 
 
 @dataclass(frozen=True)
@@ -238,7 +244,14 @@ def _true_table(draw: ScenarioDraw) -> ScenarioForecast:
     cover = np.arange(1, k + 1)
     reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
     d = s.demand
-    if d.distribution == "normal":
+    if d.distribution == "pmf":  # one node, no demand shocks (validated): one table for every review
+        shape = (1, 1, 1, cat.n_skus)
+        cum = np.broadcast_to(
+            pmf_sum_quantiles(np.asarray(d.pmf), cover, levels), (*shape, k, len(levels))
+        ).copy()
+        one = pmf_sum_quantiles(np.asarray(d.pmf), np.array([b]), levels)
+        bucket = np.broadcast_to(one, (*shape, h, len(levels))).copy()
+    elif d.distribution == "normal":
         bucket, cum = _normal_true_tables(draw, reviews, cover, levels)
     elif not s.forecast.foresee:
         mean = draw.node_share[:, None] * cat.mean[None, :]  # [M, N]
@@ -319,10 +332,17 @@ def _normal_true_tables(
     return bucket, cum
 
 
-def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray]:
+def bucket_panel(
+    draw: ScenarioDraw, path: int, sales: tuple[np.ndarray, np.ndarray | None] | None = None
+) -> tuple[DemandPanel, np.ndarray]:
     """The demand of ``path`` (history + simulated periods, summed over the customer-facing nodes) in
     buckets of ``review_period`` periods aligned on the reviews, as a DemandPanel; and each bucket's first
     period (negative: history).
+
+    ``sales``: (sales [W + T, N], in-stock flags [W + T, N]) of the path's warm-up run
+    (:func:`restock.scenarios.sales.warmup_sales`): the panel then holds the bucket sums of the sales as
+    ``demand`` and the share of the bucket's periods in stock as ``in_stock`` (below 1: the bucket's
+    sales are a lower bound of its demand); flags None: sales without the availability column.
 
     Bucket starts are ``review_offset + k * review_period``; a partial bucket at the start of the history
     is dropped. Dates are the data's own (data) or days from 2000-01-01 (synthetic); a 7-period bucket is
@@ -330,7 +350,10 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
     """
     s = draw.scenario
     b, w = s.review_period, s.warmup
-    demand = np.concatenate([draw.history[path], draw.paths.demand[path]]).sum(axis=1)  # [W + T, N]
+    if sales is None:
+        demand = np.concatenate([draw.history[path], draw.paths.demand[path]]).sum(axis=1)  # [W + T, N]
+    else:
+        demand = sales[0]
     first = s.review_offset - b * ((s.review_offset + w) // b)  # first bucket start >= -W
     starts = np.arange(first, s.horizon - b + 1, b)
     sums = np.stack([demand[w + a : w + a + b].sum(axis=0) for a in starts])  # [K, N]
@@ -347,9 +370,60 @@ def bucket_panel(draw: ScenarioDraw, path: int) -> tuple[DemandPanel, np.ndarray
             "demand": sums.T.ravel(),
         }
     )
+    if sales is not None and sales[1] is not None:
+        share = np.stack([sales[1][w + a : w + a + b].mean(axis=0) for a in starts])  # [K, N]
+        frame[AVAILABILITY_COLUMN] = share.T.ravel()
     static = pd.DataFrame({"category": list(draw.catalog.category)}, index=pd.Index(skus, name="series_id"))
     panel = DemandPanel.from_frame(frame, freq=freq, static=static, source=f"scenario {s.name} (path {path})")
     return panel, starts
+
+
+def forecast_rows(fc: QuantileForecast, skus: Sequence[str], buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """A forecaster's quantiles as rows of a table: (per-bucket [N, <= buckets, Q], cumulative [N, H, Q])
+    for ``skus`` in that order (a series may be named more than once), the cumulative quantiles made
+    non-decreasing along the levels."""
+    order = [fc.series_ids.index(x) for x in skus]
+    return fc.per_bucket[order][:, :buckets], np.maximum.accumulate(fc.cumulative[order], axis=-1)
+
+
+def rolling_rows(
+    model: Forecaster,
+    panel: DemandPanel,
+    cutoffs: Sequence[pd.Timestamp],
+    skus: Sequence[str],
+    n_buckets: int,
+    buckets: int,
+    levels: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted ``model`` asked at every cutoff (rolling origin): per-bucket [R, N, <= buckets, Q] and
+    cumulative [R, N, n_buckets, Q] rows of ``skus`` (series of ``panel``; :func:`forecast_rows`)."""
+    rows = [forecast_rows(model.predict(panel, c, n_buckets, tuple(levels)), skus, buckets) for c in cutoffs]
+    return np.stack([b for b, _ in rows]), np.stack([c for _, c in rows])
+
+
+def node_table(
+    model: str,
+    quantiles: np.ndarray,
+    per_bucket: np.ndarray,
+    cumulative: np.ndarray,
+    review_periods: np.ndarray,
+    skus: Sequence[str],
+    node: str,
+    bucket_length: int,
+) -> ScenarioForecast:
+    """The table of one node from rows of :func:`rolling_rows` at levels ``quantiles`` (one row per review
+    in ``review_periods``; cumulative cover ``bucket_length x 1 .. K`` periods), the same on every path."""
+    return ScenarioForecast(
+        model=model,
+        review_periods=np.asarray(review_periods, dtype=np.int64),
+        quantiles=np.asarray(quantiles, dtype=np.float64),
+        nodes=(node,),
+        skus=tuple(skus),
+        bucket_length=bucket_length,
+        per_bucket=per_bucket[None, :, None],
+        cover=bucket_length * np.arange(1, cumulative.shape[2] + 1),
+        cumulative=cumulative[None, :, None],
+    )
 
 
 def _forecaster_table(
@@ -369,9 +443,17 @@ def _forecaster_table(
     reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
     # replayed data has the same demand on every path; the truth forecaster reads no demand at all
     same = draw.catalog.demand is not None or not reads_demand
+    history = s.forecast.history
+    sold = warmup_sales(draw) if reads_demand and history != "demand" else None
     per_path_bucket, per_path_cum = [], []
     for p in range(1 if same else draw.paths.n_paths):
-        panel, starts = bucket_panel(draw, p)
+        seen = None
+        if sold is not None:
+            seen = (sold[0][p], sold[1][p] if history == "sales" else None)
+        elif draw.catalog.in_stock is not None:  # replayed sales with the data's own stock-out flags
+            replayed = np.concatenate([draw.history[p], draw.paths.demand[p]]).sum(axis=1)
+            seen = (replayed, draw.catalog.in_stock)
+        panel, starts = bucket_panel(draw, p, seen)
         history_end = int(np.searchsorted(starts, 0)) - 1  # the last bucket before period 0
         if history_end + 1 < n_buckets:
             raise InputError(
@@ -379,15 +461,12 @@ def _forecaster_table(
                 f"fewer than the {n_buckets} buckets forecast ahead; raise warmup"
             )
         model.fit(panel.until(panel.dates[history_end]))
-        bucket_rows, cum_rows = [], []
-        for t in reviews:
-            cutoff = panel.dates[int(np.searchsorted(starts, t)) - 1]
-            fc = model.predict(panel, cutoff, n_buckets, tuple(levels))
-            order = [fc.series_ids.index(x) for x in draw.catalog.skus]
-            bucket_rows.append(fc.per_bucket[order][:, : s.forecast.buckets])
-            cum_rows.append(np.maximum.accumulate(fc.cumulative[order], axis=-1))
-        per_path_bucket.append(np.stack(bucket_rows))
-        per_path_cum.append(np.stack(cum_rows))
+        cutoffs = [panel.dates[int(np.searchsorted(starts, t)) - 1] for t in reviews]
+        bucket, cum = rolling_rows(
+            model, panel, cutoffs, draw.catalog.skus, n_buckets, s.forecast.buckets, levels
+        )
+        per_path_bucket.append(bucket)
+        per_path_cum.append(cum)
     total = sum(n.own_share for n in s.nodes) or 1.0
     share = (draw.node_share / total)[None, None, :, None, None, None]
     bucket = np.stack(per_path_bucket)[:, :, None] * share  # [P', R, M, N, H, Q]
@@ -403,3 +482,20 @@ def _forecaster_table(
         cover=b * np.arange(1, n_buckets + 1),
         cumulative=cum,
     )
+
+
+def realized_buckets(draw: ScenarioDraw, buckets: int) -> np.ndarray:
+    """[P, R, N, H] the demand that came, summed over the customer-facing nodes, in each of the ``buckets``
+    buckets after every review (the periods ``t + h*B .. t + (h+1)*B - 1``): what a table's
+    ``per_bucket`` quantiles are scored against. NaN where a bucket runs past the horizon."""
+    s = draw.scenario
+    b = s.review_period
+    demand = draw.paths.demand.sum(axis=2)  # [P, T, N]
+    csum = np.concatenate([np.zeros((demand.shape[0], 1, demand.shape[2])), np.cumsum(demand, axis=1)], 1)
+    reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
+    starts = reviews[:, None] + b * np.arange(buckets)[None, :]  # [R, H]
+    ok = starts + b <= s.horizon
+    lo, hi = np.minimum(starts, s.horizon), np.minimum(starts + b, s.horizon)
+    out = csum[:, hi] - csum[:, lo]  # [P, R, H, N]
+    out[:, ~ok] = np.nan
+    return np.moveaxis(out, 3, 2)

@@ -13,15 +13,18 @@ attached as disruptions. Every error names the file, the dotted key of the entry
   node fed by a vendor (the vendor's ``lead_time`` applies), ``demand_share`` on a node that is not
   customer-facing (its demand is that of the nodes it feeds), and a node that is not customer-facing and
   feeds no node (nothing would ever leave it);
-* values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity`` >= 0,
-  ``inbound_capacity`` >= 0, ``demand_share`` finite and >= 0, ``initial_cover`` finite and >= 0, the
-  cost factors (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``) finite and >= 0, vendor
-  ``capacity`` >= 0, ``unit_cost_factor`` finite and >= 0, and each vendor's lead time and fill rate.
+* values: ``transfer_lead_time`` >= 0 (or a valid lead-time table), ``storage_capacity``,
+  ``inbound_capacity`` and ``storage_volume`` >= 0, ``demand_share`` finite and >= 0, ``initial_cover``
+  finite and >= 0, the cost factors (``holding_factor``, ``transit_holding_factor``, ``penalty_factor``)
+  finite and >= 0, vendor ``capacity`` >= 0, ``unit_cost_factor`` finite and >= 0, and each vendor's
+  lead time and fill rate.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from restock.errors import InputError
 from restock.scenarios.parsing import Where
@@ -119,6 +122,8 @@ def check_nodes(scenario: Scenario) -> None:
         node_at[n.name] = i
     for i, n in enumerate(scenario.nodes):
         _check_node(n, w.child("nodes").child(i), vendor_at, node_at)
+        for key in ("inbound_capacity", "storage_volume"):
+            _check_limit(getattr(n, key), w.child("nodes").child(i).child(key), scenario.horizon)
     for i, n in enumerate(scenario.nodes):
         cycle = _cycle_from(n, scenario.nodes, node_at)
         if cycle:
@@ -145,6 +150,23 @@ def check_nodes(scenario: Scenario) -> None:
                     "to feed, nothing would leave it",
                 )
             )
+
+
+def _check_limit(value: float | tuple[float, ...], w: Where, horizon: int) -> None:
+    """A node's shared limit: a number >= 0 (inf: unlimited), or a path of ``horizon`` of them."""
+    if isinstance(value, tuple):
+        if len(value) != horizon:
+            raise w.error(f"{len(value)} values", f"must hold one value per period (horizon = {horizon})")
+        for t, v in enumerate(value):
+            if not v >= 0:
+                raise w.child(t).error(v, "must be >= 0 (inf: unlimited)")
+    elif not value >= 0:
+        raise w.error(value, "must be >= 0 (inf: unlimited)")
+
+
+def limit_path(value: float | tuple[float, ...], horizon: int) -> np.ndarray:
+    """[T] a node's shared limit per period (one number repeated, or its path)."""
+    return np.asarray(value if isinstance(value, tuple) else (value,) * horizon, dtype=np.float64)
 
 
 def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: dict[str, int]) -> None:
@@ -183,8 +205,6 @@ def _check_node(n: NodeConfig, nw: Where, vendor_at: dict[str, int], node_at: di
         )
     if not n.storage_capacity >= 0:
         raise nw.child("storage_capacity").error(n.storage_capacity, "must be >= 0 (inf: unlimited)")
-    if not n.inbound_capacity >= 0:
-        raise nw.child("inbound_capacity").error(n.inbound_capacity, "must be >= 0 (inf: unlimited)")
     for key in ("holding_factor", "transit_holding_factor", "penalty_factor"):
         value = getattr(n, key)
         if not (math.isfinite(value) and value >= 0):

@@ -78,6 +78,7 @@ ShockKind = Literal[
     "vendor_outage",
     "transfer_delay",
     "inbound_cut",
+    "storage_cut",
 ]
 SHOCK_KINDS: tuple[str, ...] = ShockKind.__args__  # type: ignore[attr-defined]
 
@@ -121,6 +122,11 @@ class CatalogConfig:
     order, by share; data SKUs use their own ``category`` attribute). Empty: one category "default"."""
     default_elasticity: float = -1.5
     """Elasticity of a data category not listed in ``categories``."""
+    unit_volume: float = 1.0
+    """Storage volume of one unit of every SKU (finite, >= 0), what ``nodes.<i>.storage_volume`` counts."""
+    unit_volume_range: tuple[float, ...] = ()
+    """``[low, high]``: each SKU's unit volume drawn log-uniformly in it with the catalog seed (replaces
+    ``unit_volume``)."""
 
 
 @dataclass(frozen=True)
@@ -131,17 +137,22 @@ class DemandConfig:
     """``stationary``: i.i.d. demand per SKU and period from ``distribution``; ``data``: replay a data set;
     ``catalog``: the synthetic retail catalog of :mod:`restock.data.synthetic` (life cycles, seasons,
     holidays, promotions, spikes), fresh draws from its known truth on every path."""
-    distribution: Literal["poisson", "negbin", "normal"] = "poisson"
+    distribution: Literal["poisson", "negbin", "normal", "pmf"] = "poisson"
     """Stationary model per SKU, node and period around its mean m: ``poisson`` (whole units), ``negbin``
     (whole units, variance = dispersion x m) or ``normal``: max(0, X) with X ~ Normal(m, (cv x m)^2),
     censored at 0 (the mass below 0 is an atom at 0, so the mean is m Phi(1/cv) + cv m phi(1/cv) >= m)
-    and not rounded (real-valued demand); see :mod:`restock.scenarios.censored_normal`."""
+    and not rounded (real-valued demand); see :mod:`restock.scenarios.censored_normal`. ``pmf``: whole
+    units with the probabilities ``pmf`` (the same for every SKU; its mean replaces ``mean``)."""
     mean: float | None = None
     """Mean m per period, the same for every SKU (stationary; normal: the mean of X before censoring)."""
     mean_range: tuple[float, ...] = ()
     """``[low, high]``: each SKU's mean drawn log-uniformly in it with the catalog seed (stationary)."""
     dispersion: float = 2.0
     """Variance-to-mean ratio of the negbin model (> 1)."""
+    pmf: tuple[float, ...] = ()
+    """``distribution = "pmf"``: P(D = 0), P(D = 1), ... of each period's demand (finite, >= 0, summing to
+    1; e.g. ``[0.2, 0.2, 0.2, 0.2, 0.2]``, uniform on 0..4). One node only, no demand shocks (a pmf has no
+    rate to scale)."""
     cv: float | None = None
     """Coefficient of variation of the normal model before censoring: X's standard deviation is cv x m,
     so it scales with each SKU's mean, a node's demand share and the demand shocks (normal: required,
@@ -240,10 +251,15 @@ class NodeConfig:
     """Unmet demand is backordered (true) or lost (false)."""
     storage_capacity: float = field(default=math.inf, metadata=infinite())
     """Most units of one SKU the node can hold (``inf``: unlimited)."""
-    inbound_capacity: float = field(default=math.inf, metadata=infinite())
+    inbound_capacity: float | tuple[float, ...] = field(default=math.inf, metadata=infinite())
     """Most units the node accepts per review over all its SKUs and sources, shared by the catalog (a
-    warehouse's inbound labour; ``inf``: unlimited); orders beyond it are cut pro rata. ``inbound_cut``
-    shocks lower it in windows."""
+    warehouse's inbound labour; ``inf``: unlimited); orders beyond it are cut pro rata. One number for
+    every period, or a path of ``horizon`` numbers (one per period). ``inbound_cut`` shocks lower it in
+    windows."""
+    storage_volume: float | tuple[float, ...] = field(default=math.inf, metadata=infinite())
+    """Volume the node's SKUs share on its shelves, in the units of ``catalog.unit_volume`` (``inf``:
+    unlimited); arrivals beyond the room left are disposed pro rata by volume, stock held is never. One
+    number, or a path of ``horizon`` numbers. ``storage_cut`` shocks lower it in windows."""
     transfer_lead_time: int | LeadTimeConfig = 0
     """Lead time of transfers from an upstream node: whole periods (>= 0), or a lead-time table like a
     vendor's (``{ kind = "empirical", values = [1, 2, 3], probs = [0.2, 0.6, 0.2] }``), drawn per
@@ -287,6 +303,21 @@ class ForecastConfig:
     foresee: bool = False
     """``"true"`` model only: whether it knows the demand shocks in advance (a known season, a planned
     promotion or launch: exact quantiles of the shocked rates) or not (a surprise: the base model)."""
+    history: Literal["demand", "sales", "sales-as-demand"] = "demand"
+    """What a registered forecaster learns from: ``"demand"`` (the true demand of the history and of the
+    periods up to each review); ``"sales"``: what the reference policy below sold, censored by its own
+    stock-outs, with the stock-out flags (the ``in_stock`` availability signal), which censoring-aware
+    forecasters use to learn unconstrained demand; ``"sales-as-demand"``: the same sales without the flags
+    (sales read as if they were demand, the common practice the flags correct). The sales come from a
+    warm-up run of the simulator over the history and the horizon on the draw's own paths, before the
+    run (:mod:`restock.scenarios.sales`; docs/censoring.md). Both sales histories need synthetic demand,
+    one node with lost sales and one source, and a registered forecaster."""
+    history_cover: float | None = None
+    """``history = "sales"`` or ``"sales-as-demand"`` only: the reference policy's base-stock level in
+    periods of each SKU's mean demand (the mean of its warm-up history over the paths), ordered up to at
+    every review.
+    Unset: the vendor's mean lead time + the review period, the mean demand over the protection interval
+    (about a 50% chance of a stock-out each cycle: an under-stocking policy)."""
 
 
 @dataclass(frozen=True)
@@ -306,7 +337,7 @@ class ShockConfig:
     """One past the last period of the window (<= horizon)."""
     factor: float | None = None
     """Multiplier (demand_multiplier, price_change, lead_time_multiplier, fill_rate_drop, capacity_cut,
-    inbound_cut)."""
+    inbound_cut, storage_cut)."""
     curve: tuple[float, ...] = ()
     """demand_curve: multipliers at equally spaced points from start to end - 1, linearly interpolated."""
     skus: tuple[str, ...] = ()
@@ -343,6 +374,9 @@ class FamilyConfig:
     """Family name (see :mod:`restock.scenarios.families`)."""
     instance: str
     """Instance of the family, e.g. ``"p9-L2"`` (zipkin-lost-sales) or ``"L2-c105"`` (dual-sourcing)."""
+    demand: Literal["poisson", "uniform"] | None = None
+    """dual-sourcing only: ``"uniform"`` on {0, ..., 4} as published, or ``"poisson"`` (Poisson(2), the
+    default: the same mean and variance)."""
 
 
 @dataclass(frozen=True)

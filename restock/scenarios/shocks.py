@@ -19,6 +19,8 @@ vendor_outage          vendor: nothing arrives in the window; shipments due in i
 transfer_delay         node fed by another node: transfers ordered in the window take ``periods`` longer
 inbound_cut            ``node``: its shared inbound capacity at reviews in the window x ``factor`` (in
                        [0, 1]; the node needs a finite ``inbound_capacity``): a peak season, a strike
+storage_cut            ``node``: its shared storage volume in the window x ``factor`` (in [0, 1]; the
+                       node needs a finite ``storage_volume``): shelves given to a promotion, a flood
 =====================  =============================================================================
 
 Demand shocks multiply the demand *rate* of stationary synthetic demand, which is then drawn by
@@ -45,6 +47,7 @@ import numpy as np
 
 from restock.errors import InputError
 from restock.scenarios.catalog import Catalog
+from restock.scenarios.network import limit_path
 from restock.scenarios.parsing import Where
 from restock.scenarios.schema import Scenario, ShockConfig
 from restock.simulator.world import Disruption, DisruptionKind
@@ -59,6 +62,7 @@ SETTING_KINDS = (
     "capacity_cut",
     "transfer_delay",
     "inbound_cut",
+    "storage_cut",
 )
 """Kinds that set a value: two of one kind may not overlap in window and target."""
 
@@ -79,7 +83,12 @@ _ALLOWED_TARGETS = {
     "vendor_outage": {"vendor"},
     "transfer_delay": {"node"},
     "inbound_cut": {"node"},
+    "storage_cut": {"node"},
 }
+
+
+_LIMIT_CUTS = {"inbound_cut": "inbound_capacity", "storage_cut": "storage_volume"}
+"""The shocks that cut a node's shared limit, and the limit (a key of ``nodes.<i>``)."""
 
 
 def _where(scenario: Scenario, i: int) -> Where:
@@ -120,7 +129,7 @@ def validate_shocks(scenario: Scenario) -> None:
                 raise InputError(
                     f"scenario {w.source}: key '{w.key}.factor' is required for a {s.kind!r} shock"
                 )
-            upper = 1.0 if s.kind in ("fill_rate_drop", "capacity_cut", "inbound_cut") else math.inf
+            upper = 1.0 if s.kind in ("fill_rate_drop", "capacity_cut", *_LIMIT_CUTS) else math.inf
             positive = s.kind in ("price_change", "lead_time_multiplier")
             ok = (
                 math.isfinite(s.factor)
@@ -137,12 +146,13 @@ def validate_shocks(scenario: Scenario) -> None:
                 raise w.child("curve").error(list(s.curve), "must hold at least 2 finite values >= 0")
         elif s.curve:
             raise w.child("curve").error(list(s.curve), f"does not apply to a {s.kind!r} shock")
-        if s.kind == "inbound_cut":
+        if s.kind in _LIMIT_CUTS:
+            limit = _LIMIT_CUTS[s.kind]
             if s.node is None:
-                raise InputError(f"scenario {w.source}: key '{w.key}.node' is required for an inbound_cut")
-            if s.node in nodes and math.isinf(nodes[s.node].inbound_capacity):
+                raise InputError(f"scenario {w.source}: key '{w.key}.node' is required for a {s.kind}")
+            if s.node in nodes and np.isinf(limit_path(getattr(nodes[s.node], limit), 1)).all():
                 raise w.child("node").error(
-                    s.node, "has unlimited inbound capacity: an inbound_cut needs nodes.<i>.inbound_capacity"
+                    s.node, f"has an unlimited {limit}: a {s.kind} needs nodes.<i>.{limit}"
                 )
         if s.kind == "transfer_delay":
             if s.periods is None or s.periods < 1:
@@ -294,13 +304,14 @@ def transfer_delays(scenario: Scenario, lead_time: np.ndarray) -> np.ndarray:
     return out
 
 
-def inbound_capacity(scenario: Scenario) -> np.ndarray | None:
-    """[T, M] each node's shared inbound capacity per period, with the ``inbound_cut`` shocks applied
-    (None: every node unlimited)."""
-    cap = np.array([[n.inbound_capacity for n in scenario.nodes]] * scenario.horizon, dtype=np.float64)
+def shared_limit(scenario: Scenario, limit: str) -> np.ndarray | None:
+    """[T, M] each node's shared ``limit`` per period (``inbound_capacity``: units per review;
+    ``storage_volume``: volume on its shelves), with the shocks that cut it applied (``inbound_cut``,
+    ``storage_cut``); None: every node unlimited."""
+    cap = np.stack([limit_path(getattr(n, limit), scenario.horizon) for n in scenario.nodes], axis=1)
     names = [n.name for n in scenario.nodes]
     for s in scenario.shocks:
-        if s.kind == "inbound_cut":
+        if _LIMIT_CUTS.get(s.kind) == limit:
             assert s.node is not None and s.factor is not None
             cap[s.start : s.end, names.index(s.node)] *= s.factor
     return None if np.isinf(cap).all() else cap

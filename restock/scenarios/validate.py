@@ -22,7 +22,7 @@ from restock.scenarios.catalog import resolve_catalog
 from restock.scenarios.network import scenario_network
 from restock.scenarios.parsing import Where
 from restock.scenarios.schema import LeadTimeConfig, Scenario
-from restock.scenarios.shocks import check_targets, validate_shocks
+from restock.scenarios.shocks import DEMAND_KINDS, check_targets, validate_shocks
 
 
 def validate(scenario: Scenario) -> Scenario:
@@ -73,17 +73,28 @@ def _validate_catalog(scenario: Scenario, w: Where) -> None:
             raise w.child("categories").child(i).child("elasticity").error(cat.elasticity, "must be <= 0")
     if not c.default_elasticity <= 0:
         raise w.child("default_elasticity").error(c.default_elasticity, "must be <= 0")
+    _nonneg(w.child("unit_volume"), c.unit_volume)
+    _at_most(w.child("unit_volume"), c.unit_volume, bounds.MAX_FACTOR)
+    if c.unit_volume_range:
+        _range(w.child("unit_volume_range"), c.unit_volume_range)
+        _at_most(w.child("unit_volume_range"), c.unit_volume_range[1], bounds.MAX_FACTOR)
 
 
 def _validate_demand(scenario: Scenario, w: Where) -> None:
     d = scenario.demand
+    if d.kind == "stationary" and d.distribution == "pmf":
+        _validate_pmf(scenario, w)
+    elif d.pmf:
+        raise w.child("pmf").error(list(d.pmf), "is only for distribution = 'pmf' of stationary demand")
     if d.kind == "stationary":
-        if (d.mean is None) == (not d.mean_range):
+        if d.distribution == "pmf":
+            pass  # the pmf's own checks, above
+        elif (d.mean is None) == (not d.mean_range):
             raise InputError(
                 f"scenario {w.source}: give exactly one of 'demand.mean' and 'demand.mean_range' "
                 f"for stationary demand, got mean={d.mean!r}, mean_range={list(d.mean_range)!r}"
             )
-        if d.mean is not None:
+        elif d.mean is not None:
             _positive(w.child("mean"), d.mean)
         else:
             _range(w.child("mean_range"), d.mean_range)
@@ -138,6 +149,37 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
             raise w.child("cv").error(d.cv, "is only for stationary demand")
 
 
+MAX_PMF_VALUES = 100_000
+"""Longest ``demand.pmf`` (values 0 .. MAX_PMF_VALUES - 1)."""
+
+
+def _validate_pmf(scenario: Scenario, w: Where) -> None:
+    """``demand.pmf``: finite values >= 0 summing to 1 (to 1e-9), at most :data:`MAX_PMF_VALUES`; no
+    ``mean``/``mean_range`` (the pmf's mean is the mean), one node, no shock that scales demand."""
+    d = scenario.demand
+    pw = w.child("pmf")
+    if not d.pmf:
+        raise InputError(f"scenario {w.source}: key 'demand.pmf' is required for distribution = 'pmf'")
+    if len(d.pmf) > MAX_PMF_VALUES:
+        raise pw.error(f"{len(d.pmf)} values", f"must hold at most {MAX_PMF_VALUES} values")
+    for i, v in enumerate(d.pmf):
+        if not (math.isfinite(v) and v >= 0):
+            raise pw.child(i).error(v, "must be finite and >= 0")
+    if abs(sum(d.pmf) - 1.0) > 1e-9:
+        raise pw.error(list(d.pmf)[:8], f"must sum to 1, sums to {sum(d.pmf)!r}")
+    if d.mean is not None or d.mean_range:
+        raise w.child("mean").error(
+            d.mean if d.mean is not None else list(d.mean_range), "is implied by demand.pmf (remove it)"
+        )
+    if len(scenario.nodes) != 1:
+        raise pw.error(list(d.pmf)[:8], f"is for a single node, the scenario has {len(scenario.nodes)}")
+    scaling = [s.kind for s in scenario.shocks if s.kind in DEMAND_KINDS]
+    if scaling:
+        raise pw.error(
+            list(d.pmf)[:8], f"has no rate for a {scaling[0]!r} shock to scale (use poisson or negbin)"
+        )
+
+
 def _validate_economics(scenario: Scenario, w: Where) -> None:
     e = scenario.economics
     synthetic = scenario.demand.kind == "stationary"
@@ -175,10 +217,36 @@ def _validate_forecast(scenario: Scenario, w: Where) -> None:
             )
     if f.foresee and f.model not in ("true", "true-distribution"):
         raise w.child("foresee").error(f.foresee, "applies only to model 'true'")
+    _validate_history(scenario, w)
     if f.model == "true" and scenario.demand.kind == "data":
         raise w.child("model").error(
             f.model, "'true' needs synthetic demand; name a registered forecaster for data demand"
         )
+
+
+def _validate_history(scenario: Scenario, w: Where) -> None:
+    """``forecast.history`` and ``forecast.history_cover`` (see :class:`ForecastConfig`)."""
+    f = scenario.forecast
+    if f.history_cover is not None:
+        if f.history == "demand":
+            raise w.child("history_cover").error(
+                f.history_cover, "applies only to history 'sales' or 'sales-as-demand'"
+            )
+        if not 0 < f.history_cover <= bounds.MAX_PERIODS:
+            raise w.child("history_cover").error(
+                f.history_cover, f"must be in (0, {bounds.MAX_PERIODS}] periods of mean demand"
+            )
+    if f.history == "demand":
+        return
+    h = w.child("history")
+    if f.model in ("true", "true-distribution"):
+        raise h.error(f.history, f"needs a registered forecaster that learns from history, not {f.model!r}")
+    if scenario.demand.kind == "data":
+        raise h.error(f.history, "needs synthetic demand (replayed data is already sales)")
+    if len(scenario.nodes) != 1 or scenario.nodes[0].backorder or scenario.nodes[0].extra_sources:
+        raise h.error(f.history, "needs one node with lost sales and one source (the warm-up run's policy)")
+    if scenario.warmup < 1:
+        raise h.error(f.history, "needs a warmup history (warmup >= 1)")
 
 
 def _validate_bounds(scenario: Scenario, w: Where) -> None:

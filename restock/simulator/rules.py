@@ -4,7 +4,8 @@ Each function works elementwise on numpy arrays and on torch tensors alike (so t
 differentiable: only ``minimum``/``maximum``-style operations, no in-place writes, no casts to int).
 Within period t, in this order (DESIGN.md):
 
-1. Shipments due in t arrive and become on-hand (:func:`receive`; beyond storage capacity they are disposed).
+1. Shipments due in t arrive and become on-hand (:func:`receive`; beyond a SKU's storage capacity, or the
+   room left in the storage volume its node's SKUs share, they are disposed).
 2. At a review the policy orders; an order to a vendor is rounded to its SKU's case packs and minimum
    order quantity (:func:`pack_order`); the source accepts up to its capacity and will deliver the
    fill-rate share (:func:`accept_order`); where a node's accepted orders over all SKUs and sources exceed
@@ -52,6 +53,7 @@ __all__ = [
     "serve_backorders",
     "serve_lost_sales",
     "serve_queue",
+    "storage_share",
 ]
 
 
@@ -103,23 +105,62 @@ def accept_order(quantity: A, capacity: Any, fill_rate: Any) -> tuple[A, A]:
     return delivered, quantity - delivered  # type: ignore[operator]
 
 
-def receive(on_hand: A, arriving: A, storage_capacity: Any) -> tuple[A, A]:
-    """Add arriving units to on-hand up to the storage capacity: (new on-hand, disposed overflow).
+def receive(
+    on_hand: A, arriving: A, storage_capacity: Any, shared: tuple[Any, Any] | None = None
+) -> tuple[A, A]:
+    """Add arriving units [..., N] to on-hand up to the storage limits: (new on-hand, disposed overflow).
 
-    ``storage_capacity`` None (or inf) is no limit: nothing is disposed (:data:`NOTHING`)."""
+    Two limits, the per-SKU one first:
+
+    * ``storage_capacity`` [N] or a number: the most units of one SKU held; what the SKU would hold above
+      it is disposed (also stock already held above it: an initial on-hand). None (or inf): no limit.
+    * ``shared``: (``unit_volume`` [N] or None for 1, ``storage_volume`` [...]) a volume the node's N SKUs
+      share. The room left is ``storage_volume`` less the volume of the stock held (never below 0); the
+      arriving units of every SKU are cut by the one share of that room their volume fills
+      (:func:`storage_share`), and the cut is disposed. Stock already held is never disposed (a limit
+      that falls below it only stops arrivals). An engine pools every arrival of one moment at the node
+      (the start of the period; the orders of lead time 0 of a review; the transfers of one upstream
+      node) into one call, so the share does not depend on the order in which shipments arrive.
+
+    With neither limit nothing is disposed (:data:`NOTHING`). Disposed units have been delivered, so they
+    are bought: an overflow costs its purchase and earns nothing.
+    """
     total = on_hand + arriving  # type: ignore[operator]
-    if storage_capacity is None or (isinstance(storage_capacity, float) and storage_capacity == np.inf):
+    per_sku = not (
+        storage_capacity is None or (isinstance(storage_capacity, float) and storage_capacity == np.inf)
+    )
+    if not per_sku and shared is None:
         return total, NOTHING  # type: ignore[return-value]
-    kept = minimum(total, storage_capacity)
-    return kept, total - kept
+    kept = minimum(total, storage_capacity) if per_sku else total
+    disposed: Any = total - kept if per_sku else NOTHING  # type: ignore[operator]
+    if shared is None:
+        return kept, disposed
+    unit_volume, storage_volume = shared
+    held = minimum(on_hand, storage_capacity) if per_sku else on_hand
+    coming = kept - held  # type: ignore[operator]
+    share = storage_share(held, coming, unit_volume, storage_volume)
+    cut = coming * (1.0 - share[..., None])  # type: ignore[index, operator]
+    return kept - cut, cut if disposed is NOTHING else disposed + cut  # type: ignore[operator]
+
+
+def storage_share(held: A, arriving: A, unit_volume: Any, storage_volume: Any) -> A:
+    """The share [...] of ``arriving`` units [..., N] a shared storage volume takes in: the room left,
+    ``storage_volume`` less the volume ``held`` (at least 0), over the arriving volume, pro rata
+    (:func:`pro_rata`: 1 where it fits). ``unit_volume`` [N] (None: 1 per unit)."""
+    if unit_volume is not None:
+        held, arriving = held * unit_volume, arriving * unit_volume  # type: ignore[operator]
+    room = relu(storage_volume - held.sum(-1))  # type: ignore[attr-defined]
+    return pro_rata(arriving.sum(-1), room)  # type: ignore[attr-defined]
 
 
 def pro_rata(total: A, available: Any) -> A:
     """The share of requests totalling ``total`` that ``available`` fills, each in proportion to its size:
     1 where they fit, ``available / total`` where they exceed it. Differentiable in both arguments (the
-    share's denominator is never 0)."""
+    share's denominator is never 0, and an unlimited ``available`` (inf) where they fit gives no NaN in a
+    gradient)."""
     short = total > available  # type: ignore[operator]
-    return where(short, available / where(short, total, 1.0), 1.0)  # type: ignore[no-any-return, operator]
+    ratio = where(short, available, 1.0) / where(short, total, 1.0)  # type: ignore[operator]
+    return where(short, ratio, 1.0)  # type: ignore[no-any-return]
 
 
 def ration(requests: A, available: A) -> tuple[A, A]:

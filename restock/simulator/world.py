@@ -501,6 +501,13 @@ class World:
     """[T, M] the most units node m accepts at the review of period t over all its SKUs and sources
     (a warehouse's inbound labour; ``inf``: no limit), a path of limits over the horizon (None: none).
     Orders beyond it are cut pro rata (:func:`restock.simulator.rules.inbound_share`)."""
+    unit_volume: np.ndarray | None = None
+    """[N] the storage volume of one unit of each SKU (None: 1, volume counted in units)."""
+    storage_volume: np.ndarray | None = None
+    """[T, M] the volume node m can hold in period t over all its SKUs (a warehouse's shelves; ``inf``: no
+    limit), a path of limits over the horizon (None: none). Units arriving beyond the room left are
+    disposed pro rata by volume; stock already held is never disposed
+    (:func:`restock.simulator.rules.receive`)."""
 
     def __post_init__(self) -> None:
         if len(set(self.skus)) != len(self.skus):
@@ -525,22 +532,16 @@ class World:
                     f"skus={len(self.skus)}], got {arr.shape}"
                 )
             object.__setattr__(self, "initial_on_hand", arr)
-        if self.inbound_capacity is not None:
-            cap = np.asarray(self.inbound_capacity, dtype=np.float64)
-            want = (self.horizon, len(self.network.nodes))
-            if cap.shape != want:
+        for name in ("inbound_capacity", "storage_volume"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, self._limit_path(name))
+        if self.unit_volume is not None:
+            vol = _finite_nonneg("world.unit_volume", self.unit_volume)
+            if vol.shape != (len(self.skus),):
                 raise InputError(
-                    f"world.inbound_capacity must have shape [periods={want[0]}, nodes={want[1]}], got "
-                    f"{cap.shape}"
+                    f"world.unit_volume must have one value per SKU ({len(self.skus)}), got shape {vol.shape}"
                 )
-            bad = np.isnan(cap) | (cap < 0)
-            if bad.any():
-                t, m = (int(i) for i in np.argwhere(bad)[0])
-                raise InputError(
-                    f"world.inbound_capacity[{t}, {m}] (node {self.network.nodes[m].name!r}) must be >= 0 "
-                    f"(inf: no limit), got {cap[t, m].item()!r}"
-                )
-            object.__setattr__(self, "inbound_capacity", None if np.isinf(cap).all() else cap)
+            object.__setattr__(self, "unit_volume", vol)
         if self.ordering is not None:
             for name in ("case_pack", "minimum_order"):
                 arr = getattr(self.ordering, name)
@@ -549,6 +550,24 @@ class World:
                         f"world.ordering.{name} must have one value per SKU ({len(self.skus)}), got "
                         f"shape {arr.shape}"
                     )
+
+    def _limit_path(self, name: str) -> np.ndarray | None:
+        """The path of a shared limit per period and node (``inbound_capacity``, ``storage_volume``),
+        checked: shape [T, M], every value >= 0 (inf: no limit); None where no value is finite."""
+        cap = np.asarray(getattr(self, name), dtype=np.float64)
+        want = (self.horizon, len(self.network.nodes))
+        if cap.shape != want:
+            raise InputError(
+                f"world.{name} must have shape [periods={want[0]}, nodes={want[1]}], got {cap.shape}"
+            )
+        bad = np.isnan(cap) | (cap < 0)
+        if bad.any():
+            t, m = (int(i) for i in np.argwhere(bad)[0])
+            raise InputError(
+                f"world.{name}[{t}, {m}] (node {self.network.nodes[m].name!r}) must be >= 0 "
+                f"(inf: no limit), got {cap[t, m].item()!r}"
+            )
+        return None if np.isinf(cap).all() else cap
 
     @property
     def n_skus(self) -> int:
@@ -561,8 +580,13 @@ class World:
 
     def first_periods(self, periods: int) -> World:
         """The same world over its first ``periods`` periods (limits over time cut to them)."""
-        cap = None if self.inbound_capacity is None else self.inbound_capacity[:periods]
-        return dataclasses.replace(self, horizon=periods, inbound_capacity=cap)
+        cut = lambda path: None if path is None else path[:periods]  # noqa: E731
+        return dataclasses.replace(
+            self,
+            horizon=periods,
+            inbound_capacity=cut(self.inbound_capacity),
+            storage_volume=cut(self.storage_volume),
+        )
 
     def is_review(self, t: int) -> bool:
         return t % self.review_period == self.review_offset

@@ -99,3 +99,48 @@ def test_short_training_expedites_and_beats_single_sourcing(tmp_path: Path) -> N
         for level in range(8, 16)
     )
     assert learned < single
+
+
+def test_the_expedited_start_is_the_newsvendor_level_over_its_lead_time_plus_a_review() -> None:
+    """Price 0, cost 100, holding 5, backorder 495, R = 1: the critical fractile is 395 / 400 = 0.9875;
+    over L_E + R = 1 period that quantile is 4 for uniform demand on 0..4 and Poisson(2)'s for Poisson."""
+    from scipy import stats
+
+    from restock.agents.directbackprop.rollout import expedited_newsvendor_level, make_episode
+
+    def level(demand: str) -> np.ndarray:
+        sc = load_scenario("dual-sourcing", [*DUAL, f"family.demand={demand}"])
+        return expedited_newsvendor_level(make_episode(sc, 0, 2, ObservationConfig(), torch.device("cpu")))
+
+    np.testing.assert_array_equal(level("uniform"), 4.0)
+    # Poisson(2): between the table's quantiles at the levels around 0.9875 (interpolated, as the newsvendor)
+    poisson = level("poisson")
+    assert (poisson >= stats.poisson.ppf(0.98, 2.0)).all() and (poisson <= stats.poisson.ppf(0.99, 2.0)).all()
+
+
+@pytest.mark.parametrize(("start", "expedites"), [("newsvendor", True), ("backlog", False)])
+def test_on_bounded_demand_only_the_newsvendor_start_expedites(
+    tmp_path: Path, start: str, expedites: bool
+) -> None:
+    """Uniform demand on 0..4 never leaves a backlog under the newsvendor on the regular vendor, so a
+    network whose expedited level starts at 0 never expedites after the start-up (and gets no gradient to
+    learn to); from the newsvendor start it expedites from the first iteration (lr tiny: the untrained
+    network)."""
+    spec = TrainSpec(
+        agent="directbackprop",
+        scenario="dual-sourcing",
+        timesteps=16 * 60,  # one iteration
+        seed=0,
+        scenario_overrides=(*DUAL, "family.demand=uniform"),
+        options={**FAST, "n_paths": 16, "rollout_periods": 60, "eval_periods": 60, "eval_paths": 8,
+                 "final_eval_paths": 8, "lr": 1e-9, "lr_final": 1e-9, "expedite_start": start},
+    )  # fmt: skip
+    policy = load_policy(train(spec, root=tmp_path, progress=False))
+    sc = load_scenario("dual-sourcing", [*DUAL, "family.demand=uniform"])
+    result = evaluate_rollout(policy, draw_episode(sc, seeding.eval_seed(4), 4), engine="des").result
+    assert result is not None
+    events = result.events
+    # after the start-up (the initial stock runs out around period 20, which may leave a backlog once)
+    later = events[(events["kind"] == "order") & (events["peer"] == "expedited") & (events["time"] >= 50)]
+    expedited = later["quantity"].sum()
+    assert expedited > 10.0 if expedites else expedited < 1e-6, expedited  # (softplus: never exactly 0)

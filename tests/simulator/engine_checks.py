@@ -50,3 +50,20 @@ def assert_gradient_matches_finite_differences(
         down[i] -= h
         numeric = (profit(up) - profit(down)).item() / (2 * h)
         assert grad[i].item() == pytest.approx(numeric, rel=1e-4, abs=1e-6), i
+
+
+def assert_profit_gradient_through(world: World, paths: ExogenousPaths, schedule: np.ndarray) -> None:
+    """d profit / d orders of a batch-engine rollout of ``schedule`` (the network engine, with grad) equals
+    central finite differences at 6 positive orders drawn at random (away from the kink at 0)."""
+    from restock.simulator.batch import NetworkEngine
+    from restock.simulator.policy import OrderSchedule
+
+    def profit(orders: torch.Tensor) -> torch.Tensor:
+        rule = OrderSchedule(orders, world.review_period, world.review_offset)
+        return NetworkEngine(world, paths, record=False, grad=True).rollout(rule)["reward"].sum()
+
+    positive = np.argwhere(schedule > 0.01)
+    rows = np.random.default_rng(0).choice(len(positive), size=6, replace=False)
+    assert_gradient_matches_finite_differences(
+        profit, schedule, [tuple(int(v) for v in positive[r]) for r in rows]
+    )

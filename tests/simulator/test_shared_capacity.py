@@ -17,7 +17,7 @@ from restock.simulator.engines import rollout
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import OrderSchedule
 from restock.simulator.world import Economics, LeadTime, Network, Node, Vendor, World
-from tests.simulator.engine_checks import assert_engines_agree, assert_gradient_matches_finite_differences
+from tests.simulator.engine_checks import assert_engines_agree, assert_profit_gradient_through
 from tests.simulator.test_sources import random_sourced_case
 
 
@@ -89,17 +89,7 @@ def test_pro_rata_rule_and_its_gradient() -> None:
 
 
 def test_profit_is_differentiable_through_the_shared_cut() -> None:
-    world, paths, schedule = limited_case(4)
-
-    def profit(orders: torch.Tensor) -> torch.Tensor:
-        rule = OrderSchedule(orders, world.review_period, world.review_offset)
-        return NetworkEngine(world, paths, record=False, grad=True).rollout(rule)["reward"].sum()
-
-    positive = np.argwhere(schedule > 0.01)  # away from the kink of an order at 0
-    rows = np.random.default_rng(0).choice(len(positive), size=6, replace=False)
-    assert_gradient_matches_finite_differences(
-        profit, schedule, [tuple(int(v) for v in positive[r]) for r in rows]
-    )
+    assert_profit_gradient_through(*limited_case(4))
 
 
 def test_bad_inbound_capacity_is_a_named_error() -> None:

@@ -58,12 +58,16 @@ class BaseStockPolicy:
         self._cap = None if self.cap is None else as_param(f"{self.name}.cap", self.cap, allow_inf=True)
 
     def act(self, batch: Observer, state: ReviewState) -> np.ndarray:
-        level = per_point(f"{self.name}.level", self._level, batch)
+        level = self.levels(batch, state)
         cap = None if self._cap is None else per_point(f"{self.name}.cap", self._cap, batch)
         q = base_stock_order(level, self.position(batch, state), cap)
         if cap is None:  # whole case packs, up to at least the level (a cap is a limit: not rounded up)
             q = batch.pack_up(q)
         return checked_orders(self.name, q, batch.size, state.t)
+
+    def levels(self, batch: Observer, state: ReviewState) -> np.ndarray:
+        """The order-up-to levels [B] (units; the same at every review)."""
+        return per_point(f"{self.name}.level", self._level, batch)
 
     def position(self, batch: Observer, state: ReviewState) -> np.ndarray:
         """The position the level is compared with: the installation position."""

@@ -90,8 +90,8 @@ def oracle_instances(scenario: Any) -> list[dict[str, Any]]:
     d = scenario.demand
     if d.kind != "stationary":
         raise refuse(f"needs stationary demand, the scenario has demand.kind = {d.kind!r}")
-    if d.distribution not in ("poisson", "negbin"):
-        raise refuse(f"needs whole-unit demand (poisson or negbin), the scenario has {d.distribution!r}")
+    if d.distribution not in ("poisson", "negbin", "pmf"):
+        raise refuse(f"needs whole-unit demand (poisson, negbin or pmf), the scenario has {d.distribution!r}")
     if scenario.shocks:
         raise refuse(f"needs a scenario without shocks, it has {len(scenario.shocks)}")
     dr = draw(scenario, 0, 1)
@@ -121,7 +121,12 @@ def oracle_instances(scenario: Any) -> list[dict[str, Any]]:
             raise refuse(f"needs a deterministic lead time, SKU {sku!r} has {lt.kind!r}")
         penalty = float(price[0, 0, j] - e.unit_cost[j] + e.lost_sale_penalty[j])
         mu = float(mean[j])
-        spec = f"poisson:{mu!r}" if d.distribution == "poisson" else f"negbin:{mu!r}:{mu * d.dispersion!r}"
+        if d.distribution == "pmf":
+            spec = "pmf:" + ",".join(repr(float(v)) for v in d.pmf)
+        elif d.distribution == "poisson":
+            spec = f"poisson:{mu!r}"
+        else:
+            spec = f"negbin:{mu!r}:{mu * d.dispersion!r}"
         out.append(
             {
                 "sku": sku,

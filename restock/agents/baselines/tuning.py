@@ -403,7 +403,17 @@ def tune(
     cfg = config or TuningConfig()
     if kind not in POLICIES:
         raise InputError(f"cannot tune {kind!r}; tunable baselines: {list(POLICIES)}")
-    ep = training_episode(scenario, seed, cfg)
+    return tune_episode(kind, training_episode(scenario, seed, cfg), cfg)
+
+
+def tune_episode(
+    kind: str, ep: Episode, config: TuningConfig | None = None
+) -> tuple[AnyPolicy, TuningResult]:
+    """Tune the baseline ``kind`` on the paths of ``ep`` (training paths, however they were made: a
+    scenario's training seeds in :func:`tune`, a replayed sales history in ``restock recommend``)."""
+    cfg = config or TuningConfig()
+    if kind not in POLICIES:
+        raise InputError(f"cannot tune {kind!r}; tunable baselines: {list(POLICIES)}")
     s, c = scales(ep)
     whole = whole_units(ep)
     hi_level = s * (2 * c + 2)

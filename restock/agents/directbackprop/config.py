@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 from restock.agents.options import nested_config, split_nested
 from restock.envs.features import ObservationConfig
@@ -65,6 +65,13 @@ class DirectBackpropConfig:
     round_orders: bool = False
     """Whether the trained policy rounds its orders to whole units (when it acts and in the evaluations
     that pick the best checkpoint; training itself is continuous). For integer demand."""
+    expedite_start: Literal["newsvendor", "backlog"] = "newsvendor"
+    """Where the levels of a node's extra vendors start (dual sourcing): ``newsvendor``, the critical-fractile
+    quantile of demand over each vendor's expected lead time + R (the untrained network is a dual-index
+    policy, which expedites whenever the expedited position falls below it); ``backlog``, 0 (expedite only
+    to cover a backlog: the untrained network is the newsvendor on the regular vendor). Where demand is
+    bounded (uniform on 0..4) a backlog never occurs under the newsvendor, so from ``backlog`` the
+    expedited orders and their gradient stay 0 and training never learns to expedite."""
     capacity_price: tuple[int, ...] = (16,)
     """Hidden widths of the learned capacity price (:class:`.network.CapacityPrice`), used where the node
     has a shared inbound capacity (``World.inbound_capacity``; a single node: on a network of several the
@@ -119,6 +126,11 @@ class DirectBackpropConfig:
             )
         if self.dtype not in ("float32", "float64"):
             raise InputError(f"agent option 'dtype' must be 'float32' or 'float64', got {self.dtype!r}")
+        if self.expedite_start not in ("newsvendor", "backlog"):
+            raise InputError(
+                "agent option 'expedite_start' must be 'newsvendor' or 'backlog', got "
+                f"{self.expedite_start!r}"
+            )
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> DirectBackpropConfig:

@@ -26,8 +26,10 @@ the dual-index form with state-dependent levels, expedited first::
                                                                 due within the vendor's lead time)
     order   = s * w * softplus((level - ip - sum_e order_e / s) / w)      (the own, regular source)
 
-so the untrained network (the expedited levels' bias at 0: expedite only to cover a backlog) is the
-newsvendor on the regular source and training learns when to expedite.
+so the untrained network is a dual-index policy: the expedited levels' bias starts at each vendor's
+newsvendor level (the critical-fractile quantile of demand over its lead time + R:
+:meth:`PolicyNetwork.set_expedited_level`), or at 0 (expedite only to cover a backlog, the newsvendor on
+the regular source; ``agent.expedite_start = "backlog"``), and training learns when to expedite.
 
 Where the node's orders over all its SKUs share an inbound capacity C_t (``World.inbound_capacity``; beyond it
 the engines cut every order pro rata), a learned **capacity price** coordinates the catalog (in the spirit
@@ -168,6 +170,15 @@ class PolicyNetwork(nn.Module):
             last.bias[: self.n_nodes].copy_(
                 torch.as_tensor(level, dtype=last.bias.dtype).expand(self.n_nodes)
             )
+
+    def set_expedited_level(self, level: float | torch.Tensor) -> None:
+        """Set the output bias of the extra vendors' levels (units of s): one for all, or one per vendor
+        [E]."""
+        last = self.mlp[-1]
+        assert isinstance(last, nn.Linear)
+        e = len(self.expedited_columns)
+        with torch.no_grad():
+            last.bias[self.n_nodes :].copy_(torch.as_tensor(level, dtype=last.bias.dtype).expand(e))
 
     def fit_normalization(self, obs: torch.Tensor) -> None:
         """Set ``mean`` and ``std`` from observations [n, F] (std <= 1e-6 -> 1: constant columns)."""

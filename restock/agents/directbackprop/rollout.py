@@ -30,7 +30,7 @@ import torch
 from restock.agents.directbackprop.features import TorchObserver
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.envs.core import build_episode, numpy_state
-from restock.envs.features import ObservationConfig
+from restock.envs.features import ObservationConfig, critical_fractile
 from restock.envs.observer import Observer, network_observers, network_reward_divisor
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
@@ -184,6 +184,30 @@ def rollout(
         zero = torch.zeros(b.size, dtype=dtype, device=device)
         totals = {k: out.totals[k].sum(1).reshape(b.size) if k in out.totals else zero for k in keys}
     return RolloutResult(totals=totals, periods=out.periods)
+
+
+def expedited_newsvendor_level(episode: Episode) -> np.ndarray:
+    """[B, E] per extra vendor of a single node, its newsvendor level in units at the first review: the
+    critical-fractile quantile of demand over the vendor's expected lead time + R (the regular
+    newsvendor's fractile; the periods kept inside the table's cover)."""
+    (b,) = episode.observers
+    world = episode.world
+    net = world.network
+    t = world.review_periods()[0]
+    s = b.static
+    tau = np.clip(
+        critical_fractile(b.price(t), s.unit_cost, s.holding_cost, s.penalty, world.review_period),
+        b.levels[0],
+        b.levels[-1],
+    )
+    cover = b.forecast_cover
+    out = []
+    for v in net.nodes[0].extra_sources:
+        periods = float(
+            np.clip(net.vendor(v).lead_time.expected() + world.review_period, cover[0], cover[-1])
+        )
+        out.append(b.demand_quantiles(t, periods, tau.reshape(b.n_paths, b.n_skus)[0]))  # tau per SKU
+    return np.stack(out, axis=1)
 
 
 def newsvendor_level(episode: Episode) -> np.ndarray:

@@ -52,6 +52,7 @@ from restock.agents.directbackprop.policy import (
 from restock.agents.directbackprop.rollout import (
     Episode,
     expedited_columns,
+    expedited_newsvendor_level,
     make_episode,
     newsvendor_level,
     rollout,
@@ -223,6 +224,9 @@ def _train(
     else:
         scales = np.stack([o.static.scale for o in first.observers], axis=1)  # [B, M]
         net.set_level(torch.as_tensor((newsvendor_level(first) / scales).mean(axis=0)))
+        if expedited and cfg.expedite_start == "newsvendor":
+            fast = expedited_newsvendor_level(first) / scales  # [B, E], units of s
+            net.set_expedited_level(torch.as_tensor(fast.mean(axis=0)))
         obs: list[torch.Tensor] = []
         rollout(net, first, periods=periods, grad=False, dtype=dtype, collect_obs=obs)
         net.fit_normalization(torch.cat(obs))

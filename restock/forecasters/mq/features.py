@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.errors import InputError
 
 CALENDAR = ("month_sin", "month_cos", "week_sin", "week_cos", "dow_sin", "dow_cos")
@@ -139,6 +139,9 @@ class PanelArrays:
     """Static codes [S, n_static] int64."""
     first: np.ndarray
     """Index of each series' first bucket on the grid [S] (T when it starts after the grid)."""
+    censored: np.ndarray | None = None
+    """[S, T] bool: True where ``y`` is a sale in a stock-out (``in_stock < 1``), a lower bound of demand;
+    None for a panel without the availability column."""
 
 
 def calendar_features(dates: pd.DatetimeIndex) -> np.ndarray:
@@ -205,6 +208,10 @@ def encode_panel(
     y[si, ti] = frame["demand"].to_numpy(dtype=float)
     if hide_after is not None:
         y[:, dates > pd.Timestamp(hide_after)] = np.nan
+    censored = None
+    if panel.has_availability:
+        censored = np.zeros((s_count, t_count), dtype=bool)
+        censored[si, ti] = frame[AVAILABILITY_COLUMN].to_numpy(dtype=float) < 1.0
     first = np.full(s_count, t_count, dtype=np.int64)
     if len(frame):
         np.minimum.at(first, si, ti)
@@ -266,4 +273,5 @@ def encode_panel(
         season=season_index(dates, panel.freq),
         static=static,
         first=first,
+        censored=censored,
     )

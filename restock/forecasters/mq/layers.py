@@ -22,17 +22,42 @@ def pinball(pred: torch.Tensor, target: torch.Tensor, levels: torch.Tensor) -> t
     return torch.maximum(levels * diff, (levels - 1.0) * diff)
 
 
+def censored_pinball(
+    pred: torch.Tensor, target: torch.Tensor, levels: torch.Tensor, censored: torch.Tensor
+) -> torch.Tensor:
+    """Pinball loss where ``censored`` targets are lower bounds; shapes as :func:`pinball`.
+
+    On a stock-out period the sale only says demand >= sale: a prediction at or above it may be right, so
+    it costs nothing; one below it is too low by at least the gap and pays the under-prediction side of the
+    pinball loss, ``tau * (sale - pred)``. Elsewhere (``censored`` 0) it is the pinball loss.
+    """
+    loss = pinball(pred, target, levels)
+    under = (target.unsqueeze(-1) > pred).to(loss.dtype)
+    keep = 1.0 - censored.unsqueeze(-1) * (1.0 - under)
+    return loss * keep
+
+
 def forking_loss(
-    pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, levels: torch.Tensor, weight: torch.Tensor
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    mask: torch.Tensor,
+    levels: torch.Tensor,
+    weight: torch.Tensor,
+    censored: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Pinball loss summed over creation times, horizons and quantiles of every window.
 
     ``pred`` [B, L, H, Q]; ``target``/``mask`` [B, L, H]; ``weight`` [B, L] (per creation time). Divided
     by the weighted count of targets (a constant per batch) so the step size does not depend on the
-    batch's length.
+    batch's length. ``censored`` [B, L, H] (1: the target is a lower bound): :func:`censored_pinball`.
     """
     w = mask * weight[:, :, None]
-    total = (pinball(pred, target, levels) * w.unsqueeze(-1)).sum()
+    per = (
+        pinball(pred, target, levels)
+        if censored is None
+        else censored_pinball(pred, target, levels, censored)
+    )
+    total = (per * w.unsqueeze(-1)).sum()
     return total / w.sum().clamp_min(1e-9)
 
 

@@ -48,13 +48,19 @@ def net_inputs(t: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
 def batch_loss(
     net: MQNet, t: dict[str, torch.Tensor], levels: torch.Tensor, weight: torch.Tensor, cfg: MQConfig
 ):
-    """Forking-sequence loss of one batch (per-bucket + cumulative targets; + first stage for feedback)."""
+    """Forking-sequence loss of one batch (per-bucket + cumulative targets; + first stage for feedback).
+
+    Targets that are sales in a stock-out (``censored``) are lower bounds: the censored pinball loss
+    (:func:`restock.forecasters.mq.layers.censored_pinball`) counts only under-prediction there."""
     out = net(*net_inputs(t))
-    loss = forking_loss(out["per_bucket"], t["target"], t["mask"], levels, weight)
-    loss = loss + forking_loss(out["cumulative"], t["cum_target"], t["cum_mask"], levels, weight)
+    cens, cum_cens = t["censored"], t["cum_censored"]
+    loss = forking_loss(out["per_bucket"], t["target"], t["mask"], levels, weight, cens)
+    loss = loss + forking_loss(out["cumulative"], t["cum_target"], t["cum_mask"], levels, weight, cum_cens)
     if "stage1_per_bucket" in out:
-        s1 = forking_loss(out["stage1_per_bucket"], t["target"], t["mask"], levels, weight)
-        s1 = s1 + forking_loss(out["stage1_cumulative"], t["cum_target"], t["cum_mask"], levels, weight)
+        s1 = forking_loss(out["stage1_per_bucket"], t["target"], t["mask"], levels, weight, cens)
+        s1 = s1 + forking_loss(
+            out["stage1_cumulative"], t["cum_target"], t["cum_mask"], levels, weight, cum_cens
+        )
         loss = loss + cfg.stage1_weight * s1
     if cfg.revision_penalty > 0:
         loss = loss + cfg.revision_penalty * revision_loss(

@@ -57,6 +57,11 @@ class Batch:
     """1 where ``target`` counts [B, L, H]."""
     cum_mask: np.ndarray
     """1 where ``cum_target`` counts (all of its buckets count) [B, L, H]."""
+    censored: np.ndarray
+    """1 where ``target`` is a sale in a stock-out, a lower bound of demand [B, L, H] (0 without an
+    availability signal): the censored pinball loss counts only under-prediction there."""
+    cum_censored: np.ndarray
+    """1 where any bucket of ``cum_target`` is censored [B, L, H]."""
 
 
 class WindowSource:
@@ -84,6 +89,9 @@ class WindowSource:
         self.scale = np.where(self.mean > 0, self.mean, 1.0)
         self.known = np.zeros((s, pad_l + t + pad_r, arrays.known.shape[2]), dtype=np.float32)
         self.known[:, pad_l : pad_l + t] = arrays.known
+        self.censored = np.zeros((s, pad_l + t + pad_r), dtype=bool)
+        if arrays.censored is not None:
+            self.censored[:, pad_l : pad_l + t] = arrays.censored
         self.season = np.zeros(pad_l + t + pad_r, dtype=np.int64)
         self.season[pad_l : pad_l + t] = arrays.season
         k = 0 if history_season is None else len(ROLLING_WINDOWS) + 2 + horizon
@@ -134,9 +142,12 @@ class WindowSource:
             cum_mask = np.cumprod(mask, axis=2).astype(bool)
             target = np.where(mask, tgt, 0.0)
             cum_target = np.where(cum_mask, np.cumsum(np.where(tok, tgt, 0.0), axis=2), 0.0)
+            c_win = self.censored[rows[:, None], idx]
+            cens = np.lib.stride_tricks.sliding_window_view(c_win, H + 1, axis=1)[:, :L, 1:]
+            cum_cens = np.logical_or.accumulate(cens, axis=2)
         else:
             target = cum_target = np.zeros((b, L, H))
-            mask = cum_mask = np.zeros((b, L, H), dtype=bool)
+            mask = cum_mask = cens = cum_cens = np.zeros((b, L, H), dtype=bool)
         return Batch(
             y_in=(y_raw[:, :L] / scale).astype(np.float32),
             obs_in=observed.astype(np.float32),
@@ -150,6 +161,8 @@ class WindowSource:
             cum_target=cum_target.astype(np.float32),
             mask=mask.astype(np.float32),
             cum_mask=cum_mask.astype(np.float32),
+            censored=cens.astype(np.float32),
+            cum_censored=cum_cens.astype(np.float32),
         )
 
 

@@ -15,12 +15,13 @@ from restock.simulator.world import World
 
 def needs_network_engine(world: World) -> bool:
     """Whether ``world`` needs :class:`NetworkEngine`: several nodes, several sources of a node, a
-    holding cost in transit, case packs and minimum orders, or a shared inbound capacity."""
+    holding cost in transit, case packs and minimum orders, a shared inbound capacity or storage volume."""
     nodes = world.network.nodes
     return (
         len(nodes) > 1
         or world.ordering is not None
         or world.inbound_capacity is not None
+        or world.storage_volume is not None
         or any(n.transit_holding_factor or n.extra_sources for n in nodes)
     )
 

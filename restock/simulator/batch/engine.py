@@ -200,11 +200,15 @@ class BatchEngine(TorchEngine):
             raise InputError(
                 f"batch engine: paths have [periods, nodes, skus] = {list(got)}, world expects {list(expect)}"
             )
-        if world.ordering is not None or world.inbound_capacity is not None:
+        if (
+            world.ordering is not None
+            or world.inbound_capacity is not None
+            or world.storage_volume is not None
+        ):
             raise InputError(
                 "batch engine: the single-node fast path places orders as given (no case packs, minimum "
-                "orders or shared inbound capacity); use restock.simulator.batch.NetworkEngine "
-                "(make_engine('batch', ...) picks it)"
+                "orders, shared inbound capacity or storage volume); use "
+                "restock.simulator.batch.NetworkEngine (make_engine('batch', ...) picks it)"
             )
         costs = node_costs(world)
         if costs.transit_holding is not None:

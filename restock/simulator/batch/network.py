@@ -203,6 +203,11 @@ class NetworkEngine(TorchEngine):
         value (where a node buys at several cost factors)."""
         storage = net.storage_capacity
         self._storage = None if np.isinf(storage).all() else column(storage)
+        volume = world.storage_volume
+        self._volume = None if volume is None else tens(volume)
+        """[T, M] the storage volume each node's SKUs share (None: no limit anywhere)."""
+        self._unit_volume = None if world.unit_volume is None else tens(world.unit_volume)
+        """[N] the volume of a unit of each SKU (None: 1)."""
         backorder = np.asarray(net.backorder)
         self._backorder = column(backorder) > 0  # [1, M, 1] bool
         self._any_backorder, self._all_backorder = bool(backorder.any()), bool(backorder.all())
@@ -380,7 +385,12 @@ class NetworkEngine(TorchEngine):
         return x[:, :m].index_add(1, self._arc_nodes, x[:, m:])
 
     def _receive(self, on_hand: torch.Tensor, arriving: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        on_hand, disposed = rules.receive(on_hand, arriving, self._storage)
+        """:func:`rules.receive` in period ``self._t`` (the arrivals of one moment, pooled); nothing
+        disposed is the engine's shared zero."""
+        shared = None
+        if self._volume is not None:  # (the arrivals at the horizon meet the last period's limit)
+            shared = (self._unit_volume, self._volume[min(self._t, self.horizon - 1)])
+        on_hand, disposed = rules.receive(on_hand, arriving, self._storage, shared)
         return on_hand, self._zero if disposed is rules.NOTHING else disposed
 
     def _arrive(self) -> None:
@@ -429,7 +439,9 @@ class NetworkEngine(TorchEngine):
             ring[r].zero_()
         self._empty[r] = True
 
-    def _ship(self, t: int, rows: _Rows, parts: dict[str, torch.Tensor]) -> None:
+    def _ship(
+        self, t: int, rows: _Rows, parts: dict[str, torch.Tensor], *, take_now: bool = True
+    ) -> dict[str, torch.Tensor] | None:
         """Units leave in period ``t`` on the arcs ``rows``: ``parts`` [P, C, N] per window (accepted, their
         delivered share, their value; a window missing from ``parts`` gets nothing), due at t + each arc's
         lead time of the period; lead time 0 arrives now.
@@ -437,7 +449,8 @@ class NetworkEngine(TorchEngine):
         One ``index_add`` per window puts every unit in its row (no mask per lead time). A ring takes
         the units in place; otherwise they go to a fresh window of K + 1 rows, added to the rows of the
         lead times that occur. Either way, what lands in the row of period t itself (lead time 0)
-        arrives now."""
+        arrives now, or, with ``take_now`` False, is returned (None: nothing has lead time 0) for the
+        caller to take in with the other arrivals of the moment (:meth:`_take_now`)."""
         leads = rows.leads[t]
         slot = rows.pick(self._slot[t]).reshape(-1)
         if self._track_transit:
@@ -449,11 +462,12 @@ class NetworkEngine(TorchEngine):
             size = self.max_lead + 1
             for v in leads:
                 self._empty[(t + v) % size] = False
-            if leads[0] == 0:
-                r = t % size
-                self._take_in(self._ring_row(r))
-                self._clear(r)
-            return
+            if leads[0] != 0:
+                return None
+            now = self._ring_row(t % size)
+            if take_now:
+                self._take_now(t, [now])
+            return now
         fresh: dict[str, tuple[torch.Tensor, ...]] = {}
         for c in self._win:
             x = parts.get(c)
@@ -466,8 +480,24 @@ class NetworkEngine(TorchEngine):
             for c, window in fresh.items():
                 due = self._win[c][v]
                 self._win[c][v] = window[v] if due is self._zero else due + window[v]
-        if leads[0] == 0:
-            self._take_in({c: window[0] for c, window in fresh.items()})
+        if leads[0] != 0:
+            return None
+        now = {c: window[0] for c, window in fresh.items()}
+        if take_now:
+            self._take_now(t, [now])
+        return now
+
+    def _take_now(self, t: int, due: list[dict[str, torch.Tensor]]) -> None:
+        """Take in, together, what several shipments of period ``t`` bring with lead time 0 (``due``: the
+        rows :meth:`_ship` returned; in a ring they are views of one row, which then is cleared)."""
+        if self._in_place:
+            self._take_in(due[-1])
+            self._clear(t % (self.max_lead + 1))
+            return
+        row = due[0]
+        for more in due[1:]:
+            row = {c: x + more[c] for c, x in row.items()}
+        self._take_in(row)
 
     def _window(self, slot: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """``x`` (C arcs' rows) in a fresh window at the positions ``slot``: its K + 1 rows [P, M, N]."""
@@ -502,9 +532,14 @@ class NetworkEngine(TorchEngine):
             self._rec["orders_placed"] = self._sums["orders_placed"]
             self._note("cancelled", self._per_node(q - accepted))
         self._accepted = accepted[:, : self.shape[1]]  # node-fed nodes' own arcs: the transfer requests
+        due = []  # what arrives now from every source: one moment, taken in together
         for rows in (self._vendor_rows, self._extra_rows):
             if rows is not None:
-                self._ship(t, rows, self._shipment(t, rows, rows.pick(accepted)))
+                now = self._ship(t, rows, self._shipment(t, rows, rows.pick(accepted)), take_now=False)
+                if now is not None:
+                    due.append(now)
+        if due:
+            self._take_now(t, due)
 
     def _transfers(self, t: int, review: bool) -> None:
         """Step 3: every shipping node, upstream levels first."""

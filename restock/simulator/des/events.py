@@ -8,6 +8,8 @@ the phases run in this order, whatever order the processes were started in:
 priority    phase        what happens
 ==========  ===========  ===================================================================================
 10          ARRIVAL      shipments due in ``t`` arrive (vendor shipments and transfers)
+11          STORE        a node whose SKUs share a storage volume takes in what arrived since the moment
+                         began, pooled (one event per node and moment, scheduled by its first arrival)
 20          REVIEW       at a review: the rule sees the state and orders; vendor orders are accepted
 30 + level  TRANSFER     upstream nodes at ``level`` (0 = vendor-fed) ship to the nodes they feed
 1000        DEMAND       customer demand is served at customer-facing nodes
@@ -15,10 +17,10 @@ priority    phase        what happens
 ==========  ===========  ===================================================================================
 
 A shipment with lead time 0 is scheduled from the REVIEW (or TRANSFER) phase at ``(t, ARRIVAL)``; it is the
-smallest priority in the queue, so it is processed right after the event that created it and before the
-next transfer level and before demand: an order with lead time 0 serves this period's demand, also through a
-chain of zero-lead-time transfers. SimPy's own priorities (URGENT = 0 for a process start, NORMAL = 1) are
-below 10 and never collide with a phase.
+smallest priority in the queue, so it is processed right after the event that created it (with the STORE
+of its node, where one applies, next) and before the next transfer level and before demand: an order with
+lead time 0 serves this period's demand, also through a chain of zero-lead-time transfers. SimPy's own
+priorities (URGENT = 0 for a process start, NORMAL = 1) are below 10 and never collide with a phase.
 
 ``env.run(until=T)`` schedules its stop event at ``(T, URGENT)``: events due at the horizon ``T`` are never
 processed, so shipments due at or after the horizon stay in transit.
@@ -32,6 +34,7 @@ import simpy
 from simpy.events import Event
 
 ARRIVAL = 10
+STORE = 11
 REVIEW = 20
 TRANSFER = 30
 DEMAND = 1000
@@ -39,7 +42,7 @@ CLOSE = 1001
 MAX_LEVELS = DEMAND - TRANSFER
 """Most levels of nodes fed by nodes (a serial chain of this many nodes is the deepest network)."""
 
-PHASE_NAMES = {ARRIVAL: "arrival", REVIEW: "review", DEMAND: "demand", CLOSE: "close"}
+PHASE_NAMES = {ARRIVAL: "arrival", STORE: "store", REVIEW: "review", DEMAND: "demand", CLOSE: "close"}
 
 
 class At(Event):

@@ -12,7 +12,9 @@ processes them all as numpy arrays, in the same order a per-SKU event would (SKU
   keeps what it cannot ship as a queue and ships from it in every period, oldest request first
   (:func:`~restock.simulator.rules.serve_queue`);
 * a shipment — one scheduled :class:`~.events.At` event per (order, node, distinct lead time), due at
-  ``(t + lead, ARRIVAL)``, whose callback :func:`arrive` delivers it;
+  ``(t + lead, ARRIVAL)``, whose callback :func:`arrive` delivers it; at a node whose SKUs share a
+  storage volume, the shipments of one moment wait at its dock for one STORE event (:func:`store`) that
+  takes them in together;
 * :func:`customer_demand` — per customer-facing node: serves each period's demand;
 * :func:`close` — writes each period's flows and end state into the history (:meth:`.state.Sim.close`).
 
@@ -29,7 +31,7 @@ import simpy
 from simpy.events import Event
 
 from restock.simulator import rules
-from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, TRANSFER, At
+from restock.simulator.des.events import ARRIVAL, CLOSE, DEMAND, REVIEW, STORE, TRANSFER, At
 from restock.simulator.des.state import Sim
 
 Proc = Generator[Event, Any, None]
@@ -125,7 +127,15 @@ def arrive(event: Event) -> None:
     node["in_transit"] -= qty
     # a full fill (None) delivers everything, no storage limit (None) keeps everything: rules.NOTHING is cut
     delivered, cut = rules.accept_order(qty, None, fill if sim.fill_rate_cut[a] else None)
-    node["on_hand"][...], disposed = rules.receive(node["on_hand"], delivered, sim.storage[m])
+    disposed: Any
+    if sim.volume_limited[m]:  # taken in with the moment's other arrivals at the node (:func:`store`)
+        sim.dock[:, m] += delivered
+        if not sim.docked[m]:
+            sim.docked[m] = True
+            At(event.env, 0, STORE, (sim, m)).callbacks.append(store)
+        disposed = rules.NOTHING
+    else:
+        node["on_hand"][...], disposed = rules.receive(node["on_hand"], delivered, sim.storage[m])
     node["received"] += delivered
     factor = sim.cost_factor[a]
     if factor == 1.0:
@@ -143,6 +153,26 @@ def arrive(event: Event) -> None:
             sim.emit(t, ARRIVAL, "cancel", m, peer, cut, "fill")
         if disposed is not rules.NOTHING:
             sim.emit(t, ARRIVAL, "dispose", m, "", disposed)
+
+
+def store(event: Event) -> None:
+    """What arrived at a volume-limited node in this moment (every shipment processed since the moment
+    began: at the ARRIVAL phase, or right after the review or transfer that sent it with lead time 0)
+    goes on its shelves together: the arrivals beyond the room left in the node's shared storage volume
+    are disposed, pro rata by volume (:func:`~restock.simulator.rules.receive`)."""
+    sim, m = cast(tuple[Sim, int], event.value)
+    t = int(event.env.now)
+    node = sim.at_node[m]
+    arriving = sim.dock[:, m].copy()
+    sim.dock[:, m] = 0.0
+    sim.docked[m] = False
+    assert sim.storage_volume is not None
+    # (the arrivals at the horizon, of the terminal state, meet the last period's limit)
+    shared = (sim.unit_volume, float(sim.storage_volume[min(t, sim.horizon - 1), m]))
+    node["on_hand"][...], disposed = rules.receive(node["on_hand"], arriving, sim.storage[m], shared)
+    node["disposed"] += disposed
+    if sim.log is not None and disposed.any():
+        sim.emit(t, STORE, "dispose", m, "", disposed)
 
 
 def transfers(env: simpy.Environment, sim: Sim, u: int) -> Proc:

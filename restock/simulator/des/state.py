@@ -105,6 +105,18 @@ class Sim:
         """Per arc: the purchase cost factor of a unit received (0: a transfer, nothing is bought)."""
         self.storage = [None if np.isinf(c) else float(c) for c in net.storage_capacity]
         """Per node: the storage capacity, None for no limit (nothing is ever disposed)."""
+        vol = world.storage_volume
+        self.storage_volume = vol
+        """[T, M] the volume each node's SKUs share per period (None: no limit)."""
+        self.unit_volume = world.unit_volume
+        """[N] the volume of a unit of each SKU (None: 1)."""
+        self.volume_limited = [vol is not None and not bool(np.isinf(vol[:, j]).all()) for j in range(m)]
+        """Per node: whether a shared storage volume limits it (its arrivals wait at the dock for the
+        moment's STORE event, which takes them in together)."""
+        self.dock = np.zeros(self.shape)
+        """Units delivered at a volume-limited node in the current moment, not yet taken in [P, M, N]."""
+        self.docked = [False] * m
+        """Per node: a STORE event is scheduled for what waits at its dock."""
         self.record = record
         bounds = [0, *world.review_periods(), t_len]
         slots = t_len if record else max(b - a for a, b in itertools.pairwise(bounds))
