@@ -83,3 +83,10 @@ def selection_seed(k: int = 0) -> int:
 def is_selection_seed(seed: int) -> bool:
     """Whether root ``seed`` lies in the selection range (:func:`selection_seed`)."""
     return seed >= SELECTION_SEED_OFFSET
+
+
+TUNE_EVAL_INDEX = 1_000_000
+"""First evaluation index of ``restock tune``'s trial metric: the trials are compared on the evaluation
+root seeds ``eval_seed(TUNE_EVAL_INDEX + k)``, apart from the training and selection seeds and from the
+evaluation seeds ``eval_seed(0 ..)`` that ``restock evaluate`` (and tune's final evaluation of the best
+configuration) judge on, so the configuration chosen for doing well on its paths is judged on others."""

@@ -213,7 +213,7 @@ def make_workspace(root: Path) -> Path:
     copies of them; ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "tiny.toml").write_text(TINY_TOML, encoding="utf-8")
-    for name, text in {**SCENARIO_FILES, **DATA_FILES}.items():
+    for name, text in {**SCENARIO_FILES, **DATA_FILES, **TUNE_FILES}.items():
         (root / name).write_text(text, encoding="utf-8")
     for name, (text, _) in SNAPSHOT_FILES.items():
         (root / name).write_text(text, encoding="utf-8")
@@ -311,6 +311,7 @@ def cases() -> list[Case]:
     _evaluate_cases(c)
     _replay_cases(c)
     _train_cases(c)
+    _tune_cases(c)
     _report_cases(c)
     _data_cases(c)
     _forecast_cases(c)
@@ -596,6 +597,67 @@ def _train_cases(c: _Cases) -> None:
     ):
         c.add(f"train-resume-{run}", ["train", "--resume", f"{{W}}/{run}"], *words)
     c.add("train-resume-and-agent", ["train", "--resume", "{W}/ppo", "--agent", "ppo"], "--agent")
+
+
+TUNE_SET = '["catalog.n_skus=2", "horizon=28", "agent.n_paths=4"]'
+TUNE_FILES: dict[str, str] = {
+    "space-unknown.toml": 'timesteps = 100\nwat = 1\n[space]\n"agent.lr" = {choice = [0.01]}\n',
+    "space-empty.toml": "timesteps = 100\n[space]\n",
+    "space-option.toml": 'timesteps = 100\n[space]\n"agent.no_such" = {choice = [1]}\n',
+    "space-value.toml": 'timesteps = 100\n[space]\n"agent.lr" = {uniform = [-1.0, 0.1]}\n',
+    "space-log.toml": 'timesteps = 100\n[space]\n"agent.lr" = {loguniform = [0.0, 0.1]}\n',
+    "space-nan.toml": 'timesteps = 100\n[space]\n"agent.lr" = {uniform = [nan, 0.1]}\n',
+    "space-dist.toml": 'timesteps = 100\n[space]\n"agent.lr" = {normal = [0.0, 1.0]}\n',
+    "space-path.toml": 'timesteps = 100\n[space]\n"scenario.horizon" = {choice = [28]}\n',
+    "space-budget.toml": '[space]\n"agent.lr" = {choice = [0.01]}\n',
+    "space-grace.toml": 'timesteps = 100\ngrace = 100\n[space]\n"agent.lr" = {choice = [0.01]}\n',
+    "space-trial.toml": (
+        f"timesteps = 100\nset = {TUNE_SET}\n[space]\n"
+        '"agent.rollout_periods" = {choice = [100, 10]}\n"agent.burn_in" = {choice = [0, 50]}\n'
+    ),
+    "space-good.toml": f'timesteps = 100\nset = {TUNE_SET}\n[space]\n"agent.lr" = {{choice = [0.01]}}\n',
+    "config-unknown.toml": '[train]\nagent = "ppo"\nscenario = "steady"\ntimesteps = 10\nwat = 1\n',
+    "config-no-train.toml": "[agent]\nlr = 0.1\n",
+    "config-option.toml": (
+        '[train]\nagent = "directbackprop"\nscenario = "steady"\ntimesteps = 10\n[agent]\nlr = -1.0\n'
+    ),
+}
+"""Space files of ``restock tune`` and training config files of ``restock train --config``, each bad."""
+
+
+def _tune_cases(c: _Cases) -> None:
+    tune = ("tune", "--agent", "directbackprop", "--scenario", "steady", "--trials", "8")
+    out = ("--out", "{W}/tune-out")
+    for name, words in (
+        ("space-unknown", ("space-unknown.toml", "wat")),
+        ("space-empty", ("space-empty.toml", "space", "empty")),
+        ("space-option", ("space-option.toml", "agent.no_such")),
+        ("space-value", ("space-value.toml", "space.agent.lr", "-1.0")),
+        ("space-log", ("space-log.toml", "space.agent.lr", "0.0")),
+        ("space-nan", ("space-nan.toml", "space.agent.lr", "nan")),
+        ("space-dist", ("space-dist.toml", "space.agent.lr", "normal")),
+        ("space-path", ("space-path.toml", "scenario.horizon")),
+        ("space-budget", ("space-budget.toml", "--timesteps")),
+        ("space-grace", ("space-grace.toml", "grace", "100")),
+        ("space-trial", ("space-trial.toml", "trial t0", "burn_in", "50")),
+        ("space-missing", ("space-missing.toml",)),
+    ):
+        c.add(f"tune-{name}", [*tune, "--space", f"{{W}}/{name}.toml", *out], *words)
+    good = (*tune, "--space", "{W}/space-good.toml")
+    c.add("tune-address", [*good, *out, "--address", "127.0.0.1:9"], "--address", "127.0.0.1:9")
+    c.add("tune-agent", ["tune", "--agent", "sac", "--scenario", "steady", "--space", "{W}/space-good.toml"],
+          "--agent", "sac")  # fmt: skip
+    c.add("tune-trials", [*good, "--trials", "0", *out], "--trials", "0")
+    c.add("tune-device", [*good, "--device", "cuda:1", *out], "--device", "cuda:1")
+    c.add("tune-scenario", [*good, "--set", "horizon=0", *out], "horizon", "0")
+    c.add("tune-out-run", [*good, "--out", "{W}/ppo"], "{W}/ppo", "not empty")
+    for name, words in (
+        ("config-unknown", ("config-unknown.toml", "train.wat")),
+        ("config-no-train", ("config-no-train.toml", "train")),
+        ("config-option", ("config-option.toml", "lr", "-1.0")),
+        ("config-missing", ("config-missing.toml",)),
+    ):
+        c.add(f"train-{name}", ["train", "--config", f"{{W}}/{name}.toml", "--root", "{W}/runs"], *words)
 
 
 def _report_cases(c: _Cases) -> None:

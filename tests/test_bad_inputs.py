@@ -22,7 +22,7 @@ def test_the_battery_holds_at_least_200_cases_across_every_command() -> None:
     assert len(CASES) >= 200
     commands = {c.args[0] if c.args[0] not in ("scenarios", "data", "forecast", "oracle") else
                 " ".join(c.args[:2]) for c in CASES}  # fmt: skip
-    for command in ("simulate", "evaluate", "train", "replay", "report", "bench", "demo",
+    for command in ("simulate", "evaluate", "train", "tune", "replay", "report", "bench", "demo",
                     "scenarios validate", "scenarios show", "data profile", "data export",
                     "forecast backtest", "forecast train", "forecast predict", "oracle lost-sales",
                     "oracle backorder", "oracle serial", "oracle dual-sourcing", "oracle s-S",

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "evaluate",
     "train",
     "sweep",
+    "tune",
     "recommend",
     "value_of_accuracy",
 )

@@ -7,19 +7,24 @@ the caller started already is used as it is and left running. Ray is an install 
 (``pip install 'restock[ray]'``); without it, this module is an InputError saying so, not an ImportError.
 
 :func:`run_tasks` maps a function over items as Ray tasks (one CPU each), retried by Ray when their worker
-process dies (``max_retries``), and reports each result as it comes in.
+process dies (``max_retries``), and reports each result as it comes in. :func:`run_trials` runs a function
+over items as Ray Tune trials (one CPU each) under an ASHA early-stopping scheduler
+(:class:`AshaSpec`): each trial reports metrics as it goes, and ASHA stops the trials that fall behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from restock.errors import InputError
 
@@ -139,3 +144,103 @@ def run_tasks(
             if on_result is not None:
                 on_result(i, out[i])
     return [out[i] for i in range(len(refs))]
+
+
+Report = Callable[[dict[str, float]], None]
+"""``report(metrics)``: a trial's intermediate result, handed to Tune (``ray.tune.report``)."""
+
+
+@dataclass(frozen=True)
+class AshaSpec:
+    """ASHA (asynchronous successive halving, ``ray.tune.schedulers.ASHAScheduler``) over a trial's
+    budget in percent: at each milestone ``grace x reduction_factor**k`` (below 100) a trial whose metric
+    is below the ``1 - 1/reduction_factor`` quantile of the trials that reached it before is stopped."""
+
+    metric: str
+    """The reported metric ASHA compares (larger is better)."""
+    time_attr: str
+    """The reported key holding the budget spent, in percent (0-100)."""
+    grace: int = 25
+    """First milestone, in percent of the budget (1-99)."""
+    reduction_factor: float = 2.0
+    """Milestone spacing, and 1 / the share of trials kept at each (> 1)."""
+
+    def milestones(self) -> tuple[int, ...]:
+        """The budgets (percent, < 100) at which ASHA may stop a trial, ascending."""
+        out, k = [], 0
+        while (m := self.grace * self.reduction_factor**k) < 100:
+            out.append(int(m))
+            k += 1
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """What Tune saw of one trial."""
+
+    index: int
+    """The item's index."""
+    history: list[dict[str, Any]]
+    """Every reported result, in order."""
+    error: str | None
+    """The first line of the trial's exception (None: it finished, or ASHA stopped it)."""
+
+
+def run_trials(
+    ray: ModuleType,
+    fn: Callable[[T, Report], None],
+    items: Sequence[T],
+    asha: AshaSpec,
+    storage: Path,
+    *,
+    name: str = "tune",
+    gpus: float = 0.0,
+) -> list[TrialOutcome]:
+    """``fn(item, report)`` for every item, each a one-CPU Ray Tune trial (at most as many at a time as
+    the cluster has CPUs), scheduled by ASHA on the reported ``asha.metric`` (:class:`AshaSpec`).
+    ``gpus``: GPUs each trial asks for (Ray then shows a trial only its own, as ``cuda``).
+
+    Trials start in the order of ``items``. A stopped trial's process ends at its report (``fn`` does
+    not return); a trial that finishes its budget is never stopped at 100% (``max_t`` lies just below).
+    Tune's own experiment files go to ``storage/name``. Returns one outcome per item, in order.
+    """
+    del ray  # Tune runs on the Ray of ray_session (initialized); the argument says so
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+
+    chosen = list(items)
+
+    def trainable(config: dict[str, Any]) -> None:
+        fn(chosen[int(config["trial"])], lambda metrics: tune.report(dict(metrics)))
+
+    scheduler = ASHAScheduler(
+        time_attr=asha.time_attr,
+        max_t=99,
+        grace_period=asha.grace,
+        reduction_factor=asha.reduction_factor,
+        stop_last_trials=False,
+    )
+    tuner = tune.Tuner(
+        tune.with_resources(trainable, {"cpu": 1, "gpu": gpus}),
+        param_space={"trial": tune.grid_search(list(range(len(chosen))))},
+        tune_config=tune.TuneConfig(metric=asha.metric, mode="max", scheduler=scheduler, num_samples=1),
+        run_config=tune.RunConfig(
+            name=name,
+            storage_path=str(Path(storage).absolute()),
+            verbose=0,
+            failure_config=tune.FailureConfig(max_failures=0),
+        ),
+    )
+    with contextlib.redirect_stdout(sys.stderr):  # Tune's tables are progress, not the command's output
+        grid = tuner.fit()
+    out: dict[int, TrialOutcome] = {}
+    for i in range(len(grid)):
+        result = grid[i]
+        index = int((result.config or {})["trial"])
+        frame = result.metrics_dataframe
+        history = (
+            [] if frame is None else [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+        )
+        error = None if result.error is None else (str(result.error).strip().splitlines() or [""])[-1]
+        out[index] = TrialOutcome(index, history, error)
+    return [out[i] for i in range(len(chosen))]

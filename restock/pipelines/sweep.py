@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,7 +54,7 @@ from restock.pipelines.evaluation import (
 )
 from restock.reporting.markdown import markdown_table
 from restock.scenarios.library import read_toml
-from restock.scenarios.parsing import Where, parse_section, parser
+from restock.scenarios.parsing import Where, parse_section, parser, toml_literal
 
 SWEEP_FILE = "sweep.json"
 CELLS = "cells"
@@ -74,23 +73,6 @@ def _grid(raw: Any, where: Where) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise w.error(values, "must be a non-empty array of values")
         out.append((str(key), tuple(f"{key}={toml_literal(v, w)}" for v in values)))
     return tuple(out)
-
-
-def toml_literal(value: Any, where: Where) -> str:
-    """``value`` (a TOML scalar or array) written as TOML, as ``--set key=VALUE`` reads it back."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            raise where.error(value, "must not be nan")
-        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_literal(v, where) for v in value) + "]"
-    raise where.error(value, "must be a number, a string, a boolean or an array of them")
 
 
 @dataclass(frozen=True)

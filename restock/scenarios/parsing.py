@@ -15,7 +15,9 @@ metadata opts in with :func:`infinite` (a capacity, where ``inf`` means unlimite
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -217,3 +219,32 @@ def field_type(cls: type, path: list[str], where: Where) -> Any:
                 f"scenario {where.source}: key {key!r} does not exist ({path[i - 1]!r} has no parts)"
             )
     return tp
+
+
+def toml_literal(value: Any, where: Where) -> str:
+    """``value`` (a TOML scalar, an array or an inline table of them) written as TOML, as ``--set
+    key=VALUE`` and ``tomllib`` read it back; nan is an error naming ``where``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            raise where.error(value, "must not be nan")
+        return ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_literal(v, where) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{toml_key(k)} = {toml_literal(v, where.child(k))}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    raise where.error(value, "must be a number, a string, a boolean or an array of them")
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def toml_key(key: str) -> str:
+    """``key`` as a TOML key: bare where it may be, else quoted (a dotted option name stays one key)."""
+    return key if _BARE_KEY.match(key) else json.dumps(key)

@@ -57,7 +57,7 @@ from restock.agents.directbackprop.rollout import (
     newsvendor_level,
     rollout,
 )
-from restock.agents.training import TrainSpec
+from restock.agents.training import OnEvaluation, TrainSpec
 from restock.envs.core import load_scenario
 from restock.envs.features import feature_names
 from restock.envs.observer import node_feature_names
@@ -110,23 +110,35 @@ def parse_options(agent: str, options: dict[str, Any]) -> DirectBackpropConfig:
 
 
 def train(
-    spec: TrainSpec, cfg: DirectBackpropConfig, run_dir: Path, *, resume: bool, progress: bool
+    spec: TrainSpec,
+    cfg: DirectBackpropConfig,
+    run_dir: Path,
+    *,
+    resume: bool,
+    progress: bool,
+    on_evaluation: OnEvaluation | None = None,
 ) -> dict[str, float]:
     """Train with the parsed ``cfg`` into ``run_dir`` (see the module docstring); the final KPIs of the
-    best checkpoint."""
+    best checkpoint. ``on_evaluation(iterations done, iterations)`` after each evaluation."""
     if not isinstance(cfg, DirectBackpropConfig):
         raise InputError(f"directbackprop train: cfg must be a DirectBackpropConfig, got {cfg!r}")
     threads = torch.get_num_threads()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     try:
-        return _train(spec, cfg, Path(run_dir), resume=resume, progress=progress)
+        return _train(spec, cfg, Path(run_dir), resume=resume, progress=progress, on_evaluation=on_evaluation)
     finally:
         torch.set_num_threads(threads)
 
 
 def _train(
-    spec: TrainSpec, cfg: DirectBackpropConfig, run_dir: Path, *, resume: bool, progress: bool
+    spec: TrainSpec,
+    cfg: DirectBackpropConfig,
+    run_dir: Path,
+    *,
+    resume: bool,
+    progress: bool,
+    on_evaluation: OnEvaluation | None,
 ) -> dict[str, float]:
     started = time.perf_counter()
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
@@ -268,6 +280,9 @@ def _train(
                     )
             if done % cfg.checkpoint_every == 0 or done == iterations:
                 checkpoint(last_path, done)
+            if on_evaluation is not None and (done % cfg.eval_every == 0 or done == iterations):
+                writer.flush()
+                on_evaluation(done, iterations)
     finally:
         writer.close()
 

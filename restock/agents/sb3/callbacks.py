@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,8 @@ class KpiEvalCallback(BaseCallback):
     ``eval/orders_cover`` and ``eval/inventory_cover`` (orders and on-hand at reviews, in review periods
     of forecast demand, so SKUs of every size share one axis), and the figure ``eval/trajectories``
     to SB3's output formats; appends a row to ``kpis.csv``; saves ``best.zip`` when the profit is the best
-    so far. Also evaluates before the first update (timesteps 0) and at the end of training.
+    so far; then calls ``on_evaluation(timesteps)``, if given. Also evaluates before the first update
+    (timesteps 0) and at the end of training.
 
     The ``eval/`` values go out through a logger of their own on the model's output formats: dumping the
     model's logger would also write the ``train/`` values SB3 has recorded but not yet dumped, at this
@@ -116,6 +118,7 @@ class KpiEvalCallback(BaseCallback):
         figure_skus: int = 3,
         rows: list[dict[str, float]] | None = None,
         best: float = -np.inf,
+        on_evaluation: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__()
         self.view = view
@@ -125,6 +128,7 @@ class KpiEvalCallback(BaseCallback):
         self.figure_skus = figure_skus
         self.rows: list[dict[str, float]] = list(rows or [])
         self.best = best
+        self.on_evaluation = on_evaluation
         self.last_eval = int(self.rows[-1]["timesteps"]) if self.rows else -1
         self.last_kpis: dict[str, float] = {}
         self._out: Logger | None = None
@@ -174,6 +178,8 @@ class KpiEvalCallback(BaseCallback):
             rio.write_json(self.run_dir / CHECKPOINTS / BEST_FILE, {"timesteps": step, **values})
         self.last_eval = step
         self.last_kpis = values
+        if self.on_evaluation is not None:
+            self.on_evaluation(step)
         return values
 
 

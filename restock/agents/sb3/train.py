@@ -50,6 +50,7 @@ from restock.agents.sb3.callbacks import (
 from restock.agents.sb3.config import OFF_POLICY, ON_POLICY, SB3Options, parse_options
 from restock.agents.sb3.evaluation import EvalView, HeldOut, model_orders, newsvendor_rule, rollout
 from restock.agents.sb3.models import algorithm, load_model, load_replay_buffer, policy_kwargs
+from restock.agents.training import OnEvaluation
 from restock.envs.actions import ActionConfig, ActionMap
 from restock.envs.catalog import CatalogVecEnv
 from restock.envs.core import load_scenario
@@ -163,9 +164,18 @@ def setup(spec: Any, opts: SB3Options) -> Setup:
     return Setup(opts, env, view, eval_freq, len(held.world.review_periods()))
 
 
-def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress: bool) -> dict[str, float]:
+def train(
+    spec: Any,
+    opts: SB3Options,
+    run_dir: Path,
+    *,
+    resume: bool,
+    progress: bool,
+    on_evaluation: OnEvaluation | None = None,
+) -> dict[str, float]:
     """Train ``spec`` with its parsed options ``opts`` (:func:`parse_options` of ``spec.options``) into
-    ``run_dir`` (see the module docstring); the final evaluation KPIs."""
+    ``run_dir`` (see the module docstring); the final evaluation KPIs. ``on_evaluation(timesteps,
+    spec.timesteps)`` after each evaluation."""
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.logger import TensorBoardOutputFormat, configure
 
@@ -237,7 +247,14 @@ def train(spec: Any, opts: SB3Options, run_dir: Path, *, resume: bool, progress:
     model.set_logger(logger)
     newsvendor = rollout(s.eval_view, newsvendor_rule)
     evaluator = KpiEvalCallback(
-        s.eval_view, newsvendor, run_dir, s.eval_freq, s.opts.figure_skus, rows=rows, best=best
+        s.eval_view,
+        newsvendor,
+        run_dir,
+        s.eval_freq,
+        s.opts.figure_skus,
+        rows=rows,
+        best=best,
+        on_evaluation=None if on_evaluation is None else lambda step: on_evaluation(step, spec.timesteps),
     )
     checkpoints = CheckpointCallback(
         run_dir, s.eval_freq, keep=s.opts.keep_checkpoints, save_replay=spec.agent in OFF_POLICY
