@@ -5,11 +5,11 @@ Training episodes: ``train_episodes`` draws of ``n_paths`` exogenous paths (root
 ``seeding.int_seed(seed, "directbackprop/train", j) mod EVAL_SEED_OFFSET``, below every evaluation seed),
 built once and cut to ``rollout_periods``; with ``train_scenarios`` (several training scenarios, e.g. one
 window of replayed data per year) episode j is a draw of scenario ``j mod len(train_scenarios)``, the
-network being the same for every SKU of every scenario. Iteration i takes episode
-``i mod train_episodes``, rolls the network out on it on the batch engine with ``grad=True``, takes the
-loss ``-mean(profit / reward_div)`` per SKU-period over the periods from ``burn_in`` on (``reward_div`` is
-the env's per-point reward scale, p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate decayed by a
-cosine from ``lr`` to ``lr_final``).
+network being the same for every SKU of every scenario. Iteration i takes episode ``i mod train_episodes``,
+rolls the network out on it on the batch engine with ``grad=True``, takes the loss ``-mean(profit /
+reward_div)`` per SKU-period over the periods from ``burn_in`` on (``reward_div`` is the env's per-point
+reward scale, p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate
+decayed by a cosine from ``lr`` to ``lr_final``).
 
 Every ``eval_every`` iterations the network is evaluated on held-out paths (the selection draw
 ``seeding.selection_seed(0)``, apart from every training and evaluation draw; ``eval_periods`` periods,
