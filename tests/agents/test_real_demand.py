@@ -215,3 +215,9 @@ def test_the_capped_base_stock_is_tuned_on_the_latest_training_window(bench: Mod
     np.testing.assert_array_equal(policy.cap, want.cap)
     with pytest.raises(SystemExit, match="items differ"):
         bench.capped_base_stock(cfg, train[-1], list(ITEMS[:2]), lambda _: None)
+
+
+def test_an_end_offset_moves_every_window_back(bench: ModuleType) -> None:
+    ev, train = bench.windows(small_config(bench, end_offset=91))
+    assert draw(ev.scenario, 0, 1).catalog.dates[-1] == LAST_DAY - pd.Timedelta(days=91)
+    assert [w.start for w in [*train, ev]] == ["2015-10-05", "2015-11-30"]
