@@ -27,6 +27,23 @@ Policies (every one acts through :class:`restock.agents.policy.Policy` on a
   (``restock.agents.training.train``, agent ``directbackprop``) on the latest training window (the
   trainer takes one scenario): the replayed year with fresh lead-time draws at every step.
 
+Issue 15's pooled run (docs/real-demand.md, "Pooled learning on all of the real data")::
+
+    PYTHONPATH=. nice .venv/bin/python benchmarks/m5_real_demand.py --all-stores --pooled --capped-base-stock
+
+``--all-stores``: every series of the data (280: the 28 items in the 10 stores of m5-tiny) instead of the
+scenario's 28 items of CA_1; ``--pooled``: DirectBackprop trains one network on every training year
+(``agent.train_scenarios``: training draw j is of year ``j mod years``, each year with its own items); the
+checkpoints are still chosen on held-out lead times of the latest training year; ``--capped-base-stock``:
+also the capped base-stock tuned by :func:`restock.agents.baselines.tuning.tune` on the latest training
+year. Without these flags the run is issue 6's, unchanged. Besides the table the JSON holds
+``directbackprop_against``: DirectBackprop against the best baseline (the highest evaluation profit), the
+horizon-aware tuned newsvendor and the capped base-stock, over the year, over each quarter (13 weeks;
+the stock on hand at its first review and at the next quarter's valued at unit cost, so that the quarters
+add up to the year minus the initial stock), over the window cut after three quarters (period 273, the
+stock then valued at cost, ``cut-cost``, or at its salvage value, ``cut-salvage``), each paired over seeds
+and over items, and the decomposition of the year's difference into the money flows and the stock left.
+
 Evaluation: ``--eval-seeds`` evaluation draws (:meth:`Scenario.build_eval` seeds, disjoint from training
 seeds) of ``--paths`` paths each; the demand is the same replayed year on every path, the lead times are
 drawn. Every policy runs on the same paths. Per seed the profit is the mean over paths of the total over
@@ -100,6 +117,9 @@ class ExperimentConfig:
     """Further scenario overrides for every window (e.g. a subset of ``catalog.skus`` for a smoke test)."""
     train_years: int = 2
     """Training windows: this many ``horizon``-long windows right before the evaluation window."""
+    end_offset: int = 0
+    """Days between the evaluation window's last day and the data's: every window moves back by this much
+    (0: the evaluation year ends with the data)."""
     tune_paths: int = 16
     """Paths per training window for tuning tau and the base-stock covers (training seed 0)."""
     eval_seeds: int = 10
@@ -112,6 +132,15 @@ class ExperimentConfig:
     """Options of the DirectBackprop trainer (``agent.KEY`` of ``restock train``)."""
     dbp_iterations: int = 600
     """Gradient steps of DirectBackprop (``TrainSpec.timesteps`` = iterations x paths x items x reviews)."""
+    all_stores: bool = False
+    """Every series of the data (m5-tiny: 280, the 28 items in all 10 stores) instead of the scenario's
+    ``catalog.skus`` (the 28 items of CA_1)."""
+    pooled: bool = False
+    """DirectBackprop trains on every training window (``agent.train_scenarios``, one per year, each with
+    its own items) instead of the latest one only."""
+    capped_base_stock: bool = False
+    """Also evaluate the capped base-stock tuned by :func:`restock.agents.baselines.tuning.tune` on the
+    latest training window (``capped-base-stock``)."""
     extra_forecasters: tuple[str, ...] = ()
     """Further forecasters whose (tuned) newsvendors and base-stock are evaluated on the same paths."""
     dbp_run: str | None = None
@@ -143,22 +172,36 @@ def priced_items(panel: DemandPanel, items: Sequence[str], end: pd.Timestamp) ->
     return [s for s in items if s in first.index and first[s] < end]
 
 
+def stores(cfg: ExperimentConfig) -> tuple[str, ...]:
+    """The overrides that select every series of the data (``all_stores``), else none."""
+    if not cfg.all_stores:
+        return ()
+    from restock.data import load_panel
+
+    n = len(load_panel(cfg.data).series_ids)
+    return ("catalog.skus=[]", f"catalog.n_skus={n}")
+
+
 def windows(cfg: ExperimentConfig) -> tuple[Window, list[Window]]:
     """(evaluation window, training windows oldest first): consecutive ``horizon``-long windows.
 
-    A training window keeps only the items that are on sale (have a price) before its end.
+    A training window keeps only the items that are on sale (have a price) before its end, the evaluation
+    window those on sale before it starts.
     """
-    base = (f"forecast.model={cfg.forecaster}", f'demand.source="{cfg.data}"', *cfg.overrides)
+    base = (f"forecast.model={cfg.forecaster}", f'demand.source="{cfg.data}"', *stores(cfg), *cfg.overrides)
     default = load(cfg.scenario, list(base))
     catalog = draw(default, 0, 1).catalog
     dates, panel = catalog.dates, catalog.panel
     assert dates is not None and panel is not None
-    eval_start = pd.Timestamp(dates[default.warmup])
+    eval_start = pd.Timestamp(dates[default.warmup]) - pd.Timedelta(days=cfg.end_offset)
     out = []
     for k in range(cfg.train_years, -1, -1):
         start = eval_start - pd.Timedelta(days=k * default.horizon)
         overrides = (*base, f'demand.start="{start.date().isoformat()}"')
-        items = priced_items(panel, catalog.skus, start + pd.Timedelta(days=default.horizon))
+        # a training window keeps the items on sale before it ends, the evaluation those on sale before it
+        # starts (so that every policy was tuned on them: m5-tiny's FOODS_2_096_CA_2 is first sold later)
+        end = start + pd.Timedelta(days=default.horizon if k else 0)
+        items = priced_items(panel, catalog.skus, end)
         if list(items) != list(catalog.skus):
             overrides = (*overrides, "catalog.skus=[" + ", ".join(f'"{s}"' for s in items) + "]")
         name = "eval" if k == 0 else f"train-{cfg.train_years - k + 1}"
@@ -257,10 +300,31 @@ class CoverBaseStock:
 # ---------------------------------------------------------------------------------------------- rollouts
 
 KPI_KEYS = (*CASH_KEYS, *UNIT_KEYS)
+QUARTERS = 4
+"""The evaluation year cut into this many equal parts (13 weeks each of 364 days) for the rolling view."""
+
+
+def quarter_of(t: int, horizon: int) -> int:
+    """The quarter (0 .. QUARTERS - 1) that period ``t`` of a ``horizon``-long window falls in."""
+    return min(t * QUARTERS // horizon, QUARTERS - 1)
+
+
+def valued_quarters(flows: np.ndarray, stock_value: np.ndarray) -> np.ndarray:
+    """[Q, ...] profit of each quarter with the stock valued at cost at both ends: the quarter's reward
+    ``flows`` [Q, ...] plus the value of the stock on hand at its end minus that at its start
+    (``stock_value`` [Q + 1, ...]; the last quarter's end stock is salvaged inside its flows, so its end
+    value counts 0). The quarters add up to the year's profit minus the value of the initial stock."""
+    end = stock_value[1:].copy()
+    end[-1] = 0.0
+    return flows + end - stock_value[:-1]
 
 
 def rollout(policy: Any, ep: Episode) -> dict[str, np.ndarray]:
-    """Run ``policy`` over the episode with the batch engine; totals [P, N] of every KPI key."""
+    """Run ``policy`` over the episode with the batch engine; totals [P, N] of every KPI key, the flows of
+    each quarter ``q_<key>`` [Q, P, N] of every money key, ``stock_value`` [Q + 1, P, N] (on hand at the
+    first review of each quarter and the stock salvaged at the end, valued at unit cost; ``stock_salvage``
+    the same at the salvage value) and ``end_stock`` [P, N] the units salvaged at the end (on hand after
+    the last period's demand; 0 where the salvage value is 0)."""
     if isinstance(policy, CoverBaseStock):
         policy = policy.for_episode(ep)
     obs = (
@@ -270,8 +334,36 @@ def rollout(policy: Any, ep: Episode) -> dict[str, np.ndarray]:
     )
     observer = Observer(ep.world, ep.paths.price, ep.forecasts, 0, obs)
     engine = BatchEngine(ep.world, ep.paths, record=False)
-    out = run_engine(engine, engine_rule(policy, [observer]), keys=KPI_KEYS)
-    return {k: to_numpy(out.totals[k])[:, 0] for k in KPI_KEYS}
+    horizon, cost = ep.world.horizon, ep.world.economics.unit_cost
+    p, n = ep.paths.demand.shape[0], ep.world.n_skus
+    quarters = {k: np.zeros((QUARTERS, p, n)) for k in CASH_KEYS}
+    stock = np.zeros((QUARTERS + 1, p, n))
+    first = [True]
+
+    def on_step(state: ReviewState, orders: Any, flows: dict[str, Any], nxt: ReviewState) -> None:
+        q = quarter_of(state.t, horizon)
+        if first.pop() if first else False:
+            stock[0] = to_numpy(state.on_hand)[:, 0] * cost  # at the first review
+        for k in CASH_KEYS:
+            quarters[k][q] += to_numpy(flows[k])[:, 0]
+        if not nxt.terminal and quarter_of(nxt.t, horizon) > q:
+            stock[q + 1] = to_numpy(nxt.on_hand)[:, 0] * cost
+
+    out = run_engine(engine, engine_rule(policy, [observer]), keys=KPI_KEYS, on_step=on_step)
+    totals = {k: to_numpy(out.totals[k])[:, 0] for k in KPI_KEYS}
+    for k in CASH_KEYS:  # the periods before the first review (none with review_offset 0) are quarter 0's
+        if k in engine.initial_totals:
+            quarters[k][0] += to_numpy(engine.initial_totals[k])[:, 0]
+    salvage = ep.world.economics.salvage_value
+    end = np.divide(totals["salvage"], salvage, out=np.zeros_like(totals["salvage"]), where=salvage > 0)
+    stock[-1] = end * cost
+    return {
+        **totals,
+        **{f"q_{k}": v for k, v in quarters.items()},
+        "stock_value": stock,
+        "stock_salvage": stock * (salvage / np.maximum(cost, 1e-300)),
+        "end_stock": end,
+    }
 
 
 def item_profit_grid(
@@ -326,12 +418,16 @@ def tune(episodes: Sequence[Episode], items: Sequence[str], cfg: ExperimentConfi
 def train_directbackprop(
     cfg: ExperimentConfig, train: Sequence[Window], run_root: Path, *, progress: bool = False
 ) -> tuple[Any, Path]:
-    """Train DirectBackprop on the latest training window with ``restock.agents.training`` (the trainer
-    takes one scenario); (its policy, its run folder)."""
+    """Train DirectBackprop with ``restock.agents.training`` on the latest training window, or with
+    ``pooled`` on every training window (``agent.train_scenarios``; checkpoints still chosen on held-out
+    lead times of the latest window); (its policy, its run folder)."""
     from restock.agents.training import TrainSpec, load_policy
     from restock.agents.training import train as train_agent
 
     window = train[-1]
+    options = dict(cfg.dbp_options)
+    if cfg.pooled:
+        options["train_scenarios"] = [list(w.overrides) for w in train]
     world = draw(window.scenario, 0, 1).world
     periods = min(int(cfg.dbp_options.get("rollout_periods", 200)), world.horizon)
     reviews = sum(1 for t in world.review_periods() if t < periods)
@@ -342,7 +438,7 @@ def train_directbackprop(
         timesteps=cfg.dbp_iterations * paths * world.n_skus * reviews,
         seed=cfg.seed,
         scenario_overrides=window.overrides,
-        options=dict(cfg.dbp_options),
+        options=options,
         device=cfg.device,
     )
     run_dir = train_agent(spec, root=run_root, progress=progress)
@@ -373,7 +469,9 @@ def summarize(
             "revenue": total("revenue"),
             "purchase_cost": total("purchase_cost"),
             "holding_cost": total("holding_cost"),
+            "penalty_cost": total("penalty_cost"),
             "salvage": total("salvage"),
+            "end_stock_at_cost": float(np.mean([t["stock_value"][-1].mean(0).sum() for t in runs])),
             "fill_rate": total("sales") / max(total("demand"), 1e-12),
         }
         if name != reference:
@@ -390,6 +488,25 @@ def summarize(
             }
         rows.append(row)
     return rows
+
+
+def capped_base_stock(
+    cfg: ExperimentConfig, window: Window, items: Sequence[str], say: Callable[[str], None]
+) -> BaseStockPolicy:
+    """The capped base-stock (level S and cap r per item) tuned by
+    :func:`restock.agents.baselines.tuning.tune` on the latest training window (its training seeds 0 and
+    1, ``tune_paths / 4`` paths each: its grid runs every candidate at once)."""
+    from restock.agents.baselines.tuning import TuningConfig
+    from restock.agents.baselines.tuning import tune as tune_baseline
+
+    t0 = time.perf_counter()
+    config = TuningConfig(train_seeds=2, n_paths=max(1, cfg.tune_paths // 4))
+    policy, _ = tune_baseline("capped-base-stock", window.scenario, seed=0, config=config)
+    skus = list(draw(window.scenario, 0, 1).world.skus)
+    if skus != list(items):
+        raise SystemExit("capped-base-stock: the training window's items differ from the evaluation's")
+    say(f"capped-base-stock tuned on {window.start} ({time.perf_counter() - t0:.0f} s)")
+    return policy
 
 
 def baselines(
@@ -422,7 +539,10 @@ def baselines(
         HorizonNewsvendor(np.array([tuned.tau_horizon[s] for s in items]), name=names[3]),
         CoverBaseStock(np.array([tuned.covers[s] for s in items]), name=names[4]),
     ]
-    return ev, train, tuned, dict(zip(names, policies, strict=True))
+    out = dict(zip(names, policies, strict=True))
+    if cfg.capped_base_stock and not suffix:  # it reads no forecast: the same policy for every forecaster
+        out[f"capped-base-stock{suffix}"] = capped_base_stock(cfg, train[-1], items, say)
+    return ev, train, tuned, out
 
 
 def versus(per_seed: dict[str, list[dict[str, np.ndarray]]], policy: str) -> dict[str, dict[str, float]]:
@@ -483,8 +603,15 @@ def run(
             forecaster = ep.forecasts.model
             if forecaster not in wql:
                 wql[forecaster] = forecast_wql(ep)
+    profits = {k: np.mean([t["reward"].mean(0).sum() for t in v]) for k, v in per_seed.items()}
+    best = max((k for k in profits if k != "directbackprop"), key=lambda k: profits[k])
+    compare = list(
+        dict.fromkeys([best, "newsvendor-tuned-horizon", *(["capped-base-stock"] * cfg.capped_base_stock)])
+    )
     return {
         "config": asdict(cfg),
+        "best_baseline": best,
+        "directbackprop_against": against(per_seed, "directbackprop", compare),
         "windows": {"train": [w.start for w in train], "eval": ev.start, "horizon": ev.scenario.horizon},
         "items": list(tuned.tau_items),
         "tuned": asdict(tuned),
@@ -496,6 +623,78 @@ def run(
         "summary": summarize(per_seed),
         "directbackprop_vs": versus(per_seed, "directbackprop"),
         "per_seed_profit": {k: [float(t["reward"].mean(0).sum()) for t in v] for k, v in per_seed.items()},
+    }
+
+
+Runs = list[dict[str, np.ndarray]]
+Measure = Callable[[dict[str, np.ndarray]], np.ndarray]
+"""A figure of one evaluation draw per path and item [P, N] (e.g. its profit)."""
+
+
+def paired(mine: Runs, other: Runs, measure: Measure) -> dict[str, float]:
+    """``measure`` of ``mine`` minus ``other``: the mean (a year, summed over items), paired over the
+    evaluation seeds (per seed: mean over paths, summed over items) and over the items (per item: mean
+    over paths and seeds; the CI scaled to the total), with Student-t 95% CIs."""
+    a = np.array([measure(t).mean(0) for t in mine])  # [seeds, N]
+    b = np.array([measure(t).mean(0) for t in other])
+    d = paired_difference(a.sum(1), b.sum(1))
+    di = paired_difference(a.mean(0), b.mean(0))
+    n = a.shape[1]
+    return {
+        "mean": d.mean,
+        "pct": 100.0 * d.relative,
+        "ci_low": d.ci_low,
+        "ci_high": d.ci_high,
+        "item_ci_low": di.ci_low * n,
+        "item_ci_high": di.ci_high * n,
+        "items_better": int((a.mean(0) > b.mean(0) + 1e-9).sum()),
+        "items": n,
+    }
+
+
+DECOMPOSITION = ("revenue", "purchase_cost", "holding_cost", "penalty_cost", "fixed_order_cost", "salvage")
+
+
+def decomposition(mine: Runs, other: Runs) -> dict[str, float]:
+    """Mean difference (a year, summed over items) of every money flow, and of the stock on hand at the
+    horizon in units and at cost; profit = revenue + salvage - the costs."""
+
+    def mean(runs: Runs, key: str) -> float:
+        return float(np.mean([t[key].mean(0).sum() for t in runs]))
+
+    out = {k: mean(mine, k) - mean(other, k) for k in (*DECOMPOSITION, "reward")}
+    out["end_stock_units"] = mean(mine, "end_stock") - mean(other, "end_stock")
+    out["end_stock_at_cost"] = float(
+        np.mean([t["stock_value"][-1].mean(0).sum() for t in mine])
+        - np.mean([t["stock_value"][-1].mean(0).sum() for t in other])
+    )
+    return out
+
+
+def quarter_measures(cut: int) -> dict[str, Measure]:
+    """Each quarter's profit with its stock valued at cost at both ends (:func:`valued_quarters`), and the
+    window cut after ``cut`` quarters with the stock then valued at cost (``cut-cost``) or at its salvage
+    value (``cut-salvage``) instead of running to the horizon."""
+
+    def quarter(q: int) -> Measure:
+        return lambda t: valued_quarters(t["q_reward"], t["stock_value"])[q]
+
+    out = {f"q{q + 1}": quarter(q) for q in range(QUARTERS)}
+    out["cut-cost"] = lambda t: t["q_reward"][:cut].sum(0) + t["stock_value"][cut] - t["stock_value"][0]
+    out["cut-salvage"] = lambda t: t["q_reward"][:cut].sum(0) + t["stock_salvage"][cut] - t["stock_value"][0]
+    return out
+
+
+def against(per_seed: dict[str, Runs], policy: str, baselines: Sequence[str]) -> dict[str, Any]:
+    """``policy`` against each of ``baselines``: the year, each valued quarter, the window cut after three
+    quarters, and the decomposition of the year's difference."""
+    measures = {"year": lambda t: t["reward"], **quarter_measures(QUARTERS - 1)}
+    return {
+        b: {
+            **{m: paired(per_seed[policy], per_seed[b], f) for m, f in measures.items()},
+            "decomposition": decomposition(per_seed[policy], per_seed[b]),
+        }
+        for b in baselines
     }
 
 
@@ -518,9 +717,36 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def against_markdown(result: dict[str, Any]) -> str:
+    """DirectBackprop against the strongest baselines: the year, its quarters, the cut window, and the
+    decomposition of the year's difference, as markdown tables."""
+    lines = [
+        "| baseline | window | DirectBackprop minus baseline | 95% CI (seeds) | 95% CI (items) "
+        "| items better |",
+        "|---|---|---:|---|---|---:|",
+    ]
+    for b, res in result["directbackprop_against"].items():
+        for m, r in res.items():
+            if m == "decomposition":
+                continue
+            ci = f"[{r['ci_low']:+,.0f}, {r['ci_high']:+,.0f}]"
+            ci_items = f"[{r['item_ci_low']:+,.0f}, {r['item_ci_high']:+,.0f}]"
+            lines.append(
+                f"| {b} | {m} | {r['mean']:+,.0f} ({r['pct']:+.2f}%) | {ci} | {ci_items} "
+                f"| {r['items_better']}/{r['items']} |"
+            )
+    keys = (*DECOMPOSITION, "reward", "end_stock_units", "end_stock_at_cost")
+    lines += ["", "| baseline | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
+    for b, res in result["directbackprop_against"].items():
+        d = res["decomposition"]
+        lines.append(f"| {b} | " + " | ".join(f"{d[k]:+,.0f}" for k in keys) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train-years", type=int, default=2)
+    ap.add_argument("--end-offset", type=int, default=0, help="days from the evaluation's end to the data's")
     ap.add_argument("--eval-seeds", type=int, default=10)
     ap.add_argument("--paths", type=int, default=8)
     ap.add_argument("--tune-paths", type=int, default=16)
@@ -529,6 +755,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--dbp", action="append", default=[], help="DirectBackprop option KEY=VALUE")
     ap.add_argument("--dbp-iterations", type=int, default=600)
     ap.add_argument("--dbp-run", default=None, help="evaluate this DirectBackprop run instead of training")
+    ap.add_argument("--all-stores", action="store_true", help="every series of the data (280), not CA_1's 28")
+    ap.add_argument("--pooled", action="store_true", help="DirectBackprop trains on every training window")
+    ap.add_argument("--capped-base-stock", action="store_true", help="also the tuned capped base-stock")
     ap.add_argument("--extra-forecasters", default="", help="comma-separated, e.g. ets")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cpu")
@@ -547,12 +776,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         forecaster=args.forecaster,
         overrides=tuple(args.set),
         train_years=args.train_years,
+        end_offset=args.end_offset,
         tune_paths=args.tune_paths,
         eval_seeds=args.eval_seeds,
         paths=args.paths,
         dbp_options=options,
         dbp_iterations=args.dbp_iterations,
         dbp_run=args.dbp_run,
+        all_stores=args.all_stores,
+        pooled=args.pooled,
+        capped_base_stock=args.capped_base_stock,
         extra_forecasters=tuple(f for f in args.extra_forecasters.split(",") if f),
         seed=args.seed,
         device=args.device,
@@ -570,6 +803,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_text(args.json, text)
     print(text)
     print(markdown(result), file=sys.stderr)
+    print(against_markdown(result), file=sys.stderr)
     return 0
 
 

@@ -157,3 +157,67 @@ def test_the_horizon_newsvendor_is_the_newsvendor_until_the_year_ends(bench: Mod
     want = [ep.forecasts.cumulative_quantile(0, 7, i, 7.0, float(tau[i])) for i in range(3)]
     np.testing.assert_allclose(last, np.tile(want, 2), rtol=1e-12)
     assert (last <= plain.act(batch, empty(49))).all() and want[0] < plain.act(batch, empty(49))[0]
+
+
+def test_valued_quarters_by_hand(bench: ModuleType) -> None:
+    flows = np.array([10.0, 20.0, 30.0, 40.0])
+    stock = np.array([5.0, 7.0, 2.0, 4.0, 9.0])  # at cost; the last (9) is salvaged inside the flows
+    np.testing.assert_allclose(bench.valued_quarters(flows, stock), [12.0, 15.0, 32.0, 36.0])
+    assert [bench.quarter_of(t, 56) for t in (0, 13, 14, 41, 42, 55)] == [0, 0, 1, 2, 3, 3]
+
+
+def test_the_quarters_add_up_to_the_year(bench: ModuleType) -> None:
+    from restock.agents.evaluate import engine_rule
+    from restock.envs.core import to_numpy
+    from restock.envs.features import ObservationConfig
+    from restock.envs.observer import Observer
+    from restock.simulator.batch import BatchEngine
+
+    ev, _ = bench.windows(small_config(bench))
+    ep = bench.episode(ev, eval_seed(2), 2)
+    out = bench.rollout(NewsvendorPolicy(0.9, name="nv"), ep)
+    for key in ("reward", "revenue", "purchase_cost", "salvage"):
+        np.testing.assert_allclose(out[f"q_{key}"].sum(0), out[key], rtol=1e-9, atol=1e-9)
+    econ = ep.world.economics
+    # the stock salvaged at the end, valued at cost, and the salvage booked on it
+    np.testing.assert_allclose(out["stock_value"][-1], out["end_stock"] * econ.unit_cost, rtol=1e-12)
+    np.testing.assert_allclose(out["salvage"], out["end_stock"] * econ.salvage_value, rtol=1e-9)
+    # the stock at the first review of the second quarter (period 14) is what the engine holds then
+    engine = BatchEngine(ep.world, ep.paths, record=False)
+    state = engine.reset()
+    policy = NewsvendorPolicy(0.9, name="nv")
+    observer = Observer(ep.world, ep.paths.price, ep.forecasts, 0, ObservationConfig())
+    rule = engine_rule(policy, [observer])
+    while state.t < 14:
+        state, _ = engine.step(rule(state))
+    np.testing.assert_allclose(out["stock_value"][1], to_numpy(state.on_hand)[:, 0] * econ.unit_cost)
+    assert out["end_stock"].sum() > 0 and (out["stock_value"][0] > 0).all()  # 21 days' cover at the start
+    valued = bench.valued_quarters(out["q_reward"], out["stock_value"])
+    np.testing.assert_allclose(valued.sum(0), out["reward"] - out["stock_value"][0], rtol=1e-9, atol=1e-9)
+    cut = bench.quarter_measures(3)
+    np.testing.assert_allclose(cut["cut-cost"](out), valued[:3].sum(0), rtol=1e-9, atol=1e-9)
+    # the same cut with the stock valued at salvage (half its cost here) is lower by half that stock's cost
+    half = 0.5 * out["stock_value"][3]
+    np.testing.assert_allclose(cut["cut-salvage"](out), cut["cut-cost"](out) - half, rtol=1e-9, atol=1e-9)
+
+
+def test_the_capped_base_stock_is_tuned_on_the_latest_training_window(bench: ModuleType) -> None:
+    from restock.agents.baselines.tuning import TuningConfig, tune
+
+    cfg = small_config(bench, capped_base_stock=True)
+    _, train = bench.windows(cfg)
+    policy = bench.capped_base_stock(cfg, train[-1], list(ITEMS), lambda _: None)
+    # the library's tuning on that window, with the benchmark's seeds and paths
+    want, _ = tune(
+        "capped-base-stock", train[-1].scenario, seed=0, config=TuningConfig(train_seeds=2, n_paths=1)
+    )
+    np.testing.assert_array_equal(policy.level, want.level)
+    np.testing.assert_array_equal(policy.cap, want.cap)
+    with pytest.raises(SystemExit, match="items differ"):
+        bench.capped_base_stock(cfg, train[-1], list(ITEMS[:2]), lambda _: None)
+
+
+def test_an_end_offset_moves_every_window_back(bench: ModuleType) -> None:
+    ev, train = bench.windows(small_config(bench, end_offset=91))
+    assert draw(ev.scenario, 0, 1).catalog.dates[-1] == LAST_DAY - pd.Timedelta(days=91)
+    assert [w.start for w in [*train, ev]] == ["2015-10-05", "2015-11-30"]

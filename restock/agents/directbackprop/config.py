@@ -45,6 +45,12 @@ class DirectBackpropConfig:
     train_episodes: int = 8
     """Training episodes (draws of ``n_paths`` paths) built once and cycled through, one per iteration
     (building a draw costs about as much as a gradient step on a long-horizon scenario)."""
+    train_scenarios: tuple[tuple[str, ...], ...] = ()
+    """Several training scenarios (e.g. one window of replayed data per year, each with its own SKUs):
+    one list of scenario overrides per scenario, each applied on top of the run's own overrides; training
+    episode j is drawn from scenario ``j mod len(train_scenarios)`` (so ``train_episodes`` must be at least
+    their number). Empty: the run's scenario alone. The checkpoint selection and the final evaluation stay
+    on the run's own scenario."""
     eval_periods: int = 0
     """Periods of each evaluation during training (0: the scenario's horizon)."""
     eval_paths: int = 256
@@ -120,6 +126,18 @@ class DirectBackpropConfig:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise InputError(f"agent option {name!r} must be a finite number > 0, got {value!r}")
+        if not all(
+            isinstance(o, tuple) and o and all(isinstance(x, str) for x in o) for o in self.train_scenarios
+        ):
+            raise InputError(
+                "agent option 'train_scenarios' must be a list of non-empty lists of scenario overrides "
+                f"(strings), got {self.train_scenarios!r}"
+            )
+        if len(self.train_scenarios) > self.train_episodes:
+            raise InputError(
+                f"agent option 'train_episodes' ({self.train_episodes}) must be at least the number of "
+                f"'train_scenarios' ({len(self.train_scenarios)})"
+            )
         if not isinstance(self.time_features, bool):
             raise InputError(
                 f"agent option 'time_features' must be true or false, got {self.time_features!r}"
@@ -157,6 +175,14 @@ class DirectBackpropConfig:
                         f"agent option {name!r} must be a list of positive integers, got {widths!r}"
                     )
                 values[name] = tuple(widths)
+        if "train_scenarios" in values:
+            lists = values["train_scenarios"]
+            if not isinstance(lists, list | tuple) or not all(isinstance(o, list | tuple) for o in lists):
+                raise InputError(
+                    "agent option 'train_scenarios' must be a list of lists of scenario overrides, "
+                    f"got {lists!r}"
+                )
+            values["train_scenarios"] = tuple(tuple(o) for o in lists)
         return cls(**values, observation=nested_config(ObservationConfig, "observation", observation))
 
     def to_dict(self) -> dict[str, Any]:
@@ -164,6 +190,7 @@ class DirectBackpropConfig:
         out = asdict(self)
         out["hidden"] = list(self.hidden)
         out["capacity_price"] = list(self.capacity_price)
+        out["train_scenarios"] = [list(o) for o in self.train_scenarios]
         out["observation"]["obs_quantiles"] = list(self.observation.obs_quantiles)
         return out
 

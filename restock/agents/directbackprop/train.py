@@ -3,11 +3,13 @@
 
 Training episodes: ``train_episodes`` draws of ``n_paths`` exogenous paths (root seeds
 ``seeding.int_seed(seed, "directbackprop/train", j) mod EVAL_SEED_OFFSET``, below every evaluation seed),
-built once and cut to ``rollout_periods``. Iteration i takes episode ``i mod train_episodes``, rolls the
-network out on it on the batch engine with ``grad=True``, takes the loss ``-mean(profit / reward_div)``
-per SKU-period over the periods from ``burn_in`` on (``reward_div`` is the env's per-point reward scale,
-p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate decayed by a
-cosine from ``lr`` to ``lr_final``).
+built once and cut to ``rollout_periods``; with ``train_scenarios`` (several training scenarios, e.g. one
+window of replayed data per year) episode j is a draw of scenario ``j mod len(train_scenarios)``, the
+network being the same for every SKU of every scenario. Iteration i takes episode ``i mod train_episodes``,
+rolls the network out on it on the batch engine with ``grad=True``, takes the loss ``-mean(profit /
+reward_div)`` per SKU-period over the periods from ``burn_in`` on (``reward_div`` is the env's per-point
+reward scale, p_ref x s), backpropagates, clips the gradient norm and takes an Adam step (learning rate
+decayed by a cosine from ``lr`` to ``lr_final``).
 
 Every ``eval_every`` iterations the network is evaluated on held-out paths (the selection draw
 ``seeding.selection_seed(0)``, apart from every training and evaluation draw; ``eval_periods`` periods,
@@ -144,6 +146,9 @@ def _train(
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     device = spec.device
     scenario = load_scenario(spec.scenario, list(spec.scenario_overrides))
+    scenarios = [
+        load_scenario(spec.scenario, [*spec.scenario_overrides, *o]) for o in cfg.train_scenarios
+    ] or [scenario]
     obs_config = cfg.observation
     pool: dict[int, Episode] = {}
 
@@ -151,7 +156,7 @@ def _train(
         j = it % cfg.train_episodes
         if j not in pool:
             pool[j] = make_episode(
-                scenario,
+                scenarios[j % len(scenarios)],
                 train_seed(spec.seed, j),
                 cfg.n_paths,
                 obs_config,
