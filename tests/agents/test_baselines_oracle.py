@@ -40,7 +40,7 @@ def test_oracle_refuses_what_it_cannot_solve() -> None:
     with pytest.raises(InputError, match="review every period"):
         oracle_policy(load("steady"))
     # its demand lives on whole units: real-valued normal demand is refused, not solved as a negbin
-    with pytest.raises(InputError, match=r"whole-unit demand \(poisson or negbin\).*'normal'"):
+    with pytest.raises(InputError, match=r"whole-unit demand \(poisson, negbin or pmf\).*'normal'"):
         oracle_policy(load("steady", ["demand.distribution=normal", "demand.cv=0.3"]))
 
 
