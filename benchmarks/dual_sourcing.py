@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         "--run", action="append", default=[], help="a trained run folder (DirectBackprop, PPO) for --only"
     )
     args = ap.parse_args(argv)
+    if args.simulate_oracle_cdi and args.no_index_search:
+        print("error: --simulate-oracle-cdi needs the index search (drop --no-index-search)", file=sys.stderr)
+        return 2
     if args.seeds < 2 or args.paths < 1 or args.horizon <= 200 or args.train_horizon <= 0:
         print("error: --seeds >= 2, --paths >= 1, --horizon > 200 and --train-horizon > 0", file=sys.stderr)
         return 2

@@ -382,6 +382,9 @@ BAD_SETS: tuple[str, ...] = (
     "nodes.0.inbound_capacity=nan",
     "catalog.unit_volume=-1.0",
     "catalog.unit_volume=inf",
+    "catalog.unit_volume=1e300",
+    "catalog.unit_volume_range=[1.0, 1e300]",
+    "nodes.0.storage_volume=[1.0, nan]",
     "catalog.unit_volume_range=[2.0, 1.0]",
     'shocks=[{kind="storage_cut",start=5,end=7,node="store",factor=0.5}]',
     'shocks=[{kind="demand_multiplier",start=5,end=7,factor=1e300}]',
@@ -578,6 +581,8 @@ def _train_cases(c: _Cases) -> None:
         ("agent.lr=inf", ("lr", "inf")),
         ("agent.hidden=[0]", ("hidden", "0")),
         ("agent.n_paths=0", ("n_paths", "0")),
+        ("agent.expedite_start=sometimes", ("expedite_start", "sometimes")),
+        ("agent.expedite_start=1", ("expedite_start", "1")),
     ):
         c.add(f"train-dbp-option-{opt}", [*dbp, "--set", opt], *words)
     c.add("train-run-dir-file", [*tr, "--run-dir", "{W}/a-file"], "--run-dir", "a-file")

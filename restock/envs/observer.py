@@ -280,13 +280,16 @@ class Observer:
         lie inside them, see :class:`restock.agents.baselines.newsvendor.NewsvendorPolicy`).
         """
         _, cum = self.forecast_rows(t)
-        if tau is None:
-            s = self.static
-            tau = critical_fractile(
-                self.price(t), s.unit_cost, s.holding_cost, s.penalty, self.world.review_period
-            )
-            tau = np.clip(tau, self.levels[0], self.levels[-1])
-        return interp_quantiles(self.levels, cum, tau)
+        return interp_quantiles(self.levels, cum, self.critical_fractile(t) if tau is None else tau)
+
+    def critical_fractile(self, t: int) -> np.ndarray:
+        """tau* = (p - c + b) / (p - c + b + h R) [B] at period ``t``'s price, kept inside the table's
+        levels: the newsvendor's service level."""
+        s = self.static
+        tau = critical_fractile(
+            self.price(t), s.unit_cost, s.holding_cost, s.penalty, self.world.review_period
+        )
+        return np.clip(tau, self.levels[0], self.levels[-1])
 
 
 def reward_divisor(observer: Observer, reward_scale: float | None) -> np.ndarray:

@@ -150,7 +150,7 @@ def validate_shocks(scenario: Scenario) -> None:
             limit = _LIMIT_CUTS[s.kind]
             if s.node is None:
                 raise InputError(f"scenario {w.source}: key '{w.key}.node' is required for a {s.kind}")
-            if s.node in nodes and np.isinf(limit_path(getattr(nodes[s.node], limit), 1)).all():
+            if s.node in nodes and np.isinf(getattr(nodes[s.node], limit)).all():  # a number or a path
                 raise w.child("node").error(
                     s.node, f"has an unlimited {limit}: a {s.kind} needs nodes.<i>.{limit}"
                 )

@@ -18,10 +18,10 @@ import pandas as pd
 from restock.errors import InputError
 from restock.forecasters import available
 from restock.scenarios import schema as bounds
-from restock.scenarios.catalog import resolve_catalog
+from restock.scenarios.catalog import cover_periods, resolve_catalog
 from restock.scenarios.network import scenario_network
 from restock.scenarios.parsing import Where
-from restock.scenarios.schema import LeadTimeConfig, Scenario
+from restock.scenarios.schema import DemandConfig, LeadTimeConfig, Scenario
 from restock.scenarios.shocks import DEMAND_KINDS, check_targets, validate_shocks
 
 
@@ -87,17 +87,8 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
     elif d.pmf:
         raise w.child("pmf").error(list(d.pmf), "is only for distribution = 'pmf' of stationary demand")
     if d.kind == "stationary":
-        if d.distribution == "pmf":
-            pass  # the pmf's own checks, above
-        elif (d.mean is None) == (not d.mean_range):
-            raise InputError(
-                f"scenario {w.source}: give exactly one of 'demand.mean' and 'demand.mean_range' "
-                f"for stationary demand, got mean={d.mean!r}, mean_range={list(d.mean_range)!r}"
-            )
-        elif d.mean is not None:
-            _positive(w.child("mean"), d.mean)
-        else:
-            _range(w.child("mean_range"), d.mean_range)
+        if d.distribution != "pmf":  # (a pmf implies its mean: checked above)
+            _validate_mean(d, w)
         if d.distribution == "negbin" and not d.dispersion > 1:
             raise w.child("dispersion").error(d.dispersion, "must be > 1 for negbin (variance / mean)")
         if d.distribution == "normal":
@@ -149,8 +140,24 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
             raise w.child("cv").error(d.cv, "is only for stationary demand")
 
 
-MAX_PMF_VALUES = 100_000
+def _validate_mean(d: DemandConfig, w: Where) -> None:
+    """Exactly one of ``mean`` (> 0) and ``mean_range`` (``[low, high]``) of stationary demand."""
+    if (d.mean is None) == (not d.mean_range):
+        raise InputError(
+            f"scenario {w.source}: give exactly one of 'demand.mean' and 'demand.mean_range' "
+            f"for stationary demand, got mean={d.mean!r}, mean_range={list(d.mean_range)!r}"
+        )
+    if d.mean is not None:
+        _positive(w.child("mean"), d.mean)
+    else:
+        _range(w.child("mean_range"), d.mean_range)
+
+
+MAX_PMF_VALUES = 1_000
 """Longest ``demand.pmf`` (values 0 .. MAX_PMF_VALUES - 1)."""
+MAX_PMF_WORK = 50_000
+"""Most ``len(demand.pmf)`` x the forecast table's longest cover: the exact table convolves the pmf once
+per period of that cover (about (len x cover)^2 / 2 operations); beyond it building the table would hang."""
 
 
 def _validate_pmf(scenario: Scenario, w: Where) -> None:
@@ -165,6 +172,13 @@ def _validate_pmf(scenario: Scenario, w: Where) -> None:
     for i, v in enumerate(d.pmf):
         if not (math.isfinite(v) and v >= 0):
             raise pw.child(i).error(v, "must be finite and >= 0")
+    cover = cover_periods(scenario)
+    if len(d.pmf) * cover > MAX_PMF_WORK:
+        raise pw.error(
+            f"{len(d.pmf)} values",
+            f"x the forecast's longest cover ({cover} periods) must be at most {MAX_PMF_WORK:,} "
+            "(a shorter pmf, or a smaller forecast.max_cover)",
+        )
     if abs(sum(d.pmf) - 1.0) > 1e-9:
         raise pw.error(list(d.pmf)[:8], f"must sum to 1, sums to {sum(d.pmf)!r}")
     if d.mean is not None or d.mean_range:

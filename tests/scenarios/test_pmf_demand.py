@@ -74,6 +74,18 @@ def test_the_true_table_holds_the_quantiles_of_the_sums() -> None:
         ),
         (["family.demand=uniform"], "family.demand"),
         (
+            ["demand.distribution=pmf", f"demand.pmf=[{', '.join(['0.0'] * 1000)}, 1.0]"],
+            "at most 1000 values",
+        ),
+        (
+            [
+                "demand.distribution=pmf",
+                f"demand.pmf=[{', '.join(['0.001'] * 1000)}]",
+                "forecast.max_cover=60",
+            ],
+            "longest cover .60 periods. must be at most 50,000",
+        ),
+        (
             [
                 "demand.distribution=pmf",
                 UNIFORM,

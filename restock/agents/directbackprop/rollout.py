@@ -30,7 +30,7 @@ import torch
 from restock.agents.directbackprop.features import TorchObserver
 from restock.agents.directbackprop.network import PolicyNetwork
 from restock.envs.core import build_episode, numpy_state
-from restock.envs.features import ObservationConfig, critical_fractile
+from restock.envs.features import ObservationConfig
 from restock.envs.observer import Observer, network_observers, network_reward_divisor
 from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
@@ -194,19 +194,14 @@ def expedited_newsvendor_level(episode: Episode) -> np.ndarray:
     world = episode.world
     net = world.network
     t = world.review_periods()[0]
-    s = b.static
-    tau = np.clip(
-        critical_fractile(b.price(t), s.unit_cost, s.holding_cost, s.penalty, world.review_period),
-        b.levels[0],
-        b.levels[-1],
-    )
+    tau = b.critical_fractile(t).reshape(b.n_paths, b.n_skus)[0]  # per SKU
     cover = b.forecast_cover
     out = []
     for v in net.nodes[0].extra_sources:
         periods = float(
             np.clip(net.vendor(v).lead_time.expected() + world.review_period, cover[0], cover[-1])
         )
-        out.append(b.demand_quantiles(t, periods, tau.reshape(b.n_paths, b.n_skus)[0]))  # tau per SKU
+        out.append(b.demand_quantiles(t, periods, tau))
     return np.stack(out, axis=1)
 
 
