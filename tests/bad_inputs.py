@@ -187,6 +187,9 @@ SNAPSHOT_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "snap-inf-price.csv": ("sku,on_hand,price\na,1,inf\n", ("row 2", "'price'", "inf")),
     "snap-inf-lead-time.csv": ("sku,on_hand,lead_time\na,1,inf\n", ("row 2", "'lead_time'", "inf")),
     "snap-half-lead-time.csv": ("sku,on_hand,lead_time\na,1,2.5\n", ("row 2", "'lead_time'", "2.5")),
+    "snap-huge-lead-time.csv": ("sku,on_hand,lead_time\na,1,1e9\n", ("row 2", "'lead_time'", "1e+09")),
+    "snap-far-order.csv": ('sku,on_hand,open_orders\na,1,"5@2999-01-01"\n', ("row 2", "open_orders",
+                                                                            "2999-01-01")),
     "snap-past-order.csv": ('sku,on_hand,open_orders\na,1,"5@2024-01-20"\n', ("row 2", "'open_orders'",
                                                                               "2024-01-20", "2024-01-29")),
     "snap-bad-order.csv": ('sku,on_hand,open_orders\na,1,"five@2024-02-01"\n', ("row 2", "open_orders",
@@ -889,6 +892,10 @@ def _recommend_cases(c: _Cases) -> None:
     c.add("recommend-today-late", [*good, "--today", "2024-03-01"], "--today", "2024-03-01", "2024-01-28")
     c.add("recommend-today-early", [*good, "--today", "2024-01-05"], "--today", "2024-01-05")
     c.add("recommend-lead-time", [*good, "--lead-time", "-1"], "--lead-time", "-1")
+    c.add("recommend-lead-time-huge", [*good, "--lead-time", "100000"], "--lead-time", "100000")
+    c.add(
+        "recommend-tune-weeks-huge", [*good, "--tune-weeks", "1000000000000"], "--tune-weeks", "1000000000000"
+    )
     c.add("recommend-out-under-file", [*good, "--out", "{W}/a-file/orders.csv"], "--out", "a-file/orders.csv")
     c.add("recommend-out-folder", [*good, "--out", "{W}/folder.csv"], "--out", "folder.csv")
     c.add("recommend-out-suffix", [*good, "--out", "{W}/orders.txt"], "--out", "orders.txt")

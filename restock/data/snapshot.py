@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from restock.errors import InputError
+from restock.scenarios.schema import MAX_LEAD_TIME
 
 REQUIRED: tuple[str, ...] = ("sku", "on_hand")
 """The columns every snapshot has."""
@@ -139,8 +140,15 @@ def read_snapshot(path: str | Path) -> Snapshot:
         if column in cells.columns:
             for r in range(len(sku)):
                 values[r] = _quantity(cells[column].iat[r], where(r, column), blank_ok=True)
-                if column == "lead_time" and not math.isnan(values[r]) and values[r] != int(values[r]):
-                    raise InputError(f"{where(r, column)}: must be a whole number of days, got {values[r]:g}")
+                if column == "lead_time" and not math.isnan(values[r]):
+                    if values[r] != int(values[r]):
+                        raise InputError(
+                            f"{where(r, column)}: must be a whole number of days, got {values[r]:g}"
+                        )
+                    if values[r] > MAX_LEAD_TIME:
+                        raise InputError(
+                            f"{where(r, column)}: must be at most {MAX_LEAD_TIME} days, got {values[r]:g}"
+                        )
         numbers[column] = values
     price = numbers["price"]
     bad = price == 0
@@ -180,7 +188,7 @@ def _open_orders(text: str, where: str) -> tuple[OpenOrder, ...]:
             raise InputError(f"{where}: open order {item!r} is not QTY@YYYY-MM-DD")
         quantity = _quantity(qty, f"{where}: open order {item!r}", blank_ok=False)
         try:
-            arrival = pd.Timestamp(date)
+            arrival = pd.Timestamp(date).as_unit("ns")  # (a far year fits only a coarser unit: refused)
         except (ValueError, OverflowError):
             raise InputError(f"{where}: open order {item!r}: {date!r} is not a date (YYYY-MM-DD)") from None
         if pd.isna(arrival) or arrival != arrival.normalize():

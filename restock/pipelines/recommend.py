@@ -80,7 +80,7 @@ from restock import io
 from restock.data.snapshot import Snapshot, check_snapshot, read_snapshot
 from restock.errors import InputError
 from restock.forecasters.base import BAND_QUANTILES
-from restock.scenarios.schema import SCENARIO_QUANTILES
+from restock.scenarios.schema import MAX_LEAD_TIME, MAX_PERIODS, SCENARIO_QUANTILES
 
 if TYPE_CHECKING:
     from restock.data.panel import DemandPanel
@@ -131,6 +131,8 @@ class RecommendSpec:
     def __post_init__(self) -> None:
         if isinstance(self.lead_time, bool) or not isinstance(self.lead_time, int) or self.lead_time < 0:
             raise InputError(f"--lead-time {self.lead_time!r}: must be a whole number of days >= 0")
+        if self.lead_time > MAX_LEAD_TIME:
+            raise InputError(f"--lead-time {self.lead_time!r}: must be at most {MAX_LEAD_TIME} days")
         q = np.asarray(self.quantiles, dtype=np.float64)
         if q.ndim != 1 or len(q) < 2 or not np.all((q > 0) & (q < 1)) or np.any(np.diff(q) <= 0):
             raise InputError(
@@ -140,6 +142,8 @@ class RecommendSpec:
             parse_day(self.today, "--today")
         if isinstance(self.tune_weeks, bool) or not isinstance(self.tune_weeks, int) or self.tune_weeks < 1:
             raise InputError(f"--tune-weeks {self.tune_weeks!r}: must be a whole number of weeks >= 1")
+        if self.tune_weeks > MAX_PERIODS // 7:
+            raise InputError(f"--tune-weeks {self.tune_weeks!r}: must be at most {MAX_PERIODS // 7} weeks")
         from restock.forecasters.registry import names
 
         if self.forecaster not in names():
@@ -275,7 +279,7 @@ def _state(snapshot: Snapshot, today: pd.Timestamp, cover: np.ndarray) -> tuple[
 
     n = snapshot.n_rows
     due = [[(int((o.arrival - today).days), o.quantity) for o in orders] for orders in snapshot.open_orders]
-    k = max([d for row in due for d, _ in row] + [1])
+    k = max(int(np.max(cover, initial=0)) - 1, 1)  # only orders due within the cover enter the pipeline
     on_hand = snapshot.on_hand.astype(np.float64).copy()
     pipeline = np.zeros((n, k))
     later = np.zeros(n)
