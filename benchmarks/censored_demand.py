@@ -34,7 +34,7 @@ from restock.agents.evaluate import Episode, rollout
 from restock.forecasters.base import DEFAULT_QUANTILES
 from restock.forecasters.metrics import coverage, mean_wql
 from restock.scenarios import draw, forecast_table, load
-from restock.scenarios.forecast import realized_buckets
+from restock.scenarios.forecast import served_rate
 
 HISTORIES = ("demand", "sales-as-demand", "sales")
 LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -63,7 +63,7 @@ def compare(
     seconds = time.perf_counter() - start
     levels = np.asarray(table.quantiles)
     pick = [int(np.argmin(np.abs(levels - x))) for x in LEVELS]
-    actual = realized_buckets(d, 1)[..., 0]  # [P, R, N]
+    actual = table.realized_buckets(served_rate(d.scenario, d.paths.demand))[:, :, 0, :, 0]  # [P, R, N]
     pred = np.broadcast_to(table.per_bucket[:, :, 0, :, 0], (*actual.shape, len(levels)))
     ok = np.isfinite(actual)
     a, p = actual[ok], pred[ok]

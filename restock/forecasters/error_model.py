@@ -81,7 +81,7 @@ def error_quantiles(
 ) -> np.ndarray:
     """Quantiles of ``errors`` along ``axis`` (NaN ignored, quantile axis last): empirical, or product-limit
     where ``censored`` (bool, the shape of ``errors``) marks lower bounds."""
-    if censored is None:
+    if censored is None or not np.any(censored):  # nothing censored: the empirical quantiles themselves
         return nan_quantile(errors, quantiles, axis=axis)
     return censored_quantiles(errors, censored, quantiles, axis=axis)
 

@@ -499,20 +499,3 @@ def _forecaster_table(
         cover=b * np.arange(1, n_buckets + 1),
         cumulative=cum,
     )
-
-
-def realized_buckets(draw: ScenarioDraw, buckets: int) -> np.ndarray:
-    """[P, R, N, H] the demand that came, summed over the customer-facing nodes, in each of the ``buckets``
-    buckets after every review (the periods ``t + h*B .. t + (h+1)*B - 1``): what a table's
-    ``per_bucket`` quantiles are scored against. NaN where a bucket runs past the horizon."""
-    s = draw.scenario
-    b = s.review_period
-    demand = draw.paths.demand.sum(axis=2)  # [P, T, N]
-    csum = np.concatenate([np.zeros((demand.shape[0], 1, demand.shape[2])), np.cumsum(demand, axis=1)], 1)
-    reviews = np.asarray(draw.world.review_periods(), dtype=np.int64)
-    starts = reviews[:, None] + b * np.arange(buckets)[None, :]  # [R, H]
-    ok = starts + b <= s.horizon
-    lo, hi = np.minimum(starts, s.horizon), np.minimum(starts + b, s.horizon)
-    out = csum[:, hi] - csum[:, lo]  # [P, R, H, N]
-    out[:, ~ok] = np.nan
-    return np.moveaxis(out, 3, 2)

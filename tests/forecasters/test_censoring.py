@@ -161,3 +161,14 @@ def test_stock_out_flags_bring_the_quantiles_back_to_demand(model: str) -> None:
     # sales read as demand are too low at both levels; the flags bring them closer to the truth
     assert (got[False] < truth - 1).all()
     assert (np.abs(got[True] - truth) < np.abs(got[False] - truth)).all(), got
+
+
+def test_an_availability_column_without_a_stock_out_leaves_the_error_quantiles_empirical() -> None:
+    """All flags False is the same as no flags: numpy's (interpolated) quantiles, not product-limit steps."""
+    from restock.forecasters.error_model import error_quantiles
+
+    errors = np.array([[1.0, 2.0, 3.0, 4.0]])
+    q = np.array([0.1, 0.5, 0.9])
+    plain = error_quantiles(errors, q, axis=1)
+    np.testing.assert_allclose(plain, [[1.3, 2.5, 3.7]])
+    np.testing.assert_array_equal(error_quantiles(errors, q, axis=1, censored=np.zeros((1, 4), bool)), plain)

@@ -14,7 +14,7 @@ from restock.errors import InputError
 from restock.forecasters.metrics import coverage, mean_wql
 from restock.scenarios import draw, load
 from restock.scenarios.cache import ScenarioCache
-from restock.scenarios.forecast import bucket_panel, forecast_table, realized_buckets
+from restock.scenarios.forecast import bucket_panel, forecast_table, served_rate
 from restock.scenarios.sales import reference_cover, reference_level, warmup_records, warmup_sales
 
 SINGLE = {
@@ -87,6 +87,8 @@ def test_sales_panel_holds_bucket_sales_and_in_stock_shares() -> None:
         ({"history": "stock", "model": "ets"}, "forecast.history"),
         ({"history_cover": 5.0, "model": "ets"}, "forecast.history_cover"),
         ({"history": "sales", "model": "ets", "history_cover": -1.0}, "forecast.history_cover"),
+        ({"history": "sales", "model": "ets", "history_cover": 0.0}, "forecast.history_cover"),
+        ({"history": "sales", "model": "ets", "history_cover": 1e300}, "forecast.history_cover"),
     ],
 )
 def test_bad_history_settings_are_named(change: dict, key: str) -> None:
@@ -125,7 +127,7 @@ def _scores(history: str) -> tuple[float, float]:
     )
     d = draw(s, 0, 2)
     table = forecast_table(d)
-    actual = realized_buckets(d, 1)[..., 0]
+    actual = table.realized_buckets(served_rate(d.scenario, d.paths.demand))[:, :, 0, :, 0]  # one node
     pred = table.per_bucket[:, :, 0, :, 0]
     ok = np.isfinite(actual)
     levels = np.asarray(table.quantiles)
