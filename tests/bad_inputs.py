@@ -605,6 +605,7 @@ def _train_cases(c: _Cases) -> None:
     ):
         c.add(f"train-resume-{run}", ["train", "--resume", f"{{W}}/{run}"], *words)
     c.add("train-resume-and-agent", ["train", "--resume", "{W}/ppo", "--agent", "ppo"], "--agent")
+    c.add("train-resume-and-device", ["train", "--resume", "{W}/ppo", "--device", "cpu"], "--device")
 
 
 TUNE_SET = '["catalog.n_skus=2", "horizon=28", "agent.n_paths=4"]'
@@ -623,6 +624,14 @@ TUNE_FILES: dict[str, str] = {
         f"timesteps = 100\nset = {TUNE_SET}\n[space]\n"
         '"agent.rollout_periods" = {choice = [100, 10]}\n"agent.burn_in" = {choice = [0, 50]}\n'
     ),
+    "space-blame.toml": (
+        'timesteps = 100\n[space]\n"agent.hidden" = {choice = [[8]]}\n"agent.lr" = {choice = [-1.0]}\n'
+    ),
+    "space-final-seeds.toml": (
+        'timesteps = 100\nfinal_seeds = 2000000\n[space]\n"agent.lr" = {choice = [0.01]}\n'
+    ),
+    "space-eval-seeds.toml": 'timesteps = 100\neval_seeds = 0\n[space]\n"agent.lr" = {choice = [0.01]}\n',
+    "space-factor.toml": 'timesteps = 100\nreduction_factor = 1.0\n[space]\n"agent.lr" = {choice = [0.01]}\n',
     "space-good.toml": f'timesteps = 100\nset = {TUNE_SET}\n[space]\n"agent.lr" = {{choice = [0.01]}}\n',
     "config-unknown.toml": '[train]\nagent = "ppo"\nscenario = "steady"\ntimesteps = 10\nwat = 1\n',
     "config-no-train.toml": "[agent]\nlr = 0.1\n",
@@ -648,6 +657,10 @@ def _tune_cases(c: _Cases) -> None:
         ("space-budget", ("space-budget.toml", "--timesteps")),
         ("space-grace", ("space-grace.toml", "grace", "100")),
         ("space-trial", ("space-trial.toml", "trial t0", "burn_in", "50")),
+        ("space-blame", ("space-blame.toml", "space.agent.lr", "-1.0")),
+        ("space-final-seeds", ("space-final-seeds.toml", "final_seeds", "2000000")),
+        ("space-eval-seeds", ("space-eval-seeds.toml", "eval_seeds", "0")),
+        ("space-factor", ("space-factor.toml", "reduction_factor", "1.0")),
         ("space-missing", ("space-missing.toml",)),
     ):
         c.add(f"tune-{name}", [*tune, "--space", f"{{W}}/{name}.toml", *out], *words)
@@ -656,6 +669,7 @@ def _tune_cases(c: _Cases) -> None:
     c.add("tune-agent", ["tune", "--agent", "sac", "--scenario", "steady", "--space", "{W}/space-good.toml"],
           "--agent", "sac")  # fmt: skip
     c.add("tune-trials", [*good, "--trials", "0", *out], "--trials", "0")
+    c.add("tune-timesteps", [*good, "--timesteps", "0", *out], "--timesteps", "0")
     c.add("tune-device", [*good, "--device", "cuda:1", *out], "--device", "cuda:1")
     c.add("tune-scenario", [*good, "--set", "horizon=0", *out], "horizon", "0")
     c.add("tune-out-run", [*good, "--out", "{W}/ppo"], "{W}/ppo", "not empty")

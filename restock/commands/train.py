@@ -78,6 +78,7 @@ def train_command(
         ]
         given += ["--set"] * bool(sets) + ["--run-dir"] * (run_dir is not None)
         given += ["--config"] * (config is not None) + ["--seed"] * (seed is not None)
+        given += ["--device"] * (device is not None)
         if given:
             raise InputError(f"--resume continues the run as its run.json says; drop {', '.join(given)}")
         spec = training.saved_spec(resume)

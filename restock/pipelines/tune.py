@@ -192,6 +192,15 @@ def read_space(path: str | Path) -> SpaceFile:
     for key, value in (("eval_seeds", space.eval_seeds), ("final_seeds", space.final_seeds)):
         if value < 1:
             raise where.child(key).error(value, "must be >= 1")
+    if (
+        space.final_seeds > seeding.TUNE_EVAL_INDEX
+    ):  # the final seeds eval_seed(0..) stay below the tune seeds
+        raise where.child("final_seeds").error(
+            space.final_seeds, f"must be at most {seeding.TUNE_EVAL_INDEX}"
+        )
+    most = seeding.MAX_EVAL_INDEX - seeding.TUNE_EVAL_INDEX + 1
+    if space.eval_seeds > most:
+        raise where.child("eval_seeds").error(space.eval_seeds, f"must be at most {most}")
     if space.paths is not None and space.paths < 1:
         raise where.child("paths").error(space.paths, "must be >= 1")
     if space.timesteps is not None and space.timesteps < 1:
@@ -233,6 +242,8 @@ class TuneSpec:
             raise InputError(f"--agent {self.agent!r}: restock tune tunes one of {', '.join(AGENTS)}")
         if self.trials < 1:
             raise InputError(f"--trials {self.trials!r}: must be >= 1")
+        if self.timesteps is not None and self.timesteps < 1:
+            raise InputError(f"--timesteps {self.timesteps!r}: must be >= 1")
         if isinstance(self.seed, bool) or not 0 <= self.seed < training.MAX_SEED:
             raise InputError(f"--seed {self.seed!r}: must be an integer in [0, 2**32)")
         if self.device not in ("cpu", "cuda"):
@@ -277,7 +288,7 @@ def plan(spec: TuneSpec, space: SpaceFile) -> list[Trial]:
     if Path(scenario).suffix == ".toml" and Path(scenario).is_file():
         scenario = str(Path(scenario).absolute())  # a trial's process may run elsewhere
     overrides, options = training.split_sets([*space.set, *spec.sets])
-    timesteps = spec.timesteps or space.timesteps
+    timesteps = spec.timesteps if spec.timesteps is not None else space.timesteps
     draws_budget = any(p == TIMESTEPS for p, _ in space.space)
     if timesteps is None and not draws_budget:
         raise InputError(f"{source}: no training budget: give --timesteps, timesteps = N or {TIMESTEPS}")
@@ -295,13 +306,15 @@ def plan(spec: TuneSpec, space: SpaceFile) -> list[Trial]:
         training.check(base)
     except InputError as exc:
         raise InputError(f"{source}: the trials' scenario: {exc}") from None
-    for path, dist in space.space:
+    checked: dict[str, Any] = {}  # each value with the first values of the paths already checked only,
+    for path, dist in space.space:  # so that an error names the path at fault
         for value in dist.probes():
             try:
-                probe = _apply(base, {**first, path: value})
+                probe = _apply(base, {**checked, path: value})
                 training.parse_options(probe)
             except InputError as exc:
                 raise InputError(f"{source}: key 'space.{path}' value {value!r}: {exc}") from None
+        checked[path] = first[path]
     rng = seeding.generator(spec.seed, "tune/search")
     trials = []
     for i in range(spec.trials):

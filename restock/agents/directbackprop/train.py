@@ -269,7 +269,8 @@ def _train(
             writer.add_scalar("train/profit_per_period", profit, done)
             writer.add_scalar("train/grad_norm", grad_norm, done)
             writer.add_scalar("train/lr", lr, done)
-            if done % cfg.eval_every == 0 or done == iterations:
+            evaluated = done % cfg.eval_every == 0 or done == iterations
+            if evaluated:
                 score = evaluate(net, eval_episode, cfg.burn_in, dtype, cfg.round_orders)["profit_per_period"]
                 history.append({"iteration": done, "eval_profit_per_period": score})
                 writer.add_scalar("eval/profit_per_period", score, done)
@@ -285,7 +286,7 @@ def _train(
                     )
             if done % cfg.checkpoint_every == 0 or done == iterations:
                 checkpoint(last_path, done)
-            if on_evaluation is not None and (done % cfg.eval_every == 0 or done == iterations):
+            if on_evaluation is not None and evaluated:
                 writer.flush()
                 on_evaluation(done, iterations)
     finally:
