@@ -201,17 +201,15 @@ class Scored:
 def score_pairs(actual: np.ndarray, pred: np.ndarray, levels: np.ndarray) -> Scored:
     """:class:`Scored` of ``actual`` [P, ...] (NaN: not realized, left out) against ``pred`` [P, ..., Q],
     one path at a time (``pred`` may be a broadcast view: [..., Q] at once, never [P, ..., Q])."""
-    from restock.forecasters.metrics import coverage, weighted_quantile_loss
+    from restock.forecasters.metrics import coverage, pinball_loss
 
     pinball, volume, covered, n = np.zeros(levels.size), 0.0, np.zeros(levels.size), 0
     for path in range(actual.shape[0]):
         a = actual[path].reshape(-1)
         ok = np.isfinite(a)
         f = pred[path].reshape(-1, levels.size)[ok]
-        vol = float(np.abs(a[ok]).sum())
-        if vol > 0:
-            pinball += weighted_quantile_loss(a[ok], f, levels) * vol / 2.0
-        volume += vol
+        pinball += pinball_loss(a[ok], f, levels).sum(axis=0)
+        volume += float(np.abs(a[ok]).sum())
         if ok.any():
             covered += coverage(a[ok], f) * int(ok.sum())
         n += int(ok.sum())
@@ -330,15 +328,15 @@ def run_value_of_accuracy(
     scenario = load(spec.scenario, list(spec.scenario_overrides))
     names = check_forecasters(spec, scenario)
     evals = {f: evaluation_spec(spec, f, scenario) for f in names}
-    for f in names:  # every forecaster's scenario is valid before anything runs
-        load(spec.scenario, list(evals[f].scenario_overrides))
+    # every forecaster's scenario, valid before anything runs
+    scenarios = {f: load(spec.scenario, list(evals[f].scenario_overrides)) for f in names}
     rows, cal, per_seed = [], [], []
     profits: dict[str, pd.Series] = {}
     for f in names:
         if progress is not None:
             progress(f"{f}: {spec.policy} on {spec.seeds} seeds")
         scores: list[EpisodeScore] = []
-        scored = load(spec.scenario, list(evals[f].scenario_overrides))
+        scored = scenarios[f]
 
         def score(ep: Episode, sc: Scenario = scored, into: list[EpisodeScore] = scores) -> None:
             into.append(score_episode(ep, sc))
