@@ -29,12 +29,22 @@ def recommend(
     snapshot row with the order quantity, the target level, the forecast quantiles over the cover, the
     expected fill rate and the reason for a zero order (:mod:`restock.pipelines.recommend`).
 
-    ``policy``: ``newsvendor``, ``myopic`` or a training run folder; ``options``: the other fields of
-    :class:`~restock.pipelines.recommend.RecommendSpec` (``forecaster``, ``today``, ``lead_time``,
-    ``quantiles``); ``out``: also write the orders there (CSV or Parquet). Bad input is an
+    ``policy``: one of ``restock.pipelines.recommend.POLICIES`` or a training run folder; ``options``: the
+    other fields of :class:`~restock.pipelines.recommend.RecommendSpec` (``forecaster``, ``today``,
+    ``lead_time``, ``quantiles``, ``whole_units``, ``tune_weeks``; another name is an InputError); ``out``:
+    also write the orders there (CSV or Parquet). Bad input is an
     :class:`~restock.errors.InputError`.
     """
+    import dataclasses
+
+    from restock.errors import InputError
     from restock.pipelines.recommend import RecommendSpec, recommend_to
 
+    known = {f.name for f in dataclasses.fields(RecommendSpec)} - {"snapshot", "history", "policy"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise InputError(
+            f"restock.recommend: unknown option {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
     spec = RecommendSpec(str(snapshot), str(history), policy, **options)
     return recommend_to(spec, out)

@@ -171,6 +171,8 @@ def test_the_api_writes_the_orders_and_a_node_column_is_carried(tmp_path: Path, 
     assert frame["target_level"].nunique() == 1  # the same series, the same forecast and economics
     assert frame.loc[0, "order_qty"] - frame.loc[1, "order_qty"] == 37
     assert pd.read_csv(out_file)["order_qty"].tolist() == frame["order_qty"].tolist()
+    with pytest.raises(InputError, match="unknown option 'lead_tme'"):
+        restock.recommend(snap, history, forecaster="test-poisson", lead_tme=3)
 
 
 BAD: dict[str, tuple[str, tuple[str, ...]]] = {
