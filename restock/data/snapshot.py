@@ -36,7 +36,6 @@ import numpy as np
 import pandas as pd
 
 from restock.errors import InputError
-from restock.scenarios.schema import MAX_LEAD_TIME
 
 REQUIRED: tuple[str, ...] = ("sku", "on_hand")
 """The columns every snapshot has."""
@@ -145,10 +144,6 @@ def read_snapshot(path: str | Path) -> Snapshot:
                         raise InputError(
                             f"{where(r, column)}: must be a whole number of days, got {values[r]:g}"
                         )
-                    if values[r] > MAX_LEAD_TIME:
-                        raise InputError(
-                            f"{where(r, column)}: must be at most {MAX_LEAD_TIME} days, got {values[r]:g}"
-                        )
         numbers[column] = values
     price = numbers["price"]
     bad = price == 0
@@ -197,10 +192,18 @@ def _open_orders(text: str, where: str) -> tuple[OpenOrder, ...]:
     return tuple(out)
 
 
-def check_snapshot(snapshot: Snapshot, series: set[str], today: pd.Timestamp, history: str) -> None:
+def check_snapshot(
+    snapshot: Snapshot, series: set[str], today: pd.Timestamp, history: str, max_lead_time: int
+) -> None:
     """Raise an InputError naming the row and column unless every SKU is a series of the history
-    (``series``, read from ``history``) and no open order is due before ``today``."""
+    (``series``, read from ``history``), no lead time exceeds ``max_lead_time`` days and no open order is
+    due before ``today``."""
+    lead = snapshot.numbers["lead_time"]
     for row, sku in enumerate(snapshot.sku):
+        if lead[row] > max_lead_time:
+            raise InputError(
+                f"{snapshot.where(row, 'lead_time')}: must be at most {max_lead_time} days, got {lead[row]:g}"
+            )
         if sku not in series:
             raise InputError(
                 f"{snapshot.where(row, 'sku')}: {sku!r} is not a series of the history {history}"

@@ -232,7 +232,7 @@ def _history(spec: RecommendSpec, snapshot: Snapshot) -> tuple[DemandPanel, pd.T
             f"--today {today.date()}: the history {source} ends on {last.date()}; today must be at most the "
             "day after it (the demand of the days between is unknown)"
         )
-    check_snapshot(snapshot, set(panel.series_ids), today, source)
+    check_snapshot(snapshot, set(panel.series_ids), today, source, MAX_LEAD_TIME)
     first = pd.Timestamp(panel.dates.min())
     if today - first < pd.Timedelta(days=2 * REVIEW_PERIOD):
         raise InputError(
