@@ -102,3 +102,8 @@ def backtest_command(
         f"{result.volatility:.4f}; fit {result.fit_seconds:.1f}s, predict "
         f"{result.predict_seconds:.1f}s"
     )
+    if result.censored_buckets:
+        typer.echo(
+            f"{result.censored_buckets} of {result.censored_buckets + result.scored_buckets} buckets were "
+            "not fully in stock (in_stock < 1): their sales understate demand and are not scored"
+        )

@@ -3,6 +3,8 @@
 The one entry point the CLI's ``--data`` option uses is :func:`load_panel`::
 
     m5:PATH               an M5-format folder (sales_train_evaluation.csv, calendar.csv, sell_prices.csv)
+    m5:PATH:zero-runs     the same with the availability column ``in_stock`` inferred from zero runs
+                          (:func:`restock.data.m5.zero_run_stockouts`; docs/censoring.md)
     long:PATH[:FREQ]      a long CSV/Parquet table (series_id, date, demand[, price, covariates...])
     wide:PATH[:FREQ]      a wide CSV/Parquet table (series column, then one column per period)
     carparts:PATH         the carparts file (a wide monthly file; same as wide:PATH:MS)
@@ -43,6 +45,9 @@ __all__ = [
 ]
 
 SPEC_KINDS = ("m5", "long", "wide", "carparts", "synthetic")
+ZERO_RUNS = "zero-runs"
+"""The ``m5:PATH:zero-runs`` option: infer stock-outs from zero runs
+(:func:`restock.data.m5.zero_run_stockouts`)."""
 
 
 def load_panel(spec: str, *, fill_gaps: bool = False) -> DemandPanel:
@@ -52,11 +57,16 @@ def load_panel(spec: str, *, fill_gaps: bool = False) -> DemandPanel:
         return load_catalog(spec).panel
     if kind not in SPEC_KINDS or not rest:
         raise InputError(
-            f"--data {spec!r}: expected one of m5:PATH, long:PATH[:FREQ], wide:PATH[:FREQ], carparts:PATH, "
-            "synthetic[:N_SKUS[:SEED]]"
+            f"--data {spec!r}: expected one of m5:PATH[:zero-runs], long:PATH[:FREQ], wide:PATH[:FREQ], "
+            "carparts:PATH, synthetic[:N_SKUS[:SEED]]"
         )
     if kind == "m5":
-        return load_m5(rest, fill_gaps=fill_gaps)
+        path, option = _split_option(rest)
+        if option not in (None, ZERO_RUNS):
+            raise InputError(
+                f"--data {spec!r}: unknown m5 option {option!r} (expected m5:PATH[:{ZERO_RUNS}])"
+            )
+        return load_m5(path, fill_gaps=fill_gaps, infer_availability=option == ZERO_RUNS)
     if kind == "carparts":
         return load_wide(rest, freq="MS", fill_gaps=fill_gaps)
     path, freq = _split_freq(rest, spec)
@@ -73,11 +83,18 @@ def load_buckets(spec: str, freq: str, *, fill_gaps: bool = False) -> DemandPane
     return panel
 
 
-def _split_freq(rest: str, spec: str) -> tuple[str, str | None]:
-    # "PATH:FREQ" unless PATH itself exists (a path may contain ':').
+def _split_option(rest: str) -> tuple[str, str | None]:
+    """ "PATH:OPTION" unless PATH itself exists (a path may contain ':'): (PATH, OPTION or None)."""
     if Path(rest).exists() or ":" not in rest:
         return rest, None
-    path, freq = rest.rsplit(":", 1)
+    path, option = rest.rsplit(":", 1)
+    return path, option
+
+
+def _split_freq(rest: str, spec: str) -> tuple[str, str | None]:
+    path, freq = _split_option(rest)
+    if freq is None:
+        return path, None
     try:
         pd.tseries.frequencies.to_offset(freq)
     except ValueError as exc:

@@ -17,6 +17,13 @@ coverage error. The same metrics over the cumulative forecasts are kept in ``cum
 forecast volatility (:func:`restock.forecasters.metrics.forecast_volatility`) is that of the median of the
 per-bucket forecasts: the cutoffs are one bucket apart, so a target forecast at (cutoff c, bucket h) is
 forecast again at (c + 1, h - 1); NaN with a single cutoff or a horizon of one bucket.
+
+Censored actuals: where the panel carries the availability column ``in_stock`` (docs/censoring.md), a
+bucket that was not fully in stock (``in_stock < 1``) recorded sales, a lower bound of its demand. Scoring
+a forecast of demand against it would reward under-forecasting exactly where stock-outs hid demand, so such
+buckets are **not scored** (their actual is NaN, like a bucket outside the series' span), and a
+cumulative actual that includes one is not scored either. ``censored_buckets`` counts what was left out;
+``scored_buckets`` what was scored. A panel without the column is scored everywhere, as before.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from restock.data.panel import DemandPanel
+from restock.data.panel import AVAILABILITY_COLUMN, DemandPanel
 from restock.errors import InputError
 from restock.forecasters.base import (
     DEFAULT_HORIZON,
@@ -67,6 +74,11 @@ class BacktestResult:
     volatility: float
     """Forecast volatility of the median per-bucket forecasts (module docstring); NaN with one cutoff or
     a horizon of one bucket."""
+    censored_buckets: int
+    """Forecast buckets with an actual that were not scored because the bucket was not fully in stock
+    (``in_stock < 1``; module docstring); 0 for a panel without availability."""
+    scored_buckets: int
+    """Forecast buckets scored (an actual, in stock)."""
     fit_seconds: float
     """Wall time of ``fit``."""
     predict_seconds: float
@@ -99,6 +111,8 @@ class BacktestResult:
             "volatility": self.volatility if np.isfinite(self.volatility) else None,
             "series": self.n_series,
             "cutoffs": self.n_cutoffs,
+            "scored_buckets": self.scored_buckets,
+            "censored_buckets": self.censored_buckets,
         }
 
 
@@ -140,7 +154,8 @@ def backtest(
     forecasts = [forecaster.predict(panel, c, horizon, tuple(q)) for c in origins]
     predicted = time.perf_counter()
     table = ForecastTable.stack(type(forecaster).name, forecasts)
-    actuals = actuals_for(panel, origins, horizon)
+    sales = actuals_for(panel, origins, horizon)
+    actuals = in_stock_actuals(panel, origins, horizon, sales)
     flat_actual = actuals.reshape(-1)
     flat_pred = table.per_bucket.reshape(-1, q.size)
     cum_actual = np.cumsum(actuals, axis=2).reshape(-1)  # NaN propagates: a sum needs every bucket
@@ -153,6 +168,8 @@ def backtest(
         mean_abs_coverage_error=mean_absolute_coverage_error(flat_actual, flat_pred, q),
         cumulative_wql=weighted_quantile_loss(cum_actual, table.cumulative.reshape(-1, q.size), q),
         volatility=median_volatility(table.per_bucket, q),
+        censored_buckets=int(np.isfinite(sales).sum() - np.isfinite(actuals).sum()),
+        scored_buckets=int(np.isfinite(actuals).sum()),
         fit_seconds=fitted - start,
         predict_seconds=predicted - fitted,
     )
@@ -167,11 +184,26 @@ def median_volatility(per_bucket: np.ndarray, quantiles: np.ndarray) -> float:
     return forecast_volatility(quantile_at(per_bucket, q, 0.5), step=1)
 
 
-def actuals_for(panel: DemandPanel, cutoffs: pd.DatetimeIndex, horizon: int) -> np.ndarray:
-    """Demand [C, S, H] of the ``horizon`` buckets after each cutoff (NaN outside a series' span)."""
-    wide = panel.matrix()
+def actuals_for(
+    panel: DemandPanel, cutoffs: pd.DatetimeIndex, horizon: int, column: str = "demand"
+) -> np.ndarray:
+    """``column`` (demand) [C, S, H] of the ``horizon`` buckets after each cutoff (NaN outside a series'
+    span)."""
+    wide = panel.matrix(column)
     col = panel.dates.get_indexer(
         pd.DatetimeIndex([future_dates(c, horizon, panel.freq)[0] for c in cutoffs])
     )
     idx = col[:, None] + np.arange(horizon)[None, :]
     return np.transpose(wide[:, idx], (1, 0, 2))
+
+
+def in_stock_actuals(
+    panel: DemandPanel, cutoffs: pd.DatetimeIndex, horizon: int, actuals: np.ndarray
+) -> np.ndarray:
+    """``actuals`` [C, S, H] with the buckets that were not fully in stock (``in_stock < 1``) set to NaN:
+    their sales are a lower bound of demand, not scored (module docstring). ``actuals`` itself where the
+    panel has no availability column."""
+    if not panel.has_availability:
+        return actuals
+    available = actuals_for(panel, cutoffs, horizon, AVAILABILITY_COLUMN)
+    return np.where(available >= 1.0, actuals, np.nan)

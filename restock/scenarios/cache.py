@@ -35,7 +35,7 @@ def data_stamp(scenario: Scenario) -> tuple[tuple[str, int, int], ...]:
         return ()
     kind, _, rest = scenario.demand.source.partition(":")
     path = Path(rest)
-    if not path.exists() and kind not in ("m5", "carparts"):
+    if not path.exists() and kind != "carparts":  # PATH:FREQ, m5:PATH:zero-runs
         path = Path(rest.rsplit(":", 1)[0])
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     out = []

@@ -121,9 +121,9 @@ def _validate_demand(scenario: Scenario, w: Where) -> None:
         kind, _, rest = d.source.partition(":")
         if kind not in ("m5", "long", "wide", "carparts") or not rest:
             raise w.child("source").error(
-                d.source, "must be m5:PATH, long:PATH[:FREQ], wide:PATH, carparts:PATH"
+                d.source, "must be m5:PATH[:zero-runs], long:PATH[:FREQ], wide:PATH, carparts:PATH"
             )
-        path = rest if kind in ("m5", "carparts") or Path(rest).exists() else rest.rsplit(":", 1)[0]
+        path = rest if kind == "carparts" or Path(rest).exists() else rest.rsplit(":", 1)[0]
         if not Path(path).exists():
             raise w.child("source").error(
                 d.source,

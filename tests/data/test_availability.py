@@ -121,3 +121,14 @@ def test_m5_loader_adds_the_inferred_flags() -> None:
     # every flagged day sold nothing
     assert (panel.frame.loc[flags == 0, "demand"] == 0).all()
     assert 0 < (flags == 0).mean() < 0.5
+
+
+@pytest.mark.needs_data
+def test_the_m5_spec_option_turns_on_the_zero_run_rule() -> None:
+    from restock.data import load_panel
+
+    inferred = load_panel(f"m5:{M5_TINY}:zero-runs")
+    pd.testing.assert_frame_equal(inferred.frame, load_m5(M5_TINY, infer_availability=True).frame)
+    assert not load_panel(f"m5:{M5_TINY}").has_availability
+    with pytest.raises(InputError, match="unknown m5 option 'stock'"):
+        load_panel(f"m5:{M5_TINY}:stock")

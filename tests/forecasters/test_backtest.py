@@ -71,7 +71,18 @@ def test_an_oracle_scores_zero_loss_and_fits_once_before_the_first_cutoff() -> N
     np.testing.assert_allclose(result.cumulative_wql, 0.0, atol=1e-12)
     assert result.actuals.shape == (3, 4, 4)
     summary = result.summary()
-    assert list(summary) == ["model", "mean_wql", "wql", "coverage", "volatility", "series", "cutoffs"]
+    assert list(summary) == [
+        "model",
+        "mean_wql",
+        "wql",
+        "coverage",
+        "volatility",
+        "series",
+        "cutoffs",
+        "scored_buckets",
+        "censored_buckets",
+    ]
+    assert summary["scored_buckets"] == 3 * 4 * 4 and summary["censored_buckets"] == 0
     assert summary["volatility"] == 0.0  # the forecast of a target is its actual, at every cutoff
     assert summary["model"] == "oracle" and summary["series"] == 4 and summary["cutoffs"] == 3
     assert list(summary["wql"]) == ["0.1", "0.5", "0.9"]
@@ -126,3 +137,34 @@ def test_too_short_a_panel_is_an_input_error() -> None:
 def test_bad_quantiles_are_an_input_error() -> None:
     with pytest.raises(InputError, match="quantiles"):
         backtest(Oracle(), _panel(30), cutoffs=2, horizon=2, quantiles=(0.5, 0.1))
+
+
+def test_buckets_out_of_stock_are_not_scored() -> None:
+    """A stock-out bucket's sale is a lower bound of demand: scoring the Constant-1 median against it would
+    count a loss the forecast may not have made. With ``in_stock`` the bucket is left out, exactly as if
+    it had no actual; a cumulative target that includes it is left out too."""
+
+    class Constant(Oracle):
+        name: ClassVar[str] = "constant"
+
+        def predict(self, panel, cutoff, horizon=8, quantiles=(0.5,)):  # type: ignore[no-untyped-def]
+            fc = super().predict(panel, cutoff, horizon, quantiles)
+            return QuantileForecast(
+                fc.series_ids, fc.cutoff, fc.quantiles, fc.per_bucket * 0 + 3.0, fc.cumulative * 0 + 3.0
+            )
+
+    sales = np.full((2, 12), 3.0)
+    sales[0, 10] = 0.0  # a stock-out: sold nothing (demand unknown, >= 0)
+    base = panel_from_matrix(sales)
+    frame = base.frame.assign(in_stock=1.0)
+    out = (frame["series_id"] == "s0") & (frame["date"] == base.dates[10])
+    frame.loc[out, "in_stock"] = 0.0
+    censored = DemandPanel.from_frame(frame, freq=base.freq)
+    raw = backtest(Constant(), base, cutoffs=2, horizon=2, quantiles=(0.5,))
+    aware = backtest(Constant(), censored, cutoffs=2, horizon=2, quantiles=(0.5,))
+    # cutoffs 8 and 9, buckets 9..11: bucket 10 of s0 is in both windows
+    assert aware.censored_buckets == 2 and aware.scored_buckets == 2 * 2 * 2 - 2
+    assert raw.censored_buckets == 0 and raw.wql[0] > 0.0  # the 0 sale against a median of 3
+    assert aware.wql[0] == 0.0 and aware.coverage[0] == 1.0  # every in-stock actual is 3
+    assert aware.cumulative_wql[0] < raw.cumulative_wql[0]
+    assert np.isnan(aware.actuals[0, 0, 1]) and np.isnan(aware.actuals[1, 0, 0])

@@ -48,7 +48,18 @@ def test_backtest_json_has_exactly_the_documented_keys(
     out = capsys.readouterr().out
     assert rc == 0
     summary = json.loads(out)
-    assert list(summary) == ["model", "mean_wql", "wql", "coverage", "volatility", "series", "cutoffs"]
+    assert list(summary) == [
+        "model",
+        "mean_wql",
+        "wql",
+        "coverage",
+        "volatility",
+        "series",
+        "cutoffs",
+        "scored_buckets",
+        "censored_buckets",
+    ]
+    assert summary["censored_buckets"] == 0 and summary["scored_buckets"] == 6 * 3 * 4
     assert summary["volatility"] >= 0.0
     assert summary["model"] == "ets" and summary["series"] == 6 and summary["cutoffs"] == 3
     assert set(summary["wql"]) == set(summary["coverage"]) and "0.5" in summary["wql"]

@@ -160,3 +160,15 @@ def test_stationary_demand_of_a_stretched_rate_is_that_of_the_materialized_rate(
         size = np.where(full > 0, full, 1.0) / 1.5
         ppf = stats.nbinom.ppf(u, size, 1 / 2.5)
     np.testing.assert_array_equal(got, np.where(full > 0, ppf, 0.0))
+
+
+@pytest.mark.needs_data
+def test_a_replay_may_infer_stock_outs_with_the_m5_zero_run_option() -> None:
+    """``m5:PATH:zero-runs`` is a valid ``demand.source``: the same data, and its cache stamp names the
+    folder's files (the option is not part of the path)."""
+    from restock.scenarios import load
+    from restock.scenarios.cache import data_stamp
+
+    plain = load("m5-tiny-replay", [f'demand.source="m5:{M5_TINY}"'])
+    flagged = load("m5-tiny-replay", [f'demand.source="m5:{M5_TINY}:zero-runs"'])
+    assert data_stamp(flagged) == data_stamp(plain) and len(data_stamp(plain)) >= 3
