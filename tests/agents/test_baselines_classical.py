@@ -91,6 +91,22 @@ def test_repeated_episode_gives_every_candidate_the_same_paths(tmp_path: Path) -
     np.testing.assert_array_equal(rep.paths.demand[4:6], ep.paths.demand)
 
 
+@pytest.mark.parametrize("engine", ["batch", "des"])
+def test_candidates_in_chunks_earn_what_they_earn_in_one_rollout(tmp_path: Path, engine: str) -> None:
+    """The paths of a rollout do not interact: splitting the candidates into chunks (a byte budget of one
+    copy: one candidate per rollout) changes no reward."""
+    from restock.agents.baselines.tuning import candidate_rewards, copy_bytes
+
+    ep = draw_episode(zero_lead_scenario(tmp_path, n_paths=2), 1)
+    levels = {"S": np.stack([np.full((1, ep.world.n_skus), s) for s in (0.0, 3.0, 7.0, 12.0)])}
+    build = lambda q: BaseStockPolicy(q["S"])  # noqa: E731
+    whole = candidate_rewards(build, levels, ep, engine=engine)
+    chunked = candidate_rewards(build, levels, ep, engine=engine, chunk_bytes=copy_bytes(ep))
+    assert whole.shape == (4, 2, 1, ep.world.n_skus)
+    np.testing.assert_array_equal(chunked, whole)
+    assert len(np.unique(whole.sum(axis=(1, 2, 3)))) == 4  # the candidates differ
+
+
 def _exact(instance: str):  # type: ignore[no-untyped-def]
     p = float(instance.split("-")[0][1:])
     lead = int(instance.split("L")[1])

@@ -6,8 +6,9 @@ seed + train_seeds - 1`` (all below :data:`restock.seeding.EVAL_SEED_OFFSET`, so
 
 Search: a full grid over the policy's parameters, one grid per (node, SKU), scaled by the SKU's
 forecast scale ``s`` (median demand per review period at the first review, :mod:`restock.envs.features`)
-and cover ``c = (E[L] + R) / R`` (review periods of protection). All candidates run in **one** rollout:
-the training paths are repeated once per candidate along the path axis (common random numbers across
+and cover ``c = (E[L] + R) / R`` (review periods of protection). The candidates run in a few rollouts
+(:func:`candidate_rewards`: chunks of at most :data:`TUNING_CHUNK_BYTES` of repeated inputs): the
+training paths are repeated once per candidate along the path axis (common random numbers across
 candidates) and each candidate's parameters are given per path ([P, M, N] parameters,
 :mod:`restock.agents.baselines.params`). The candidate with the highest mean profit over the training
 paths is picked per SKU — exact for one node, where the SKUs do not interact. In a network the nodes of
@@ -158,6 +159,50 @@ def _stack_fc(eps: Sequence[Episode]) -> Any:
     return replace(first, per_bucket=total("per_bucket"), cumulative=total("cumulative"))
 
 
+TUNING_CHUNK_BYTES = 256 * 2**20
+"""Most bytes of repeated paths and forecast tables one rollout of :func:`candidate_rewards` holds: the
+candidates run in chunks of at most this size (the engine's own tensors come on top, a small multiple)."""
+
+
+def copy_bytes(ep: Episode) -> int:
+    """Bytes that :func:`repeat_episode` adds per copy of ``ep``: its paths, and its forecast tables where
+    they differ per path (a table shared by every path is not repeated)."""
+    size = sum(
+        int(np.asarray(getattr(ep.paths, f)).nbytes) for f in ("demand", "lead_time", "fill_rate", "price")
+    )
+    fc = ep.forecasts
+    if fc.per_bucket.shape[0] > 1 or fc.cumulative.shape[0] > 1:
+        p = ep.paths.n_paths
+        size += sum(p * int(np.prod(a.shape[1:])) * a.itemsize for a in (fc.per_bucket, fc.cumulative))
+    return size
+
+
+def candidate_rewards(
+    build: Callable[[dict[str, np.ndarray]], AnyPolicy],
+    values: dict[str, np.ndarray],
+    ep: Episode,
+    *,
+    engine: str,
+    chunk_bytes: int = TUNING_CHUNK_BYTES,
+) -> np.ndarray:
+    """Total reward [C, P, M, N] of each of C candidates (``values``: name -> [C, M, N]) on ``ep``'s paths.
+
+    A chunk of candidates runs as one rollout with the paths repeated once per candidate
+    (:func:`repeat_episode`); chunks keep what is repeated under ``chunk_bytes``. The paths of a rollout
+    do not interact, so the rewards do not depend on the chunking.
+    """
+    c = next(iter(values.values())).shape[0]
+    p, m, n = ep.paths.n_paths, len(ep.world.network.nodes), ep.world.n_skus
+    per_chunk = max(1, min(c, chunk_bytes // max(copy_bytes(ep), 1)))
+    out = []
+    for start in range(0, c, per_chunk):
+        k = min(per_chunk, c - start)
+        params = {name: np.repeat(v[start : start + k], p, axis=0) for name, v in values.items()}
+        done = rollout(build(params), repeat_episode(ep, k), engine=engine, record=False)
+        out.append(np.asarray(done.totals["reward"]).reshape(k, p, m, n))
+    return np.concatenate(out)
+
+
 def repeat_episode(ep: Episode, copies: int) -> Episode:
     """``ep`` with its paths repeated ``copies`` times along the path axis (copy-major: g * P + p)."""
     p = ep.paths
@@ -212,7 +257,6 @@ def grid_search(
     ``build`` gets parameters [G * P, M, N] per axis name and returns the policy to simulate.
     """
     m, n = len(ep.world.network.nodes), ep.world.n_skus
-    p = ep.paths.n_paths
     lows = [np.broadcast_to(a.low, (m, n)).astype(np.float64) for a in axes]
     highs = [np.broadcast_to(a.high, (m, n)).astype(np.float64) for a in axes]
     best: list[np.ndarray] = []
@@ -227,9 +271,8 @@ def grid_search(
         values = [np.stack([g[c[i]] for c in combos]) for i, g in enumerate(grids)]  # [C, M, N] each
         c = len(combos)
         total += c
-        params = {a.name: np.repeat(v, p, axis=0) for a, v in zip(axes, values, strict=True)}
-        out = rollout(build(params), repeat_episode(ep, c), engine=engine, record=False)
-        profit = out.totals["reward"].reshape(c, p, m, n).mean(axis=1)  # [C, M, N]
+        named = {a.name: v for a, v in zip(axes, values, strict=True)}
+        profit = candidate_rewards(build, named, ep, engine=engine).mean(axis=1)  # [C, M, N]
         if m > 1:  # a network: every node of a SKU takes the same candidate, judged on the network's profit
             profit = np.broadcast_to(profit.sum(axis=1, keepdims=True), profit.shape)
         pick = profit.argmax(axis=0)  # [M, N]
@@ -337,7 +380,6 @@ def network_search(
     """The best one-parameter levels [M, N] of a network, judged on the network's profit per SKU (see the
     module docstring): a joint grid over the depths of the tree, then coordinate sweeps node by node."""
     m, n = len(ep.world.network.nodes), ep.world.n_skus
-    p = ep.paths.n_paths
     lo = np.broadcast_to(axis.low, (m, n)).astype(np.float64)
     hi = np.broadcast_to(axis.high, (m, n)).astype(np.float64)
     depth = np.asarray(layout(ep.world).levels)
@@ -347,15 +389,9 @@ def network_search(
     def evaluate(values: np.ndarray) -> np.ndarray:
         """Network profit per SKU [C, N] of candidate levels [C, M, N]."""
         nonlocal total
-        c = values.shape[0]
-        total += c
-        out = rollout(
-            build({axis.name: np.repeat(values, p, axis=0)}),
-            repeat_episode(ep, c),
-            engine=engine,
-            record=False,
-        )
-        return np.asarray(out.totals["reward"]).reshape(c, p, m, n).mean(axis=1).sum(axis=1)
+        total += values.shape[0]
+        rewards = candidate_rewards(build, {axis.name: values}, ep, engine=engine)
+        return rewards.mean(axis=1).sum(axis=1)
 
     per_depth = max(points, round(256 ** (1 / len(depths))))  # at least 256 candidates in all
     unit = np.linspace(0.0, 1.0, per_depth)
