@@ -274,6 +274,63 @@ def test_a_trained_run_orders_through_its_own_observation_layout(
     assert all(r.startswith("the policy orders nothing at inventory position") for r in zero["reason"])
 
 
+@pytest.fixture(scope="module")
+def ppo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PPO run of one update on 2 SKUs (an SB3 model saved as weights)."""
+    from restock.agents.training import TrainSpec, train
+
+    options = {
+        "torch_threads": 1,
+        "figure_skus": 0,
+        "eval_paths": 2,
+        "n_envs": 4,
+        "n_steps": 4,
+        "batch_size": 16,
+    }
+    spec = TrainSpec(
+        agent="ppo",
+        scenario="steady",
+        timesteps=16,
+        scenario_overrides=("catalog.n_skus=2", "horizon=28"),
+        options=options,
+    )
+    return train(spec, root=tmp_path_factory.mktemp("runs"), progress=False)
+
+
+def test_an_sb3_run_orders_what_its_model_predicts_on_the_snapshot(
+    tmp_path: Path, history: Path, ppo_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SB3 model sees the snapshot's state in its training layout, and its deterministic action,
+    mapped to units by the action settings it was trained with, is the recommended order."""
+    from restock.agents.sb3.train import SB3Policy
+    from restock.agents.training import load_policy
+    from restock.envs.actions import ActionMap
+
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+    act = SB3Policy.act
+
+    def spy(self: SB3Policy, observer: Any, state: Any) -> np.ndarray:
+        orders = act(self, observer, state)
+        action, _ = self.model.predict(observer.observe(state).astype(np.float32), deterministic=True)
+        action = np.asarray(action, dtype=np.float64)[:, 0]
+        seen.append((ActionMap(self.action_config, observer).orders(action, state)[0], orders))
+        return orders
+
+    monkeypatch.setattr(SB3Policy, "act", spy)
+    snap = write(
+        tmp_path,
+        f"sku,on_hand,open_orders,lead_time,{ECON}\n"
+        f'a,5,"4@{day(0)}; 6@{day(3)}",7,{PRICE},{COST},{HOLD},{PENALTY}\n'
+        f"b,0,,7,{PRICE},{COST},{HOLD},{PENALTY}\n",
+    )
+    out = recommend(spec(snap, history, policy=str(ppo_run), whole_units=False))
+    ((expected, orders),) = seen
+    assert isinstance(load_policy(ppo_run), SB3Policy)
+    np.testing.assert_allclose(orders, expected, rtol=1e-6)
+    assert out["order_qty"].to_numpy() == pytest.approx(orders)
+    assert list(out["sku"]) == ["a", "b"] and (out["order_qty"] >= 0).all()
+
+
 def test_the_tuned_newsvendor_orders_up_to_the_demand_of_the_cover_on_steady_demand(
     tmp_path: Path, history: Path
 ) -> None:
