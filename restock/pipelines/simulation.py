@@ -97,6 +97,7 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
     ``timings`` (seconds: paths, simulation, kpis)."""
     from restock.scenarios import build_world, load
     from restock.simulator.engines import make_engine, rollout
+    from restock.simulator.kpis import CycleCounter, rollout_sums
 
     clock = time.perf_counter()
     sc = load(spec.scenario, list(spec.scenario_overrides))
@@ -109,7 +110,7 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
     engine = make_engine(
         spec.engine, world, paths, record=spec.records
     )  # batch: the network engine for a network
-    counter = _CycleCounter([n.customer_facing for n in world.network.nodes])
+    counter = CycleCounter([n.customer_facing for n in world.network.nodes])
     done = rollout(engine, spec.policy.rule(), on_step=None if spec.records else counter)
     timings["simulation"] = time.perf_counter() - clock
     clock = time.perf_counter()
@@ -120,57 +121,9 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
             engine.result(), review_period=world.review_period, review_offset=world.review_offset
         )
     else:
-        table = _totals_table(world, paths.n_paths, done, counter, engine)
+        table = rollout_sums(world, paths.n_paths, engine, done, counter).kpis()
     timings["kpis"] = time.perf_counter() - clock
     return SimulationKPIs(sc.name, int(root), dict(table), timings)
-
-
-class _CycleCounter:
-    """Counts review blocks (path, customer-facing node, SKU, block) and those with a lost unit (an
-    ``on_step`` hook of :func:`restock.simulator.rollout`)."""
-
-    def __init__(self, customer_facing: list[bool]) -> None:
-        import numpy as np  # here: the command imports this module at start
-
-        self.nodes = np.asarray(customer_facing, dtype=bool)
-        self.cycles = 0
-        self.stockouts = 0
-
-    def add(self, lost: Any) -> None:
-        import numpy as np
-
-        from restock.simulator.arrays import is_tensor
-
-        x = np.asarray(lost.detach().cpu().numpy() if is_tensor(lost) else lost)[:, self.nodes, :]
-        self.cycles += int(x.size)
-        self.stockouts += int((x > 0).sum())
-
-    def __call__(self, state: Any, orders: Any, flows: Any, nxt: Any) -> None:
-        self.add(flows["lost"])
-
-
-def _totals_table(world: Any, n_paths: int, done: Any, counter: _CycleCounter, engine: Any) -> dict[str, Any]:
-    import numpy as np
-
-    from restock.simulator.kpis import totals_kpi_table
-
-    if world.review_periods()[0] > 0:  # the periods before the first review: a cycle of their own
-        counter.add(engine.initial_totals["lost"])
-    nodes = world.network.nodes
-    unlimited = all(math.isinf(n.storage_capacity) for n in nodes) and world.storage_volume is None
-    return totals_kpi_table(
-        done.totals,
-        n_paths=n_paths,
-        periods=done.periods,
-        unit_cost=np.asarray(world.economics.unit_cost, dtype=np.float64),
-        stockout_cycles=counter.stockouts,
-        cycles=counter.cycles,
-        backorder=any(n.backorder for n in nodes if n.customer_facing),
-        discount=float(world.economics.discount),
-        disposed=0.0 if unlimited else None,
-        shape=(len(nodes), world.n_skus, n_paths),
-        engine=str(engine.name),
-    )
 
 
 # Bytes per SKU-period (and per path) that a run holds at its peak, measured with /usr/bin/time -v on

@@ -44,7 +44,9 @@ From totals, besides the per-path profit, lost units and money amounts and the p
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -53,6 +55,7 @@ import pandas as pd
 from restock.simulator.arrays import is_tensor
 from restock.simulator.flows import MONEY_AMOUNTS
 from restock.simulator.records import SimulationResult
+from restock.simulator.world import World
 
 MONEY = MONEY_AMOUNTS
 """The money amounts a KPI table totals (every money column but the reward, which is ``profit``)."""
@@ -303,6 +306,170 @@ NEEDS_RECORDS: tuple[str, ...] = ("in_stock_rate",)
 """KPIs of :func:`kpi_table` that need every period's on-hand: None in :func:`totals_kpi_table`."""
 
 
+@dataclass(frozen=True)
+class RunSums:
+    """What the KPI table of a run without records needs, as sums over its SKUs (:meth:`kpis`).
+
+    SKUs at one node do not interact, so a catalog simulated in shards of SKUs on the same paths gives
+    its KPIs exactly from the shards' sums added up (:meth:`merge`): sums of flows, never averages of
+    ratios. Built from a rollout's totals by :meth:`of`.
+    """
+
+    flows: dict[str, float]
+    """Every flow of the totals (:data:`restock.simulator.flows.TOTAL_KEYS`) summed over paths, nodes,
+    SKUs and counted periods."""
+    cogs: float
+    """Units sold x unit cost, summed."""
+    stock_value: float
+    """End-of-period on-hand x unit cost, summed over periods (and paths, nodes, SKUs)."""
+    stockout_cycles: int
+    """Review blocks (path, customer-facing node, SKU, block) with a lost unit."""
+    cycles: int
+    """All review blocks counted."""
+    disposed: float | None
+    """Units disposed in all (None if unknown)."""
+    skus: int
+    n_paths: int
+    periods: int
+    nodes: int
+    backorder: bool
+    discount: float
+    engine: str
+
+    @classmethod
+    def of(
+        cls,
+        totals: Totals,
+        *,
+        unit_cost: np.ndarray,
+        stockout_cycles: int,
+        cycles: int,
+        disposed: float | None,
+        n_paths: int,
+        periods: int,
+        backorder: bool,
+        discount: float,
+        shape: tuple[int, int, int],
+        engine: str,
+    ) -> RunSums:
+        """The sums of a whole rollout's totals [P, M, N] (see :func:`totals_kpi_table`)."""
+        cost = np.asarray(unit_cost, dtype=np.float64)
+        nodes, skus, _ = shape
+        return cls(
+            flows={k: totals_sum(totals, k) for k in totals},
+            cogs=float((_np(totals["sales"]) * cost).sum()),
+            stock_value=float((_np(totals["on_hand_sum"]) * cost).sum()),
+            stockout_cycles=int(stockout_cycles),
+            cycles=int(cycles),
+            disposed=disposed,
+            skus=int(skus),
+            n_paths=int(n_paths),
+            periods=int(periods),
+            nodes=int(nodes),
+            backorder=bool(backorder),
+            discount=float(discount),
+            engine=str(engine),
+        )
+
+    def merge(self, other: RunSums) -> RunSums:
+        """The sums of both runs' SKUs together: the same paths, periods, nodes and settings (else a
+        ValueError naming what differs)."""
+        for name in ("n_paths", "periods", "nodes", "backorder", "discount", "engine"):
+            if getattr(self, name) != getattr(other, name):
+                raise ValueError(
+                    f"cannot merge run sums with different {name}: {getattr(self, name)!r} and "
+                    f"{getattr(other, name)!r}"
+                )
+        if set(self.flows) != set(other.flows):
+            raise ValueError(
+                f"cannot merge run sums of different flows: {sorted(set(self.flows) ^ set(other.flows))}"
+            )
+        return replace(
+            self,
+            flows={k: v + other.flows[k] for k, v in self.flows.items()},
+            cogs=self.cogs + other.cogs,
+            stock_value=self.stock_value + other.stock_value,
+            stockout_cycles=self.stockout_cycles + other.stockout_cycles,
+            cycles=self.cycles + other.cycles,
+            disposed=None
+            if self.disposed is None or other.disposed is None
+            else self.disposed + other.disposed,
+            skus=self.skus + other.skus,
+        )
+
+    def kpis(self) -> dict[str, Any]:
+        """:func:`kpi_table`'s KPIs (None where a KPI needs records: :data:`NEEDS_RECORDS`; see
+        :func:`totals_kpi_table`)."""
+        f, p = self.flows, self.n_paths
+        avg_value = self.stock_value / max(self.periods, 1)
+        cogs = self.cogs
+        turns = (float("inf") if cogs > 0 else 0.0) if avg_value == 0 else cogs / avg_value
+        profit_ = f["reward"] / p
+        csl = None if self.backorder else (1.0 - self.stockout_cycles / self.cycles if self.cycles else 1.0)
+        return {
+            "profit": profit_,
+            "discounted_profit": profit_ if self.discount == 1.0 else None,
+            "revenue": f["revenue"] / p,
+            **{k: f[k] / p for k in MONEY[1:]},
+            "fill_rate": fill_rate_of(f["sales"], f["demand"]),
+            "cycle_service_level": csl,
+            "in_stock_rate": None,
+            "lost_units": f["lost"] / p,
+            "demand_units": f["demand"] / p,
+            "sales_units": f["sales"] / p,
+            "disposed_units": None if self.disposed is None else self.disposed / p,
+            "avg_on_hand": mean_per_period(f["on_hand_sum"], self.periods, p),
+            "inventory_turns": turns,
+            "periods": self.periods,
+            "skus": self.skus,
+            "nodes": self.nodes,
+            "paths": p,
+            "engine": self.engine,
+        }
+
+
+class CycleCounter:
+    """Counts review blocks (path, customer-facing node, SKU, block) and those with a lost unit: an
+    ``on_step`` hook of :func:`restock.simulator.rollout` for :meth:`RunSums.of` (``cycle_service_level``
+    without records)."""
+
+    def __init__(self, customer_facing: Sequence[bool]) -> None:
+        self.nodes = np.asarray(customer_facing, dtype=bool)
+        self.cycles = 0
+        self.stockouts = 0
+
+    def add(self, lost: Any) -> None:
+        """Count one review block's lost units [P, M, N]."""
+        x = _np(lost)[:, self.nodes, :]
+        self.cycles += int(x.size)
+        self.stockouts += int((x > 0).sum())
+
+    def __call__(self, state: Any, orders: Any, flows: Any, nxt: Any) -> None:
+        self.add(flows["lost"])
+
+
+def rollout_sums(world: World, n_paths: int, engine: Any, done: Any, counter: CycleCounter) -> RunSums:
+    """The :class:`RunSums` of a whole rollout ``done`` (:func:`restock.simulator.rollout` with ``counter``
+    as its ``on_step``) of ``engine`` over ``n_paths`` paths of ``world``."""
+    if world.review_periods()[0] > 0:  # the periods before the first review: a cycle of their own
+        counter.add(engine.initial_totals["lost"])
+    nodes = world.network.nodes
+    unlimited = all(math.isinf(n.storage_capacity) for n in nodes) and world.storage_volume is None
+    return RunSums.of(
+        done.totals,
+        unit_cost=np.asarray(world.economics.unit_cost, dtype=np.float64),
+        stockout_cycles=counter.stockouts,
+        cycles=counter.cycles,
+        disposed=0.0 if unlimited else None,
+        n_paths=n_paths,
+        periods=done.periods,
+        backorder=any(n.backorder for n in nodes if n.customer_facing),
+        discount=float(world.economics.discount),
+        shape=(len(nodes), world.n_skus, n_paths),
+        engine=str(engine.name),
+    )
+
+
 def totals_kpi_table(
     totals: Totals,
     *,
@@ -318,7 +485,8 @@ def totals_kpi_table(
     engine: str,
 ) -> dict[str, Any]:
     """:func:`kpi_table`'s KPIs from a whole rollout's totals [P, M, N] (:func:`restock.simulator.rollout`
-    over every period) and counts the caller keeps per review block, for a run without records.
+    over every period) and counts the caller keeps per review block, for a run without records
+    (:meth:`RunSums.kpis` of :meth:`RunSums.of`).
 
     ``stockout_cycles`` / ``cycles``: review blocks (path, customer-facing node, SKU, block) with a lost
     unit / all of them; under lost sales a cycle has a stockout exactly when a unit was lost in it, so
@@ -327,35 +495,19 @@ def totals_kpi_table(
     needs every period (None, :data:`NEEDS_RECORDS`); ``disposed`` is the caller's (None if unknown).
     ``unit_cost`` [N]; ``shape`` (nodes, SKUs, paths) of the run.
     """
-    sales = _np(totals["sales"])
-    on_hand = _np(totals["on_hand_sum"])
-    cost = np.asarray(unit_cost, dtype=np.float64)
-    cogs = float((sales * cost).sum())
-    avg_value = float((on_hand * cost).sum()) / max(periods, 1)
-    turns = (float("inf") if cogs > 0 else 0.0) if avg_value == 0 else cogs / avg_value
-    profit_ = totals_profit(totals, n_paths)
-    csl = None if backorder else (1.0 - stockout_cycles / cycles if cycles else 1.0)
-    nodes, skus, paths = shape
-    return {
-        "profit": profit_,
-        "discounted_profit": profit_ if discount == 1.0 else None,
-        "revenue": totals_per_path(totals, "revenue", n_paths),
-        **{k: totals_per_path(totals, k, n_paths) for k in MONEY[1:]},
-        "fill_rate": totals_fill_rate(totals),
-        "cycle_service_level": csl,
-        "in_stock_rate": None,
-        "lost_units": totals_lost_units(totals, n_paths),
-        "demand_units": totals_per_path(totals, "demand", n_paths),
-        "sales_units": totals_per_path(totals, "sales", n_paths),
-        "disposed_units": None if disposed is None else disposed / n_paths,
-        "avg_on_hand": mean_per_period(totals_sum(totals, "on_hand_sum"), periods, n_paths),
-        "inventory_turns": turns,
-        "periods": periods,
-        "skus": skus,
-        "nodes": nodes,
-        "paths": paths,
-        "engine": engine,
-    }
+    return RunSums.of(
+        totals,
+        unit_cost=unit_cost,
+        stockout_cycles=stockout_cycles,
+        cycles=cycles,
+        disposed=disposed,
+        n_paths=n_paths,
+        periods=periods,
+        backorder=backorder,
+        discount=discount,
+        shape=shape,
+        engine=engine,
+    ).kpis()
 
 
 def _np(x: Any) -> np.ndarray:

@@ -588,6 +588,26 @@ class World:
             storage_volume=cut(self.storage_volume),
         )
 
+    @property
+    def skus_interact(self) -> bool:
+        """Whether the SKUs of a node share a limit (``inbound_capacity`` or ``storage_volume``): then a
+        subset of the SKUs (:meth:`take_skus`) is not the same model as those SKUs in the whole world."""
+        return self.inbound_capacity is not None or self.storage_volume is not None
+
+    def take_skus(self, index: Sequence[int] | np.ndarray) -> World:
+        """The world of the SKUs at ``index`` (in that order): names, economics, initial stock, order
+        constraints and unit volumes sliced; network, timing and shared limits unchanged (see
+        :attr:`skus_interact`)."""
+        idx = np.asarray(index, dtype=np.int64)
+        return dataclasses.replace(
+            self,
+            skus=tuple(self.skus[i] for i in idx),
+            economics=self.economics.skus(idx),
+            initial_on_hand=None if self.initial_on_hand is None else self.initial_on_hand[:, idx],
+            ordering=None if self.ordering is None else self.ordering.skus(idx),
+            unit_volume=None if self.unit_volume is None else self.unit_volume[idx],
+        )
+
     def is_review(self, t: int) -> bool:
         return t % self.review_period == self.review_offset
 

@@ -4,6 +4,7 @@ records-based KPIs (kpi_table) on the same rollout of either engine."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from test_parity import random_case, rules_for
 
 from restock.simulator import ENGINE_NAMES, kpis, make_engine, rollout
 from restock.simulator.flows import MONEY_AMOUNTS, TOTAL_KEYS
+from restock.simulator.policy import BaseStock
 
 
 def hand_totals() -> dict[str, np.ndarray]:
@@ -123,3 +125,45 @@ def test_records_and_totals_give_the_same_saving() -> None:
     assert from_totals["saving"] == pytest.approx(from_records["saving"], rel=1e-9, abs=1e-9)
     assert from_totals["saving_relative"] == pytest.approx(from_records["saving_relative"], rel=1e-9)
     assert from_records["saving"] != 0.0
+
+
+def _sums(engine: str, world, paths, levels) -> kpis.RunSums:  # type: ignore[no-untyped-def]
+    eng = make_engine(engine, world, paths, record=False)
+    counter = kpis.CycleCounter([n.customer_facing for n in world.network.nodes])
+    done = rollout(eng, BaseStock(levels), on_step=counter)
+    return kpis.rollout_sums(world, paths.n_paths, eng, done, counter)
+
+
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+@pytest.mark.parametrize("seed", [3, 5, 8])
+def test_run_sums_of_sku_shards_merge_into_the_whole_runs_kpis(engine: str, seed: int) -> None:
+    """SKUs of one node do not interact: the KPIs of the whole catalog are those of its shards' sums added
+    up (sums of flows, not averages of ratios), and they are the records' KPIs where totals give them."""
+    case = random_case(seed)
+    n = case.world.n_skus
+    if n < 2:
+        case = random_case(seed + 100)
+        n = case.world.n_skus
+    assert n >= 2 and not case.world.skus_interact
+    whole = _sums(engine, case.world, case.paths, case.levels)
+    cut = n // 2
+    parts = [np.arange(cut), np.arange(cut, n)]
+    shards = [_sums(engine, case.world.take_skus(i), case.paths.skus(i), case.levels[:, i]) for i in parts]
+    merged = shards[0].merge(shards[1])
+    assert merged.skus == n and merged.cycles == whole.cycles
+    got, want = merged.kpis(), whole.kpis()
+    assert set(got) == set(want)
+    for key, value in want.items():
+        if isinstance(value, float):
+            assert got[key] == pytest.approx(value, rel=1e-12, abs=1e-9), key
+        else:
+            assert got[key] == value, key
+    eng = make_engine(engine, case.world, case.paths)
+    rollout(eng, BaseStock(case.levels))
+    table = kpis.kpi_table(eng.result())
+    for key in ("profit", "fill_rate", "inventory_turns", "avg_on_hand", "lost_units"):
+        assert got[key] == pytest.approx(table[key], rel=1e-9, abs=1e-9), key
+    if not case.world.network.nodes[0].backorder:
+        assert got["cycle_service_level"] == pytest.approx(table["cycle_service_level"], rel=1e-12)
+    with pytest.raises(ValueError, match="different n_paths"):
+        merged.merge(replace(whole, n_paths=whole.n_paths + 1))
