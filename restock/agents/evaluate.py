@@ -55,7 +55,7 @@ from restock.errors import InputError
 from restock.scenarios.forecast import ScenarioForecast
 from restock.simulator.engines import Decide, check_engine, make_engine
 from restock.simulator.engines import rollout as run_engine
-from restock.simulator.kpis import kpi_table
+from restock.simulator.kpis import CycleCounter, RunSums, kpi_table, rollout_sums
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.records import SimulationResult
 from restock.simulator.state import ReviewState
@@ -180,6 +180,15 @@ def rollout(policy: AnyPolicy, ep: Episode, *, engine: str = "des", record: bool
     return Rollout(totals, result)
 
 
+def policy_sums(policy: AnyPolicy, ep: Episode, *, engine: str = "des") -> RunSums:
+    """Run ``policy`` over the whole horizon of ``ep`` without records: the :class:`RunSums` its KPIs
+    come from (:meth:`RunSums.kpis`; mergeable with another shard of SKUs on the same paths)."""
+    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=False)
+    counter = CycleCounter([n.customer_facing for n in ep.world.network.nodes])
+    done = run_engine(eng, engine_rule(policy, observers(ep, policy)), on_step=counter)
+    return rollout_sums(ep.world, ep.paths.n_paths, eng, done, counter)
+
+
 def _complete_attrs(records: pd.DataFrame, world: World) -> None:
     """Give batch-engine records the attrs the des engine writes (KPIs read them)."""
     e = world.economics
@@ -280,25 +289,27 @@ def evaluate(
     reference: str = REFERENCE,
     confidence: float = 0.95,
     on_episode: Callable[[Episode], None] | None = None,
+    records: bool = True,
 ) -> Evaluation:
     """Every policy on the same episodes; per-seed KPIs and paired savings (see the module docstring).
 
     ``scenario``: a Scenario or a built-in name/file; ``n_paths``: paths per seed (None: the scenario's).
     ``on_episode``: called with each episode once it is drawn, before the policies run on it (a caller
     that scores the forecasts reads the very table and paths the policies read, without drawing again).
+    ``records`` False: the KPIs from the rollouts' totals (:func:`evaluate_sums`; ``in_stock_rate`` is
+    None, see :func:`restock.simulator.kpis.totals_kpi_table`), memory independent of the periods.
     """
     check_engine(engine)
-    named = _named(policies)
-    if reference not in named:
-        if reference != REFERENCE:
-            raise InputError(f"reference policy {reference!r} is not among the policies {list(named)}")
-        from restock.agents.baselines.newsvendor import NewsvendorPolicy
-
-        named = {REFERENCE: NewsvendorPolicy(), **named}
+    if keep_records and not records:
+        raise InputError("evaluate: keep_records needs records=True")
+    named = with_reference(policies, reference)
+    if not records:
+        sums = evaluate_sums(named, scenario, seeds, engine=engine, n_paths=n_paths, on_episode=on_episode)
+        return evaluation_of(sums, eval_seeds(seeds), reference, confidence)
     sc = load_scenario(scenario, None)
     roots = eval_seeds(seeds)
     rows: list[dict[str, Any]] = []
-    records: dict[tuple[str, int], pd.DataFrame] = {}
+    kept: dict[tuple[str, int], pd.DataFrame] = {}
     for i, root in enumerate(roots):
         ep = draw_episode(sc, root, n_paths)
         if on_episode is not None:
@@ -309,9 +320,75 @@ def evaluate(
             kpis = kpi_table(res, review_period=ep.world.review_period, review_offset=ep.world.review_offset)
             rows.append({"policy": key, "seed": root, "seed_index": i, **kpis})
             if keep_records:
-                records[(key, root)] = res.records
+                kept[(key, root)] = res.records
     frame = pd.DataFrame(rows)
-    return Evaluation(frame, summarize(frame, reference, confidence), records, reference)
+    return Evaluation(frame, summarize(frame, reference, confidence), kept, reference)
+
+
+def with_reference(
+    policies: Mapping[str, AnyPolicy] | Sequence[AnyPolicy], reference: str = REFERENCE
+) -> dict[str, AnyPolicy]:
+    """The named policies, the newsvendor first when ``reference`` is the default and none bears its name
+    (another missing reference is an InputError)."""
+    named = _named(policies)
+    if reference not in named:
+        if reference != REFERENCE:
+            raise InputError(f"reference policy {reference!r} is not among the policies {list(named)}")
+        from restock.agents.baselines.newsvendor import NewsvendorPolicy
+
+        named = {REFERENCE: NewsvendorPolicy(), **named}
+    return named
+
+
+def evaluate_sums(
+    policies: Mapping[str, AnyPolicy],
+    scenario: Any,
+    seeds: int | Sequence[int],
+    *,
+    engine: str = "des",
+    n_paths: int | None = None,
+    on_episode: Callable[[Episode], None] | None = None,
+) -> dict[tuple[str, int], RunSums]:
+    """Every policy on the same episodes without records: ``{(policy, root seed): RunSums}`` (a shard of
+    a catalog's SKUs gives sums that :meth:`RunSums.merge` adds to the other shards')."""
+    sc = load_scenario(scenario, None)
+    out: dict[tuple[str, int], RunSums] = {}
+    for root in eval_seeds(seeds):
+        ep = draw_episode(sc, root, n_paths)
+        if on_episode is not None:
+            on_episode(ep)
+        for key, pol in policies.items():
+            out[(key, root)] = policy_sums(pol, ep, engine=engine)
+    return out
+
+
+def merge_sums(parts: Sequence[Mapping[tuple[str, int], RunSums]]) -> dict[tuple[str, int], RunSums]:
+    """The sums of shards of one evaluation (the same policies and seeds; disjoint SKUs) added up."""
+    first, *rest = parts
+    out = dict(first)
+    for part in rest:
+        if set(part) != set(out):
+            raise ValueError("the shards of an evaluation hold different (policy, seed) pairs")
+        out = {key: out[key].merge(part[key]) for key in out}
+    return out
+
+
+def evaluation_of(
+    sums: Mapping[tuple[str, int], RunSums],
+    roots: Sequence[int],
+    reference: str = REFERENCE,
+    confidence: float = 0.95,
+) -> Evaluation:
+    """The :class:`Evaluation` (rows and summary, no records) of sums per (policy, root seed); the rows in
+    the order of ``roots``, then of the policies as the sums hold them."""
+    policies = list(dict.fromkeys(key for key, _ in sums))
+    rows = [
+        {"policy": key, "seed": root, "seed_index": i, **sums[(key, root)].kpis()}
+        for i, root in enumerate(roots)
+        for key in policies
+    ]
+    frame = pd.DataFrame(rows)
+    return Evaluation(frame, summarize(frame, reference, confidence), {}, reference)
 
 
 def summarize(rows: pd.DataFrame, reference: str = REFERENCE, confidence: float = 0.95) -> pd.DataFrame:
@@ -330,7 +407,7 @@ def summarize(rows: pd.DataFrame, reference: str = REFERENCE, confidence: float 
             "saving_pct": 100.0 * diff.relative,
             "n_seeds": diff.n,
         }
-        for k in SUMMARY_KPIS:
-            entry[k] = float(g[k].mean())
+        for k in SUMMARY_KPIS:  # a KPI a run without records lacks (None) has a NaN mean
+            entry[k] = float(pd.to_numeric(g[k], errors="coerce").mean())
         out.append(entry)
     return pd.DataFrame(out)

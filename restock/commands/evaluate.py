@@ -8,6 +8,9 @@ Policy specs: see :mod:`restock.agents.specs`. The job is :func:`restock.pipelin
 tuned baselines are tuned on training seeds starting at ``--train-seed`` (on the scenario with
 ``--train-set`` overrides added, if any: a data replay replays the same demand on every seed, so tune it on
 earlier dates); evaluation uses the root seeds ``EVAL_SEED_OFFSET + 0 .. seeds - 1``.
+``--shard-skus N`` evaluates the catalog in shards of N SKUs as Ray tasks (an embedded local Ray with
+``--workers`` CPUs, or the cluster of ``--address``) and merges their sums exactly
+(:func:`restock.pipelines.evaluation.run_sharded`; docs/scale.md).
 ``--json`` prints ``{"rows": [...], "summary": [...], "reference": "newsvendor"}``; without it, a markdown
 table of the summary. ``--out DIR`` also writes the evaluation as a run folder
 (:func:`restock.pipelines.evaluation.write_evaluation_run`: KPIs, per-seed KPIs, TensorBoard); every cell
@@ -99,6 +102,26 @@ def register(app: typer.Typer) -> None:
                 "--out", help="Also write the evaluation as a run folder DIR (must not hold a run)."
             ),
         ] = None,
+        shard_skus: Annotated[
+            int | None,
+            typer.Option(
+                "--shard-skus",
+                help="Evaluate the catalog in shards of this many SKUs, each a Ray task, and merge their "
+                "sums exactly (KPIs from totals: no in_stock_rate, no per-period TensorBoard series).",
+            ),
+        ] = None,
+        workers: Annotated[
+            int | None,
+            typer.Option(
+                "--workers", help="With --shard-skus: CPUs of the embedded local Ray (default: cores)."
+            ),
+        ] = None,
+        address: Annotated[
+            str | None,
+            typer.Option(
+                "--address", help="With --shard-skus: join a running Ray cluster (auto or HOST:PORT)."
+            ),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Evaluate policies on common random numbers; savings against the newsvendor with 95% CIs."""
@@ -116,10 +139,20 @@ def register(app: typer.Typer) -> None:
             train_seed=train_seed,
             n_paths=paths,
             train_overrides=tuple(train_set or ()),
+            shard_skus=shard_skus,
         )
+        cluster = None
+        if shard_skus is not None:
+            from restock.pipelines.cluster import ClusterSpec
+
+            cluster = ClusterSpec(address, workers)
+        elif workers is not None or address is not None:
+            raise InputError("--workers and --address run the shards of --shard-skus; give --shard-skus")
         if out_dir is not None and runs.is_run(out_dir):
             raise InputError(f"--out {out_dir}: the folder already holds a run; choose another")
-        result = run_evaluation(spec, keep_records=out_dir is not None)
+        result = run_evaluation(
+            spec, keep_records=out_dir is not None and shard_skus is None, cluster=cluster
+        )
         if out_dir is not None:
             write_evaluation_run(out_dir, spec, result)
         out = result.to_dict()

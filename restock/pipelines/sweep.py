@@ -50,6 +50,7 @@ from restock.pipelines.evaluation import (
     is_finished,
     read_per_seed,
     run_evaluation,
+    shards,
     write_evaluation_run,
 )
 from restock.reporting.markdown import markdown_table
@@ -108,6 +109,9 @@ class SweepFile:
     """``dotted.key=value`` overrides of every scenario."""
     train_set: tuple[str, ...] = ()
     """Extra overrides of the scenario the tuned baselines are tuned on (``restock evaluate --train-set``)."""
+    shard_skus: int | None = None
+    """Evaluate each cell in shards of this many SKUs, one after another in the cell's task, their sums
+    merged exactly (:func:`restock.pipelines.evaluation.run_sharded`); absent: each cell at once."""
     grid: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata=parser(_grid))
     """``[grid]``: dotted keys with arrays of values; every combination is a setting of every scenario."""
 
@@ -124,7 +128,12 @@ def read_spec(path: str | Path) -> SweepFile:
         raise where.child("scenarios").error(
             [], "must hold at least one [[scenarios]] entry: the grid is empty"
         )
-    for key, value in (("seeds", spec.seeds), ("seeds_per_cell", spec.seeds_per_cell), ("paths", spec.paths)):
+    for key, value in (
+        ("seeds", spec.seeds),
+        ("seeds_per_cell", spec.seeds_per_cell),
+        ("paths", spec.paths),
+        ("shard_skus", spec.shard_skus),
+    ):
         if value is not None and value < 1:
             raise where.child(key).error(value, "must be >= 1")
     dup = sorted({p for p in spec.policies if spec.policies.count(p) > 1})
@@ -169,6 +178,15 @@ def plan(sweep: SweepFile, source: str = "sweep spec") -> list[Cell]:
                     load(entry.name, [*overrides, *sweep.train_set])
                 for policy in sweep.policies:
                     check_spec(policy, scenario)
+                if sweep.shard_skus is not None:  # a catalog whose SKUs interact is refused here
+                    shards(
+                        EvaluationSpec(
+                            entry.name,
+                            sweep.policies,
+                            scenario_overrides=overrides,
+                            shard_skus=sweep.shard_skus,
+                        )
+                    )
             except InputError as exc:
                 raise InputError(
                     f"{source}: cell {first_id} ({entry.name}, {list(overrides)}): {exc}"
@@ -184,6 +202,7 @@ def plan(sweep: SweepFile, source: str = "sweep spec") -> list[Cell]:
                     n_paths=sweep.paths,
                     train_overrides=sweep.train_set,
                     first_seed=first,
+                    shard_skus=sweep.shard_skus,
                 )
                 cells.append(Cell(_cell_id(entry.name, g, first), tuple(combo), spec))
     ids = [c.id for c in cells]
@@ -253,7 +272,7 @@ def evaluate_cell(task: CellTask) -> str:
         return task.cell.id
     if folder.exists():
         shutil.rmtree(folder)
-    evaluation = run_evaluation(task.cell.evaluation, keep_records=True)
+    evaluation = run_evaluation(task.cell.evaluation, keep_records=task.cell.evaluation.shard_skus is None)
     write_evaluation_run(folder, task.cell.evaluation, evaluation)
     return task.cell.id
 

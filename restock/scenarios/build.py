@@ -10,6 +10,7 @@ simulated periods in one go, so the history belongs to the same path as the dema
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -318,6 +319,8 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
     (defaults: ``seeds.root`` and ``seeds.n_paths``)."""
     seed = scenario.seeds.root if seed is None else seed
     n_paths = n_paths or scenario.seeds.n_paths
+    if scenario.catalog.shard:
+        return shard_draw(scenario, seed, n_paths)
     catalog = resolve_catalog(scenario)
     check_targets(scenario, catalog)
     shares = node_shares(scenario)
@@ -363,6 +366,38 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         rate=demand_rate(scenario, catalog) if catalog.mean is not None else None,
         catalog=catalog,
         node_share=shares,
+    )
+
+
+def whole_catalog(scenario: Scenario) -> Scenario:
+    """``scenario`` with every SKU of its catalog (``catalog.shard`` dropped)."""
+    return dataclasses.replace(scenario, catalog=dataclasses.replace(scenario.catalog, shard=()))
+
+
+def shard_draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
+    """The draw of the SKUs ``catalog.shard = [first, stop)``: the whole catalog's draw restricted to
+    them, so a shard's SKUs see exactly the numbers they see in the whole catalog (its world, paths,
+    history, rates and catalog sliced; the scenario is the shard's)."""
+    first, stop = scenario.catalog.shard
+    d = draw(whole_catalog(scenario), seed, n_paths)
+    idx = np.arange(first, stop)
+    c = d.catalog
+    catalog = dataclasses.replace(
+        c,
+        skus=c.skus[first:stop],
+        category=c.category[first:stop],
+        elasticity=c.elasticity[first:stop],
+        price=c.price[:, first:stop],
+        mean=None if c.mean is None else c.mean[first:stop],
+    )
+    return dataclasses.replace(
+        d,
+        scenario=scenario,
+        world=d.world.take_skus(idx),
+        paths=d.paths.skus(idx),
+        history=d.history[..., first:stop],
+        rate=None if d.rate is None else d.rate[..., first:stop],
+        catalog=catalog,
     )
 
 

@@ -127,6 +127,10 @@ class CatalogConfig:
     unit_volume_range: tuple[float, ...] = ()
     """``[low, high]``: each SKU's unit volume drawn log-uniformly in it with the catalog seed (replaces
     ``unit_volume``)."""
+    shard: tuple[int, ...] = ()
+    """``[first, stop]``: simulate only the SKUs ``first .. stop - 1`` of the catalog, with the numbers
+    the whole catalog's draw gives them (stationary demand, SKUs that share no limit: a shard of an
+    evaluation in shards, docs/scale.md). Empty: every SKU."""
 
 
 @dataclass(frozen=True)

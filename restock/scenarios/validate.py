@@ -78,6 +78,40 @@ def _validate_catalog(scenario: Scenario, w: Where) -> None:
     if c.unit_volume_range:
         _range(w.child("unit_volume_range"), c.unit_volume_range)
         _at_most(w.child("unit_volume_range"), c.unit_volume_range[1], bounds.MAX_FACTOR)
+    if c.shard:
+        _check_shard(scenario, w.child("shard"))
+
+
+def _check_shard(scenario: Scenario, w: Where) -> None:
+    """``catalog.shard = [first, stop]``: whole numbers with 0 <= first < stop <= the catalog's SKUs, on a
+    stationary catalog whose SKUs share no limit (else a shard is not the same model)."""
+    c, shard = scenario.catalog, scenario.catalog.shard
+    n = len(c.skus) if c.skus else c.n_skus
+    if len(shard) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in shard):
+        raise w.error(list(shard), "must be [first, stop], two whole numbers")
+    if not 0 <= shard[0] < shard[1] <= (n or 0):
+        raise w.error(
+            list(shard), f"must be [first, stop] with 0 <= first < stop <= {n} (the catalog's SKUs)"
+        )
+    if scenario.demand.kind != "stationary":
+        raise w.error(
+            list(shard), f"is only for stationary demand, not demand.kind = {scenario.demand.kind!r}"
+        )
+    shared = [
+        f"nodes.{i}.{key}"
+        for i, node in enumerate(scenario.nodes)
+        for key in ("inbound_capacity", "storage_volume")
+        if _limited(getattr(node, key))
+    ]
+    if shared:
+        raise w.error(
+            list(shard), f"needs SKUs that share no limit, but {shared[0]} is set: its SKUs interact"
+        )
+
+
+def _limited(limit: float | tuple[float, ...]) -> bool:
+    values = limit if isinstance(limit, tuple) else (limit,)
+    return any(math.isfinite(v) for v in values)
 
 
 def _validate_demand(scenario: Scenario, w: Where) -> None:
