@@ -494,6 +494,7 @@ def _simulate_cases(c: _Cases) -> None:
         ("base-stock:Q=5", ("base-stock:Q=5",)),
         ("reorder:S=5", ("reorder",)),
         ("base-stock", ("base-stock",)),
+        ("newsvendor:tau=0.9", ("newsvendor", "no parameter")),
     ):
         c.add(f"simulate-policy-{policy}", [*sim, "--policy", policy], "--policy", *words)
     c.add("simulate-engine", [*sim, "--engine", "gpu"], "--engine", "gpu")

@@ -7,14 +7,15 @@ The job is :func:`restock.pipelines.simulation.simulate`; this command parses ``
 :class:`~restock.pipelines.simulation.OrderRule` and prints the KPIs (``--json``: one object, the keys
 ``scenario``, ``policy``, ``seed``, then the KPIs).
 
-Policies (the simulator's minimal rules; learned and newsvendor policies run through ``restock.agents``):
-``base-stock:S=<level>`` orders up to S on the inventory position at every review; ``constant:Q=<qty>``
-orders Q at every review. Every node and SKU gets the same S or Q.
+Policies: ``base-stock:S=<level>`` orders up to S on the inventory position at every review;
+``constant:Q=<qty>`` orders Q at every review (every node and SKU gets the same S or Q); ``newsvendor``
+orders up to the critical fractile of demand over E[L] + R on the scenario's forecast table (the
+reference policy of ``restock evaluate``). Tuned and learned policies run through ``restock evaluate``.
 
 KPIs come from totals kept on the fly (``in_stock_rate`` is null: it needs every period's on-hand), or
-with ``--records`` from every period's record. The seconds of each stage (paths, simulation, KPIs) go to
-stderr. A run that would not fit in memory is refused before anything is drawn (exit code 2), with the
-estimate and what helps.
+with ``--records`` from every period's record. The seconds of each stage (paths, forecast table for the
+newsvendor, simulation, KPIs) go to stderr. A run that would not fit in memory is refused before anything
+is drawn (exit code 2), with the estimate and what helps.
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ SetOption = Annotated[
 
 
 def parse_policy(text: str) -> OrderRule:
-    """Parse ``base-stock:S=30`` or ``constant:Q=5``; anything else is an InputError naming it."""
-    name, _, params = text.partition(":")
-    usage = "expected base-stock:S=<level> or constant:Q=<quantity>"
+    """Parse ``base-stock:S=30``, ``constant:Q=5`` or ``newsvendor``; anything else is an InputError naming
+    it."""
+    name, colon, params = text.partition(":")
+    usage = "expected base-stock:S=<level>, constant:Q=<quantity> or newsvendor"
+    if name == "newsvendor":
+        if colon:
+            raise InputError(f"--policy {text!r}: newsvendor takes no parameter; {usage}")
+        return OrderRule("newsvendor")
     if name not in POLICY_PARAMS:
         raise InputError(f"--policy {text!r}: unknown policy {name!r}; {usage}")
     key, sep, raw = params.partition("=")
@@ -68,7 +74,7 @@ def register(app: typer.Typer) -> None:
     def simulate(
         scenario: ScenarioOption,
         policy: Annotated[
-            str, typer.Option("--policy", help="base-stock:S=<level> or constant:Q=<quantity>.")
+            str, typer.Option("--policy", help="base-stock:S=<level>, constant:Q=<quantity> or newsvendor.")
         ] = "base-stock:S=30",
         engine: Annotated[
             str, typer.Option("--engine", help="des (SimPy reference) or batch (torch).")

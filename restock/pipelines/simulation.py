@@ -2,8 +2,14 @@
 
 ``simulate(SimulationSpec("steady", OrderRule("base-stock", 30.0), engine="des"))`` loads the scenario,
 draws its paths from the root seed, runs the engine and summarizes the run with
-:func:`restock.simulator.kpis.kpi_table`. These are the simulator's minimal rules; newsvendor, tuned and
-learned policies are evaluated by :mod:`restock.pipelines.evaluation`.
+:func:`restock.simulator.kpis.kpi_table`. The rules: base-stock and constant (the simulator's minimal
+rules, one S or Q for every SKU) and the critical-fractile newsvendor on the scenario's forecast table
+(:class:`restock.agents.baselines.newsvendor.NewsvendorPolicy` through the observers of
+:mod:`restock.agents.evaluate`, the policy ``restock evaluate`` compares against: the same orders on the
+same paths). For the newsvendor on the exact "true" table of stationary poisson or negbin demand only the
+horizons it reads (E[L] + R) are tabulated, in float32 (:func:`restock.scenarios.forecast.true_table`),
+so a million SKUs fit; other forecasters build their whole table. Tuned and learned policies are
+evaluated by :mod:`restock.pipelines.evaluation`.
 """
 
 from __future__ import annotations
@@ -25,15 +31,23 @@ MAX_ORDER_LEVEL = MAX_UNITS
 class OrderRule:
     """An order rule of the simulator with its one parameter (``--policy``)."""
 
-    name: Literal["base-stock", "constant"]
+    name: Literal["base-stock", "constant", "newsvendor"]
     """``base-stock``: order up to S on the inventory position at every review; ``constant``: order Q at
-    every review. Every node and SKU gets the same S or Q."""
-    value: float
-    """Its parameter: the base-stock level S or the constant quantity Q (in [0, :data:`MAX_ORDER_LEVEL`])."""
+    every review (every node and SKU gets the same S or Q); ``newsvendor``: order up to the critical
+    fractile of demand over E[L] + R read from the scenario's forecast table (no parameter)."""
+    value: float | None = None
+    """Its parameter: the base-stock level S or the constant quantity Q (in [0, :data:`MAX_ORDER_LEVEL`]);
+    None for the newsvendor."""
 
     def __post_init__(self) -> None:
-        if self.name not in ("base-stock", "constant"):
-            raise InputError(f"order rule {self.name!r}: expected base-stock or constant")
+        if self.name not in ("base-stock", "constant", "newsvendor"):
+            raise InputError(f"order rule {self.name!r}: expected base-stock, constant or newsvendor")
+        if self.name == "newsvendor":
+            if self.value is not None:
+                raise InputError(f"order rule newsvendor takes no parameter, got {self.value!r}")
+            return
+        if self.value is None:
+            raise InputError(f"order rule {self.name}: needs its parameter")
         if not (math.isfinite(self.value) and self.value >= 0):
             raise InputError(f"order rule {self.name}: parameter must be finite and >= 0, got {self.value!r}")
         if self.value > MAX_ORDER_LEVEL:
@@ -43,9 +57,12 @@ class OrderRule:
             )
 
     def rule(self) -> Any:
-        """The simulator's policy object."""
+        """The simulator's policy object (base-stock and constant; the newsvendor needs the draw:
+        :func:`newsvendor_rule`)."""
         from restock.simulator.policy import BaseStock, ConstantOrder
 
+        if self.value is None:
+            raise InputError(f"order rule {self.name}: built from the scenario draw (newsvendor_rule)")
         return BaseStock(self.value) if self.name == "base-stock" else ConstantOrder(self.value)
 
 
@@ -89,13 +106,15 @@ class SimulationKPIs:
     """:func:`restock.simulator.kpis.kpi_table` of the run (KPI -> value), in its order; without records
     :func:`restock.simulator.kpis.totals_kpi_table` (None where a KPI needs records)."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds per stage: ``paths`` (loading and drawing), ``simulation``, ``kpis``."""
+    """Seconds per stage: ``paths`` (loading and drawing), ``forecast table`` (the newsvendor only),
+    ``simulation``, ``kpis``."""
 
 
 def simulate(spec: SimulationSpec) -> SimulationKPIs:
     """Load, build, run and summarize (see the module docstring), with the time of each stage in
-    ``timings`` (seconds: paths, simulation, kpis)."""
-    from restock.scenarios import build_world, load
+    ``timings`` (seconds: paths, forecast table for the newsvendor, simulation, kpis)."""
+    from restock.scenarios import load
+    from restock.scenarios.build import draw
     from restock.simulator.engines import make_engine, rollout
     from restock.simulator.kpis import CycleCounter, rollout_sums
 
@@ -104,14 +123,21 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
     root = sc.seeds.root if spec.seed is None else spec.seed
     n_paths = spec.n_paths or sc.seeds.n_paths
     check_memory(sc, n_paths, spec.records)
-    world, paths = build_world(sc, root, n_paths)
+    d = draw(sc, root, n_paths)  # the warm-up history is drawn only if the forecaster reads it
+    world, paths = d.world, d.paths
     timings = {"paths": time.perf_counter() - clock}
+    if spec.policy.name == "newsvendor":
+        clock = time.perf_counter()
+        rule = newsvendor_rule(d)
+        timings["forecast table"] = time.perf_counter() - clock
+    else:
+        rule = spec.policy.rule()
     clock = time.perf_counter()
     engine = make_engine(
         spec.engine, world, paths, record=spec.records
     )  # batch: the network engine for a network
     counter = CycleCounter([n.customer_facing for n in world.network.nodes])
-    done = rollout(engine, spec.policy.rule(), on_step=None if spec.records else counter)
+    done = rollout(engine, rule, on_step=None if spec.records else counter)
     timings["simulation"] = time.perf_counter() - clock
     clock = time.perf_counter()
     if spec.records:
@@ -126,12 +152,53 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
     return SimulationKPIs(sc.name, int(root), dict(table), timings)
 
 
+def newsvendor_forecasts(d: Any) -> Any:
+    """The forecast table the newsvendor of draw ``d`` reads: the exact "true" table at the horizons
+    E[L] + R of its nodes only, one bucket, float32
+    (:func:`restock.scenarios.forecast.true_table`), where the scenario has one (stationary poisson or
+    negbin, no foresight); else the scenario's whole table (:func:`restock.scenarios.forecast_table`).
+
+    The newsvendor's orders on it are those on the whole table: an integral horizon is a cover of its
+    own (read with weight 1, as in the whole table); otherwise the covers 1 .. ceil(E[L] + R) (the
+    whole table's first ones, interpolated alike)."""
+    import numpy as np
+
+    from restock.envs.observer import lead_time_stats
+    from restock.scenarios.forecast import forecast_table, true_table
+
+    s = d.scenario
+    if s.forecast.model != "true" or s.forecast.foresee or s.demand.distribution not in ("poisson", "negbin"):
+        return forecast_table(d)
+    lead_mean, _ = lead_time_stats(d.world)
+    horizons = np.asarray(lead_mean, dtype=np.float64) + d.world.review_period
+    if np.all(horizons == np.round(horizons)):
+        cover = np.unique(horizons.astype(np.int64))
+    else:
+        cover = np.arange(1, int(np.ceil(horizons.max())) + 1)
+    return true_table(d, cover, buckets=1)
+
+
+def newsvendor_rule(d: Any) -> Any:
+    """The newsvendor's decision rule on draw ``d``: :class:`~restock.agents.baselines.newsvendor.
+    NewsvendorPolicy` shown each node's observer over :func:`newsvendor_forecasts` (the adapter of
+    ``restock evaluate``, :func:`restock.agents.evaluate.engine_rule`)."""
+    from restock.agents.baselines.newsvendor import NewsvendorPolicy
+    from restock.agents.evaluate import Episode, engine_rule, observers
+
+    policy = NewsvendorPolicy()
+    ep = Episode(d.world, d.paths, newsvendor_forecasts(d), int(d.seed))
+    return engine_rule(policy, observers(ep, policy))
+
+
 # Bytes per SKU-period (and per path) that a run holds at its peak, measured with /usr/bin/time -v on
-# ``steady`` (docs/performance.md): drawing the paths with their warm-up history dominates.
-BYTES_PER_SKU_PERIOD = 120.0
-"""Peak bytes per (path, period, node, SKU) of a run without records."""
-RECORD_BYTES_PER_SKU_PERIOD = 360.0
-"""Peak bytes per (path, period, node, SKU) of a run with ``--records``."""
+# ``steady`` (docs/performance.md, "Memory of restock simulate"), rounded up.
+BYTES_PER_SKU_PERIOD = 40.0
+"""Peak bytes per (path, simulated period, node, SKU) of a run without records."""
+RECORD_BYTES_PER_SKU_PERIOD = 720.0
+"""Peak bytes per (path, simulated period, node, SKU) of a run with ``--records``."""
+HISTORY_BYTES_PER_SKU_PERIOD = 24.0
+"""Bytes per (path, warm-up period, node, SKU) of the warm-up history, added when the scenario's
+forecaster reads it (float64, and the uniforms while they are drawn); the exact "true" tables do not."""
 
 
 def memory_estimate(sc: Any, n_paths: int, records: bool) -> int:
@@ -139,9 +206,10 @@ def memory_estimate(sc: Any, n_paths: int, records: bool) -> int:
     from restock.scenarios.catalog import resolve_catalog
 
     n_skus = resolve_catalog(sc).n_skus
-    periods = sc.horizon + sc.warmup
     per = RECORD_BYTES_PER_SKU_PERIOD if records else BYTES_PER_SKU_PERIOD
-    return int(per * n_paths * periods * len(sc.nodes) * n_skus)
+    cells = n_paths * len(sc.nodes) * n_skus
+    history = 0.0 if sc.forecast.model == "true" else HISTORY_BYTES_PER_SKU_PERIOD * sc.warmup
+    return int(cells * (per * sc.horizon + history))
 
 
 def available_memory() -> int:
@@ -168,6 +236,6 @@ def check_memory(sc: Any, n_paths: int, records: bool) -> None:
         helps.insert(0, "no --records (KPIs from totals)")
     raise InputError(
         f"simulate {sc.name!r}: the run needs about {need / gib:.1f} GiB ({n_paths} path(s) x "
-        f"{sc.horizon + sc.warmup} periods incl. warm-up x {len(sc.nodes)} node(s) x SKUs), "
+        f"{sc.horizon} periods x {len(sc.nodes)} node(s) x SKUs), "
         f"{have / gib:.1f} GiB are available; use {', or '.join(helps)}"
     )

@@ -11,7 +11,9 @@ simulated periods in one go, so the history belongs to the same path as the dema
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,7 @@ from restock.scenarios.counts import level_quantiles
 from restock.scenarios.network import scenario_network
 from restock.scenarios.schema import Scenario
 from restock.scenarios.shocks import (
+    DEMAND_KINDS,
     check_targets,
     demand_factors,
     launched,
@@ -47,8 +50,8 @@ class ScenarioDraw:
     world: World
     paths: ExogenousPaths
     """Shocks applied."""
-    history: np.ndarray
-    """[P, W, M, N] demand of the ``warmup`` periods before period 0 (never shocked; 0 for launched SKUs)."""
+    warmup_demand: np.ndarray | Callable[[], np.ndarray]
+    """The demand of the warm-up periods, or what draws it when first read (:attr:`history`)."""
     rate: np.ndarray | None
     """[W + T, M, N] mean rate per period with every demand shock applied (stationary; None for data): the
     mean demand of poisson and negbin, the mean of the normal before censoring at 0."""
@@ -56,6 +59,14 @@ class ScenarioDraw:
     node_share: np.ndarray
     """[M] multiple of a SKU's base demand model seen at (or below) each node: a customer-facing node's own
     ``demand_share`` plus those of the customer-facing nodes it feeds, directly or not."""
+
+    @functools.cached_property
+    def history(self) -> np.ndarray:
+        """[P, W, M, N] demand of the ``warmup`` periods before period 0 (never shocked; 0 for launched
+        SKUs), float64. Stationary demand draws it on first read, from the same stream as the paths (the
+        same numbers as when drawn with them): a run whose forecaster never reads it never holds it."""
+        src = self.warmup_demand
+        return src() if callable(src) else src
 
 
 def own_shares(scenario: Scenario) -> np.ndarray:
@@ -136,15 +147,33 @@ def stationary_demand(
     row = np.full(len(values), -1)
     row[np.flatnonzero(positive)[tabulated]] = np.arange(int(tabulated.sum()))
     cdf = _cdf_table(distribution, mus[tabulated], dispersion, tops[tabulated], firsts[tabulated])
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(len(values) + 1))
-    for i in np.flatnonzero(positive):
-        cells = order[bounds[i] : bounds[i + 1]]
-        if row[i] >= 0:
-            out[cells] = np.searchsorted(cdf[row[i]], flat_u[cells], side="left")
-        else:
-            out[cells] = _large_rate_quantile(distribution, float(values[i]), dispersion, flat_u[cells])
+    _lookup(cdf, row[inverse], flat_u, out)  # row -1: a rate of 0 (out stays 0) or untabulated
+    for i in np.flatnonzero(positive & (row < 0)):  # untabulated: scipy's ppf, one rate at a time
+        cells = np.flatnonzero(inverse == i)
+        out[cells] = _large_rate_quantile(distribution, float(values[i]), dispersion, flat_u[cells])
     return np.ascontiguousarray(restored(out))
+
+
+LOOKUP_ELEMENTS = 1 << 22
+"""Table and uniform elements one batched CDF lookup of :func:`stationary_demand` holds (a block of core
+cells at a time)."""
+
+
+def _lookup(cdf: np.ndarray, cell_row: np.ndarray, flat_u: np.ndarray, out: np.ndarray) -> None:
+    """``out[c] = searchsorted(cdf[cell_row[c]], flat_u[c], side="left")`` for every core cell c with a
+    table row (``cell_row >= 0``): one batched search per block of cells (``torch.searchsorted``, exactly
+    numpy's left search on each row), instead of one numpy call per distinct rate."""
+    import torch  # here: the scenarios load without torch
+
+    cells = np.flatnonzero(cell_row >= 0)
+    if cells.size == 0:
+        return
+    block = max(1, LOOKUP_ELEMENTS // (cdf.shape[1] + flat_u.shape[1]))
+    for start in range(0, cells.size, block):
+        idx = cells[start : start + block]
+        table = torch.from_numpy(np.ascontiguousarray(cdf[cell_row[idx]]))
+        found = torch.searchsorted(table, torch.from_numpy(np.ascontiguousarray(flat_u[idx])), side="left")
+        out[idx] = found.numpy()
 
 
 def pmf_demand(pmf: tuple[float, ...], uniforms: np.ndarray) -> np.ndarray:
@@ -201,21 +230,122 @@ def _cdf_table(
 def demand_rate(scenario: Scenario, catalog: Catalog) -> np.ndarray:
     """[W + T, M, N] mean demand per period of a stationary catalog with every demand shock applied.
 
-    A customer-facing node's rate is its ``demand_share`` x the SKU's mean; other nodes have none.
+    A customer-facing node's rate is its ``demand_share`` x the SKU's mean; other nodes have none. Without
+    demand shocks a read-only broadcast view of the [M, N] rates (no memory per period).
     """
+    return _block_rate(scenario, catalog, _factors(scenario, catalog), (0, catalog.n_skus), full=True)
+
+
+def _factors(scenario: Scenario, catalog: Catalog) -> np.ndarray | None:
+    """:func:`~restock.scenarios.shocks.demand_factors` [T, M, N], None without demand shocks (all 1)."""
+    if not any(s.kind in DEMAND_KINDS for s in scenario.shocks):
+        return None
+    return demand_factors(scenario, catalog)
+
+
+def _block_rate(
+    scenario: Scenario, catalog: Catalog, factors: np.ndarray | None, skus: tuple[int, int], full: bool
+) -> np.ndarray:
+    """[W + T, M, b - a] rates of the SKUs [a, b) (:func:`demand_rate`); without shocks (``factors``
+    None) [1, M, b - a] unless ``full`` (then a broadcast view over the periods)."""
     assert catalog.mean is not None
-    w = scenario.warmup
-    own = own_shares(scenario)
-    rate = np.broadcast_to(
-        (own[:, None] * catalog.mean[None, :])[None], (w + scenario.horizon, len(own), catalog.n_skus)
-    ).copy()
-    rate[w:] *= demand_factors(scenario, catalog)
-    rate[:w, :, launched(scenario, catalog)] = 0.0
+    a, b = skus
+    w, t_len = scenario.warmup, scenario.horizon
+    base = (own_shares(scenario)[:, None] * catalog.mean[None, a:b])[None]
+    if factors is None:
+        return np.broadcast_to(base, (w + t_len, *base.shape[1:])) if full else base
+    rate = np.broadcast_to(base, (w + t_len, *base.shape[1:])).copy()
+    rate[w:] *= factors[..., a:b]
+    rate[:w, :, launched(scenario, catalog)[a:b]] = 0.0
     return rate
 
 
+DEMAND_BLOCK = 65_536
+"""SKUs whose stationary demand is drawn together (every path and period of a block of SKUs at once): the
+memory of drawing grows with this block, not with the catalog. The numbers do not depend on it: a block
+reads its uniforms at their own places in the one "demand" stream of ``rng.random((P, W + T, M, N))``
+(a copy of the PCG64 generator jumps there with ``advance``, :func:`uniform_block`), so the blocks
+together are the one draw of the whole catalog, and one block (a shard of SKUs) can be drawn alone."""
+FLOAT32_EXACT = 2**24
+"""Whole units below this are exact in float32: stationary demand of whole units is kept in float32
+unless a draw reaches it (then float64)."""
+
+
+def uniform_block(
+    rng: np.random.Generator,
+    shape: tuple[int, int, int, int],
+    periods: tuple[int, int],
+    skus: tuple[int, int],
+) -> np.ndarray:
+    """The uniforms [P, t1 - t0, M, b - a] that ``rng.random(shape)`` (``shape`` [P, W + T, M, N]) would put
+    at the periods [t0, t1) and SKUs [a, b), drawn alone: a copy of ``rng``'s PCG64 jumps to each run of
+    them (one 64-bit step per double); ``rng`` itself does not move."""
+    if not isinstance(rng.bit_generator, np.random.PCG64):
+        raise TypeError(f"uniform_block needs a PCG64 generator, got {type(rng.bit_generator).__name__}")
+    p_len, t_all, m_len, n = shape
+    (t0, t1), (a, b) = periods, skus
+    bits = np.random.PCG64()
+    bits.state = rng.bit_generator.state
+    gen = np.random.Generator(bits)
+    out = np.empty((p_len, t1 - t0, m_len, b - a))
+    pos = 0
+    for p in range(p_len):
+        if a == 0 and b == n:  # whole rows: one contiguous run per path
+            start = (p * t_all + t0) * m_len * n
+            bits.advance(start - pos)
+            gen.random(out=out[p])
+            pos = start + out[p].size
+            continue
+        for t in range(t0, t1):
+            for m in range(m_len):
+                start = ((p * t_all + t) * m_len + m) * n + a
+                bits.advance(start - pos)
+                gen.random(out=out[p, t - t0, m])
+                pos = start + b - a
+    return out
+
+
+def _stationary_demand(
+    scenario: Scenario,
+    catalog: Catalog,
+    rng: np.random.Generator,
+    n_paths: int,
+    periods: tuple[int, int],
+    skus: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """[P, t1 - t0, M, b - a] stationary demand of the periods [t0, t1) of -W .. T - 1 (0: period -W) and
+    the catalog's SKUs [a, b) (``skus``; None: all), drawn in blocks of :data:`DEMAND_BLOCK` SKUs; whole
+    units in float32 (see :data:`FLOAT32_EXACT`), the censored normal in float64."""
+    w, t_len = scenario.warmup, scenario.horizon
+    m, n = len(scenario.nodes), catalog.n_skus
+    first, stop = (0, n) if skus is None else skus
+    d = scenario.demand
+    factors = _factors(scenario, catalog)
+    t0, t1 = periods
+    out = np.zeros(
+        (n_paths, t1 - t0, m, stop - first), dtype=np.float64 if d.distribution == "normal" else np.float32
+    )
+    for a in range(first, stop, DEMAND_BLOCK):
+        b = min(stop, a + DEMAND_BLOCK)
+        u = uniform_block(rng, (n_paths, w + t_len, m, n), periods, (a, b))
+        rate = _block_rate(scenario, catalog, factors, (a, b), full=False)
+        rate = rate[t0:t1] if rate.shape[0] > 1 else rate
+        if d.distribution == "pmf":
+            block = pmf_demand(d.pmf, u)
+        elif d.distribution == "normal":
+            assert d.cv is not None
+            block = censored_normal.draw(rate[None], d.cv, u)
+        else:
+            block = stationary_demand(d.distribution, rate[None], d.dispersion, u)
+        if out.dtype == np.float32 and block.size and block.max() >= FLOAT32_EXACT:
+            out = out.astype(np.float64)
+        out[..., a - first : b - first] = block
+    return out
+
+
 def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_paths: int) -> np.ndarray:
-    """[P, W + T, M, N] demand with shocks: stationary draws at the shocked rate, or the data x factors."""
+    """[P, W + T, M, N] demand with shocks: the data x factors, or draws from the catalog's truth
+    (stationary catalogs: :func:`_stationary_demand`)."""
     w, t_len = scenario.warmup, scenario.horizon
     m, n = len(scenario.nodes), catalog.n_skus
     if catalog.demand is not None:
@@ -227,15 +357,7 @@ def _demand(scenario: Scenario, catalog: Catalog, rng: np.random.Generator, n_pa
         return out
     if catalog.truth is not None:
         return _catalog_demand(scenario, catalog, rng, n_paths)
-    rate = demand_rate(scenario, catalog)
-    uniforms = rng.random((n_paths, w + t_len, m, n))
-    d = scenario.demand
-    if d.distribution == "pmf":
-        return pmf_demand(d.pmf, uniforms)
-    if d.distribution == "normal":
-        assert d.cv is not None
-        return censored_normal.draw(rate[None], d.cv, uniforms)
-    return stationary_demand(d.distribution, rate[None], d.dispersion, uniforms)
+    return _stationary_demand(scenario, catalog, rng, n_paths, (0, w + t_len)).astype(np.float64)
 
 
 def catalog_mu(scenario: Scenario, catalog: Catalog) -> np.ndarray:
@@ -319,8 +441,6 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
     (defaults: ``seeds.root`` and ``seeds.n_paths``)."""
     seed = scenario.seeds.root if seed is None else seed
     n_paths = n_paths or scenario.seeds.n_paths
-    if scenario.catalog.shard:
-        return shard_draw(scenario, seed, n_paths)
     catalog = resolve_catalog(scenario)
     check_targets(scenario, catalog)
     shares = node_shares(scenario)
@@ -338,66 +458,66 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         storage_volume=(volume := shared_limit(scenario, "storage_volume")),
         unit_volume=None if volume is None else unit_volumes(scenario, catalog.n_skus),
     )
-    w = scenario.warmup
+    w, t_len = scenario.warmup, scenario.horizon
+    stationary = catalog.demand is None and catalog.truth is None
+    # a shard (catalog.shard, validated: stationary demand): its SKUs' part of the whole catalog's draw
+    a, b = scenario.catalog.shard or (0, catalog.n_skus)
+    shard = None if (a, b) == (0, catalog.n_skus) else (a, b)
+    if shard is not None:
+        world = world.take_skus(np.arange(a, b))
     full: dict[str, np.ndarray] = {}
+    history: list[np.ndarray | Callable[[], np.ndarray]] = []
 
     def demand(rng: np.random.Generator, n: int) -> np.ndarray:
+        if stationary:  # the warm-up from the same stream, only when read
+            history.append(
+                lambda: _stationary_demand(scenario, catalog, rng, n, (0, w), shard).astype(np.float64)
+            )
+            return _stationary_demand(scenario, catalog, rng, n, (w, w + t_len), shard)
         full["demand"] = _demand(scenario, catalog, rng, n)
+        history.append(full["demand"][:, :w].copy())
         return full["demand"][:, w:]
 
     def price(rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.broadcast_to(catalog.price[w:], (n, *catalog.price[w:].shape)).copy()
+        base = catalog.price[w:, a:b]
+        return np.broadcast_to(base, (n, *base.shape))  # a read-only view
 
-    raw = sample_paths(world, demand, price, n_paths=n_paths, seed=seed)
+    raw = sample_paths(
+        world, demand, price, n_paths=n_paths, seed=seed, shard=None if shard is None else (catalog.skus, a)
+    )
+    price_shocked = any(s.kind == "price_change" for s in scenario.shocks)
     paths = ExogenousPaths(
         demand=raw.demand,
-        lead_time=transfer_delays(scenario, raw.lead_time),
+        lead_time=transfer_delays(scenario, raw.lead_time)
+        if any(s.kind == "transfer_delay" for s in scenario.shocks)
+        else raw.lead_time,
         fill_rate=raw.fill_rate,
         capacity=raw.capacity,
-        price=raw.price * price_factors(scenario, catalog)[None],
+        price=raw.price * price_factors(scenario, catalog)[None, :, a:b] if price_shocked else raw.price,
     )
-    history = full["demand"][:, :w].copy()
+    full.clear()
+    rate = demand_rate(scenario, catalog)[..., a:b] if catalog.mean is not None else None
     return ScenarioDraw(
         scenario=scenario,
         seed=seed,
         world=world,
         paths=paths,
-        history=history,
-        rate=demand_rate(scenario, catalog) if catalog.mean is not None else None,
-        catalog=catalog,
+        warmup_demand=history[0],
+        rate=rate,
+        catalog=catalog if shard is None else _catalog_skus(catalog, a, b),
         node_share=shares,
     )
 
 
-def whole_catalog(scenario: Scenario) -> Scenario:
-    """``scenario`` with every SKU of its catalog (``catalog.shard`` dropped)."""
-    return dataclasses.replace(scenario, catalog=dataclasses.replace(scenario.catalog, shard=()))
-
-
-def shard_draw(scenario: Scenario, seed: int, n_paths: int) -> ScenarioDraw:
-    """The draw of the SKUs ``catalog.shard = [first, stop)``: the whole catalog's draw restricted to
-    them, so a shard's SKUs see exactly the numbers they see in the whole catalog (its world, paths,
-    history, rates and catalog sliced; the scenario is the shard's)."""
-    first, stop = scenario.catalog.shard
-    d = draw(whole_catalog(scenario), seed, n_paths)
-    idx = np.arange(first, stop)
-    c = d.catalog
-    catalog = dataclasses.replace(
+def _catalog_skus(c: Catalog, first: int, stop: int) -> Catalog:
+    """The stationary catalog ``c`` of its SKUs ``first .. stop - 1``."""
+    return dataclasses.replace(
         c,
         skus=c.skus[first:stop],
         category=c.category[first:stop],
         elasticity=c.elasticity[first:stop],
         price=c.price[:, first:stop],
         mean=None if c.mean is None else c.mean[first:stop],
-    )
-    return dataclasses.replace(
-        d,
-        scenario=scenario,
-        world=d.world.take_skus(idx),
-        paths=d.paths.skus(idx),
-        history=d.history[..., first:stop],
-        rate=None if d.rate is None else d.rate[..., first:stop],
-        catalog=catalog,
     )
 
 

@@ -180,7 +180,7 @@ def _synthetic(scenario: Scenario) -> Catalog:
         skus=tuple(skus),
         category=category,
         elasticity=_elasticities(scenario, category),
-        price=np.broadcast_to(price, (periods, n)).copy(),
+        price=np.broadcast_to(price, (periods, n)),  # a read-only view: no memory per period
         mean=mean,
     )
 

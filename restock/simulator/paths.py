@@ -18,6 +18,13 @@ price         [P, T, N]     selling price in period t
 ============  ============  ===============================================================================
 
 Vendor disruptions are applied here, to the paths, so that engines stay free of special cases.
+
+Dtypes and memory: demand of whole units may be float32 (exact below 2**24 units; a scenario's stationary
+demand is, :mod:`restock.scenarios.build`), lead times a small integer dtype (:func:`sample_paths` gives
+int16 unless a lead time needs more), and an array that is the same along an axis may be a read-only
+broadcast view (``np.broadcast_to``): :func:`sample_paths` gives the fill rate and the capacity of a vendor
+without Beta fill rates or disruptions as views of one number per arc, and a scenario's price without
+shocks as a view of one price per SKU. Engines only read the arrays and take any of these.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -136,12 +144,42 @@ PATH_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ExogenousPaths) if f
 """Fields of :class:`ExogenousPaths` with a leading path axis."""
 
 
+CHECK_ELEMENTS = 1 << 22
+"""Elements the value checks of :class:`ExogenousPaths` test at once (a block of rows)."""
+
+
+def distinct(arr: np.ndarray) -> np.ndarray:
+    """``arr`` without its broadcast axes (those of stride 0, kept with length 1): every value it holds,
+    once (a view; ``arr`` itself when nothing is broadcast)."""
+    return arr[
+        tuple(
+            slice(0, 1) if st == 0 and ln > 1 else slice(None)
+            for st, ln in zip(arr.strides, arr.shape, strict=True)
+        )
+    ]
+
+
 def _check(name: str, arr: np.ndarray, ok: Callable[[np.ndarray], np.ndarray], expected: str) -> None:
-    with np.errstate(invalid="ignore"):
-        bad = ~ok(arr)
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise InputError(f"{name}{list(idx)} must be {expected}, got {arr[idx].item()!r}")
+    core = distinct(arr)
+    rows = core.reshape(-1, core.shape[-1]) if core.ndim and core.flags.c_contiguous else None
+    if rows is None or rows.size <= CHECK_ELEMENTS:
+        blocks = [(0, core)]
+    else:
+        step = max(1, CHECK_ELEMENTS // rows.shape[1])
+        blocks = [(i, rows[i : i + step]) for i in range(0, rows.shape[0], step)]
+    for first, block in blocks:
+        with np.errstate(invalid="ignore"):
+            bad = ~ok(block)
+        if bad.any():
+            at = np.argwhere(bad)[0]
+            flat = (
+                (first + int(at[0])) * block.shape[-1] + int(at[-1])
+                if rows is not None and len(blocks) > 1
+                else None
+            )
+            idx = np.unravel_index(flat, core.shape) if flat is not None else tuple(int(i) for i in at)
+            idx = tuple(int(i) for i in idx)
+            raise InputError(f"{name}{list(idx)} must be {expected}, got {core[idx].item()!r}")
 
 
 DemandSampler = Callable[[np.random.Generator, int], np.ndarray]
@@ -157,6 +195,7 @@ def sample_paths(
     *,
     n_paths: int,
     seed: int,
+    shard: tuple[Sequence[str], int] | None = None,
 ) -> ExogenousPaths:
     """Sample ``n_paths`` exogenous paths for ``world`` from root ``seed``.
 
@@ -165,13 +204,27 @@ def sample_paths(
     time. Each component draws from its own child generator of ``seed`` (roles "demand", "price",
     "lead_time/<node>", "fill_rate/<node>" for a node's own source, and "lead_time/<node>/<vendor>",
     "fill_rate/<node>/<vendor>" for its extra vendors).
+
+    ``shard`` ``(catalog_skus, first)``: ``world``'s SKUs are ``catalog_skus[first : first + N]``, a shard
+    of a larger catalog, and get the lead times and fill rates the whole catalog's draw gives them (the
+    samplers give the shard's demand and prices). Stochastic lead times are drawn for every SKU of the
+    catalog before and in the shard, block by block, and kept for the shard only: time grows with the
+    catalog, memory with the shard.
     """
     if n_paths <= 0:
         raise InputError(f"n_paths must be > 0, got {n_paths!r}")
     t_len, n = world.horizon, world.n_skus
+    catalog_skus, offset = (world.skus, 0) if shard is None else shard
+    whole = len(catalog_skus)
+    if tuple(catalog_skus[offset : offset + n]) != tuple(world.skus):
+        raise InputError(
+            f"sample_paths: the world's SKUs are not SKUs {offset} .. {offset + n - 1} of the catalog"
+        )
+    own = slice(offset, offset + n)  # the world's SKUs among the catalog's
     net = world.network
     nodes, arcs = net.nodes, net.arcs()
-    dem = np.asarray(demand(seeding.generator(seed, "demand"), n_paths), dtype=np.float64)
+    dem = np.asarray(demand(seeding.generator(seed, "demand"), n_paths))
+    dem = dem if dem.dtype == np.float32 else dem.astype(np.float64, copy=False)
     if dem.shape != (n_paths, t_len, len(nodes), n):
         raise InputError(
             f"demand sampler returned shape {dem.shape}, expected {(n_paths, t_len, len(nodes), n)}"
@@ -180,36 +233,87 @@ def sample_paths(
         if not node.customer_facing and dem[:, :, m].any():
             raise InputError(f"demand at node {node.name!r}, which is not customer-facing")
     prc = np.asarray(price(seeding.generator(seed, "price"), n_paths), dtype=np.float64)
-    lead = np.zeros((n_paths, t_len, len(arcs), n), dtype=np.int64)
-    fill = np.ones((n_paths, t_len, len(arcs), n), dtype=np.float64)
-    cap = np.full((t_len, len(arcs), n), math.inf)
+    lead = np.zeros((n_paths, t_len, len(arcs), n), dtype=np.int16)
+    # fill rates and capacities: one number per arc as a broadcast view, unless a vendor draws Beta fill
+    # rates or has disruptions (then whole arrays)
+    vendors = [net.vendor(src) if net.is_vendor(src) else None for src, _ in arcs]
+    constant = all(v is None or (_constant_fill(v.fill_rate) and not v.disruptions) for v in vendors)
+    fill_arc = np.array([1.0 if v is None else v.fill_rate.mean for v in vendors])
+    cap_arc = np.array([math.inf if v is None else float(v.capacity) for v in vendors])
+    if constant:
+        fill = np.broadcast_to(fill_arc[None, None, :, None], (n_paths, t_len, len(arcs), n))
+        cap = np.broadcast_to(cap_arc[None, :, None], (t_len, len(arcs), n))
+    else:
+        fill = np.ones((n_paths, t_len, len(arcs), n), dtype=np.float64)
+        cap = np.full((t_len, len(arcs), n), math.inf)
     for a, (source, m) in enumerate(arcs):
         node = nodes[m]
         role = node.name if a < len(nodes) else f"{node.name}/{source}"
         rng_l = seeding.generator(seed, f"lead_time/{role}")
         if not net.is_vendor(source):
-            lead[:, :, a, :] = node.transfer_distribution.sample(rng_l, (n_paths, t_len, n))
+            lead = _put(
+                lead,
+                (slice(None), slice(None), a),
+                node.transfer_distribution.sample(rng_l, (n_paths, t_len, whole))[..., own],
+            )
             continue
         vendor = net.vendor(source)
         rng_f = seeding.generator(seed, f"fill_rate/{role}")
-        # SKU by SKU from one generator; a run of SKUs with the same distribution in one call (the same
-        # numbers: a generator fills an array in C order, [SKU, path, period] here)
-        dists = [vendor.lead_time_by_sku.get(sku, vendor.lead_time) for sku in world.skus]
+        # SKU by SKU from one generator; a run of SKUs with the same distribution in calls of at most
+        # LEAD_BLOCK SKUs (the same numbers: a generator fills an array in C order, [SKU, path, period]
+        # here, element after element); SKU indices of the whole catalog, kept where they are world's
+        by_sku = vendor.lead_time_by_sku
+        dists = [by_sku.get(sku, vendor.lead_time) for sku in catalog_skus] if by_sku else None
         start = 0
-        while start < n:
-            stop = start + 1
-            while stop < n and dists[stop] == dists[start]:
+        while start < min(whole, offset + n):
+            first = vendor.lead_time if dists is None else dists[start]
+            stop = whole if dists is None else start + 1
+            while dists is not None and stop < whole and dists[stop] == first:
                 stop += 1
-            drawn = dists[start].sample(rng_l, (stop - start, n_paths, t_len))
-            lead[:, :, a, start:stop] = drawn.transpose(1, 2, 0)
+            for lo in range(start, min(stop, offset + n), LEAD_BLOCK):
+                hi = min(stop, lo + LEAD_BLOCK)
+                keep_lo, keep_hi = max(lo, offset), min(hi, offset + n)
+                if keep_lo >= keep_hi and first.kind == "deterministic":
+                    continue  # draws nothing from the generator: nothing to skip over
+                drawn = first.sample(rng_l, (hi - lo, n_paths, t_len)).transpose(1, 2, 0)
+                if keep_lo < keep_hi:
+                    part = drawn[..., keep_lo - lo : keep_hi - lo]
+                    lead = _put(
+                        lead, (slice(None), slice(None), a, slice(keep_lo - offset, keep_hi - offset)), part
+                    )
             start = stop
-        fill[:, :, a, :] = vendor.fill_rate.sample(rng_f, (n_paths, t_len, n))
+        if constant:
+            continue
+        fill[:, :, a, :] = vendor.fill_rate.sample(rng_f, (n_paths, t_len, whole))[..., own]
         cap[:, a, :] = vendor.capacity
+        if vendor.disruptions:
+            lead = lead.astype(np.int64)  # a multiplier may need more than int16
         for d in vendor.disruptions:
             lead[:, :, a, :], fill[:, :, a, :], cap[:, a, :] = apply_disruption(
                 d, lead[:, :, a, :], fill[:, :, a, :], cap[:, a, :]
             )
     return ExogenousPaths(demand=dem, lead_time=lead, fill_rate=fill, capacity=cap, price=prc)
+
+
+LEAD_BLOCK = 65_536
+"""SKUs whose lead times one call draws (bounds the int64 draw held beside the int16 paths; the numbers do
+not depend on it)."""
+
+
+def _constant_fill(f: object) -> bool:
+    from restock.simulator.world import FillRate
+
+    assert isinstance(f, FillRate)
+    return f.concentration == 0 or f.mean in (0.0, 1.0)
+
+
+def _put(lead: np.ndarray, index: tuple[Any, ...], drawn: np.ndarray) -> np.ndarray:
+    """``lead[index] = drawn``, first widening ``lead``'s integer dtype when ``drawn`` does not fit in it."""
+    top = int(drawn.max()) if drawn.size else 0
+    if top > np.iinfo(lead.dtype).max:
+        lead = lead.astype(np.int64)
+    lead[index] = drawn
+    return lead
 
 
 def apply_disruption(

@@ -72,3 +72,49 @@ def test_a_run_too_large_for_memory_is_refused_before_drawing(run_cli, monkeypat
     )
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "GiB" in out.stderr and "--paths" in out.stderr and "catalog.n_skus" in out.stderr
+
+
+@pytest.mark.parametrize("engine", ["des", "batch"])
+@pytest.mark.parametrize("overrides", [(), ("demand.distribution='poisson'", "vendors.0.lead_time.mean=4.5")])
+def test_the_newsvendor_gives_what_evaluate_gives(engine: str, overrides: tuple[str, ...]) -> None:
+    """The newsvendor of ``restock simulate`` (on the true table at E[L] + R only) places the orders of
+    ``restock evaluate``'s reference newsvendor (on the whole table) on the same paths: the same profit."""
+    from restock.agents.baselines.newsvendor import NewsvendorPolicy
+    from restock.agents.evaluate import draw_episode, rollout
+    from restock.scenarios import load
+
+    spec = SimulationSpec(
+        "steady", OrderRule("newsvendor"), engine=engine, seed=5, n_paths=2, scenario_overrides=overrides
+    )
+    result = simulate(spec)
+    ep = draw_episode(load("steady", list(overrides)), 5, 2)
+    totals = rollout(NewsvendorPolicy(), ep, engine=engine, record=False).totals
+    assert result.kpis["profit"] == pytest.approx(float(totals["reward"].sum()) / 2, rel=1e-12)
+    assert result.kpis["lost_units"] == pytest.approx(float(totals["lost"].sum()) / 2, rel=1e-12)
+    assert 0.9 < result.kpis["fill_rate"] < 1.0  # tau* near 0.99: some stockouts
+    assert set(result.timings) == {"paths", "forecast table", "simulation", "kpis"}
+
+
+def test_the_reduced_true_table_holds_the_whole_tables_entries() -> None:
+    import numpy as np
+
+    from restock.pipelines.simulation import newsvendor_forecasts
+    from restock.scenarios import load
+    from restock.scenarios.build import draw
+    from restock.scenarios.forecast import forecast_table
+
+    d = draw(load("steady", ["catalog.n_skus=9"]), 0, 1)
+    small, whole = newsvendor_forecasts(d), forecast_table(d)
+    assert small.cumulative.dtype == np.float32 and list(small.cover) == [11]  # E[L] + R = 4 + 7
+    assert np.array_equal(small.cumulative[..., 0, :], whole.cumulative[..., 10, :])
+    assert np.array_equal(small.per_bucket[..., 0, :], whole.per_bucket[..., 0, :])
+
+
+def test_the_newsvendor_takes_no_parameter(run_cli) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError, match="newsvendor takes no parameter"):
+        OrderRule("newsvendor", 3.0)
+    with pytest.raises(InputError, match="needs its parameter"):
+        OrderRule("base-stock")
+    out = run_cli("simulate")("simulate", "--scenario", "steady", "--policy", "newsvendor:tau=0.9")
+    assert out.returncode == 2 and "newsvendor takes no parameter" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -96,6 +96,43 @@ def test_sample_paths_draws_lead_times_sku_by_sku_from_one_generator() -> None:
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("lead_block", [65_536, 2])
+def test_a_shard_of_the_skus_gets_the_lead_times_and_fill_rates_of_the_whole_draw(
+    monkeypatch: pytest.MonkeyPatch, lead_block: int
+) -> None:
+    """``sample_paths(shard=(catalog SKUs, first))``: per-SKU stochastic lead times, a Beta fill rate and a
+    deterministic run, each shard equal to its SKUs of the whole catalog's draw (any block size)."""
+    from restock.simulator import paths as paths_module
+
+    monkeypatch.setattr(paths_module, "LEAD_BLOCK", lead_block)
+    base, other = LeadTime("shifted_poisson", shift=1, mean=3.0), LeadTime(value=4)
+    vendor = Vendor(
+        "v",
+        lead_time=base,
+        lead_time_by_sku={"s2": other, "s3": other, "s6": LeadTime("negative_binomial", mean=3.0, var=5.0)},
+        fill_rate=FillRate(mean=0.8, concentration=5.0),
+    )
+    world = world_with(vendor, n_skus=8)
+    whole = sample(world, n_paths=2, seed=9)
+    for first, stop in [(0, 3), (2, 4), (3, 8), (5, 6)]:
+        part = world.take_skus(np.arange(first, stop))
+        got = sample_paths(
+            part,
+            lambda rng, p, k=stop - first: np.zeros((p, 20, 1, k)),
+            lambda rng, p, k=stop - first: np.ones((p, 20, k)),
+            n_paths=2,
+            seed=9,
+            shard=(world.skus, first),
+        )
+        for name in ("lead_time", "fill_rate", "capacity"):
+            np.testing.assert_array_equal(
+                getattr(got, name), getattr(whole, name)[..., first:stop], err_msg=name
+            )
+    with pytest.raises(InputError, match="not SKUs 1 .. 3 of the catalog"):
+        sample_paths(world.take_skus([0, 1, 2]), lambda r, p: np.zeros((p, 20, 1, 3)),
+                     lambda r, p: np.ones((p, 20, 3)), n_paths=1, seed=0, shard=(world.skus, 1))  # fmt: skip
+
+
 def test_sample_paths_per_sku_lead_times_and_transfer_lead_times() -> None:
     vendor = Vendor("v", lead_time=LeadTime(value=2), lead_time_by_sku={"s1": LeadTime(value=5)})
     net = Network(

@@ -245,7 +245,14 @@ class BatchEngine(TorchEngine):
         """K: the pipeline of a review state covers t+1 .. t+K."""
 
         def tens(a: np.ndarray, dtype: torch.dtype | None = None) -> torch.Tensor:
-            return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype or self.dtype, device=self.device)
+            # at most one copy, straight into the engine's dtype; none for a writable C-contiguous array
+            # of that dtype (float32 demand into a float32 engine); a broadcast view or a read-only
+            # array is copied (torch takes no read-only memory)
+            want = np.dtype(str(dtype or self.dtype).removeprefix("torch."))
+            a = np.asarray(a)
+            if a.dtype != want or not a.flags.c_contiguous or not a.flags.writeable:
+                a = np.array(a, dtype=want, order="C")
+            return torch.as_tensor(a, device=self.device)
 
         rv = np.asarray(reviews)
         # Exogenous inputs, period-major so that period t is a contiguous [P, N] slice.
