@@ -47,14 +47,19 @@ def lead_time_stats(world: World) -> tuple[np.ndarray, np.ndarray]:
     """(mean, std) of each node's replenishment lead time per SKU, [M, N] each (vendor or transfer)."""
     m, n = len(world.network.nodes), world.n_skus
     mean, std = np.zeros((m, n)), np.zeros((m, n))
+    moments: dict[int, tuple[float, float]] = {}  # by id: a catalog shares a few distribution objects
     for i, node in enumerate(world.network.nodes):
-        for j, sku in enumerate(world.skus):
-            if world.network.is_vendor(node.source):
-                vendor = world.network.vendor(node.source)
-                dist = vendor.lead_time_by_sku.get(sku, vendor.lead_time)
-            else:
-                dist = node.transfer_distribution
-            mean[i, j], std[i, j] = lead_time_moments(dist)
+        if world.network.is_vendor(node.source):
+            vendor = world.network.vendor(node.source)
+            by_sku, default = vendor.lead_time_by_sku, vendor.lead_time
+            dists = [by_sku.get(sku, default) for sku in world.skus]
+        else:
+            dists = [node.transfer_distribution] * n
+        for dist in dists:
+            if id(dist) not in moments:
+                moments[id(dist)] = lead_time_moments(dist)
+        if n:
+            mean[i], std[i] = np.array([moments[id(dist)] for dist in dists]).T
     return mean, std
 
 

@@ -215,3 +215,59 @@ def test_bad_vector_reset_and_step_are_input_errors() -> None:
     env.reset(seed=0)
     with pytest.raises(InputError, match=r"actions\[3, 0\]"):
         env.step(np.full((20, 1), 2.0, dtype=np.float32) * (np.arange(20) == 3)[:, None])
+
+
+def _episode(env: CatalogVectorEnv, first: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(observations, rewards) of one whole episode from its first observation, under ``actions``."""
+    obs, rewards = [first], []
+    for a in actions:
+        o, r, _, truncated, _ = env.step(a)
+        obs.append(o)
+        rewards.append(r)
+        if truncated.all():
+            return np.stack(obs), np.stack(rewards)
+    raise AssertionError("the episode did not end")
+
+
+def _to_the_end(env: CatalogVectorEnv, actions: np.ndarray) -> np.ndarray:
+    """Step to the end of the current episode; the observation of its last step."""
+    for a in actions:
+        obs, _, _, truncated, _ = env.step(a)
+        if truncated.all():
+            return obs
+    raise AssertionError("the episode did not end")
+
+
+@pytest.mark.parametrize("engine_options", [{}, {"dtype": "float32"}])
+def test_a_reused_env_steps_an_episode_seed_as_a_fresh_env(engine_options: dict[str, str]) -> None:
+    # What an env keeps from one episode to the next must not change the next: the episode reached by
+    # reset(seed=...) after other episodes, and the one reached by autoreset, equal a fresh env's.
+    kw = {"num_envs": 50, "scenario": "steady", "overrides": SHORT, "engine_options": engine_options}
+    kw["autoreset_mode"] = "SameStep"  # the last step of an episode returns the next one's start
+    actions = np.random.default_rng(1).uniform(-1, 1, size=(9, 50, 1)).astype(np.float32)
+    used = CatalogVectorEnv(**kw)  # type: ignore[arg-type]
+    used.reset(seed=4)
+    _to_the_end(used, actions)  # episode 0 of root 4; SameStep starts episode 1 at its end
+    _to_the_end(used, actions[::-1])
+    first, _ = used.reset(seed=9)
+    seed = used.episode_seed
+    again = _episode(used, first, actions)
+    fresh = CatalogVectorEnv(**kw)  # type: ignore[arg-type]
+    first, _ = fresh.reset(seed=9)
+    assert fresh.episode_seed == seed
+    for got, want in zip(again, _episode(fresh, first, actions), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+    # episode 2 of root 9 (SameStep: the last step of episode 1 returns its first observation), and the
+    # same episode after two unseeded resets of a fresh env
+    used.reset(seed=9)
+    _to_the_end(used, actions)
+    start = _to_the_end(used, actions[::-1])
+    by_reset = CatalogVectorEnv(**kw)  # type: ignore[arg-type]
+    by_reset.reset(seed=9)
+    by_reset.reset()
+    first, _ = by_reset.reset()
+    assert by_reset.episode_seed == used.episode_seed != seed
+    np.testing.assert_array_equal(start, first)
+    for got, want in zip(_episode(used, start, actions), _episode(by_reset, first, actions), strict=True):
+        np.testing.assert_array_equal(got, want)

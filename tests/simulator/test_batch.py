@@ -276,3 +276,25 @@ def test_plain_rollout_in_place_windows_match_the_recording_engine(
     for s, r in held:  # the states handed out earlier are unchanged
         for f in ("on_hand", "backlog", "pipeline"):
             torch.testing.assert_close(getattr(s, f), getattr(r, f), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize(
+    ("bounds", "shape"),
+    [
+        ([0, 3, 10, 17, 24, 30], (30, 2, 37)),  # a short first block, weekly blocks, a short last one
+        ([0, 7, 14, 21, 28], (28, 1, 5000)),  # equal blocks only
+        ([0, 1, 2, 9, 30, 31], (31, 3, 11)),  # every length changes
+    ],
+)
+def test_block_sums_are_the_per_block_sums_bit_for_bit(
+    bounds: list[int], shape: tuple[int, ...], dtype: torch.dtype
+) -> None:
+    from restock.simulator.batch.engine import block_sums
+
+    x = torch.as_tensor(np.random.default_rng(3).gamma(0.7, 3.1, shape), dtype=dtype)  # not whole units
+    starts, ends = bounds[:-1], bounds[1:]
+    got = block_sums(x, starts, ends)
+    assert list(got) == starts
+    for a, b in zip(starts, ends, strict=True):
+        assert torch.equal(got[a], x[a:b].sum(0)), (a, b)

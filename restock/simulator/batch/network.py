@@ -72,7 +72,7 @@ import torch.nn.functional as F
 
 from restock.errors import InputError
 from restock.simulator import rules
-from restock.simulator.batch.engine import TorchEngine, resolve_dtype
+from restock.simulator.batch.engine import TorchEngine, block_sums, resolve_dtype
 from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths, check_fit
 from restock.simulator.policy import ReviewState, check_orders, on_arcs
@@ -222,7 +222,7 @@ class NetworkEngine(TorchEngine):
         self._zero = torch.zeros(self.shape, dtype=self.dtype, device=self.device)
         starts = [0] * (self.reviews[0] > 0) + self.reviews
         ends = [*starts[1:], self.horizon]
-        self._block_demand = {a: self._demand[a:b].sum(0) for a, b in zip(starts, ends, strict=True)}
+        self._block_demand = block_sums(self._demand, starts, ends)
         """Demand summed over each step's block of periods (exogenous: once), by first period."""
 
         def span(index: list[int]) -> slice | None:
