@@ -57,14 +57,17 @@ class DemoSpec:
             eval_paths=8,
             final_eval_paths=16,
             checkpoint_every=20,
+            threads=1,
         )
     )
     """DirectBackprop's hyperparameters (its fields that differ from the defaults become the training
     run's ``agent.`` options)."""
     ppo_timesteps: int = 40_000
     """PPO budget (env steps = SKU-reviews)."""
-    ppo_config: SB3Options = field(default_factory=lambda: SB3Options(eval_paths=4))
-    """PPO's options (likewise)."""
+    ppo_config: SB3Options = field(default_factory=lambda: SB3Options(eval_paths=4, torch_threads=1))
+    """PPO's options (likewise). Both trainings use one torch thread: their tensors are small, and on a
+    small CPU torch's thread pool costs several times the work (``make demo``: 156 s wall with the
+    default threads, 18 s with one, docs/performance.md)."""
     replay_seeds: int = 3
     """Evaluation seeds of the replay."""
     scenario_overrides: tuple[str, ...] = ()
@@ -94,9 +97,12 @@ class DemoSpec:
                 final_eval_paths=2,
                 checkpoint_every=1,
                 hidden=(16,),
+                threads=1,
             ),
             ppo_timesteps=512,
-            ppo_config=SB3Options(eval_paths=1, n_steps=64, batch_size=64, n_envs=2, n_epochs=1),
+            ppo_config=SB3Options(
+                eval_paths=1, n_steps=64, batch_size=64, n_envs=2, n_epochs=1, torch_threads=1
+            ),
             replay_seeds=1,
             scenario_overrides=(*self.scenario_overrides, "seeds.n_paths=1"),
         )

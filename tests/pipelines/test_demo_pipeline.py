@@ -92,7 +92,8 @@ def test_a_root_without_parent_is_refused(tmp_path: Path) -> None:
 
 def test_budgets_become_the_trainers_options() -> None:
     full = DemoSpec()
-    assert full.budget("ppo") == (40_000, {"eval_paths": 4})
+    assert full.budget("ppo") == (40_000, {"eval_paths": 4, "torch_threads": 1})
     steps, options = full.budget("directbackprop")
     assert steps == full.directbackprop_timesteps and options["n_paths"] == 16 and "hidden" not in options
+    assert options["threads"] == 1
     assert full.budget("sac") == (full.ppo_timesteps, {})

@@ -128,7 +128,7 @@ def test_a_shard_of_the_skus_gets_the_lead_times_and_fill_rates_of_the_whole_dra
             np.testing.assert_array_equal(
                 getattr(got, name), getattr(whole, name)[..., first:stop], err_msg=name
             )
-    with pytest.raises(InputError, match="not SKUs 1 .. 3 of the catalog"):
+    with pytest.raises(InputError, match=r"not SKUs 1 \.\. 3 of the catalog"):
         sample_paths(world.take_skus([0, 1, 2]), lambda r, p: np.zeros((p, 20, 1, 3)),
                      lambda r, p: np.ones((p, 20, 3)), n_paths=1, seed=0, shard=(world.skus, 1))  # fmt: skip
 
