@@ -13,6 +13,7 @@ lagrangian-newsvendor  the newsvendor with a capacity price per node and period,
                     that a node's orders over its catalog fit its shared inbound capacity
                     (:mod:`restock.agents.baselines.capacity`)
 base-stock          order up to a level S per node and SKU, tuned on training paths
+base-stock:S=V      order up to the given level V at every node and SKU (no tuning)
 echelon-base-stock  order up to a level per node and SKU on the node's echelon position, tuned (networks:
                     jointly over the nodes)
 capped-base-stock   base-stock with at most r units per review, (S, r) tuned
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from restock.agents.baselines.capacity import LagrangianNewsvendorPolicy
-from restock.agents.baselines.classical import SSPolicy
+from restock.agents.baselines.classical import BaseStockPolicy, SSPolicy
 from restock.agents.baselines.newsvendor import MyopicPolicy, NewsvendorPolicy
 from restock.agents.baselines.tuning import POLICIES as TUNED
 from restock.agents.baselines.tuning import TuningConfig, tune
@@ -67,6 +68,7 @@ KNOWN: tuple[str, ...] = (
     "lagrangian-newsvendor",
     *TUNED,
     "s-S:s=V:S=W",
+    "base-stock:S=V",
     "oracle",
     "runs/<dir>",
 )
@@ -126,16 +128,20 @@ FIXED_SS = "s-S:"
 splits on commas)."""
 
 
-def fixed_ss(spec: str, scenario: Any) -> SSPolicy:
-    """The (s, S) policy of ``s-S:s=V:S=W`` (both keys, once each, finite numbers; S >= 0, s <= S; s < 0
-    only if every node of ``scenario`` backorders), else an InputError naming the spec and the key."""
+FIXED_BASE_STOCK = "base-stock:"
+"""Prefix of the base-stock spec with a given level: ``base-stock:S=V`` (every node and SKU)."""
+
+
+def _given_levels(spec: str, prefix: str, usage: str) -> dict[str, float]:
+    """The ``key=value`` items of ``spec`` after ``prefix``: every key of ``usage`` (``key=<...>`` items,
+    ``:``-separated) once, each a finite number of at most :data:`MAX_UNITS` units; else an InputError
+    naming the spec and the item."""
+    keys = [item.partition("=")[0] for item in usage[len(prefix) :].split(":")]
     values: dict[str, float] = {}
-    for item in spec[len(FIXED_SS) :].split(":"):
+    for item in spec[len(prefix) :].split(":"):
         key, eq, text = (part.strip() for part in item.partition("="))
-        if key not in ("s", "S") or not eq or key in values:
-            raise InputError(
-                f"policy {spec!r}: expected s-S:s=<reorder point>:S=<order-up-to level>, got item {item!r}"
-            )
+        if key not in keys or not eq or key in values:
+            raise InputError(f"policy {spec!r}: expected {usage}, got item {item!r}")
         try:
             values[key] = float(text)
         except ValueError:
@@ -144,8 +150,24 @@ def fixed_ss(spec: str, scenario: Any) -> SSPolicy:
             raise InputError(
                 f"policy {spec!r}: {key} must be a finite number of at most {MAX_UNITS:g} units, got {text!r}"
             )
-    if set(values) != {"s", "S"}:
-        raise InputError(f"policy {spec!r}: expected s-S:s=<reorder point>:S=<order-up-to level>")
+    if set(values) != set(keys):
+        raise InputError(f"policy {spec!r}: expected {usage}")
+    return values
+
+
+def fixed_base_stock(spec: str) -> BaseStockPolicy:
+    """The base-stock policy of ``base-stock:S=V`` (the same level V >= 0 at every node and SKU), else an
+    InputError naming the spec and the item."""
+    level = _given_levels(spec, FIXED_BASE_STOCK, "base-stock:S=<order-up-to level>")["S"]
+    if level < 0:
+        raise InputError(f"policy {spec!r}: S must be >= 0, got {level!r}")
+    return BaseStockPolicy(level, name=spec)
+
+
+def fixed_ss(spec: str, scenario: Any) -> SSPolicy:
+    """The (s, S) policy of ``s-S:s=V:S=W`` (both keys, once each, finite numbers; S >= 0, s <= S; s < 0
+    only if every node of ``scenario`` backorders), else an InputError naming the spec and the key."""
+    values = _given_levels(spec, FIXED_SS, "s-S:s=<reorder point>:S=<order-up-to level>")
     lost = [n.name for n in scenario.nodes if not n.backorder]
     if values["s"] < 0 and lost:
         raise InputError(
@@ -172,6 +194,9 @@ def check_spec(spec: str, scenario: Any = None) -> str:
     if spec.startswith(FIXED_SS):
         if scenario is not None:
             fixed_ss(spec, load_scenario(scenario, None))
+        return spec
+    if spec.startswith(FIXED_BASE_STOCK):
+        fixed_base_stock(spec)
         return spec
     if is_run_spec(spec):
         if not Path(spec).is_dir():
@@ -211,6 +236,8 @@ def resolve_policy(
         return policy
     if spec.startswith(FIXED_SS):
         return fixed_ss(spec, sc)
+    if spec.startswith(FIXED_BASE_STOCK):
+        return fixed_base_stock(spec)
     if spec == "oracle":
         from restock.agents.baselines.oracle_policy import oracle_policy
 

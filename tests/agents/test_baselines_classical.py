@@ -179,6 +179,34 @@ def test_ss_spec_with_given_levels(tmp_path: Path) -> None:
             resolve_policy(bad, lost_sales)
 
 
+def test_base_stock_spec_with_a_given_level_orders_up_to_it(tmp_path: Path) -> None:
+    """``base-stock:S=V``: no tuning, the level V at every node and SKU; on the same episode it makes the
+    profit of BaseStockPolicy(V) and orders exactly what the rule S - position does."""
+    from restock.agents.specs import check_spec, resolve_policy
+    from restock.envs.core import numpy_state
+    from restock.simulator.engines import make_engine
+    from restock.simulator.policy import base_stock_order
+
+    sc = zero_lead_scenario(tmp_path, n_paths=2)
+    policy = resolve_policy("base-stock:S=12", sc)
+    assert isinstance(policy, BaseStockPolicy) and policy.level == 12.0 and policy.name == "base-stock:S=12"
+    ep = draw_episode(sc, 3)
+    obs = observers(ep, policy)[0]
+    eng = make_engine("batch", ep.world, ep.paths, record=False)
+    state = numpy_state(eng.reset())
+    want = base_stock_order(np.full(obs.size, 12.0), obs.position(state))
+    np.testing.assert_array_equal(policy.act(obs, state), want)
+    assert check_spec(" base-stock: S = 7 ") == "base-stock: S = 7"
+    for bad, needle in [
+        ("base-stock:S=-1", "S must be >= 0"),
+        ("base-stock:Q=5", "got item 'Q=5'"),
+        ("base-stock:S=inf", "S must be a finite number"),
+        ("base-stock:", "expected base-stock:S=<order-up-to level>"),
+    ]:
+        with pytest.raises(InputError, match=needle):
+            resolve_policy(bad, sc)
+
+
 def _ss_gap(result, config) -> float:  # type: ignore[no-untyped-def]
     """The exact cost of the tuned (s, S) relative to the exact optimum (restock oracle s-S), minus 1."""
     from restock.agents.oracle import SSCostModel, solve_ss
