@@ -112,7 +112,7 @@ def test_unknown_spec_lists_the_known_names(tmp_path: Path) -> None:
     sc = zero_lead_scenario(tmp_path)
     with pytest.raises(InputError, match=r"unknown policy 'nope'.*newsvendor.*oracle.*runs/<dir>"):
         resolve_policy("nope", sc)
-    assert len(set(KNOWN)) == len(KNOWN) == 17
+    assert len(set(KNOWN)) == len(KNOWN) == 18
     assert {"single-index", "dual-index", "capped-dual-index"} <= set(KNOWN)
     with pytest.raises(InputError, match="no such run folder"):
         resolve_policy("runs/missing", sc)
