@@ -1,0 +1,120 @@
+"""The batch engine's compiled path: :func:`~restock.simulator.batch.block.simulate_block` under
+``torch.compile``, with a fallback to the same function run eager.
+
+The setting ``compile`` of :class:`~restock.simulator.batch.engine.BatchEngine` takes one of
+:data:`COMPILE_MODES`:
+
+* ``"off"`` (the default): every block runs eager. No warm-up; the right choice for short runs, tests,
+  and small worlds, where compiling costs more than it saves.
+* ``"auto"``: compile where it pays and works: a forward engine (``grad=False``; the compiled grad path
+  measured no faster than eager on a CPU) whose rollout is at least :data:`AUTO_MIN_SKU_PERIODS` (paths x
+  SKUs x periods), where :func:`compiler_available` holds; anything else runs eager, and where compiling
+  fails (no C++ compiler, no TorchDynamo for this Python, an inductor error) the engine warns in one line
+  and goes on eager, with the same results.
+* ``"on"``: always compile; where it cannot, an :class:`~restock.errors.InputError` naming the setting.
+
+What is compiled is one function of tensors (the periods of one review block), the same one the eager
+path calls: the rules are written once (:mod:`restock.simulator.rules`). Every Python value it branches on
+(the block length, whether orders are placed, the service model, the storage, capacity and fill-rate
+cases, records, the last block) is fixed per engine or takes a few values, and everything that changes
+from block to block (the review's lead times, the period's demand) is a tensor argument: an engine
+compiles a handful of graphs (``dynamic=False``; a test counts them), once per process and shape.
+Warm-up is seconds on a CPU (inductor and the system C++ compiler; less where inductor's on-disk cache
+holds the kernels; ``restock bench`` reports it), repaid after tens of rollouts of 100,000 SKUs
+(docs/performance.md, "Compiled batch engine").
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from restock.errors import InputError
+from restock.simulator.batch.block import BlockResult, simulate_block
+
+COMPILE_MODES: tuple[str, ...] = ("off", "auto", "on")
+"""The values of the batch engine's ``compile`` setting (see the module docstring)."""
+
+AUTO_MIN_SKU_PERIODS = 10_000_000
+"""``compile="auto"`` compiles a forward rollout of at least this many paths x SKUs x periods (27,500 SKUs
+over a year of days). Measured on a CPU (docs/performance.md, "Compiled batch engine"): the compiled
+forward saves about 8 ns per SKU-period, so a rollout this size saves about 0.08 s against a warm-up of
+4-20 s: an engine that runs a hundred rollouts (training, evaluation, sweeps) repays it; below this size
+the saving per rollout is too small for the warm-up."""
+
+
+def check_compile(value: Any) -> str:
+    """``value`` if it is one of :data:`COMPILE_MODES`, else an :class:`InputError` naming the setting."""
+    if not isinstance(value, str) or value not in COMPILE_MODES:
+        raise InputError(f"batch engine: compile must be one of {list(COMPILE_MODES)}, got {value!r}")
+    return value
+
+
+@functools.cache
+def _compiled_block() -> Callable[..., BlockResult]:
+    return torch.compile(simulate_block, dynamic=False, fullgraph=True)  # type: ignore[no-any-return]
+
+
+def _probe(x: torch.Tensor) -> torch.Tensor:
+    return (x * 2.0).sin().sum()
+
+
+@functools.cache
+def compiler_available(device: str = "cpu") -> str | None:
+    """None where ``torch.compile`` builds and runs a small function with its gradient on ``device``
+    (``"cpu"``, ``"cuda"``...; checked once per process), else why not, in one line."""
+    try:
+        x = torch.ones(8, device=device, requires_grad=True)
+        torch.compile(_probe, dynamic=False, fullgraph=True)(x).backward()
+        if x.grad is None or not bool(torch.isfinite(x.grad).all()):
+            return "the compiled probe gave no gradient"
+    except Exception as exc:  # any failure means: no compiler here
+        return _one_line(exc)
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+
+
+class BlockRunner:
+    """Runs :func:`simulate_block` compiled or eager, for one engine (its ``compile`` setting resolved).
+
+    ``compiled``: whether blocks go through ``torch.compile`` now. A failure of the compiled call turns it
+    off (``"auto"``: one warning, then the same block eager; the block is a pure function, so running it
+    again is safe) or raises an :class:`InputError` (``"on"``).
+    """
+
+    def __init__(self, mode: str, sku_periods: int, device: torch.device, *, grad: bool) -> None:
+        self.mode = check_compile(mode)
+        self.compiled = False
+        if mode == "off" or (mode == "auto" and (grad or sku_periods < AUTO_MIN_SKU_PERIODS)):
+            return
+        why = compiler_available(device.type)
+        if why is None:
+            self.compiled = True
+        else:
+            self._give_up(why)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BlockResult:
+        if self.compiled:
+            try:
+                return _compiled_block()(*args, **kwargs)
+            except Exception as exc:  # the compiler's failure, whatever it is
+                self._give_up(_one_line(exc))
+        return simulate_block(*args, **kwargs)
+
+    def _give_up(self, why: str) -> None:
+        self.compiled = False
+        if self.mode == "on":
+            raise InputError(f"batch engine: compile='on' but torch.compile is not available here ({why})")
+        warnings.warn(
+            f"batch engine: torch.compile is not available ({why}); compile='auto' runs eager",
+            RuntimeWarning,
+            stacklevel=3,
+        )
