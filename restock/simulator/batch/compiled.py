@@ -41,10 +41,11 @@ COMPILE_MODES: tuple[str, ...] = ("off", "auto", "on")
 
 AUTO_MIN_SKU_PERIODS = 10_000_000
 """``compile="auto"`` compiles a forward rollout of at least this many paths x SKUs x periods (27,500 SKUs
-over a year of days). Measured on a CPU (docs/performance.md, "Compiled batch engine"): the compiled
-forward saves about 8 ns per SKU-period, so a rollout this size saves about 0.08 s against a warm-up of
-4-20 s: an engine that runs a hundred rollouts (training, evaluation, sweeps) repays it; below this size
-the saving per rollout is too small for the warm-up."""
+over a year of days). Measured on a CPU (docs/performance.md, "Compiled batch engine"; 100,000 SKUs, one
+thread, float32): the compiled forward saves about 5 ns per SKU-period (7.8 -> 2.9 ns), so a rollout this
+size saves about 0.05 s against a warm-up of 3.3 s (0.7 s where inductor's on-disk cache holds the
+kernels): repaid after 15-70 rollouts, which training, evaluation and sweeps run; smaller rollouts save
+too little per run (and a few hundred SKUs run slower compiled: the per-call overhead dominates)."""
 
 
 def check_compile(value: Any) -> str:
