@@ -139,7 +139,7 @@ def broken_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
     """torch.compile 'works' at the probe but every compiled block fails (as where the C++ compiler is
     missing); 'auto' compiles any size."""
     monkeypatch.setattr(compiled, "compiler_available", lambda device="cpu": None)
-    monkeypatch.setattr(compiled, "_compiled_block", lambda: _failing_compiler)
+    monkeypatch.setattr(compiled, "_compiled_block", lambda *key: _failing_compiler)
     monkeypatch.setattr(compiled, "AUTO_MIN_SKU_PERIODS", 0)
 
 

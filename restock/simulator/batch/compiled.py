@@ -55,9 +55,19 @@ def check_compile(value: Any) -> str:
     return value
 
 
+GRAD_OPTIONS: dict[str, Any] = {"cpp.simdlen": 1}
+"""Inductor options of the block compiled for ``grad=True`` on a CPU: scalar C++ loops. The forward graph
+under autograd saves the masks of ``minimum`` as bool tensors, and inductor's vectorized bool stores were
+ten times slower than scalar code here (torch 2.13: a 7-period ``minimum`` chain over 100,000 SKUs took
+11.9 ms vectorized, 1.2 ms scalar; without grad 0.25 ms vectorized): docs/performance.md."""
+
+
 @functools.cache
-def _compiled_block() -> Callable[..., BlockResult]:
-    return torch.compile(simulate_block, dynamic=False, fullgraph=True)  # type: ignore[no-any-return]
+def _compiled_block(grad: bool = False, device: str = "cpu") -> Callable[..., BlockResult]:
+    options = GRAD_OPTIONS if grad and device == "cpu" else None
+    return torch.compile(  # type: ignore[no-any-return]
+        simulate_block, dynamic=False, fullgraph=True, options=options
+    )
 
 
 def _probe(x: torch.Tensor) -> torch.Tensor:
@@ -94,6 +104,7 @@ class BlockRunner:
     def __init__(self, mode: str, sku_periods: int, device: torch.device, *, grad: bool) -> None:
         self.mode = check_compile(mode)
         self.compiled = False
+        self._key = (grad, device.type)
         if mode == "off" or (mode == "auto" and (grad or sku_periods < AUTO_MIN_SKU_PERIODS)):
             return
         why = compiler_available(device.type)
@@ -105,7 +116,7 @@ class BlockRunner:
     def __call__(self, *args: Any, **kwargs: Any) -> BlockResult:
         if self.compiled:
             try:
-                return _compiled_block()(*args, **kwargs)
+                return _compiled_block(*self._key)(*args, **kwargs)
             except Exception as exc:  # the compiler's failure, whatever it is
                 self._give_up(_one_line(exc))
         return simulate_block(*args, **kwargs)
