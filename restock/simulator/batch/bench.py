@@ -35,6 +35,7 @@ process peak RSS is reported too (``peak_rss_bytes``, for the whole benchmark pr
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import os
@@ -210,7 +211,9 @@ def _bare_block(
     return on_hand, pipeline, profit, moved
 
 
-_compiled_bare_block = torch.compile(_bare_block, dynamic=False, fullgraph=True)
+@functools.cache
+def _compiled_bare_block() -> Callable[..., tuple[torch.Tensor, ...]]:
+    return torch.compile(_bare_block, dynamic=False, fullgraph=True)  # type: ignore[no-any-return]
 
 
 def bare_compiled_loop(
@@ -222,7 +225,7 @@ def bare_compiled_loop(
     on_hand, pipeline, profit = (torch.zeros(n, dtype=demand.dtype, device=demand.device) for _ in range(3))
     window = torch.zeros((int(lead.max()) + 1, n), dtype=demand.dtype, device=demand.device)
     for i, t in enumerate(range(0, demand.shape[0], review)):
-        on_hand, pipeline, profit, window = _compiled_bare_block(
+        on_hand, pipeline, profit, window = _compiled_bare_block()(
             on_hand, pipeline, profit, window, demand[t : t + review], lead[i], levels
         )
     return profit

@@ -7,10 +7,10 @@ The setting ``compile`` of :class:`~restock.simulator.batch.engine.BatchEngine` 
 * ``"off"`` (the default): every block runs eager. No warm-up; the right choice for short runs, tests,
   and small worlds, where compiling costs more than it saves.
 * ``"auto"``: compile where it pays and works: a forward engine (``grad=False``; the compiled grad path
-  measured no faster than eager on a CPU) whose rollout is at least :data:`AUTO_MIN_SKU_PERIODS` (paths x
-  SKUs x periods), where :func:`compiler_available` holds; anything else runs eager, and where compiling
-  fails (no C++ compiler, no TorchDynamo for this Python, an inductor error) the engine warns in one line
-  and goes on eager, with the same results.
+  is 2x eager on a CPU but its warm-up is about 7.5 s) whose rollout is at least
+  :data:`AUTO_MIN_SKU_PERIODS` (paths x SKUs x periods), where :func:`compiler_available` holds; anything
+  else runs eager, and where compiling fails (no C++ compiler, no TorchDynamo for this Python, an
+  inductor error) the engine warns in one line and goes on eager, with the same results.
 * ``"on"``: always compile; where it cannot, an :class:`~restock.errors.InputError` naming the setting.
 
 What is compiled is one function of tensors (the periods of one review block), the same one the eager
@@ -20,7 +20,7 @@ cases, records, the last block) is fixed per engine or takes a few values, and e
 from block to block (the review's lead times, the period's demand) is a tensor argument: an engine
 compiles a handful of graphs (``dynamic=False``; a test counts them), once per process and shape.
 Warm-up is seconds on a CPU (inductor and the system C++ compiler; less where inductor's on-disk cache
-holds the kernels; ``restock bench`` reports it), repaid after tens of rollouts of 100,000 SKUs
+holds the kernels; ``restock bench`` reports it), repaid after 4-20 forward rollouts of 100,000 SKUs
 (docs/performance.md, "Compiled batch engine").
 """
 
