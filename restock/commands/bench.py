@@ -57,6 +57,12 @@ def bench(
     device: str = typer.Option(
         "cpu", help="torch device of the batch engine and bare torch loop (cpu, cuda)."
     ),
+    compiled: bool | None = typer.Option(
+        None,
+        "--compile/--no-compile",
+        help="Also measure the compiled batch engine (torch.compile) and the compiled bare loop "
+        "(default: yes; seconds of warm-up).",
+    ),
     network: bool = typer.Option(
         False,
         "--network",
@@ -87,10 +93,20 @@ def bench(
     if network:
         if des_skus is not None:
             raise InputError("restock bench: --des-skus has no meaning with --network (no des run)")
+        if compiled is not None:
+            raise InputError(
+                "restock bench: --compile/--no-compile has no meaning with --network (the network engine "
+                "has no compiled path)"
+            )
         _network(json_output, quick, batch_skus, periods, repeats, dtype, threads, device)
         return
     cfg = replace(
-        cfg, dtype=dtype, threads=threads, device=device, **{k: v for k, v in sizes.items() if v is not None}
+        cfg,
+        dtype=dtype,
+        threads=threads,
+        device=device,
+        compiled=compiled is not False,
+        **{k: v for k, v in sizes.items() if v is not None},
     )
     result = run_benchmark(cfg, progress=None if json_output else lambda msg: typer.echo(msg, err=True))
     if json_output:
@@ -104,13 +120,20 @@ def bench(
         "bare_torch_sku_periods_per_s",
         "batch_ratio",
         "batch_grad_sku_periods_per_s",
+        "batch_compiled_sku_periods_per_s",
+        "batch_compiled_grad_sku_periods_per_s",
+        "bare_compiled_sku_periods_per_s",
+        "batch_compiled_ratio",
+        "batch_compiled_grad_ratio",
+        "bare_compiled_ratio",
+        "batch_compiled_warmup_seconds",
         "batch_bytes_per_sku_period",
         "batch_grad_bytes_per_sku_period",
     )
     for key in keys:
         value = result.get(key)
-        typer.echo(f"{key:34s} {'n/a' if value is None else f'{value:,.3f}'}")
-    typer.echo(f"{'scaling max/min rate':34s} {result['scaling']['max_over_min_rate']:.2f}")
+        typer.echo(f"{key:38s} {'n/a' if value is None else f'{value:,.3f}'}")
+    typer.echo(f"{'scaling max/min rate':38s} {result['scaling']['max_over_min_rate']:.2f}")
 
 
 def _network(

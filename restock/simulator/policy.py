@@ -27,6 +27,7 @@ __all__ = [
     "base_stock_order",
     "check_orders",
     "echelon_position",
+    "invalid_orders",
     "on_arcs",
 ]
 
@@ -56,6 +57,14 @@ def on_arcs(orders: Any, n_nodes: int, n_arcs: int) -> Any:
     return np.concatenate([arr, np.zeros((arr.shape[0], n_arcs - n_nodes, arr.shape[2]))], 1)
 
 
+def invalid_orders(orders: Any) -> Any:
+    """Where ``orders`` (a numpy array or a torch tensor) is not a valid order: not finite, or below 0.
+    :func:`check_orders` refuses any; the batch engine computes it inside its block of periods (one
+    pass fused with the rest under ``torch.compile``) and calls :func:`check_orders` where it holds."""
+    finite = orders.isfinite() if is_tensor(orders) else np.isfinite(orders)
+    return ~finite | (orders < 0)
+
+
 def check_orders(orders: Any, shape: tuple[int, ...], t: int) -> None:
     """Raise :class:`InputError` unless ``orders`` has ``shape`` and is finite and >= 0 (never clipped)."""
     tensor = is_tensor(orders)
@@ -64,8 +73,7 @@ def check_orders(orders: Any, shape: tuple[int, ...], t: int) -> None:
         raise InputError(
             f"policy returned orders of shape {tuple(arr.shape)} in period {t}, expected {shape}"
         )
-    finite = arr.isfinite() if tensor else np.isfinite(arr)
-    bad = ~finite | (arr < 0)
+    bad = invalid_orders(arr)
     if bool(bad.any()):
         first = bad.nonzero()[0] if tensor else np.argwhere(bad)[0]
         idx = tuple(int(i) for i in first)

@@ -43,10 +43,15 @@ class ReviewState:
     upstream node backorders them); None: nothing is owed anywhere (one node, or no backorders upstream)."""
     owes: Any = None
     """[P, M, N] units node m owes the nodes it feeds (the sum of their ``owed``); None with ``owed``."""
+    position: Any = None
+    """[P, M, N] :attr:`inventory_position` where the engine computed it with the state (the single-node
+    batch engine does, in its block of periods); None: computed from the fields when asked for."""
 
     @property
     def inventory_position(self) -> Any:
         """The installation position, [P, M, N]: on-hand - backlog + everything in the pipeline, + what the
         upstream node owes this node - what this node owes the nodes it feeds."""
+        if self.position is not None:
+            return self.position
         position = self.on_hand - self.backlog + self.pipeline.sum(-1)
         return position if self.owed is None else position + self.owed - self.owes

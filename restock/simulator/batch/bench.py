@@ -13,6 +13,12 @@ base-stock rule at 1.5 weeks of demand plus the lead time. Every measurement is 
   updates) on the same tensors: what the batch engine is compared with (``batch_ratio``).
 * batch grad: the batch engine with ``grad=True`` plus ``backward()`` of the total profit to the base-stock
   levels.
+* compiled (``compiled=True``): the same two with ``compile="on"`` (:mod:`restock.simulator.batch.compiled`),
+  their ratios to the bare torch loop (``batch_compiled_ratio``, ``batch_compiled_grad_ratio``), the
+  warm-up (the first, compiling, run of each: ``batch_compiled_warmup_seconds``) and how far the compiled
+  totals and gradient are from the eager ones; and the bare torch loop with each review block compiled
+  (:func:`bare_compiled_loop`, ``bare_compiled_ratio``): the ceiling of a compiled engine. Where
+  ``torch.compile`` is not available they are None and ``batch_compiled_unavailable`` says why.
 
 Wall clock and CPU time: every rate is wall-clock (``time.perf_counter``); the batch and bare torch
 measurements also report ``*_cpu_sku_periods_per_s`` from the process's CPU time (``time.process_time``)
@@ -29,6 +35,7 @@ process peak RSS is reported too (``peak_rss_bytes``, for the whole benchmark pr
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import os
@@ -44,6 +51,7 @@ import numpy as np
 import torch
 
 from restock import seeding
+from restock.simulator.batch.compiled import compiler_available
 from restock.simulator.batch.engine import BatchEngine, resolve_dtype
 from restock.simulator.des.bench import measure_des
 from restock.simulator.paths import ExogenousPaths
@@ -74,6 +82,8 @@ class BenchConfig:
     thread gives the steadier (and here faster) number."""
     device: str = "cpu"
     """torch device of the batch engine and the bare torch loop (the same code runs on a GPU)."""
+    compiled: bool = True
+    """Measure the compiled engine and the compiled bare loop too (seconds of warm-up)."""
     seed: int = 0
 
     @classmethod
@@ -169,6 +179,58 @@ def bare_torch_loop(
     return profit
 
 
+def _bare_block(
+    on_hand: torch.Tensor,
+    pipeline: torch.Tensor,
+    profit: torch.Tensor,
+    window: torch.Tensor,
+    demand: torch.Tensor,
+    lead: torch.Tensor,
+    levels: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One review block of :func:`bare_torch_loop` out of place (what ``torch.compile`` takes): ``window``
+    [K + 1, N] the units due in the block's periods, ``demand`` [n, N]; lead times >= 1."""
+    for j in range(demand.shape[0]):
+        if j < window.shape[0]:
+            arriving = window[j]
+            on_hand, pipeline, profit = on_hand + arriving, pipeline - arriving, profit - arriving * UNIT_COST
+        if j == 0:
+            q = (levels - on_hand - pipeline).clamp(min=0.0)
+            window = window.scatter_add(0, lead.unsqueeze(0), q.unsqueeze(0))
+            pipeline = pipeline + q
+        d = demand[j]
+        sales = torch.minimum(d, on_hand)
+        on_hand = on_hand - sales
+        profit = profit + sales * (PRICE + PENALTY) - d * PENALTY - on_hand * HOLDING
+    r = demand.shape[0]
+    moved = (
+        torch.zeros_like(window)
+        if r >= window.shape[0]
+        else torch.cat([window[r:], window.new_zeros((r, window.shape[1]))])
+    )
+    return on_hand, pipeline, profit, moved
+
+
+@functools.cache
+def _compiled_bare_block() -> Callable[..., tuple[torch.Tensor, ...]]:
+    return torch.compile(_bare_block, dynamic=False, fullgraph=True)  # type: ignore[no-any-return]
+
+
+def bare_compiled_loop(
+    demand: torch.Tensor, lead: torch.Tensor, levels: torch.Tensor, review: int
+) -> torch.Tensor:
+    """:func:`bare_torch_loop` with each review block compiled (``torch.compile``): the ceiling of the
+    compiled batch engine. Profit per SKU."""
+    n = demand.shape[1]
+    on_hand, pipeline, profit = (torch.zeros(n, dtype=demand.dtype, device=demand.device) for _ in range(3))
+    window = torch.zeros((int(lead.max()) + 1, n), dtype=demand.dtype, device=demand.device)
+    for i, t in enumerate(range(0, demand.shape[0], review)):
+        on_hand, pipeline, profit, window = _compiled_bare_block()(
+            on_hand, pipeline, profit, window, demand[t : t + review], lead[i], levels
+        )
+    return profit
+
+
 # ---------------------------------------------------------------------------------------- measurements
 
 
@@ -189,7 +251,7 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
     t0 = time.perf_counter()
     engine = BatchEngine(inst.world, inst.paths, record=False, dtype=dtype, device=cfg.device)
     setup_s = time.perf_counter() - t0
-    rule = BaseStock(inst.levels)
+    rule = BaseStock(torch.as_tensor(inst.levels, dtype=dtype, device=cfg.device))
     fwd_s, fwd_times, fwd_cpu, totals = median_times(lambda: engine.rollout(rule), cfg.repeats)
     engine_bytes = _tensor_bytes(engine)
 
@@ -219,6 +281,11 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
         return level.grad
 
     grad_s, grad_times, grad_cpu, grad = median_times(grad_run, cfg.repeats)
+    compiled = (
+        _measure_compiled(inst, cfg, totals, grad, (demand, lead, levels), (bare_s, bare_cpu), sku_periods)
+        if cfg.compiled
+        else {}
+    )
     return {
         "batch_sku_periods_per_s": sku_periods / fwd_s,
         "batch_grad_sku_periods_per_s": sku_periods / grad_s,
@@ -238,7 +305,108 @@ def measure_batch(inst: Instance, cfg: BenchConfig) -> dict[str, Any]:
         "batch_setup_seconds": setup_s,
         "batch_vs_bare_profit_rel_diff": agree,
         "batch_grad_finite": bool(torch.isfinite(grad).all()),
+        **compiled,
     }
+
+
+COMPILED_KEYS: tuple[str, ...] = (
+    "batch_compiled_sku_periods_per_s",
+    "batch_compiled_grad_sku_periods_per_s",
+    "bare_compiled_sku_periods_per_s",
+    "batch_compiled_ratio",
+    "batch_compiled_grad_ratio",
+    "bare_compiled_ratio",
+    "batch_compiled_cpu_ratio",
+    "batch_compiled_grad_cpu_ratio",
+    "bare_compiled_cpu_ratio",
+    "batch_compiled_seconds",
+    "batch_compiled_grad_seconds",
+    "bare_compiled_seconds",
+    "batch_compiled_warmup_seconds",
+    "batch_compiled_grad_warmup_seconds",
+    "bare_compiled_warmup_seconds",
+    "batch_compiled_max_abs_diff",
+    "batch_compiled_max_rel_diff",
+    "batch_compiled_grad_max_rel_diff",
+    "batch_compiled_graphs",
+)
+"""The keys of the compiled measurements (None where ``torch.compile`` is not available)."""
+
+
+def _measure_compiled(
+    inst: Instance,
+    cfg: BenchConfig,
+    totals: dict[str, torch.Tensor],
+    grad: torch.Tensor,
+    bare_inputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    bare: tuple[float, float],
+    sku_periods: int,
+) -> dict[str, Any]:
+    """The compiled engine (forward and grad) and the compiled bare loop, against the eager results."""
+    why = compiler_available(torch.device(cfg.device).type)
+    if why is not None:
+        return dict.fromkeys(COMPILED_KEYS) | {"batch_compiled_unavailable": why}
+    dtype = resolve_dtype(cfg.dtype)
+    options: dict[str, Any] = {"record": False, "dtype": dtype, "device": cfg.device, "compile": "on"}
+    graphs_before = _graph_count()
+    engine = BatchEngine(inst.world, inst.paths, **options)
+    rule = BaseStock(torch.as_tensor(inst.levels, dtype=dtype, device=cfg.device))
+    warm, _, _, _ = median_times(lambda: engine.rollout(rule), 1)
+    fwd_s, fwd_times, fwd_cpu, got = median_times(lambda: engine.rollout(rule), cfg.repeats)
+    abs_diff = max(float((got[k] - totals[k]).abs().max()) for k in totals)
+    rel_diff = max(
+        float((got[k] - totals[k]).abs().max() / totals[k].abs().max().clamp(min=1e-30)) for k in totals
+    )
+
+    grad_engine = BatchEngine(inst.world, inst.paths, **(options | {"grad": True}))
+
+    def grad_run() -> torch.Tensor:
+        level = torch.as_tensor(inst.levels, dtype=dtype, device=cfg.device).requires_grad_(True)
+        grad_engine.rollout(BaseStock(level))["reward"].sum().backward()
+        assert level.grad is not None
+        return level.grad
+
+    grad_warm, _, _, _ = median_times(grad_run, 1)
+    grad_s, grad_times, grad_cpu, got_grad = median_times(grad_run, cfg.repeats)
+    grad_diff = float((got_grad - grad).abs().max() / grad.abs().max().clamp(min=1e-30))
+    graphs = _graph_count() - graphs_before
+
+    demand, lead, levels = bare_inputs
+    review = inst.world.review_period
+    bare_warm, _, _, _ = median_times(lambda: bare_compiled_loop(demand, lead, levels, review), 1)
+    ceil_s, ceil_times, ceil_cpu, _ = median_times(
+        lambda: bare_compiled_loop(demand, lead, levels, review), cfg.repeats
+    )
+    bare_s, bare_cpu = bare
+    return {
+        "batch_compiled_sku_periods_per_s": sku_periods / fwd_s,
+        "batch_compiled_grad_sku_periods_per_s": sku_periods / grad_s,
+        "bare_compiled_sku_periods_per_s": sku_periods / ceil_s,
+        "batch_compiled_ratio": bare_s / fwd_s,
+        "batch_compiled_grad_ratio": bare_s / grad_s,
+        "bare_compiled_ratio": bare_s / ceil_s,
+        "batch_compiled_cpu_ratio": bare_cpu / fwd_cpu,
+        "batch_compiled_grad_cpu_ratio": bare_cpu / grad_cpu,
+        "bare_compiled_cpu_ratio": bare_cpu / ceil_cpu,
+        "batch_compiled_seconds": fwd_times,
+        "batch_compiled_grad_seconds": grad_times,
+        "bare_compiled_seconds": ceil_times,
+        "batch_compiled_warmup_seconds": warm,
+        "batch_compiled_grad_warmup_seconds": grad_warm,
+        "bare_compiled_warmup_seconds": bare_warm,
+        "batch_compiled_max_abs_diff": abs_diff,
+        "batch_compiled_max_rel_diff": rel_diff,
+        "batch_compiled_grad_max_rel_diff": grad_diff,
+        "batch_compiled_graphs": graphs,
+        "batch_compiled_unavailable": None,
+    }
+
+
+def _graph_count() -> int:
+    """Graphs TorchDynamo has compiled in this process so far."""
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
 
 
 def run_benchmark(cfg: BenchConfig, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -268,6 +436,7 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
             "dtype": cfg.dtype,
             "device": cfg.device,
             "torch_threads": torch.get_num_threads(),
+            "compiled": cfg.compiled,
             "statistic": "median",
         },
         "load_average": {"start": load_average()},
@@ -294,6 +463,8 @@ def _run(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
         "des_ratio": 0.6,
         "batch_ratio": 0.3,
         "batch_grad_sku_periods_per_s": 15e6,
+        "batch_compiled_ratio": 2.0,
+        "batch_compiled_grad_ratio": 1.0,
     }
     return result
 
@@ -303,7 +474,7 @@ def _forward_rate(cfg: BenchConfig) -> float:
     engine = BatchEngine(
         inst.world, inst.paths, record=False, dtype=resolve_dtype(cfg.dtype), device=cfg.device
     )
-    rule = BaseStock(inst.levels)
+    rule = BaseStock(torch.as_tensor(inst.levels, dtype=resolve_dtype(cfg.dtype), device=cfg.device))
     sec, _, _ = _median_time(lambda: engine.rollout(rule), cfg.repeats)
     return inst.world.n_skus * inst.world.horizon / sec
 

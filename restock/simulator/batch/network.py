@@ -72,6 +72,7 @@ import torch.nn.functional as F
 
 from restock.errors import InputError
 from restock.simulator import rules
+from restock.simulator.batch.compiled import check_compile
 from restock.simulator.batch.engine import TorchEngine, block_sums, resolve_dtype
 from restock.simulator.flows import KEY_COLUMNS, MONEY_COLUMNS, QUANTITY_COLUMNS, TOTAL_KEYS, TOTAL_SOURCES
 from restock.simulator.paths import ExogenousPaths, check_fit
@@ -111,7 +112,9 @@ class NetworkEngine(TorchEngine):
     """The batch engine over a tree of nodes (see the module docstring).
 
     Args are those of :class:`~restock.simulator.batch.engine.BatchEngine`: ``record`` (keep every
-    period's quantities for :meth:`result`), ``grad`` (build the autograd graph), ``device``, ``dtype``.
+    period's quantities for :meth:`result`), ``grad`` (build the autograd graph), ``device``, ``dtype``,
+    ``compile`` (:data:`~restock.simulator.batch.compiled.COMPILE_MODES`; the network engine has no
+    compiled path yet: ``"auto"`` and ``"off"`` run eager, ``"on"`` is an :class:`InputError`).
     """
 
     def __init__(
@@ -123,7 +126,15 @@ class NetworkEngine(TorchEngine):
         grad: bool = False,
         device: str | torch.device = "cpu",
         dtype: torch.dtype | str = torch.float64,
+        compile: str = "off",
     ) -> None:
+        # no compiled path for networks yet: "auto" runs eager, "on" is refused
+        if check_compile(compile) == "on":
+            raise InputError(
+                "batch engine: compile='on' is not available for the network engine (only the single-node "
+                "engine has a compiled path); use compile='auto' or 'off'"
+            )
+        self.compile = compile
         try:
             check_fit(world, paths)
         except InputError as exc:
