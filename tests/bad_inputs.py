@@ -518,8 +518,16 @@ def _evaluate_cases(c: _Cases) -> None:
         ("s-S:s=x:S=5", ("s-S:s=x:S=5", "x")),
         ("runs/does-not-exist", ("runs/does-not-exist",)),
         ("{W}/plain-folder/", ("plain-folder",)),
+        ("base-stock:S=-4", ("base-stock:S=-4", "-4")),
+        ("base-stock:S=nan", ("base-stock:S=nan", "nan")),
+        ("base-stock:Q=5", ("base-stock:Q=5", "Q=5")),
     ):
         c.add(f"evaluate-policies-{policies or 'empty'}", [*ev, "--policies", policies], *words)
+    c.add("evaluate-shard-skus-0", [*ev, "--shard-skus", "0"], "--shard-skus", "0")
+    c.add("evaluate-workers-without-shards", [*ev, "--workers", "2"], "--workers", "--shard-skus")
+    c.add("evaluate-shards-of-shared-capacity", ["evaluate", "--scenario", "capacitated-catalog", "--seeds",
+          "1", "--shard-skus", "10"], "catalog.shard", "inbound_capacity")  # fmt: skip
+    c.add("evaluate-shard-out-of-range", [*ev, "--set", "catalog.shard=[0, 99]"], "catalog.shard", "99")
     for run, words in (
         ("ppo-bad-state", ("state.json",)),
         ("ppo-escape", ("state.json", "last", "etc/passwd")),

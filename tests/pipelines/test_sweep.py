@@ -212,3 +212,17 @@ def test_cluster_flags_are_checked() -> None:
         ClusterSpec(workers=0)
     with pytest.raises(InputError, match="expected auto or HOST:PORT"):
         ClusterSpec(address="nowhere")
+
+
+def test_a_sweep_in_shards_equals_the_whole_catalogs_sweep(first: SweepResult, tmp_path: Path) -> None:
+    """``shard_skus = 1``: every cell evaluates its 2 SKUs one shard after the other and merges the sums:
+    the KPIs of the whole-catalog sweep (``in_stock_rate`` aside, which needs records)."""
+    spec = tmp_path / "shards.toml"
+    spec.write_text(SPEC.replace("seeds = 2", "seeds = 2\nshard_skus = 1"), encoding="utf-8")
+    sharded = run_sweep(SweepSpec(str(spec), str(tmp_path / "out")))
+    a = sharded.rows.drop(columns=["in_stock_rate"])
+    b = first.rows.drop(columns=["in_stock_rate"])
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert sharded.rows["in_stock_rate"].isna().all()
+    cell = sharded.folder / CELLS / "steady__g0__s0"
+    assert sorted(p.name for p in (cell / "tensorboard").iterdir()) == ["base-stock", "newsvendor"]
