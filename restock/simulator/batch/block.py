@@ -47,8 +47,9 @@ class Carry(NamedTuple):
     delivered: torch.Tensor | None
     """[K + 1, P, N] the share of them the vendor delivers (None: all of them, every fill rate is 1; one
     window then serves both)."""
-    on_hand_start: torch.Tensor
-    """[P, N] on-hand at the start of t0, before its arrivals (for the records)."""
+    on_hand_start: torch.Tensor | None
+    """[P, N] on-hand at the start of t0, before its arrivals (for the records; None where the block
+    keeps none)."""
     disposed: torch.Tensor | None
     """[P, N] arrivals of t0 beyond the storage capacity (None: no storage limit)."""
     position: torch.Tensor
@@ -184,7 +185,7 @@ def simulate_block(
     sales_sum = received = on_hand_sum = short_sum = revenue = None
     kept: list[list[torch.Tensor | None]] = [[] for _ in Records._fields]
     for j in range(n):
-        start: torch.Tensor = carry.on_hand_start if j == 0 else on_hand
+        start = carry.on_hand_start if j == 0 else on_hand
         rec: torch.Tensor | None = dlv_rows[j] if j < size else None
         disp: torch.Tensor | None = disposed0
         if j > 0 and rec is not None:
@@ -224,14 +225,21 @@ def simulate_block(
         salvage_value=params.salvage,
         salvage_units=on_hand if last else None,
     )
+    nothing: set[str] = set()  # the flows that are zero whatever the inputs
     if not isinstance(flows["salvage"], torch.Tensor):  # no salvage before the last block
         flows["salvage"] = zero
+        nothing.add("salvage")
     flows["sales"] = sales_sum
     flows["lost"] = torch.zeros_like(on_hand) if backorder else short_sum
+    if backorder:
+        nothing.add("lost")
     flows["received"] = received
     flows["on_hand_sum"] = on_hand_sum
     flows["demand"] = demand_sum
-    running = None if totals is None else {k: totals[k] + x for k, x in flows.items()}
+    # (a total plus a flow of zeros is the total: the same value, and no pass over it compiled)
+    running = None
+    if totals is not None:
+        running = {k: totals[k] if k in nothing else totals[k] + x for k, x in flows.items()}
     if not step_flows:
         assert running is not None, "step_flows=False needs the running totals"
     records = None
@@ -239,7 +247,7 @@ def simulate_block(
         records = Records(*(torch.stack([zero if x is None else x for x in rows]) for rows in kept))
     # the windows moved to t0 + n, and that period's arrivals
     acc, dlv = _moved(acc, n), None if dlv is None else _moved(dlv, n)
-    start_next = on_hand
+    start_next = on_hand if keep else None
     on_hand, disposed = arrive(on_hand, acc if dlv is None else dlv, storage)
     nxt = Carry(on_hand, backlog, acc, dlv, start_next, disposed, position(on_hand, backlog, acc))
     return BlockResult(nxt, flows if step_flows else None, running, invalid, accepted, records)

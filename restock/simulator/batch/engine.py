@@ -328,7 +328,8 @@ class BatchEngine(TorchEngine):
             backlog = torch.zeros_like(on_hand) if self.backorder else None
             self._no_backlog = torch.zeros_like(on_hand)  # every state's backlog under lost sales
             position = block.position(on_hand, backlog, accepted)
-            self._carry = block.Carry(on_hand, backlog, accepted, delivered, start, disposed, position)
+            kept_start = start if self.record else None
+            self._carry = block.Carry(on_hand, backlog, accepted, delivered, kept_start, disposed, position)
             self._blocks: list[_Block] = []
             self._review = 0
             first = self.reviews[0]
