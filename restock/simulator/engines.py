@@ -34,7 +34,8 @@ StepHook = Callable[[ReviewState, Any, Mapping[str, Any], ReviewState], None]
 
 
 class Engine(Protocol):
-    """What both engines implement (:func:`make_engine` builds them by name)."""
+    """What both engines implement (:func:`make_engine` builds them by name); an engine may also keep
+    :class:`RunningTotals` (the single-node batch engine does), which :func:`rollout` then reads."""
 
     name: str
     initial_totals: dict[str, Any]

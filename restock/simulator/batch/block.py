@@ -1,9 +1,10 @@
 """One review block of the single-node batch engine, as a pure function of tensors.
 
 :func:`simulate_block` runs the periods from one review to the next (or the periods before the first
-review) for every (path, SKU) pair: (state, orders, the vendor's answer, exogenous slices, parameters) ->
-(the state at the next review, the block's flows). It calls the rules of :mod:`restock.simulator.rules`
-period by period, writes nothing in place and reads no engine attribute, so that the one function runs
+review) for every (path, SKU) pair: (state, orders, the vendor's answer, exogenous slices, parameters,
+running totals) -> (the state at the next review, the block's flows, the running totals). It calls the
+rules of :mod:`restock.simulator.rules` period by period, writes nothing in place and reads no engine
+attribute, so that the one function runs
 eager, under autograd, and compiled (``torch.compile``: :mod:`restock.simulator.batch.compiled`) alike:
 :class:`~restock.simulator.batch.engine.BatchEngine` calls it for every block, whichever the path.
 

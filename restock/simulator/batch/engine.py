@@ -23,7 +23,9 @@ keeps the new state. The pipeline is two *windows* of K + 1 rows [P, N] (K = ``p
 relative to the block's first period (one when every fill rate is 1); a review state's pipeline is a view
 of the window, which is never written to. The block also returns the inventory position at the next
 review (:attr:`ReviewState.position`) and whether any order was invalid (then the engine raises the
-:func:`~restock.simulator.policy.check_orders` error and keeps its state).
+:func:`~restock.simulator.policy.check_orders` error and keeps its state). The engine keeps the totals of
+the run (:meth:`BatchEngine.running_totals`, read by ``rollout``): compiled without grad the block adds its
+flows to them in the same kernel, otherwise the engine adds them after the block.
 
 Engine-wide cases pick the block's code once (one compiled graph for every review): whether any lead time
 is 0, whether any capacity is finite, whether any fill rate is below 1, a storage limit, and a price
