@@ -4,7 +4,24 @@
 ``rollout(engine, decide)`` drives it through an episode (see :mod:`restock.simulator.engines`).
 """
 
-from restock.simulator.engines import ENGINE_NAMES, Engine, RolloutTotals, check_engine, make_engine, rollout
+from restock.simulator.engines import (
+    ENGINE_NAMES,
+    Engine,
+    RolloutTotals,
+    RunningTotals,
+    check_engine,
+    make_engine,
+    rollout,
+)
 from restock.simulator.state import ReviewState
 
-__all__ = ["ENGINE_NAMES", "Engine", "ReviewState", "RolloutTotals", "check_engine", "make_engine", "rollout"]
+__all__ = [
+    "ENGINE_NAMES",
+    "Engine",
+    "ReviewState",
+    "RolloutTotals",
+    "RunningTotals",
+    "check_engine",
+    "make_engine",
+    "rollout",
+]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -34,7 +34,8 @@ StepHook = Callable[[ReviewState, Any, Mapping[str, Any], ReviewState], None]
 
 
 class Engine(Protocol):
-    """What both engines implement (:func:`make_engine` builds them by name)."""
+    """What both engines implement (:func:`make_engine` builds them by name); an engine may also keep
+    :class:`RunningTotals` (the single-node batch engine does), which :func:`rollout` then reads."""
 
     name: str
     initial_totals: dict[str, Any]
@@ -51,6 +52,28 @@ class Engine(Protocol):
 
     def result(self) -> SimulationResult:
         """The per-period records of the run so far."""
+        ...
+
+
+@runtime_checkable
+class RunningTotals(Protocol):
+    """An optional capability of an :class:`Engine`: it keeps the totals of the run as it steps.
+
+    :func:`rollout` reads them, where it counts from period 0, instead of adding every step's flows
+    itself (the batch engine adds them inside its block function: compiled, in the same kernel). The
+    totals must be what rollout would add up: :attr:`Engine.initial_totals` plus the flows of every step
+    since :meth:`Engine.reset`, by the same float operations, carrying the autograd graph where the flows
+    carry one; new ones at every reset (a step of the same run may add to them in place, nothing after
+    the run). Engines without it (des, the network engine) are summed by :func:`rollout`.
+    """
+
+    def running_totals(self) -> dict[str, Any]:
+        """Per [P, M, N] and :data:`restock.simulator.flows.TOTAL_KEYS`: the totals since the last reset."""
+        ...
+
+    def step_totals(self, orders: Any) -> ReviewState:
+        """:meth:`Engine.step` adding its flows to the running totals only (not returned: what
+        :func:`rollout` calls where no ``on_step`` reads them); the next state."""
         ...
 
 
@@ -113,24 +136,37 @@ def rollout(
     ``count_from``: flows of the reviews in periods >= ``count_from`` are counted (a review block counts
     whole; the periods before the first review count only when ``count_from`` is 0). ``keys``: the flows to
     add up (default: all). Totals keep the autograd graph when the engine's flows carry one and are added
-    in place otherwise.
+    in place otherwise. Where ``count_from`` is 0 and the engine keeps :class:`RunningTotals`, the totals
+    are the engine's (the same sums; ``keys`` picks from them), rollout adds nothing, and without
+    ``on_step`` it steps with ``step_totals`` (the step flows are not built).
     """
     state = engine.reset()
     first = state.t
     counted = first if count_from == 0 else 0
+    kept = engine if count_from == 0 and isinstance(engine, RunningTotals) else None
     totals: dict[str, Any] = {}
-    if count_from == 0:
+    if count_from == 0 and kept is None:
         totals = {k: _copy(v) for k, v in engine.initial_totals.items() if keys is None or k in keys}
     while not state.terminal:
         orders = decide(state)
-        nxt, flows = engine.step(orders)
+        flows: Mapping[str, Any] | None = None
+        if kept is not None and on_step is None:
+            nxt = kept.step_totals(orders)
+        else:
+            nxt, flows = engine.step(orders)
         if state.t >= count_from:
             counted += nxt.t - state.t
-            for k in flows if keys is None else keys:
-                totals[k] = _add(totals[k], flows[k]) if k in totals else _copy(flows[k])
+            if kept is None:
+                assert flows is not None
+                for k in flows if keys is None else keys:
+                    totals[k] = _add(totals[k], flows[k]) if k in totals else _copy(flows[k])
         if on_step is not None:
+            assert flows is not None
             on_step(state, orders, flows, nxt)
         state = nxt
+    if kept is not None:
+        run = kept.running_totals()
+        totals = run if keys is None else {k: run[k] for k in keys}
     return RolloutTotals(totals, state, counted)
 
 

@@ -19,6 +19,8 @@ from torch._dynamo.utils import counters
 from restock.errors import InputError
 from restock.simulator.batch import NetworkEngine, batch_engine, compiled
 from restock.simulator.batch.engine import BatchEngine
+from restock.simulator.engines import rollout
+from restock.simulator.flows import TOTAL_KEYS
 from restock.simulator.policy import BaseStock, OrderSchedule
 from tests.simulator.test_network_parity import as_numpy, drive
 from tests.simulator.test_network_parity import random_case as random_network_case
@@ -81,10 +83,21 @@ def test_compiled_matches_eager_on_random_worlds(seed: int, backorder: bool) -> 
     # a few graphs per engine (first block, the others, the last), none more on the next rollouts:
     # nothing that varies from block to block is a Python value
     assert 1 <= graphs <= 3
+    # a rollout steps without the step flows (the running totals summed in the compiled block): the
+    # reviews' graphs once more without the flows as outputs, then none
+    rule = BaseStock(case.levels)
+    want = rollout(BatchEngine(case.world, case.paths, record=False), rule).totals
     before = _graphs()
-    engine.rollout(BaseStock(case.levels))
-    BatchEngine(case.world, case.paths, record=False, compile="on").rollout(BaseStock(case.levels))
+    got = rollout(engine, rule)
+    assert 1 <= _graphs() - before <= 2
+    before = _graphs()
+    hooked = rollout(engine, rule, on_step=lambda *_: None)  # step(): flows and the running totals
+    again = BatchEngine(case.world, case.paths, record=False, compile="on").rollout(rule)
     assert _graphs() == before
+    for totals in (got.totals, hooked.totals, again):
+        assert set(totals) == set(TOTAL_KEYS)
+        for k in TOTAL_KEYS:
+            np.testing.assert_allclose(totals[k].numpy(), want[k].numpy(), rtol=1e-6, atol=1e-9, err_msg=k)
 
 
 @COMPILED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from des_cases import make_paths, single_world
 from test_parity import random_case, rules_for
 
 from restock.errors import InputError
-from restock.simulator import ENGINE_NAMES, check_engine, make_engine, rollout
+from restock.simulator import ENGINE_NAMES, RunningTotals, check_engine, make_engine, rollout
 from restock.simulator.batch import BatchEngine
 from restock.simulator.des import DesEngine
 from restock.simulator.flows import (
@@ -21,7 +22,7 @@ from restock.simulator.flows import (
     TOTAL_KEYS,
     PeriodFlows,
 )
-from restock.simulator.policy import BaseStock, OrderSchedule
+from restock.simulator.policy import BaseStock, OrderRule, OrderSchedule
 from restock.simulator.rules import reward
 from restock.simulator.state import ReviewState
 
@@ -153,3 +154,114 @@ def test_unlimited_limits_are_fast_paths_inside_the_rules() -> None:
         holding_cost=0.5, penalty=3.0, fixed_order_cost=7.0, backorder=False, salvage_value=1.5,
         salvage_units=np.array([4.0]),
     )["reward"].tolist() == [20.0 + 6.0 - 6.0 - 2.0 - 3.0 - 7.0]  # fmt: skip
+
+
+# ------------------------------------------------------------------ running totals
+
+
+def _summed_by_hand(engine: BatchEngine, rule: OrderRule, count_from: int = 0) -> dict[str, torch.Tensor]:
+    """The totals of the summing path, added by hand: initial totals (count_from 0), then every step's
+    flows from ``count_from`` on, ``total + flow`` in step order."""
+    state = engine.reset()
+    totals = dict(engine.initial_totals) if count_from == 0 else {}
+    while not state.terminal:
+        nxt, flows = engine.step(rule(state))
+        if state.t >= count_from:
+            totals = {k: totals[k] + v if k in totals else v for k, v in flows.items()}
+        state = nxt
+    return totals
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_running_totals_are_the_summed_step_flows_bit_for_bit(seed: int) -> None:
+    case = random_case(seed)
+    rule = rules_for(case)["base_stock" if seed % 2 else "schedule"]
+    eng = BatchEngine(case.world, case.paths, record=False)
+    want = _summed_by_hand(eng, rule)
+    assert isinstance(eng, RunningTotals) and not isinstance(
+        make_engine("des", case.world, case.paths), RunningTotals
+    )
+    steps: list[int] = []
+    for out in (
+        rollout(eng, rule),  # step_totals: no step flows
+        rollout(eng, rule, on_step=lambda s, q, f, n: steps.append(s.t) or None),  # step, and the totals
+    ):
+        assert set(out.totals) == set(TOTAL_KEYS) and out.periods == case.world.horizon
+        for k in TOTAL_KEYS:
+            torch.testing.assert_close(out.totals[k], want[k], rtol=0, atol=0, msg=k)
+    assert steps == case.world.review_periods()
+    picked = rollout(eng, rule, keys=("reward", "sales"))
+    assert set(picked.totals) == {"reward", "sales"}
+    torch.testing.assert_close(picked.totals["reward"], want["reward"], rtol=0, atol=0)
+    # the totals of one rollout are not touched by the next (new tensors at every reset)
+    kept = {k: v.clone() for k, v in picked.totals.items()}
+    rollout(eng, BaseStock(case.levels * 2.0))
+    for k, v in kept.items():
+        torch.testing.assert_close(picked.totals[k], v, rtol=0, atol=0)
+
+
+def test_rollout_sums_the_step_flows_itself_from_count_from_on() -> None:
+    case = random_case(3)
+    rule = rules_for(case)["schedule"]
+    later = case.world.review_periods()[2]
+    eng = BatchEngine(case.world, case.paths, record=False)
+    want = _summed_by_hand(eng, rule, count_from=later)
+    part = rollout(eng, rule, count_from=later, keys=("reward", "holding_cost"))
+    assert set(part.totals) == {"reward", "holding_cost"}
+    for k in part.totals:
+        torch.testing.assert_close(part.totals[k], want[k], rtol=0, atol=0, msg=k)
+    # and it reads the engine's running totals only where it counts everything (from period 0)
+    engine = _Marked(eng)
+    assert rollout(engine, rule).totals["reward"] is engine.mark
+    assert rollout(engine, rule, keys=("reward",)).totals["reward"] is engine.mark
+    assert rollout(engine, rule, count_from=later).totals["reward"] is not engine.mark
+
+
+class _Marked:
+    """A batch engine whose running totals are a marked tensor (which path did rollout take?)."""
+
+    def __init__(self, engine: BatchEngine) -> None:
+        self.engine, self.name, self.mark = engine, engine.name, torch.zeros(1)
+
+    @property
+    def initial_totals(self) -> dict[str, torch.Tensor]:
+        return self.engine.initial_totals
+
+    def reset(self) -> ReviewState:
+        return self.engine.reset()
+
+    def step(self, orders: Any) -> tuple[ReviewState, dict[str, torch.Tensor]]:
+        return self.engine.step(orders)
+
+    def step_totals(self, orders: Any) -> ReviewState:
+        return self.engine.step_totals(orders)
+
+    def running_totals(self) -> dict[str, torch.Tensor]:
+        return dict.fromkeys(TOTAL_KEYS, self.mark)
+
+    def result(self) -> Any:
+        return self.engine.result()
+
+
+@pytest.mark.parametrize("backorder", [False, True])
+def test_the_gradient_through_the_running_totals_is_the_summing_paths(backorder: bool) -> None:
+    case = random_case(7, backorder=backorder)
+    w = case.world
+    grads = []
+    for running in (True, False):
+        orders = torch.tensor(case.schedule, requires_grad=True)
+        rule = OrderSchedule(orders, w.review_period, w.review_offset)
+        eng = BatchEngine(w, case.paths, record=False, grad=True)
+        totals = rollout(eng, rule).totals if running else _summed_by_hand(eng, rule)
+        assert totals["reward"].requires_grad
+        totals["reward"].sum().backward()
+        assert orders.grad is not None
+        grads.append(orders.grad)
+    assert float(grads[0].abs().max()) > 0
+    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
+
+
+def test_running_totals_before_reset_are_refused() -> None:
+    case = random_case(0)
+    with pytest.raises(InputError, match=r"call reset\(\) before running_totals"):
+        BatchEngine(case.world, case.paths).running_totals()

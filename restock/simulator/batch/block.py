@@ -1,9 +1,10 @@
 """One review block of the single-node batch engine, as a pure function of tensors.
 
 :func:`simulate_block` runs the periods from one review to the next (or the periods before the first
-review) for every (path, SKU) pair: (state, orders, the vendor's answer, exogenous slices, parameters) ->
-(the state at the next review, the block's flows). It calls the rules of :mod:`restock.simulator.rules`
-period by period, writes nothing in place and reads no engine attribute, so that the one function runs
+review) for every (path, SKU) pair: (state, orders, the vendor's answer, exogenous slices, parameters,
+running totals) -> (the state at the next review, the block's flows, the running totals). It calls the
+rules of :mod:`restock.simulator.rules` period by period, writes nothing in place and reads no engine
+attribute, so that the one function runs
 eager, under autograd, and compiled (``torch.compile``: :mod:`restock.simulator.batch.compiled`) alike:
 :class:`~restock.simulator.batch.engine.BatchEngine` calls it for every block, whichever the path.
 
@@ -17,6 +18,12 @@ Cash flows are booked once per block: :func:`~restock.simulator.rules.period_cas
 quantity with a per-SKU coefficient, and only the price changes with the period, so the revenue is summed
 period by period (sales x price) and booked at a price of 1, and the other quantities go in as their block
 sums.
+
+Running totals: given the totals of the blocks before it (``totals``), the block also adds its flows to
+them, in the same function (compiled: the same fused kernel), so that a rollout reads the totals of the
+horizon from the engine instead of adding every step's flows itself
+(:func:`restock.simulator.engines.rollout`). The sum is ``total + flow`` per block, in block order: the
+float operations of adding the step flows one by one.
 """
 
 from __future__ import annotations
@@ -41,8 +48,9 @@ class Carry(NamedTuple):
     delivered: torch.Tensor | None
     """[K + 1, P, N] the share of them the vendor delivers (None: all of them, every fill rate is 1; one
     window then serves both)."""
-    on_hand_start: torch.Tensor
-    """[P, N] on-hand at the start of t0, before its arrivals (for the records)."""
+    on_hand_start: torch.Tensor | None
+    """[P, N] on-hand at the start of t0, before its arrivals (for the records; None where the block
+    keeps none)."""
     disposed: torch.Tensor | None
     """[P, N] arrivals of t0 beyond the storage capacity (None: no storage limit)."""
     position: torch.Tensor
@@ -88,8 +96,12 @@ class Records(NamedTuple):
 class BlockResult(NamedTuple):
     carry: Carry
     """The state at the block's end period (after its arrivals): the next review, or the horizon."""
-    flows: dict[str, torch.Tensor]
-    """The block's flows summed per [P, N]: :data:`restock.simulator.flows.TOTAL_KEYS` but ``demand``."""
+    flows: dict[str, torch.Tensor] | None
+    """The block's flows summed per [P, N]: :data:`restock.simulator.flows.TOTAL_KEYS` (None where not
+    asked for: ``step_flows=False``)."""
+    totals: dict[str, torch.Tensor] | None
+    """The running totals [P, N] after the block, ``totals + flows`` per key (None where no totals came
+    in)."""
     invalid: torch.Tensor | None
     """0-d: whether any order is invalid (:func:`~restock.simulator.policy.invalid_orders`); None without
     orders. The engine refuses the block (and keeps its state) where it holds."""
@@ -127,19 +139,26 @@ def simulate_block(
     demand: torch.Tensor,
     price: torch.Tensor,
     params: Params,
+    demand_sum: torch.Tensor,
+    totals: dict[str, torch.Tensor] | None,
     *,
     backorder: bool,
     zero_lead: bool,
     last: bool,
     keep: bool,
+    step_flows: bool = True,
 ) -> BlockResult:
     """Periods t0 .. t0 + n - 1 (n = ``demand``'s first axis): the order (if any) at t0, then demand;
     arrivals from the windows; then the windows moved to t0 + n and that period's arrivals.
 
     ``orders`` [P, N] with the ``vendor``'s answer (both None before the first review). ``demand`` and
-    ``price`` [n, P, N]. ``zero_lead``: some lead time may be 0 (such an order arrives at t0, before
-    demand). ``last``: the block ends at the horizon (what is left on hand is salvaged). ``keep``: return
-    the per-period :class:`Records`. Writes nothing in place.
+    ``price`` [n, P, N]; ``demand_sum`` [P, N] the block's demand summed (exogenous: the engine sums it
+    once; it is the block's ``demand`` flow). ``totals``: the running totals [P, N] of the blocks before
+    (every :data:`~restock.simulator.flows.TOTAL_KEYS`) to add the flows to, or None. ``zero_lead``:
+    some lead time may be 0 (such an order arrives at t0, before demand). ``last``: the block ends at the
+    horizon (what is left on hand is salvaged). ``keep``: return the per-period :class:`Records`.
+    ``step_flows``: return the block's flows (False: only the running totals, which must be given; a
+    compiled block then writes none of the flows out). Writes nothing in place.
     """
     n = demand.shape[0]
     size = carry.accepted.shape[0]  # K + 1
@@ -167,7 +186,7 @@ def simulate_block(
     sales_sum = received = on_hand_sum = short_sum = revenue = None
     kept: list[list[torch.Tensor | None]] = [[] for _ in Records._fields]
     for j in range(n):
-        start: torch.Tensor = carry.on_hand_start if j == 0 else on_hand
+        start = carry.on_hand_start if j == 0 else on_hand
         rec: torch.Tensor | None = dlv_rows[j] if j < size else None
         disp: torch.Tensor | None = disposed0
         if j > 0 and rec is not None:
@@ -207,21 +226,32 @@ def simulate_block(
         salvage_value=params.salvage,
         salvage_units=on_hand if last else None,
     )
+    nothing: set[str] = set()  # the flows that are zero whatever the inputs
     if not isinstance(flows["salvage"], torch.Tensor):  # no salvage before the last block
         flows["salvage"] = zero
+        nothing.add("salvage")
     flows["sales"] = sales_sum
     flows["lost"] = torch.zeros_like(on_hand) if backorder else short_sum
+    if backorder:
+        nothing.add("lost")
     flows["received"] = received
     flows["on_hand_sum"] = on_hand_sum
+    flows["demand"] = demand_sum
+    # (a total plus a flow of zeros is the total: the same value, and no pass over it compiled)
+    running = None
+    if totals is not None:
+        running = {k: totals[k] if k in nothing else totals[k] + x for k, x in flows.items()}
+    if not step_flows:
+        assert running is not None, "step_flows=False needs the running totals"
     records = None
     if keep:
         records = Records(*(torch.stack([zero if x is None else x for x in rows]) for rows in kept))
     # the windows moved to t0 + n, and that period's arrivals
     acc, dlv = _moved(acc, n), None if dlv is None else _moved(dlv, n)
-    start_next = on_hand
+    start_next = on_hand if keep else None
     on_hand, disposed = arrive(on_hand, acc if dlv is None else dlv, storage)
     nxt = Carry(on_hand, backlog, acc, dlv, start_next, disposed, position(on_hand, backlog, acc))
-    return BlockResult(nxt, flows, invalid, accepted, records)
+    return BlockResult(nxt, flows if step_flows else None, running, invalid, accepted, records)
 
 
 def _moved(window: torch.Tensor, r: int) -> torch.Tensor:

@@ -23,7 +23,9 @@ keeps the new state. The pipeline is two *windows* of K + 1 rows [P, N] (K = ``p
 relative to the block's first period (one when every fill rate is 1); a review state's pipeline is a view
 of the window, which is never written to. The block also returns the inventory position at the next
 review (:attr:`ReviewState.position`) and whether any order was invalid (then the engine raises the
-:func:`~restock.simulator.policy.check_orders` error and keeps its state).
+:func:`~restock.simulator.policy.check_orders` error and keeps its state). The engine keeps the totals of
+the run (:meth:`BatchEngine.running_totals`, read by ``rollout``): compiled without grad the block adds its
+flows to them in the same kernel, otherwise the engine adds them after the block.
 
 Engine-wide cases pick the block's code once (one compiled graph for every review): whether any lead time
 is 0, whether any capacity is finite, whether any fill rate is below 1, a storage limit, and a price
@@ -189,7 +191,9 @@ class BatchEngine(TorchEngine):
     simulates up to the next review and returns the next state (the terminal state at the horizon) and the
     flows of the simulated periods summed per [P, M, N] (:data:`FLOW_KEYS`). The flows of the periods that
     :meth:`reset` simulates before the first review (``review_offset > 0``) are in :attr:`initial_totals` (as
-    in the des engine): ``initial_totals`` plus the step flows sum to the totals of the horizon.
+    in the des engine): ``initial_totals`` plus the step flows sum to the totals of the horizon, and the
+    engine keeps that sum as it goes (:meth:`running_totals`, the optional capability
+    :class:`~restock.simulator.engines.RunningTotals` that ``rollout`` reads).
     """
 
     def __init__(
@@ -305,12 +309,12 @@ class BatchEngine(TorchEngine):
         )
         self._initial = tens(np.tile(world.start_on_hand()[0], (self.n_paths, 1)))
         self._started = False
+        self._totals: dict[str, torch.Tensor] | None = None
+        """The running totals [P, N] since :meth:`reset` (:meth:`running_totals`)."""
         self._run_block = BlockRunner(
             compile, self.n_paths * self.n_skus * self.horizon, self.device, grad=grad
         )
         self.compile = self._run_block.mode
-
-    # ------------------------------------------------------------------ the interface
 
     # ------------------------------------------------------------------ the interface
 
@@ -324,16 +328,21 @@ class BatchEngine(TorchEngine):
             # period 0's arrivals (none): an initial on-hand above the storage capacity is disposed here
             on_hand, disposed = block.arrive(start, accepted, self._params.storage)
             backlog = torch.zeros_like(on_hand) if self.backorder else None
+            self._no_backlog = torch.zeros_like(on_hand)  # every state's backlog under lost sales
             position = block.position(on_hand, backlog, accepted)
-            self._carry = block.Carry(on_hand, backlog, accepted, delivered, start, disposed, position)
+            kept_start = start if self.record else None
+            self._carry = block.Carry(on_hand, backlog, accepted, delivered, kept_start, disposed, position)
             self._blocks: list[_Block] = []
             self._review = 0
             first = self.reviews[0]
+            self._totals = None
             if first > 0:
                 flows = self._simulate(0, first, None)
+                assert flows is not None
             else:
                 flows = {k: torch.zeros_like(on_hand) for k in FLOW_KEYS}
             self.initial_totals = {k: flows[k].unsqueeze(1) for k in FLOW_KEYS}
+            self._totals = {k: flows[k].clone() for k in FLOW_KEYS}  # its own: added to in place
             self._t = first
             self._started = True
             return self._state()
@@ -345,6 +354,16 @@ class BatchEngine(TorchEngine):
         after the arrivals due at the horizon) and the flows of the simulated periods summed per
         [P, M, N] (:data:`FLOW_KEYS`).
         """
+        state, flows = self._step(orders, step_flows=True)
+        assert flows is not None
+        return state, {k: v.unsqueeze(1) for k, v in flows.items()}
+
+    def step_totals(self, orders: Any) -> ReviewState:
+        """:meth:`step` without returning its flows: they only go into :meth:`running_totals` (compiled
+        without grad, the block then writes none of them out). The next state."""
+        return self._step(orders, step_flows=False)[0]
+
+    def _step(self, orders: Any, *, step_flows: bool) -> tuple[ReviewState, dict[str, torch.Tensor] | None]:
         if not self._started:
             raise InputError("batch engine: call reset() before step()")
         if self._t >= self.horizon:
@@ -357,11 +376,25 @@ class BatchEngine(TorchEngine):
             t0 = self._t
             t1 = min(t0 + self.review_period, self.horizon)
             # a view (select's backward would fill a zero tensor); the values are checked in the block
-            flows = self._simulate(t0, t1, q.squeeze(1))
+            flows = self._simulate(t0, t1, q.squeeze(1), step_flows=step_flows)
             self._review += 1
             self._t = t1
-            state = self._state()
-            return state, {k: v.unsqueeze(1) for k, v in flows.items()}
+            return self._state(), flows
+
+    def running_totals(self) -> dict[str, torch.Tensor]:
+        """:attr:`initial_totals` plus the flows of every :meth:`step` since :meth:`reset`, per [P, M, N]
+        (:data:`FLOW_KEYS`): what :func:`~restock.simulator.engines.rollout` reads instead of adding the
+        step flows (:class:`~restock.simulator.engines.RunningTotals`).
+
+        Each step adds its flows, in block order (``total + flow``: the float operations of adding the
+        step flows one by one). Compiled without grad, the block function adds them in the compiled
+        kernel; otherwise the engine adds them after the block, in place unless an autograd graph runs
+        through them (out of place with ``grad=True``: the totals carry the graph to every order, and
+        autograd walks back only the keys a loss uses). New tensors at every :meth:`reset`; a later step
+        of the same run may add to them."""
+        if not self._started or self._totals is None:
+            raise InputError("batch engine: call reset() before running_totals()")
+        return {k: v.unsqueeze(1) for k, v in self._totals.items()}
 
     # ------------------------------------------------------------------ the periods
 
@@ -369,7 +402,7 @@ class BatchEngine(TorchEngine):
         """The state at period ``self._t`` after its arrivals (terminal at the horizon)."""
         c = self._carry
         pipeline = c.accepted[1:].permute(1, 2, 0).unsqueeze(1)  # a view: windows are never written to
-        backlog = torch.zeros_like(c.on_hand) if c.backlog is None else c.backlog
+        backlog = self._no_backlog if c.backlog is None else c.backlog
         return ReviewState(
             t=self._t,
             on_hand=c.on_hand.unsqueeze(1),
@@ -379,10 +412,14 @@ class BatchEngine(TorchEngine):
             position=c.position.unsqueeze(1),
         )
 
-    def _simulate(self, t0: int, t1: int, orders: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    def _simulate(
+        self, t0: int, t1: int, orders: torch.Tensor | None, *, step_flows: bool = True
+    ) -> dict[str, torch.Tensor] | None:
         """Periods t0 .. t1-1 (:func:`~restock.simulator.batch.block.simulate_block`, compiled or eager):
-        the order (if any) at t0, then demand; the block's flows per [P, N]. The engine moves to t1 only
-        when every order is valid (else an :class:`InputError`, the state unchanged)."""
+        the order (if any) at t0, then demand; the block's flows per [P, N] (None where ``step_flows``
+        is False and the block added them to the running totals). The engine moves to t1 only when every
+        order is valid (else an :class:`InputError`, the state unchanged)."""
+        fused = self._totals is not None and self._run_block.compiled and not self.grad
         vendor = None
         if orders is not None:
             i = self._review
@@ -398,15 +435,24 @@ class BatchEngine(TorchEngine):
             self._demand[t0:t1],
             self._price.expand(t1 - t0, -1, -1) if self._constant_price else self._price[t0:t1],
             self._params,
+            self._block_demand[t0],
+            self._totals if fused else None,
             backorder=self.backorder,
             zero_lead=self._zero_lead and orders is not None,
             last=t1 == self.horizon,
             keep=self.record,
+            step_flows=step_flows or not fused,
         )
         if out.invalid is not None and bool(out.invalid):
             assert orders is not None
             check_orders(orders.unsqueeze(1), (self.n_paths, 1, self.n_skus), t0)  # raises: the value
         self._carry = out.carry
+        if out.totals is not None:  # summed in the (compiled) block
+            self._totals = out.totals
+        elif self._totals is not None:
+            flows = out.flows
+            assert flows is not None
+            self._totals = {k: _add(v, flows[k]) for k, v in self._totals.items()}
         if out.records is not None:
             r = out.records
             self._blocks.append(
@@ -421,7 +467,7 @@ class BatchEngine(TorchEngine):
                     accepted_arrived=r.accepted_arrived.detach(),
                 )
             )
-        return {**out.flows, "demand": self._block_demand[t0]}
+        return out.flows
 
     def _records(self) -> pd.DataFrame:
         blocks = self._blocks
@@ -494,6 +540,13 @@ class BatchEngine(TorchEngine):
             x = torch.broadcast_to(x, (t_len, p_len, n_len))
             data[name] = x.detach().to("cpu", torch.float64).permute(1, 0, 2).reshape(-1).numpy()
         return pd.DataFrame(data, columns=list(RECORD_COLUMNS))
+
+
+def _add(total: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``total + x``, in place unless an autograd graph runs through either (``total`` is the engine's)."""
+    if total.requires_grad or x.requires_grad:
+        return total + x
+    return total.add_(x)
 
 
 def _names(codes: Any, names: list[str]) -> np.ndarray:
