@@ -38,7 +38,7 @@ added to the policies when none of them bears its name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -289,31 +289,20 @@ def evaluate(
     reference: str = REFERENCE,
     confidence: float = 0.95,
     on_episode: Callable[[Episode], None] | None = None,
-    records: bool = True,
 ) -> Evaluation:
     """Every policy on the same episodes; per-seed KPIs and paired savings (see the module docstring).
 
     ``scenario``: a Scenario or a built-in name/file; ``n_paths``: paths per seed (None: the scenario's).
     ``on_episode``: called with each episode once it is drawn, before the policies run on it (a caller
     that scores the forecasts reads the very table and paths the policies read, without drawing again).
-    ``records`` False: the KPIs from the rollouts' totals (:func:`evaluate_sums`; ``in_stock_rate`` is
-    None, see :func:`restock.simulator.kpis.totals_kpi_table`), memory independent of the periods.
+    Without records (a catalog too large for them, or a shard of one): :func:`evaluate_sums` and
+    :func:`evaluation_of`.
     """
     check_engine(engine)
-    if keep_records and not records:
-        raise InputError("evaluate: keep_records needs records=True")
     named = with_reference(policies, reference)
-    if not records:
-        sums = evaluate_sums(named, scenario, seeds, engine=engine, n_paths=n_paths, on_episode=on_episode)
-        return evaluation_of(sums, eval_seeds(seeds), reference, confidence)
-    sc = load_scenario(scenario, None)
-    roots = eval_seeds(seeds)
     rows: list[dict[str, Any]] = []
     kept: dict[tuple[str, int], pd.DataFrame] = {}
-    for i, root in enumerate(roots):
-        ep = draw_episode(sc, root, n_paths)
-        if on_episode is not None:
-            on_episode(ep)
+    for i, root, ep in _episodes(scenario, seeds, n_paths, on_episode):
         for key, pol in named.items():
             res = rollout(pol, ep, engine=engine, record=True).result
             assert res is not None
@@ -351,15 +340,27 @@ def evaluate_sums(
 ) -> dict[tuple[str, int], RunSums]:
     """Every policy on the same episodes without records: ``{(policy, root seed): RunSums}`` (a shard of
     a catalog's SKUs gives sums that :meth:`RunSums.merge` adds to the other shards')."""
-    sc = load_scenario(scenario, None)
     out: dict[tuple[str, int], RunSums] = {}
-    for root in eval_seeds(seeds):
-        ep = draw_episode(sc, root, n_paths)
-        if on_episode is not None:
-            on_episode(ep)
+    for _, root, ep in _episodes(scenario, seeds, n_paths, on_episode):
         for key, pol in policies.items():
             out[(key, root)] = policy_sums(pol, ep, engine=engine)
     return out
+
+
+def _episodes(
+    scenario: Any,
+    seeds: int | Sequence[int],
+    n_paths: int | None,
+    on_episode: Callable[[Episode], None] | None,
+) -> Iterator[tuple[int, int, Episode]]:
+    """(seed index, root seed, episode) of every evaluation seed, each episode shown to ``on_episode``
+    once it is drawn."""
+    sc = load_scenario(scenario, None)
+    for i, root in enumerate(eval_seeds(seeds)):
+        ep = draw_episode(sc, root, n_paths)
+        if on_episode is not None:
+            on_episode(ep)
+        yield i, root, ep
 
 
 def merge_sums(parts: Sequence[Mapping[tuple[str, int], RunSums]]) -> dict[tuple[str, int], RunSums]:

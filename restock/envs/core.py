@@ -47,13 +47,9 @@ def numpy_state(state: ReviewState) -> ReviewState:
 
 
 def restrict_world(world: World, sku_index: int) -> World:
-    """The world of one SKU (economics, initial stock and names sliced; network and timing unchanged)."""
-    econ = world.economics.skus([sku_index])
-    init = None if world.initial_on_hand is None else world.initial_on_hand[:, [sku_index]]
-    ordering = None if world.ordering is None else world.ordering.skus([sku_index])
-    return replace(
-        world, skus=(world.skus[sku_index],), economics=econ, initial_on_hand=init, ordering=ordering
-    )
+    """The world of one SKU (:meth:`World.take_skus`: its economics, initial stock, order constraints and
+    unit volume; network and timing unchanged)."""
+    return world.take_skus([sku_index])
 
 
 def resolve_sku(world: World, sku: int | str, *, source: str) -> int:

@@ -85,7 +85,7 @@ class SimulationSpec:
     records: bool = False
     """Keep every period's record and compute the KPIs from them (``--records``; memory grows with SKUs x
     periods x paths). Default: the KPIs from totals accumulated on the fly
-    (:func:`restock.simulator.kpis.totals_kpi_table`; ``in_stock_rate`` needs records)."""
+    (:meth:`restock.simulator.kpis.RunSums.kpis`; ``in_stock_rate`` needs records)."""
 
     def __post_init__(self) -> None:
         check_engine(self.engine)
@@ -104,7 +104,7 @@ class SimulationKPIs:
     """The root seed the paths were drawn from."""
     kpis: dict[str, Any]
     """:func:`restock.simulator.kpis.kpi_table` of the run (KPI -> value), in its order; without records
-    :func:`restock.simulator.kpis.totals_kpi_table` (None where a KPI needs records)."""
+    :meth:`restock.simulator.kpis.RunSums.kpis` (None where a KPI needs records)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage: ``paths`` (loading and drawing), ``forecast table`` (the newsvendor only),
     ``simulation``, ``kpis``."""
@@ -205,7 +205,8 @@ def memory_estimate(sc: Any, n_paths: int, records: bool) -> int:
     """Peak bytes of simulating ``sc`` over ``n_paths`` paths (see :data:`BYTES_PER_SKU_PERIOD`)."""
     from restock.scenarios.catalog import resolve_catalog
 
-    n_skus = resolve_catalog(sc).n_skus
+    first, stop = sc.catalog.shard or (0, resolve_catalog(sc).n_skus)  # a shard draws its SKUs only
+    n_skus = stop - first
     per = RECORD_BYTES_PER_SKU_PERIOD if records else BYTES_PER_SKU_PERIOD
     cells = n_paths * len(sc.nodes) * n_skus
     history = 0.0 if sc.forecast.model == "true" else HISTORY_BYTES_PER_SKU_PERIOD * sc.warmup

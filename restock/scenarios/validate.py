@@ -13,13 +13,14 @@ import itertools
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from restock.errors import InputError
 from restock.forecasters import available
 from restock.scenarios import schema as bounds
 from restock.scenarios.catalog import cover_periods, resolve_catalog
-from restock.scenarios.network import scenario_network
+from restock.scenarios.network import limit_path, scenario_network
 from restock.scenarios.parsing import Where
 from restock.scenarios.schema import DemandConfig, LeadTimeConfig, Scenario
 from restock.scenarios.shocks import DEMAND_KINDS, check_targets, validate_shocks
@@ -101,17 +102,12 @@ def _check_shard(scenario: Scenario, w: Where) -> None:
         f"nodes.{i}.{key}"
         for i, node in enumerate(scenario.nodes)
         for key in ("inbound_capacity", "storage_volume")
-        if _limited(getattr(node, key))
+        if np.isfinite(limit_path(getattr(node, key), scenario.horizon)).any()
     ]
     if shared:
         raise w.error(
             list(shard), f"needs SKUs that share no limit, but {shared[0]} is set: its SKUs interact"
         )
-
-
-def _limited(limit: float | tuple[float, ...]) -> bool:
-    values = limit if isinstance(limit, tuple) else (limit,)
-    return any(math.isfinite(v) for v in values)
 
 
 def _validate_demand(scenario: Scenario, w: Where) -> None:

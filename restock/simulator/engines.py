@@ -159,7 +159,7 @@ def rollout(
             if kept is None:
                 assert flows is not None
                 for k in flows if keys is None else keys:
-                    totals[k] = _add(totals[k], flows[k]) if k in totals else _copy(flows[k])
+                    totals[k] = add_total(totals[k], flows[k]) if k in totals else _copy(flows[k])
         if on_step is not None:
             assert flows is not None
             on_step(state, orders, flows, nxt)
@@ -176,8 +176,9 @@ def _copy(x: Any) -> Any:
     return np.array(x, dtype=np.float64)
 
 
-def _add(total: Any, x: Any) -> Any:
-    """``total + x``, in place unless an autograd graph runs through either."""
+def add_total(total: Any, x: Any) -> Any:
+    """``total + x``, in place unless an autograd graph runs through either (``total`` is the caller's own:
+    a running total; rollout's, and the batch engine's :class:`RunningTotals`)."""
     if is_tensor(total) and (total.requires_grad or x.requires_grad):
         return total + x
     total += x

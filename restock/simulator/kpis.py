@@ -303,7 +303,7 @@ def _inferred_unit_cost(records: pd.DataFrame) -> dict[str, float]:
 # From a rollout's totals and per-review-block counts: the KPI table of a run without records.
 
 NEEDS_RECORDS: tuple[str, ...] = ("in_stock_rate",)
-"""KPIs of :func:`kpi_table` that need every period's on-hand: None in :func:`totals_kpi_table`."""
+"""KPIs of :func:`kpi_table` that need every period's on-hand: None in :meth:`RunSums.kpis`."""
 
 
 @dataclass(frozen=True)
@@ -347,14 +347,19 @@ class RunSums:
         disposed: float | None,
         n_paths: int,
         periods: int,
+        nodes: int,
+        skus: int,
         backorder: bool,
         discount: float,
-        shape: tuple[int, int, int],
         engine: str,
     ) -> RunSums:
-        """The sums of a whole rollout's totals [P, M, N] (see :func:`totals_kpi_table`)."""
+        """The sums of a whole rollout's totals [P, M, N] (:func:`restock.simulator.rollout` over every
+        period) and the counts the caller keeps per review block (:class:`CycleCounter`): ``stockout_cycles``
+        / ``cycles``, review blocks (path, customer-facing node, SKU, block) with a lost unit / all of them
+        (under lost sales a cycle has a stockout exactly when a unit was lost in it, so
+        ``cycle_service_level`` is exact; under backorders it needs every period's backlog: None);
+        ``disposed`` the caller's (None if unknown); ``unit_cost`` [N]."""
         cost = np.asarray(unit_cost, dtype=np.float64)
-        nodes, skus, _ = shape
         return cls(
             flows={k: totals_sum(totals, k) for k in totals},
             cogs=float((_np(totals["sales"]) * cost).sum()),
@@ -398,8 +403,9 @@ class RunSums:
         )
 
     def kpis(self) -> dict[str, Any]:
-        """:func:`kpi_table`'s KPIs (None where a KPI needs records: :data:`NEEDS_RECORDS`; see
-        :func:`totals_kpi_table`)."""
+        """:func:`kpi_table`'s KPIs of a run without records: None where a KPI needs every period
+        (:data:`NEEDS_RECORDS`), ``discounted_profit`` where the discount is not 1 (it is the profit at 1),
+        ``cycle_service_level`` under backorders (see :meth:`of`)."""
         f, p = self.flows, self.n_paths
         avg_value = self.stock_value / max(self.periods, 1)
         cogs = self.cogs
@@ -463,51 +469,12 @@ def rollout_sums(world: World, n_paths: int, engine: Any, done: Any, counter: Cy
         disposed=0.0 if unlimited else None,
         n_paths=n_paths,
         periods=done.periods,
+        nodes=len(nodes),
+        skus=world.n_skus,
         backorder=any(n.backorder for n in nodes if n.customer_facing),
         discount=float(world.economics.discount),
-        shape=(len(nodes), world.n_skus, n_paths),
         engine=str(engine.name),
     )
-
-
-def totals_kpi_table(
-    totals: Totals,
-    *,
-    n_paths: int,
-    periods: int,
-    unit_cost: np.ndarray,
-    stockout_cycles: int,
-    cycles: int,
-    backorder: bool,
-    discount: float,
-    disposed: float | None,
-    shape: tuple[int, int, int],
-    engine: str,
-) -> dict[str, Any]:
-    """:func:`kpi_table`'s KPIs from a whole rollout's totals [P, M, N] (:func:`restock.simulator.rollout`
-    over every period) and counts the caller keeps per review block, for a run without records
-    (:meth:`RunSums.kpis` of :meth:`RunSums.of`).
-
-    ``stockout_cycles`` / ``cycles``: review blocks (path, customer-facing node, SKU, block) with a lost
-    unit / all of them; under lost sales a cycle has a stockout exactly when a unit was lost in it, so
-    ``cycle_service_level`` is exact; under backorders it needs every period's backlog (None).
-    ``discounted_profit`` is exact with ``discount`` 1 (the profit), None otherwise; ``in_stock_rate``
-    needs every period (None, :data:`NEEDS_RECORDS`); ``disposed`` is the caller's (None if unknown).
-    ``unit_cost`` [N]; ``shape`` (nodes, SKUs, paths) of the run.
-    """
-    return RunSums.of(
-        totals,
-        unit_cost=unit_cost,
-        stockout_cycles=stockout_cycles,
-        cycles=cycles,
-        disposed=disposed,
-        n_paths=n_paths,
-        periods=periods,
-        backorder=backorder,
-        discount=discount,
-        shape=shape,
-        engine=engine,
-    ).kpis()
 
 
 def _np(x: Any) -> np.ndarray:

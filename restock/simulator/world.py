@@ -588,16 +588,10 @@ class World:
             storage_volume=cut(self.storage_volume),
         )
 
-    @property
-    def skus_interact(self) -> bool:
-        """Whether the SKUs of a node share a limit (``inbound_capacity`` or ``storage_volume``): then a
-        subset of the SKUs (:meth:`take_skus`) is not the same model as those SKUs in the whole world."""
-        return self.inbound_capacity is not None or self.storage_volume is not None
-
     def take_skus(self, index: Sequence[int] | np.ndarray) -> World:
         """The world of the SKUs at ``index`` (in that order): names, economics, initial stock, order
-        constraints and unit volumes sliced; network, timing and shared limits unchanged (see
-        :attr:`skus_interact`)."""
+        constraints and unit volumes sliced; network, timing and shared limits unchanged (under a shared
+        ``inbound_capacity`` or ``storage_volume`` the SKUs interact: a subset is then another model)."""
         idx = np.asarray(index, dtype=np.int64)
         return dataclasses.replace(
             self,

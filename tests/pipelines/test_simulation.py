@@ -74,6 +74,15 @@ def test_a_run_too_large_for_memory_is_refused_before_drawing(run_cli, monkeypat
     assert "GiB" in out.stderr and "--paths" in out.stderr and "catalog.n_skus" in out.stderr
 
 
+def test_the_memory_estimate_of_a_shard_counts_its_skus_only() -> None:
+    from restock.pipelines.simulation import memory_estimate
+    from restock.scenarios import load
+
+    whole = memory_estimate(load("steady", ["catalog.n_skus=1000"]), 2, records=False)
+    shard = memory_estimate(load("steady", ["catalog.n_skus=1000", "catalog.shard=[100, 350]"]), 2, False)
+    assert shard * 4 == whole > 0
+
+
 @pytest.mark.parametrize("engine", ["des", "batch"])
 @pytest.mark.parametrize("overrides", [(), ("demand.distribution='poisson'", "vendors.0.lead_time.mean=4.5")])
 def test_the_newsvendor_gives_what_evaluate_gives(engine: str, overrides: tuple[str, ...]) -> None:

@@ -144,7 +144,7 @@ def test_run_sums_of_sku_shards_merge_into_the_whole_runs_kpis(engine: str, seed
     if n < 2:
         case = random_case(seed + 100)
         n = case.world.n_skus
-    assert n >= 2 and not case.world.skus_interact
+    assert n >= 2 and case.world.inbound_capacity is None and case.world.storage_volume is None
     whole = _sums(engine, case.world, case.paths, case.levels)
     cut = n // 2
     parts = [np.arange(cut), np.arange(cut, n)]

@@ -60,7 +60,7 @@ from restock.errors import InputError
 from restock.simulator import rules
 from restock.simulator.batch import block
 from restock.simulator.batch.compiled import BlockRunner, check_compile
-from restock.simulator.engines import rollout
+from restock.simulator.engines import add_total, rollout
 from restock.simulator.flows import RECORD_COLUMNS, TOTAL_KEYS
 from restock.simulator.paths import ExogenousPaths
 from restock.simulator.policy import OrderRule, ReviewState, check_orders
@@ -452,7 +452,7 @@ class BatchEngine(TorchEngine):
         elif self._totals is not None:
             flows = out.flows
             assert flows is not None
-            self._totals = {k: _add(v, flows[k]) for k, v in self._totals.items()}
+            self._totals = {k: add_total(v, flows[k]) for k, v in self._totals.items()}
         if out.records is not None:
             r = out.records
             self._blocks.append(
@@ -540,13 +540,6 @@ class BatchEngine(TorchEngine):
             x = torch.broadcast_to(x, (t_len, p_len, n_len))
             data[name] = x.detach().to("cpu", torch.float64).permute(1, 0, 2).reshape(-1).numpy()
         return pd.DataFrame(data, columns=list(RECORD_COLUMNS))
-
-
-def _add(total: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """``total + x``, in place unless an autograd graph runs through either (``total`` is the engine's)."""
-    if total.requires_grad or x.requires_grad:
-        return total + x
-    return total.add_(x)
 
 
 def _names(codes: Any, names: list[str]) -> np.ndarray:
