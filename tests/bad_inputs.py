@@ -521,6 +521,7 @@ def _evaluate_cases(c: _Cases) -> None:
         ("base-stock:S=-4", ("base-stock:S=-4", "-4")),
         ("base-stock:S=nan", ("base-stock:S=nan", "nan")),
         ("base-stock:Q=5", ("base-stock:Q=5", "Q=5")),
+        ("base-stock:S=1e308", ("base-stock:S=1e308", "1e308")),
     ):
         c.add(f"evaluate-policies-{policies or 'empty'}", [*ev, "--policies", policies], *words)
     c.add("evaluate-shard-skus-0", [*ev, "--shard-skus", "0"], "--shard-skus", "0")

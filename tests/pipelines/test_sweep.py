@@ -169,6 +169,12 @@ BAD: list[tuple[str, str]] = [
     ),
     (SPEC.replace('name = "steady"', 'name = "steady"\nset = ["horizon=-5"]'), "cell steady__g0__s0"),
     ("seeds_per_cell = 0\n" + SPEC, "key 'seeds_per_cell' must be >= 1"),
+    ("shard_skus = -3\n" + SPEC, "key 'shard_skus' must be >= 1, got -3"),
+    ("shard_skus = 1.5\n" + SPEC, "key 'shard_skus' must be an integer"),
+    (
+        'shard_skus = 10\npolicies = ["newsvendor"]\n[[scenarios]]\nname = "capacitated-catalog"\n',
+        "cell capacitated-catalog__g0__s0 (capacitated-catalog, []): --set 'catalog.shard=[0, 10]'",
+    ),
 ]
 
 
