@@ -496,7 +496,11 @@ def draw(scenario: Scenario, seed: int | None = None, n_paths: int | None = None
         price=raw.price * price_factors(scenario, catalog)[None, :, a:b] if price_shocked else raw.price,
     )
     full.clear()
-    rate = demand_rate(scenario, catalog)[..., a:b] if catalog.mean is not None else None
+    rate = (  # the shard's SKUs only
+        _block_rate(scenario, catalog, _factors(scenario, catalog), (a, b), full=True)
+        if catalog.mean is not None
+        else None
+    )
     return ScenarioDraw(
         scenario=scenario,
         seed=seed,

@@ -20,16 +20,36 @@ SMALL = ("catalog.n_skus=7", "horizon=42")
 POLICIES = ("newsvendor", "newsvendor-tuned", "base-stock")
 
 
-def test_a_shard_draws_its_skus_of_the_whole_catalog() -> None:
-    whole = draw_episode(load("steady", list(SMALL)), 11, 2)
-    shard = draw_episode(load("steady", [*SMALL, "catalog.shard=[2, 5]"]), 11, 2)
-    assert shard.world.skus == whole.world.skus[2:5]
-    for name in ("demand", "lead_time", "fill_rate", "price"):
-        assert np.array_equal(getattr(shard.paths, name), getattr(whole.paths, name)[..., 2:5]), name
-    np.testing.assert_array_equal(shard.world.economics.unit_cost, whole.world.economics.unit_cost[2:5])
+@pytest.mark.parametrize(
+    ("name", "sets", "first", "stop"),
+    [
+        ("steady", SMALL, 2, 5),
+        ("publicity-spike", ("catalog.n_skus=7",), 0, 3),  # SKU 0 spikes: its rate varies by period
+    ],
+)
+def test_a_shard_draws_its_skus_of_the_whole_catalog(
+    name: str, sets: tuple[str, ...], first: int, stop: int
+) -> None:
+    from restock.scenarios.build import draw
+
+    cut = f"catalog.shard=[{first}, {stop}]"
+    whole, shard = draw_episode(load(name, list(sets)), 11, 2), draw_episode(load(name, [*sets, cut]), 11, 2)
+    dw, ds = draw(load(name, list(sets)), 11, 2), draw(load(name, [*sets, cut]), 11, 2)
+    assert dw.rate is not None and ds.rate is not None
+    np.testing.assert_array_equal(ds.rate, dw.rate[..., first:stop])
+    np.testing.assert_array_equal(ds.history, dw.history[..., first:stop])
+    np.testing.assert_array_equal(ds.catalog.mean, dw.catalog.mean[first:stop])
+    assert shard.world.skus == whole.world.skus[first:stop]
+    for key in ("demand", "lead_time", "fill_rate", "price"):
+        assert np.array_equal(getattr(shard.paths, key), getattr(whole.paths, key)[..., first:stop]), key
+    np.testing.assert_array_equal(
+        shard.world.economics.unit_cost, whole.world.economics.unit_cost[first:stop]
+    )
     fw, fs = whole.forecasts, shard.forecasts
-    assert fs.skus == fw.skus[2:5]
-    np.testing.assert_array_equal(fs.cumulative, fw.cumulative[:, :, :, 2:5])
+    assert fs.skus == fw.skus[first:stop]
+    np.testing.assert_array_equal(fs.cumulative, fw.cumulative[:, :, :, first:stop])
+    if name == "publicity-spike":
+        assert np.unique(ds.rate[:, 0, 0]).size > 1  # the rate check can fail
 
 
 @pytest.mark.parametrize("engine", ["batch", "des"])
