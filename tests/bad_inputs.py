@@ -498,6 +498,8 @@ def _simulate_cases(c: _Cases) -> None:
     ):
         c.add(f"simulate-policy-{policy}", [*sim, "--policy", policy], "--policy", *words)
     c.add("simulate-engine", [*sim, "--engine", "gpu"], "--engine", "gpu")
+    c.add("simulate-compile", [*sim, "--engine", "batch", "--compile", "fast"], "--compile", "fast")
+    c.add("simulate-compile-des", [*sim, "--engine", "des", "--compile", "on"], "--compile", "des")
     for paths in ("0", "-1", "1000000"):
         c.add(f"simulate-paths-{paths}", [*sim, "--paths", paths], "--paths", paths)
     c.add("simulate-seed", [*sim, "--seed", "-1"], "--seed", "-1")
@@ -543,6 +545,7 @@ def _evaluate_cases(c: _Cases) -> None:
     c.add("evaluate-seeds-0", ["evaluate", "--scenario", "steady", *TINY, "--seeds", "0"], "--seeds", "0")
     c.add("evaluate-seeds-neg", ["evaluate", "--scenario", "steady", *TINY, "--seeds", "-2"], "--seeds", "-2")
     c.add("evaluate-engine", [*ev, "--engine", "gpu"], "--engine", "gpu")
+    c.add("evaluate-compile", [*ev, "--engine", "batch", "--compile", "1"], "--compile", "'1'")
     c.add("evaluate-paths", [*ev, "--paths", "0"], "--paths", "0")
     c.add("evaluate-train-seed", [*ev, "--policies", "base-stock", "--train-seed", "-1"], "seed", "-1")
     c.add("evaluate-train-set", [*ev, "--policies", "base-stock", "--train-set", "horizon=-1"],

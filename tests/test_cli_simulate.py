@@ -60,6 +60,17 @@ def test_des_and_batch_engines_agree_on_a_scenario(cli) -> None:
         assert batch[key] == pytest.approx(des[key], rel=1e-9, abs=1e-6), key
 
 
+def test_the_compiled_batch_engine_gives_the_eager_kpis(cli) -> None:
+    args = ("simulate", "--scenario", "covid-shock", "--policy", "newsvendor", "--json", "--engine", "batch")
+    eager = json.loads(cli(*args, "--compile", "off").stdout)
+    out = cli(*args, "--compile", "on")
+    assert out.returncode == 0, out.stderr
+    compiled = json.loads(out.stdout)
+    assert compiled["profit"] != 0
+    for key in KPI_KEYS:
+        assert compiled[key] == pytest.approx(eager[key], rel=1e-6, abs=1e-6), key
+
+
 def test_more_stock_sells_more_and_constant_orders_run(cli) -> None:
     low = json.loads(
         cli("simulate", "--scenario", "steady", "--policy", "base-stock:S=20", "--json", *SHORT).stdout
@@ -90,6 +101,8 @@ def test_simulate_without_json_prints_a_table(cli) -> None:
         (("--policy", "base-stock:S=1e308"), "S must be at most 1e+09 units, got '1e308'"),
         (("--policy", "base-stock:S=inf"), "S must be finite and >= 0, got 'inf'"),
         (("--engine", "gpu"), "--engine 'gpu'"),
+        (("--compile", "fast"), "--compile 'fast': expected off, auto, on"),
+        (("--compile", "on"), "--compile on: only the batch engine has a compiled path (--engine des)"),
         (("--set", "horizn=3"), "key 'horizn' does not exist"),
         (("--set", "horizon=0"), "key 'horizon' must be > 0, got 0"),
         (("--set", "horizon"), "expected dotted.key=value"),

@@ -168,9 +168,12 @@ def engine_rule(policy: AnyPolicy, observers: Sequence[Observer]) -> Decide:
     return decide
 
 
-def rollout(policy: AnyPolicy, ep: Episode, *, engine: str = "des", record: bool = True) -> Rollout:
-    """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``)."""
-    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record)
+def rollout(
+    policy: AnyPolicy, ep: Episode, *, engine: str = "des", record: bool = True, compile: str = "off"
+) -> Rollout:
+    """Run ``policy`` over the whole horizon of ``ep`` on ``engine`` (``"des"`` or ``"batch"``; ``compile``:
+    the batch engine's setting, :func:`restock.simulator.engines.make_engine`)."""
+    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=record, compile=compile)
     decide = engine_rule(policy, observers(ep, policy))
     totals = {k: to_numpy(v) for k, v in run_engine(eng, decide).totals.items()}
     result = None
@@ -180,10 +183,10 @@ def rollout(policy: AnyPolicy, ep: Episode, *, engine: str = "des", record: bool
     return Rollout(totals, result)
 
 
-def policy_sums(policy: AnyPolicy, ep: Episode, *, engine: str = "des") -> RunSums:
+def policy_sums(policy: AnyPolicy, ep: Episode, *, engine: str = "des", compile: str = "off") -> RunSums:
     """Run ``policy`` over the whole horizon of ``ep`` without records: the :class:`RunSums` its KPIs
     come from (:meth:`RunSums.kpis`; mergeable with another shard of SKUs on the same paths)."""
-    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=False)
+    eng = make_engine(check_engine(engine), ep.world, ep.paths, record=False, compile=compile)
     counter = CycleCounter([n.customer_facing for n in ep.world.network.nodes])
     done = run_engine(eng, engine_rule(policy, observers(ep, policy)), on_step=counter)
     return rollout_sums(ep.world, ep.paths.n_paths, eng, done, counter)
@@ -289,6 +292,7 @@ def evaluate(
     reference: str = REFERENCE,
     confidence: float = 0.95,
     on_episode: Callable[[Episode], None] | None = None,
+    compile: str = "off",
 ) -> Evaluation:
     """Every policy on the same episodes; per-seed KPIs and paired savings (see the module docstring).
 
@@ -296,7 +300,8 @@ def evaluate(
     ``on_episode``: called with each episode once it is drawn, before the policies run on it (a caller
     that scores the forecasts reads the very table and paths the policies read, without drawing again).
     Without records (a catalog too large for them, or a shard of one): :func:`evaluate_sums` and
-    :func:`evaluation_of`.
+    :func:`evaluation_of`. ``compile``: the batch engine's setting
+    (:func:`restock.simulator.engines.make_engine`).
     """
     check_engine(engine)
     named = with_reference(policies, reference)
@@ -304,7 +309,7 @@ def evaluate(
     kept: dict[tuple[str, int], pd.DataFrame] = {}
     for i, root, ep in _episodes(scenario, seeds, n_paths, on_episode):
         for key, pol in named.items():
-            res = rollout(pol, ep, engine=engine, record=True).result
+            res = rollout(pol, ep, engine=engine, record=True, compile=compile).result
             assert res is not None
             kpis = kpi_table(res, review_period=ep.world.review_period, review_offset=ep.world.review_offset)
             rows.append({"policy": key, "seed": root, "seed_index": i, **kpis})
@@ -337,13 +342,15 @@ def evaluate_sums(
     engine: str = "des",
     n_paths: int | None = None,
     on_episode: Callable[[Episode], None] | None = None,
+    compile: str = "off",
 ) -> dict[tuple[str, int], RunSums]:
     """Every policy on the same episodes without records: ``{(policy, root seed): RunSums}`` (a shard of
-    a catalog's SKUs gives sums that :meth:`RunSums.merge` adds to the other shards')."""
+    a catalog's SKUs gives sums that :meth:`RunSums.merge` adds to the other shards'; ``compile`` as in
+    :func:`evaluate`)."""
     out: dict[tuple[str, int], RunSums] = {}
     for _, root, ep in _episodes(scenario, seeds, n_paths, on_episode):
         for key, pol in policies.items():
-            out[(key, root)] = policy_sums(pol, ep, engine=engine)
+            out[(key, root)] = policy_sums(pol, ep, engine=engine, compile=compile)
     return out
 
 

@@ -25,6 +25,8 @@ from typing import Annotated, Any
 
 import typer
 
+from restock.commands.simulate import CompileOption
+
 MARKDOWN_COLUMNS: tuple[str, ...] = (
     "policy",
     "profit",
@@ -122,6 +124,7 @@ def register(app: typer.Typer) -> None:
                 "--address", help="With --shard-skus: join a running Ray cluster (auto or HOST:PORT)."
             ),
         ] = None,
+        compile_mode: CompileOption = "auto",
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Evaluate policies on common random numbers; savings against the newsvendor with 95% CIs."""
@@ -140,6 +143,7 @@ def register(app: typer.Typer) -> None:
             n_paths=paths,
             train_overrides=tuple(train_set or ()),
             shard_skus=shard_skus,
+            compile=compile_mode,
         )
         cluster = None
         if shard_skus is not None:

@@ -15,7 +15,9 @@ reference policy of ``restock evaluate``). Tuned and learned policies run throug
 KPIs come from totals kept on the fly (``in_stock_rate`` is null: it needs every period's on-hand), or
 with ``--records`` from every period's record. The seconds of each stage (paths, forecast table for the
 newsvendor, simulation, KPIs) go to stderr. A run that would not fit in memory is refused before anything
-is drawn (exit code 2), with the estimate and what helps.
+is drawn (exit code 2), with the estimate and what helps. ``--compile`` (default ``auto``) runs the batch
+engine's review blocks through ``torch.compile`` on runs of at least 10M SKU-periods (the same KPIs;
+docs/performance.md, "Compiled batch engine").
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ ScenarioOption = Annotated[
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a scenario key: --set dotted.key=value (TOML value; repeatable)."),
+]
+
+CompileOption = Annotated[
+    str,
+    typer.Option(
+        "--compile",
+        help="The batch engine through torch.compile: off, auto (runs of at least 10M SKU-periods, eager "
+        "where no compiler works) or on (always; an error where it cannot). The same KPIs either way.",
+    ),
 ]
 
 
@@ -94,6 +105,7 @@ def register(app: typer.Typer) -> None:
                 "periods x paths; default: KPIs from totals kept on the fly, in_stock_rate null).",
             ),
         ] = False,
+        compile_mode: CompileOption = "auto",
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Simulate a scenario with a simple order rule and print its KPIs."""
@@ -109,6 +121,7 @@ def register(app: typer.Typer) -> None:
             n_paths=paths,
             scenario_overrides=tuple(set_ or ()),
             records=records,
+            compile=compile_mode,
         )
         result = run_simulation(spec)
         kpis = {"scenario": result.scenario, "policy": policy, "seed": result.seed, **result.kpis}

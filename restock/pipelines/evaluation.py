@@ -30,7 +30,7 @@ import pandas as pd
 
 from restock import io, runs, seeding
 from restock.errors import InputError
-from restock.pipelines.inputs import check_engine, check_paths
+from restock.pipelines.inputs import check_compile, check_engine, check_paths
 from restock.reporting import tensorboard as tb
 from restock.reporting.markdown import markdown_table
 from restock.reporting.series import period_series, stacked_records
@@ -74,9 +74,13 @@ class EvaluationSpec:
     """Evaluate the catalog in shards of this many SKUs (``--shard-skus``): each shard is the scenario with
     ``catalog.shard`` set, its policies resolved (tuned) and evaluated on it without records, and the
     shards' sums merged (:func:`run_sharded`); None: the whole catalog at once, with records."""
+    compile: str = "auto"
+    """The batch engine's ``compile`` setting for the evaluation rollouts (``--compile``; as
+    :attr:`restock.pipelines.simulation.SimulationSpec.compile`; tuning runs eager)."""
 
     def __post_init__(self) -> None:
         check_engine(self.engine)
+        check_compile(self.compile, self.engine)
         if self.seeds < 1:
             raise InputError(f"--seeds {self.seeds!r}: must be >= 1")
         if self.first_seed < 0 or self.first_seed + self.seeds > seeding.MAX_EVAL_INDEX + 1:
@@ -125,6 +129,7 @@ def run_evaluation(
         n_paths=spec.n_paths,
         keep_records=keep_records,
         on_episode=on_episode,
+        compile=spec.compile,
     )
     out.rows["seed_index"] = out.rows["seed_index"] + spec.first_seed
     return out
@@ -185,7 +190,9 @@ def evaluate_shard(task: ShardTask) -> dict[tuple[str, int], RunSums]:
     spec = task.spec
     scenario, named = _resolved(spec, [task.override])
     policies = with_reference(named)
-    return evaluate_sums(policies, scenario, root_seeds(spec), engine=spec.engine, n_paths=spec.n_paths)
+    return evaluate_sums(
+        policies, scenario, root_seeds(spec), engine=spec.engine, n_paths=spec.n_paths, compile=spec.compile
+    )
 
 
 def run_sharded(spec: EvaluationSpec, cluster: ClusterSpec | None = None) -> Evaluation:

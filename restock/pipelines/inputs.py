@@ -20,6 +20,23 @@ def check_engine(engine: str, job: str = "") -> None:
         raise InputError(f"{prefix}--engine {engine!r}: expected {' or '.join(ENGINES)}")
 
 
+COMPILE_MODES: tuple[str, ...] = ("off", "auto", "on")
+"""The values of ``--compile`` (the batch engine's setting, :mod:`restock.simulator.batch.compiled`, whose
+``COMPILE_MODES`` a test keeps equal to these: this module does not import torch)."""
+
+
+def check_compile(mode: str, engine: str, job: str = "") -> None:
+    """``--compile``: one of :data:`COMPILE_MODES`, and ``on`` only with ``--engine batch`` (des has
+    nothing to compile); else an InputError naming it (and ``job``, when given)."""
+    prefix = f"{job}: " if job else ""
+    if mode not in COMPILE_MODES:
+        raise InputError(f"{prefix}--compile {mode!r}: expected {', '.join(COMPILE_MODES)}")
+    if mode == "on" and engine != "batch":
+        raise InputError(
+            f"{prefix}--compile on: only the batch engine has a compiled path (--engine {engine})"
+        )
+
+
 def check_paths(n_paths: int | None) -> None:
     """``--paths``: None (the scenario's ``seeds.n_paths``) or in [1, MAX_PATHS], the bound of
     ``seeds.n_paths`` (:data:`restock.scenarios.schema.MAX_PATHS`); else an InputError naming it."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from restock.errors import MAX_UNITS, InputError
-from restock.pipelines.inputs import check_engine, check_paths
+from restock.pipelines.inputs import check_compile, check_engine, check_paths
 
 MAX_ORDER_LEVEL = MAX_UNITS
 """Most units of an order rule's S or Q (:data:`restock.errors.MAX_UNITS`)."""
@@ -86,9 +86,14 @@ class SimulationSpec:
     """Keep every period's record and compute the KPIs from them (``--records``; memory grows with SKUs x
     periods x paths). Default: the KPIs from totals accumulated on the fly
     (:meth:`restock.simulator.kpis.RunSums.kpis`; ``in_stock_rate`` needs records)."""
+    compile: str = "auto"
+    """The batch engine's ``compile`` setting (``--compile``: ``off``, ``auto`` or ``on``;
+    :mod:`restock.simulator.batch.compiled`): ``auto`` compiles a forward run of at least 10M SKU-periods
+    where ``torch.compile`` works and runs eager otherwise; compiled and eager give the same KPIs."""
 
     def __post_init__(self) -> None:
         check_engine(self.engine)
+        check_compile(self.compile, self.engine)
         if self.seed is not None and self.seed < 0:
             raise InputError(f"--seed {self.seed!r}: must be >= 0")
         check_paths(self.n_paths)
@@ -133,9 +138,8 @@ def simulate(spec: SimulationSpec) -> SimulationKPIs:
     else:
         rule = spec.policy.rule()
     clock = time.perf_counter()
-    engine = make_engine(
-        spec.engine, world, paths, record=spec.records
-    )  # batch: the network engine for a network
+    # batch: the network engine for a network (no compiled path: "auto" runs it eager)
+    engine = make_engine(spec.engine, world, paths, record=spec.records, compile=spec.compile)
     counter = CycleCounter([n.customer_facing for n in world.network.nodes])
     done = rollout(engine, rule, on_step=None if spec.records else counter)
     timings["simulation"] = time.perf_counter() - clock

@@ -105,9 +105,22 @@ def engine_class(engine: str | EngineFactory) -> EngineFactory:
     return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
 
 
-def make_engine(engine: str | EngineFactory, world: World, paths: ExogenousPaths, **options: Any) -> Engine:
+def make_engine(
+    engine: str | EngineFactory, world: World, paths: ExogenousPaths, *, compile: str = "off", **options: Any
+) -> Engine:
     """An engine over ``world`` and ``paths`` (``options``: ``record=``, and the batch engine's
-    ``grad=``, ``device=``, ``dtype=``)."""
+    ``grad=``, ``device=``, ``dtype=``).
+
+    ``compile``: the batch engine's setting (``"off"``, ``"auto"`` or ``"on"``,
+    :mod:`restock.simulator.batch.compiled`), passed to it; another engine has no compiled path and runs
+    as it is under ``"off"`` and ``"auto"`` (``"on"`` there is an :class:`InputError`); a factory is
+    passed any setting but ``"off"``."""
+    if engine == "batch" or (not isinstance(engine, str) and compile != "off"):
+        options["compile"] = compile
+    elif compile == "on":
+        raise InputError(f"engine {engine!r}: compile='on' but only the batch engine has a compiled path")
+    elif compile not in ("off", "auto"):
+        raise InputError(f"engine {engine!r}: compile must be one of ['off', 'auto', 'on'], got {compile!r}")
     return engine_class(engine)(world, paths, **options)
 
 

@@ -32,6 +32,8 @@ def test_run_evaluation_gives_what_the_cli_prints(run_cli) -> None:  # type: ign
         ({"seeds": 0}, "--seeds 0: must be >= 1"),
         ({"n_paths": 0}, "--paths 0: must be >= 1"),
         ({"policies": ("newsvendor", "newsvendor")}, "policy 'newsvendor' is named twice"),
+        ({"compile": "always"}, "--compile 'always': expected off, auto, on"),
+        ({"compile": "on"}, "--compile on: only the batch engine has a compiled path"),
     ],
 )
 def test_bad_specs_are_refused_on_construction(change: dict[str, object], message: str) -> None:
@@ -60,3 +62,24 @@ def test_evaluate_out_writes_a_run_folder_with_kpis_last(run_cli, tmp_path) -> N
     assert sorted(p.name for p in (out / "tensorboard").iterdir()) == ["myopic", "newsvendor"]
     again = run_cli("evaluate")(*args, "--out", str(out))
     assert again.returncode == 2 and "already holds a run" in again.stderr
+
+
+def test_the_compiled_batch_engine_evaluates_as_the_eager_one() -> None:
+    from dataclasses import replace
+
+    import numpy as np
+
+    spec = EvaluationSpec(
+        "steady",
+        ("newsvendor", "base-stock"),
+        seeds=2,
+        engine="batch",
+        scenario_overrides=SMALL,
+        compile="off",
+    )
+    for shard_skus in (None, 4):  # with records (rollout), and in shards without them (policy_sums)
+        eager = run_evaluation(replace(spec, shard_skus=shard_skus)).rows
+        compiled = run_evaluation(replace(spec, shard_skus=shard_skus, compile="on")).rows
+        assert eager["profit"].abs().min() > 0
+        for column in ("profit", "revenue", "fill_rate", "avg_on_hand"):
+            np.testing.assert_allclose(compiled[column], eager[column], rtol=1e-6, err_msg=column)

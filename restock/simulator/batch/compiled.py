@@ -62,9 +62,19 @@ ten times slower than scalar code here (torch 2.13: a 7-period ``minimum`` chain
 11.9 ms vectorized, 1.2 ms scalar; without grad 0.25 ms vectorized): docs/performance.md."""
 
 
+RECOMPILE_LIMIT = 64
+"""Graphs TorchDynamo keeps per compiled function in one process (its ``recompile_limit``, 8 by default,
+raised to this where lower). Each engine compiles a handful of graphs (``dynamic=False``: one per shape and
+engine-wide case), so a process that builds engines of several shapes (an evaluation in shards of unequal
+size, with and without records; a sweep) needs more than 8; past the limit ``"on"`` is an error and
+``"auto"`` runs eager with a warning."""
+
+
 @functools.cache
 def _compiled_block(grad: bool = False, device: str = "cpu") -> Callable[..., BlockResult]:
     options = GRAD_OPTIONS if grad and device == "cpu" else None
+    limits = torch._dynamo.config
+    limits.recompile_limit = max(int(limits.recompile_limit), RECOMPILE_LIMIT)
     return torch.compile(  # type: ignore[no-any-return]
         simulate_block, dynamic=False, fullgraph=True, options=options
     )
