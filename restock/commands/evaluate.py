@@ -124,7 +124,7 @@ def register(app: typer.Typer) -> None:
                 "--address", help="With --shard-skus: join a running Ray cluster (auto or HOST:PORT)."
             ),
         ] = None,
-        compile_mode: CompileOption = "auto",
+        compile_mode: CompileOption = "off",
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Evaluate policies on common random numbers; savings against the newsvendor with 95% CIs."""

@@ -15,9 +15,9 @@ reference policy of ``restock evaluate``). Tuned and learned policies run throug
 KPIs come from totals kept on the fly (``in_stock_rate`` is null: it needs every period's on-hand), or
 with ``--records`` from every period's record. The seconds of each stage (paths, forecast table for the
 newsvendor, simulation, KPIs) go to stderr. A run that would not fit in memory is refused before anything
-is drawn (exit code 2), with the estimate and what helps. ``--compile`` (default ``auto``) runs the batch
-engine's review blocks through ``torch.compile`` on runs of at least 10M SKU-periods (the same KPIs;
-docs/performance.md, "Compiled batch engine").
+is drawn (exit code 2), with the estimate and what helps. ``--compile auto`` (or ``on``) runs the batch
+engine's review blocks through ``torch.compile`` (the same KPIs; it pays over many rollouts of one
+shape, not over one: docs/performance.md, "Compiled batch engine").
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def register(app: typer.Typer) -> None:
                 "periods x paths; default: KPIs from totals kept on the fly, in_stock_rate null).",
             ),
         ] = False,
-        compile_mode: CompileOption = "auto",
+        compile_mode: CompileOption = "off",
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     ) -> None:
         """Simulate a scenario with a simple order rule and print its KPIs."""

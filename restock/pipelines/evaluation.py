@@ -74,7 +74,7 @@ class EvaluationSpec:
     """Evaluate the catalog in shards of this many SKUs (``--shard-skus``): each shard is the scenario with
     ``catalog.shard`` set, its policies resolved (tuned) and evaluated on it without records, and the
     shards' sums merged (:func:`run_sharded`); None: the whole catalog at once, with records."""
-    compile: str = "auto"
+    compile: str = "off"
     """The batch engine's ``compile`` setting for the evaluation rollouts (``--compile``; as
     :attr:`restock.pipelines.simulation.SimulationSpec.compile`; tuning runs eager)."""
 
@@ -120,6 +120,7 @@ def run_evaluation(
         if on_episode is not None:
             raise InputError("an evaluation in shards calls no on_episode (each shard draws its own)")
         return run_sharded(spec, cluster)
+    _check_memory(spec, keep_records)
     scenario, named = _resolved(spec)
     out = evaluate(
         named,
@@ -133,6 +134,24 @@ def run_evaluation(
     )
     out.rows["seed_index"] = out.rows["seed_index"] + spec.first_seed
     return out
+
+
+def _check_memory(spec: EvaluationSpec, keep_records: bool) -> None:
+    """An InputError before anything is tuned or drawn when the whole catalog's rollouts (with every
+    period's record, which the KPIs of an evaluation in one piece come from) would not fit in memory;
+    shards (``--shard-skus``) keep no records."""
+    from restock.pipelines.simulation import check_memory
+    from restock.scenarios import load
+
+    sc = load(spec.scenario, list(spec.scenario_overrides))
+    n_paths = spec.n_paths or sc.seeds.n_paths
+    from restock.agents.evaluate import REFERENCE
+
+    kept = len({*spec.policies, REFERENCE}) * spec.seeds - 1 if keep_records else 0
+    helps = ["shards of the catalog (--shard-skus N: KPIs from totals, no records)", "fewer paths (--paths)"]
+    if keep_records:
+        helps.append("no --out (records of every policy and seed kept for the run folder)")
+    check_memory(sc, n_paths, True, job="evaluate", helps=helps, kept_runs=kept)
 
 
 def _resolved(spec: EvaluationSpec, extra: Sequence[str] = ()) -> tuple[Any, dict[str, Any]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,10 +87,11 @@ class SimulationSpec:
     """Keep every period's record and compute the KPIs from them (``--records``; memory grows with SKUs x
     periods x paths). Default: the KPIs from totals accumulated on the fly
     (:meth:`restock.simulator.kpis.RunSums.kpis`; ``in_stock_rate`` needs records)."""
-    compile: str = "auto"
+    compile: str = "off"
     """The batch engine's ``compile`` setting (``--compile``: ``off``, ``auto`` or ``on``;
     :mod:`restock.simulator.batch.compiled`): ``auto`` compiles a forward run of at least 10M SKU-periods
-    where ``torch.compile`` works and runs eager otherwise; compiled and eager give the same KPIs."""
+    where ``torch.compile`` works and runs eager otherwise; compiled and eager give the same KPIs. Off by
+    default: one rollout does not repay the compiler's warm-up (docs/performance.md)."""
 
     def __post_init__(self) -> None:
         check_engine(self.engine)
@@ -229,18 +231,31 @@ def available_memory() -> int:
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def check_memory(sc: Any, n_paths: int, records: bool) -> None:
+def check_memory(
+    sc: Any,
+    n_paths: int,
+    records: bool,
+    *,
+    job: str = "simulate",
+    helps: Sequence[str] | None = None,
+    kept_runs: int = 0,
+) -> None:
     """An :class:`InputError` (before anything is drawn) when the run would not fit in memory, with the
-    estimate and what helps: fewer paths, fewer SKUs per run (shards), no ``--records``."""
-    need, have = memory_estimate(sc, n_paths, records), available_memory()
+    estimate and what helps (``helps``; default: ``restock simulate``'s: fewer paths, fewer SKUs per run,
+    no ``--records``). ``kept_runs``: runs whose records are kept besides the one running (an evaluation
+    written to a folder keeps every policy's and seed's)."""
+    need = memory_estimate(sc, n_paths, records) * (1 + kept_runs)
+    have = available_memory()
     if need <= have:
         return
     gib = 2.0**30
-    helps = ["fewer paths (--paths)", "shards of the catalog (--set catalog.n_skus=... per run)"]
-    if records:
-        helps.insert(0, "no --records (KPIs from totals)")
+    if helps is None:
+        helps = ["fewer paths (--paths)", "shards of the catalog (--set catalog.n_skus=... per run)"]
+        if records:
+            helps = ["no --records (KPIs from totals)", *helps]
+    runs = f" x {1 + kept_runs} runs kept" if kept_runs else ""
     raise InputError(
-        f"simulate {sc.name!r}: the run needs about {need / gib:.1f} GiB ({n_paths} path(s) x "
-        f"{sc.horizon} periods x {len(sc.nodes)} node(s) x SKUs), "
+        f"{job} {sc.name!r}: the run needs about {need / gib:.1f} GiB ({n_paths} path(s) x "
+        f"{sc.horizon} periods x {len(sc.nodes)} node(s) x SKUs{runs}), "
         f"{have / gib:.1f} GiB are available; use {', or '.join(helps)}"
     )

@@ -83,3 +83,24 @@ def test_the_compiled_batch_engine_evaluates_as_the_eager_one() -> None:
         assert eager["profit"].abs().min() > 0
         for column in ("profit", "revenue", "fill_rate", "avg_on_hand"):
             np.testing.assert_allclose(compiled[column], eager[column], rtol=1e-6, err_msg=column)
+
+
+def test_an_evaluation_too_large_for_its_records_is_refused_before_tuning(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from restock.pipelines import simulation
+
+    from restock.scenarios import load
+
+    need = simulation.memory_estimate(load("steady"), 1, True)
+    monkeypatch.setattr(simulation, "available_memory", lambda: need - 1)
+    args = ("evaluate", "--scenario", "steady", "--policies", "newsvendor-tuned", "--paths", "1", "--json")
+    out = run_cli("evaluate")(*args)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and out.stdout == ""
+    assert "evaluate 'steady'" in out.stderr and "--shard-skus" in out.stderr and "--paths" in out.stderr
+    monkeypatch.setattr(simulation, "available_memory", lambda: need)  # the estimate fits: it runs
+    spec = EvaluationSpec("steady", ("newsvendor",), seeds=1, n_paths=1, scenario_overrides=SMALL)
+    assert len(run_evaluation(spec).rows) == 1
+    monkeypatch.setattr(simulation, "available_memory", lambda: 2 * need)  # --out keeps 2 x 2 runs' records
+    with pytest.raises(InputError, match=r"x 4 runs kept.*no --out"):
+        run_evaluation(
+            EvaluationSpec("steady", ("newsvendor", "myopic"), seeds=2, n_paths=1), keep_records=True
+        )
