@@ -87,7 +87,6 @@ def test_the_compiled_batch_engine_evaluates_as_the_eager_one() -> None:
 
 def test_an_evaluation_too_large_for_its_records_is_refused_before_tuning(run_cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from restock.pipelines import simulation
-
     from restock.scenarios import load
 
     need = simulation.memory_estimate(load("steady"), 1, True)
