@@ -92,9 +92,15 @@ def test_compiled_matches_eager_on_random_worlds(seed: int, backorder: bool) -> 
     assert 1 <= _graphs() - before <= 2
     before = _graphs()
     hooked = rollout(engine, rule, on_step=lambda *_: None)  # step(): flows and the running totals
-    again = BatchEngine(case.world, case.paths, record=False, compile="on").rollout(rule)
     assert _graphs() == before
-    for totals in (got.totals, hooked.totals, again):
+    # the engine's own rollout of a base-stock rule: the rule inside the graph, REVIEWS_PER_CALL blocks
+    # a call (a graph per run of block lengths: the first calls, the last), none more the next time
+    fused = BatchEngine(case.world, case.paths, record=False, compile="on")
+    again = fused.rollout(rule)
+    assert 1 <= _graphs() - before <= 3
+    before = _graphs()
+    assert fused._review == len(case.world.review_periods())
+    for totals in (got.totals, hooked.totals, again, fused.rollout(rule)):
         assert set(totals) == set(TOTAL_KEYS)
         for k in TOTAL_KEYS:
             np.testing.assert_allclose(totals[k].numpy(), want[k].numpy(), rtol=1e-6, atol=1e-9, err_msg=k)
@@ -110,6 +116,21 @@ def test_compiled_records_and_gradient_match_eager() -> None:
     assert (case.paths.lead_time == 0).any() and (case.paths.fill_rate < 1).any()
     assert np.isfinite(case.paths.capacity).any()
     _assert_same_run(case, lambda: BaseStock(case.levels), record=True)
+    rule = BaseStock(case.levels)
+    want = BatchEngine(case.world, case.paths, record=False).rollout(rule)
+    got = BatchEngine(case.world, case.paths, record=False, compile="on").rollout(rule)  # fused
+    for k in TOTAL_KEYS:
+        np.testing.assert_allclose(got[k].numpy(), want[k].numpy(), rtol=1e-6, atol=1e-9, err_msg=k)
+    # an invalid order in a fused call: the same error as eager, at the same review, the state there
+    bad = np.array(case.levels, dtype=float)
+    bad[..., 0] = np.nan
+    errors = []
+    for mode in ("off", "on"):
+        engine = BatchEngine(case.world, case.paths, record=False, compile=mode)
+        with pytest.raises(InputError, match="order") as caught:
+            engine.rollout(BaseStock(bad))
+        errors.append((str(caught.value), engine._t))
+    assert errors[0] == errors[1]
     grads = []
     for mode in ("off", "on"):
         rule, orders = _schedule(case, grad=True)
@@ -153,6 +174,7 @@ def broken_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
     missing); 'auto' compiles any size."""
     monkeypatch.setattr(compiled, "compiler_available", lambda device="cpu": None)
     monkeypatch.setattr(compiled, "_compiled_block", lambda *key: _failing_compiler)
+    monkeypatch.setattr(compiled, "_compiled_reviews", lambda *key: _failing_compiler)
     monkeypatch.setattr(compiled, "AUTO_MIN_SKU_PERIODS", 0)
 
 

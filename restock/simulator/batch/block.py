@@ -33,7 +33,7 @@ from typing import NamedTuple
 import torch
 
 from restock.simulator import rules
-from restock.simulator.policy import invalid_orders
+from restock.simulator.policy import base_stock_order, invalid_orders
 
 
 class Carry(NamedTuple):
@@ -259,3 +259,57 @@ def _moved(window: torch.Tensor, r: int) -> torch.Tensor:
     if r >= window.shape[0]:
         return torch.zeros_like(window)
     return torch.cat([window[r:], window.new_zeros((r, *window.shape[1:]))])
+
+
+def simulate_reviews(
+    carry: Carry,
+    level: torch.Tensor,
+    lead: torch.Tensor,
+    capacity: torch.Tensor | None,
+    fill: torch.Tensor | None,
+    demand: torch.Tensor,
+    price: torch.Tensor,
+    params: Params,
+    demand_sums: torch.Tensor,
+    totals: dict[str, torch.Tensor],
+    *,
+    lengths: tuple[int, ...],
+    backorder: bool,
+    zero_lead: bool,
+    last: bool,
+) -> tuple[Carry, dict[str, torch.Tensor], torch.Tensor]:
+    """Several review blocks in one call, ordering with the base-stock rule
+    (:func:`~restock.simulator.policy.base_stock_order` on the block's position, ``level`` broadcast to
+    [P, N]): the block ``i`` of ``lengths`` calls :func:`simulate_block` with the vendor's row ``i``
+    (``lead``, ``fill`` [k, P, N], ``capacity`` [k, N]) and its periods of ``demand``/``price`` (the
+    blocks' periods in a row; a price of one period [1, P, N] is broadcast); ``demand_sums`` [k, P, N].
+    ``last``: the last block ends at the horizon. No records, no step flows. (the state after the last
+    block, the running totals, whether any order was invalid: 0-d). The same float operations as the rule
+    called between :func:`simulate_block` calls (what the compiled engine fuses into one graph)."""
+    invalid: torch.Tensor | None = None
+    t = 0
+    for i, n in enumerate(lengths):
+        orders = base_stock_order(level, carry.position)
+        vendor = Vendor(lead[i], None if capacity is None else capacity[i], None if fill is None else fill[i])
+        p = price.expand(n, -1, -1) if price.shape[0] == 1 else price[t : t + n]
+        out = simulate_block(
+            carry,
+            orders,
+            vendor,
+            demand[t : t + n],
+            p,
+            params,
+            demand_sums[i],
+            totals,
+            backorder=backorder,
+            zero_lead=zero_lead,
+            last=last and i == len(lengths) - 1,
+            keep=False,
+            step_flows=False,
+        )
+        assert out.totals is not None and out.invalid is not None
+        carry, totals = out.carry, out.totals
+        invalid = out.invalid if invalid is None else invalid | out.invalid
+        t += n
+    assert invalid is not None
+    return carry, totals, invalid

@@ -34,7 +34,7 @@ from typing import Any
 import torch
 
 from restock.errors import InputError
-from restock.simulator.batch.block import BlockResult, simulate_block
+from restock.simulator.batch.block import BlockResult, simulate_block, simulate_reviews
 
 COMPILE_MODES: tuple[str, ...] = ("off", "auto", "on")
 """The values of the batch engine's ``compile`` setting (see the module docstring)."""
@@ -78,6 +78,12 @@ def _compiled_block(grad: bool = False, device: str = "cpu") -> Callable[..., Bl
     return torch.compile(  # type: ignore[no-any-return]
         simulate_block, dynamic=False, fullgraph=True, options=options
     )
+
+
+@functools.cache
+def _compiled_reviews(grad: bool = False, device: str = "cpu") -> Callable[..., Any]:
+    options = GRAD_OPTIONS if grad and device == "cpu" else None
+    return torch.compile(simulate_reviews, dynamic=False, fullgraph=True, options=options)
 
 
 def _probe(x: torch.Tensor) -> torch.Tensor:
@@ -130,6 +136,15 @@ class BlockRunner:
             except Exception as exc:  # the compiler's failure, whatever it is
                 self._give_up(_one_line(exc))
         return simulate_block(*args, **kwargs)
+
+    def reviews(self, *args: Any, **kwargs: Any) -> Any:
+        """:func:`simulate_reviews` compiled (eager where compiling fails, as :meth:`__call__`)."""
+        if self.compiled:
+            try:
+                return _compiled_reviews(*self._key)(*args, **kwargs)
+            except Exception as exc:  # the compiler's failure, whatever it is
+                self._give_up(_one_line(exc))
+        return simulate_reviews(*args, **kwargs)
 
     def _give_up(self, why: str) -> None:
         self.compiled = False

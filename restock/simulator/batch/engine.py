@@ -58,12 +58,13 @@ import torch
 
 from restock.errors import InputError
 from restock.simulator import rules
+from restock.simulator.arrays import like
 from restock.simulator.batch import block
 from restock.simulator.batch.compiled import BlockRunner, check_compile
 from restock.simulator.engines import add_total, rollout
 from restock.simulator.flows import RECORD_COLUMNS, TOTAL_KEYS
 from restock.simulator.paths import ExogenousPaths
-from restock.simulator.policy import OrderRule, ReviewState, check_orders
+from restock.simulator.policy import BaseStock, OrderRule, ReviewState, check_orders
 from restock.simulator.records import SimulationResult
 from restock.simulator.topology import node_costs
 from restock.simulator.world import World
@@ -83,6 +84,11 @@ def resolve_dtype(dtype: torch.dtype | str) -> torch.dtype:
     if dtype not in _DTYPES.values():
         raise InputError(f"batch engine: dtype must be torch.float32 or torch.float64, got {dtype!r}")
     return dtype
+
+
+REVIEWS_PER_CALL = 4
+"""Review blocks per compiled call of a rollout with a fused base-stock rule (:meth:`BatchEngine.rollout`):
+fewer calls, fewer guard checks and Python round trips; more periods per graph to compile."""
 
 
 def block_sums(x: torch.Tensor, starts: list[int], ends: list[int]) -> dict[int, torch.Tensor]:
@@ -311,6 +317,9 @@ class BatchEngine(TorchEngine):
         self._started = False
         self._totals: dict[str, torch.Tensor] | None = None
         """The running totals [P, N] since :meth:`reset` (:meth:`running_totals`)."""
+        self._review_demand: torch.Tensor | None = None
+        """[n_reviews, P, N] the demand of each review's block (the fused rollout's; built when first
+        used)."""
         self._run_block = BlockRunner(
             compile, self.n_paths * self.n_skus * self.horizon, self.device, grad=grad
         )
@@ -346,6 +355,83 @@ class BatchEngine(TorchEngine):
             self._t = first
             self._started = True
             return self._state()
+
+    def rollout(self, rule: OrderRule) -> dict[str, torch.Tensor]:
+        """Reset, then order with ``rule`` at every review: the flows of the whole horizon per [P, M, N].
+
+        Compiled, with records off, a :class:`~restock.simulator.policy.BaseStock` rule is computed inside
+        the compiled graph, :data:`REVIEWS_PER_CALL` review blocks per call
+        (:func:`~restock.simulator.batch.block.simulate_reviews`: the same float operations as the rule
+        called between blocks); any other rule, and the eager engine, go through
+        :func:`restock.simulator.engines.rollout`."""
+        level = self._fused_level(rule)
+        if level is None:
+            return super().rollout(rule)
+        with self._grad_mode():
+            self.reset()
+            if not self._run_block.compiled:  # compiling failed in reset ("auto": eager from now on)
+                return super().rollout(rule)
+            while self._t < self.horizon:
+                self._fused_reviews(rule, level)
+            return self.running_totals()
+
+    def _fused_level(self, rule: OrderRule) -> torch.Tensor | None:
+        """The base-stock level [P, N] (a broadcast view) where :meth:`rollout` fuses the rule, else None."""
+        if type(rule) is not BaseStock or not self._run_block.compiled or self.record or self.grad:
+            return None
+        level = like(rule.level, self._initial)
+        shape = (self.n_paths, 1, self.n_skus)
+        if not isinstance(level, torch.Tensor) or level.dim() > 2:
+            return None
+        try:
+            if torch.broadcast_shapes(level.shape, shape) != shape:
+                return None
+        except RuntimeError:
+            return None
+        return torch.broadcast_to(level, shape)[:, 0, :]
+
+    def _fused_reviews(self, rule: OrderRule, level: torch.Tensor) -> None:
+        """Up to :data:`REVIEWS_PER_CALL` reviews from the current one in one compiled call; where an
+        order is invalid, the same reviews step by step (which raises at the review, the state there)."""
+        i, t0 = self._review, self._t
+        lengths: list[int] = []
+        t = t0
+        while t < self.horizon and len(lengths) < REVIEWS_PER_CALL:
+            n = min(t + self.review_period, self.horizon) - t
+            lengths.append(n)
+            t += n
+        k = len(lengths)
+        if self._review_demand is None:
+            self._review_demand = torch.stack([self._block_demand[r] for r in self.reviews])
+        assert self._totals is not None
+        carry, totals, invalid = self._run_block.reviews(
+            self._carry,
+            level,
+            self._lead[i : i + k],
+            None if self._unlimited else self._capacity[i : i + k],
+            None if self._full_fill else self._fill[i : i + k],
+            self._demand[t0:t],
+            self._price if self._constant_price else self._price[t0:t],
+            self._params,
+            self._review_demand[i : i + k],
+            self._totals,
+            lengths=tuple(lengths),
+            backorder=self.backorder,
+            zero_lead=self._zero_lead,
+            last=t == self.horizon,
+        )
+        if bool(invalid):  # the error path: eager (no more graphs), the same orders
+            runner = self._run_block
+            compiled, runner.compiled = runner.compiled, False
+            try:
+                for _ in range(k):
+                    self.step_totals(rule(self._state()))  # raises at the invalid review
+            finally:
+                runner.compiled = compiled
+            return
+        self._carry, self._totals = carry, totals
+        self._review += k
+        self._t = t
 
     def step(self, orders: Any) -> tuple[ReviewState, dict[str, torch.Tensor]]:
         """Place ``orders`` [P, M, N] at the current review; simulate up to the next review (excluded).
