@@ -70,20 +70,23 @@ size, with and without records; a sweep) needs more than 8; past the limit ``"on
 ``"auto"`` runs eager with a warning."""
 
 
-@functools.cache
-def _compiled_block(grad: bool = False, device: str = "cpu") -> Callable[..., BlockResult]:
-    options = GRAD_OPTIONS if grad and device == "cpu" else None
+def _compile(fn: Callable[..., Any], grad: bool, device: str) -> Callable[..., Any]:
+    """``fn`` under ``torch.compile`` (``dynamic=False``, one graph; :data:`GRAD_OPTIONS` for a CPU grad
+    graph), with TorchDynamo's recompile limit at least :data:`RECOMPILE_LIMIT`."""
     limits = torch._dynamo.config
     limits.recompile_limit = max(int(limits.recompile_limit), RECOMPILE_LIMIT)
-    return torch.compile(  # type: ignore[no-any-return]
-        simulate_block, dynamic=False, fullgraph=True, options=options
-    )
+    options = GRAD_OPTIONS if grad and device == "cpu" else None
+    return torch.compile(fn, dynamic=False, fullgraph=True, options=options)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _compiled_block(grad: bool = False, device: str = "cpu") -> Callable[..., BlockResult]:
+    return _compile(simulate_block, grad, device)
 
 
 @functools.cache
 def _compiled_reviews(grad: bool = False, device: str = "cpu") -> Callable[..., Any]:
-    options = GRAD_OPTIONS if grad and device == "cpu" else None
-    return torch.compile(simulate_reviews, dynamic=False, fullgraph=True, options=options)
+    return _compile(simulate_reviews, grad, device)
 
 
 def _probe(x: torch.Tensor) -> torch.Tensor:
