@@ -82,6 +82,12 @@ class DirectBackpropConfig:
     """Hidden widths of the learned capacity price (:class:`.network.CapacityPrice`), used where the node
     has a shared inbound capacity (``World.inbound_capacity``; a single node: on a network of several the
     limits are not priced yet); an empty list turns it off (the network then only meets the engine's cut)."""
+    terminal_value: Literal["salvage", "cost"] = "salvage"
+    """How the training loss values the stock on hand at the end of a training episode (its
+    ``rollout_periods``): ``salvage``, at the world's salvage value (the profit as the simulator books it);
+    ``cost``, at the SKU's unit cost (the training episodes' salvage value replaced by the unit cost), so that
+    running the stock down at the end of the training horizon earns nothing beyond the holding cost it
+    saves. Training only: the checkpoint selection and the final evaluation score the world as it is."""
     threads: int = 0
     """torch intra-op threads while training (0: leave torch's setting). On a shared CPU, 1 avoids the
     thread contention that made small matrix products an order of magnitude slower in our measurements."""
@@ -144,6 +150,10 @@ class DirectBackpropConfig:
             )
         if self.dtype not in ("float32", "float64"):
             raise InputError(f"agent option 'dtype' must be 'float32' or 'float64', got {self.dtype!r}")
+        if self.terminal_value not in ("salvage", "cost"):
+            raise InputError(
+                f"agent option 'terminal_value' must be 'salvage' or 'cost', got {self.terminal_value!r}"
+            )
         if self.expedite_start not in ("newsvendor", "backlog"):
             raise InputError(
                 "agent option 'expedite_start' must be 'newsvendor' or 'backlog', got "

@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,14 @@ def evaluate(
     return out
 
 
+def terminal_at_cost(episode: Episode) -> Episode:
+    """``episode`` with its world's salvage value replaced by the unit cost (``terminal_value="cost"``):
+    the stock on hand at the end of the episode is booked at what it cost."""
+    econ = episode.world.economics
+    world = replace(episode.world, economics=replace(econ, salvage_value=econ.unit_cost.copy()))
+    return replace(episode, world=world)
+
+
 def _lr(cfg: DirectBackpropConfig, i: int, iterations: int) -> float:
     frac = i / max(iterations - 1, 1)
     return cfg.lr_final + (cfg.lr - cfg.lr_final) * 0.5 * (1.0 + math.cos(math.pi * frac))
@@ -163,6 +172,8 @@ def _train(
                 device,
                 periods=cfg.rollout_periods,
             )
+            if cfg.terminal_value == "cost":
+                pool[j] = terminal_at_cost(pool[j])
         return pool[j]
 
     first = training_episode(0)
