@@ -1,6 +1,6 @@
 """Sales are not demand: forecasters fitted on censored sales, scored against the true demand.
 
-    nice .venv/bin/python benchmarks/censored_demand.py              # the table of docs/censoring.md
+    nice .venv/bin/python benchmarks/censored_demand.py              # the tables of docs/censoring.md (forest, ETS, MQ-CNN)
     nice .venv/bin/python benchmarks/censored_demand.py --models quantile-forest --n-skus 8 --horizon 84
 
 The world is the built-in ``steady`` scenario (negative-binomial daily demand, means 1 .. 20 a day,
@@ -81,7 +81,7 @@ def compare(
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", default="quantile-forest,ets", help="comma-separated forecasters")
+    ap.add_argument("--models", default="quantile-forest,ets,mqcnn", help="comma-separated forecasters")
     ap.add_argument("--n-skus", type=int, default=12)
     ap.add_argument("--horizon", type=int, default=364, help="simulated days")
     ap.add_argument("--warmup", type=int, default=728, help="days of history before day 0")

@@ -90,14 +90,26 @@ class MQConfig:
     """Most passes over the training windows (early stopping usually ends sooner)."""
     windows_per_series: int = 4
     """Random training windows drawn per series and epoch (each window holds ``context_length`` creation
-    times, all trained in one pass: forking sequences)."""
+    times, all trained in one pass: forking sequences); raised on a panel of few series by
+    ``min_steps_per_epoch``."""
+    min_steps_per_epoch: int = 16
+    """Fewest gradient steps an epoch takes. An epoch is ``windows_per_series`` windows of every series,
+    so a panel of few series took few steps: 12 series took 1 step an epoch, 20 in all, and learnt
+    nothing usable (docs/mq.md, docs/censoring.md). On such a panel the batch shrinks (to no fewer than
+    ``min_batch_size`` windows) and more windows are drawn per series until an epoch takes this many
+    steps. A panel of ``min_steps_per_epoch * batch_size / windows_per_series`` series or more (256 at
+    the defaults) trains exactly as without it, bit for bit
+    (:func:`restock.forecasters.mq.train.epoch_plan`)."""
+    min_batch_size: int = 16
+    """Smallest batch ``min_steps_per_epoch`` shrinks a batch to (each window holds ``context_length``
+    creation times, so 16 windows are still about a thousand forecasts a step)."""
     recent_buckets: int | None = None
     """Train only forecasts created in the last ``recent_buckets`` buckets before the validation split
     (their windows still read ``context_length`` buckets of history before them, and ``history_features``
     52 buckets or a season more); ``None``: every creation
     time of the history. Like the quantile forest's ``max_origins``: recent dynamics only."""
     batch_size: int = 64
-    """Windows per gradient step."""
+    """Windows per gradient step (fewer on a panel of few series: ``min_steps_per_epoch``)."""
     learning_rate: float = 3e-3
     """Adam learning rate (the peak of the schedule)."""
     lr_schedule: str = "cosine"
@@ -154,8 +166,8 @@ class MQConfig:
         positive = (
             "horizon", "hidden_size", "rnn_layers", "cnn_channels", "context_size", "global_hidden",
             "local_hidden", "embedding_dim", "attention_heads", "attention_size", "position_size",
-            "epochs", "windows_per_series", "batch_size", "predict_batch_size", "max_vocab",
-            "scale_window", "ensemble",
+            "epochs", "windows_per_series", "min_steps_per_epoch", "min_batch_size", "batch_size",
+            "predict_batch_size", "max_vocab", "scale_window", "ensemble",
         )  # fmt: skip
         for name in positive:
             if int(getattr(self, name)) < 1:

@@ -125,7 +125,8 @@ def fit_network(
         torch.manual_seed(int_seed(cfg.seed, "mq-torch"))
         net = MQNet(cfg, spec, context, transformer).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
-        steps_per_epoch = int(np.ceil(len(eligible) * cfg.windows_per_series / cfg.batch_size))
+        per_series, batch_size = epoch_plan(len(eligible), cfg)
+        steps_per_epoch = int(np.ceil(len(eligible) * per_series / batch_size))
         schedule = lr_schedule(opt, cfg, steps_per_epoch * cfg.epochs)
         result = TrainResult()
         best_state = copy.deepcopy(net.state_dict())
@@ -134,13 +135,13 @@ def fit_network(
         bar = tqdm(range(cfg.epochs), desc=f"train {name}", disable=not cfg.progress, leave=False)
         for epoch in bar:
             net.train()
-            rows = np.repeat(eligible, cfg.windows_per_series)
+            rows = np.repeat(eligible, per_series)
             rows = rows[rng.permutation(len(rows))]
             lo = np.maximum(arrays.first[rows], recent_from)
             ends = lo + np.floor(rng.random(len(rows)) * (limit - lo)).astype(np.int64)
             losses = []
-            for start in range(0, len(rows), cfg.batch_size):
-                sl = slice(start, start + cfg.batch_size)
+            for start in range(0, len(rows), batch_size):
+                sl = slice(start, start + batch_size)
                 b = source.batch(rows[sl], ends[sl], limit=limit, creation_from=recent_from, burn_in=burn_in)
                 t = to_tensors(b, device)
                 weight = t["scale"] / ref_scale if cfg.scale_weighted_loss else torch.ones_like(t["scale"])
@@ -175,6 +176,19 @@ def fit_network(
         net.load_state_dict(best_state)
         net.eval()
     return net, result
+
+
+def epoch_plan(n_series: int, cfg: MQConfig) -> tuple[int, int]:
+    """(windows drawn per series and epoch, windows per step) for a panel of ``n_series`` trained series.
+
+    ``cfg.windows_per_series`` and ``cfg.batch_size``, unless an epoch would then take fewer than
+    ``cfg.min_steps_per_epoch`` steps: the batch then shrinks (not below ``cfg.min_batch_size``) and
+    the windows per series rise until it takes that many. A large panel keeps both settings."""
+    n = max(n_series, 1)
+    steps = cfg.min_steps_per_epoch
+    windows = n * cfg.windows_per_series
+    batch = min(cfg.batch_size, max(cfg.min_batch_size, -(-windows // steps)))
+    return max(cfg.windows_per_series, -(-steps * batch // n)), batch
 
 
 def lr_schedule(opt: torch.optim.Optimizer, cfg: MQConfig, total_steps: int) -> Any:
