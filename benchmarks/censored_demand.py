@@ -1,6 +1,6 @@
 """Sales are not demand: forecasters fitted on censored sales, scored against the true demand.
 
-    nice .venv/bin/python benchmarks/censored_demand.py              # the tables of docs/censoring.md (forest, ETS, MQ-CNN)
+    nice .venv/bin/python benchmarks/censored_demand.py      # docs/censoring.md (forest, ETS, MQ-CNN)
     nice .venv/bin/python benchmarks/censored_demand.py --models quantile-forest --n-skus 8 --horizon 84
 
 The world is the built-in ``steady`` scenario (negative-binomial daily demand, means 1 .. 20 a day,
